@@ -1,0 +1,54 @@
+"""Command line: the same operations the UI uses, for scripts, CI and headless machines.
+
+Each command group lives in `studio/commands/<group>.py` with `add_commands(subparsers)`;
+a command's handler returns an exit code. Errors a person can act on print one line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+
+from studio import __version__
+from studio.core.errors import StudioError
+
+COMMAND_MODULES = [
+    "studio.commands.project",
+]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="studio",
+        description="Make mini-games and videos with AI. With no command, opens the app.",
+    )
+    parser.add_argument("--version", action="version", version=f"studio {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log details to stderr")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).add_commands(subparsers)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args_list = sys.argv[1:] if argv is None else argv
+    parser = build_parser()
+    args = parser.parse_args(args_list)
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+    if args.command is None:
+        from studio.app import run_app
+
+        return run_app(None)
+    try:
+        return int(args.handler(args) or 0)
+    except StudioError as exc:
+        print(f"studio: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("studio: interrupted", file=sys.stderr)
+        return 130

@@ -1,0 +1,1 @@
+"""Command groups of the `studio` command line."""

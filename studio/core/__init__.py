@@ -1,0 +1,1 @@
+"""Qt-free domain: project store, versions, assets, edits, export."""

@@ -1,0 +1,57 @@
+"""Per-user settings in one JSON file (last project, layout, providers, plugins).
+
+Secrets never go here: API keys live in the keyring (see studio.ai.keys).
+The folder is `STUDIO_CONFIG_DIR` when set (tests, portable installs), else the platform's.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+
+FILE_NAME = "settings.json"
+
+
+def config_dir() -> Path:
+    override = os.environ.get("STUDIO_CONFIG_DIR")
+    path = Path(override) if override else Path(platformdirs.user_config_dir("studio"))
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+class Settings:
+    """A small JSON document, written atomically on every change."""
+
+    def __init__(self, path: Path | None = None) -> None:
+        self.path = path or config_dir() / FILE_NAME
+        self._data: dict[str, Any] = self._load()
+
+    def _load(self) -> dict[str, Any]:
+        try:
+            data = json.loads(self.path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return {}
+        except (OSError, ValueError):
+            # A damaged settings file must not stop the app; keep it aside for inspection.
+            self.path.replace(self.path.with_suffix(".damaged"))
+            return {}
+        return data if isinstance(data, dict) else {}
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self._data.get(key, default)
+
+    def set(self, key: str, value: Any) -> None:
+        self._data[key] = value
+        self.save()
+
+    def save(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".settings-", dir=self.path.parent)
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            json.dump(self._data, f, indent=2, sort_keys=True)
+        os.replace(tmp, self.path)

@@ -1,0 +1,1 @@
+"""The preview runtime: URL scheme, profile, watchdog, headless playtest."""

@@ -1,0 +1,1 @@
+"""Qt widgets only: main window, panes, dialogs. Business logic lives in studio.core."""

@@ -1,7 +1,7 @@
 """Command line: the same operations the UI uses, for scripts, CI and headless machines.
 
-Each command group lives in `studio/commands/<group>.py` with `add_commands(subparsers)`;
-a command's handler returns an exit code. Errors a person can act on print one line.
+Each command group is a module in `studio/commands/` with `add_commands(subparsers)`; every
+module there is picked up. A command's handler returns an exit code. Errors a person can act on print one line.
 """
 
 from __future__ import annotations
@@ -9,14 +9,12 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import pkgutil
 import sys
 
-from studio import __version__
+from studio import __version__, commands
 from studio.core.errors import StudioError
 
-COMMAND_MODULES = [
-    "studio.commands.project",
-]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -27,8 +25,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"studio {__version__}")
     parser.add_argument("-v", "--verbose", action="store_true", help="log details to stderr")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name in COMMAND_MODULES:
-        importlib.import_module(name).add_commands(subparsers)
+    for info in sorted(pkgutil.iter_modules(commands.__path__), key=lambda m: m.name):
+        importlib.import_module(f"{commands.__name__}.{info.name}").add_commands(subparsers)
     return parser
 
 

@@ -2,14 +2,37 @@
 
 from __future__ import annotations
 
-from studio.core.templates import load_templates
+import logging
+
+from studio.core.errors import StudioError
+from studio.core.templates import load_template
 from studio.plugins.hookspecs import Register, hookimpl
 from studio.resources import resource_path
 
 STUDIO_API = 1
+log = logging.getLogger(__name__)
 
 
 @hookimpl
 def register_templates(register: Register) -> None:
-    for template in load_templates(resource_path("templates")):
+    # Templates load one by one: a broken one is reported and the others stay available.
+    for folder in sorted(resource_path("templates").iterdir()):
+        if not (folder / "template.json").is_file():
+            continue
+        try:
+            template = load_template(folder)
+        except StudioError as exc:
+            log.error("skipped a built-in template: %s", exc)
+            continue
         register(template.name, template)
+
+
+@hookimpl
+def register_video_providers(register: Register) -> None:
+    # Imported when the factory runs, so start-up does not pay for the `openai` package.
+    def openai_videos(options):
+        from studio.ai.video_openai import create_provider
+
+        return create_provider(options)
+
+    register("openai", openai_videos)

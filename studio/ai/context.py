@@ -1,0 +1,219 @@
+"""Building the messages for a request within the model's context window.
+
+What goes in: the system prompt, the recent conversation, the project's current files,
+the asset manifest, and the new prompt (or the errors to fix). When it does not fit, the
+oldest conversation goes first, then large files are cut in the middle; what was left
+out is listed in words for the UI to show.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from studio.ai.prompts import fix_prompt, system_prompt
+from studio.ai.providers import ChatMessage
+from studio.ai.stream_parser import parse_answer
+
+__all__ = [
+    "BuiltContext",
+    "TokenBudget",
+    "build_messages",
+    "estimate_tokens",
+    "format_assets",
+    "format_files",
+]
+
+MESSAGE_OVERHEAD = 4  # tokens a chat message costs beyond its text
+MIN_KEPT_LINES = 40  # a cut file keeps at least this many lines
+
+
+def estimate_tokens(text: str, chars_per_token: float = 4.0) -> int:
+    """A rough count that needs no tokenizer: about four characters a token."""
+    return math.ceil(len(text) / chars_per_token)
+
+
+@dataclass(frozen=True, slots=True)
+class TokenBudget:
+    context_window: int = 128_000
+    reserved_output: int = 16_000  # room kept for the answer
+    chars_per_token: float = 4.0
+
+    @property
+    def available(self) -> int:
+        return max(0, self.context_window - self.reserved_output)
+
+    def cost(self, messages: Sequence[ChatMessage]) -> int:
+        return sum(
+            estimate_tokens(m["content"], self.chars_per_token) + MESSAGE_OVERHEAD for m in messages
+        )
+
+
+@dataclass(slots=True)
+class BuiltContext:
+    messages: list[ChatMessage]
+    estimated_tokens: int
+    left_out: list[str] = field(default_factory=list)  # e.g. "lines 120–480 of index.html"
+    fits: bool = True
+
+
+def _size(n: float) -> str:
+    for unit in ("bytes", "KB", "MB"):
+        if n < 1024 or unit == "MB":
+            return f"{n:.0f} {unit}" if unit == "bytes" else f"{n:.1f} {unit}"
+        n /= 1024
+    return f"{n:.1f} GB"  # pragma: no cover - unreachable
+
+
+def format_assets(assets: Sequence[Mapping[str, object]]) -> str:
+    """The manifest as lines the model can use: URL, kind, size, duration, dimensions."""
+    lines = []
+    for asset in assets:
+        name = str(asset.get("name", "")).strip()
+        if not name:
+            continue
+        url = name if name.startswith("assets/") else f"assets/{name}"
+        facts = [str(asset.get("kind") or "file")]
+        width, height = asset.get("width"), asset.get("height")
+        if width and height:
+            facts.append(f"{width}×{height}")
+        duration = asset.get("duration")
+        if isinstance(duration, int | float) and duration > 0:
+            facts.append(f"{duration:.1f} s")
+        size = asset.get("size")
+        if isinstance(size, int | float):
+            facts.append(_size(size))
+        lines.append(f"- {url} ({', '.join(facts)})")
+    return "\n".join(lines)
+
+
+def _ordered(files: Mapping[str, str]) -> list[str]:
+    return sorted(files, key=lambda p: (p != "index.html", p.count("/"), p))
+
+
+def format_files(files: Mapping[str, str]) -> str:
+    if not files:
+        return "The project has no files yet."
+    parts = ["The project's files as they are now:"]
+    for path in _ordered(files):
+        text = files[path]
+        if text and not text.endswith("\n"):
+            text += "\n"
+        parts.append(f'<current_file path="{path}">\n{text}</current_file>')
+    return "\n\n".join(parts)
+
+
+def _project_message(
+    files: Mapping[str, str], assets: Sequence[Mapping[str, object]], request: str
+) -> str:
+    parts = [format_files(files)]
+    manifest = format_assets(assets)
+    parts.append(
+        f"Assets the game may use:\n{manifest}" if manifest else "The project has no assets."
+    )
+    parts.append(f"Request:\n{request.strip()}")
+    return "\n\n".join(parts)
+
+
+def _compact(role: str, text: str) -> str:
+    """Old answers carry code that is stale now: keep the prose and name the blocks."""
+    if role != "assistant":
+        return text
+    answer = parse_answer(text)
+    if not answer.has_code:
+        return text
+    done = list(dict.fromkeys(b.path for b in answer.blocks))
+    note = f"(changed {', '.join(done)})" if done else "(code omitted)"
+    return f"{answer.message}\n\n{note}".strip()
+
+
+def _cut_middle(text: str, excess_chars: int) -> tuple[str, tuple[int, int] | None]:
+    """Drop a middle run of lines worth at least `excess_chars`; keeps head and tail."""
+    lines = text.split("\n")
+    n = len(lines)
+    if n <= MIN_KEPT_LINES:
+        return text, None
+    keep_chars = max(0, len(text) - excess_chars - 120)
+    head, used = 0, 0
+    while head < n and used + len(lines[head]) + 1 <= keep_chars * 0.6:
+        used += len(lines[head]) + 1
+        head += 1
+    tail, used_tail = 0, 0
+    while tail < n - head and used + used_tail + len(lines[n - 1 - tail]) + 1 <= keep_chars:
+        used_tail += len(lines[n - 1 - tail]) + 1
+        tail += 1
+    head = max(head, MIN_KEPT_LINES // 2)
+    tail = max(tail, MIN_KEPT_LINES // 2)
+    if head + tail >= n:
+        return text, None
+    first, last = head + 1, n - tail  # 1-based, inclusive
+    marker = (
+        f"… [lines {first}–{last} of {n} are left out here to fit the context window; "
+        "do not edit them] …"
+    )
+    return "\n".join(lines[:head] + [marker] + lines[n - tail :]), (first, last)
+
+
+def build_messages(
+    prompt: str,
+    files: Mapping[str, str],
+    *,
+    system: str | None = None,
+    assets: Sequence[Mapping[str, object]] = (),
+    conversation: Sequence[tuple[str, str]] = (),
+    errors: Sequence[Mapping[str, object]] | None = None,
+    budget: TokenBudget | None = None,
+    max_messages: int = 20,
+) -> BuiltContext:
+    """Messages for a generation (or, with `errors`, a fix) that fit `budget`.
+
+    `conversation` is (role, text) pairs, oldest first; only the last `max_messages` are
+    considered. For a fix, `prompt` is an optional note from the person.
+    """
+    budget = budget or TokenBudget()
+    system_text = system if system is not None else system_prompt()
+    request = fix_prompt(errors, note=prompt) if errors is not None else prompt
+    history: list[ChatMessage] = [
+        {"role": "assistant" if role == "assistant" else "user", "content": _compact(role, text)}
+        for role, text in list(conversation)[-max_messages:]
+        if text.strip()
+    ]
+    view = dict(files)
+    left_out: list[str] = []
+
+    def assemble() -> list[ChatMessage]:
+        final: ChatMessage = {"role": "user", "content": _project_message(view, assets, request)}
+        return [{"role": "system", "content": system_text}, *history, final]
+
+    messages = assemble()
+    dropped = 0
+    while budget.cost(messages) > budget.available and history:
+        # Whole exchanges go: a question without its answer only confuses.
+        history.pop(0)
+        dropped += 1
+        if history and history[0]["role"] == "assistant":
+            history.pop(0)
+            dropped += 1
+        messages = assemble()
+    if dropped:
+        left_out.append(f"{dropped} earlier message{'s' if dropped > 1 else ''} of the chat")
+
+    cut: set[str] = set()
+    while budget.cost(messages) > budget.available:
+        candidates = [p for p in view if p not in cut]
+        if not candidates:
+            break
+        path = max(candidates, key=lambda p: len(view[p]))
+        excess = (budget.cost(messages) - budget.available) * budget.chars_per_token
+        view[path], span = _cut_middle(view[path], math.ceil(excess))
+        cut.add(path)
+        if span:
+            left_out.append(f"lines {span[0]}–{span[1]} of {path}")
+        messages = assemble()
+
+    tokens = budget.cost(messages)
+    fits = tokens <= budget.available
+    if not fits:
+        left_out.append("nothing more could be left out: the request is still too long")
+    return BuiltContext(messages, tokens, left_out, fits)

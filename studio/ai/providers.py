@@ -1,0 +1,77 @@
+"""The interface a code-generation provider offers (built-in or from a plugin)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from typing import Literal, Protocol, TypedDict, runtime_checkable
+
+__all__ = [
+    "ChatChunk",
+    "ChatDone",
+    "ChatMessage",
+    "ChatProvider",
+    "TextDelta",
+    "Usage",
+    "WaitCallback",
+]
+
+
+class ChatMessage(TypedDict):
+    role: Literal["system", "user", "assistant"]
+    content: str
+
+
+@dataclass(frozen=True, slots=True)
+class Usage:
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+
+    def __add__(self, other: Usage) -> Usage:
+        return Usage(
+            self.prompt_tokens + other.prompt_tokens,
+            self.completion_tokens + other.completion_tokens,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class TextDelta:
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class ChatDone:
+    """The stream's end. `finish_reason` is e.g. "stop" or "length" (None if not sent)."""
+
+    finish_reason: str | None
+    usage: Usage | None
+    ttft: float | None  # seconds from the request to the first text
+    total_time: float  # seconds from the request to the end
+
+
+ChatChunk = TextDelta | ChatDone
+WaitCallback = Callable[[float], object]
+
+
+@runtime_checkable
+class ChatProvider(Protocol):
+    """A streaming chat model service.
+
+    `stream_chat` yields `TextDelta`s then exactly one `ChatDone`, or raises
+    `studio.ai.errors.GenerationError`. Rate-limit waits before the first token are the
+    provider's business; it reports them through `on_wait(seconds)`.
+    """
+
+    name: str
+
+    def stream_chat(
+        self,
+        messages: list[ChatMessage],
+        *,
+        model: str,
+        temperature: float | None = None,
+        max_tokens: int | None = None,
+        on_wait: WaitCallback | None = None,
+    ) -> AsyncIterator[ChatChunk]: ...
+
+    async def list_models(self) -> list[str]: ...

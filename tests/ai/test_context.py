@@ -1,0 +1,152 @@
+from __future__ import annotations
+
+from studio.ai.context import TokenBudget, build_messages, estimate_tokens, format_assets
+from studio.ai.prompts import (
+    continue_prompt,
+    fix_prompt,
+    load_prompt,
+    render,
+    retry_edit_prompt,
+    system_prompt,
+)
+from studio.resources import resource_path
+
+ASSETS = [
+    {
+        "name": "jump.webm",
+        "kind": "video",
+        "size": 123_456,
+        "duration": 2.5,
+        "width": 640,
+        "height": 360,
+    },
+    {"name": "assets/hero.png", "kind": "image", "size": 2048, "width": 64, "height": 64},
+]
+
+
+def test_resource_path_finds_the_prompts() -> None:
+    assert resource_path("prompts", "system.md").is_file()
+
+
+def test_prompts_load_and_teach_the_contract() -> None:
+    system = system_prompt()
+    for needle in (
+        "index.html",
+        "assets/<name>",
+        "window.studio",
+        "advance(ms)",
+        "state()",
+        "touch",
+        "requestAnimationFrame",
+        "CDN",
+        '<file path="index.html">',
+        "<<<<<<< SEARCH",
+        ">>>>>>> REPLACE",
+        "placeholders",
+    ):
+        assert needle in system, needle
+    assert "{{" not in continue_prompt()
+    for name in ("system", "fix", "retry_edit", "continue"):
+        assert load_prompt(name).strip()
+
+
+def test_render_leaves_other_braces_alone() -> None:
+    assert render("a {{x}} { b }", x="1") == "a 1 { b }"
+
+
+def test_fix_and_retry_prompts_fill_in() -> None:
+    text = fix_prompt(
+        [{"message": "ReferenceError: foo is not defined", "source": "index.html", "line": 12}],
+        note="it crashes on jump",
+    )
+    assert "ReferenceError: foo is not defined (index.html:12)" in text
+    assert "it crashes on jump" in text and "{{" not in text
+    assert "BLOCKS HERE" in retry_edit_prompt("BLOCKS HERE")
+
+
+def test_format_assets() -> None:
+    text = format_assets(ASSETS)
+    assert "- assets/jump.webm (video, 640×360, 2.5 s, 120.6 KB)" in text
+    assert "- assets/hero.png (image, 64×64, 2.0 KB)" in text
+
+
+def test_messages_layout() -> None:
+    built = build_messages(
+        "make the ball faster",
+        {"game.js": "let speed = 2;\n", "index.html": "<html></html>\n"},
+        system="SYSTEM",
+        assets=ASSETS,
+        conversation=[
+            ("user", "make pong"),
+            ("assistant", 'Here it is.\n<file path="index.html">\n<html></html>\n</file>'),
+        ],
+    )
+    roles = [m["role"] for m in built.messages]
+    assert roles == ["system", "user", "assistant", "user"]
+    assert built.messages[0]["content"] == "SYSTEM"
+    # Old answers lose their stale code but keep their prose.
+    assert built.messages[2]["content"] == "Here it is.\n\n(changed index.html)"
+    final = built.messages[-1]["content"]
+    assert final.index('<current_file path="index.html">') < final.index("game.js")
+    assert "assets/jump.webm" in final
+    assert final.rstrip().endswith("make the ball faster")
+    assert built.left_out == [] and built.fits
+
+
+def test_fix_uses_the_errors() -> None:
+    built = build_messages(
+        "",
+        {"index.html": "x\n"},
+        system="S",
+        errors=[{"message": "TypeError: x is null", "source": "index.html", "line": 3}],
+    )
+    assert "TypeError: x is null (index.html:3)" in built.messages[-1]["content"]
+
+
+def test_oldest_conversation_dropped_first() -> None:
+    conversation = [
+        ("user" if i % 2 == 0 else "assistant", f"message {i} " * 200) for i in range(10)
+    ]
+    budget = TokenBudget(context_window=2600, reserved_output=500)
+    built = build_messages(
+        "go", {"index.html": "x\n"}, system="S", conversation=conversation, budget=budget
+    )
+    assert built.fits
+    assert built.estimated_tokens <= budget.available
+    kept = [m["content"] for m in built.messages[1:-1]]
+    assert kept and kept[-1].startswith("message 9 ")
+    assert not any(k.startswith("message 0 ") for k in kept)
+    assert built.messages[1]["role"] == "user"
+    assert built.left_out and "earlier message" in built.left_out[0]
+
+
+def test_large_files_are_cut_in_the_middle_after_the_conversation() -> None:
+    big = "".join(f"line {i} of the big game file with some code in it;\n" for i in range(2000))
+    budget = TokenBudget(context_window=8000, reserved_output=2000)
+    built = build_messages(
+        "go",
+        {"index.html": big, "small.js": "x\n"},
+        system="S",
+        conversation=[("user", "hi"), ("assistant", "hello")],
+        budget=budget,
+    )
+    assert built.fits, built.left_out
+    assert built.estimated_tokens <= budget.available
+    assert built.left_out[0].startswith("2 earlier messages")
+    assert built.left_out[1].startswith("lines ") and built.left_out[1].endswith("of index.html")
+    final = built.messages[-1]["content"]
+    assert "line 0 of the big" in final and "line 1999 of the big" in final
+    assert "left out here to fit the context window" in final
+    assert '<current_file path="small.js">\nx\n' in final
+
+
+def test_reports_when_nothing_more_can_go() -> None:
+    built = build_messages(
+        "p" * 40_000, {}, system="S", budget=TokenBudget(context_window=1000, reserved_output=100)
+    )
+    assert not built.fits and built.left_out
+
+
+def test_estimate_tokens() -> None:
+    assert estimate_tokens("") == 0
+    assert estimate_tokens("abcd" * 10) == 10

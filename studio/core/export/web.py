@@ -1,0 +1,139 @@
+"""The game as a web folder (or a zip of one): `index.html` at the root, files beside it.
+
+Ready for itch.io ("HTML" project, upload the zip) or any static host. Pages get the
+network-forbidding Content-Security-Policy; WebM videos get an MP4 `<source>` after them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import stat
+import time
+import zipfile
+from pathlib import Path
+
+from studio.core.export.base import (
+    ExportResult,
+    Progress,
+    ProgressCallback,
+    atomic_file,
+    atomic_folder,
+)
+from studio.core.export.bundle import GameBundle, estimate_fallbacks, load_bundle, version_hashes
+from studio.core.export.rewrite import HtmlRewrite, decode_text
+from studio.core.export.shell import FOLDER_BOOTSTRAP, WEB_FOLDER_CSP, csp_meta
+from studio.core.store import Project
+
+HTML_SUFFIXES = (".html", ".htm")
+# Already compressed: stored as they are, which is as small and much quicker.
+STORED_SUFFIXES = (
+    ".webm", ".mp4", ".m4v", ".mov", ".png", ".jpg", ".jpeg", ".gif", ".webp", ".avif",
+    ".mp3", ".ogg", ".oga", ".opus", ".m4a", ".aac", ".woff", ".woff2", ".zip", ".gz",
+)  # fmt: skip
+# How much text shrinks in the zip, for the estimate.
+TEXT_RATIO = 0.35
+
+
+def web_files(bundle: GameBundle) -> dict[str, bytes]:
+    """The files of the folder: pages rewritten, everything else as it is."""
+    head = csp_meta(WEB_FOLDER_CSP)
+    if bundle.fallbacks:
+        fallbacks = json.dumps(bundle.fallbacks).replace("<", "\\u003c")
+        head += FOLDER_BOOTSTRAP.replace("@@FALLBACKS@@", fallbacks)
+    out: dict[str, bytes] = {}
+    for path, data in bundle.files.items():
+        if path.lower().endswith(HTML_SUFFIXES):
+            rewrite = HtmlRewrite(files=bundle.files, fallbacks=bundle.fallbacks, head=head)
+            out[path] = rewrite.apply(decode_text(data), path).encode("utf-8")
+            bundle.notes.extend(
+                f"{path} refers to {m}, which is not in the game" for m in rewrite.missing
+            )
+        else:
+            out[path] = data
+    return out
+
+
+def _estimate(project: Project, version: int | None, *, zipped: bool) -> int:
+    _, hashes = version_hashes(project, version)
+    total = 0
+    for path, sha in hashes.items():
+        size = project.blobs.size(sha)
+        stored = path.lower().endswith(STORED_SUFFIXES)
+        total += size if stored or not zipped else int(size * TEXT_RATIO)
+        total += 100 + 2 * len(path) if zipped else 0  # local header + central directory
+        total += 1200 if path.lower().endswith(HTML_SUFFIXES) else 0  # CSP and bootstrap
+    return total + estimate_fallbacks(project, hashes)
+
+
+class ZipExporter:
+    name = "zip"
+    title = "Web folder as a zip (itch.io)"
+    suffix = ".zip"
+    description = "index.html with its files beside it, zipped: upload to itch.io or a web host."
+
+    def estimate(self, project: Project, version: int | None) -> int:
+        return _estimate(project, version, zipped=True)
+
+    async def export(
+        self,
+        project: Project,
+        version: int | None,
+        out_path: Path,
+        on_progress: ProgressCallback | None = None,
+    ) -> ExportResult:
+        progress = Progress(on_progress)
+        bundle = await load_bundle(project, version, on_progress=progress.part(0.0, 0.8))
+        files = web_files(bundle)
+        out_path = Path(out_path)
+        stamp = time.localtime(bundle.created)[:6]
+
+        def write() -> int:
+            with atomic_file(out_path) as tmp:
+                with zipfile.ZipFile(tmp, "w") as zf:
+                    for n, (path, data) in enumerate(sorted(files.items())):
+                        info = zipfile.ZipInfo(path, date_time=max(stamp, (1980, 1, 1, 0, 0, 0)))
+                        info.external_attr = (stat.S_IFREG | 0o644) << 16
+                        stored = path.lower().endswith(STORED_SUFFIXES)
+                        info.compress_type = zipfile.ZIP_STORED if stored else zipfile.ZIP_DEFLATED
+                        zf.writestr(info, data, compresslevel=None if stored else 9)
+                        progress(0.8 + 0.2 * (n + 1) / len(files))
+                return tmp.stat().st_size
+
+        size = await asyncio.to_thread(write)
+        progress(1.0)
+        return ExportResult(out_path, size, tuple(bundle.notes))
+
+
+class FolderExporter:
+    name = "folder"
+    title = "Web folder"
+    suffix = ""
+    description = "index.html with its files beside it, in a new folder."
+
+    def estimate(self, project: Project, version: int | None) -> int:
+        return _estimate(project, version, zipped=False)
+
+    async def export(
+        self,
+        project: Project,
+        version: int | None,
+        out_path: Path,
+        on_progress: ProgressCallback | None = None,
+    ) -> ExportResult:
+        progress = Progress(on_progress)
+        bundle = await load_bundle(project, version, on_progress=progress.part(0.0, 0.8))
+        files = web_files(bundle)
+        out_path = Path(out_path)
+
+        def write() -> int:
+            with atomic_folder(out_path) as tmp:
+                for path, data in files.items():
+                    target = tmp / path
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    target.write_bytes(data)
+            return sum(len(d) for d in files.values())
+
+        size = await asyncio.to_thread(write)
+        progress(1.0)
+        return ExportResult(out_path, size, tuple(bundle.notes))

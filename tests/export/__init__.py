@@ -1,0 +1,1 @@
+"""Tests of export and share: exporters, archives, the CLI and dialog, in a real browser."""

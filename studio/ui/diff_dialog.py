@@ -18,6 +18,8 @@ from PySide6.QtWidgets import (
 from studio.core.diff import FileDiff, diff_versions
 from studio.core.store import Project
 
+CONTEXT = 3  # unchanged lines shown around a change, in both views
+
 _CSS = """
 <style>
 table { border-collapse: collapse; width: 100%; font-family: monospace; font-size: 12px; }
@@ -35,7 +37,8 @@ def unified_html(diffs: list[FileDiff]) -> str:
         if d.status == "same":
             continue
         rows.append(f"<tr><td class=file>{html.escape(d.path)} ({d.status})</td></tr>")
-        for line in d.unified().splitlines()[2:]:
+        lines = d.unified(CONTEXT).splitlines()
+        for line in lines if d.binary else lines[2:]:  # the ---/+++ header is the file row
             cls = {"+": "add", "-": "del", "@": "hunk"}.get(line[:1], "")
             rows.append(f"<tr><td class='{cls}'>{html.escape(line)}</td></tr>")
     return _CSS + "<table>" + "".join(rows) + "</table>" if rows else "<p>No differences.</p>"
@@ -47,23 +50,40 @@ def split_html(diffs: list[FileDiff]) -> str:
         if d.status == "same":
             continue
         rows.append(f"<tr><td class=file colspan=4>{html.escape(d.path)} ({d.status})</td></tr>")
+        if d.binary:
+            rows.append("<tr><td class=hunk colspan=4>binary file: no text to compare</td></tr>")
+            continue
         old, new = d.old_text.splitlines(), d.new_text.splitlines()
         for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, old, new).get_opcodes():
-            if tag == "equal" and i2 - i1 > 6:  # fold long unchanged runs
+            if tag == "equal" and i2 - i1 > 2 * CONTEXT:
+                # Fold a long unchanged run, keeping CONTEXT lines next to each change as
+                # the unified view does.
+                head = CONTEXT if i1 > 0 else 0
+                tail = CONTEXT if i2 < len(old) else 0
+                rows += _split_rows(old, new, tag, i1, i1 + head, j1, j1 + head)
                 rows.append("<tr><td class=hunk colspan=4>⋯</td></tr>")
+                rows += _split_rows(old, new, tag, i2 - tail, i2, j2 - tail, j2)
                 continue
-            for k in range(max(i2 - i1, j2 - j1)):
-                a = old[i1 + k] if i1 + k < i2 else ""
-                b = new[j1 + k] if j1 + k < j2 else ""
-                ca = "del" if tag != "equal" and i1 + k < i2 else ""
-                cb = "add" if tag != "equal" and j1 + k < j2 else ""
-                na = str(i1 + k + 1) if i1 + k < i2 else ""
-                nb = str(j1 + k + 1) if j1 + k < j2 else ""
-                rows.append(
-                    f"<tr><td class=num>{na}</td><td class='{ca}'>{html.escape(a)}</td>"
-                    f"<td class=num>{nb}</td><td class='{cb}'>{html.escape(b)}</td></tr>"
-                )
+            rows += _split_rows(old, new, tag, i1, i2, j1, j2)
     return _CSS + "<table>" + "".join(rows) + "</table>" if rows else "<p>No differences.</p>"
+
+
+def _split_rows(
+    old: list[str], new: list[str], tag: str, i1: int, i2: int, j1: int, j2: int
+) -> list[str]:
+    rows = []
+    for k in range(max(i2 - i1, j2 - j1)):
+        a = old[i1 + k] if i1 + k < i2 else ""
+        b = new[j1 + k] if j1 + k < j2 else ""
+        ca = "del" if tag != "equal" and i1 + k < i2 else ""
+        cb = "add" if tag != "equal" and j1 + k < j2 else ""
+        na = str(i1 + k + 1) if i1 + k < i2 else ""
+        nb = str(j1 + k + 1) if j1 + k < j2 else ""
+        rows.append(
+            f"<tr><td class=num>{na}</td><td class='{ca}'>{html.escape(a)}</td>"
+            f"<td class=num>{nb}</td><td class='{cb}'>{html.escape(b)}</td></tr>"
+        )
+    return rows
 
 
 class DiffDialog(QDialog):

@@ -9,6 +9,7 @@ from PySide6.QtGui import (
     QKeySequence,
     QPainter,
     QShortcut,
+    QTextCursor,
     QTextDocument,
 )
 from PySide6.QtWidgets import (
@@ -56,8 +57,19 @@ class CodeEditor(QPlainTextEdit):
 
     def set_file(self, path: str, text: str) -> None:
         """Show a file; its undo history starts fresh."""
-        self.highlighter.set_language(language_for(path))
-        self.setPlainText(text)
+        self._replace_text(text, language_for(path))
+
+    def setPlainText(self, text: str) -> None:  # noqa: N802 (Qt API)
+        """Replace the whole text (undo history starts fresh), highlighted a slice at a time."""
+        self._replace_text(text, self.highlighter.language)
+
+    def _replace_text(self, text: str, language: str | None) -> None:
+        # Detached while the text is replaced: the highlighter would otherwise be called for
+        # every line inside setPlainText, lexing a long file in one go.
+        self.highlighter.setDocument(None)
+        super().setPlainText(text)
+        self.highlighter.setDocument(self.document())
+        self.highlighter.set_language(language)
 
     def gutter_width(self) -> int:
         digits = max(3, len(str(self.blockCount())))
@@ -130,8 +142,13 @@ class FindBar(QWidget):
         close_btn.clicked.connect(self.close_bar)
         self.field.returnPressed.connect(self.find)
         self.field.textEdited.connect(lambda _t: self.find(from_start=True))
-        QShortcut(QKeySequence("Shift+Return"), self.field, lambda: self.find(backward=True))
-        QShortcut(QKeySequence("Escape"), self.field, self.close_bar)
+        # Only while typing in the field: Shift+Enter in the editor is a new line.
+        for keys, slot in (
+            ("Shift+Return", lambda: self.find(backward=True)),
+            ("Escape", self.close_bar),
+        ):
+            shortcut = QShortcut(QKeySequence(keys), self.field, slot)
+            shortcut.setContext(Qt.ShortcutContext.WidgetShortcut)
         row = QHBoxLayout(self)
         row.setContentsMargins(4, 2, 4, 2)
         for w in (self.field, self.status, prev_btn, next_btn, close_btn):
@@ -163,12 +180,15 @@ class FindBar(QWidget):
             self.editor.setTextCursor(cursor)
         found = self.editor.find(text, flags)
         if not found:  # wrap around
-            cursor = self.editor.textCursor()
+            before = self.editor.textCursor()
+            cursor = QTextCursor(before)
             cursor.movePosition(
                 cursor.MoveOperation.End if backward else cursor.MoveOperation.Start
             )
             self.editor.setTextCursor(cursor)
             found = self.editor.find(text, flags)
+            if not found:  # nowhere: leave the cursor (and selection) where it was
+                self.editor.setTextCursor(before)
         self.status.setText("" if found else "not found")
         return found
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import platformdirs
 from PySide6.QtCore import QSize, Qt
-from PySide6.QtGui import QIcon, QPixmap
+from PySide6.QtGui import QColor, QIcon, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -28,6 +28,7 @@ from studio.core.store import project_path
 from studio.core.templates import Template
 
 NAME_ROLE = Qt.ItemDataRole.UserRole
+THUMBNAIL = QSize(256, 144)
 
 
 def projects_dir() -> Path:
@@ -43,30 +44,50 @@ def free_project_path(folder: Path, name: str) -> Path:
     return path
 
 
+def placeholder(text: str, *, big: bool = False) -> QPixmap:
+    """A thumbnail for a template without one (or for "Empty project"): a card with a word,
+    so every item in the gallery has the same shape."""
+    pixmap = QPixmap(THUMBNAIL)
+    pixmap.fill(QColor("#2c313a"))
+    painter = QPainter(pixmap)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    painter.setPen(QPen(QColor("#3a404b"), 2))
+    painter.drawRoundedRect(pixmap.rect().adjusted(1, 1, -1, -1), 8, 8)
+    font = painter.font()
+    font.setPointSize(40 if big else 13)
+    painter.setFont(font)
+    painter.setPen(QColor("#7f8794"))
+    painter.drawText(pixmap.rect(), Qt.AlignmentFlag.AlignCenter, text)
+    painter.end()
+    return pixmap
+
+
 class GalleryDialog(QDialog):
     """Pick a template (or an empty project), a name and a folder."""
 
     def __init__(self, templates: list[Template], parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("New game")
-        self.resize(860, 560)
+        self.resize(900, 600)
         self.templates = {t.name: t for t in templates}
         self.list = QListWidget()
         self.list.setViewMode(QListWidget.ViewMode.IconMode)
-        self.list.setIconSize(QSize(256, 144))
-        self.list.setGridSize(QSize(280, 200))
+        self.list.setIconSize(THUMBNAIL)
+        self.list.setGridSize(QSize(THUMBNAIL.width() + 20, THUMBNAIL.height() + 44))
+        self.list.setSpacing(4)
         self.list.setResizeMode(QListWidget.ResizeMode.Adjust)
         self.list.setMovement(QListWidget.Movement.Static)
         self.list.setWordWrap(True)
         self.list.setObjectName("gallery")
         for t in templates:
             item = QListWidgetItem(t.title)
-            if t.thumbnail:
-                item.setIcon(QIcon(QPixmap(str(t.thumbnail))))
+            thumbnail = QPixmap(str(t.thumbnail)) if t.thumbnail else QPixmap()
+            item.setIcon(QIcon(thumbnail if not thumbnail.isNull() else placeholder(t.kind)))
             item.setToolTip(t.description)
             item.setData(NAME_ROLE, t.name)
             self.list.addItem(item)
         empty = QListWidgetItem("Empty project")
+        empty.setIcon(QIcon(placeholder("+", big=True)))
         empty.setToolTip("Start from nothing and describe your game in the prompt")
         empty.setData(NAME_ROLE, "")
         self.list.addItem(empty)

@@ -7,6 +7,8 @@ event loop for more than a few milliseconds.
 
 from __future__ import annotations
 
+import time
+
 from pygments.style import StyleMeta
 from pygments.styles import get_style_by_name
 from pygments.token import _TokenType
@@ -16,7 +18,8 @@ from PySide6.QtGui import QColor, QFont, QSyntaxHighlighter, QTextCharFormat, QT
 from studio.ui.lexing import LineState, initial_state, lex_line
 
 STYLE = "one-dark"
-SLICE_LINES = 120  # lines highlighted per timer tick (about 10 ms)
+SLICE_LINES = 8  # lines highlighted in one go: about 0.2-1 ms
+BUDGET = 0.006  # seconds of highlighting per timer tick, well inside a 16 ms frame
 
 
 def _formats(style: StyleMeta) -> dict[_TokenType, QTextCharFormat]:
@@ -35,37 +38,69 @@ def _formats(style: StyleMeta) -> dict[_TokenType, QTextCharFormat]:
 
 class CodeHighlighter(QSyntaxHighlighter):
     def __init__(self, document: QTextDocument, language: str | None = None) -> None:
+        # Block states are ints: the few distinct lexer stacks are interned, and never dropped,
+        # so a state a line still holds from before stays valid.
         self._states: list[LineState] = []
+        self._state_ids: dict[LineState, int] = {}
         self._language = language
         self._limit = -1  # highest block number highlighted so far
         self._formats = _formats(get_style_by_name(STYLE))
         self._cache: dict[_TokenType, QTextCharFormat] = {}
-        self._timer = QTimer(interval=0, singleShot=True)
-        self._timer.timeout.connect(self._highlight_more)
         super().__init__(document)
-        document.blockCountChanged.connect(lambda _n: self._schedule())
+        # Both owned by (or bound to) this object, so neither outlives it: a timer or a lambda
+        # that calls back into a deleted highlighter raises in the event loop.
+        self._timer = QTimer(self, interval=0, singleShot=True)
+        self._timer.timeout.connect(self._highlight_more)
+        document.blockCountChanged.connect(self._block_count_changed)
+        self._schedule()
+
+    def _block_count_changed(self, _count: int) -> None:
         self._schedule()
 
     def set_language(self, language: str | None) -> None:
+        """Highlight the document anew (a slice at a time) in `language`."""
         self._language = language
-        self._states = []
         self._limit = -1
-        self.rehighlight()
+        doc = self.document()
+        if doc is not None and not doc.isEmpty():
+            # Clears every line's formats, cheaply as `_limit` is -1, and so cancels the full
+            # rehighlight that QSyntaxHighlighter.setDocument schedules.
+            self.rehighlight()
         self._schedule()
 
+    @property
+    def language(self) -> str | None:
+        return self._language
+
+    def busy(self) -> bool:
+        """Lines are still waiting for their first highlighting."""
+        doc = self.document()
+        return (
+            doc is not None and self._language is not None and (self._limit < doc.blockCount() - 1)
+        )
+
     def _schedule(self) -> None:
-        if self.document() and self._limit < self.document().blockCount() - 1:
+        if self.busy():
             self._timer.start()
 
     def _highlight_more(self) -> None:
+        """Highlight the next lines for at most BUDGET seconds, then yield to the event loop.
+
+        A fixed number of lines per tick is too coarse: lexing time per line varies tenfold
+        between markup, CSS and long lines of script."""
         doc = self.document()
         if doc is None:
             return
-        start = self._limit + 1
-        self._limit = min(doc.blockCount() - 1, self._limit + SLICE_LINES)
-        block = doc.findBlockByNumber(start)
-        if block.isValid():
+        deadline = time.perf_counter() + BUDGET
+        last = doc.blockCount() - 1
+        block = doc.findBlockByNumber(self._limit + 1)
+        while block.isValid() and self._limit < last:
+            start = block.blockNumber()
+            self._limit = min(last, start + SLICE_LINES - 1)
             self.rehighlightBlock(block)  # cascades up to the new limit
+            block = doc.findBlockByNumber(self._limit + 1)
+            if time.perf_counter() >= deadline:
+                break
         self._schedule()
 
     def _format(self, token: _TokenType) -> QTextCharFormat | None:
@@ -77,8 +112,10 @@ class CodeHighlighter(QSyntaxHighlighter):
         return self._cache[token]
 
     def highlightBlock(self, text: str) -> None:  # noqa: N802 (Qt API)
+        if self._language is None or self._limit < 0:
+            return  # nothing highlighted yet (a file just loaded): every block is still -1
         number = self.currentBlock().blockNumber()
-        if self._language is None or number > self._limit:
+        if number > self._limit:
             self.setCurrentBlockState(-1)
             return
         previous = self.previousBlockState()
@@ -91,9 +128,8 @@ class CodeHighlighter(QSyntaxHighlighter):
         self.setCurrentBlockState(self._state_id(after))
 
     def _state_id(self, state: LineState) -> int:
-        # Block states are ints; the few distinct lexer stacks are interned in a list.
-        try:
-            return self._states.index(state)
-        except ValueError:
+        found = self._state_ids.get(state)
+        if found is None:
+            found = self._state_ids[state] = len(self._states)
             self._states.append(state)
-            return len(self._states) - 1
+        return found

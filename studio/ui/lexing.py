@@ -13,7 +13,7 @@ import re
 from functools import lru_cache
 
 from pygments.lexer import RegexLexer
-from pygments.lexers import CssLexer, HtmlLexer, JavascriptLexer, JsonLexer
+from pygments.lexers import CssLexer, HtmlLexer, JavascriptLexer
 from pygments.token import Comment, Error, Text, _TokenType
 
 Token = tuple[int, int, _TokenType]  # start, length, type
@@ -24,7 +24,9 @@ _LEXERS: dict[str, RegexLexer] = {
     "html": HtmlLexer(),
     "js": JavascriptLexer(),
     "css": CssLexer(),
-    "json": JsonLexer(),
+    # Pygments' JsonLexer is not a RegexLexer (no state table to carry across lines); JSON is
+    # a subset of JavaScript, whose lexer colours it the same way.
+    "json": JavascriptLexer(),
 }
 _INNER = {
     "script-content": ("js", re.compile(r"<\s*/\s*script", re.I)),
@@ -49,7 +51,15 @@ def initial_state(language: str) -> LineState:
     return (language, ROOT, ROOT)
 
 
-COMMENT = "studio-block-comment"  # our own state: inside a /* ... */ that spans lines
+COMMENT = "studio-block-comment"  # our own state: inside a block comment that spans lines
+# Block comments by lexer: (opener, closer, states where the opener starts a comment). Pygments
+# matches each with one regex, so one that spans lines would lose its colour after the first.
+_BLOCK_COMMENTS: dict[RegexLexer, tuple[str, str, frozenset[str]]] = {
+    _LEXERS["html"]: ("<!--", "-->", frozenset({"root"})),
+    _LEXERS["js"]: ("/*", "*/", frozenset({"root", "slashstartsregex", "interp-inside"})),
+    _LEXERS["json"]: ("/*", "*/", frozenset({"root", "slashstartsregex"})),
+    _LEXERS["css"]: ("/*", "*/", frozenset(_LEXERS["css"].tokens) - {"urls"}),
+}
 
 
 def _run(
@@ -62,18 +72,19 @@ def _run(
     pos, end = start, len(text)
     states = list(stack)
     defs = lexer._tokens
-    block_comments = lexer is not _LEXERS["html"]
+    opener, closer, comment_states = _BLOCK_COMMENTS[lexer]
     while pos < end:
-        if block_comments and (states[-1] == COMMENT or text.startswith("/*", pos)):
-            close = text.find("*/", pos if states[-1] == COMMENT else pos + 2)
+        inside = states[-1] == COMMENT
+        if inside or (states[-1] in comment_states and text.startswith(opener, pos)):
+            close = text.find(closer, pos if inside else pos + len(opener))
             if close < 0:
                 tokens.append((pos, end - pos, Comment.Multiline))
-                if states[-1] != COMMENT:
+                if not inside:
                     states.append(COMMENT)
                 return tokens, tuple(states), end
-            tokens.append((pos, close + 2 - pos, Comment.Multiline))
-            pos = close + 2
-            if states[-1] == COMMENT:
+            tokens.append((pos, close + len(closer) - pos, Comment.Multiline))
+            pos = close + len(closer)
+            if inside:
                 states.pop()
             continue
         for match, action, new_state in defs[states[-1]]:
@@ -138,8 +149,8 @@ def lex_line(text: str, state: LineState) -> tuple[tuple[Token, ...], LineState]
             found, inner, _ = _run(_LEXERS[language], line[:stop], pos, inner, frozenset())
             tokens.extend(found)
             pos = stop
-            if closer:
-                language = "html"
+            if closer:  # back in HTML; what the script or style left open ends with it
+                language, inner = "html", ROOT
         else:
             found, inner, pos = _run(_LEXERS[language], line, pos, inner, frozenset())
             tokens.extend(found)

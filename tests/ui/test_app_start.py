@@ -1,0 +1,147 @@
+"""Start-up as a person runs it, in a subprocess: `python -m studio --version`, and the real
+`run_app` showing a window with a game playing, closing cleanly with no renderer left behind.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from studio import __version__
+from studio.core.operations import new_project
+
+ROOT = Path(__file__).resolve().parents[2]
+
+# Runs the app's own start-up; closes the window once the game has loaded and played a while.
+START_AND_CLOSE = """
+import sys
+import studio.app as app_module
+from PySide6.QtCore import QTimer
+
+original = app_module.create_window
+
+def create_window(app, project):
+    window = original(app, project)
+    view = window.preview.view
+
+    def loaded(ok):
+        print("LOADED", ok, view.url().toString(), flush=True)
+        QTimer.singleShot(1000, window.close)
+
+    view.loadFinished.connect(loaded)
+    QTimer.singleShot(0, lambda: print("SHOWN", window.isVisible(), flush=True))
+    QTimer.singleShot(40_000, lambda: (print("TIMEOUT", flush=True), window.close()))
+    return window
+
+app_module.create_window = create_window
+code = app_module.run_app(sys.argv[1] and __import__("pathlib").Path(sys.argv[1]) or None)
+print("EXIT", code, flush=True)
+sys.exit(code)
+"""
+
+
+def app_env(tmp_path: Path) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        QT_QPA_PLATFORM="offscreen",
+        STUDIO_CONFIG_DIR=str(tmp_path / "config"),
+        STUDIO_PROJECTS_DIR=str(tmp_path / "projects"),
+        PYTHONPATH=str(ROOT),
+    )
+    return env
+
+
+def _stat(pid: int) -> tuple[int, str] | None:
+    """(parent pid, state) of a live process, None when it is gone."""
+    try:
+        text = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    fields = text.rsplit(")", 1)[1].split()
+    return int(fields[1]), fields[0]
+
+
+def _cmdline(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+    except OSError:
+        return ""
+
+
+def descendants(root: int) -> dict[int, str]:
+    """Every live process below `root`, with its command line."""
+    parents: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit() and (stat := _stat(int(entry))) is not None:
+            parents[int(entry)] = stat[0]
+    found: dict[int, str] = {}
+    frontier = {root}
+    while frontier:
+        frontier = {pid for pid, parent in parents.items() if parent in frontier} - found.keys()
+        found.update({pid: _cmdline(pid) for pid in frontier})
+    return found
+
+
+def alive(pid: int, cmdline: str) -> bool:
+    stat = _stat(pid)
+    # A zombie is dead; a recycled pid is another process.
+    return stat is not None and stat[1] != "Z" and _cmdline(pid) == cmdline
+
+
+def test_version_flag():
+    result = subprocess.run(
+        [sys.executable, "-m", "studio", "--version"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == f"studio {__version__}"
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc")
+def test_real_start_up_shows_a_game_and_exits_cleanly(tmp_path, probe_template):
+    with new_project(tmp_path / "game", probe_template) as project:
+        path = project.path
+    proc = subprocess.Popen(
+        [sys.executable, "-c", START_AND_CLOSE, str(path)],
+        cwd=ROOT,
+        env=app_env(tmp_path),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    seen: dict[int, str] = {}
+    deadline = time.monotonic() + 90
+    while proc.poll() is None and time.monotonic() < deadline:
+        seen.update(descendants(proc.pid))
+        time.sleep(0.1)
+    if proc.poll() is None:
+        proc.kill()
+    out, err = proc.communicate(timeout=30)
+
+    assert proc.returncode == 0, f"exit {proc.returncode}\n{out}\n{err}"
+    assert "Traceback" not in err and "Fatal Python error" not in err, err
+    lines = out.splitlines()
+    assert "SHOWN True" in lines, out
+    assert any(line.startswith("LOADED True studio://") for line in lines), out
+    assert "TIMEOUT" not in lines
+    assert lines[-1] == "EXIT 0"
+
+    renderers = {pid: cmd for pid, cmd in seen.items() if "QtWebEngineProcess" in cmd}
+    assert renderers, "no QtWebEngineProcess was seen: the Preview did not start"
+    time.sleep(0.5)
+    left = [pid for pid, cmd in renderers.items() if alive(pid, cmd)]
+    for _ in range(50):
+        if not left:
+            break
+        time.sleep(0.1)
+        left = [pid for pid in left if alive(pid, renderers[pid])]
+    assert not left, f"QtWebEngineProcess left running after exit: {left}"

@@ -1,0 +1,188 @@
+"""History: an older version previews when selected; restore, fork and compare work."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+
+from studio.core.store import Project
+from studio.ui.diff_dialog import DiffDialog
+from studio.ui.main_window import MainWindow
+from tests.ui.conftest import open_project, preview_version, wait_for_js
+
+TITLES = ("Probe one", "Probe two", "Probe three")
+
+
+@pytest.fixture
+def three_versions(probe_project: Path) -> Path:
+    """The probe game in three versions, each with its own `<title>` and one extra line."""
+    with Project.open(probe_project) as project:
+        html = project.read_file(project.head, "index.html").decode()
+        for n, title in enumerate(TITLES[1:], 2):
+            changed = html.replace("Probe one", title).replace(
+                "let frames = 0;", f"let frames = 0;\nconst release = {n};"
+            )
+            project.commit({"index.html": changed}, parent=project.head, kind="manual")
+    return probe_project
+
+
+def click(qtbot, window: MainWindow, version_id: int, modifier=Qt.KeyboardModifier.NoModifier):
+    tree = window.code.history.tree
+    item = window.code.history.item_for(version_id)
+    assert item is not None, f"version {version_id} is not in History"
+    tree.scrollToItem(item)
+    qtbot.mouseClick(
+        tree.viewport(), Qt.MouseButton.LeftButton, modifier, tree.visualItemRect(item).center()
+    )
+
+
+def table_rows(dialog: DiffDialog) -> list[list[str]]:
+    """The side-by-side table as text: [old number, old line, new number, new line] rows."""
+    cursor = dialog.view.document().find("Probe one")
+    table = cursor.currentTable()
+    assert table is not None, "the side-by-side view is not a table"
+    return [
+        [table.cellAt(r, c).firstCursorPosition().block().text() for c in range(4)]
+        for r in range(table.rows())
+        if table.cellAt(r, 1).columnSpan() == 1
+    ]
+
+
+def history_ids(window: MainWindow) -> list[int]:
+    tree = window.code.history.tree
+    return [
+        tree.topLevelItem(i).data(0, Qt.ItemDataRole.UserRole)
+        for i in range(tree.topLevelItemCount())
+    ]
+
+
+def test_history_lists_every_version_and_marks_the_head(make_window, three_versions):
+    window = make_window()
+    project = open_project(window, three_versions)
+    ids = [v.id for v in project.versions()]
+    assert history_ids(window) == ids
+    history = window.code.history
+    assert history.item_for(project.head).font(0).bold()
+    assert not history.item_for(ids[0]).font(0).bold()
+    assert history.selected_ids() == [project.head]
+    assert "Version 1 (template)" in history.item_for(ids[0]).toolTip(0)
+    assert history.item_for(ids[1]).text(0) == f"v{ids[1]}  your edit of v{ids[0]}"
+
+
+def test_selecting_an_older_version_previews_it(make_window, qtbot, three_versions):
+    window = make_window()
+    project = open_project(window, three_versions)
+    wait_for_js(qtbot, window, "document.title", "Probe three")
+    oldest = project.versions()[0].id
+
+    click(qtbot, window, oldest)
+
+    assert window.session.shown == oldest
+    assert project.head != oldest, "looking at a version must not move the head"
+    text = window.code.editor.toPlainText()
+    assert "<title>Probe one</title>" in text and "release" not in text
+    wait_for_js(qtbot, window, "document.title", "Probe one")
+    assert preview_version(window) == oldest
+    assert window.preview.isVisible()
+
+
+def test_restore_brings_an_old_version_back_as_the_newest(make_window, qtbot, three_versions):
+    window = make_window()
+    project = open_project(window, three_versions)
+    v1, _, v3 = (v.id for v in project.versions())
+    history = window.code.history
+    click(qtbot, window, v1)
+    assert history.restore_btn.isEnabled()
+
+    qtbot.mouseClick(history.restore_btn, Qt.MouseButton.LeftButton)
+
+    restored = project.version(project.head)
+    assert (restored.kind, restored.parent) == ("restore", v3)
+    assert project.file_hashes(restored.id) == project.file_hashes(v1)
+    assert history_ids(window) == [v1, 2, v3, restored.id]
+    assert history.item_for(restored.id).font(0).bold()
+    assert history.selected_ids() == [restored.id]
+    assert window.session.shown == restored.id
+    wait_for_js(qtbot, window, "document.title", "Probe one")
+    assert preview_version(window) == restored.id
+
+
+def test_fork_starts_a_new_line_from_an_old_version(make_window, qtbot, three_versions):
+    window = make_window()
+    project = open_project(window, three_versions)
+    v1, v2, v3 = (v.id for v in project.versions())
+    history = window.code.history
+    click(qtbot, window, v2)
+
+    qtbot.mouseClick(history.fork_btn, Qt.MouseButton.LeftButton)
+
+    fork = project.version(project.head)
+    assert (fork.kind, fork.parent) == ("fork", v2)
+    assert project.file_hashes(fork.id) == project.file_hashes(v2)
+    # The main line goes on (v3 stays v2's first child); the fork is listed one level in.
+    assert history_ids(window) == [v1, v2, v3, fork.id]
+    assert history.item_for(fork.id).text(0) == f"   └ v{fork.id}  fork of v{v2}"
+    assert history.item_for(fork.id).font(0).bold()
+    assert window.session.shown == fork.id
+    wait_for_js(qtbot, window, "document.title", "Probe two")
+
+    # Run on the fork builds on the fork, not on the old head.
+    editor = window.code.editor
+    editor.setPlainText(editor.toPlainText().replace("Probe two", "Probe fork"))
+    window.code.run()
+    child = project.version(project.head)
+    assert child.parent == fork.id
+    wait_for_js(qtbot, window, "document.title", "Probe fork")
+
+
+def test_compare_shows_unified_and_split_diffs(make_window, qtbot, three_versions):
+    window = make_window()
+    project = open_project(window, three_versions)
+    v1, _, v3 = (v.id for v in project.versions())
+    history = window.code.history
+    click(qtbot, window, v1)
+    click(qtbot, window, v3, Qt.KeyboardModifier.ControlModifier)
+    assert history.selected_ids() == [v1, v3]
+    assert window.session.shown == v1, "a second selected version must not change the preview"
+    assert history.compare_btn.isEnabled()
+    assert not history.restore_btn.isEnabled()
+
+    qtbot.mouseClick(history.compare_btn, Qt.MouseButton.LeftButton)
+
+    dialogs = history.findChildren(DiffDialog)
+    assert len(dialogs) == 1
+    dialog = dialogs[0]
+    qtbot.addWidget(dialog)
+    assert dialog.isVisible()
+    assert dialog.windowTitle() == f"Compare v{v1} → v{v3}"
+    unified = dialog.view.toPlainText()
+    assert "-<title>Probe one</title>" in unified
+    assert "+<title>Probe three</title>" in unified
+    assert "+const release = 3;" in unified
+    assert "window.studio" not in unified, "unchanged lines far from a change are shown"
+    assert "@@" in unified
+
+    dialog.mode.setCurrentIndex(1)  # side by side
+    split = dialog.view.toPlainText()
+    assert "-<title>" not in split
+    rows = table_rows(dialog)
+    assert ["5", "<title>Probe one</title>", "5", "<title>Probe three</title>"] in rows
+    added = next(r for r in rows if r[3] == "const release = 3;")
+    assert added[:2] == ["", ""], "an added line has an old side"
+    assert ["17", "let frames = 0;", "17", "let frames = 0;"] in rows  # context
+    html = dialog.view.toHtml()
+    assert "#4a2224" in html and "#1f3b2a" in html  # removed and added lines are coloured
+
+
+def test_compare_one_version_with_its_parent(make_window, qtbot, three_versions):
+    window = make_window()
+    project = open_project(window, three_versions)
+    _, v2, v3 = (v.id for v in project.versions())
+    dialog = window.code.history.compare_selected()  # the head is selected
+    assert dialog is not None
+    qtbot.addWidget(dialog)
+    assert dialog.windowTitle() == f"Compare v{v2} → v{v3}"
+    text = dialog.view.toPlainText()
+    assert "-<title>Probe two</title>" in text and "+<title>Probe three</title>" in text

@@ -1,0 +1,353 @@
+"""The built-in video provider: the OpenAI Videos API (`client.videos`) at any base URL.
+
+Endpoints used (through the `openai` client, never by hand):
+`POST /videos` (multipart; `input_reference` is the image file), `GET /videos/{id}`,
+`POST /videos/{id}/remix`, `POST /videos/extensions` (multipart, `video[id]`),
+`GET /videos/{id}/content?variant=video|thumbnail|spritesheet`, `DELETE /videos/{id}`.
+
+Polling: the service may say how long to wait with the `openai-poll-after-ms` header (the
+one the `openai` package's own `videos.poll` honours) or `Retry-After`/`retry-after-ms`;
+`VideoStatus.poll_after` carries it to the queue, which otherwise backs off by itself.
+
+The API has no cancel call: `cancel` deletes the job on the service where it can (done or
+failed jobs) and otherwise Studio just stops waiting for it.
+
+Calls go through `with_raw_response` / `with_streaming_response` so the headers are
+available; that also keeps the package's Sora deprecation warning out of our modules.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import re
+import secrets
+from collections.abc import Awaitable, Mapping
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import openai
+
+from studio.ai.errors import parse_retry_after, scrub
+from studio.ai.video_provider import (
+    Variant,
+    VideoCapabilities,
+    VideoError,
+    VideoRequest,
+    VideoStatus,
+)
+
+__all__ = ["DEFAULT_BASE_URL", "OpenAIVideoProvider", "create_provider", "resolve_api_key"]
+
+log = logging.getLogger(__name__)
+
+DEFAULT_BASE_URL = "https://api.openai.com/v1"
+ENV_KEY = "OPENAI_API_KEY"
+POLL_HEADER = "openai-poll-after-ms"
+
+_REJECTED = re.compile(r"moderation|safety|content[_ ]?polic|policy|blocked|refus", re.I)
+_QUOTA = re.compile(r"quota|billing|credit", re.I)
+_MIME = {b"\x89PNG": "image/png", b"\xff\xd8\xff": "image/jpeg", b"RIFF": "image/webp"}
+
+
+def resolve_api_key(
+    provider: str = "openai", explicit: str | None = None, *, env_var: str | None = None
+) -> str | None:
+    """The key to send: given explicitly, else the one stored for `provider` (keyring or
+    Studio's private key file, see `studio.ai.keys`), else `env_var` / OPENAI_API_KEY.
+    Never stored in a project or settings, never logged."""
+    if explicit:
+        return explicit
+    from studio.ai import keys
+
+    return keys.resolve_api_key(provider, env_var=env_var)
+
+
+class OpenAIVideoProvider:
+    """Video jobs through `openai.AsyncOpenAI(base_url=..., api_key=...).videos`.
+
+    Options (settings.json `video_providers.openai`, or flags): `base_url` (default
+    OPENAI_BASE_URL or OpenAI's), `model`, `key_name` (whose stored key to use; default the
+    provider's name), `api_key_env` (a variable holding the key), `durations` and `sizes`
+    (what a gateway accepts, for the form), `timeout`, `download_timeout`, `max_retries`
+    (the `openai` client's own retries of connection errors, 429 and 5xx).
+    """
+
+    def __init__(
+        self,
+        *,
+        name: str = "openai",
+        base_url: str | None = None,
+        api_key: str | None = None,
+        model: str | None = None,
+        timeout: float = 60.0,
+        download_timeout: float = 600.0,
+        max_retries: int = 2,
+        durations: tuple[int, ...] | list[int] | None = None,
+        sizes: tuple[str, ...] | list[str] | None = None,
+        key_name: str | None = None,
+        api_key_env: str | None = None,
+    ) -> None:
+        self.name = name
+        self.base_url = base_url or os.environ.get("OPENAI_BASE_URL") or DEFAULT_BASE_URL
+        self.model = model
+        key = resolve_api_key(key_name or name, api_key, env_var=api_key_env)
+        self._has_key = bool(key)
+        self._secrets = [key]
+        self.download_timeout = download_timeout
+        self.capabilities = VideoCapabilities(
+            durations=tuple(int(d) for d in durations) if durations else (4, 8, 12),
+            sizes=tuple(sizes) if sizes else ("1280x720", "720x1280", "1792x1024", "1024x1792"),
+            image_reference=True,
+            remix=True,
+            extend=True,
+            extend_durations=(4, 8, 12, 16, 20),
+            variants=("video", "thumbnail", "spritesheet"),
+            remote_cancel=False,
+            models=("sora-2", "sora-2-pro"),
+        )
+        # Local gateways often need no key, but the client insists on one.
+        self._client = openai.AsyncOpenAI(
+            base_url=self.base_url,
+            api_key=key or "no-key",
+            timeout=timeout,
+            max_retries=max_retries,
+        )
+
+    def __repr__(self) -> str:
+        return f"OpenAIVideoProvider(name={self.name!r}, host={self.host!r})"
+
+    @property
+    def host(self) -> str:
+        parts = urlsplit(self.base_url)
+        if not parts.hostname:
+            return scrub(self.base_url, self._secrets)
+        return parts.hostname + (f":{parts.port}" if parts.port else "")
+
+    async def aclose(self) -> None:
+        await self._client.close()
+
+    # -- jobs -----------------------------------------------------------------------------
+
+    async def submit(self, request: VideoRequest) -> str:
+        if not request.prompt.strip():
+            raise VideoError("bad_request", "The prompt is empty: say what the clip should show.")
+        body: dict[str, Any] = {"prompt": request.prompt}
+        model = request.model or self.model
+        if model:
+            body["model"] = model
+        if request.seconds:
+            body["seconds"] = str(int(request.seconds))
+        if request.size:
+            body["size"] = request.size
+        if request.image:
+            mime = next((m for sig, m in _MIME.items() if request.image.startswith(sig)), None)
+            body["input_reference"] = (
+                request.image_name,
+                request.image,
+                mime or "application/octet-stream",
+            )
+        raw = await self._call(self._client.videos.with_raw_response.create(**body), "submit")
+        return raw.parse().id
+
+    async def poll(self, remote_id: str) -> VideoStatus:
+        raw = await self._call(
+            self._client.videos.with_raw_response.retrieve(remote_id), "poll", remote_id
+        )
+        video = raw.parse()
+        error = code = None
+        if video.status == "failed":
+            code = video.error.code if video.error else None
+            detail = video.error.message if video.error else None
+            error = self._failure_text(code, detail)
+        return VideoStatus(
+            status=video.status,
+            progress=max(0.0, min(1.0, float(video.progress or 0) / 100.0)),
+            error=error,
+            error_code=code,
+            poll_after=_poll_after(raw.headers),
+            expires_at=float(video.expires_at) if video.expires_at else None,
+            seconds=_number(video.seconds),
+            size=str(video.size) if video.size else None,
+            model=str(video.model) if video.model else None,
+        )
+
+    async def download(self, remote_id: str, variant: Variant, dest: Path) -> Path:
+        dest = Path(dest)
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        tmp = dest.with_name(f".{dest.name}.{secrets.token_hex(4)}.part")
+        try:
+            manager = self._client.videos.with_streaming_response.download_content(
+                remote_id, variant=variant, timeout=self.download_timeout
+            )
+            try:
+                async with manager as response:
+                    with tmp.open("wb") as f:
+                        async for chunk in response.iter_bytes():
+                            f.write(chunk)
+            except openai.OpenAIError as exc:
+                raise self._map(exc, "download", remote_id) from None
+            if tmp.stat().st_size == 0:
+                raise VideoError("server", f"The service sent an empty {variant} for {remote_id}.")
+            os.replace(tmp, dest)
+        finally:
+            with contextlib.suppress(OSError):
+                tmp.unlink(missing_ok=True)
+        return dest
+
+    async def cancel(self, remote_id: str) -> None:
+        """Best effort: the API deletes only finished jobs; a running one is left to finish."""
+        try:
+            await self._call(self._client.videos.with_raw_response.delete(remote_id), "cancel")
+        except VideoError as exc:
+            log.info("could not delete %s on %s: %s", remote_id, self.host, exc)
+
+    async def remix(self, remote_id: str, prompt: str) -> str:
+        raw = await self._call(
+            self._client.videos.with_raw_response.remix(remote_id, prompt=prompt),
+            "remix",
+            remote_id,
+        )
+        return raw.parse().id
+
+    async def extend(self, remote_id: str, prompt: str, seconds: int) -> str:
+        raw = await self._call(
+            self._client.videos.with_raw_response.extend(
+                prompt=prompt,
+                seconds=str(int(seconds)),
+                # The package refuses `video={"id": ...}` (it expects a file there), so the
+                # reference goes in as the same `video[id]` form field it would have sent.
+                video=openai.omit,
+                extra_body={"video": {"id": remote_id}},
+            ),
+            "extend",
+            remote_id,
+        )
+        return raw.parse().id
+
+    # -- errors ---------------------------------------------------------------------------
+
+    async def _call(self, request: Awaitable[Any], action: str, remote_id: str = "") -> Any:
+        try:
+            return await request
+        except openai.OpenAIError as exc:
+            raise self._map(exc, action, remote_id) from None
+
+    def _failure_text(self, code: str | None, detail: str | None) -> str:
+        detail = scrub((detail or "").strip().rstrip("."), self._secrets)
+        words = f"{code or ''} {detail}"
+        if _REJECTED.search(words):
+            return f"The service refused the prompt: {detail or code}."
+        if detail and code:
+            return f"The video failed on the service: {detail} ({code})."
+        return f"The video failed on the service: {detail or code or 'no reason given'}."
+
+    def _map(self, exc: openai.OpenAIError, action: str, remote_id: str = "") -> VideoError:
+        """One sentence for each way a call fails, with the key scrubbed out."""
+        host = self.host
+        if isinstance(exc, openai.APITimeoutError):
+            return VideoError("unreachable", f"The video service at {host} did not answer in time.")
+        if isinstance(exc, openai.APIConnectionError):
+            cause = exc.__cause__ or exc.__context__
+            reason = f": {_short(cause)}" if cause else ""
+            return VideoError(
+                "unreachable", self._clean(f"Cannot reach the video service at {host}{reason}.")
+            )
+        if not isinstance(exc, openai.APIStatusError):
+            return VideoError("server", self._clean(f"The video service at {host} failed: {exc}"))
+        status = exc.status_code
+        body = exc.body if isinstance(exc.body, Mapping) else {}
+        code = str(body.get("code") or exc.code or "")
+        detail = str(body.get("message") or "").strip().rstrip(".") or _status_text(status)
+        detail = self._clean(detail)
+        if status == 401:
+            hint = (
+                f"store a key for {self.name!r} or set {ENV_KEY}"
+                if not self._has_key
+                else "check the key"
+            )
+            return VideoError(
+                "auth", f"The video service at {host} refused the API key (401): {hint}."
+            )
+        if status == 403:
+            return VideoError("auth", f"The video service at {host} does not allow this: {detail}.")
+        if status == 429:
+            if code == "insufficient_quota" or _QUOTA.search(detail):
+                hint = "" if "billing" in detail else " Check the account's plan and billing."
+                return VideoError("quota", f"Out of quota at {host}: {detail}.{hint}")
+            wait = parse_retry_after(
+                exc.response.headers.get("retry-after"),
+                value_ms=exc.response.headers.get("retry-after-ms"),
+            )
+            return VideoError(
+                "rate_limited",
+                f"Too many requests to {host} for now: {detail}.",
+                retry_after=wait,
+            )
+        if status == 404:
+            if action == "download":
+                return VideoError(
+                    "expired",
+                    f"The result of {remote_id} has expired on {host} (services delete results "
+                    "after a while); generate it again.",
+                )
+            return VideoError(
+                "not_found", f"{host} does not know the video {remote_id} (it may have expired)."
+            )
+        if status >= 500:
+            return VideoError("server", f"The video service at {host} failed ({status}): {detail}.")
+        if _REJECTED.search(f"{code} {detail}"):
+            return VideoError("rejected", f"The service refused the prompt: {detail}.")
+        return VideoError("bad_request", f"The service did not accept the {action}: {detail}.")
+
+    def _clean(self, text: str) -> str:
+        return scrub(text, self._secrets)
+
+
+def _poll_after(headers: Mapping[str, str]) -> float | None:
+    value = headers.get(POLL_HEADER)
+    if value:
+        try:
+            return max(0.0, float(value) / 1000.0)
+        except ValueError:
+            pass
+    return parse_retry_after(headers.get("retry-after"), value_ms=headers.get("retry-after-ms"))
+
+
+def _number(value: Any) -> float | None:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _short(exc: BaseException) -> str:
+    text = str(exc).strip() or type(exc).__name__
+    # httpx/OS messages like "[Errno 111] Connection refused" read fine without the number.
+    return re.sub(r"^\[Errno -?\d+\]\s*", "", text.splitlines()[0])[:200]
+
+
+def _status_text(status: int) -> str:
+    return {400: "bad request", 422: "unprocessable request"}.get(status, f"HTTP {status}")
+
+
+_OPTIONS = {
+    "name",
+    "base_url",
+    "api_key",
+    "model",
+    "timeout",
+    "download_timeout",
+    "max_retries",
+    "durations",
+    "sizes",
+    "key_name",
+    "api_key_env",
+}
+
+
+def create_provider(options: Mapping[str, Any]) -> OpenAIVideoProvider:
+    """The factory registered with the plugin host: unknown options are ignored."""
+    return OpenAIVideoProvider(**{k: v for k, v in options.items() if k in _OPTIONS})

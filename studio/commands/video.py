@@ -1,0 +1,306 @@
+"""Video commands: generate a clip, record gameplay, list assets and jobs, use a clip."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import re
+import sys
+from pathlib import Path
+from typing import Any
+
+from studio.core.errors import StudioError
+from studio.core.store import Project, VideoJob
+
+_SIZE = re.compile(r"^\d{2,5}x\d{2,5}$")
+_IMAGE_TYPES = (b"\x89PNG", b"\xff\xd8\xff", b"RIFF")
+
+
+def add_commands(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("video", help="generate a video clip with an AI provider, into the assets")
+    p.add_argument("path", type=Path, help="the project")
+    p.add_argument("prompt", help="what the clip should show")
+    p.add_argument("--seconds", type=int, help="length (e.g. 4, 8, 12)")
+    p.add_argument("--size", help="WIDTHxHEIGHT, e.g. 1280x720")
+    p.add_argument("--image", type=Path, help="a reference picture (PNG/JPEG) to start from")
+    _provider_options(p)
+    p.set_defaults(handler=cmd_video)
+
+    p = sub.add_parser("jobs", help="list a project's video jobs; --resume finishes open ones")
+    p.add_argument("path", type=Path)
+    p.add_argument("--resume", action="store_true", help="wait for unfinished jobs to finish")
+    _provider_options(p)
+    p.set_defaults(handler=cmd_jobs)
+
+    p = sub.add_parser("record", help="record gameplay offscreen to a video file")
+    p.add_argument("path", type=Path)
+    p.add_argument("--seconds", type=float, required=True, help="how long to record")
+    p.add_argument("--out", type=Path, required=True, help="the file: .mp4, .webm or .gif")
+    p.add_argument("--version", type=int, dest="version_id", help="version id (default: head)")
+    p.add_argument("--size", default="800x600", help="viewport WIDTHxHEIGHT (default 800x600)")
+    p.add_argument("--keep", action="store_true", help="also keep the recording as a clip")
+    p.set_defaults(handler=cmd_record)
+
+    p = sub.add_parser("assets", help="list a project's assets")
+    p.add_argument("path", type=Path)
+    p.add_argument("--json", action="store_true", help="the manifest the code model gets")
+    p.set_defaults(handler=cmd_assets)
+
+    p = sub.add_parser("use-asset", help="make a version whose game has assets/NAME")
+    p.add_argument("path", type=Path)
+    p.add_argument("name", help="an asset name (a clip is added as its WebM proxy)")
+    p.add_argument("--version", type=int, dest="version_id", help="version to add it to")
+    p.set_defaults(handler=cmd_use_asset)
+
+
+def _provider_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--provider", default="openai", help="video provider (default: openai)")
+    p.add_argument("--base-url", help="the service's API base URL")
+    p.add_argument("--model", help="the video model")
+
+
+def _queue(project: Project, args: argparse.Namespace, on_change) -> Any:
+    """A queue whose providers come from the plugin host, settings and the flags."""
+    from studio.ai.video_provider import make_provider, provider_options
+    from studio.commands.project import load_host
+    from studio.core.settings import Settings
+    from studio.core.video_queue import VideoQueue
+
+    host = load_host()
+    settings = Settings()
+    flags = {"base_url": args.base_url, "model": args.model}
+
+    def providers(name: str):
+        overrides = flags if name == args.provider else {}
+        return make_provider(host, name, provider_options(settings, name, overrides))
+
+    if args.provider not in [r.name for r in host.registrations("video_providers")]:
+        providers(args.provider)  # raises the clear "no video provider named …" error
+    return VideoQueue(project, providers, on_change=on_change)
+
+
+def _reporter() -> Any:
+    from studio.core.video_queue import describe
+
+    last: dict[int, str] = {}
+
+    def report(job: VideoJob) -> None:
+        line = describe(job)
+        if job.status == "failed" or last.get(job.id) == line:
+            return  # failures are the error line at the end
+        last[job.id] = line
+        print(f"job {job.id}: {line}", flush=True)
+
+    return report
+
+
+def _media_errors() -> tuple[type[BaseException], ...]:
+    from studio.ai.video_provider import VideoError
+    from studio.media import MediaError
+
+    return (VideoError, MediaError)
+
+
+def cmd_video(args: argparse.Namespace) -> int:
+    if args.size and not _SIZE.match(args.size):
+        raise StudioError(f"--size must look like 1280x720, not {args.size!r}")
+    image = None
+    if args.image is not None:
+        try:
+            image = args.image.read_bytes()
+        except OSError as exc:
+            raise StudioError(f"cannot read {args.image}: {exc.strerror or exc}") from None
+        if not image.startswith(_IMAGE_TYPES):
+            raise StudioError(f"{args.image} is not a PNG, JPEG or WebP picture")
+
+    async def run(project: Project) -> VideoJob:
+        queue = _queue(project, args, _reporter())
+        try:
+            job = queue.generate(
+                args.provider,
+                args.prompt,
+                seconds=args.seconds,
+                size=args.size,
+                model=args.model,
+                image=image,
+                image_name=args.image.name if args.image else "reference.png",
+            )
+            return await queue.wait(job.id)
+        finally:
+            await queue.aclose()
+
+    with Project.open(args.path) as project:
+        try:
+            job = asyncio.run(run(project))
+        except _media_errors() as exc:
+            raise StudioError(str(exc)) from None
+        if job.status != "completed":
+            raise StudioError(job.error or f"the job ended {job.status}")
+        _print_clip(project, job.result[0])
+    return 0
+
+
+def _print_clip(project: Project, name: str) -> None:
+    from studio.core.assets import clip
+
+    c = clip(project, name)
+    parts = [f"{c.duration:.1f} s", f"{c.width}x{c.height}"]
+    if c.original:
+        parts.append(f"original {c.original}")
+    if c.thumbnail:
+        parts.append(f"thumbnail {c.thumbnail}")
+    print(f"added clip {c.name} ({', '.join(parts)})")
+
+
+def cmd_jobs(args: argparse.Namespace) -> int:
+    from studio.core.video_queue import ACTIVE, describe
+
+    with Project.open(args.path) as project:
+        if args.resume and project.jobs(ACTIVE):
+
+            async def run() -> None:
+                queue = _queue(project, args, _reporter())
+                try:
+                    await queue.run()
+                finally:
+                    await queue.aclose()
+
+            try:
+                asyncio.run(run())
+            except _media_errors() as exc:
+                raise StudioError(str(exc)) from None
+        for job in project.jobs():
+            prompt = str(job.params.get("prompt", ""))[:50]
+            print(f"{job.id:>4}  {job.provider:<10} {describe(job):<40} {prompt}")
+        # After --resume, a job still open (the service stayed unreachable) is a failure.
+        return 1 if args.resume and project.jobs(ACTIVE) else 0
+
+
+def _human_size(size: int) -> str:
+    value = float(size)
+    for unit in ("B", "KB", "MB", "GB"):
+        if value < 1024 or unit == "GB":
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{size} B"
+
+
+def cmd_assets(args: argparse.Namespace) -> int:
+    from studio.core.assets import asset_manifest, library_manifest
+
+    with Project.open(args.path) as project:
+        if args.json:
+            data = {
+                "game": asset_manifest(project) if project.head else [],
+                "library": library_manifest(project),
+            }
+            print(json.dumps(data, indent=2))
+            return 0
+        rows = project.assets()
+        if not rows:
+            print("no assets")
+            return 0
+        for a in rows:
+            m = a.meta
+            duration = f"{m['duration']:.1f} s" if m.get("duration") else ""
+            shape = f"{m['width']}x{m['height']}" if m.get("width") else ""
+            role = m.get("role")
+            if role == "proxy":
+                note = f"clip ({m.get('source', 'imported')})"
+                if m.get("prompt"):
+                    note += f": {str(m['prompt']).splitlines()[0][:40]}"
+            elif role in ("original", "thumbnail"):
+                note = f"{role} of {m.get('clip')}"
+            else:
+                note = role or ""
+            print(
+                f"{a.name:<32} {a.kind:<6} {_human_size(a.size):>9}  {duration:>7}  "
+                f"{shape:<10} {note}".rstrip()
+            )
+    return 0
+
+
+def cmd_use_asset(args: argparse.Namespace) -> int:
+    from studio.core.assets import use_in_game
+
+    with Project.open(args.path) as project:
+        before = project.head
+        version = use_in_game(project, args.name, version_id=args.version_id)
+        if version.id == before:
+            print(f"version {version.id} already has {args.name}")
+        else:
+            print(f"version {version.id}: {version.meta.get('label')}")
+    return 0
+
+
+def cmd_record(args: argparse.Namespace) -> int:
+    if not _SIZE.match(args.size):
+        raise StudioError(f"--size must look like 800x600, not {args.size!r}")
+    if args.seconds <= 0 or args.seconds > 600:
+        raise StudioError("--seconds must be between 0 and 600")
+    suffix = args.out.suffix.lower()
+    if suffix not in (".mp4", ".m4v", ".mov", ".webm", ".gif"):
+        raise StudioError(f"--out must end in .mp4, .webm or .gif, not {args.out.name!r}")
+    width, height = (int(v) for v in args.size.split("x"))
+    with Project.open(args.path) as project:
+        version_id = project.resolve(args.version_id)
+        recording = _run_with_qt(
+            lambda: _record(project, args, version_id, (width, height)),
+        )
+        print(
+            f"recorded {recording.seconds:.1f} s of version {version_id} "
+            f"({recording.frames} frames) to {args.out}"
+        )
+    return 0
+
+
+async def _record(project: Project, args: argparse.Namespace, version_id: int, size) -> Any:
+    from studio.ui.recorder import record_game
+
+    shown = [-1]
+
+    def progress(done: float, total: float) -> None:
+        second = int(done)
+        if second != shown[0]:
+            shown[0] = second
+            print(f"recording {done:.0f}/{total:.0f} s", flush=True)
+
+    try:
+        recording = await record_game(
+            project, args.seconds, args.out, version_id=version_id, size=size, on_progress=progress
+        )
+        if args.keep:
+            from studio.core.assets import import_video
+
+            clip = await import_video(
+                project,
+                recording.path,
+                name=f"gameplay-v{version_id}",
+                source="recorded",
+                meta={"version": version_id},
+            )
+            print(f"kept as clip {clip.name}")
+        return recording
+    except _media_errors() as exc:
+        raise StudioError(str(exc)) from None
+
+
+def _run_with_qt(make) -> Any:
+    """Run a coroutine on Qt's event loop (qasync), offscreen: nothing is shown."""
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from studio.app import prepare_environment
+
+    prepare_environment()
+    import qasync
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
+    try:
+        return loop.run_until_complete(make())
+    finally:
+        asyncio.set_event_loop(None)
+        loop.close()  # now, while Qt is still there, not at interpreter exit

@@ -1,0 +1,225 @@
+"""A small player for one clip: QMediaPlayer frames painted into a plain widget.
+
+QtMultimedia's FFmpeg backend plays the WebM proxies here, offscreen too (checked on the
+PySide6 6.12 wheels). Frames go through a QVideoSink and are painted by this widget, rather
+than a QVideoWidget, so the picture also shows in `grab()` (screenshots, tests) and needs no
+native child window. Without QtMultimedia the widget shows the clip's poster and says so.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from PySide6.QtCore import QRect, QSize, Qt, QUrl, Signal
+from PySide6.QtGui import QColor, QImage, QPainter, QPixmap
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QSizePolicy,
+    QSlider,
+    QStyle,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+log = logging.getLogger(__name__)
+
+try:
+    from PySide6.QtMultimedia import QAudioOutput, QMediaPlayer, QVideoFrame, QVideoSink
+except ImportError:  # PySide6-Addons missing: posters only
+    QMediaPlayer = None  # type: ignore[assignment,misc]
+
+MULTIMEDIA = QMediaPlayer is not None
+
+
+def _clock(ms: int) -> str:
+    seconds = max(0, ms) / 1000
+    return f"{int(seconds // 60)}:{seconds % 60:04.1f}"
+
+
+class _Screen(QWidget):
+    """Paints the current frame (or the poster), letterboxed, on black."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.image = QImage()
+        self.note = ""
+        self.setMinimumHeight(120)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+
+    def sizeHint(self) -> QSize:  # noqa: N802 (Qt API)
+        return QSize(320, 180)
+
+    def show_image(self, image: QImage) -> None:
+        self.image = image
+        self.update()
+
+    def paintEvent(self, _event) -> None:  # noqa: N802 (Qt API)
+        painter = QPainter(self)
+        painter.fillRect(self.rect(), QColor("#000000"))
+        if not self.image.isNull():
+            size = self.image.size().scaled(self.size(), Qt.AspectRatioMode.KeepAspectRatio)
+            target = QRect(0, 0, size.width(), size.height())
+            target.moveCenter(self.rect().center())
+            painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+            painter.drawImage(target, self.image)
+        if self.note:
+            painter.setPen(QColor("#9da5b4"))
+            painter.drawText(
+                self.rect().adjusted(8, 8, -8, -8),
+                Qt.AlignmentFlag.AlignBottom | Qt.TextFlag.TextWordWrap,
+                self.note,
+            )
+        painter.end()
+
+
+class ClipPlayer(QWidget):
+    """Plays a file (the clip's WebM proxy) with play/pause, a position slider and a clock."""
+
+    position_changed = Signal(float)  # seconds
+    duration_changed = Signal(float)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.screen_ = _Screen(self)
+        self.play_button = QToolButton()
+        self.play_button.setIcon(self.style().standardIcon(QStyle.StandardPixmap.SP_MediaPlay))
+        self.play_button.setToolTip("Play / pause")
+        self.play_button.clicked.connect(self.toggle)
+        self.slider = QSlider(Qt.Orientation.Horizontal)
+        self.slider.setRange(0, 0)
+        self.slider.sliderMoved.connect(self.seek_ms)
+        self.clock = QLabel("0:00.0 / 0:00.0")
+        self.clock.setStyleSheet("color: #9da5b4;")
+        controls = QHBoxLayout()
+        controls.setContentsMargins(0, 0, 0, 0)
+        controls.addWidget(self.play_button)
+        controls.addWidget(self.slider, 1)
+        controls.addWidget(self.clock)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(2)
+        layout.addWidget(self.screen_, 1)
+        layout.addLayout(controls)
+        self.frames = 0  # frames shown since the last `load`
+        self.player = None
+        if MULTIMEDIA:
+            self.player = QMediaPlayer(self)
+            self.sink = QVideoSink(self)
+            self.player.setVideoSink(self.sink)
+            self.audio = QAudioOutput(self)
+            self.audio.setVolume(0.6)
+            self.player.setAudioOutput(self.audio)
+            self.sink.videoFrameChanged.connect(self._frame)
+            self.player.positionChanged.connect(self._position)
+            self.player.durationChanged.connect(self._duration)
+            self.player.playbackStateChanged.connect(self._state)
+            self.player.errorOccurred.connect(self._error)
+        else:
+            self.screen_.note = "Playback needs QtMultimedia (PySide6-Addons): poster only."
+            self.play_button.setEnabled(False)
+
+    # -- control -------------------------------------------------------------------------
+
+    def load(self, path: Path | None, poster: QImage | None = None) -> None:
+        """Show `path` (paused on its poster); None clears the player."""
+        self.frames = 0
+        self.screen_.show_image(poster or QImage())
+        if self.player is None:
+            return
+        self.player.stop()
+        self.player.setSource(QUrl.fromLocalFile(str(path)) if path else QUrl())
+        self.slider.setValue(0)
+
+    def play(self) -> None:
+        if self.player is not None:
+            self.player.play()
+
+    def pause(self) -> None:
+        if self.player is not None:
+            self.player.pause()
+
+    def toggle(self) -> None:
+        if self.player is None:
+            return
+        if self.player.playbackState() == QMediaPlayer.PlaybackState.PlayingState:
+            self.player.pause()
+        else:
+            self.player.play()
+
+    def seek_ms(self, ms: int) -> None:
+        if self.player is not None:
+            self.player.setPosition(ms)
+
+    @property
+    def position(self) -> float:
+        return self.player.position() / 1000 if self.player is not None else 0.0
+
+    @property
+    def playing(self) -> bool:
+        return (
+            self.player is not None
+            and self.player.playbackState() == QMediaPlayer.PlaybackState.PlayingState
+        )
+
+    def current_image(self) -> QImage:
+        return self.screen_.image
+
+    # -- from the player -----------------------------------------------------------------
+
+    def _frame(self, frame: QVideoFrame) -> None:
+        if not frame.isValid():
+            return
+        image = frame.toImage()
+        if not image.isNull():
+            self.frames += 1
+            self.screen_.show_image(image)
+
+    def _position(self, ms: int) -> None:
+        if not self.slider.isSliderDown():
+            self.slider.setValue(ms)
+        self.clock.setText(f"{_clock(ms)} / {_clock(self.slider.maximum())}")
+        self.position_changed.emit(ms / 1000)
+
+    def _duration(self, ms: int) -> None:
+        self.slider.setRange(0, max(0, ms))
+        self.clock.setText(f"{_clock(self.player.position())} / {_clock(ms)}")
+        self.duration_changed.emit(ms / 1000)
+
+    def _state(self, state) -> None:
+        icon = (
+            QStyle.StandardPixmap.SP_MediaPause
+            if state == QMediaPlayer.PlaybackState.PlayingState
+            else QStyle.StandardPixmap.SP_MediaPlay
+        )
+        self.play_button.setIcon(self.style().standardIcon(icon))
+
+    def _error(self, _error, text: str) -> None:
+        log.warning("clip playback failed: %s", text)
+        self.screen_.note = f"Cannot play this clip: {text}"
+        self.screen_.update()
+
+
+def poster_image(data: bytes) -> QImage:
+    image = QImage()
+    image.loadFromData(data)
+    return image
+
+
+def scaled_thumb(data: bytes, size: QSize) -> QPixmap:
+    """A thumbnail letterboxed into exactly `size`, so gallery tiles line up."""
+    canvas = QPixmap(size)
+    canvas.fill(QColor("#0d0f13"))
+    image = poster_image(data)
+    if not image.isNull():
+        scaled = image.scaled(
+            size, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation
+        )
+        painter = QPainter(canvas)
+        painter.drawImage(
+            (size.width() - scaled.width()) // 2, (size.height() - scaled.height()) // 2, scaled
+        )
+        painter.end()
+    return canvas

@@ -1,0 +1,267 @@
+"""The video job queue against a real local Videos API server and real ffmpeg."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from studio.ai.video_openai import OpenAIVideoProvider
+from studio.core import assets
+from studio.core.store import Project, VideoJob
+from studio.core.video_queue import PollPolicy, VideoQueue, describe
+from studio.media import probe
+from tests.ai.video_server import VideoServer, server_clip
+
+pytestmark = pytest.mark.filterwarnings("ignore:The Sora API:DeprecationWarning")
+
+KEY = "sk-test-queue-SECRET-5d1e"
+FAST = PollPolicy(first=0.02, longest=0.05, max_transient=2)
+PNG = b"\x89PNG\r\n\x1a\n" + b"\1" * 24
+
+
+@pytest.fixture
+def server() -> Iterator[VideoServer]:
+    with VideoServer(server_clip(), api_key=KEY) as server:
+        yield server
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Iterator[Project]:
+    project = Project.create(tmp_path / "game")
+    yield project
+    project.close()
+
+
+def make_queue(project: Project, base_url: str, **kwargs) -> VideoQueue:
+    def providers(name: str) -> OpenAIVideoProvider:
+        assert name == "openai"
+        return OpenAIVideoProvider(base_url=base_url, api_key=KEY, max_retries=0, timeout=5)
+
+    kwargs.setdefault("poll", FAST)
+    return VideoQueue(project, providers, **kwargs)
+
+
+async def wait_for(predicate, timeout: float = 20.0) -> None:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not predicate():
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError("timed out")
+        await asyncio.sleep(0.01)
+
+
+async def test_job_completes_with_clip_proxy_and_thumbnail(
+    project: Project, server: VideoServer
+) -> None:
+    seen: list[str] = []
+    queue = make_queue(project, server.base_url, on_change=lambda j: seen.append(j.status))
+    job = queue.generate("openai", "A red fox runs", seconds=4, size="1280x720", image=PNG)
+    assert project.job(job.id).status == "queued"
+    await queue.run()
+    await queue.aclose()
+
+    job = project.job(job.id)
+    assert job.status == "completed" and job.progress == 1.0 and job.error is None
+    assert job.remote_id == "video_0001"
+    assert job.result == ["a-red-fox-runs.webm", "a-red-fox-runs.mp4", "a-red-fox-runs.jpg"]
+    assert seen[0] == "queued" and seen[-1] == "completed"
+    assert {"submitted", "running", "downloading"} <= set(seen)
+    assert server.videos["video_0001"].reference == PNG  # the image went up as the reference
+
+    original = project.asset("a-red-fox-runs.mp4")
+    assert project.blobs.read(original.blob) == server.clip
+    proxy = project.asset("a-red-fox-runs.webm")
+    assert proxy.mime == "video/webm" and proxy.kind == "video"
+    info = await probe(project.blobs.path(proxy.blob))
+    assert info.video_codec == "vp9" and info.audio_codec == "opus"
+    assert info.duration == pytest.approx(1.0, abs=0.1)
+    thumb = project.asset("a-red-fox-runs.jpg")
+    assert project.blobs.read(thumb.blob)[:3] == b"\xff\xd8\xff"
+
+    (clip,) = assets.clips(project)
+    assert clip.name == proxy.name and clip.prompt == "A red fox runs"
+    assert clip.original == original.name and clip.thumbnail == thumb.name
+    assert (clip.width, clip.height) == (256, 144) and clip.source == "generated"
+    assert clip.meta["job"] == job.id and clip.meta["remote_id"] == "video_0001"
+    assert describe(job) == "done"
+
+
+async def test_failed_job_keeps_a_clear_message_and_others_finish(
+    project: Project, server: VideoServer
+) -> None:
+    queue = make_queue(project, server.base_url)
+    bad = queue.generate("openai", "a castle [fail]")
+    good = queue.generate("openai", "a meadow")
+    await queue.run()
+    await queue.aclose()
+    bad, good = project.job(bad.id), project.job(good.id)
+    assert bad.status == "failed"
+    assert bad.error == (
+        "The video failed on the service: The renderer ran out of memory (video_generation_failed)."
+    )
+    assert describe(bad).startswith("failed: The video failed on the service")
+    assert bad.result == [] and bad.remote_id  # the job row is all there
+    assert good.status == "completed" and len(good.result) == 3
+
+
+async def test_rejected_prompt_and_quota_fail_at_submit(
+    project: Project, server: VideoServer
+) -> None:
+    queue = make_queue(project, server.base_url)
+    rejected = queue.generate("openai", "something violent")
+    await queue.run()
+    server.quota_exhausted = True
+    broke = queue.generate("openai", "a cat")
+    await queue.run()
+    await queue.aclose()
+    rejected, broke = project.job(rejected.id), project.job(broke.id)
+    assert rejected.status == "failed" and rejected.remote_id is None
+    assert rejected.error.startswith("The service refused the prompt: Your request was blocked")
+    assert broke.status == "failed" and broke.error.startswith("Out of quota at 127.0.0.1")
+
+
+async def test_cancel_a_running_job(project: Project, server: VideoServer) -> None:
+    server.hold.set()  # jobs stay in progress
+    queue = make_queue(project, server.base_url)
+    doomed = queue.generate("openai", "a long epic")
+    other = queue.generate("openai", "a short one")
+    await wait_for(lambda: project.job(doomed.id).status == "running")
+    cancelled = await queue.cancel(doomed.id)
+    assert cancelled.status == "cancelled" and cancelled.error is None
+    assert server.deleted == [cancelled.remote_id]  # the service was told
+    server.hold.clear()
+    await queue.run()
+    await queue.aclose()
+    assert project.job(doomed.id).status == "cancelled"
+    assert project.job(other.id).status == "completed"
+    assert [c.prompt for c in assets.clips(project)] == ["a short one"]
+    retried = queue.retry(doomed.id)
+    assert retried.status == "queued" and retried.remote_id is None
+
+
+async def test_cancel_a_queued_job_before_it_starts(project: Project, server: VideoServer) -> None:
+    queue = make_queue(project, server.base_url)
+    job = queue.generate("openai", "never mind")  # no loop was running a queue yet
+    assert (await queue.cancel(job.id)).status == "cancelled"
+    await queue.run()
+    await queue.aclose()
+    assert server.calls("POST") == []
+
+
+async def test_expired_result(project: Project, server: VideoServer) -> None:
+    server.expired = True
+    queue = make_queue(project, server.base_url)
+    job = queue.generate("openai", "a cat")
+    await queue.run()
+    await queue.aclose()
+    job = project.job(job.id)
+    assert job.status == "failed"
+    assert "has expired on 127.0.0.1" in job.error and "generate it again" in job.error
+    assert assets.clips(project) == []
+
+
+async def test_unreachable_server(project: Project) -> None:
+    queue = make_queue(project, "http://127.0.0.1:9/v1")
+    job = queue.generate("openai", "a cat")
+    await queue.run()
+    await queue.aclose()
+    job = project.job(job.id)
+    assert job.status == "failed"
+    assert job.error.startswith("Cannot reach the video service at 127.0.0.1:9")
+
+
+async def test_lost_contact_while_polling_waits_then_resumes(
+    project: Project, server: VideoServer
+) -> None:
+    queue = make_queue(project, server.base_url)
+    server.fail_polls = 100
+    job = queue.generate("openai", "a cat")
+    await queue.run()  # gives up asking after max_transient errors, job intact
+    job = project.job(job.id)
+    assert job.status == "submitted" and job.remote_id
+    assert "overloaded" in job.error and "resumes" in job.error
+    server.fail_polls = 0
+    await queue.run()
+    await queue.aclose()
+    job = project.job(job.id)
+    assert job.status == "completed" and job.error is None
+    assert len(server.calls("POST")) == 1
+
+
+async def test_closed_while_running_resumes_after_reopening(
+    tmp_path: Path, server: VideoServer
+) -> None:
+    path = tmp_path / "game.studio"
+    project = Project.create(path)
+    server.hold.set()
+    queue = make_queue(project, server.base_url)
+    waiting = queue.generate("openai", "second", seconds=8)  # queued behind the limit
+    running = queue.generate("openai", "first")
+    queue.limit = 1
+    queue.start()
+    await wait_for(lambda: project.job(waiting.id).status == "running")
+    await asyncio.sleep(0.1)  # a few polls
+    project.close()  # Studio goes away mid-poll: the queue finds the database closed
+    await asyncio.sleep(0.1)
+    await queue.aclose()
+
+    with Project.open(path) as reopened:
+        assert reopened.job(waiting.id).status == "running"
+        assert reopened.job(running.id).status == "queued"
+        server.hold.clear()
+        queue = make_queue(reopened, server.base_url)
+        await queue.run()
+        await queue.aclose()
+        first, second = reopened.job(running.id), reopened.job(waiting.id)
+        assert first.status == "completed" and second.status == "completed"
+        assert second.remote_id == "video_0001"  # polled again, not submitted twice
+        assert len(server.calls("POST")) == 2
+        assert server.calls("POST")[0].fields["seconds"] == "8"
+        assert len(assets.clips(reopened)) == 2
+
+
+async def test_concurrency_limit_per_provider(project: Project, server: VideoServer) -> None:
+    server.steps = 4
+    queue = make_queue(project, server.base_url, limit=2)
+    jobs = [queue.generate("openai", f"clip number {i}") for i in range(5)]
+    await queue.run()
+    await queue.aclose()
+    assert [project.job(j.id).status for j in jobs] == ["completed"] * 5
+    assert server.max_running == 2  # two at a time, never more
+    assert len(assets.clips(project)) == 5
+
+
+async def test_remix_and_extend_a_generated_clip(project: Project, server: VideoServer) -> None:
+    queue = make_queue(project, server.base_url)
+    source = queue.generate("openai", "a boat", seconds=4, size="1280x720")
+    await queue.run()
+    (clip,) = assets.clips(project)
+    remix = queue.remix(clip.name, "a boat at night")
+    extend = queue.extend(clip.name, "the boat sails on", 4)
+    await queue.run()
+    await queue.aclose()
+    remix, extend = project.job(remix.id), project.job(extend.id)
+    assert remix.status == extend.status == "completed"
+    source_remote = project.job(source.id).remote_id
+    assert server.videos[remix.remote_id].remixed_from_video_id == source_remote
+    assert server.videos[extend.remote_id].seconds == "8"
+    assert len(assets.clips(project)) == 3
+
+
+async def test_remix_needs_a_generated_clip(project: Project, tmp_path: Path) -> None:
+    from studio.core.errors import StudioError
+    from studio.media import make_test_clip
+
+    source = make_test_clip(tmp_path / "mine.mp4", 1, (160, 90))
+    clip = await assets.import_video(project, source)
+    queue = make_queue(project, "http://127.0.0.1:9/v1")
+    with pytest.raises(StudioError, match="Continue from its last frame instead"):
+        queue.remix(clip.name, "again")
+
+
+def test_jobs_wait_for_a_loop(project: Project) -> None:
+    queue = make_queue(project, "http://127.0.0.1:9/v1")
+    job: VideoJob = queue.generate("openai", "later")
+    assert queue.running() == [] and project.job(job.id).status == "queued"

@@ -28,6 +28,18 @@ def register_templates(register: Register) -> None:
 
 
 @hookimpl
+def register_code_providers(register: Register) -> None:
+    # Any OpenAI-compatible chat service (OpenAI, a gateway, a local server); the factory
+    # is imported when it runs, so start-up does not pay for the `openai` package.
+    def openai_chat(options):
+        from studio.core.generation import create_openai_chat_provider
+
+        return create_openai_chat_provider(options)
+
+    register("openai", openai_chat)
+
+
+@hookimpl
 def register_video_providers(register: Register) -> None:
     # Imported when the factory runs, so start-up does not pay for the `openai` package.
     def openai_videos(options):
@@ -36,3 +48,11 @@ def register_video_providers(register: Register) -> None:
         return create_provider(options)
 
     register("openai", openai_videos)
+
+
+@hookimpl
+def register_exporters(register: Register) -> None:
+    from studio.core.export import builtin_exporters
+
+    for exporter in builtin_exporters():
+        register(exporter.name, exporter)

@@ -1,16 +1,24 @@
 """The `studio://` URL scheme that serves project files straight from the store.
 
 URLs look like `studio://<origin>/<version>/<path>`: every project gets its own host, and so
-its own origin, so one game cannot read another's storage.
+its own origin, so one game cannot read another's storage. A version's files are served
+as stored; `assets/<name>` that the version lacks falls back to the project's asset library
+so a clip just added can be previewed before a version uses it. Anything else is a 404.
+
+Range requests (media seeking) are answered by QtWebEngine itself: it reads the `Range`
+header, seeks the device given to `reply()` and answers `206` with `Content-Range`. So the
+handler always replies with the whole file; slicing it here would apply the range twice.
 """
 
 from __future__ import annotations
 
+import functools
+import logging
 import mimetypes
 import os
 import secrets
 
-from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QUrl
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QUrl, Signal
 from PySide6.QtWebEngineCore import (
     QWebEngineUrlRequestJob,
     QWebEngineUrlScheme,
@@ -20,17 +28,74 @@ from PySide6.QtWebEngineCore import (
 from studio.core.errors import StudioError
 from studio.core.store import Project
 
+log = logging.getLogger(__name__)
+
 SCHEME = b"studio"
+SCHEME_NAME = SCHEME.decode()
+
+# Sent with every response. 'self' is the project's own origin only (another project's host
+# is another origin); there are no remote hosts. Games need inline script and eval.
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self' data: blob:",
+        "script-src 'self' 'unsafe-inline' 'unsafe-eval' data: blob:",
+        "style-src 'self' 'unsafe-inline' data: blob:",
+        "img-src 'self' data: blob:",
+        "media-src 'self' data: blob:",
+        "font-src 'self' data: blob:",
+        "connect-src 'self'",
+        "worker-src 'self' blob: data:",
+        "frame-src 'self' data: blob:",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "form-action 'none'",
+    ]
+)
+
+RESPONSE_HEADERS = {
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+    "X-Content-Type-Options": "nosniff",
+    "Cache-Control": "no-store",
+    "Accept-Ranges": "bytes",
+}
+
+# Types that mimetypes gets wrong or does not know on some systems.
+_MIME_OVERRIDES = {
+    ".js": "text/javascript",
+    ".mjs": "text/javascript",
+    ".json": "application/json",
+    ".wasm": "application/wasm",
+    ".webm": "video/webm",
+    ".ogg": "audio/ogg",
+    ".opus": "audio/ogg",
+    ".mp3": "audio/mpeg",
+    ".wav": "audio/wav",
+    ".svg": "image/svg+xml",
+    ".webp": "image/webp",
+    ".woff2": "font/woff2",
+    ".css": "text/css",
+    ".html": "text/html",
+    ".htm": "text/html",
+    ".txt": "text/plain",
+}
+_TEXT_TYPES = ("text/", "application/json", "image/svg+xml")
 
 
 def register_scheme() -> None:
-    """Must run before QApplication exists (Qt reads scheme registrations at start-up)."""
+    """Must run before QApplication exists (Qt reads scheme registrations at start-up).
+
+    SecureScheme makes game pages a secure context; CorsEnabled and FetchApiAllowed let a
+    game `fetch()` its own files. ContentSecurityPolicyIgnored is deliberately absent: with it
+    a page could load another project's files past the CSP.
+    """
+    if QWebEngineUrlScheme.schemeByName(SCHEME).name() == SCHEME:
+        return
     scheme = QWebEngineUrlScheme(SCHEME)
     scheme.setSyntax(QWebEngineUrlScheme.Syntax.Host)
     scheme.setFlags(
         QWebEngineUrlScheme.Flag.SecureScheme
-        | QWebEngineUrlScheme.Flag.ContentSecurityPolicyIgnored
         | QWebEngineUrlScheme.Flag.CorsEnabled
+        | QWebEngineUrlScheme.Flag.FetchApiAllowed
     )
     QWebEngineUrlScheme.registerScheme(scheme)
 
@@ -45,47 +110,154 @@ def project_origin(project: Project) -> str:
 
 
 def version_url(project: Project, version_id: int, path: str = "index.html") -> QUrl:
-    return QUrl(f"{SCHEME.decode()}://{project_origin(project)}/{version_id}/{path}")
+    return QUrl(f"{SCHEME_NAME}://{project_origin(project)}/{version_id}/{path}")
+
+
+def split_url(url: QUrl) -> tuple[str, int, str] | None:
+    """(origin, version, path) of a `studio://` URL, or None when it is not one of ours."""
+    if url.scheme() != SCHEME_NAME:
+        return None
+    parts = url.path().lstrip("/").split("/", 1)
+    if len(parts) != 2 or not parts[0].isdigit():
+        return None
+    return url.host(), int(parts[0]), parts[1] or "index.html"
+
+
+@functools.lru_cache(maxsize=512)
+def relative_source(source: str) -> str:
+    """`studio://p1/3/js/game.js` → `js/game.js`, so errors name project files.
+
+    Plain string work, cached: it runs for every console line a page writes."""
+    if not source.startswith(SCHEME_NAME + "://"):
+        return source
+    _host, _, rest = source[len(SCHEME_NAME) + 3 :].partition("/")
+    version, _, path = rest.partition("/")
+    if not version.isdigit():
+        return source
+    return path.split("?", 1)[0].split("#", 1)[0] or "index.html"
+
+
+def mime_type(path: str) -> str:
+    ext = os.path.splitext(path)[1].lower()
+    mime = _MIME_OVERRIDES.get(ext) or mimetypes.guess_type(path)[0] or "application/octet-stream"
+    if mime.startswith(_TEXT_TYPES) and "charset" not in mime:
+        mime += "; charset=utf-8"
+    return mime
 
 
 class ProjectSchemeHandler(QWebEngineUrlSchemeHandler):
-    """Serves `studio://<origin>/<version>/<path>` for every mounted project."""
+    """Serves `studio://<origin>/<version>/<path>` for every mounted project.
+
+    Projects are mounted by the panes that show them (counted, so two panes may show one
+    project). A request from a page of one origin for another origin's files is refused
+    here as well as by the CSP and the request guard. `not_found` names each file a game
+    asked for that does not exist (Chromium does not log those for custom schemes).
+    """
+
+    not_found = Signal(str)  # the URL
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self._projects: dict[str, Project] = {}
+        self._mounts: dict[str, int] = {}
+        self.served = 0  # responses given, for tests and benchmarks
 
     def mount(self, project: Project) -> str:
         origin = project_origin(project)
         self._projects[origin] = project
+        self._mounts[origin] = self._mounts.get(origin, 0) + 1
         return origin
 
     def unmount(self, project: Project) -> None:
-        self._projects.pop(project_origin(project), None)
+        try:
+            origin = project_origin(project)
+        except Exception:  # noqa: BLE001 (a closed project: find it by identity)
+            origin = next((o for o, p in self._projects.items() if p is project), "")
+        left = self._mounts.get(origin, 0) - 1
+        if left > 0:
+            self._mounts[origin] = left
+        else:
+            self._mounts.pop(origin, None)
+            self._projects.pop(origin, None)
+
+    def is_mounted(self, origin: str) -> bool:
+        return origin in self._projects
 
     def requestStarted(self, job: QWebEngineUrlRequestJob) -> None:  # noqa: N802 (Qt API)
         url = job.requestUrl()
-        project = self._projects.get(url.host())
-        parts = url.path().lstrip("/").split("/", 1)
-        if project is None or len(parts) != 2 or not parts[0].isdigit():
-            job.fail(QWebEngineUrlRequestJob.Error.UrlNotFound)
+        split = split_url(url)
+        project = self._projects.get(split[0]) if split else None
+        initiator = job.initiator()
+        foreign = (
+            initiator.isValid()
+            and not initiator.isEmpty()
+            and (initiator.scheme() != SCHEME_NAME or initiator.host() != url.host())
+        )
+        if split is None or project is None or foreign:
+            if foreign:
+                log.info("refused %s asked by %s", url.toString(), initiator.toString())
+                job.fail(QWebEngineUrlRequestJob.Error.RequestDenied)
+            else:
+                job.fail(QWebEngineUrlRequestJob.Error.UrlNotFound)
             return
-        version_id, path = int(parts[0]), parts[1] or "index.html"
-        try:
-            data = project.read_file(version_id, path)
-        except StudioError:
-            job.fail(QWebEngineUrlRequestJob.Error.UrlNotFound)
+        if job.requestMethod() not in (b"GET", b"HEAD"):
+            job.fail(QWebEngineUrlRequestJob.Error.RequestDenied)
             return
-        mime = mimetypes.guess_type(path)[0] or "application/octet-stream"
+        _, version_id, path = split
+        data = self._read(project, version_id, path)
+        if data is None:
+            job.fail(QWebEngineUrlRequestJob.Error.UrlNotFound)
+            self.not_found.emit(url.toString())
+            return
+        job.setAdditionalResponseHeaders(
+            # PySide takes each value as a list (Qt's QMultiMap); a bare QByteArray would be
+            # split into one header value per byte.
+            {QByteArray(k.encode()): [QByteArray(v.encode())] for k, v in RESPONSE_HEADERS.items()}
+        )
         buffer = QBuffer(parent=job)
         buffer.setData(QByteArray(data))
         buffer.open(QIODevice.OpenModeFlag.ReadOnly)
-        job.reply(mime.encode(), buffer)
+        self.served += 1
+        job.reply(mime_type(path).encode(), buffer)
+
+    @staticmethod
+    def _read(project: Project, version_id: int, path: str) -> bytes | None:
+        try:
+            return project.read_file(version_id, path)
+        except StudioError:
+            pass
+        except Exception as exc:  # noqa: BLE001 (a closed or damaged project must not crash Qt)
+            log.warning("could not read %s of version %s: %s", path, version_id, exc)
+            return None
+        if path.startswith("assets/") and path.count("/") == 1:
+            try:
+                return project.blobs.read(project.asset(path.removeprefix("assets/")).blob)
+            except StudioError:
+                return None
+            except Exception as exc:  # noqa: BLE001
+                log.warning("could not read asset %s: %s", path, exc)
+        return None
 
 
 def chromium_flags() -> str:
-    """Chromium's sandbox stays on, except as root where Chromium refuses to start with it."""
+    """Flags for Chromium, read once at start-up (QTWEBENGINE_CHROMIUM_FLAGS).
+
+    Chromium's sandbox stays on, except as root where Chromium refuses to start with it.
+    A game's JavaScript heap is bounded, so a runaway page dies (reported as a crash)
+    instead of eating the machine's memory; WebRTC gets no UDP (it would reach any host).
+    """
     flags = os.environ.get("QTWEBENGINE_CHROMIUM_FLAGS", "")
-    if hasattr(os, "geteuid") and os.geteuid() == 0 and "--no-sandbox" not in flags:
-        flags = (flags + " --no-sandbox").strip()
-    return flags
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        if "--no-sandbox" not in flags:
+            flags = (flags + " --no-sandbox").strip()
+    elif "--no-sandbox" in flags or os.environ.get("QTWEBENGINE_DISABLE_SANDBOX"):
+        log.warning("Chromium's sandbox was switched off by the environment")
+    else:
+        log.info("Chromium's sandbox is on for the Preview")
+    if "--js-flags" not in flags:
+        flags += " --js-flags=--max-old-space-size=512"
+    if "webrtc-ip-handling-policy" not in flags:
+        # WebRTC's STUN/TURN traffic passes neither the CSP nor the request guard: without
+        # a proxy this policy leaves it no UDP at all.
+        flags += " --force-webrtc-ip-handling-policy=disable_non_proxied_udp"
+    return flags.strip()

@@ -1,0 +1,242 @@
+"""The Preview: time from selecting a version to its first painted frame, and renderer memory.
+
+- Time to first frame, for a small game (one 2 KB page) and a large one (3 MB of script in
+  8 files, 24 image assets of 100 KB): from `session.show_version()` until a grab of the
+  view shows the game's marker colour (polled every 10 ms), and until the page reported its
+  first paint (PerformanceObserver, through the runtime script). Versions alternate so
+  each run is a real navigation; the median of the runs is shown.
+- Memory: the renderer process's resident size (`/proc/<renderProcessPid>/status`, VmRSS)
+  showing an idle page, and showing each starter template after 5 s of play.
+
+Run: python benchmarks/bench_preview.py [--runs 7]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+# The colour a game paints once it has started; the two versions of a game differ in it, so
+# the old version's picture never counts as the new one's.
+MARKERS = ((0x12, 0xAB, 0x34), (0xC8, 0x32, 0x64))
+
+SMALL_PAGE = """<!DOCTYPE html><html><head><title>small</title>
+<style>html,body{margin:0;height:100%%}canvas{display:block;width:100%%;height:100%%}</style>
+</head><body><canvas id=c></canvas><script>
+const c = document.getElementById('c'), g = c.getContext('2d');
+function f(t) { c.width = innerWidth; c.height = innerHeight;
+  g.fillStyle = 'rgb(%d,%d,%d)'; g.fillRect(0, 0, c.width, c.height);
+  g.fillStyle = '#fff'; g.fillRect((t / 3) %% c.width, 10, 20, 20); requestAnimationFrame(f); }
+requestAnimationFrame(f);
+</script></body></html>"""
+
+
+def small_game(marker: tuple[int, int, int]) -> dict[str, bytes | str]:
+    return {"index.html": SMALL_PAGE % marker}
+
+
+def large_game(marker: tuple[int, int, int]) -> dict[str, bytes | str]:
+    """3 MB of script in 8 files and 24 images of ~100 KB, all loaded before the first frame."""
+    rng = random.Random(1)
+    files: dict[str, bytes | str] = {}
+    scripts = []
+    for n in range(8):
+        body = [f"window.lib{n} = {{}};"]
+        i = 0
+        while sum(len(line) for line in body) < 380_000:
+            body.append(
+                f"window.lib{n}.f{i} = function (s, dt) {{ const k = {rng.random():.6f};"
+                f" return {{x: s.x * k + dt, y: Math.sin(dt * {i}) + s.y, n: '{n}-{i}'}}; }};"
+            )
+            i += 1
+        files[f"js/lib{n}.js"] = "\n".join(body)
+        scripts.append(f'<script src="js/lib{n}.js"></script>')
+    images = []
+    for n in range(24):
+        files[f"assets/img{n}.bmp"] = _bmp(rng, 180, 140)
+        images.append(f"assets/img{n}.bmp")
+    files["index.html"] = f"""<!DOCTYPE html><html><head><title>large</title>
+<style>html,body{{margin:0;height:100%}}canvas{{display:block;width:100%;height:100%}}</style>
+{"".join(scripts)}</head><body><canvas id=c></canvas><script>
+const c = document.getElementById('c'), g = c.getContext('2d');
+const names = {images!r};
+Promise.all(names.map(src => new Promise(ok => {{ const i = new Image(); i.onload = () => ok(i);
+  i.onerror = () => ok(null); i.src = src; }}))).then(imgs => {{
+  function f(t) {{ c.width = innerWidth; c.height = innerHeight;
+    g.fillStyle = 'rgb({marker[0]},{marker[1]},{marker[2]})'; g.fillRect(0, 0, c.width, c.height);
+    imgs.forEach((im, k) =>
+      im && g.drawImage(im, (k % 6) * 40, 300 + Math.floor(k / 6) * 30, 36, 26));
+    requestAnimationFrame(f); }}
+  requestAnimationFrame(f);
+}});
+</script></body></html>"""
+    return files
+
+
+def _bmp(rng: random.Random, w: int, h: int) -> bytes:
+    """An uncompressed 24-bit BMP of noise (~100 KB), so nothing is small by compression."""
+    row = (w * 3 + 3) & ~3
+    pixels = bytes(rng.getrandbits(8) for _ in range(row * h))
+    size = 54 + len(pixels)
+    header = b"BM" + size.to_bytes(4, "little") + b"\0\0\0\0" + (54).to_bytes(4, "little")
+    info = (
+        (40).to_bytes(4, "little")
+        + w.to_bytes(4, "little")
+        + h.to_bytes(4, "little")
+        + (1).to_bytes(2, "little")
+        + (24).to_bytes(2, "little")
+        + bytes(24)
+    )
+    return header + info + pixels
+
+
+def rss_mib(pid: int) -> float | None:
+    from studio.sandbox.watchdog import process_rss
+
+    rss = process_rss(pid) if pid > 0 else None
+    return None if rss is None else rss / (1 << 20)
+
+
+def wait(app, seconds: float, until=None) -> bool:
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        app.processEvents()
+        if until is not None and until():
+            return True
+        time.sleep(0.002)
+    return False
+
+
+def marker_shown(pane, marker: tuple[int, int, int]) -> bool:
+    image = pane.grab_frame()
+    if image.isNull():
+        return False
+    pixel = image.pixel(image.width() // 2, image.height() // 2) & 0xFFFFFF
+    return pixel == (marker[0] << 16 | marker[1] << 8 | marker[2])
+
+
+def time_to_first_frame(
+    app, pane, session, version_id: int, marker: tuple[int, int, int]
+) -> tuple[float, float | None]:
+    painted: list[float] = []
+    pane.first_frame.connect(painted.append)
+    session.show_version(version_id)
+    start = time.perf_counter()
+    pane_shown = None
+    deadline = start + 30
+    while time.perf_counter() < deadline:
+        app.processEvents()
+        if marker_shown(pane, marker):
+            pane_shown = time.perf_counter() - start
+            break
+        time.sleep(0.01)
+    wait(app, 2.0, lambda: bool(painted))
+    pane.first_frame.disconnect(painted.append)
+    return (pane_shown if pane_shown is not None else float("nan")), (
+        painted[0] if painted else None
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=7)
+    args = parser.parse_args()
+
+    from studio.app import prepare_environment
+
+    prepare_environment()
+    from PySide6.QtWebEngineWidgets import QWebEngineView  # noqa: F401 (before QApplication)
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication(sys.argv[:1])
+    from studio.core.store import Project
+    from studio.core.templates import Template, load_templates
+    from studio.plugins.host import PluginHost
+    from studio.resources import resource_path
+    from studio.ui.preview_pane import PreviewPane
+    from studio.ui.session import ProjectSession
+
+    tmp = Path(tempfile.mkdtemp(prefix="bench-preview-"))
+    session = ProjectSession(PluginHost())
+    pane = PreviewPane(session)
+    pane.resize(900, 760)
+    pane.show()
+    wait(app, 0.5)
+
+    print(f"Preview benchmark ({args.runs} runs each, offscreen, software rendering)")
+    for label, make in (("small game", small_game), ("large game", large_game)):
+        project = Project.create(tmp / label.split()[0])
+        files = make(MARKERS[0])
+        a = project.commit(files, parent=None, kind="manual").id
+        b = project.commit(make(MARKERS[1]), parent=a, kind="manual").id
+        session.open(project)
+        wait(app, 3.0, lambda: pane.state == "running")
+        grabbed, reported = [], []
+        for run in range(args.runs):
+            # the head (b) is shown after opening: start with a, so every run navigates
+            version, marker = ((a, MARKERS[0]), (b, MARKERS[1]))[run % 2]
+            seen, paint = time_to_first_frame(app, pane, session, version, marker)
+            grabbed.append(seen)
+            if os.environ.get("BENCH_VERBOSE"):
+                print(f"    run {run}: v{version} seen {seen * 1000:.0f} ms, paint {paint}")
+            if paint is not None:
+                reported.append(paint)
+        size = sum(len(v) for v in files.values()) / 1e6
+        print(
+            f"  {label:<18} {size:5.2f} MB  first frame seen (grab): median "
+            f"{statistics.median(grabbed) * 1000:6.0f} ms (min {min(grabbed) * 1000:.0f}, max "
+            f"{max(grabbed) * 1000:.0f});  page's first paint: median "
+            + (f"{statistics.median(reported) * 1000:.0f} ms" if reported else "–")
+        )
+        session.close()
+
+    idle = Project.create(tmp / "idle")
+    idle.commit({"index.html": "<!DOCTYPE html><p>idle</p>"}, parent=None, kind="manual")
+    session.open(idle)
+    wait(app, 3.0, lambda: pane.state == "running")
+    wait(app, 2.0)
+    print(f"  renderer RSS, idle page:        {rss_mib(pane.page.renderProcessPid()):6.0f} MiB")
+    session.close()
+
+    root = resource_path("templates")
+    templates = load_templates(root) if root.is_dir() else []
+    named = {t.folder for t in templates}
+    templates += [
+        Template(d.name, d.name, "", "", d)
+        for d in sorted(root.iterdir())
+        if d.is_dir() and d not in named and (d / "index.html").is_file()
+    ]
+    for template in templates:
+        project = Project.create(tmp / f"t-{template.name}")
+        project.commit(template.files(), parent=None, kind="template")
+        session.open(project)
+        wait(app, 10.0, lambda: pane.state == "running")
+        peak = 0.0
+        end = time.monotonic() + 5
+        while time.monotonic() < end:
+            wait(app, 0.25)
+            peak = max(peak, rss_mib(pane.page.renderProcessPid()) or 0)
+        now = rss_mib(pane.page.renderProcessPid())
+        fps = f"{pane.fps:.0f} fps" if pane.fps is not None else "– fps"
+        print(
+            f"  renderer RSS, {template.name:<10} running: {now:6.0f} MiB (peak {peak:.0f}), {fps}"
+        )
+        session.close()
+    pane.close()
+    pane.deleteLater()
+    from PySide6.QtCore import QEvent
+
+    app.sendPostedEvents(None, QEvent.Type.DeferredDelete)  # pages go before their profile
+
+
+if __name__ == "__main__":
+    main()

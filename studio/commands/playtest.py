@@ -1,0 +1,99 @@
+"""`studio playtest`: play a version headlessly and report (exit 0 only when it passed)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import sys
+from pathlib import Path
+
+from studio.core.errors import StudioError
+
+
+def add_commands(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "playtest",
+        help="play a version headlessly: loads, animates, reacts to input, no errors",
+        description="Load a version in the sandbox without a window, send keys and taps, and "
+        "report. Exit code 0 only when it loaded, animated and logged no errors.",
+    )
+    p.add_argument("path", type=Path, help="the project")
+    p.add_argument("--version", type=int, dest="version_id", help="version id (default: head)")
+    p.add_argument("--seconds", type=float, default=5.0, help="how long to play (default 5)")
+    p.add_argument("--inputs", type=Path, help="JSON list of steps (key, tap, wait)")
+    p.add_argument("--viewport", default="800x600", help="viewport WxH (default 800x600)")
+    p.add_argument("--screenshot", type=Path, help="where to save the last frame (PNG)")
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
+    p.set_defaults(handler=cmd_playtest)
+
+
+def _viewport(text: str) -> tuple[int, int]:
+    try:
+        w, h = (int(v) for v in text.lower().replace("×", "x").split("x"))
+    except ValueError:
+        raise StudioError(f"--viewport must look like 800x600, not {text!r}") from None
+    if not (64 <= w <= 8192 and 64 <= h <= 8192):
+        raise StudioError("--viewport sizes go from 64 to 8192")
+    return w, h
+
+
+def cmd_playtest(args: argparse.Namespace) -> int:
+    inputs = None
+    if args.inputs is not None:
+        try:
+            inputs = json.loads(args.inputs.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise StudioError(f"could not read {args.inputs}: {exc}") from None
+    viewport = _viewport(args.viewport)
+    from studio.core.store import Project
+
+    project = Project.open(args.path)  # a bad path fails here, before Qt starts
+    try:
+        version_id = project.resolve(args.version_id)
+        report = _run(project, version_id, args.seconds, inputs, viewport, args.screenshot)
+    finally:
+        project.close()
+    if args.json:
+        print(report.to_json())
+    else:
+        print(report.summary())
+    return 0 if report.passed else 1
+
+
+def _run(project, version_id, seconds, inputs, viewport, screenshot):
+    if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from studio.app import prepare_environment
+
+    prepare_environment()
+    import qasync
+    from PySide6.QtCore import QCoreApplication, QEvent
+    from PySide6.QtWebEngineWidgets import QWebEngineView  # noqa: F401 (before QApplication)
+    from PySide6.QtWidgets import QApplication
+
+    from studio.sandbox.playtest import parse_inputs, playtest
+
+    if inputs is not None:
+        parse_inputs(inputs)  # refuse a bad file before starting Chromium
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
+    try:
+        with loop:
+            report = loop.run_until_complete(
+                playtest(
+                    project,
+                    version_id,
+                    seconds=seconds,
+                    inputs=inputs,
+                    viewport=viewport,
+                    screenshot=screenshot,
+                )
+            )
+            # Let the hidden view and its page go before the profile does.
+            QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    finally:
+        asyncio.set_event_loop(None)
+    return report

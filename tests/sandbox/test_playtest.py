@@ -1,0 +1,191 @@
+"""Headless playtests: the report says what a person would notice."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import subprocess
+import sys
+
+import pytest
+import qasync
+
+from studio.core.errors import StudioError
+from studio.core.templates import load_templates
+from studio.resources import resource_path
+from studio.sandbox.playtest import PlaytestReport, PlaytestRunner, parse_inputs, playtest
+
+# A game that draws what it last heard: keys and pointer presses change its picture and
+# its state (window.studio.state()).
+LISTENING_GAME = """<!DOCTYPE html><html><head><title>Listener</title>
+<style>html,body{margin:0;height:100%;overflow:hidden}canvas{display:block}</style></head>
+<body><canvas id=c></canvas><script>
+const c = document.getElementById('c'), g = c.getContext('2d');
+const heard = [];
+let x = 0;
+addEventListener('keydown', e => heard.push(e.key));
+addEventListener('pointerdown', e => heard.push('tap'));
+function frame(t) {
+  c.width = innerWidth; c.height = innerHeight;
+  g.fillStyle = '#102030'; g.fillRect(0, 0, c.width, c.height);
+  g.fillStyle = '#ffcc00'; g.fillRect((t / 5) % c.width, 50, 30, 30);
+  g.fillStyle = '#ffffff'; g.font = '20px sans-serif'; g.fillText(heard.join(' '), 10, 200);
+  requestAnimationFrame(frame);
+}
+requestAnimationFrame(frame);
+window.studio = { state: () => ({ heard: heard.slice() }), advance() {} };
+</script></body></html>"""
+
+STATIC_PAGE = "<!DOCTYPE html><html><body><h1>Nothing moves</h1></body></html>"
+BROKEN_GAME = """<!DOCTYPE html><html><body><canvas></canvas><script>
+requestAnimationFrame(function f(t) {
+  document.body.style.background = t % 2000 > 1000 ? '#000' : '#fff';
+  requestAnimationFrame(f); });
+setTimeout(() => { null.boom; }, 1500);
+</script></body></html>"""
+HANGING_GAME = """<!DOCTYPE html><html><body><script>
+setTimeout(() => { for (;;) {} }, 500);
+</script></body></html>"""
+
+
+def play(qtbot, project, version_id=None, **options) -> PlaytestReport:
+    runner = PlaytestRunner(project, version_id, **options)
+    with qtbot.waitSignal(runner.finished, timeout=60_000) as done:
+        runner.start()
+    runner.deleteLater()
+    report = done.args[0]
+    json.loads(report.to_json())  # always JSON-serialisable
+    return report
+
+
+def test_a_game_that_listens_passes_and_its_inputs_are_seen(qtbot, make_project, tmp_path):
+    project = make_project("listen", {"index.html": LISTENING_GAME})
+    inputs = [
+        {"at": 0.8, "key": "ArrowUp"},
+        {"key": "Space", "hold": 0.2},
+        {"wait": 0.2},
+        {"tap": [0.5, 0.5]},
+        {"key": "KeyW"},
+    ]
+    report = play(qtbot, project, seconds=3, inputs=inputs, screenshot=tmp_path / "last.png")
+    assert report.passed, report.summary()
+    assert report.loaded and report.animated and not report.hung and not report.crashed
+    assert report.has_state_hook and report.input_changed_state and report.input_changed_picture
+    assert report.state_samples[-1]["heard"] == ["ArrowUp", " ", "tap", "w"]
+    assert report.inputs_sent == 4
+    assert report.fps and report.fps > 5
+    assert report.screenshot == str(tmp_path / "last.png")
+    assert (tmp_path / "last.png").read_bytes().startswith(b"\x89PNG")
+
+
+def test_a_static_page_is_not_animated(qtbot, make_project):
+    project = make_project("static", {"index.html": STATIC_PAGE})
+    report = play(qtbot, project, seconds=2.5)
+    assert report.loaded and not report.animated and not report.passed
+    assert not report.has_state_hook and report.input_changed_state is None
+    assert "never changed" in report.summary()
+
+
+def test_errors_fail_the_playtest_with_file_and_line(qtbot, make_project):
+    project = make_project("broken", {"index.html": BROKEN_GAME})
+    report = play(qtbot, project, seconds=3)
+    assert report.loaded and not report.passed
+    assert report.console_errors and report.console_errors[0]["kind"] == "uncaught"
+    assert report.console_errors[0]["source"] == "index.html"
+    assert report.console_errors[0]["line"] == 5
+
+
+def test_a_missing_file_is_a_load_error(qtbot, make_project):
+    page = LISTENING_GAME.replace("<canvas id=c>", "<img src='assets/nope.png'><canvas id=c>")
+    project = make_project("missing", {"index.html": page})
+    report = play(qtbot, project, seconds=2)
+    assert not report.passed
+    assert report.load_errors[0]["message"] == "File not found: assets/nope.png"
+
+
+def test_a_hanging_game_is_stopped_and_reported(qtbot, make_project):
+    project = make_project("hang", {"index.html": HANGING_GAME})
+    report = play(qtbot, project, seconds=8, watchdog_timeout=2.0)
+    assert report.hung and not report.passed
+    assert report.seconds < 8
+    assert "stopped responding" in report.summary()
+
+
+def test_a_version_without_index_does_not_load(qtbot, make_project):
+    project = make_project("noindex", {"game.js": "1"})
+    report = play(qtbot, project, seconds=2)
+    assert not report.loaded and not report.passed and report.load_errors
+
+
+TEMPLATES = (
+    load_templates(resource_path("templates")) if resource_path("templates").is_dir() else []
+)
+
+
+def test_there_are_starter_templates_to_playtest():
+    assert len(TEMPLATES) >= 3, "the starter templates were not found"
+
+
+@pytest.mark.parametrize("template", TEMPLATES, ids=[t.name for t in TEMPLATES])
+def test_every_starter_template_passes_a_playtest(qtbot, make_project, template):
+    project = make_project(template.name, template.files())
+    report = play(qtbot, project, seconds=4)
+    assert report.passed, report.summary()
+
+
+def test_the_async_api_runs_on_qasync(qapp, make_project):
+    project = make_project("async", {"index.html": LISTENING_GAME})
+    loop = qasync.QEventLoop(qapp, already_running=False)
+    asyncio.set_event_loop(loop)
+    try:
+        report = loop.run_until_complete(playtest(project, seconds=2, viewport=(400, 300)))
+    finally:
+        loop.close()
+        asyncio.set_event_loop(None)
+    assert report.passed, report.summary()
+    assert report.version == project.head
+
+
+def test_inputs_are_checked():
+    steps = parse_inputs([{"at": 1, "key": "ArrowUp"}, {"wait": 0.5}, {"tap": [0.2, 0.8]}])
+    assert [(s.at, s.key, s.tap) for s in steps] == [
+        (1.0, "ArrowUp", None),
+        (1.0 + 0.15 + 0.05 + 0.5, None, (0.2, 0.8)),
+    ]
+    for bad in ([{"key": "NoSuchKey"}], [{"at": 1}], ["up"], {"key": "a"}, [{"tap": [1]}]):
+        with pytest.raises(StudioError):
+            parse_inputs(bad)
+
+
+def test_the_cli_exit_code_follows_the_verdict(tmp_path, make_project):
+    good = make_project("good", {"index.html": LISTENING_GAME})
+    bad = make_project("bad", {"index.html": STATIC_PAGE})
+    inputs = tmp_path / "inputs.json"
+    inputs.write_text(json.dumps([{"at": 0.5, "key": "ArrowLeft"}]))
+    base = [sys.executable, "-m", "studio", "playtest", "--seconds", "2"]
+    ok = subprocess.run(
+        [*base, str(good.path), "--json", "--inputs", str(inputs)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert ok.returncode == 0, ok.stdout + ok.stderr
+    report = json.loads(ok.stdout)
+    assert report["passed"] and report["state_samples"][-1]["heard"] == ["ArrowLeft"]
+    failed = subprocess.run([*base, str(bad.path)], capture_output=True, text=True, timeout=120)
+    assert failed.returncode == 1 and "FAILED" in failed.stdout
+
+
+def test_the_preview_playtest_button_shows_the_report(preview, make_project, qtbot):
+    project = make_project("button", {"index.html": LISTENING_GAME})
+    preview.open(project)
+    pane = preview.pane
+    with qtbot.waitSignal(pane.playtest_finished, timeout=60_000) as done:
+        pane.playtest_button.click()
+        assert not pane.playtest_button.isEnabled()
+    report = done.args[0]
+    assert report is pane.last_playtest and report.version == project.head
+    assert pane._playtest_dialog is not None and pane._playtest_dialog.isVisible()
+    assert pane.playtest_button.isEnabled()
+    assert pane.state == "running"  # the Preview's own game went on meanwhile
+    pane._playtest_dialog.close()

@@ -1,0 +1,160 @@
+"""The studio:// scheme: files from the store with the right types, ranges, 404s, assets,
+a CSP on every response, and no reading across projects."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from studio.sandbox import profile as profile_module
+from studio.sandbox import scheme as scheme_module
+from studio.sandbox.scheme import chromium_flags, mime_type, project_origin
+
+BLOB = bytes(range(256)) * 16  # 4096 bytes, each offset's value is offset % 256
+
+PROBE = """<!DOCTYPE html><html><head><title>Probe</title></head><body><script>
+async function probe(url, headers) {
+  try {
+    const r = await fetch(url, {headers: headers || {}});
+    const b = new Uint8Array(await r.arrayBuffer());
+    return {status: r.status, type: r.headers.get('content-type'),
+            range: r.headers.get('content-range'), csp: r.headers.get('content-security-policy'),
+            length: b.length, first: b[0], last: b[b.length - 1]};
+  } catch (e) { return {error: String(e)}; }
+}
+window.probe = probe;
+console.log('PROBE READY');
+</script></body></html>"""
+
+
+def fetch(preview, url: str, headers: dict | None = None) -> dict:
+    script = f"probe({json.dumps(url)}, {json.dumps(headers or {})}).then(r => JSON.stringify(r))"
+    box: list[str] = []
+    preview.pane.page.runJavaScript(
+        f"{script}.then(t => console.log('RESULT ' + t))", 0, lambda _r: None
+    )
+    entry = preview.wait_message("RESULT ")
+    preview.entries.remove(entry)
+    box.append(entry.message[len("RESULT ") :])
+    return json.loads(box[0])
+
+
+@pytest.fixture
+def probed(preview, make_project):
+    project = make_project(
+        "scheme",
+        {
+            "index.html": PROBE,
+            "assets/clip.bin": BLOB,
+            "js/game.js": "console.log(1)",
+            "style.css": "body{}",
+            "data/level.json": "{}",
+            "assets/sprite.svg": "<svg xmlns='http://www.w3.org/2000/svg'/>",
+        },
+    )
+    preview.open(project)
+    preview.wait_message("PROBE READY")
+    return project
+
+
+def test_range_requests_get_206_with_the_right_bytes(preview, probed):
+    whole = fetch(preview, "assets/clip.bin")
+    assert (whole["status"], whole["length"]) == (200, 4096)
+    part = fetch(preview, "assets/clip.bin", {"Range": "bytes=1000-1999"})
+    assert part["status"] == 206
+    assert part["range"] == "bytes 1000-1999/4096"
+    assert (part["length"], part["first"], part["last"]) == (1000, 1000 % 256, 1999 % 256)
+    tail = fetch(preview, "assets/clip.bin", {"Range": "bytes=4000-"})
+    assert (tail["status"], tail["length"], tail["first"]) == (206, 96, 4000 % 256)
+    assert tail["range"] == "bytes 4000-4095/4096"
+
+
+def test_files_have_their_mime_types_and_a_csp(preview, probed):
+    expected = {
+        "index.html": "text/html",
+        "js/game.js": "text/javascript",
+        "style.css": "text/css",
+        "data/level.json": "application/json",
+        "assets/sprite.svg": "image/svg+xml",
+        "assets/clip.bin": "application/octet-stream",
+    }
+    for path, mime in expected.items():
+        result = fetch(preview, path)
+        assert result["status"] == 200, path
+        assert result["type"].split(";")[0] == mime, path
+        assert "default-src 'self'" in result["csp"], path
+        assert "connect-src 'self'" in result["csp"], path
+
+
+def test_missing_files_are_404_and_reported(preview, probed):
+    # (reading the body finishes too: QtWebEngine alone would never end it)
+    missing = fetch(preview, "nope.js")
+    assert (missing["status"], missing["length"]) == (404, 0)
+    assert fetch(preview, "assets/nope.png")["status"] == 404
+    assert fetch(preview, "../../etc/passwd")["status"] == 404
+    preview.qtbot.waitUntil(lambda: len(preview.pane.errors()) >= 2)
+    errors = preview.pane.errors()
+    assert {
+        "message": "File not found: nope.js",
+        "source": "nope.js",
+        "line": 0,
+        "kind": "resource",
+    } in errors
+
+
+def test_assets_fall_back_to_the_project_library(preview, probed):
+    probed.add_asset("fresh.bin", b"just added")
+    result = fetch(preview, "assets/fresh.bin")
+    assert (result["status"], result["length"]) == (200, len(b"just added"))
+    # A version's own copy wins over the library's.
+    probed.add_asset("clip.bin", b"library copy")
+    assert fetch(preview, "assets/clip.bin")["length"] == 4096
+
+
+def test_a_missing_index_is_reported(preview, make_project):
+    project = make_project("empty", {"readme.txt": "no game here"})
+    preview.open(project)
+    assert preview.pane.state == "failed"
+    assert "index.html" in preview.pane.stage.overlay.text.text()
+
+
+@pytest.mark.parametrize("layers", ["all", "handler-only"])
+def test_a_game_cannot_read_another_projects_files(preview, make_project, monkeypatch, layers):
+    """With the CSP and the request guard out of the way the scheme handler still refuses
+    a page of one origin reading another's files (and its control: same-origin works)."""
+    if layers == "handler-only":
+        monkeypatch.delitem(scheme_module.RESPONSE_HEADERS, "Content-Security-Policy")
+        monkeypatch.setattr(profile_module, "allowed", lambda *args: True)
+    secret = make_project("secret", {"index.html": "x", "secret.txt": "top secret"})
+    preview.pane.handler.mount(secret)  # as if another pane showed it
+    try:
+        project = make_project("thief", {"index.html": PROBE})
+        preview.open(project)
+        preview.wait_message("PROBE READY")
+        stolen = fetch(preview, f"studio://{project_origin(secret)}/1/secret.txt")
+        assert "error" in stolen or stolen["status"] >= 400
+        own = fetch(preview, f"studio://{project_origin(project)}/1/index.html")
+        assert own["status"] == 200
+    finally:
+        preview.pane.handler.unmount(secret)
+
+
+def test_mime_types():
+    assert mime_type("a.html") == "text/html; charset=utf-8"
+    assert mime_type("a.JS") == "text/javascript; charset=utf-8"
+    assert mime_type("x.webm") == "video/webm"
+    assert mime_type("x.wasm") == "application/wasm"
+    assert mime_type("x.png") == "image/png"
+    assert mime_type("noext") == "application/octet-stream"
+
+
+def test_chromium_flags_cap_the_js_heap_and_keep_the_sandbox_unless_root(monkeypatch):
+    monkeypatch.delenv("QTWEBENGINE_CHROMIUM_FLAGS", raising=False)
+    monkeypatch.setattr("os.geteuid", lambda: 1000)
+    flags = chromium_flags()
+    assert "--no-sandbox" not in flags
+    assert "--js-flags=--max-old-space-size=512" in flags
+    assert "--force-webrtc-ip-handling-policy=disable_non_proxied_udp" in flags
+    monkeypatch.setattr("os.geteuid", lambda: 0)
+    assert "--no-sandbox" in chromium_flags()

@@ -1,0 +1,188 @@
+"""Story commands: `studio clips` makes a clip per scene, `studio story` checks a story.
+
+studio new TALE --template story
+studio generate TALE "a ghost story in a lighthouse, three endings"
+studio story TALE                       # the scenes as a tree, and what is wrong
+studio clips TALE --provider title-cards --continuity
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import re
+import sys
+from pathlib import Path
+from typing import Any
+
+from studio.core.errors import StudioError
+
+_SIZE = re.compile(r"^\d{2,5}x\d{2,5}$")
+
+
+def add_commands(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "clips",
+        help="make a video clip for each scene of a story that has none",
+        description="Make a clip for every scene of the story without one (or re-make the "
+        "scenes named with --scene) through a video provider, then save a version whose "
+        "story.json plays them.",
+    )
+    p.add_argument("path", type=Path, help="the project")
+    p.add_argument("--provider", default="openai", help="video provider (default: openai)")
+    p.add_argument(
+        "--continuity",
+        action="store_true",
+        help="start each clip from the last frame of the previous scene's clip",
+    )
+    p.add_argument(
+        "--scene",
+        action="append",
+        dest="scenes",
+        metavar="ID",
+        help="re-make this scene's clip (repeat for more); default: every scene without one",
+    )
+    p.add_argument("--seconds", type=int, help="clip length for scenes that do not set one")
+    p.add_argument("--size", help="WIDTHxHEIGHT, e.g. 1280x720")
+    p.add_argument("--model", help="the video model")
+    p.add_argument("--base-url", help="the service's API base URL")
+    p.add_argument("--version", type=int, dest="version_id", help="version to read (head)")
+    p.set_defaults(handler=cmd_clips)
+
+    p = sub.add_parser(
+        "story",
+        help="show a story's scenes and check it (exit 1 when it has problems)",
+        description="Print the story's scenes as a tree of choices and every problem found "
+        "(dangling choices, unreachable scenes, dead ends, ...). With --json, the problems "
+        "in the shape `studio generate --fix --errors FILE` reads.",
+    )
+    p.add_argument("path", type=Path, help="the project")
+    p.add_argument("--version", type=int, dest="version_id", help="version id (default: head)")
+    p.add_argument("--json", action="store_true", help="print the problems as JSON")
+    p.set_defaults(handler=cmd_story)
+
+
+# -- studio story -----------------------------------------------------------------------
+
+
+def cmd_story(args: argparse.Namespace) -> int:
+    from studio.core.store import Project
+    from studio.story.model import STORY_FILE, parse_story
+    from studio.story.validate import as_errors, check_story
+
+    with Project.open(args.path) as project:
+        vid = project.resolve(args.version_id)
+        files = project.file_hashes(vid)
+        if STORY_FILE not in files:
+            raise StudioError(f"version {vid} of {project.name} has no story.json")
+        text = project.blobs.read(files[STORY_FILE])
+    problems = check_story(text, files)
+    if args.json:
+        print(json.dumps({"version": vid, "errors": as_errors(problems)}, indent=2))
+        return 1 if problems else 0
+    if not any(p.kind == "json" for p in problems):
+        print_outline(parse_story(text), files)
+    for problem in problems:
+        where = f" (line {problem.line})" if problem.line else ""
+        print(f"problem: {problem.message}{where}", file=sys.stderr)
+    if not problems:
+        print("no problems found")
+    return 1 if problems else 0
+
+
+def print_outline(story: Any, files: Any) -> None:
+    """The scenes as a tree from the start; a scene seen before is named, not repeated."""
+    print(
+        f"{story.title or '(untitled)'}: {len(story.scenes)} scenes, {len(story.endings)} endings"
+    )
+    seen: set[str] = set()
+
+    def show(scene_id: str, depth: int, label: str) -> None:
+        indent = "  " * depth
+        arrow = f"[{label}] → " if label else ""
+        if not story.has(scene_id):
+            print(f"{indent}{arrow}{scene_id} (missing)")
+            return
+        scene = story.scene(scene_id)
+        clip = "clip" if scene.clip_path and scene.clip_path in files else "no clip"
+        end = ", ending" if scene.ending else ""
+        if scene_id in seen:
+            print(f"{indent}{arrow}{scene_id} (see above)")
+            return
+        seen.add(scene_id)
+        print(f"{indent}{arrow}{scene_id}: {scene.title} ({clip}{end})")
+        for choice in scene.choices:
+            show(choice.next, depth + 1, choice.label)
+
+    if story.start:
+        show(story.start, 0, "")
+    for scene in story.scenes:
+        if scene.id not in seen:
+            show(scene.id, 0, "")
+
+
+# -- studio clips -----------------------------------------------------------------------
+
+
+def cmd_clips(args: argparse.Namespace) -> int:
+    from studio.core.store import Project
+
+    if args.size and not _SIZE.match(args.size):
+        raise StudioError(f"--size must look like 1280x720, not {args.size!r}")
+    # An absolute path: clips are handed to ffmpeg through links into the blob store.
+    with Project.open(args.path.expanduser().absolute()) as project:
+        outcome = asyncio.run(_clips(project, args))
+    for note in outcome.notes:
+        print(note, file=sys.stderr)
+    for item in outcome.failed:
+        print(f"studio: scene {item.scene}: {item.error or item.status}", file=sys.stderr)
+    if outcome.version is not None:
+        names = ", ".join(f"{s.scene}={s.clip}" for s in outcome.made)
+        print(f"version {outcome.version.id}: {names}")
+    return 1 if outcome.failed else 0
+
+
+async def _clips(project: Any, args: argparse.Namespace) -> Any:
+    from studio.ai.video_provider import make_provider, provider_options
+    from studio.commands.project import load_host
+    from studio.core.settings import Settings
+    from studio.core.video_queue import VideoQueue, describe
+    from studio.story.clips import make_clips
+
+    host = load_host()
+    settings = Settings()
+    flags = {"base_url": args.base_url, "model": args.model}
+
+    def providers(name: str) -> Any:
+        overrides = flags if name == args.provider else {}
+        return make_provider(host, name, provider_options(settings, name, overrides))
+
+    shown: dict[str, str] = {}
+
+    def report(item: Any) -> None:
+        if item.job is None:
+            line = "waiting for the previous scene's clip"
+        else:
+            line = describe(project.job(item.job))
+        if item.status == "failed" or shown.get(item.scene) == line:
+            return  # failures are reported once, at the end
+        shown[item.scene] = line
+        print(f"scene {item.scene}: {line}", file=sys.stderr, flush=True)
+
+    queue = VideoQueue(project, providers)
+    try:
+        return await make_clips(
+            project,
+            queue,
+            args.provider,
+            scenes=args.scenes,
+            continuity=args.continuity,
+            seconds=args.seconds,
+            size=args.size,
+            model=args.model,
+            version=args.version_id,
+            on_progress=report,
+        )
+    finally:
+        await queue.aclose()

@@ -14,10 +14,16 @@ failed jobs) and otherwise Studio just stops waiting for it.
 
 Calls go through `with_raw_response` / `with_streaming_response` so the headers are
 available; that also keeps the package's Sora deprecation warning out of our modules.
+
+Making a provider is cheap and does no I/O (the UI makes one on the GUI thread to fill its
+form): the `openai` package (about a second to import), the API key (a keyring look-up can
+take a second on a desktop) and the HTTP client are set up on a worker thread the first
+time a call needs them (`OpenAIVideoProvider.connect`).
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import os
@@ -25,10 +31,8 @@ import re
 import secrets
 from collections.abc import Awaitable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
-
-import openai
 
 from studio.ai.errors import parse_retry_after, scrub
 from studio.ai.video_provider import (
@@ -39,7 +43,16 @@ from studio.ai.video_provider import (
     VideoStatus,
 )
 
-__all__ = ["DEFAULT_BASE_URL", "OpenAIVideoProvider", "create_provider", "resolve_api_key"]
+if TYPE_CHECKING:
+    import openai
+
+__all__ = [
+    "DEFAULT_BASE_URL",
+    "OpenAIVideoProvider",
+    "capabilities",
+    "create_provider",
+    "resolve_api_key",
+]
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +63,50 @@ POLL_HEADER = "openai-poll-after-ms"
 _REJECTED = re.compile(r"moderation|safety|content[_ ]?polic|policy|blocked|refus", re.I)
 _QUOTA = re.compile(r"quota|billing|credit", re.I)
 _MIME = {b"\x89PNG": "image/png", b"\xff\xd8\xff": "image/jpeg", b"RIFF": "image/webp"}
+
+
+def _openai():
+    """The `openai` package, imported on first use (it takes about a second)."""
+    import openai
+
+    return openai
+
+
+def _warm_up(client: openai.AsyncOpenAI) -> None:
+    """Do here, on the worker thread, what the client would otherwise do lazily on the event
+    loop's thread during the first call (some 50 ms of imports and model building)."""
+    import importlib
+
+    from openai.types import Video
+
+    steps = (
+        lambda: (client.videos.with_raw_response, client.videos.with_streaming_response),
+        lambda: Video.model_rebuild(),
+        # The HTTP stack's async backend is chosen, and imported, at the first request.
+        lambda: importlib.import_module("anyio._backends._asyncio"),
+        lambda: importlib.import_module("anyio._core._synchronization"),
+    )
+    for step in steps:
+        with contextlib.suppress(Exception):  # only a head start
+            step()
+
+
+def capabilities(
+    durations: tuple[int, ...] | list[int] | None = None,
+    sizes: tuple[str, ...] | list[str] | None = None,
+) -> VideoCapabilities:
+    """What the provider offers with these options (no `openai` import, no I/O)."""
+    return VideoCapabilities(
+        durations=tuple(int(d) for d in durations) if durations else (4, 8, 12),
+        sizes=tuple(sizes) if sizes else ("1280x720", "720x1280", "1792x1024", "1024x1792"),
+        image_reference=True,
+        remix=True,
+        extend=True,
+        extend_durations=(4, 8, 12, 16, 20),
+        variants=("video", "thumbnail", "spritesheet"),
+        remote_cancel=False,
+        models=("sora-2", "sora-2-pro"),
+    )
 
 
 def resolve_api_key(
@@ -73,6 +130,9 @@ class OpenAIVideoProvider:
     provider's name), `api_key_env` (a variable holding the key), `durations` and `sizes`
     (what a gateway accepts, for the form), `timeout`, `download_timeout`, `max_retries`
     (the `openai` client's own retries of connection errors, 429 and 5xx).
+
+    The key and the client are made by `connect()`, on a worker thread, before the first
+    call; making the provider itself does no I/O.
     """
 
     def __init__(
@@ -93,28 +153,14 @@ class OpenAIVideoProvider:
         self.name = name
         self.base_url = base_url or os.environ.get("OPENAI_BASE_URL") or DEFAULT_BASE_URL
         self.model = model
-        key = resolve_api_key(key_name or name, api_key, env_var=api_key_env)
-        self._has_key = bool(key)
-        self._secrets = [key]
         self.download_timeout = download_timeout
-        self.capabilities = VideoCapabilities(
-            durations=tuple(int(d) for d in durations) if durations else (4, 8, 12),
-            sizes=tuple(sizes) if sizes else ("1280x720", "720x1280", "1792x1024", "1024x1792"),
-            image_reference=True,
-            remix=True,
-            extend=True,
-            extend_durations=(4, 8, 12, 16, 20),
-            variants=("video", "thumbnail", "spritesheet"),
-            remote_cancel=False,
-            models=("sora-2", "sora-2-pro"),
-        )
-        # Local gateways often need no key, but the client insists on one.
-        self._client = openai.AsyncOpenAI(
-            base_url=self.base_url,
-            api_key=key or "no-key",
-            timeout=timeout,
-            max_retries=max_retries,
-        )
+        self.capabilities = capabilities(durations, sizes)
+        self._key_args = (key_name or name, api_key, api_key_env)
+        self._client_args = {"timeout": timeout, "max_retries": max_retries}
+        self._has_key = bool(api_key)
+        self._secrets = [api_key]
+        self._client: openai.AsyncOpenAI | None = None
+        self._connecting: asyncio.Future[openai.AsyncOpenAI] | None = None
 
     def __repr__(self) -> str:
         return f"OpenAIVideoProvider(name={self.name!r}, host={self.host!r})"
@@ -126,8 +172,52 @@ class OpenAIVideoProvider:
             return scrub(self.base_url, self._secrets)
         return parts.hostname + (f":{parts.port}" if parts.port else "")
 
+    def _make_client(self) -> openai.AsyncOpenAI:
+        """Import `openai`, look the key up and make the client (blocking: a worker thread)."""
+        openai = _openai()
+        name, explicit, env_var = self._key_args
+        key = resolve_api_key(name, explicit, env_var=env_var)
+        self._has_key = bool(key)
+        self._secrets.append(key)
+        # Local gateways often need no key, but the client insists on one.
+        client = openai.AsyncOpenAI(
+            base_url=self.base_url, api_key=key or "no-key", **self._client_args
+        )
+        _warm_up(client)
+        return client
+
+    async def connect(self) -> openai.AsyncOpenAI:
+        """The client, made on a worker thread the first time (calls wait for the same one)."""
+        if self._client is not None:
+            return self._client
+        connecting = self._connecting
+        if connecting is None or connecting.cancelled():
+            connecting = asyncio.ensure_future(asyncio.to_thread(self._make_client))
+            connecting.add_done_callback(lambda f: f.cancelled() or f.exception())
+            self._connecting = connecting
+        try:
+            # Shielded: one caller cancelled (a job) must not cancel the others' client.
+            client = await asyncio.shield(connecting)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            if self._connecting is connecting:
+                self._connecting = None  # the next call tries again
+            reason = self._clean(str(exc).strip() or type(exc).__name__)
+            raise VideoError(
+                "unsupported", f"The video provider {self.name!r} cannot start: {reason}."
+            ) from None
+        self._client = client
+        return client
+
     async def aclose(self) -> None:
-        await self._client.close()
+        connecting, self._connecting = self._connecting, None
+        client, self._client = self._client, None
+        if client is None and connecting is not None and not connecting.cancelled():
+            with contextlib.suppress(Exception):  # it failed: nothing to close
+                client = await connecting
+        if client is not None:
+            await client.close()
 
     # -- jobs -----------------------------------------------------------------------------
 
@@ -149,12 +239,14 @@ class OpenAIVideoProvider:
                 request.image,
                 mime or "application/octet-stream",
             )
-        raw = await self._call(self._client.videos.with_raw_response.create(**body), "submit")
+        client = await self.connect()
+        raw = await self._call(client.videos.with_raw_response.create(**body), "submit")
         return raw.parse().id
 
     async def poll(self, remote_id: str) -> VideoStatus:
+        client = await self.connect()
         raw = await self._call(
-            self._client.videos.with_raw_response.retrieve(remote_id), "poll", remote_id
+            client.videos.with_raw_response.retrieve(remote_id), "poll", remote_id
         )
         video = raw.parse()
         error = code = None
@@ -175,11 +267,12 @@ class OpenAIVideoProvider:
         )
 
     async def download(self, remote_id: str, variant: Variant, dest: Path) -> Path:
+        client = await self.connect()
         dest = Path(dest)
         dest.parent.mkdir(parents=True, exist_ok=True)
         tmp = dest.with_name(f".{dest.name}.{secrets.token_hex(4)}.part")
         try:
-            manager = self._client.videos.with_streaming_response.download_content(
+            manager = client.videos.with_streaming_response.download_content(
                 remote_id, variant=variant, timeout=self.download_timeout
             )
             try:
@@ -187,7 +280,7 @@ class OpenAIVideoProvider:
                     with tmp.open("wb") as f:
                         async for chunk in response.iter_bytes():
                             f.write(chunk)
-            except openai.OpenAIError as exc:
+            except _openai().OpenAIError as exc:
                 raise self._map(exc, "download", remote_id) from None
             if tmp.stat().st_size == 0:
                 raise VideoError("server", f"The service sent an empty {variant} for {remote_id}.")
@@ -200,26 +293,29 @@ class OpenAIVideoProvider:
     async def cancel(self, remote_id: str) -> None:
         """Best effort: the API deletes only finished jobs; a running one is left to finish."""
         try:
-            await self._call(self._client.videos.with_raw_response.delete(remote_id), "cancel")
+            client = await self.connect()
+            await self._call(client.videos.with_raw_response.delete(remote_id), "cancel")
         except VideoError as exc:
             log.info("could not delete %s on %s: %s", remote_id, self.host, exc)
 
     async def remix(self, remote_id: str, prompt: str) -> str:
+        client = await self.connect()
         raw = await self._call(
-            self._client.videos.with_raw_response.remix(remote_id, prompt=prompt),
+            client.videos.with_raw_response.remix(remote_id, prompt=prompt),
             "remix",
             remote_id,
         )
         return raw.parse().id
 
     async def extend(self, remote_id: str, prompt: str, seconds: int) -> str:
+        client = await self.connect()
         raw = await self._call(
-            self._client.videos.with_raw_response.extend(
+            client.videos.with_raw_response.extend(
                 prompt=prompt,
                 seconds=str(int(seconds)),
                 # The package refuses `video={"id": ...}` (it expects a file there), so the
                 # reference goes in as the same `video[id]` form field it would have sent.
-                video=openai.omit,
+                video=_openai().omit,
                 extra_body={"video": {"id": remote_id}},
             ),
             "extend",
@@ -232,7 +328,7 @@ class OpenAIVideoProvider:
     async def _call(self, request: Awaitable[Any], action: str, remote_id: str = "") -> Any:
         try:
             return await request
-        except openai.OpenAIError as exc:
+        except _openai().OpenAIError as exc:
             raise self._map(exc, action, remote_id) from None
 
     def _failure_text(self, code: str | None, detail: str | None) -> str:
@@ -246,7 +342,7 @@ class OpenAIVideoProvider:
 
     def _map(self, exc: openai.OpenAIError, action: str, remote_id: str = "") -> VideoError:
         """One sentence for each way a call fails, with the key scrubbed out."""
-        host = self.host
+        openai, host = _openai(), self.host
         if isinstance(exc, openai.APITimeoutError):
             return VideoError("unreachable", f"The video service at {host} did not answer in time.")
         if isinstance(exc, openai.APIConnectionError):

@@ -10,6 +10,11 @@ results and can cancel it. Plugins register a factory through the plugin host:
 The factory receives a plain dict of options (`base_url`, `model`, `api_key`, ...), taken
 from the person's settings (`video_providers.<name>` in settings.json) and from command-line
 flags; keys are never stored there (see `studio.ai.video_openai.resolve_api_key`).
+
+The UI calls the factory, and reads `capabilities`, on its GUI thread (to fill its form
+when a project opens), so both must be quick and do no I/O: import heavy client libraries,
+look up keys (a keyring can take a second) and make network clients on a worker thread at
+the first call that needs them (`asyncio.to_thread`), as `OpenAIVideoProvider.connect` does.
 """
 
 from __future__ import annotations

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QIcon, QImage
+from PySide6.QtGui import QIcon, QImage, QPixmap
 from PySide6.QtWidgets import (
     QComboBox,
     QDoubleSpinBox,
@@ -56,11 +56,12 @@ from studio.core.store import Project, VideoJob
 from studio.core.video_queue import VideoQueue
 from studio.ui.session import ProjectSession
 from studio.ui.video_jobs import JobList
-from studio.ui.video_player import ClipPlayer, poster_image, scaled_thumb
+from studio.ui.video_player import ClipPlayer, poster_image, scaled_thumb, thumb_images
 
 log = logging.getLogger(__name__)
 
 THUMB = QSize(112, 63)
+THUMB_ROLE = Qt.ItemDataRole.UserRole + 1  # a gallery item's thumbnail blob
 DEFAULT_CAPS = VideoCapabilities()
 REFERENCE_SIDE = 1280  # a Preview frame sent as a reference is scaled to fit this
 
@@ -101,6 +102,9 @@ class VideoPane(QWidget):
         self.recorder = None
         self._tasks: set[asyncio.Future] = set()
         self._busy = 0
+        # Gallery icons by thumbnail blob, decoded on a worker thread (a few ms each).
+        self._thumbs: dict[str, QIcon] = {}
+        self._thumbs_loading: set[str] = set()
         self._build()
         session.project_changed.connect(self._project_changed)
         session.assets_changed.connect(self.refresh_gallery)
@@ -348,6 +352,8 @@ class VideoPane(QWidget):
         self._close_queue()
         self.clear_error()
         self.clear_reference()
+        self._thumbs.clear()
+        self._thumbs_loading.clear()  # a load for the old project is dropped when done
         if project is not None:
             self.queue = VideoQueue(project, self._make_provider, on_change=self._job_changed)
             # Resume jobs once the event loop runs (at start-up it is not running yet).
@@ -621,18 +627,23 @@ class VideoPane(QWidget):
         self.gallery.blockSignals(True)
         self.gallery.clear()
         project = self.project
+        missing: dict[str, Path] = {}
         for clip in reversed(self.clips()):  # newest first
-            icon = QIcon()
+            blob = None
             if clip.thumbnail and project is not None:
                 with contextlib.suppress(StudioError):
-                    data = project.blobs.read(project.asset(clip.thumbnail).blob)
-                    icon = QIcon(scaled_thumb(data, THUMB))
+                    blob = project.asset(clip.thumbnail).blob
+            icon = self._thumbs.get(blob) if blob else None
+            if blob and icon is None and blob not in self._thumbs_loading:
+                with contextlib.suppress(StudioError):
+                    missing[blob] = project.blobs.path(blob)
             stem = self.gallery.fontMetrics().elidedText(
                 Path(clip.name).stem, Qt.TextElideMode.ElideMiddle, THUMB.width() - 4
             )
             caption = f"{stem}\n{clip.duration:.1f} s"
-            item = QListWidgetItem(icon, caption)
+            item = QListWidgetItem(icon or QIcon(), caption)
             item.setData(Qt.ItemDataRole.UserRole, clip.name)
+            item.setData(THUMB_ROLE, blob)
             item.setToolTip(f"{clip.title}\n{clip.name} · {clip.width}×{clip.height}")
             item.setTextAlignment(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop)
             self.gallery.addItem(item)
@@ -650,7 +661,46 @@ class VideoPane(QWidget):
             self.gallery.setCurrentItem(found)
         else:
             self._clip_selected(None, None)
+        if missing and project is not None:
+            self._load_thumbs(project, missing)
         self.clips_changed.emit()
+
+    def _load_thumbs(self, project: Project, paths: dict[str, Path]) -> None:
+        """Decode thumbnails on a worker thread; their gallery items get them when ready."""
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:  # no event loop (a script): decode them here
+            self._show_thumbs(project, thumb_images(paths, THUMB))
+            return
+        self._thumbs_loading.update(paths)
+
+        async def load() -> None:
+            try:
+                images = await asyncio.to_thread(thumb_images, paths, THUMB)
+            finally:
+                self._thumbs_loading.difference_update(paths)
+            self._show_thumbs(project, images)
+
+        task = asyncio.ensure_future(load())
+        self._tasks.add(task)
+
+        def done(t: asyncio.Future) -> None:
+            self._tasks.discard(t)
+            if not t.cancelled() and t.exception() is not None:
+                log.error("gallery thumbnails failed", exc_info=t.exception())
+
+        task.add_done_callback(done)
+
+    def _show_thumbs(self, project: Project, images: dict[str, QImage]) -> None:
+        if project is not self.project:
+            return  # another project opened meanwhile
+        for blob, image in images.items():
+            self._thumbs[blob] = QIcon(QPixmap.fromImage(image))
+        for i in range(self.gallery.count()):
+            item = self.gallery.item(i)
+            icon = self._thumbs.get(item.data(THUMB_ROLE))
+            if icon is not None and item.icon().isNull():
+                item.setIcon(icon)
 
     def _item(self, name: str) -> QListWidgetItem | None:
         for i in range(self.gallery.count()):

@@ -4,12 +4,18 @@ QtMultimedia's FFmpeg backend plays the WebM proxies here, offscreen too (checke
 PySide6 6.12 wheels). Frames go through a QVideoSink and are painted by this widget, rather
 than a QVideoWidget, so the picture also shows in `grab()` (screenshots, tests) and needs no
 native child window. Without QtMultimedia the widget shows the clip's poster and says so.
+
+The media player is made when the first clip is loaded and its audio output when playback
+first starts (together a tenth of a second or more, an audio server connection among it),
+so start-up and opening a project without playing anything do not pay for them.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import logging
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QRect, QSize, Qt, QUrl, Signal
 from PySide6.QtGui import QColor, QImage, QPainter, QPixmap
@@ -26,12 +32,15 @@ from PySide6.QtWidgets import (
 
 log = logging.getLogger(__name__)
 
-try:
-    from PySide6.QtMultimedia import QAudioOutput, QMediaPlayer, QVideoFrame, QVideoSink
-except ImportError:  # PySide6-Addons missing: posters only
-    QMediaPlayer = None  # type: ignore[assignment,misc]
+if TYPE_CHECKING:
+    from PySide6.QtMultimedia import QMediaPlayer, QVideoFrame
 
-MULTIMEDIA = QMediaPlayer is not None
+# Imported when the first clip is loaded; without PySide6-Addons: posters only.
+MULTIMEDIA = importlib.util.find_spec("PySide6.QtMultimedia") is not None
+
+
+def _playing(player: QMediaPlayer) -> bool:
+    return player.playbackState() == type(player).PlaybackState.PlayingState
 
 
 def _clock(ms: int) -> str:
@@ -104,22 +113,38 @@ class ClipPlayer(QWidget):
         layout.addWidget(self.screen_, 1)
         layout.addLayout(controls)
         self.frames = 0  # frames shown since the last `load`
-        self.player = None
-        if MULTIMEDIA:
+        self.player: QMediaPlayer | None = None  # made by the first `load` of a file
+        self.audio = None  # made by the first `play`
+        if not MULTIMEDIA:
+            self.screen_.note = "Playback needs QtMultimedia (PySide6-Addons): poster only."
+            self.play_button.setEnabled(False)
+
+    def _make_player(self) -> QMediaPlayer | None:
+        if self.player is None and MULTIMEDIA:
+            try:
+                from PySide6.QtMultimedia import QMediaPlayer, QVideoSink
+            except ImportError as exc:  # installed but broken (a missing system library)
+                log.warning("no clip playback: %s", exc)
+                self.screen_.note = f"Playback needs QtMultimedia ({exc}): poster only."
+                self.play_button.setEnabled(False)
+                return None
             self.player = QMediaPlayer(self)
             self.sink = QVideoSink(self)
             self.player.setVideoSink(self.sink)
-            self.audio = QAudioOutput(self)
-            self.audio.setVolume(0.6)
-            self.player.setAudioOutput(self.audio)
             self.sink.videoFrameChanged.connect(self._frame)
             self.player.positionChanged.connect(self._position)
             self.player.durationChanged.connect(self._duration)
             self.player.playbackStateChanged.connect(self._state)
             self.player.errorOccurred.connect(self._error)
-        else:
-            self.screen_.note = "Playback needs QtMultimedia (PySide6-Addons): poster only."
-            self.play_button.setEnabled(False)
+        return self.player
+
+    def _make_audio(self, player: QMediaPlayer) -> None:
+        if self.audio is None:
+            from PySide6.QtMultimedia import QAudioOutput
+
+            self.audio = QAudioOutput(self)
+            self.audio.setVolume(0.6)
+            player.setAudioOutput(self.audio)
 
     # -- control -------------------------------------------------------------------------
 
@@ -127,14 +152,16 @@ class ClipPlayer(QWidget):
         """Show `path` (paused on its poster); None clears the player."""
         self.frames = 0
         self.screen_.show_image(poster or QImage())
-        if self.player is None:
+        player = self._make_player() if path else self.player
+        if player is None:
             return
-        self.player.stop()
-        self.player.setSource(QUrl.fromLocalFile(str(path)) if path else QUrl())
+        player.stop()
+        player.setSource(QUrl.fromLocalFile(str(path)) if path else QUrl())
         self.slider.setValue(0)
 
     def play(self) -> None:
         if self.player is not None:
+            self._make_audio(self.player)
             self.player.play()
 
     def pause(self) -> None:
@@ -144,10 +171,10 @@ class ClipPlayer(QWidget):
     def toggle(self) -> None:
         if self.player is None:
             return
-        if self.player.playbackState() == QMediaPlayer.PlaybackState.PlayingState:
+        if _playing(self.player):
             self.player.pause()
         else:
-            self.player.play()
+            self.play()
 
     def seek_ms(self, ms: int) -> None:
         if self.player is not None:
@@ -159,10 +186,7 @@ class ClipPlayer(QWidget):
 
     @property
     def playing(self) -> bool:
-        return (
-            self.player is not None
-            and self.player.playbackState() == QMediaPlayer.PlaybackState.PlayingState
-        )
+        return self.player is not None and _playing(self.player)
 
     def current_image(self) -> QImage:
         return self.screen_.image
@@ -188,12 +212,9 @@ class ClipPlayer(QWidget):
         self.clock.setText(f"{_clock(self.player.position())} / {_clock(ms)}")
         self.duration_changed.emit(ms / 1000)
 
-    def _state(self, state) -> None:
-        icon = (
-            QStyle.StandardPixmap.SP_MediaPause
-            if state == QMediaPlayer.PlaybackState.PlayingState
-            else QStyle.StandardPixmap.SP_MediaPlay
-        )
+    def _state(self, _state) -> None:
+        pixmap = QStyle.StandardPixmap
+        icon = pixmap.SP_MediaPause if self.playing else pixmap.SP_MediaPlay
         self.play_button.setIcon(self.style().standardIcon(icon))
 
     def _error(self, _error, text: str) -> None:
@@ -208,9 +229,10 @@ def poster_image(data: bytes) -> QImage:
     return image
 
 
-def scaled_thumb(data: bytes, size: QSize) -> QPixmap:
-    """A thumbnail letterboxed into exactly `size`, so gallery tiles line up."""
-    canvas = QPixmap(size)
+def thumb_image(data: bytes, size: QSize) -> QImage:
+    """A thumbnail letterboxed into exactly `size`, so gallery tiles line up. A QImage, so
+    it can be made on a worker thread (decoding and scaling take a few ms a picture)."""
+    canvas = QImage(size, QImage.Format.Format_RGB32)
     canvas.fill(QColor("#0d0f13"))
     image = poster_image(data)
     if not image.isNull():
@@ -223,3 +245,20 @@ def scaled_thumb(data: bytes, size: QSize) -> QPixmap:
         )
         painter.end()
     return canvas
+
+
+def thumb_images(paths: dict[str, Path], size: QSize) -> dict[str, QImage]:
+    """`thumb_image` of each file (by key); unreadable files are left out. Blocking."""
+    images = {}
+    for key, path in paths.items():
+        try:
+            data = path.read_bytes()
+        except OSError:
+            continue
+        images[key] = thumb_image(data, size)
+    return images
+
+
+def scaled_thumb(data: bytes, size: QSize) -> QPixmap:
+    """`thumb_image` as a pixmap (GUI thread only)."""
+    return QPixmap.fromImage(thumb_image(data, size))

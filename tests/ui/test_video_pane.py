@@ -91,7 +91,9 @@ def test_generate_end_to_end_and_use_in_game(
 
         name = "sparks-fly-over-the-arena.webm"
         assert pane.selected_name() == name
-        assert pane.clip_panel.isVisible() and not pane.gallery.item(0).icon().isNull()
+        assert pane.clip_panel.isVisible()
+        # Thumbnails are decoded on a worker thread and shown when ready.
+        await until(lambda: not pane.gallery.item(0).icon().isNull(), 5, "the thumbnail")
         assert "1.0 s" in pane.gallery.item(0).text()
         assert pane.clip_facts.text().startswith(f"{name} · 1.0 s · 256×144")
         assert pane.remix_button.isEnabled() and pane.extend_button.isEnabled()
@@ -156,6 +158,43 @@ def test_jobs_resume_when_the_project_opens(
         await close(window)
 
     run_async(after_restart())
+
+
+def test_provider_set_up_stays_off_the_gui_thread(
+    make_window, probe_project: Path, server: VideoServer, run_async, monkeypatch
+) -> None:
+    """Opening a project fills the form without a client: the `openai` import, the key
+    look-up (a keyring can take a second) and the client wait for a job, on a worker thread."""
+    import threading
+
+    from studio.ai import video_openai
+
+    on_gui_thread: list[bool] = []
+    resolve = video_openai.resolve_api_key
+
+    def spy(*args: Any, **kwargs: Any) -> str | None:
+        on_gui_thread.append(threading.current_thread() is threading.main_thread())
+        return resolve(*args, **kwargs)
+
+    monkeypatch.setattr(video_openai, "resolve_api_key", spy)
+    window = make_window()
+    pane = window.video
+    point_at(pane, server.base_url)
+
+    async def scenario() -> None:
+        project = open_project(window, probe_project)
+        await asyncio.sleep(0.1)  # the queue has started
+        assert pane.capabilities("openai").image_reference
+        assert "1792x1024" in [pane.size_box.itemData(i) for i in range(pane.size_box.count())]
+        assert on_gui_thread == [] and pane.queue.provider("openai")._client is None
+
+        pane.prompt.setPlainText("a cat")
+        job = pane.generate()
+        await until(lambda: project.job(job.id).status == "completed", what="the clip")
+        assert on_gui_thread == [False]  # once, on a worker thread
+        await close(window)
+
+    run_async(scenario())
 
 
 def test_errors_and_cancel_are_shown_plainly(

@@ -1,7 +1,8 @@
 """Command line: the same operations the UI uses, for scripts, CI and headless machines.
 
 Each command group is a module in `studio/commands/` with `add_commands(subparsers)`; every
-module there is picked up. A command's handler returns an exit code. Errors a person can act on print one line.
+module there is picked up. A command's handler returns an exit code. Errors a person can act
+on print one line.
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ from studio import __version__, commands
 from studio.core.errors import StudioError
 
 
-
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="studio",
@@ -24,6 +24,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"studio {__version__}")
     parser.add_argument("-v", "--verbose", action="store_true", help="log details to stderr")
+    parser.add_argument(
+        "--self-test",
+        action="store_true",
+        help="start the app offscreen and check preview, video and export (exit 0 when all pass)",
+    )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for info in sorted(pkgutil.iter_modules(commands.__path__), key=lambda m: m.name):
         importlib.import_module(f"{commands.__name__}.{info.name}").add_commands(subparsers)
@@ -38,6 +43,10 @@ def main(argv: list[str] | None = None) -> int:
         level=logging.INFO if args.verbose else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",
     )
+    if args.self_test:
+        from studio.selftest import run_self_test
+
+        return run_self_test()
     if args.command is None:
         from studio.app import run_app
 

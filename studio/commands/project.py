@@ -43,11 +43,10 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
 
 
 def load_host() -> PluginHost:
-    from studio.core.settings import Settings
+    """The plugin host as the person's settings leave it (disabled plugins stay out)."""
+    from studio.plugins.control import load_host as load_configured_host
 
-    host = PluginHost(disabled=Settings().get("disabled_plugins", []))
-    host.load_all()
-    return host
+    return load_configured_host()
 
 
 def cmd_new(args: argparse.Namespace) -> int:
@@ -65,9 +64,15 @@ def cmd_new(args: argparse.Namespace) -> int:
 
 
 def cmd_open(args: argparse.Namespace) -> int:
+    from studio.core.export import default_import_dest, import_archive, is_archive
+
+    if is_archive(args.path):  # a .studioproj: unpack it beside itself first, then open that
+        with import_archive(args.path, default_import_dest(args.path)) as project:
+            print(f"imported {args.path} as {project.path}")
+            args.path = project.path
+    Project.open(args.path).close()  # a bad path fails here with one clear line, before Qt loads
     from studio.app import run_app
 
-    Project.open(args.path).close()  # a bad path fails here with one clear line
     return run_app(args.path)
 
 

@@ -41,7 +41,9 @@ def register_code_providers(register: Register) -> None:
 
 @hookimpl
 def register_video_providers(register: Register) -> None:
-    # Imported when the factory runs, so start-up does not pay for the `openai` package.
+    # Making the provider is quick and does no I/O (the Video pane makes one when a project
+    # opens): the `openai` package, the key and the client wait for its first call, and
+    # are then made on a worker thread (`OpenAIVideoProvider.connect`).
     def openai_videos(options):
         from studio.ai.video_openai import create_provider
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QTextCursor
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -17,6 +18,7 @@ from PySide6.QtWidgets import (
 from studio.ui.editor import EditorWithFind
 from studio.ui.history_panel import HistoryPanel
 from studio.ui.session import ProjectSession
+from studio.ui.story_graph import StoryPanel
 
 TEXT_SUFFIXES = (".html", ".htm", ".js", ".mjs", ".css", ".json", ".txt", ".md", ".svg")
 
@@ -56,18 +58,30 @@ class CodePane(QWidget):
         top_layout = QVBoxLayout(top)
         top_layout.setContentsMargins(0, 0, 0, 0)
         top_layout.addLayout(bar)
-        top_layout.addWidget(self.editor_box, 1)
+        # A story project shows its graph beside the file (it hides itself otherwise).
+        self.story = StoryPanel(session)
+        self.editor_split = QSplitter(Qt.Orientation.Horizontal)
+        self.editor_split.setChildrenCollapsible(False)
+        self.editor_split.addWidget(self.editor_box)
+        self.editor_split.addWidget(self.story)
+        self.editor_split.setSizes([480, 520])
+        self.editor_box.setMinimumWidth(160)
+        top_layout.addWidget(self.editor_split, 1)
         self.splitter = QSplitter(Qt.Orientation.Vertical)
         self.splitter.addWidget(top)
         self.splitter.addWidget(self.tabs)
-        self.splitter.setStretchFactor(0, 3)
-        self.splitter.setStretchFactor(1, 2)
+        # The editor is what a person works in; History and the other tabs get a third.
+        self.splitter.setStretchFactor(0, 2)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setSizes([600, 300])
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.splitter)
         session.version_shown.connect(self.load_version)
         session.project_changed.connect(lambda p: p is None and self.clear())
         self._loading = False
+        self._stream_path: str | None = None  # the file code is streaming into, if any
+        self.streaming = False  # generated code is being written into the editor
 
     def add_tab(self, widget: QWidget, title: str, *, first: bool = False) -> None:
         if first:
@@ -94,12 +108,14 @@ class CodePane(QWidget):
             if is_text_file(p)
         }
         keep = self._current if self._current in self._buffers else None
+        # Forget the shown file first: filling the list switches files, and a switch saves
+        # the editor's (old) text into the current file's (new) buffer.
+        self._current = None
         self.file_box.clear()
         self.file_box.addItems(list(self._buffers))
-        self._current = None
-        target = keep or (
-            "index.html" if "index.html" in self._buffers else next(iter(self._buffers), None)
-        )
+        # A story is written in story.json (index.html is its player): show that first.
+        first = "story.json" if "story.json" in self._buffers else "index.html"
+        target = keep or (first if first in self._buffers else next(iter(self._buffers), None))
         if target:
             self.file_box.setCurrentText(target)
             self._switch_file(target)
@@ -114,7 +130,13 @@ class CodePane(QWidget):
             self._buffers[self._current] = self.editor.toPlainText()
         self._current = path
         was_loading, self._loading = self._loading, True
-        self.editor.set_file(path, self._buffers.get(path, ""))
+        text = self._buffers.get(path, "")
+        # A file that was just streamed in already shows this very text, highlighted:
+        # setting it again would only flash and cost a frame on a long file.
+        if path != self._stream_path or self.editor.toPlainText() != text:
+            self.editor.set_file(path, text)
+        if path == self._stream_path:
+            self._stream_path = None
         self._loading = was_loading
 
     def _text_changed(self) -> None:
@@ -138,7 +160,56 @@ class CodePane(QWidget):
         return files
 
     def run(self) -> None:
-        if self.session.project is None:
-            return
+        if self.session.project is None or self.streaming:
+            return  # while code streams in, the editor holds an unfinished answer
         self.session.save_edit(self.current_files())
         self.run_requested.emit()
+
+    # -- streaming: the Chat panel writes generated code here as it arrives --------------
+
+    def begin_stream(self) -> None:
+        """Code is about to stream in: the editor follows it, read-only, until end_stream."""
+        if self._current is not None and not self._loading:
+            self._buffers[self._current] = self.editor.toPlainText()
+        self._loading = self.streaming = True
+        self.file_box.setEnabled(False)
+        self.run_btn.setEnabled(False)
+        self.editor.setReadOnly(True)
+        self.editor.setUndoRedoEnabled(False)  # a stream is no edit to undo, and costs less
+
+    def stream_file(self, path: str, text: str = "") -> None:
+        """Show `path` with `text` (empty for a new file), ready for more."""
+        self.file_box.blockSignals(True)
+        if self.file_box.findText(path) < 0:
+            self.file_box.addItem(path)
+        self.file_box.setCurrentText(path)
+        self.file_box.blockSignals(False)
+        self._stream_path = self._current = path
+        self.editor.set_file(path, text)
+        self.editor.follow_end()
+
+    def stream_append(self, text: str) -> None:
+        """Add text at the end, keeping the newest line in view unless the person scrolled
+        up to read."""
+        bar = self.editor.verticalScrollBar()
+        following = bar.value() >= bar.maximum() - 2
+        cursor = QTextCursor(self.editor.document())
+        cursor.movePosition(QTextCursor.MoveOperation.End)
+        cursor.insertText(text)
+        if following:
+            bar.setValue(bar.maximum())
+
+    def end_stream(self, *, reload: bool) -> None:
+        """The stream is over. `reload`: nothing was saved, so show the shown version again
+        (a version that was saved is loaded by the session anyway)."""
+        self.editor.setUndoRedoEnabled(True)
+        self.editor.setReadOnly(False)
+        self.file_box.setEnabled(True)
+        self.run_btn.setEnabled(True)
+        self._loading = self.streaming = False
+        if reload:
+            self._stream_path = None
+            if self.session.shown is not None:
+                self.load_version(self.session.shown)
+            else:
+                self.clear()

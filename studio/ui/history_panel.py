@@ -43,6 +43,21 @@ def describe(v: Version) -> str:
     return "\n".join(lines)
 
 
+def made_by(v: Version) -> str:
+    """The Model column: model, tokens out, time to first token / total, for generated
+    versions (the tooltip has it all)."""
+    i = v.info
+    if not i.model:
+        return ""
+    parts = [i.model]
+    if i.tokens_out is not None:
+        parts.append(f"{i.tokens_out:,} tok")
+    if i.total_time is not None:
+        first = f"{i.ttft:.1f}/" if i.ttft is not None else ""
+        parts.append(f"{first}{i.total_time:.1f} s")
+    return " · ".join(parts)
+
+
 def title_for(v: Version) -> str:
     """The list's line for a version: its prompt or label, else what it was made from (a
     bare kind would repeat the Kind column)."""
@@ -57,7 +72,7 @@ class HistoryPanel(QWidget):
         super().__init__(parent)
         self.session = session
         self.tree = QTreeWidget()
-        self.tree.setHeaderLabels(["Version", "Kind", "When"])
+        self.tree.setHeaderLabels(["Version", "Kind", "When", "Model"])
         self.tree.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.tree.setRootIsDecorated(False)
         self.tree.setAlternatingRowColors(True)
@@ -100,9 +115,12 @@ class HistoryPanel(QWidget):
             for depth, v in version_tree(project):
                 indent = "   " * depth + ("└ " if depth else "")
                 when = time.strftime("%b %d %H:%M", time.localtime(v.created))
-                item = QTreeWidgetItem([f"{indent}v{v.id}  {title_for(v)}", v.kind, when])
+                item = QTreeWidgetItem(
+                    [f"{indent}v{v.id}  {title_for(v)}", v.kind, when, made_by(v)]
+                )
                 item.setData(0, ID_ROLE, v.id)
                 item.setToolTip(0, describe(v))
+                item.setToolTip(3, describe(v))
                 if v.id == head:
                     font = item.font(0)
                     font.setBold(True)

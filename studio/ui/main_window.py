@@ -16,6 +16,7 @@ from studio.core.settings import Settings
 from studio.core.store import Project
 from studio.core.templates import Template
 from studio.plugins.host import PluginHost
+from studio.ui.chat_panel import ChatPanel
 from studio.ui.code_pane import CodePane
 from studio.ui.gallery import GalleryDialog
 from studio.ui.preview_pane import PreviewPane
@@ -35,6 +36,10 @@ class MainWindow(QMainWindow):
         self.code = CodePane(self.session)
         self.preview = PreviewPane(self.session)
         self.video = VideoPane(self.session)
+        self.chat = ChatPanel(self.session, self.code, self.preview, settings)
+        self.code.add_tab(self.chat, "Chat", first=True)
+        self.code.splitter.setSizes([480, 420])  # the chat is where a person works most
+        self.code.story.queue_source = lambda: self.video.queue  # Make clips: jobs show there
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.setChildrenCollapsible(False)
         for pane, name in zip((self.code, self.preview, self.video), PANES, strict=True):
@@ -81,6 +86,7 @@ class MainWindow(QMainWindow):
         self.file_menu = bar.addMenu("&File")
         for a in (self.new_action, self.open_action, self.import_action, self.close_action):
             self.file_menu.addAction(a)
+        self._add_export_actions()
         self.file_menu.addSeparator()
         self.file_menu.addAction(quit_action)
         self.run_action = self._action(
@@ -88,6 +94,7 @@ class MainWindow(QMainWindow):
         )
         self.run_menu = bar.addMenu("&Run")
         self.run_menu.addAction(self.run_action)
+        self._add_generate_actions(bar)
         self.view_menu = bar.addMenu("&View")
         for i, name in enumerate(PANES):
             action = QAction(name.capitalize(), self, checkable=True, checked=True)
@@ -96,6 +103,20 @@ class MainWindow(QMainWindow):
             self.view_menu.addAction(action)
             self.pane_actions[name] = action
         self.tools_menu = bar.addMenu("&Tools")
+        self.bench_action = self._action(
+            "&Benchmark…", self.show_bench, [], "Generate, play and check a suite of games"
+        )
+        self.tools_menu.addAction(self.bench_action)
+        self.bench_dialog = None
+        self.settings_menu = bar.addMenu("&Settings")
+        self.plugins_action = self._action(
+            "&Plugins…", self.show_plugins, [], "Switch plugins on or off"
+        )
+        self.code_model_action = self._action(
+            "&Code model…", self.chat.open_settings, [], "Provider, model and key for generating"
+        )
+        self.settings_menu.addAction(self.code_model_action)
+        self.settings_menu.addAction(self.plugins_action)
         help_menu = bar.addMenu("&Help")
         help_menu.addAction(self._action("&About Studio", self.about))
         toolbar = self.addToolBar("Main")
@@ -105,6 +126,32 @@ class MainWindow(QMainWindow):
             toolbar.addAction(a)
         self.toolbar = toolbar
 
+    def _add_generate_actions(self, bar) -> None:
+        """Generate menu (studio/ui/chat_panel.py): Ctrl+Enter in the prompt box also sends."""
+        self.generate_action = self._action(
+            "&Generate", self._generate, ["Ctrl+G"], "Send the prompt (or go to the prompt box)"
+        )
+        self.stop_action = self._action(
+            "&Stop", self.chat.stop, ["Escape"], "Stop the answer being written"
+        )
+        self.stop_action.setEnabled(False)  # only while generating: Esc is free otherwise
+        self.variations_action = self._action(
+            "&Variations", lambda: self.chat.start_variations(), [], "Several versions at once"
+        )
+        self.fix_action = self._action(
+            "&Fix errors", lambda: self.chat.fix(), ["Ctrl+Shift+F"], "Send the errors for a fix"
+        )
+        self.generate_menu = bar.addMenu("&Generate")
+        for a in (self.generate_action, self.stop_action, self.variations_action, self.fix_action):
+            self.generate_menu.addAction(a)
+        self.chat.busy_changed.connect(self.stop_action.setEnabled)
+
+    def _generate(self) -> None:
+        self.set_pane_visible("code", True)
+        self.code.tabs.setCurrentWidget(self.chat)
+        if not self.chat.generate():
+            self.chat.prompt.setFocus()
+
     def pane(self, name: str) -> QWidget:
         return {"code": self.code, "preview": self.preview, "video": self.video}[name]
 
@@ -113,6 +160,21 @@ class MainWindow(QMainWindow):
         action = self.pane_actions[name]
         if action.isChecked() != visible:
             action.setChecked(visible)
+
+    def show_bench(self) -> None:
+        """Tools › Benchmark (studio/ui/bench_dialog.py): one dialog, kept while it runs."""
+        from studio.ui.bench_dialog import BenchDialog
+
+        if self.bench_dialog is None:
+            self.bench_dialog = BenchDialog(self.settings, self.session.host, self)
+        self.bench_dialog.show()
+        self.bench_dialog.raise_()
+        self.bench_dialog.activateWindow()
+
+    def show_plugins(self) -> None:
+        from studio.ui.plugins_dialog import PluginsDialog
+
+        PluginsDialog(self.session.host, self.settings, self).exec()
 
     # -- projects ------------------------------------------------------------------------
 
@@ -167,11 +229,46 @@ class MainWindow(QMainWindow):
                 return
             self.session.add_version(version)
 
+    # -- export and share (studio/ui/export_dialog.py) ------------------------------------
+
+    def _add_export_actions(self) -> None:
+        self.export_action = self._action(
+            "&Export…", self.export_dialog, ["Ctrl+E"], "Export the game or the whole project"
+        )
+        self.export_action.setEnabled(False)
+        self.import_archive_action = self._action(
+            "Import &archive…",
+            lambda: self.import_archive_dialog(),
+            [],
+            "Open a .studioproj project archive as a new project",
+        )
+        self.file_menu.addAction(self.export_action)
+        self.file_menu.addAction(self.import_archive_action)
+
+    def export_dialog(self) -> None:
+        from studio.core.export import exporters
+        from studio.ui.export_dialog import ExportDialog
+
+        if self.session.project is None:
+            return
+        dialog = ExportDialog(
+            self.session.project, exporters(self.session.host), self.session.shown, self
+        )
+        dialog.exec()
+
+    def import_archive_dialog(self, archive: Path | None = None) -> None:
+        from studio.ui.export_dialog import ImportArchiveDialog
+
+        dialog = ImportArchiveDialog(archive, self)
+        if dialog.exec() and dialog.imported_path is not None:
+            self.open_path(dialog.imported_path)
+
     def _project_changed(self, project: Project | None) -> None:
         self.setWindowTitle(f"{project.name} — Studio" if project else "Studio")
         self.settings.set("last_project", str(project.path) if project else None)
         for a in (self.run_action, self.import_action, self.close_action):
             a.setEnabled(project is not None)
+        self.export_action.setEnabled(project is not None)
 
     def _version_shown(self, version_id: int) -> None:
         self.settings.set("last_version", version_id)
@@ -227,10 +324,12 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
         self.save_layout()
-        last = self.settings.get("last_project")
-        version = self.session.shown
-        self.session.close()
-        # Closing the session clears `last_project`; the next start should bring it back.
-        self.settings.set("last_project", last)
-        self.settings.set("last_version", version)
+        # Only an open project is remembered: a window closed twice (Qt may send a second
+        # close on quit) must not forget the version the person was looking at.
+        if self.session.project is not None:
+            last, version = str(self.session.project.path), self.session.shown
+            self.session.close()
+            # Closing the session clears `last_project`; the next start should bring it back.
+            self.settings.set("last_project", last)
+            self.settings.set("last_version", version)
         super().closeEvent(event)

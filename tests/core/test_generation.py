@@ -22,6 +22,7 @@ from studio.core.generation import (
     Generator,
     ProviderConfig,
     conversation_for_model,
+    create_openai_chat_provider,
     make_code_provider,
     pending_partial,
     provider_config,
@@ -82,9 +83,18 @@ def project(tmp_path: Path):
         yield project
 
 
-@pytest.fixture
-def gen(project: Project, make_chat_provider) -> Generator:  # noqa: F811
-    return Generator(project, make_chat_provider(), "test-model")
+@pytest.fixture(params=["light", "sdk"])
+async def gen(request, project: Project, chat_server: ChatServer, make_chat_provider):  # noqa: F811
+    """A generator on the built-in provider (plain-JSON stream decoding), and on the
+    client's own decoding: the operation must not depend on which."""
+    if request.param == "sdk":
+        yield Generator(project, make_chat_provider(), "test-model")
+        return
+    provider = create_openai_chat_provider(
+        {"base_url": chat_server.base_url, "api_key": API_KEY, "timeout": 5.0, "backoff": 0.05}
+    )
+    yield Generator(project, provider, "test-model")
+    await provider.aclose()
 
 
 def chunks_of(text: str, size: int) -> list[str]:

@@ -1,0 +1,616 @@
+"""The Chat panel (first tab of the Code pane): prompt the model, watch it write, fix errors.
+
+The panel holds no generation logic: it builds a `studio.core.generation.Generator` from
+the settings, runs its operations as asyncio tasks on Qt's loop, streams their events into
+the conversation and the editor (`StreamBatcher`, ~30 ms batches), and shows outcomes.
+A version is shown in the editor and the Preview as soon as it is saved (the end of the
+answer): a whole file is applied and committed only once the answer is complete, so what
+the Preview plays is always a version that exists in History.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import gc
+import importlib
+import logging
+import threading
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from typing import Any
+
+from PySide6.QtCore import QEvent, Qt, QTimer, Signal
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QPlainTextEdit,
+    QPushButton,
+    QSpinBox,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from studio.ai.stream_parser import parse_answer
+from studio.core.errors import StudioError
+from studio.core.generation import (
+    Generator,
+    Outcome,
+    ProviderConfig,
+    discard_partial,
+    fix_request_text,
+    make_code_provider,
+    pending_partial,
+    provider_config,
+)
+from studio.core.store import Message, Project, Version
+from studio.ui.generate_stream import ConversationView, StreamBatcher, quiet_collector
+from studio.ui.session import ProjectSession
+
+log = logging.getLogger(__name__)
+
+SHOWN_MESSAGES = 300  # of a long conversation, the newest are shown on opening
+ERROR_SETTLE = 2.0  # seconds a new version plays before its errors are read for auto-fix
+LOAD_LIMIT = 15.0  # seconds to wait for the Preview to load a version for auto-fix
+
+HINTS = {
+    "auth": " Enter the key in Settings › Code model.",
+    "unknown_model": " Choose a model in Settings › Code model.",
+    "connection": " Check the base URL in Settings › Code model.",
+}
+
+
+_warmed = False
+
+
+def _warm_up() -> None:
+    global _warmed
+    if _warmed:
+        return
+    _warmed = True
+
+    def load() -> None:
+        with contextlib.suppress(Exception):  # it is only a head start
+            importlib.import_module("studio.ai.chat_provider")
+        # The app freezes what start-up made, so full garbage collections skip it (see
+        # studio.app.run_app); the client library is start-up too. Unfrozen, its ~100,000
+        # objects made every full collection 30-60 ms, a visible hitch mid-stream.
+        if gc.get_freeze_count():  # only where the app chose that policy
+            gc.collect(1)
+            gc.freeze()
+
+    threading.Thread(target=load, name="studio-warm-up", daemon=True).start()
+
+
+def level_of(outcome: Outcome) -> str:
+    if outcome.ok:
+        return "ok"
+    return "warning" if outcome.status in ("cut_off", "cancelled", "skipped") else "error"
+
+
+class PromptBox(QPlainTextEdit):
+    """The prompt: Enter is a new line, Ctrl+Enter sends."""
+
+    submitted = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("promptBox")
+        self.setPlaceholderText("Describe a game, or what to change…   (Ctrl+Enter to generate)")
+        self.setTabChangesFocus(True)
+        self.setMaximumHeight(76)
+        self.setMinimumHeight(48)
+
+    @staticmethod
+    def _is_submit(event: QKeyEvent) -> bool:
+        return event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and bool(
+            event.modifiers() & Qt.KeyboardModifier.ControlModifier
+        )
+
+    def event(self, event: QEvent) -> bool:
+        # Ctrl+Enter is also the window's Run shortcut: here it means Generate.
+        if event.type() == QEvent.Type.ShortcutOverride and self._is_submit(event):  # type: ignore[arg-type]
+            event.accept()
+            return True
+        return super().event(event)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 (Qt API)
+        if self._is_submit(event):
+            self.submitted.emit()
+            return
+        super().keyPressEvent(event)
+
+
+class ChatPanel(QWidget):
+    """Conversation, prompt box, Generate / Stop / Continue / Discard / Variations / Fix."""
+
+    finished = Signal(object)  # the Outcome of each operation (None if it could not start)
+    busy_changed = Signal(bool)
+
+    def __init__(
+        self,
+        session: ProjectSession,
+        code: Any,
+        preview: Any,
+        settings: Any,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.session = session
+        self.code = code
+        self.preview = preview
+        self.settings = settings
+        self.task: asyncio.Task[Outcome] | None = None
+        self.busy = False
+        self.last_outcome: Outcome | None = None
+        self.variations_dialog: Any = None
+        self._provider: Any = None
+        self._said: set[int] = set()  # versions whose saving was said already (auto-fix)
+        self._sent_prompt = ""  # given back to the prompt box if stopped before it was sent
+        self._task_project: Project | None = None  # the project the running task works on
+        self._pending: Message | None = None  # the cut-off answer offered to Continue
+        self._build()
+        self.batcher = StreamBatcher(code, self.conversation, self)
+        self.batcher.progress.connect(self.progress.setText)
+        session.project_changed.connect(self._project_changed)
+        session.version_shown.connect(lambda _v: self._update_buttons())
+        if preview is not None:
+            preview.fix_requested.connect(self.fix)
+            preview.errors_changed.connect(lambda _n: self._update_buttons())
+        self._project_changed(session.project)
+        self.update_model_label()
+        # The `openai` package takes a second to import: do it early, off the GUI thread,
+        # so the first Generate does not freeze the window.
+        QTimer.singleShot(1500, _warm_up)
+
+    # -- building -----------------------------------------------------------------------
+
+    def _build(self) -> None:
+        # The theme gives the primary button one look; disabled (while busy) must look so.
+        self.setStyleSheet(
+            "QPushButton#primaryButton:disabled { background: #2c313a; color: #5c6370;"
+            " border-color: #3a404b; }"
+            "QPushButton#stopButton:disabled { background: #2c313a; color: #5c6370;"
+            " border-color: #3a404b; }"
+        )
+        self.model_button = QToolButton()
+        self.model_button.setObjectName("modelButton")
+        self.model_button.setToolTip("The code model (click for Settings › Code model)")
+        self.model_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        self.model_button.clicked.connect(self.open_settings)
+        self.progress = QLabel()
+        self.progress.setObjectName("generationProgress")
+        self.progress.setStyleSheet("color: #9da5b4;")
+        header = QHBoxLayout()
+        header.setContentsMargins(6, 2, 6, 0)
+        header.addWidget(self.model_button)
+        header.addWidget(self.progress, 1)
+
+        self.conversation = ConversationView()
+        self.conversation.setMinimumHeight(80)
+
+        self.pending_bar = QFrame()
+        self.pending_bar.setObjectName("pendingBar")
+        self.pending_bar.setStyleSheet(
+            "#pendingBar { background: #3a3222; border-radius: 4px; }"
+            "#pendingBar QLabel { color: #e5c07b; }"
+        )
+        self.pending_label = QLabel("The last answer is unfinished: nothing was saved from it.")
+        self.pending_label.setWordWrap(True)
+        self.continue_btn = QPushButton("Continue")
+        self.continue_btn.setToolTip("Ask the model to go on exactly where it stopped")
+        self.continue_btn.clicked.connect(self.continue_answer)
+        self.discard_btn = QPushButton("Discard")
+        self.discard_btn.setToolTip("Drop the unfinished answer (it stays in the chat to read)")
+        self.discard_btn.clicked.connect(self.discard)
+        bar = QHBoxLayout(self.pending_bar)
+        bar.setContentsMargins(8, 4, 8, 4)
+        bar.addWidget(self.pending_label, 1)
+        bar.addWidget(self.continue_btn)
+        bar.addWidget(self.discard_btn)
+        self.pending_bar.hide()
+
+        self.prompt = PromptBox()
+        self.prompt.submitted.connect(self.generate)
+        self.prompt.textChanged.connect(self._update_buttons)
+
+        self.generate_btn = QPushButton("Generate")
+        self.generate_btn.setObjectName("primaryButton")
+        self.generate_btn.setToolTip("Send the prompt (Ctrl+Enter)")
+        self.generate_btn.clicked.connect(self.generate)
+        self.stop_btn = QPushButton("Stop")
+        self.stop_btn.setObjectName("stopButton")
+        self.stop_btn.setToolTip("Stop the answer now (Esc); nothing is saved from it")
+        self.stop_btn.clicked.connect(self.stop)
+        self.variations_btn = QPushButton("Variations")
+        self.variations_btn.setToolTip("Make several versions from this prompt at once")
+        self.variations_btn.clicked.connect(lambda: self.start_variations())
+        self.variations_spin = QSpinBox()
+        self.variations_spin.setRange(2, 8)
+        self.variations_spin.setValue(int(self.settings.get("variations", 3) or 3))
+        self.variations_spin.setToolTip("How many variations")
+        self.variations_spin.valueChanged.connect(lambda n: self.settings.set("variations", n))
+        self.fix_btn = QPushButton("Fix")
+        self.fix_btn.setToolTip("Send the Preview's errors to the model for a fix")
+        self.fix_btn.clicked.connect(lambda: self.fix())
+        self.auto_fix_box = QCheckBox("auto-fix")
+        self.auto_fix_box.setToolTip(
+            "When a new version reports errors in the Preview, ask for a fix at once "
+            "(at most once per prompt, never after a fix)"
+        )
+        self.auto_fix_box.setChecked(bool(self.settings.get("auto_fix", False)))
+        self.auto_fix_box.toggled.connect(lambda on: self.settings.set("auto_fix", on))
+        buttons = QHBoxLayout()
+        buttons.setContentsMargins(6, 0, 6, 6)
+        buttons.setSpacing(4)
+        for w in (self.generate_btn, self.stop_btn):
+            buttons.addWidget(w)
+        buttons.addSpacing(8)
+        buttons.addWidget(self.variations_btn)
+        buttons.addWidget(self.variations_spin)
+        buttons.addStretch(1)
+        buttons.addWidget(self.fix_btn)
+        buttons.addWidget(self.auto_fix_box)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(4)
+        layout.addLayout(header)
+        layout.addWidget(self.conversation, 1)
+        layout.addWidget(self.pending_bar)
+        prompt_row = QHBoxLayout()
+        prompt_row.setContentsMargins(6, 0, 6, 0)
+        prompt_row.addWidget(self.prompt)
+        layout.addLayout(prompt_row)
+        layout.addLayout(buttons)
+
+    # -- state --------------------------------------------------------------------------
+
+    @property
+    def project(self) -> Project | None:
+        return self.session.project
+
+    def config(self) -> ProviderConfig:
+        return provider_config(self.settings)
+
+    def update_model_label(self) -> None:
+        config = self.config()
+        self.model_button.setText(f"{config.effective_model} · {config.name} ▾")
+
+    def _project_changed(self, project: Project | None) -> None:
+        if self.busy:
+            self.stop()
+        self.conversation.clear()
+        self._said.clear()
+        if project is not None:
+            messages = project.messages(limit=SHOWN_MESSAGES)
+            self.conversation.show_messages(messages)
+        self._refresh_pending()
+
+    def _refresh_pending(self) -> None:
+        """Read the conversation for a cut-off answer (after anything that may change it;
+        not on every key typed)."""
+        project = self.project
+        self._pending = pending_partial(project.messages()) if project is not None else None
+        self._update_buttons()
+
+    def _preview_errors(self) -> list[dict]:
+        if self.preview is None:
+            return []
+        return list(self.preview.errors())
+
+    def _update_buttons(self) -> None:
+        has_project = self.project is not None
+        idle = has_project and not self.busy
+        has_prompt = bool(self.prompt.toPlainText().strip())
+        self.generate_btn.setEnabled(idle and has_prompt)
+        self.variations_btn.setEnabled(idle and has_prompt)
+        self.stop_btn.setEnabled(self.busy)
+        errors = len(self._preview_errors()) if has_project else 0
+        self.fix_btn.setEnabled(idle and errors > 0)
+        self.fix_btn.setText(f"Fix ({errors})" if errors else "Fix")
+        pending = self._pending if has_project and not self.busy else None
+        if self.pending_bar.isHidden() != (pending is None):
+            self.pending_bar.setVisible(pending is not None)
+            # The bar takes room from the conversation: keep its last lines in view.
+            QTimer.singleShot(0, self.conversation.scroll_to_end)
+        if pending is not None:
+            cut = pending.meta.get("status") == "cut_off"
+            self.pending_label.setText(
+                ("The last answer was cut off" if cut else "The last answer was stopped")
+                + f" after {len(pending.content):,} characters: nothing was saved from it."
+            )
+
+    def _set_busy(self, busy: bool) -> None:
+        self.busy = busy
+        if not busy:
+            self.progress.setText("")
+        self._update_buttons()
+        self.busy_changed.emit(busy)
+
+    # -- starting -----------------------------------------------------------------------
+
+    def _generator(self) -> Generator | None:
+        project = self.project
+        if project is None:
+            return None
+        config = self.config()
+        try:
+            provider = make_code_provider(self.session.host, config)
+        except StudioError as exc:
+            self.conversation.add_status(f"Cannot use {config.name}: {exc}", "error")
+            return None
+        self._provider = provider
+        return Generator.from_config(project, provider, config)
+
+    async def _with_generator(
+        self, operation: Callable[[Generator], Awaitable[Outcome]], kind: str
+    ) -> Outcome:
+        """Build the provider off the GUI thread (an HTTP client loads its certificates,
+        the key comes from the keyring: tens of ms), then run `operation` with it."""
+        project, config = self.project, self.config()
+        if project is None:
+            return Outcome(kind, "error", "No project is open.")
+        try:
+            provider = await asyncio.to_thread(make_code_provider, self.session.host, config)
+        except StudioError as exc:
+            return Outcome(kind, "error", f"Cannot use {config.name}: {exc}", error_kind="setup")
+        self._provider = provider
+        return await operation(Generator.from_config(project, provider, config))
+
+    def _save_edits_first(self) -> None:
+        """The person's unsaved edits become a version first: the model builds on them and
+        nothing typed is lost."""
+        if self.code is not None and self.code.is_modified():
+            self.session.save_edit(self.code.current_files())
+
+    def _start(self, work: Awaitable[Outcome]) -> None:
+        self._task_project = self.project
+        quiet_collector().hold()
+        self.batcher.reset()
+        if self.code is not None:
+            self.code.begin_stream()
+        self._set_busy(True)
+        self.progress.setText("Waiting for the model…")
+        self.task = asyncio.ensure_future(work)
+        self.task.add_done_callback(self._done)
+
+    def generate(self) -> bool:
+        """Send the prompt. Returns whether a generation started."""
+        text = self.prompt.toPlainText().strip()
+        if self.busy or not text or self.project is None:
+            return False
+        self._save_edits_first()
+        self.prompt.clear()
+        self._sent_prompt = text
+        self.conversation.add_user(text)
+        check = self._check_for_errors if self.auto_fix_box.isChecked() else None
+        base = self.session.shown
+        self._start(
+            self._with_generator(
+                lambda g: g.generate(text, base=base, on_event=self.batcher.on_event, check=check),
+                "generate",
+            )
+        )
+        return True
+
+    def fix(self, errors: Sequence[Mapping[str, Any]] | None = None) -> bool:
+        """Send errors (the Preview's, unless given) to the model for a fix."""
+        if self.busy or self.project is None:
+            return False
+        errors = list(errors) if errors is not None else self._preview_errors()
+        if not errors:
+            self.conversation.add_status("The Preview reports no errors to fix.", "info")
+            return False
+        self._save_edits_first()
+        note = self.prompt.toPlainText().strip()
+        self.prompt.clear()
+        base = self.session.shown
+        if self.preview is not None and self.preview.version_id is not None:
+            base = self.preview.version_id  # the errors came from the version it plays
+        self.conversation.add_user(fix_request_text(errors, note))
+        self._start(
+            self._with_generator(
+                lambda g: g.fix(errors, note=note, base=base, on_event=self.batcher.on_event),
+                "fix",
+            )
+        )
+        return True
+
+    def continue_answer(self) -> bool:
+        if self.busy or self.project is None:
+            return False
+        partial = pending_partial(self.project.messages())
+        if partial is None:
+            return False
+        self.conversation.add_status("Continuing the unfinished answer…", "info")
+        check = self._check_for_errors if self.auto_fix_box.isChecked() else None
+        self._start(
+            self._with_generator(
+                lambda g: g.continue_answer(on_event=self.batcher.on_event, check=check),
+                "continue",
+            )
+        )
+        # The continuation streams on from where the answer stopped: show that file so far.
+        open_files = [i for i in parse_answer(partial.content).incomplete if i.kind == "file"]
+        if open_files and self.code is not None:
+            self.code.stream_file(open_files[-1].path, open_files[-1].partial_text)
+            self.batcher.path = open_files[-1].path
+        return True
+
+    def discard(self) -> None:
+        if self.busy or self.project is None:
+            return
+        note = discard_partial(self.project)
+        if note is not None:
+            self.conversation.add_status(note.content, "info")
+        self._refresh_pending()
+
+    def stop(self) -> None:
+        """Stop now: the stream ends, nothing is saved, what arrived can be continued."""
+        if self.variations_dialog is not None and self.variations_dialog.running():
+            self.variations_dialog.cancel_all()
+        if self.task is not None and not self.task.done():
+            self.task.cancel()
+            self.stop_btn.setEnabled(False)
+            self.progress.setText("Stopping…")
+
+    def start_variations(self, n: int | None = None) -> Any:
+        """Open the Variations dialog running `n` generations of the prompt."""
+        from studio.ui.variations import VariationsDialog
+
+        text = self.prompt.toPlainText().strip()
+        if self.busy or not text or self.project is None:
+            return None
+        self._save_edits_first()
+        generator = self._generator()
+        if generator is None:
+            return None
+        n = n or self.variations_spin.value()
+        self.prompt.clear()
+        self.conversation.add_user(text)
+        self.conversation.add_status(f"Making {n} variations…", "info")
+        dialog = VariationsDialog(self.session, generator, text, n, base=self.session.shown)
+        dialog.setParent(self.window(), dialog.windowFlags())
+        self.variations_dialog = dialog
+        self._set_busy(True)
+        quiet_collector().hold()
+        dialog.finished_all.connect(lambda outcomes: self._variations_done(dialog, outcomes))
+        dialog.kept.connect(self._variation_kept)
+        dialog.start()
+        dialog.show()
+        return dialog
+
+    # -- finishing ----------------------------------------------------------------------
+
+    def _done(self, task: asyncio.Task[Outcome]) -> None:
+        quiet_collector().release()
+        self.batcher.finish()
+        outcome: Outcome | None = None
+        if task.cancelled():  # stopped before the operation even began
+            outcome = Outcome("generate", "cancelled", "Stopped before the model answered.")
+        elif task.exception() is not None:
+            exc = task.exception()
+            if self._task_project is self.project:
+                log.error("generation failed", exc_info=exc)
+                self.conversation.add_status(f"The generation failed: {exc}", "error")
+        else:
+            outcome = task.result()
+        if self._task_project is not self.project:
+            # The project was closed or another opened meanwhile: nothing here to show.
+            self.task = None
+            self._close_provider()
+            if self.code is not None and self.code.streaming:
+                self.code.end_stream(reload=True)
+            self._set_busy(False)
+            self.finished.emit(outcome)
+            return
+        # Showing the new version (editor, History, Preview) waits for the next turn of the
+        # event loop: together with the last of the stream it would make one long frame.
+        QTimer.singleShot(0, lambda: self._conclude(outcome))
+
+    def _conclude(self, outcome: Outcome | None) -> None:
+        nothing_came = outcome is not None and outcome.status == "cancelled" and not outcome.pending
+        if nothing_came and self._sent_prompt and not self.prompt.toPlainText().strip():
+            self.prompt.setPlainText(self._sent_prompt)  # stopped before any answer: not lost
+        self._sent_prompt = ""
+        shown = self._show(outcome)
+        if self.code is not None and self.code.streaming:
+            self.code.end_stream(reload=shown is None)
+        # The new version loads in the editor, History and Preview on the next turn again:
+        # loading a page costs the GUI thread several ms of its own.
+        QTimer.singleShot(0, lambda: self._show_version(outcome, shown))
+
+    def _show_version(self, outcome: Outcome | None, shown: Version | None) -> None:
+        if shown is not None:
+            self.session.add_version(shown)
+        self.task = None
+        self._close_provider()
+        self.last_outcome = outcome
+        self._pending = pending_partial(self.project.messages()) if self.project else None
+        self._set_busy(False)
+        self.finished.emit(outcome)
+
+    def _show(self, outcome: Outcome | None) -> Version | None:
+        """Say what happened; return the version to show (the newest one made)."""
+        if outcome is None:
+            return None
+        newest: Version | None = None
+        for o in (outcome, outcome.auto_fix):
+            if o is None:
+                continue
+            if o.version is not None:
+                newest = o.version
+                if o.version.id in self._said:
+                    continue
+            notice = o.notice + (HINTS.get(o.error_kind or "", "") if not o.ok else "")
+            self.conversation.add_status(notice, level_of(o))
+            self.session.status.emit(o.notice)
+        if newest is not None and newest.id == self.session.shown:
+            return None  # already shown (an auto-fix that made nothing)
+        return newest
+
+    def _close_provider(self) -> None:
+        provider, self._provider = self._provider, None
+        aclose = getattr(provider, "aclose", None)
+        if aclose is not None:
+            with contextlib.suppress(RuntimeError):  # no loop running (closing the app)
+                asyncio.ensure_future(aclose())
+
+    async def _check_for_errors(self, version: Version) -> list[dict]:
+        """Auto-fix: play the new version in the Preview for a moment and read its errors."""
+        self.batcher.finish()
+        if self.code is not None:
+            self.code.end_stream(reload=False)
+        self.session.add_version(version)
+        self._said.add(version.id)
+        self.conversation.add_status(f"Version {version.id} saved; trying it for errors…", "ok")
+        if self.preview is None:
+            return []
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + LOAD_LIMIT
+        while (
+            self.preview.version_id != version.id or self.preview.state == "loading"
+        ) and loop.time() < deadline:
+            await asyncio.sleep(0.1)
+        await asyncio.sleep(ERROR_SETTLE)
+        errors = self._preview_errors() if self.preview.version_id == version.id else []
+        if errors:
+            self.conversation.add_status(
+                f"The game reported {len(errors)} error{'s' if len(errors) > 1 else ''}: "
+                "asking the model for a fix (automatic, once)…",
+                "warning",
+            )
+            self.batcher.reset()
+            if self.code is not None:
+                self.code.begin_stream()
+        return errors
+
+    def _variations_done(self, dialog: Any, outcomes: list[Outcome]) -> None:
+        quiet_collector().release()
+        made = [o for o in outcomes if o.ok]
+        self.conversation.add_status(
+            f"{len(made)} of {len(outcomes)} variations made: play each and keep one "
+            "(the others stay in History).",
+            "ok" if made else "error",
+        )
+        self._close_provider()
+        self._set_busy(False)
+        self.finished.emit(None)
+
+    def _variation_kept(self, version: Version) -> None:
+        self.conversation.add_status(
+            f"Kept variation {version.meta.get('variation')} as version {version.id}.", "ok"
+        )
+
+    # -- settings -----------------------------------------------------------------------
+
+    def open_settings(self) -> None:
+        from studio.ui.settings_dialog import SettingsDialog
+
+        dialog = SettingsDialog(self.settings, self.session.host, self)
+        if dialog.exec():
+            self.update_model_label()

@@ -1,0 +1,238 @@
+"""`studio bench`: run a suite of game tasks against models, play and check every result.
+
+Progress goes to stderr, the summary table to stdout; results.json, results.csv and
+report.html are written to the out folder with a project per result (`studio open` it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import dataclasses
+import datetime as _dt
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from studio.core.errors import StudioError
+
+
+def add_commands(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "bench",
+        help="benchmark models: generate the games of a suite, play and check them",
+        description="Run every task of a suite (a TOML file, or `default` for the built-in "
+        "one) with each model: generate, follow up, fix once on errors, play headlessly and "
+        "check. Writes a project per result and results.json, results.csv and report.html "
+        "to the out folder; prints a summary table.",
+    )
+    p.add_argument("suite", help="suite file, or the name of a built-in suite (default)")
+    p.add_argument("--base-url", help="the service's API base URL (OpenAI-compatible)")
+    p.add_argument(
+        "--model",
+        dest="models",
+        action="extend",
+        nargs="+",
+        metavar="NAME",
+        help="model(s) to bench (repeatable; default: the suite's list, else the settings')",
+    )
+    p.add_argument("--provider", help="code provider from the settings (default: the chosen one)")
+    p.add_argument(
+        "--api-key-env", metavar="VAR", help="read the API key from this environment variable"
+    )
+    p.add_argument("--repeat", type=int, default=1, metavar="N", help="run each task N times")
+    p.add_argument("--out", type=Path, metavar="DIR", help="out folder (default: bench-SUITE-TIME)")
+    p.add_argument(
+        "--jobs", type=int, default=2, metavar="N", help="tasks generating at once (default 2)"
+    )
+    p.add_argument(
+        "--playtest-jobs",
+        type=int,
+        default=1,
+        metavar="N",
+        help="games played at once (default 1; each takes a CPU core)",
+    )
+    p.add_argument("--resume", action="store_true", help="go on with the run in --out")
+    p.add_argument("--task", dest="tasks", action="append", metavar="ID", help="only this task")
+    p.add_argument("--seconds", type=float, help="play each game at least this long")
+    p.add_argument("--price-in", type=float, metavar="USD", help="price per 1M input tokens")
+    p.add_argument("--price-out", type=float, metavar="USD", help="price per 1M output tokens")
+    p.add_argument("--max-tokens", type=int, help="limit on each answer's length, in tokens")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress lines")
+    p.set_defaults(handler=cmd_bench)
+
+
+def _check_args(args: argparse.Namespace) -> None:
+    if args.repeat < 1:
+        raise StudioError("--repeat must be at least 1")
+    if args.jobs < 1 or args.playtest_jobs < 1:
+        raise StudioError("--jobs and --playtest-jobs must be at least 1")
+    if args.resume and args.out is None:
+        raise StudioError("--resume needs --out DIR: the run to go on with")
+    for name in ("price_in", "price_out"):
+        value = getattr(args, name)
+        if value is not None and value < 0:
+            raise StudioError(f"--{name.replace('_', '-')} cannot be negative")
+    if args.seconds is not None and not 1 <= args.seconds <= 120:
+        raise StudioError("--seconds must be from 1 to 120")
+    if args.api_key_env and not os.environ.get(args.api_key_env):
+        raise StudioError(f"the environment variable {args.api_key_env} is not set")
+
+
+def prices_from(
+    settings: Any, models: list[str], price_in: float | None, price_out: float | None
+) -> dict[str, Any]:
+    """Prices per model: the settings' `bench_prices`, then --price-in/--price-out for all."""
+    from studio.bench.suite import Price
+
+    prices: dict[str, Price] = {}
+    stored = settings.get("bench_prices") or {}
+    if isinstance(stored, dict):
+        for model, price in stored.items():
+            if isinstance(price, dict):
+                try:
+                    prices[str(model)] = Price(
+                        float(price.get("in", 0)), float(price.get("out", 0))
+                    )
+                except (TypeError, ValueError):
+                    continue
+    if price_in is not None or price_out is not None:
+        for model in models:
+            old = prices.get(model, Price(0.0, 0.0))
+            prices[model] = Price(
+                old.input if price_in is None else price_in,
+                old.output if price_out is None else price_out,
+            )
+    return prices
+
+
+def default_out(suite_name: str) -> Path:
+    stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    safe = "".join(c if c.isalnum() or c in "-_" else "-" for c in suite_name) or "suite"
+    return Path(f"bench-{safe}-{stamp}")
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    from studio.bench.suite import find_suite, load_suite
+    from studio.commands.project import load_host
+    from studio.core.generation import make_code_provider, provider_config
+    from studio.core.settings import Settings
+
+    _check_args(args)
+    suite = load_suite(find_suite(args.suite))
+    settings = Settings()
+    config = provider_config(settings, args.provider)
+    changes: dict[str, Any] = {}
+    if args.base_url:
+        changes["base_url"] = args.base_url
+    if args.max_tokens:
+        changes["max_tokens"] = args.max_tokens
+    config = dataclasses.replace(config, **changes)
+    models = list(dict.fromkeys(args.models or suite.models or [config.effective_model]))
+    host = load_host()
+    provider = make_code_provider(host, config, env_var=args.api_key_env)
+    from studio.bench.plan import Timing
+    from studio.bench.results import OutDir
+    from studio.bench.runner import BenchConfig
+
+    bench_config = BenchConfig(
+        models=models,
+        repeat=args.repeat,
+        jobs=args.jobs,
+        resume=args.resume,
+        tasks=args.tasks,
+        seconds=args.seconds,
+        timing=Timing(),
+        temperature=config.temperature,
+        max_tokens=config.max_tokens,
+        budget=config.budget(),
+        prices=prices_from(settings, models, args.price_in, args.price_out),
+        provider=config.name,
+        base_url=getattr(provider, "base_url", "") or config.base_url,
+    )
+    out = OutDir(args.out or default_out(suite.name))
+
+    def template(name: str) -> Any:
+        try:
+            return host.template(name)
+        except KeyError as exc:
+            raise StudioError(str(exc.args[0])) from None
+
+    run = _run_on_qt(suite, out, provider, bench_config, template, args)
+    print(_table(run))
+    files = run.files
+    print(f"\nresults: {files['json']}\n         {files['csv']}", file=sys.stderr)
+    print(f"report:  {files['html']}", file=sys.stderr)
+    return 0
+
+
+def _table(run: Any) -> str:
+    from studio.bench.report import summary_table
+
+    return summary_table(run.summaries)
+
+
+def _progress(quiet: bool):
+    def show(event: Any) -> None:
+        if quiet and event.kind not in ("warning",):
+            return
+        if event.kind in ("unit_done",):
+            print(f"[{event.done}/{event.total}] {event.text}", file=sys.stderr, flush=True)
+        elif event.kind == "warning":
+            print(f"studio: warning: {event.text}", file=sys.stderr, flush=True)
+        elif event.kind in ("start", "step", "unit"):
+            print(f"  {event.text}", file=sys.stderr, flush=True)
+
+    return show
+
+
+def _run_on_qt(suite, out, provider, config, template, args) -> Any:
+    """Qt (for the playtests) with one asyncio loop on it, as `studio playtest` does."""
+    if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from studio.app import prepare_environment
+
+    prepare_environment()
+    import qasync
+    from PySide6.QtCore import QCoreApplication, QEvent
+    from PySide6.QtWebEngineWidgets import QWebEngineView  # noqa: F401 (before QApplication)
+    from PySide6.QtWidgets import QApplication
+
+    from studio.bench.play import QtPlayer
+    from studio.bench.runner import Bench
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setQuitOnLastWindowClosed(False)  # each playtest's hidden view closes: not a quit
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
+    player = QtPlayer(jobs=args.playtest_jobs)
+    bench = Bench(
+        suite, out, provider, player, config, templates=template, on_event=_progress(args.quiet)
+    )
+
+    async def main() -> Any:
+        try:
+            return await bench.run()
+        finally:
+            aclose = getattr(provider, "aclose", None)
+            if aclose is not None:
+                await aclose()
+
+    try:
+        with loop:
+            run = loop.run_until_complete(main())
+            QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    except KeyboardInterrupt:
+        # Finished results are on disk: report them, and say how to go on.
+        run = bench.write_outputs()
+        print(_table(run))
+        print(
+            f"stopped: {len(run.results)} result(s) kept in {out.path}; go on with "
+            f"--resume --out {out.path}",
+            file=sys.stderr,
+        )
+        raise
+    finally:
+        asyncio.set_event_loop(None)
+    return run

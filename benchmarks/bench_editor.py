@@ -22,26 +22,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-
-def big_html(lines: int) -> str:
-    """A game-like file of distinct lines: a style sheet, then a long script (as the tests)."""
-    out = ["<!DOCTYPE html>", "<html>", "<head>", "<style>"]
-    i = 0
-    while len(out) < lines // 10:
-        out += [f".box{i} {{ color: #{i % 4096:03x}; margin: {i}px; }} /* rule {i}", "  */"]
-        i += 1
-    out += ["</style>", "</head>", "<body>", "<script>"]
-    while len(out) < lines - 3:
-        out += [
-            f"function step{i}(state, dt) {{",
-            f"  const speed{i} = state.speed * {i} + dt; // tick {i}",
-            f"  const label = `score ${{state.score}} of {i}",
-            "  lives left`;",
-            f"  return {{ x: state.x + speed{i}, y: Math.sin(dt / {i + 1}), label }};",
-            "}",
-        ]
-        i += 1
-    return "\n".join([*out[: lines - 3], "</script>", "</body>", "</html>"])
+from tests.ui.long_game import big_html  # noqa: E402 (the editor tests' file)
 
 
 def percentile(values: list[float], q: float) -> float:

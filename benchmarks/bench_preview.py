@@ -159,7 +159,7 @@ def main() -> None:
 
     app = QApplication(sys.argv[:1])
     from studio.core.store import Project
-    from studio.core.templates import Template, load_templates
+    from studio.core.templates import Template
     from studio.plugins.host import PluginHost
     from studio.resources import resource_path
     from studio.ui.preview_pane import PreviewPane
@@ -207,8 +207,10 @@ def main() -> None:
     print(f"  renderer RSS, idle page:        {rss_mib(pane.page.renderProcessPid()):6.0f} MiB")
     session.close()
 
+    builtin = PluginHost()
+    builtin.load_all(entry_points=False)
+    templates = builtin.templates()  # the starter templates, and below, drafts without meta
     root = resource_path("templates")
-    templates = load_templates(root) if root.is_dir() else []
     named = {t.folder for t in templates}
     templates += [
         Template(d.name, d.name, "", "", d)

@@ -12,7 +12,9 @@ import tempfile
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ["STUDIO_CONFIG_DIR"] = tempfile.mkdtemp(prefix="studio-test-config-")
 
+import keyring  # noqa: E402
 import pytest  # noqa: E402
+from keyring.backends.fail import Keyring as FailKeyring  # noqa: E402
 
 
 def _prepare_qt() -> None:
@@ -33,3 +35,23 @@ def config_dir(tmp_path, monkeypatch):
     path.mkdir()
     monkeypatch.setenv("STUDIO_CONFIG_DIR", str(path))
     return path
+
+
+@pytest.fixture
+def qloop(qapp):
+    """asyncio on Qt's loop, as in the app: tasks run while Qt's events are spun."""
+    from tests.qt_asyncio import qt_asyncio  # Qt: imported only by the tests that use it
+
+    with qt_asyncio(qapp) as loop:
+        yield loop
+
+
+@pytest.fixture
+def no_keyring():
+    """Keys stored by a test go to the private file, never to a developer's real keyring."""
+    before = keyring.get_keyring()
+    keyring.set_keyring(FailKeyring())
+    try:
+        yield
+    finally:
+        keyring.set_keyring(before)

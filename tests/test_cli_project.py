@@ -15,8 +15,8 @@ import pytest
 import studio
 from studio.core.operations import new_project
 from studio.core.store import GenerationInfo, Project
-from studio.core.templates import load_template, load_templates
-from studio.resources import resource_path
+from studio.core.templates import load_template
+from studio.plugins.host import PluginHost
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -159,8 +159,9 @@ def test_new_from_the_first_shipped_template(cli) -> None:
     assert "index.html" in names
     assert "template.json" not in names
     index = cli("show", "first", "index.html").ok().raw
-    (shipped,) = [t for t in load_templates(resource_path("templates")) if t.name == name]
-    assert index == shipped.files()["index.html"]
+    host = PluginHost()
+    host.load_all()  # as the command does: the built-in templates and the plugins'
+    assert index == host.template(name).files()["index.html"]
 
 
 def test_project_made_from_a_template_with_the_core_api(cli, tmp_path: Path) -> None:

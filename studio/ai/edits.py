@@ -103,10 +103,6 @@ def _indent(line: str) -> str:
     return line[: len(line) - len(line.lstrip(" \t"))]
 
 
-def _first_indent(lines: list[str]) -> str | None:
-    return next((_indent(line) for line in lines if line.strip()), None)
-
-
 def _width(indent: str) -> int:
     return len(indent.expandtabs(4))
 

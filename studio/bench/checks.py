@@ -58,6 +58,7 @@ __all__ = [
     "parse_check",
     "parse_keys",
     "parse_taps",
+    "parse_viewport",
     "valid_key",
 ]
 
@@ -208,7 +209,7 @@ def _seconds(value: Any, where: str, name: str, low: float, high: float) -> floa
     return float(value)
 
 
-def _viewport(value: Any, where: str) -> tuple[int, int]:
+def parse_viewport(value: Any, where: str) -> tuple[int, int]:
     ok = (
         isinstance(value, list)
         and len(value) == 2
@@ -250,7 +251,7 @@ def _generic(name: str, options: Mapping[str, Any], where: str) -> Check:
     elif name == "no_console_errors" and "seconds" in options:
         check.seconds = _seconds(options["seconds"], where, "seconds", 0.5, 120)
     elif name == "fits_phone_viewport":
-        check.viewport = _viewport(options.get("viewport", list(DEFAULT_PHONE)), where)
+        check.viewport = parse_viewport(options.get("viewport", list(DEFAULT_PHONE)), where)
     check.label = str(options.get("label") or generic_label(check))
     return check
 

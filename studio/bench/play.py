@@ -26,7 +26,7 @@ from PySide6.QtGui import QImage
 from studio.bench.observe import PICTURE_SIZE, PROBE_JS, Observation, PhoneLayout, Sample
 from studio.bench.plan import Plan
 from studio.core.store import Project
-from studio.sandbox.playtest import LOAD_TIMEOUT, PlaytestReport, PlaytestRunner
+from studio.sandbox.playtest import LOAD_TIMEOUT, PlaytestReport, PlaytestRunner, start_runner
 
 __all__ = ["QtPlayer"]
 
@@ -181,8 +181,6 @@ class QtPlayer:
         screenshot: Path,
         pictures: bool = True,
     ) -> tuple[PlaytestReport, list[Sample]]:
-        loop = asyncio.get_running_loop()
-        done: asyncio.Future[PlaytestReport] = loop.create_future()
         runner = _ProbedRunner(
             project,
             version_id,
@@ -193,8 +191,7 @@ class QtPlayer:
             watchdog_timeout=self.watchdog_timeout,
             pictures=pictures,
         )
-        runner.finished.connect(lambda report: done.done() or done.set_result(report))
-        runner.start()
+        done = start_runner(runner)
         try:
             report = await asyncio.wait_for(
                 asyncio.shield(done), timeout=seconds + LOAD_TIMEOUT + SLACK

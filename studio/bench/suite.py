@@ -47,6 +47,7 @@ from studio.bench.checks import (
     parse_checks,
     parse_keys,
     parse_taps,
+    parse_viewport,
 )
 from studio.core.errors import StudioError
 from studio.resources import resource_path
@@ -156,17 +157,6 @@ def _number(value: Any, where: str, name: str, low: float, high: float) -> float
     return float(value)
 
 
-def _viewport(value: Any, where: str) -> tuple[int, int]:
-    ok = (
-        isinstance(value, list)
-        and len(value) == 2
-        and all(isinstance(v, int) and not isinstance(v, bool) and 64 <= v <= 8192 for v in value)
-    )
-    if not ok:
-        raise StudioError(f"{where}: viewport must be [width, height] in pixels")
-    return int(value[0]), int(value[1])
-
-
 def _text(value: Any, where: str, name: str, *, required: bool = False) -> str:
     if value is None and not required:
         return ""
@@ -253,7 +243,7 @@ def _task(data: Any, index: int, base: Path, where: str) -> Task:
         start=start,
         assets=asset_paths,
         seconds=_number(data["seconds"], here, "seconds", 1, 120) if "seconds" in data else None,
-        viewport=_viewport(data["viewport"], here) if "viewport" in data else None,
+        viewport=parse_viewport(data["viewport"], here) if "viewport" in data else None,
     )
 
 
@@ -290,7 +280,9 @@ def load_suite(path: Path | str) -> Suite:
         tasks=tasks,
         description=_text(data.get("description"), where, "description"),
         seconds=_number(data.get("seconds", DEFAULT_SECONDS), where, "seconds", 1, 120),
-        viewport=_viewport(data["viewport"], where) if "viewport" in data else DEFAULT_VIEWPORT,
+        viewport=parse_viewport(data["viewport"], where)
+        if "viewport" in data
+        else DEFAULT_VIEWPORT,
         every_step=parse_checks(data.get("every_step"), f"{where} every_step"),
         models=[m.strip() for m in models],
         temperature=None

@@ -50,8 +50,3 @@ def load_template(folder: Path) -> Template:
         kind=str(meta.get("kind") or ""),
         folder=folder,
     )
-
-
-def load_templates(root: Path) -> list[Template]:
-    """Every template folder below `root`, sorted by name."""
-    return [load_template(d) for d in sorted(root.iterdir()) if (d / "template.json").is_file()]

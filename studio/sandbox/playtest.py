@@ -543,8 +543,6 @@ async def playtest(
     screenshot: Path | str | None = None,
 ) -> PlaytestReport:
     """Play a version headlessly for `seconds` and report. Needs qasync's loop (see above)."""
-    loop = asyncio.get_running_loop()
-    done: asyncio.Future[PlaytestReport] = loop.create_future()
     runner = PlaytestRunner(
         project,
         version_id,
@@ -553,13 +551,21 @@ async def playtest(
         viewport=viewport,
         screenshot=screenshot,
     )
-    runner.finished.connect(lambda report: done.done() or done.set_result(report))
-    runner.start()
+    done = start_runner(runner)
     try:
         return await done
     finally:
         runner.cancel()
         runner.deleteLater()
+
+
+def start_runner(runner: PlaytestRunner) -> asyncio.Future[PlaytestReport]:
+    """Start `runner`; a future on the running asyncio loop that gets its report. Cancel
+    and delete the runner when done with it."""
+    done: asyncio.Future[PlaytestReport] = asyncio.get_running_loop().create_future()
+    runner.finished.connect(lambda report: done.done() or done.set_result(report))
+    runner.start()
+    return done
 
 
 def run_playtest(project: Project, version_id: int | None = None, **options: Any) -> PlaytestReport:

@@ -180,9 +180,6 @@ class ProjectSchemeHandler(QWebEngineUrlSchemeHandler):
             self._mounts.pop(origin, None)
             self._projects.pop(origin, None)
 
-    def is_mounted(self, origin: str) -> bool:
-        return origin in self._projects
-
     def requestStarted(self, job: QWebEngineUrlRequestJob) -> None:  # noqa: N802 (Qt API)
         url = job.requestUrl()
         split = split_url(url)

@@ -79,10 +79,6 @@ class Watchdog(QObject):
         page.renderProcessPidChanged.connect(lambda _pid: self._reset())
         page.renderProcessTerminated.connect(lambda *_: self.disarm())
 
-    @property
-    def armed(self) -> bool:
-        return self._timer.isActive()
-
     def arm(self) -> None:
         self._reset()
         self._timer.start()

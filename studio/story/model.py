@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from collections import deque
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -197,13 +197,7 @@ class Story:
 
 def parse_story(text: str | bytes) -> Story:
     """The story in a story.json text; a file that is not JSON raises StudioError."""
-    if isinstance(text, bytes):
-        text = text.decode("utf-8-sig", errors="replace")
-    try:
-        data = json.loads(text)
-    except ValueError as exc:
-        raise StudioError(f"story.json is not valid JSON: {exc}") from None
-    return Story.from_data(data)
+    return Story.from_data(_json(text))
 
 
 def load_story(files: Mapping[str, bytes | str]) -> Story | None:
@@ -218,13 +212,17 @@ def dump_story(data: Mapping[str, Any]) -> str:
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
 
 
-def _data(text: str | bytes) -> dict[str, Any]:
+def _json(text: str | bytes) -> Any:
     if isinstance(text, bytes):
         text = text.decode("utf-8-sig", errors="replace")
     try:
-        data = json.loads(text)
+        return json.loads(text)
     except ValueError as exc:
         raise StudioError(f"story.json is not valid JSON: {exc}") from None
+
+
+def _data(text: str | bytes) -> dict[str, Any]:
+    data = _json(text)
     if not isinstance(data, dict) or not isinstance(data.get("scenes"), list):
         raise StudioError("story.json has no list of scenes")
     return data
@@ -261,7 +259,3 @@ def set_clips(text: str | bytes, clips: Mapping[str, str | None]) -> tuple[str, 
             continue
         done.append(scene_id)
     return dump_story(data), done
-
-
-def clip_files(story: Story) -> Iterable[str]:
-    return (s.clip_path for s in story.scenes if s.clip_path)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QTextCursor
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -189,15 +188,7 @@ class CodePane(QWidget):
         self.editor.follow_end()
 
     def stream_append(self, text: str) -> None:
-        """Add text at the end, keeping the newest line in view unless the person scrolled
-        up to read."""
-        bar = self.editor.verticalScrollBar()
-        following = bar.value() >= bar.maximum() - 2
-        cursor = QTextCursor(self.editor.document())
-        cursor.movePosition(QTextCursor.MoveOperation.End)
-        cursor.insertText(text)
-        if following:
-            bar.setValue(bar.maximum())
+        self.editor.append_streamed(text)
 
     def end_stream(self, *, reload: bool) -> None:
         """The stream is over. `reload`: nothing was saved, so show the shown version again

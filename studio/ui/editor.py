@@ -119,6 +119,17 @@ class CodeEditor(QPlainTextEdit):
         bar = self.verticalScrollBar()
         bar.setValue(bar.maximum())
 
+    def append_streamed(self, text: str) -> None:
+        """Add streamed text at the end, keeping the newest line in view unless the person
+        scrolled up to read."""
+        bar = self.verticalScrollBar()
+        following = bar.value() >= bar.maximum() - 2
+        cursor = QTextCursor(self.document())
+        cursor.movePosition(QTextCursor.MoveOperation.End)
+        cursor.insertText(text)
+        if following:
+            bar.setValue(bar.maximum())
+
 
 class FindBar(QWidget):
     """Ctrl+F: find in the editor, Enter for next, Shift+Enter for previous."""

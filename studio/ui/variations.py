@@ -12,7 +12,7 @@ import asyncio
 import functools
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QCloseEvent, QTextCursor
+from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QDialog,
     QHBoxLayout,
@@ -70,13 +70,7 @@ class VariationTab(QWidget):
         self.editor.set_file(path, text)
 
     def stream_append(self, text: str) -> None:
-        bar = self.editor.verticalScrollBar()
-        following = bar.value() >= bar.maximum() - 2
-        cursor = QTextCursor(self.editor.document())
-        cursor.movePosition(QTextCursor.MoveOperation.End)
-        cursor.insertText(text)
-        if following:
-            bar.setValue(bar.maximum())
+        self.editor.append_streamed(text)
 
     @property
     def version(self) -> Version | None:

@@ -709,11 +709,6 @@ class VideoPane(QWidget):
                 return item
         return None
 
-    def select_clip(self, name: str) -> None:
-        item = self._item(name)
-        if item is not None:
-            self.gallery.setCurrentItem(item)
-
     def selected_name(self) -> str | None:
         item = self.gallery.currentItem()
         return item.data(Qt.ItemDataRole.UserRole) if item is not None else None

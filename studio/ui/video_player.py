@@ -188,9 +188,6 @@ class ClipPlayer(QWidget):
     def playing(self) -> bool:
         return self.player is not None and _playing(self.player)
 
-    def current_image(self) -> QImage:
-        return self.screen_.image
-
     # -- from the player -----------------------------------------------------------------
 
     def _frame(self, frame: QVideoFrame) -> None:

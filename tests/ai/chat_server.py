@@ -22,8 +22,9 @@ import threading
 import time
 from collections import deque
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+
+from tests.local_server import LocalHandler, LocalServer
 
 __all__ = ["TEST_API_KEY", "ChatServer", "RecordedRequest", "Scripted"]
 
@@ -74,10 +75,11 @@ class RecordedRequest:
     at: float
 
 
-class ChatServer:
+class ChatServer(LocalServer):
     """Start with `start()` (or `with`), script answers, read `requests`, `stop()`."""
 
     def __init__(self, models: tuple[str, ...] = ("test-model", "other-model")) -> None:
+        super().__init__(_Handler)
         self.models = list(models)
         self.models_response: Scripted | None = None  # scripted error for /v1/models
         self.requests: list[RecordedRequest] = []
@@ -85,43 +87,10 @@ class ChatServer:
         self._queue: deque[Scripted] = deque()
         self._lock = threading.Lock()
         self._stop = threading.Event()
-        self._httpd: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
-
-    # -- life -----------------------------------------------------------------------------
-
-    def start(self) -> ChatServer:
-        handler = type("Handler", (_Handler,), {"chat": self})
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        self._httpd.daemon_threads = True
-        self._thread = threading.Thread(
-            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-        self._thread.start()
-        return self
 
     def stop(self) -> None:
-        self._stop.set()
-        if self._httpd is not None:
-            self._httpd.shutdown()
-            self._httpd.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-
-    def __enter__(self) -> ChatServer:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-    @property
-    def port(self) -> int:
-        assert self._httpd is not None, "server not started"
-        return self._httpd.server_address[1]
-
-    @property
-    def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/v1"
+        self._stop.set()  # hanging answers give up first
+        super().stop()
 
     # -- scripting ------------------------------------------------------------------------
 
@@ -149,28 +118,23 @@ class ChatServer:
             self.requests.append(request)
 
 
-class _Handler(BaseHTTPRequestHandler):
-    chat: ChatServer
-    protocol_version = "HTTP/1.1"
+class _Handler(LocalHandler):
+    owner: ChatServer
 
     def setup(self) -> None:
         super().setup()
         # Small SSE writes must not wait for Nagle's algorithm (40 ms each on Linux).
         self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib name
-        pass
-
     def _read_body(self) -> Any:
-        length = int(self.headers.get("Content-Length") or 0)
-        raw = self.rfile.read(length) if length else b""
+        raw = self._read_bytes()
         try:
             return json.loads(raw) if raw else None
         except ValueError:
             return raw.decode("utf-8", "replace")
 
     def _record(self, body: Any) -> None:
-        self.chat._record(
+        self.owner._record(
             RecordedRequest(
                 self.command,
                 self.path,
@@ -180,27 +144,18 @@ class _Handler(BaseHTTPRequestHandler):
             )
         )
 
-    def _send_json(self, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
-        data = json.dumps(body).encode() if not isinstance(body, str) else body.encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        for name, value in (headers or {}).items():
-            self.send_header(name, value)
-        self.end_headers()
-        self.wfile.write(data)
-
     def do_GET(self) -> None:  # noqa: N802 - stdlib name
         self._record(None)
         if not self.path.rstrip("/").endswith("/models"):
             self._send_json(404, {"error": {"message": f"no route {self.path}"}})
             return
-        scripted = self.chat.models_response
+        scripted = self.owner.models_response
         if scripted is not None and scripted.status != 200:
             self._send_json(scripted.status, scripted.error or {}, scripted.headers)
             return
         data = [
-            {"id": m, "object": "model", "created": 0, "owned_by": "test"} for m in self.chat.models
+            {"id": m, "object": "model", "created": 0, "owned_by": "test"}
+            for m in self.owner.models
         ]
         self._send_json(200, {"object": "list", "data": data})
 
@@ -210,9 +165,9 @@ class _Handler(BaseHTTPRequestHandler):
         if not self.path.rstrip("/").endswith("/chat/completions"):
             self._send_json(404, {"error": {"message": f"no route {self.path}"}})
             return
-        scripted = self.chat._next()
+        scripted = self.owner._next()
         if scripted.hang:
-            self.chat._stop.wait(timeout=60)
+            self.owner._stop.wait(timeout=60)
             self.close_connection = True
             return
         if scripted.delay:
@@ -223,7 +178,7 @@ class _Handler(BaseHTTPRequestHandler):
             else:
                 self._stream(scripted, body if isinstance(body, dict) else {})
         except (BrokenPipeError, ConnectionResetError):
-            self.chat.disconnects += 1
+            self.owner.disconnects += 1
             self.close_connection = True
 
     def _event(self, payload: Any) -> None:

@@ -204,20 +204,16 @@ async def test_registered_through_the_plugin_host(server: VideoServer) -> None:
 
 
 async def test_key_from_the_key_store(
-    make: MakeProvider, server: VideoServer, config_dir: Path, monkeypatch: pytest.MonkeyPatch
+    make: MakeProvider,
+    server: VideoServer,
+    config_dir: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    no_keyring: None,
 ) -> None:
-    import keyring
-    from keyring.backends.fail import Keyring as FailKeyring
-
     from studio.ai import keys
 
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
-    system = keyring.get_keyring()
-    keyring.set_keyring(FailKeyring())  # a developer's real keyring is never written to
-    try:
-        keys.set_api_key("video-gateway", KEY)  # so: Studio's private key file
-    finally:
-        keyring.set_keyring(system)
+    keys.set_api_key("video-gateway", KEY)  # no keyring here: Studio's private key file
     provider = make(api_key=None, key_name="video-gateway")
     await provider.submit(VideoRequest("a cat"))
     assert server.calls("POST")[0].headers["authorization"] == f"Bearer {KEY}"

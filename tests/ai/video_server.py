@@ -21,10 +21,11 @@ import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
+
+from tests.local_server import LocalHandler, LocalServer
 
 SECONDS = ("4", "8", "12")
 EXTEND_SECONDS = ("4", "8", "12", "16", "20")
@@ -76,7 +77,7 @@ class Recorded:
     fields: dict[str, Any] = field(default_factory=dict)
 
 
-class VideoServer:
+class VideoServer(LocalServer):
     """Start with `start()` (or as a context manager); `base_url` ends in `/v1`."""
 
     def __init__(
@@ -88,6 +89,7 @@ class VideoServer:
         steps: int = 2,
         poll_after_ms: int | None = 20,
     ) -> None:
+        super().__init__(_Handler)
         self.clip = clip
         self.thumbnail = thumbnail
         self.api_key = api_key
@@ -105,45 +107,6 @@ class VideoServer:
         self.max_running = 0
         self._lock = threading.Lock()
         self._next = 1
-        self._httpd: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
-
-    # -- lifecycle -----------------------------------------------------------------------
-
-    def start(self) -> VideoServer:
-        server = self
-
-        class Handler(_Handler):
-            owner = server
-
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._httpd.daemon_threads = True
-        self._thread = threading.Thread(
-            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        if self._httpd is not None:
-            self._httpd.shutdown()
-            self._httpd.server_close()
-            self._httpd = None
-
-    def __enter__(self) -> VideoServer:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-    @property
-    def port(self) -> int:
-        assert self._httpd is not None
-        return self._httpd.server_address[1]
-
-    @property
-    def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/v1"
 
     # -- state ---------------------------------------------------------------------------
 
@@ -191,24 +154,8 @@ def _error(message: str, code: str | None, kind: str = "invalid_request_error") 
     return {"error": {"message": message, "type": kind, "param": None, "code": code}}
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(LocalHandler):
     owner: VideoServer
-    protocol_version = "HTTP/1.1"
-
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 (stdlib name)
-        pass
-
-    # -- plumbing -------------------------------------------------------------------------
-
-    def _send_json(self, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
-        data = json.dumps(body).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        for key, value in (headers or {}).items():
-            self.send_header(key, value)
-        self.end_headers()
-        self.wfile.write(data)
 
     def _send_bytes(self, data: bytes, mime: str) -> None:
         self.send_response(200)
@@ -216,10 +163,6 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
         self.wfile.write(data)
-
-    def _read_body(self) -> bytes:
-        length = int(self.headers.get("Content-Length") or 0)
-        return self.rfile.read(length) if length else b""
 
     def _fields(self, body: bytes) -> dict[str, Any]:
         kind = self.headers.get("Content-Type", "")
@@ -258,7 +201,7 @@ class _Handler(BaseHTTPRequestHandler):
     def _handle(self, method: str) -> None:
         server = self.owner
         url = urlsplit(self.path)
-        body = self._read_body() if method == "POST" else b""
+        body = self._read_bytes() if method == "POST" else b""
         try:
             fields = self._fields(body)
         except ValueError:
@@ -438,29 +381,3 @@ def server_clip(seconds: float = 1.0, size: tuple[int, int] = (256, 144)) -> byt
             path = make_test_clip(Path(folder) / "clip.mp4", seconds, size, 25, faststart=True)
             _CLIPS[key] = path.read_bytes()
     return _CLIPS[key]
-
-
-def run_with_qt(coro, timeout: float = 120.0):
-    """Run a coroutine on a plain asyncio loop that also processes Qt's events.
-
-    Qt tests use this instead of a qasync loop: under pytest-qt a second qasync loop on the
-    same QApplication can crash when it stops (QApplication.exit), and a test must not.
-    Slots still see a running asyncio loop, as they do in the app.
-    """
-    import asyncio
-
-    from PySide6.QtWidgets import QApplication
-
-    async def pump() -> None:
-        while True:
-            QApplication.processEvents()
-            await asyncio.sleep(0.004)
-
-    async def main():
-        pumping = asyncio.ensure_future(pump())
-        try:
-            return await asyncio.wait_for(coro, timeout)
-        finally:
-            pumping.cancel()
-
-    return asyncio.run(main())

@@ -1,21 +1,17 @@
 """Fixtures for the bench tests: a chat server that answers by what is asked, tiny games
-that fail one check each, and a helper that runs a bench on Qt's loop (qasync)."""
+that fail one check each, and a helper that runs a bench on Qt's loop (qasync, see
+tests/qt_asyncio.py)."""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import threading
-import time
 from collections import deque
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-import qasync
 from PySide6.QtCore import QCoreApplication, QEvent
-from PySide6.QtTest import QTest
 
 from studio.ai.chat_provider import OpenAIChatProvider
 from studio.bench.plan import Timing
@@ -23,6 +19,7 @@ from studio.bench.results import OutDir
 from studio.bench.runner import Bench, BenchConfig, BenchRun
 from studio.bench.suite import load_suite
 from tests.ai.chat_server import TEST_API_KEY, ChatServer, Scripted
+from tests.qt_asyncio import wait_for
 
 FIX_MARK = "The game reports errors while it runs"  # resources/prompts/fix.md
 RETRY_MARK = "did not apply"  # resources/prompts/retry_edit.md
@@ -179,44 +176,10 @@ def write_suite(folder: Path, text: str, name: str = "suite.toml") -> Path:
     return path
 
 
-@contextlib.contextmanager
-def qt_asyncio(qapp) -> Iterator[asyncio.AbstractEventLoop]:
-    """asyncio on Qt's loop, as in the app, without ever stopping it: qasync's stop() quits
-    the QApplication, and its aboutToQuit tears QtWebEngine down (a second time crashes)."""
-    loop = qasync.QEventLoop(qapp, already_running=True)
-    asyncio.set_event_loop(loop)
-    try:
-        yield loop
-    finally:
-        pending = [t for t in asyncio.all_tasks(loop) if not t.done()]
-        for task in pending:
-            task.cancel()
-        for _ in range(100):
-            if all(t.done() for t in pending):
-                break
-            QTest.qWait(20)
-        QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
-        asyncio.events._set_running_loop(None)
-        loop._QEventLoop__is_running = False  # type: ignore[attr-defined]
-        loop.close()
-        asyncio.set_event_loop(None)
-
-
-def wait_for(task: asyncio.Future, timeout: float = 240) -> Any:
-    """Spin Qt's events (and so asyncio's) until `task` is done; its result."""
-    deadline = time.monotonic() + timeout
-    while not task.done():
-        if time.monotonic() > deadline:
-            task.cancel()
-            raise TimeoutError("the bench did not finish in time")
-        QTest.qWait(20)
-    return task.result()
-
-
 def bench_runner(qapp, server: RoutedChatServer) -> Callable[..., BenchRun]:
     """A function that runs a bench against `server` on Qt's loop and returns the run:
     run(suite_path, out, models=[...], events=list, player=..., **BenchConfig options).
-    Call it inside `qt_asyncio`."""
+    Call it inside `qt_asyncio` (or with the `qloop` fixture)."""
     from studio.bench.play import QtPlayer
 
     qapp.setQuitOnLastWindowClosed(False)  # each playtest's hidden view closes: not a quit
@@ -252,17 +215,11 @@ def bench_runner(qapp, server: RoutedChatServer) -> Callable[..., BenchRun]:
             finally:
                 await provider.aclose()
 
-        result = wait_for(asyncio.ensure_future(main()))
+        result = wait_for(main())
         QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
         return result
 
     return run
-
-
-@pytest.fixture
-def qloop(qapp) -> Iterator[asyncio.AbstractEventLoop]:
-    with qt_asyncio(qapp) as loop:
-        yield loop
 
 
 @pytest.fixture

@@ -22,9 +22,9 @@ from tests.bench.conftest import (
     file_answer,
     game,
     late,
-    qt_asyncio,
     write_suite,
 )
+from tests.qt_asyncio import qt_asyncio
 
 CHECKS = """checks = [
   "loads",

@@ -3,16 +3,15 @@ checks of that follow-up tell the buggy game from a fixed one (played for real).
 
 from __future__ import annotations
 
-import asyncio
-
 from studio.bench.evaluate import evaluate_all
 from studio.bench.plan import build_plan
 from studio.bench.play import QtPlayer
 from studio.core.operations import read_source
 from studio.core.store import Project
 from studio.resources import resource_path
-from tests.bench.conftest import FAST, wait_for
+from tests.bench.conftest import FAST
 from tests.bench.test_suite import DEFAULT
+from tests.qt_asyncio import wait_for
 
 BUG = "basketX = Math.max(0, Math.min(W / 2 - BASKET_W, basketX));"
 FIXED = "basketX = Math.max(0, Math.min(W - BASKET_W, basketX));"
@@ -36,8 +35,8 @@ def test_the_described_bug_is_caught_and_its_fix_passes(qloop, tmp_path):
         async def play(version: int):
             return await player.play(project, version, plan, tmp_path / "shots", f"v{version}")
 
-        before = wait_for(asyncio.ensure_future(play(buggy.id)))
-        after = wait_for(asyncio.ensure_future(play(fixed.id)))
+        before = wait_for(play(buggy.id))
+        after = wait_for(play(fixed.id))
     assert before.loaded and not before.console_errors
     results = evaluate_all(plan, before)
     assert [r.passed for r in results] == [False, True], results

@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import keyring
 import pytest
-from keyring.backends.fail import Keyring as FailKeyring
 
 from studio.core.generation import ProviderConfig, save_provider_config
 from studio.core.settings import Settings
@@ -25,16 +21,6 @@ title = "The only game"
 prompt = "Make the dialog game"
 checks = ["loads", "animates"]
 """
-
-
-@pytest.fixture
-def no_keyring() -> Iterator[None]:
-    before = keyring.get_keyring()
-    keyring.set_keyring(FailKeyring())
-    try:
-        yield
-    finally:
-        keyring.set_keyring(before)
 
 
 @pytest.fixture

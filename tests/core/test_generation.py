@@ -7,12 +7,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import socket
-from collections.abc import Iterator
 from pathlib import Path
 
-import keyring
 import pytest
-from keyring.backends.fail import Keyring as FailKeyring
 
 from studio.ai import keys
 from studio.ai.blocks import FileDelta
@@ -64,17 +61,6 @@ NO_MATCH = (
     "<<<<<<< SEARCH\nctx.fillStyle = 'pink';\n=======\nctx.fillStyle = 'red';\n"
     ">>>>>>> REPLACE\n</edit>\n"
 )
-
-
-@pytest.fixture
-def no_keyring() -> Iterator[None]:
-    """Keys stored by a test go to the private file, never to a developer's real keyring."""
-    before = keyring.get_keyring()
-    keyring.set_keyring(FailKeyring())
-    try:
-        yield
-    finally:
-        keyring.set_keyring(before)
 
 
 @pytest.fixture

@@ -19,7 +19,7 @@ from studio.core.operations import (
     version_tree,
 )
 from studio.core.store import Project
-from studio.core.templates import load_template, load_templates
+from studio.core.templates import load_template
 
 
 @pytest.fixture
@@ -266,14 +266,6 @@ def test_load_template_and_its_game_files(tmp_path: Path) -> None:
     assert (t.name, t.title, t.description, t.kind) == ("pong", "Pong", "Two paddles", "2d")
     assert t.thumbnail == folder / "thumbnail.png"
     assert t.files() == {"index.html": b"<title>pong</title>", "js/main.js": b"main();"}
-
-
-def test_load_templates_skips_folders_without_template_json(tmp_path: Path) -> None:
-    make_template(tmp_path, "b")
-    make_template(tmp_path, "a")
-    (tmp_path / "draft").mkdir()
-    (tmp_path / "draft" / "index.html").write_text("wip")
-    assert [t.name for t in load_templates(tmp_path)] == ["a", "b"]
 
 
 def test_broken_templates_are_reported(tmp_path: Path) -> None:

@@ -24,7 +24,7 @@ from studio.plugins.host import PluginHost
 from studio.resources import resource_path
 from studio.ui.preview_pane import PreviewPane
 from studio.ui.session import ProjectSession
-from tests.ai.video_server import run_with_qt
+from tests.qt_asyncio import run_with_qt
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -193,7 +193,7 @@ async def test_a_picture_behind_the_text_zooms_and_pans(provider, tmp_path: Path
 
 
 async def test_progress_is_reported_while_drawing(provider) -> None:
-    job_id = await provider.submit(VideoRequest("Slowly", seconds=8, size="640x360"))
+    job_id = await provider.submit(VideoRequest("Slowly", seconds=20, size="1280x720"))
     seen = []
     while True:
         status = await provider.poll(job_id)

@@ -11,9 +11,10 @@ import pytest
 import qasync
 
 from studio.core.errors import StudioError
-from studio.core.templates import load_templates
-from studio.resources import resource_path
+from studio.core.templates import Template
+from studio.plugins.host import PluginHost
 from studio.sandbox.playtest import PlaytestReport, PlaytestRunner, parse_inputs, playtest
+from tests.qt_asyncio import wait_for
 
 # A game that draws what it last heard: keys and pointer presses change its picture and
 # its state (window.studio.state()).
@@ -117,9 +118,14 @@ def test_a_version_without_index_does_not_load(qtbot, make_project):
     assert not report.loaded and not report.passed and report.load_errors
 
 
-TEMPLATES = (
-    load_templates(resource_path("templates")) if resource_path("templates").is_dir() else []
-)
+def _starter_templates() -> list[Template]:
+    """The templates the app offers: those the built-in plugin registers."""
+    host = PluginHost()
+    host.load_all(entry_points=False)
+    return host.templates()
+
+
+TEMPLATES = _starter_templates()
 
 
 def test_there_are_starter_templates_to_playtest():
@@ -133,15 +139,14 @@ def test_every_starter_template_passes_a_playtest(qtbot, make_project, template)
     assert report.passed, report.summary()
 
 
-def test_the_async_api_runs_on_qasync(qapp, make_project):
+def test_the_async_api_runs_on_qasync(qloop, make_project):
     project = make_project("async", {"index.html": LISTENING_GAME})
-    loop = qasync.QEventLoop(qapp, already_running=False)
-    asyncio.set_event_loop(loop)
-    try:
-        report = loop.run_until_complete(playtest(project, seconds=2, viewport=(400, 300)))
-    finally:
-        loop.close()
-        asyncio.set_event_loop(None)
+
+    async def on_the_loop() -> PlaytestReport:
+        assert isinstance(asyncio.get_running_loop(), qasync.QEventLoop)
+        return await playtest(project, seconds=2, viewport=(400, 300))
+
+    report = wait_for(on_the_loop(), timeout=60)
     assert report.passed, report.summary()
     assert report.version == project.head
 

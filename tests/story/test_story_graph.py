@@ -15,7 +15,7 @@ from PySide6.QtTest import QTest
 from studio.core.operations import new_project
 from studio.core.settings import FILE_NAME
 from studio.story.clips import story_of
-from tests.ai.video_server import run_with_qt
+from tests.qt_asyncio import run_with_qt
 
 SHOTS = os.environ.get("STUDIO_STORY_SHOTS")  # a folder: save screenshots there to look at
 

@@ -15,6 +15,7 @@ from PySide6.QtGui import QColor
 from studio.ui import highlighter as highlighter_module
 from studio.ui.editor import CodeEditor, EditorWithFind
 from tests.ui.conftest import activate
+from tests.ui.long_game import big_html
 
 PAGE = """<!DOCTYPE html>
 <html>
@@ -229,27 +230,6 @@ def test_undo_and_redo(qtbot):
     assert editor.toPlainText() == "let a = 1;\nlet b = 2;"
     editor.set_file("b.js", "other")
     assert not editor.document().isUndoAvailable()
-
-
-def big_html(lines: int) -> str:
-    """A game-like file of distinct lines: a style sheet, then a long script."""
-    out = ["<!DOCTYPE html>", "<html>", "<head>", "<style>"]
-    i = 0
-    while len(out) < lines // 10:
-        out += [f".box{i} {{ color: #{i % 4096:03x}; margin: {i}px; }} /* rule {i}", "  */"]
-        i += 1
-    out += ["</style>", "</head>", "<body>", "<script>"]
-    while len(out) < lines - 3:
-        out += [
-            f"function step{i}(state, dt) {{",
-            f"  const speed{i} = state.speed * {i} + dt; // tick {i}",
-            f"  const label = `score ${{state.score}} of {i}",
-            "  lives left`;",
-            f"  return {{ x: state.x + speed{i}, y: Math.sin(dt / {i + 1}), label }};",
-            "}",
-        ]
-        i += 1
-    return "\n".join([*out[: lines - 3], "</script>", "</body>", "</html>"])
 
 
 # Work done on the GUI thread between two timer ticks (thread CPU time, so that other

@@ -5,15 +5,11 @@ the Code model settings; against the scripted chat server through the real `open
 
 from __future__ import annotations
 
-import asyncio
 import re
 from collections.abc import Iterator
 from pathlib import Path
 
-import keyring
 import pytest
-import qasync
-from keyring.backends.fail import Keyring as FailKeyring
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 
@@ -59,40 +55,9 @@ BUILD_WAIT = 20_000
 
 
 @pytest.fixture
-def qloop(qapp) -> Iterator[asyncio.AbstractEventLoop]:
-    """asyncio on Qt's loop, as in the app: tasks run while pytest-qt spins Qt's events."""
-    loop = qasync.QEventLoop(qapp, already_running=True)
-    asyncio.set_event_loop(loop)
-    yield loop
-    pending = [t for t in asyncio.all_tasks(loop) if not t.done()]
-    for task in pending:
-        task.cancel()
-    deadline = 100
-    while any(not t.done() for t in pending) and deadline:
-        QTest.qWait(20)
-        deadline -= 1
-    # Not loop.stop(): that calls QApplication.exit(), after which Qt's nested event loops
-    # (qtbot.waitSignal) return at once for the rest of the session.
-    asyncio.events._set_running_loop(None)
-    loop._QEventLoop__is_running = False  # type: ignore[attr-defined]
-    loop.close()
-    asyncio.set_event_loop(None)
-
-
-@pytest.fixture
 def server() -> Iterator[ChatServer]:
     with ChatServer() as server:
         yield server
-
-
-@pytest.fixture
-def no_keyring() -> Iterator[None]:
-    before = keyring.get_keyring()
-    keyring.set_keyring(FailKeyring())
-    try:
-        yield
-    finally:
-        keyring.set_keyring(before)
 
 
 @pytest.fixture

@@ -1,7 +1,8 @@
 """The Video pane in a real main window, against a real local Videos API server.
 
-Each test runs one scenario as a coroutine on an asyncio loop that processes Qt's events
-(see `run_with_qt`), so the pane's `asyncio.ensure_future` calls run as in the app.
+Each test runs one scenario as a coroutine on a qasync loop over the running QApplication
+(`run_with_qt`, tests/qt_asyncio.py), so the pane's `asyncio.ensure_future` calls run as in
+the app.
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ from studio.core import assets
 from studio.media import make_test_clip, probe
 from studio.ui.main_window import MainWindow
 from studio.ui.video_pane import VideoPane
-from tests.ai.video_server import VideoServer, run_with_qt, server_clip
+from tests.ai.video_server import VideoServer, server_clip
+from tests.qt_asyncio import run_with_qt
 from tests.ui.conftest import colour_count, grab, open_project
 
 pytestmark = pytest.mark.filterwarnings("ignore:The Sora API:DeprecationWarning")

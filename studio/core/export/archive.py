@@ -726,8 +726,3 @@ async def import_archive_async(
 def is_archive(path: Path | str) -> bool:
     path = Path(path)
     return path.suffix == SUFFIX and path.is_file()
-
-
-def describe_refusal(exc: BaseException) -> str:
-    """One line for a refused archive (used by the CLI and the dialog)."""
-    return str(exc) if isinstance(exc, StudioError) else f"{type(exc).__name__}: {exc}"

@@ -66,74 +66,72 @@ def _estimate(project: Project, version: int | None, *, zipped: bool) -> int:
     return total + estimate_fallbacks(project, hashes)
 
 
-class ZipExporter:
+class _WebExporter:
+    """The web folder's pages and files, written by `_write` (a zip or a folder)."""
+
+    zipped: bool
+
+    def estimate(self, project: Project, version: int | None) -> int:
+        return _estimate(project, version, zipped=self.zipped)
+
+    async def export(
+        self,
+        project: Project,
+        version: int | None,
+        out_path: Path,
+        on_progress: ProgressCallback | None = None,
+    ) -> ExportResult:
+        progress = Progress(on_progress)
+        bundle = await load_bundle(project, version, on_progress=progress.part(0.0, 0.8))
+        files = web_files(bundle)
+        out_path = Path(out_path)
+        size = await asyncio.to_thread(self._write, files, bundle, out_path, progress)
+        progress(1.0)
+        return ExportResult(out_path, size, tuple(bundle.notes))
+
+    def _write(
+        self, files: dict[str, bytes], bundle: GameBundle, out_path: Path, progress: Progress
+    ) -> int:
+        """Write `files` at `out_path` (on a worker thread); the bytes written."""
+        raise NotImplementedError
+
+
+class ZipExporter(_WebExporter):
     name = "zip"
     title = "Web folder as a zip (itch.io)"
     suffix = ".zip"
     description = "index.html with its files beside it, zipped: upload to itch.io or a web host."
+    zipped = True
 
-    def estimate(self, project: Project, version: int | None) -> int:
-        return _estimate(project, version, zipped=True)
-
-    async def export(
-        self,
-        project: Project,
-        version: int | None,
-        out_path: Path,
-        on_progress: ProgressCallback | None = None,
-    ) -> ExportResult:
-        progress = Progress(on_progress)
-        bundle = await load_bundle(project, version, on_progress=progress.part(0.0, 0.8))
-        files = web_files(bundle)
-        out_path = Path(out_path)
+    def _write(
+        self, files: dict[str, bytes], bundle: GameBundle, out_path: Path, progress: Progress
+    ) -> int:
         stamp = time.localtime(bundle.created)[:6]
-
-        def write() -> int:
-            with atomic_file(out_path) as tmp:
-                with zipfile.ZipFile(tmp, "w") as zf:
-                    for n, (path, data) in enumerate(sorted(files.items())):
-                        info = zipfile.ZipInfo(path, date_time=max(stamp, (1980, 1, 1, 0, 0, 0)))
-                        info.external_attr = (stat.S_IFREG | 0o644) << 16
-                        stored = path.lower().endswith(STORED_SUFFIXES)
-                        info.compress_type = zipfile.ZIP_STORED if stored else zipfile.ZIP_DEFLATED
-                        zf.writestr(info, data, compresslevel=None if stored else 9)
-                        progress(0.8 + 0.2 * (n + 1) / len(files))
-                return tmp.stat().st_size
-
-        size = await asyncio.to_thread(write)
-        progress(1.0)
-        return ExportResult(out_path, size, tuple(bundle.notes))
+        with atomic_file(out_path) as tmp:
+            with zipfile.ZipFile(tmp, "w") as zf:
+                for n, (path, data) in enumerate(sorted(files.items())):
+                    info = zipfile.ZipInfo(path, date_time=max(stamp, (1980, 1, 1, 0, 0, 0)))
+                    info.external_attr = (stat.S_IFREG | 0o644) << 16
+                    stored = path.lower().endswith(STORED_SUFFIXES)
+                    info.compress_type = zipfile.ZIP_STORED if stored else zipfile.ZIP_DEFLATED
+                    zf.writestr(info, data, compresslevel=None if stored else 9)
+                    progress(0.8 + 0.2 * (n + 1) / len(files))
+            return tmp.stat().st_size
 
 
-class FolderExporter:
+class FolderExporter(_WebExporter):
     name = "folder"
     title = "Web folder"
     suffix = ""
     description = "index.html with its files beside it, in a new folder."
+    zipped = False
 
-    def estimate(self, project: Project, version: int | None) -> int:
-        return _estimate(project, version, zipped=False)
-
-    async def export(
-        self,
-        project: Project,
-        version: int | None,
-        out_path: Path,
-        on_progress: ProgressCallback | None = None,
-    ) -> ExportResult:
-        progress = Progress(on_progress)
-        bundle = await load_bundle(project, version, on_progress=progress.part(0.0, 0.8))
-        files = web_files(bundle)
-        out_path = Path(out_path)
-
-        def write() -> int:
-            with atomic_folder(out_path) as tmp:
-                for path, data in files.items():
-                    target = tmp / path
-                    target.parent.mkdir(parents=True, exist_ok=True)
-                    target.write_bytes(data)
-            return sum(len(d) for d in files.values())
-
-        size = await asyncio.to_thread(write)
-        progress(1.0)
-        return ExportResult(out_path, size, tuple(bundle.notes))
+    def _write(
+        self, files: dict[str, bytes], bundle: GameBundle, out_path: Path, progress: Progress
+    ) -> int:
+        with atomic_folder(out_path) as tmp:
+            for path, data in files.items():
+                target = tmp / path
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(data)
+        return sum(len(d) for d in files.values())

@@ -47,6 +47,7 @@ from studio.core.generation import (
     provider_config,
 )
 from studio.core.store import Message, Project, Version
+from studio.ui.flow_layout import FlowLayout
 from studio.ui.generate_stream import ConversationView, StreamBatcher, quiet_collector
 from studio.ui.session import ProjectSession
 
@@ -243,17 +244,17 @@ class ChatPanel(QWidget):
         )
         self.auto_fix_box.setChecked(bool(self.settings.get("auto_fix", False)))
         self.auto_fix_box.toggled.connect(lambda on: self.settings.set("auto_fix", on))
-        buttons = QHBoxLayout()
+        buttons = FlowLayout()  # wraps when the pane is narrow
         buttons.setContentsMargins(6, 0, 6, 6)
-        buttons.setSpacing(4)
-        for w in (self.generate_btn, self.stop_btn):
+        for w in (
+            self.generate_btn,
+            self.stop_btn,
+            self.variations_btn,
+            self.variations_spin,
+            self.fix_btn,
+            self.auto_fix_box,
+        ):
             buttons.addWidget(w)
-        buttons.addSpacing(8)
-        buttons.addWidget(self.variations_btn)
-        buttons.addWidget(self.variations_spin)
-        buttons.addStretch(1)
-        buttons.addWidget(self.fix_btn)
-        buttons.addWidget(self.auto_fix_box)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)

@@ -55,6 +55,7 @@ from studio.sandbox.profile import sandbox_profile
 from studio.sandbox.scheme import split_url, version_url
 from studio.sandbox.watchdog import Watchdog
 from studio.ui.console_panel import ConsolePanel
+from studio.ui.elided_label import ElidedLabel
 from studio.ui.preview_stage import DEVICES, GameStage, device, parse_size
 from studio.ui.session import ProjectSession
 
@@ -142,9 +143,8 @@ class PreviewPane(QWidget):
 
     def _build_toolbar(self) -> None:
         sp = QStyle.StandardPixmap
-        self.title = QLabel("No game")
+        self.title = ElidedLabel("No game")
         self.title.setObjectName("paneTitle")
-        self.title.setMinimumWidth(40)
         self.reload_button = self._tool(
             "Reload", "Reload the game (fresh start)", sp.SP_BrowserReload
         )
@@ -166,7 +166,7 @@ class PreviewPane(QWidget):
         self.device_box.setSizeAdjustPolicy(
             QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
         )
-        self.device_box.setMinimumContentsLength(11)
+        self.device_box.setMinimumContentsLength(7)
         self.fps_label = QLabel("– fps")
         self.fps_label.setObjectName("fpsMeter")
         self.fps_label.setToolTip("Frames the game drew in the last second")
@@ -268,7 +268,6 @@ class PreviewPane(QWidget):
         title = self.page.title()
         shown = title if title and not title.startswith(("studio:", "about:", "data:")) else ""
         self.title.setText(f"v{self.version_id}" + (f" · {shown}" if shown else ""))
-        self.title.setToolTip(self.title.text())
 
     # -- what the page does --------------------------------------------------------------
 

@@ -54,6 +54,8 @@ from studio.core.assets import Clip
 from studio.core.errors import StudioError
 from studio.core.store import Project, VideoJob
 from studio.core.video_queue import VideoQueue
+from studio.ui.elided_label import ElidedLabel
+from studio.ui.flow_layout import FlowLayout
 from studio.ui.session import ProjectSession
 from studio.ui.video_jobs import JobList
 from studio.ui.video_player import ClipPlayer, poster_image, scaled_thumb, thumb_images
@@ -156,7 +158,7 @@ class VideoPane(QWidget):
         self.reference_thumb = QLabel()
         self.reference_thumb.setFixedSize(48, 27)
         self.reference_thumb.setStyleSheet("background: #0d0f13; border-radius: 2px;")
-        self.reference_text = QLabel("No reference picture")
+        self.reference_text = ElidedLabel("No reference picture")
         self.reference_text.setStyleSheet("color: #7f8794;")
         self.image_button = QToolButton(text="Image…")
         self.image_button.setToolTip("Start from a picture file")
@@ -167,10 +169,9 @@ class VideoPane(QWidget):
         self.clear_reference_button = QToolButton(text="✕")
         self.clear_reference_button.setToolTip("No reference picture")
         self.clear_reference_button.clicked.connect(self.clear_reference)
-        reference = QHBoxLayout()
-        reference.setContentsMargins(0, 0, 0, 0)
+        reference = FlowLayout()  # wraps when the pane is narrow
         reference.addWidget(self.reference_thumb)
-        reference.addWidget(self.reference_text, 1)
+        reference.addWidget(self.reference_text)
         reference.addWidget(self.image_button)
         reference.addWidget(self.frame_button)
         reference.addWidget(self.clear_reference_button)
@@ -534,13 +535,11 @@ class VideoPane(QWidget):
         self.reference = png
         self.reference_thumb.setPixmap(scaled_thumb(png, self.reference_thumb.size()))
         self.reference_text.setText(label)
-        self.reference_text.setToolTip(label)
 
     def clear_reference(self) -> None:
         self.reference = None
         self.reference_thumb.clear()
         self.reference_text.setText("No reference picture")
-        self.reference_text.setToolTip("")
 
     def _image_dialog(self) -> None:
         path, _ = QFileDialog.getOpenFileName(

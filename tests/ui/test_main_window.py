@@ -6,9 +6,9 @@ from __future__ import annotations
 import re
 
 import pytest
-from PySide6.QtCore import QRect, Qt, QTimer
+from PySide6.QtCore import QPoint, QRect, Qt, QTimer
 from PySide6.QtGui import QKeySequence
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QAbstractButton, QApplication
 
 from studio.app import create_window
 from studio.core.store import Project
@@ -38,6 +38,23 @@ def test_window_has_code_preview_and_video_panes(make_window):
         assert pane.width() > 100, f"{pane.objectName()} is squeezed to {pane.width()} px"
     view_actions = [a.text() for a in window.view_menu.actions()]
     assert view_actions == ["Code", "Preview", "Video"]
+
+
+def test_window_fits_a_small_laptop_screen_with_every_pane(make_window, qtbot):
+    """A 1280×720 screen (less the desktop's bars) holds the window with all three panes:
+    rows of buttons wrap and long titles shorten instead of widening their pane."""
+    window = make_window()
+    window.resize(1100, 640)
+    qtbot.waitUntil(lambda: window.width() <= 1100)
+    assert window.minimumSizeHint().width() <= 1100
+    for pane in (window.code, window.preview, window.video):
+        assert pane.isVisible() and pane.width() >= 200
+    # Nothing in a pane is cut off: every visible button lies inside its pane.
+    for pane in (window.chat, window.preview, window.video):
+        for button in pane.findChildren(QAbstractButton):
+            if button.isVisibleTo(pane) and button.window() is window:
+                box = QRect(button.mapTo(pane, QPoint(0, 0)), button.size())
+                assert pane.rect().contains(box), f"{button.text()!r} sticks out of its pane"
 
 
 def test_view_menu_hides_and_brings_back_each_pane(make_window, qtbot):

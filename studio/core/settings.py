@@ -24,6 +24,24 @@ def config_dir() -> Path:
     return path
 
 
+def _read(path: Path) -> dict[str, Any] | None:
+    """The document at `path`: {} when there is none, None when it is damaged."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {}
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else {}
+
+
+def stored_value(key: str, default: Any = None) -> Any:
+    """One value of settings.json as it is on disk now, for Qt-free code that has no
+    `Settings` at hand (the ffmpeg lookup). Reads only; a damaged file gives `default`."""
+    data = _read(config_dir() / FILE_NAME)
+    return default if data is None else data.get(key, default)
+
+
 class Settings:
     """A small JSON document, written atomically on every change."""
 
@@ -32,15 +50,12 @@ class Settings:
         self._data: dict[str, Any] = self._load()
 
     def _load(self) -> dict[str, Any]:
-        try:
-            data = json.loads(self.path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            return {}
-        except (OSError, ValueError):
+        data = _read(self.path)
+        if data is None:
             # A damaged settings file must not stop the app; keep it aside for inspection.
             self.path.replace(self.path.with_suffix(".damaged"))
             return {}
-        return data if isinstance(data, dict) else {}
+        return data
 
     def get(self, key: str, default: Any = None) -> Any:
         return self._data.get(key, default)

@@ -24,26 +24,48 @@ ProgressCallback = Callable[[float], None]
 # How often ffmpeg reports progress; 0.25 s keeps a progress bar lively without noise.
 STATS_PERIOD = "0.25"
 
-_configured_path: str | None = None
+# The settings.json key a person sets in Settings › Video (a path, or a name on PATH).
+SETTING = "ffmpeg_path"
+
+# How long `ffmpeg_version` waits for `-version`: a real ffmpeg answers in milliseconds.
+VERSION_TIMEOUT = 10.0
+
+_override: str | None = None
 
 
 def set_ffmpeg_path(path: str | os.PathLike[str] | None) -> None:
-    """Use this ffmpeg binary (a path, or a name looked up on PATH); None restores the default.
-
-    Order of precedence: this setting, then the ``STUDIO_FFMPEG`` environment variable, then
-    the binary shipped in the ``imageio-ffmpeg`` wheel.
-    """
-    global _configured_path
-    _configured_path = os.fspath(path) if path is not None else None
+    """Use this ffmpeg binary in this process (tests, a command-line flag), whatever the
+    environment and settings say; None removes the override."""
+    global _override
+    _override = os.fspath(path) if path is not None else None
 
 
 def ffmpeg_path() -> str:
-    """The ffmpeg binary to run; raises FFmpegNotFoundError with a clear message if missing."""
-    if _configured_path:
-        return _resolve(_configured_path, "the ffmpeg setting")
+    """The ffmpeg binary to run; raises FFmpegNotFoundError with a clear message if missing.
+
+    Order of precedence: `set_ffmpeg_path`, the ``STUDIO_FFMPEG`` environment variable, the
+    ``ffmpeg_path`` setting (settings.json), then the binary in the ``imageio-ffmpeg`` wheel.
+    """
+    if _override:
+        return _resolve(_override, "Studio's ffmpeg override")
     from_env = os.environ.get(ENV_VAR, "").strip()
     if from_env:
         return _resolve(from_env, f"the {ENV_VAR} environment variable")
+    from_settings = _setting()
+    if from_settings:
+        return _resolve(from_settings, "the ffmpeg path in Settings")
+    return bundled_ffmpeg()
+
+
+def _setting() -> str:
+    from studio.core.settings import stored_value  # late: most media work never needs it
+
+    value = stored_value(SETTING)
+    return value.strip() if isinstance(value, str) else ""
+
+
+def bundled_ffmpeg() -> str:
+    """The binary shipped in the ``imageio-ffmpeg`` wheel."""
     try:
         import imageio_ffmpeg
 
@@ -51,9 +73,29 @@ def ffmpeg_path() -> str:
     except (ImportError, RuntimeError) as exc:
         raise FFmpegNotFoundError(
             "ffmpeg was not found: the imageio-ffmpeg package has no binary for this system. "
-            f"Install ffmpeg and set {ENV_VAR} or the ffmpeg setting to its path.",
+            f"Install ffmpeg and set its path in Settings › Video (or {ENV_VAR}).",
             details=str(exc),
         ) from exc
+
+
+async def ffmpeg_version(candidate: str) -> str:
+    """Check that `candidate` (a path, or a name on PATH) is an ffmpeg that runs: its first
+    `-version` line, or FFmpegNotFoundError saying what is wrong with it."""
+    exe = _resolve(candidate, "the path given")
+    try:
+        result = await asyncio.wait_for(
+            run_ffmpeg([exe, "-version"], capture_stdout=True), VERSION_TIMEOUT
+        )
+    except TimeoutError:
+        raise FFmpegNotFoundError(
+            f"{exe} did not answer `-version` within {VERSION_TIMEOUT:.0f} s: "
+            "it does not seem to be ffmpeg."
+        ) from None
+    first = result.stdout.decode("utf-8", errors="replace").strip().splitlines()[:1]
+    if result.ok and first and first[0].startswith("ffmpeg version"):
+        return first[0]
+    said = repr(first[0][:120]) if first else "nothing" if result.ok else repr(result.summary())
+    raise FFmpegNotFoundError(f"{exe} does not seem to be ffmpeg: `-version` answered {said}.")
 
 
 def _resolve(candidate: str, source: str) -> str:

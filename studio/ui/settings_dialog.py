@@ -1,8 +1,14 @@
-"""Settings › Code model: providers with base URL, key, model, temperature and limits.
+"""Settings: the code model's providers (tab "Code model") and video services and ffmpeg
+(tab "Video", `studio.ui.settings_video`).
 
-Everything but the key goes to settings.json; the key goes to the keyring (or, where there
-is none, a private file; the dialog says which). The model list is asked of the server's
-`/models` where it answers; otherwise the name is typed.
+Code model entries have a base URL, key, model, temperature and limits. Everything but the
+keys goes to settings.json; keys go to the keyring (or, where there is none, a private file;
+the dialog says which). The model list is asked of the server's `/models` where it answers;
+otherwise the name is typed.
+
+Nothing is written before Save: the form of the entry shown is kept in memory when another
+is chosen, new keys and forgotten ones wait in `PendingKeys`, a removed entry is removed
+(with its key) on Save, and Cancel leaves settings and keys as they were.
 """
 
 from __future__ import annotations
@@ -25,6 +31,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPushButton,
     QSpinBox,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -42,13 +49,8 @@ from studio.core.generation import (
     remove_provider_config,
     save_provider_config,
 )
-
-KEY_WORDS = {
-    "keyring": "A key is stored in the system keyring.",
-    "file": "A key is stored in Studio's private key file.",
-    "env": "No key stored: OPENAI_API_KEY from the environment is used.",
-    "none": "No key stored (a local server may need none).",
-}
+from studio.ui.settings_keys import PendingKeys
+from studio.ui.settings_video import VideoSettings
 
 
 class SettingsDialog(QDialog):
@@ -56,11 +58,15 @@ class SettingsDialog(QDialog):
         super().__init__(parent)
         self.settings = settings
         self.host = host
-        self.setWindowTitle("Settings › Code model")
+        self.setWindowTitle("Settings")
         self.setMinimumWidth(620)
         self._configs = {c.name: c for c in provider_configs(settings)}
+        self._saved_names = set(self._configs)
+        self._shown: str | None = None  # the entry the form holds
+        self._key_shown = ""  # the key field's text when the entry was shown
+        self.pending = PendingKeys()
         self._models_task: asyncio.Task | None = None
-        self._forget = False
+        self.saved_keys: dict[str, keys.KeySource] = {}
 
         self.entry_box = QComboBox()
         self.entry_box.addItems(sorted(self._configs))
@@ -135,13 +141,28 @@ class SettingsDialog(QDialog):
         form.addRow("Max output tokens", self.max_tokens)
         form.addRow("Context window", self.context_window)
 
+        code_tab = QWidget()
+        code_layout = QVBoxLayout(code_tab)
+        code_layout.addLayout(form)
+        code_layout.addStretch(1)
+        self.video = VideoSettings(settings, host, self.pending, lambda n: n in self._configs)
+        self.tabs = QTabWidget()
+        self.tabs.addTab(code_tab, "Code model")
+        self.tabs.addTab(self.video, "Video")
+        self.tabs.currentChanged.connect(self._tab_changed)
+        self.problem = QLabel()
+        self.problem.setWordWrap(True)
+        self.problem.setStyleSheet("color: #e06c75;")
+        self.problem.hide()
+
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
         )
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
-        layout.addLayout(form)
+        layout.addWidget(self.tabs)
+        layout.addWidget(self.problem)
         layout.addWidget(buttons)
         current = provider_config(settings).name
         self.entry_box.setCurrentText(current)
@@ -149,14 +170,31 @@ class SettingsDialog(QDialog):
 
     # -- entries ------------------------------------------------------------------------
 
-    def _show_entry(self, name: str) -> None:
+    def _keep_form(self) -> None:
+        """Keep what the form shows for the entry it holds (before showing another)."""
+        if self._shown in self._configs:
+            self._configs[self._shown] = self.current_config()
+            self.pending.take(self._shown, self.key.text(), self._key_shown)
+
+    def _tab_changed(self) -> None:
+        # A key name can belong to both tabs ("openai"): show each the other's changes.
+        self._keep_form()
+        self.video.sync()
+        if self._shown is not None:
+            self._show_entry(self._shown, keep=False)
+        self.video.reload()
+
+    def _show_entry(self, name: str, *, keep: bool = True) -> None:
         config = self._configs.get(name)
         if config is None:
             return
-        self._forget = False
+        if keep:
+            self._keep_form()
+        self._shown = name
         self.type_box.setCurrentText(config.type)
         self.base_url.setText(config.base_url)
-        self.key.clear()
+        self._key_shown = self.pending.typed(name)
+        self.key.setText(self._key_shown)
         self.model.clear()
         self.model.setEditText(config.model)
         self.temperature.setValue(-0.1 if config.temperature is None else config.temperature)
@@ -167,23 +205,20 @@ class SettingsDialog(QDialog):
         self._update_key_note()
 
     def _update_key_note(self) -> None:
-        name = self.entry_box.currentText()
-        source = "none" if self._forget else keys.key_source(name)
-        text = KEY_WORDS[source]
-        problem = keys.keyring_problem()
-        if problem and source != "keyring":
-            text += (
-                f"\n{problem[0].upper()}{problem[1:]}: a key entered here is kept in "
-                f"{keys.key_file()}, readable only by you."
-            )
+        text, can_forget = self.pending.note(self._shown or "")
         self.key_note.setText(text)
-        self.forget_btn.setEnabled(source in ("keyring", "file"))
+        self.forget_btn.setEnabled(can_forget)
         self.adjustSize()
 
     def _add_entry(self) -> None:
         name, ok = QInputDialog.getText(self, "Add a provider", "Name (e.g. local, gateway):")
+        if ok:
+            self.add_entry(name)
+
+    def add_entry(self, name: str) -> None:
+        """A new entry named `name` (or the one of that name), shown in the form."""
         name = name.strip()
-        if not ok or not name:
+        if not name:
             return
         if name not in self._configs:
             self._configs[name] = ProviderConfig(name=name)
@@ -191,21 +226,24 @@ class SettingsDialog(QDialog):
         self.entry_box.setCurrentText(name)
 
     def _remove_entry(self) -> None:
+        """Take the entry out of the form; settings and its key go on Save."""
         name = self.entry_box.currentText()
         if name == "openai":
             return
-        remove_provider_config(self.settings, name)
         self._configs.pop(name, None)
+        self.pending.forget(name)  # an entry added again under this name starts keyless
+        self._shown = None
         self.entry_box.removeItem(self.entry_box.currentIndex())
 
     def _forget_key(self) -> None:
-        self._forget = True
         self.key.clear()
+        self._key_shown = ""
+        self.pending.forget(self._shown or "")
         self._update_key_note()
 
     def current_config(self) -> ProviderConfig:
         """The entry as the form shows it now."""
-        name = self.entry_box.currentText()
+        name = self._shown or self.entry_box.currentText()
         temperature = self.temperature.value()
         return ProviderConfig(
             name=name,
@@ -251,6 +289,8 @@ class SettingsDialog(QDialog):
             if provider is not None and hasattr(provider, "aclose"):
                 with contextlib.suppress(Exception):
                     await provider.aclose()
+        if self._shown != config.name:  # the person moved on to another entry meanwhile
+            return
         keep = self.model.currentText()
         self.model.clear()
         self.model.addItems(models)
@@ -263,18 +303,40 @@ class SettingsDialog(QDialog):
     # -- saving -------------------------------------------------------------------------
 
     def accept(self) -> None:
-        config = self.current_config()
-        save_provider_config(self.settings, config, current=True)
-        typed = self.key.text().strip()
-        if typed:
-            where = keys.set_api_key(config.name, typed)
-            self.key.clear()
-            self.saved_key_to = where
-        elif self._forget:
-            keys.delete_api_key(config.name)
+        """Save every entry, removal and key of both tabs, once the form is valid. A new
+        ffmpeg path is first run with `-version` (in the background): Save waits for it."""
+        self._keep_form()
+        self.problem.hide()
+        problem = self.video.problem()
+        if problem is None and self.video.ffmpeg_unchecked():
+            check = self.video.check_ffmpeg()
+            check.add_done_callback(self._ffmpeg_checked)
+            return
+        if problem is not None:
+            self.tabs.setCurrentWidget(self.video)
+            self.problem.setText(problem)
+            self.problem.show()
+            return
+        for name in self._saved_names - set(self._configs):
+            remove_provider_config(self.settings, name)  # its stored key too
+        for config in self._configs.values():
+            save_provider_config(self.settings, config, current=False)
+        self.settings.set("code_provider", self._shown or "openai")
+        self.video.save()
+        self.saved_keys = self.pending.save()
+        self.key.clear()
         super().accept()
 
-    def done(self, result: int) -> None:  # noqa: D102 - stop a model fetch left running
+    def _ffmpeg_checked(self, task: asyncio.Task) -> None:
+        if task.cancelled():  # the dialog closed, or another path is being checked
+            return
+        if self.video.ffmpeg_unchecked():  # it failed: the Video tab says why
+            self.tabs.setCurrentWidget(self.video)
+            return
+        self.accept()
+
+    def done(self, result: int) -> None:  # noqa: D102 - stop background work left running
         if self._models_task is not None and not self._models_task.done():
             self._models_task.cancel()
+        self.video.stop()
         super().done(result)

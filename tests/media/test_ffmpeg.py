@@ -12,6 +12,7 @@ from pathlib import Path
 import ffmpeg
 import pytest
 
+from studio.core.settings import Settings
 from studio.media import (
     FFmpegNotFoundError,
     MediaError,
@@ -23,7 +24,15 @@ from studio.media import (
     set_ffmpeg_path,
     thumbnail,
 )
-from studio.media.ffmpeg import ENV_VAR, compile_command, failure, meaningful_lines, run_ffmpeg
+from studio.media.ffmpeg import (
+    ENV_VAR,
+    SETTING,
+    compile_command,
+    failure,
+    ffmpeg_version,
+    meaningful_lines,
+    run_ffmpeg,
+)
 from studio.media.files import atomic_output
 
 
@@ -33,7 +42,7 @@ def test_the_default_ffmpeg_is_the_one_from_imageio_ffmpeg() -> None:
     assert ffmpeg_path() == imageio_ffmpeg.get_ffmpeg_exe()
 
 
-def test_the_setting_wins_over_the_environment(
+def test_the_override_wins_over_the_environment(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     real = ffmpeg_path()
@@ -42,6 +51,79 @@ def test_the_setting_wins_over_the_environment(
         ffmpeg_path()
     set_ffmpeg_path(real)
     assert ffmpeg_path() == real
+
+
+def _linked_ffmpeg(folder: Path) -> Path:
+    """The real ffmpeg under another path, so a test can tell which source was used."""
+    link = folder / "my-ffmpeg"
+    link.symlink_to(ffmpeg_path())
+    return link
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="symlinks need privileges on Windows")
+def test_the_setting_is_used_and_the_environment_wins_over_it(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, config_dir: Path
+) -> None:
+    import imageio_ffmpeg
+
+    settings = Settings()
+    settings.set(SETTING, "")  # empty: the default
+    assert ffmpeg_path() == imageio_ffmpeg.get_ffmpeg_exe()
+    link = _linked_ffmpeg(tmp_path)
+    settings.set(SETTING, f"  {link}  ")
+    assert ffmpeg_path() == str(link)  # read from settings.json as it is now
+    monkeypatch.setenv(ENV_VAR, imageio_ffmpeg.get_ffmpeg_exe())
+    assert ffmpeg_path() == imageio_ffmpeg.get_ffmpeg_exe()
+    monkeypatch.delenv(ENV_VAR)
+    settings.set(SETTING, str(tmp_path / "gone" / "ffmpeg"))
+    with pytest.raises(FFmpegNotFoundError) as caught:
+        ffmpeg_path()
+    assert str(caught.value) == (
+        f"ffmpeg was not found: {tmp_path / 'gone' / 'ffmpeg'} (from the ffmpeg path in "
+        "Settings) does not exist. Install ffmpeg or correct the path."
+    )
+    set_ffmpeg_path(link)  # the override still beats both
+    assert ffmpeg_path() == str(link)
+
+
+def test_a_damaged_settings_file_leaves_the_default(config_dir: Path) -> None:
+    import imageio_ffmpeg
+
+    (config_dir / "settings.json").write_text('{"ffmpeg_path": ')
+    assert ffmpeg_path() == imageio_ffmpeg.get_ffmpeg_exe()
+    assert (config_dir / "settings.json").exists()  # only read: set aside by Settings alone
+
+
+async def test_version_check_of_a_real_ffmpeg() -> None:
+    assert (await ffmpeg_version(ffmpeg_path())).startswith("ffmpeg version ")
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="uses shell scripts as fake binaries")
+async def test_version_check_says_what_is_wrong(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    missing = tmp_path / "none" / "ffmpeg"
+    with pytest.raises(FFmpegNotFoundError, match=f"{missing} .*does not exist"):
+        await ffmpeg_version(str(missing))
+    other = tmp_path / "other"
+    other.write_text("#!/bin/sh\necho 'GNU bash, version 5'\n")
+    other.chmod(0o755)
+    with pytest.raises(FFmpegNotFoundError) as caught:
+        await ffmpeg_version(str(other))
+    assert str(caught.value) == (
+        f"{other} does not seem to be ffmpeg: `-version` answered 'GNU bash, version 5'."
+    )
+    failing = tmp_path / "failing"
+    failing.write_text("#!/bin/sh\necho 'bad option' >&2\nexit 3\n")
+    failing.chmod(0o755)
+    with pytest.raises(FFmpegNotFoundError, match="answered 'bad option'"):
+        await ffmpeg_version(str(failing))
+    stuck = tmp_path / "stuck"
+    stuck.write_text("#!/bin/sh\nexec sleep 30\n")
+    stuck.chmod(0o755)
+    monkeypatch.setattr("studio.media.ffmpeg.VERSION_TIMEOUT", 0.3)
+    with pytest.raises(FFmpegNotFoundError, match="did not answer `-version` within"):
+        await ffmpeg_version(str(stuck))
 
 
 async def test_a_missing_binary_gives_a_clear_error(tmp_path: Path, clips: dict[str, Path]) -> None:

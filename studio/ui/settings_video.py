@@ -1,0 +1,270 @@
+"""Settings › Video: the video services (base URL, default model, key) and the ffmpeg binary.
+
+A video provider's options are settings.json's `video_providers.<name>` (what the Video pane
+and `studio video` read); only `base_url` and `model` are edited here, other options (sizes,
+timeouts, `key_name`...) are kept as they are. The key is stored under the name the provider
+reads (`key_name`, else the provider's name), through the dialog's `PendingKeys`. The ffmpeg
+path is the `ffmpeg_path` setting; a new one must answer `-version` before it is saved.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import urlsplit
+
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFileDialog,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from studio.ai.video_provider import make_provider
+from studio.media.errors import MediaError
+from studio.media.ffmpeg import ENV_VAR, SETTING, ffmpeg_version
+from studio.ui.settings_keys import PendingKeys
+
+EDITED = ("base_url", "model")  # the options this tab edits; the others are kept
+
+
+def video_services(host: Any, stored: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """Registered video providers that talk to a service at a base URL, by name: the
+    provider each makes with its stored options but no base URL (its default address).
+    Making one is quick and does no I/O (the provider contract)."""
+    services = {}
+    for reg in host.registrations("video_providers"):
+        options = {k: v for k, v in stored.get(reg.name, {}).items() if k != "base_url"}
+        try:
+            provider = make_provider(host, reg.name, options)
+        except Exception:  # a broken plugin must not keep Settings from opening
+            continue
+        if isinstance(getattr(provider, "base_url", None), str):
+            services[reg.name] = provider
+    return services
+
+
+class VideoSettings(QWidget):
+    def __init__(
+        self,
+        settings: Any,
+        host: Any,
+        pending: PendingKeys,
+        shares_key: Callable[[str], bool],
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.settings = settings
+        self.pending = pending
+        self._shares_key = shares_key
+        stored = settings.get("video_providers")
+        stored = {
+            str(name): dict(options)
+            for name, options in (stored.items() if isinstance(stored, dict) else ())
+            if isinstance(options, dict)
+        }
+        self._services = video_services(host, stored)
+        self._options = {name: stored.get(name, {}) for name in self._services}
+        self._shown: str | None = None
+        self._key_shown = ""  # the key field's text when the provider was shown
+        self._stored_ffmpeg = str(settings.get(SETTING) or "").strip()
+        self._ffmpeg_ok: set[str] = set()
+        self._ffmpeg_check: tuple[str, asyncio.Task] | None = None  # (path, its check)
+
+        self.provider_box = QComboBox()
+        self.provider_box.addItems(sorted(self._services))
+        self.provider_box.currentTextChanged.connect(self._show_provider)
+        self.base_url = QLineEdit()
+        self.model = QComboBox()
+        self.model.setEditable(True)
+        self.model.lineEdit().setPlaceholderText("the service's default")
+        self.key = QLineEdit()
+        self.key.setEchoMode(QLineEdit.EchoMode.Password)
+        self.key.setPlaceholderText("paste a new key to store it")
+        self.forget_btn = QPushButton("Forget key")
+        self.forget_btn.clicked.connect(self._forget_key)
+        key_row = QHBoxLayout()
+        key_row.addWidget(self.key, 1)
+        key_row.addWidget(self.forget_btn)
+        self.key_note = _note()
+
+        services = QGroupBox("Video service")
+        form = QFormLayout(services)
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        form.addRow("Provider", self.provider_box)
+        form.addRow("Base URL", self.base_url)
+        form.addRow("Default model", self.model)
+        form.addRow("API key", key_row)
+        form.addRow(self.key_note)
+        if not self._services:
+            form.addRow(_note("No video provider that talks to a service is installed."))
+            for widget in (self.base_url, self.model, self.key, self.forget_btn):
+                widget.setEnabled(False)
+
+        self.ffmpeg = QLineEdit(self._stored_ffmpeg)
+        self.ffmpeg.setPlaceholderText("the ffmpeg that comes with Studio (imageio-ffmpeg)")
+        self.ffmpeg.editingFinished.connect(self._ffmpeg_edited)
+        browse = QPushButton("Browse…")
+        browse.clicked.connect(self._browse)
+        ffmpeg_row = QHBoxLayout()
+        ffmpeg_row.addWidget(self.ffmpeg, 1)
+        ffmpeg_row.addWidget(browse)
+        self.ffmpeg_note = _note()
+        from_env = os.environ.get(ENV_VAR, "").strip()
+        if from_env:
+            self.ffmpeg_note.setText(f"{ENV_VAR} is set ({from_env}): it is used instead.")
+        ffmpeg_box = QGroupBox("ffmpeg")
+        ffmpeg_form = QFormLayout(ffmpeg_box)
+        ffmpeg_form.addRow("Program", ffmpeg_row)
+        ffmpeg_form.addRow(self.ffmpeg_note)
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(services)
+        layout.addWidget(ffmpeg_box)
+        layout.addStretch(1)
+        if self._services:
+            self._show_provider(self.provider_box.currentText())
+
+    # -- video services ----------------------------------------------------------------
+
+    def key_name(self, name: str) -> str:
+        """The key store's name for provider `name`'s key (what the provider reads)."""
+        return str(self._options.get(name, {}).get("key_name") or name)
+
+    def problem(self) -> str | None:
+        """What keeps the form from being saved, in words for the person (None: nothing)."""
+        self.sync()
+        for name, options in sorted(self._options.items()):
+            url = options.get("base_url") or ""
+            parts = urlsplit(url)
+            if url and (parts.scheme not in ("http", "https") or not parts.hostname):
+                return (
+                    f"The base URL of {name!r} must start with http:// or https:// and name "
+                    f"a host (for example http://127.0.0.1:8000/v1), not {url!r}."
+                )
+        return None
+
+    def sync(self) -> None:
+        """Keep what the form shows for the provider shown (Save or another provider)."""
+        name = self._shown
+        if name is None:
+            return
+        options = self._options[name]
+        options["base_url"] = self.base_url.text().strip()
+        options["model"] = self.model.currentText().strip()
+        self.pending.take(self.key_name(name), self.key.text(), self._key_shown)
+
+    def reload(self) -> None:
+        """Show the provider shown again (the other tab may have changed its key)."""
+        if self._shown is not None:
+            self._show_provider(self._shown, keep=False)
+
+    def _show_provider(self, name: str, *, keep: bool = True) -> None:
+        if keep:
+            self.sync()
+        self._shown = name
+        options = self._options[name]
+        provider = self._services[name]
+        self.base_url.setText(str(options.get("base_url") or ""))
+        self.base_url.setPlaceholderText(provider.base_url)
+        self.model.clear()
+        models = getattr(getattr(provider, "capabilities", None), "models", ()) or ()
+        self.model.addItems(list(models))
+        self.model.setEditText(str(options.get("model") or ""))
+        self._key_shown = self.pending.typed(self.key_name(name))
+        self.key.setText(self._key_shown)
+        self._update_key_note()
+
+    def _update_key_note(self) -> None:
+        name = self.key_name(self._shown or "")
+        text, can_forget = self.pending.note(name)
+        if self._shares_key(name):
+            text += f"\nThe Code model entry {name!r} uses the same key."
+        self.key_note.setText(text)
+        self.forget_btn.setEnabled(can_forget)
+
+    def _forget_key(self) -> None:
+        self.key.clear()
+        self._key_shown = ""
+        self.pending.forget(self.key_name(self._shown or ""))
+        self._update_key_note()
+
+    # -- ffmpeg ------------------------------------------------------------------------
+
+    def _browse(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Choose the ffmpeg program", self.ffmpeg.text())
+        if path:
+            self.ffmpeg.setText(path)
+            self.check_ffmpeg()
+
+    def _ffmpeg_edited(self) -> None:
+        if self.ffmpeg_unchecked():
+            self.check_ffmpeg()
+
+    def ffmpeg_unchecked(self) -> bool:
+        """Whether the ffmpeg path typed is new and has not answered `-version` yet."""
+        text = self.ffmpeg.text().strip()
+        return bool(text) and text != self._stored_ffmpeg and text not in self._ffmpeg_ok
+
+    def check_ffmpeg(self) -> asyncio.Task:
+        """Run the typed ffmpeg with `-version` (in the background); the note says how it went."""
+        text = self.ffmpeg.text().strip()
+        if self._ffmpeg_check is not None:
+            checking, task = self._ffmpeg_check
+            if checking == text and not task.done():
+                return task
+            task.cancel()
+        self.ffmpeg_note.setText("Checking that this ffmpeg runs…")
+        task = asyncio.ensure_future(self._check(text))
+        self._ffmpeg_check = (text, task)
+        return task
+
+    async def _check(self, text: str) -> None:
+        try:
+            version = await ffmpeg_version(text)
+        except MediaError as exc:
+            if self.ffmpeg.text().strip() == text:
+                self.ffmpeg_note.setText(f"{exc} Studio keeps using the ffmpeg it had.")
+            return
+        self._ffmpeg_ok.add(text)
+        if self.ffmpeg.text().strip() == text:
+            self.ffmpeg_note.setText(f"It works: {version}")
+
+    # -- saving ------------------------------------------------------------------------
+
+    def save(self) -> None:
+        """Write the services' options and the ffmpeg path to settings.json (keys: the
+        dialog saves `pending`)."""
+        self.sync()
+        stored = self.settings.get("video_providers") or {}
+        merged = dict(stored) if isinstance(stored, dict) else {}
+        for name, options in self._options.items():
+            kept = {k: v for k, v in options.items() if k not in EDITED or v}
+            if kept:
+                merged[name] = kept
+            else:
+                merged.pop(name, None)
+        if merged != stored:
+            self.settings.set("video_providers", merged)
+        ffmpeg = self.ffmpeg.text().strip()
+        if ffmpeg != self._stored_ffmpeg:
+            self.settings.set(SETTING, ffmpeg)
+
+    def stop(self) -> None:
+        if self._ffmpeg_check is not None:
+            self._ffmpeg_check[1].cancel()
+
+
+def _note(text: str = "") -> QLabel:
+    label = QLabel(text)
+    label.setWordWrap(True)
+    label.setStyleSheet("color: #9da5b4;")
+    return label

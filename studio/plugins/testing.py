@@ -10,6 +10,12 @@ Available in any test run where Studio is installed (or with `pytest -p studio.p
 - `studio_video_jobs`: runs a video provider through Studio's real job queue, in a
   project: `await studio_video_jobs.run(provider, "prompt", seconds=2)` (or `run_sync`)
   returns the finished job and its clip (MP4 original, WebM proxy, thumbnail).
+- `studio_chat_server`: a scripted OpenAI-compatible chat server on 127.0.0.1
+  (`studio.plugins.servers.chat.ChatServer`): `script(Scripted.text("..."))`, then point a
+  code provider at its `base_url`; it records every request.
+- `studio_video_server`: an OpenAI Videos API server on 127.0.0.1
+  (`studio.plugins.servers.video.VideoServer`) serving a real 1-second MP4; give a video
+  provider its `base_url` and `api_key`.
 
 Nothing here imports Qt, and nothing is imported before a fixture is used.
 """
@@ -33,14 +39,18 @@ if TYPE_CHECKING:
     from studio.core.settings import Settings
     from studio.core.store import Project, VideoJob
     from studio.plugins.host import PluginHost
+    from studio.plugins.servers.chat import ChatServer
+    from studio.plugins.servers.video import VideoServer
 
 __all__ = [
     "VideoJobResult",
     "VideoJobs",
+    "studio_chat_server",
     "studio_plugin_host",
     "studio_project",
     "studio_settings",
     "studio_video_jobs",
+    "studio_video_server",
 ]
 
 
@@ -171,3 +181,23 @@ class VideoJobs:
 def studio_video_jobs(studio_project: Project) -> VideoJobs:
     """Run a video provider through Studio's job queue: see `VideoJobs.run`."""
     return VideoJobs(studio_project)
+
+
+@pytest.fixture
+def studio_chat_server() -> Iterator[ChatServer]:
+    """A scripted chat-completions server on 127.0.0.1, stopped after the test: see
+    `studio.plugins.servers.chat` (`Scripted` answers, `requests` recorded)."""
+    from studio.plugins.servers.chat import ChatServer
+
+    with ChatServer() as server:
+        yield server
+
+
+@pytest.fixture
+def studio_video_server() -> Iterator[VideoServer]:
+    """An OpenAI Videos API server on 127.0.0.1 serving a real 1-second clip, stopped after
+    the test: see `studio.plugins.servers.video` (scripted failures, recorded requests)."""
+    from studio.plugins.servers.video import VideoServer, server_clip
+
+    with VideoServer(server_clip()) as server:
+        yield server

@@ -22,10 +22,12 @@ from studio.core.settings import FILE_NAME, Settings
 # The fixtures plugin authors get through the `pytest11` entry point, imported here so these
 # tests have them whether or not that entry point is installed.
 from studio.plugins.testing import (  # noqa: F401
+    studio_chat_server,
     studio_plugin_host,
     studio_project,
     studio_settings,
     studio_video_jobs,
+    studio_video_server,
 )
 
 # The Preview pane of the sandbox tests (a shown PreviewPane and its clean-up), reused.

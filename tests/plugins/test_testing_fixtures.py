@@ -1,10 +1,10 @@
 """The pytest fixtures Studio gives plugin authors, used as an author would: a plugin's own
-test suite, in a folder of its own, run by a separate pytest."""
+test suite, in a folder of its own, run by a separate pytest. Its tests of providers
+against the local servers are the ones plugins/README.md shows."""
 
 from __future__ import annotations
 
 import importlib.metadata
-import os
 import subprocess
 import sys
 import textwrap
@@ -12,10 +12,19 @@ from pathlib import Path
 
 import pytest
 
+from tests.plugins.authoring import run_author_suite, write_readme_files
+
 AUTHOR_PLUGIN = '''
-"""A plugin as an author writes it: a template and a video provider that "renders" a clip."""
+"""A plugin as an author writes it: a template, a video provider that "renders" a clip,
+a code provider of its own on the `openai` client, and a video provider for a service that
+speaks the OpenAI Videos API (Studio's provider at the service's address)."""
+import time
 from pathlib import Path
 
+import openai
+
+from studio.ai.providers import ChatDone, TextDelta
+from studio.ai.video_openai import create_provider as openai_videos
 from studio.ai.video_provider import VideoCapabilities, VideoError, VideoStatus
 from studio.core.templates import Template
 from studio.media import make_test_clip
@@ -57,14 +66,50 @@ class ClipMaker:
         pass
 
 
+class MyChat:
+    name = "my-chat"
+
+    def __init__(self, options):
+        self.client = openai.AsyncOpenAI(
+            base_url=options["base_url"], api_key=options["api_key"], max_retries=0
+        )
+
+    async def stream_chat(self, messages, *, model, temperature=None, max_tokens=None,
+                          on_wait=None):
+        started = time.monotonic()
+        stream = await self.client.chat.completions.create(
+            model=model, messages=messages, stream=True
+        )
+        finish = None
+        async for chunk in stream:
+            for choice in chunk.choices:
+                if choice.delta.content:
+                    yield TextDelta(choice.delta.content)
+                finish = choice.finish_reason or finish
+        yield ChatDone(finish, None, None, time.monotonic() - started)
+
+    async def list_models(self):
+        return [model.id async for model in self.client.models.list()]
+
+
+def my_videos(options):
+    return openai_videos({**options, "name": "my-videos"})
+
+
 @hookimpl
 def register_templates(register):
     register("my-game", Template("my-game", "My game", "", "arcade", GAME))
 
 
 @hookimpl
+def register_code_providers(register):
+    register("my-chat", MyChat)
+
+
+@hookimpl
 def register_video_providers(register):
     register("clip-maker", ClipMaker)
+    register("my-videos", my_videos)
 '''
 
 AUTHOR_TESTS = """
@@ -103,21 +148,6 @@ async def test_provider_object_async(studio_video_jobs):
 """
 
 
-def run_author_suite(folder: Path, *plugin_args: str) -> subprocess.CompletedProcess[str]:
-    env = dict(os.environ)
-    env.pop("PYTEST_ADDOPTS", None)
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(folder), env.get("PYTHONPATH")]))
-    return subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *plugin_args, "tests"],
-        cwd=folder,
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=300,
-        check=False,
-    )
-
-
 @pytest.fixture
 def author_project(tmp_path: Path) -> Path:
     folder = tmp_path / "my-plugin"
@@ -127,13 +157,14 @@ def author_project(tmp_path: Path) -> Path:
     (folder / "my_game" / "template.json").write_text('{"name": "my-game"}')
     (folder / "my_plugin.py").write_text(textwrap.dedent(AUTHOR_PLUGIN))
     (folder / "tests" / "test_my_plugin.py").write_text(textwrap.dedent(AUTHOR_TESTS))
+    write_readme_files(folder, "tests/test_providers.py")  # the server fixtures, as documented
     return folder
 
 
 def test_the_fixtures_work_in_an_authors_own_test_suite(author_project: Path) -> None:
     done = run_author_suite(author_project, "-p", "studio.plugins.testing")
     assert done.returncode == 0, done.stdout + done.stderr
-    assert "5 passed" in done.stdout
+    assert "8 passed" in done.stdout
 
 
 def _declared_pytest11() -> list[importlib.metadata.EntryPoint]:
@@ -152,4 +183,16 @@ def test_the_fixtures_come_with_studio_through_pytest11(author_project: Path) ->
     assert all(ep.dist is not None and ep.dist.name == "studio" for ep in _declared_pytest11())
     done = run_author_suite(author_project)  # no -p: the entry point brings them
     assert done.returncode == 0, done.stdout + done.stderr
-    assert "5 passed" in done.stdout
+    assert "8 passed" in done.stdout
+
+
+def test_the_fixtures_and_servers_never_import_qt() -> None:
+    """An author's test run (and a headless CI) must not need a display or PySide6 loaded."""
+    code = (
+        "import sys\n"
+        "import studio.plugins.testing, studio.plugins.servers.chat, studio.plugins.servers.video\n"
+        "bad = [m for m in sys.modules if m.split('.')[0] in ('PySide6', 'shiboken6')]\n"
+        "sys.exit(f'Qt imported: {bad}' if bad else 0)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stdout + done.stderr

@@ -22,11 +22,13 @@ import os
 import re
 import shutil
 import tempfile
+import threading
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from studio.core.blobs import sha256_file
 from studio.core.errors import NotFoundError, StudioError
 from studio.core.store import Asset, Project, Version, guess_mime
 
@@ -154,7 +156,8 @@ async def import_video(
     on_progress: Any = None,
 ) -> Clip:
     """Check a video file (a full decode), make its WebM proxy and thumbnail, and store all
-    three in the library. A damaged or foreign file raises MediaError and changes nothing."""
+    three in the library. All or nothing: a damaged or foreign file raises MediaError, and
+    a failure or cancellation at any step leaves no asset and no new blob behind."""
     from studio.media import prepare_clip, probe
 
     src = Path(src)
@@ -167,27 +170,11 @@ async def import_video(
         )
         proxy_info = await probe(prepared.proxy)
         info = prepared.info
-        proxy_name, original_name, thumb_name = _free_base(project, base, suffix)
-        common = {
-            "clip": proxy_name,
-            "source": source,
-            **dict(meta or {}),
-        }
-        facts = {
-            "duration": round(proxy_info.duration, 3),
-            "width": proxy_info.width,
-            "height": proxy_info.height,
-            "fps": round(proxy_info.fps, 3),
-            "has_audio": proxy_info.has_audio,
-        }
-        # Blobs are hashed and fsynced off the GUI thread; the proxy goes last, since the
-        # gallery lists clips by their proxy: a clip shows up only once it is complete.
-        await asyncio.to_thread(
-            project.add_asset,
-            original_name,
+        common = {"source": source, **dict(meta or {})}
+        original = _Part(
             src,
-            mime=guess_mime(original_name) if suffix != ".mkv" else "video/x-matroska",
-            meta={
+            guess_mime(f"clip{suffix}") if suffix != ".mkv" else "video/x-matroska",
+            {
                 **common,
                 "role": "original",
                 "duration": round(info.duration, 3),
@@ -198,27 +185,98 @@ async def import_video(
                 "audio_codec": info.audio_codec,
             },
         )
-        await asyncio.to_thread(
-            project.add_asset,
-            thumb_name,
-            prepared.poster,
-            mime="image/jpeg",
-            meta={**common, "role": "thumbnail"},
-        )
-        proxy = await asyncio.to_thread(
-            project.add_asset,
-            proxy_name,
+        thumb = _Part(prepared.poster, "image/jpeg", {**common, "role": "thumbnail"})
+        proxy = _Part(
             prepared.proxy,
-            mime="video/webm",
-            meta={
+            "video/webm",
+            {
                 **common,
-                **facts,
                 "role": "proxy",
-                "original": original_name,
-                "thumbnail": thumb_name,
+                "duration": round(proxy_info.duration, 3),
+                "width": proxy_info.width,
+                "height": proxy_info.height,
+                "fps": round(proxy_info.fps, 3),
+                "has_audio": proxy_info.has_audio,
             },
         )
-    return _clip_of(proxy)
+        stored = await _store_clip(project, base, suffix, original, thumb, proxy)
+    return _clip_of(stored)
+
+
+@dataclass(frozen=True)
+class _Part:
+    path: Path
+    mime: str
+    meta: Mapping[str, Any]
+
+
+# Choosing free names and adding the rows is one step per process: two imports of files
+# with the same name must not both pick `clip.webm` (the second would replace the first).
+_STORING = threading.RLock()
+_UNDOING: set[asyncio.Future[None]] = set()  # clean-ups that outlive a second cancel
+
+
+async def _store_clip(
+    project: Project, base: str, suffix: str, original: _Part, thumb: _Part, proxy: _Part
+) -> Asset:
+    """Add a clip's three assets (the proxy last: the gallery lists clips by it). A worker
+    thread cannot be stopped, so a cancellation waits for it and then takes it all back."""
+    added: list[Asset] = []
+    new_blobs: set[str] = set()
+
+    def store() -> Asset:
+        with _STORING:
+            proxy_name, original_name, thumb_name = _free_base(project, base, suffix)
+            links = {"clip": proxy_name}
+            parts = (
+                (original_name, original, links),
+                (thumb_name, thumb, links),
+                (proxy_name, proxy, {**links, "original": original_name, "thumbnail": thumb_name}),
+            )
+            try:
+                for asset_name, part, extra in parts:
+                    sha = sha256_file(part.path)
+                    if not project.blobs.has(sha):
+                        new_blobs.add(sha)
+                    added.append(
+                        project.add_asset(
+                            asset_name, part.path, mime=part.mime, meta={**part.meta, **extra}
+                        )
+                    )
+            except BaseException:
+                _take_back(project, added, new_blobs)
+                raise
+            return added[-1]
+
+    storing = asyncio.ensure_future(asyncio.to_thread(store))
+    try:
+        return await asyncio.shield(storing)
+    except asyncio.CancelledError:
+        undo = asyncio.ensure_future(_undo_after(storing, project, added, new_blobs))
+        _UNDOING.add(undo)
+        undo.add_done_callback(_UNDOING.discard)
+        await asyncio.shield(undo)
+        raise
+
+
+async def _undo_after(
+    storing: asyncio.Future[Asset], project: Project, added: list[Asset], new_blobs: set[str]
+) -> None:
+    with contextlib.suppress(Exception):
+        await storing  # the thread cannot be stopped: let it finish first
+    await asyncio.to_thread(_take_back, project, added, new_blobs)
+
+
+def _take_back(project: Project, added: list[Asset], new_blobs: set[str]) -> None:
+    """Remove the assets of a clip that was not stored whole, and the blobs that did not
+    exist before it and that no other asset uses now."""
+    with _STORING:
+        for asset in added:
+            project.remove_asset(asset.name)
+        in_use = {a.blob for a in project.assets()}
+        for sha in new_blobs - in_use:
+            project.blobs.path(sha).unlink(missing_ok=True)
+        added.clear()
 
 
 # -- the game -----------------------------------------------------------------------------
@@ -336,13 +394,20 @@ async def trim_clip(
         tempfile.TemporaryDirectory(prefix="studio-trim-") as folder,
     ):
         out = Path(folder) / f"{Path(target.name).stem}-trim.mp4"
-        await trim(src, out, start, end)
+        await trim(src, out, start, end, on_progress=_share(on_progress, 0.0, 0.4))
         meta = {"trimmed_from": target.name, "trim": [start, end]}
         if target.prompt:
             meta["prompt"] = target.prompt
         return await import_video(
-            project, out, source="trimmed", meta=meta, on_progress=on_progress
+            project, out, source="trimmed", meta=meta, on_progress=_share(on_progress, 0.4, 1.0)
         )
+
+
+def _share(on_progress: Any, low: float, high: float) -> Any:
+    """One step's 0..1 as its share `low`..`high` of the whole operation's progress."""
+    if on_progress is None:
+        return None
+    return lambda fraction: on_progress(low + (high - low) * fraction)
 
 
 async def export_clip(

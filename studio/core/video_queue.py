@@ -14,6 +14,11 @@ and running ones are polled, one that was downloading is fetched again. Results 
 downloaded as soon as they are ready (services expire them) and stored as a clip: the
 original MP4, a WebM proxy and a thumbnail (see `studio.core.assets`).
 
+Providers are built once and kept, but not forever: given a `stamp` (see
+`studio.ai.video_sources.HostVideoProviders`), a job about to use a kept provider first asks
+what it would be built from now, and a new one is built when that changed (its plugin was
+switched off and on, its settings or key were edited). Jobs already running keep theirs.
+
 At most `limit` jobs per provider are on the service at once (jobs resumed after a restart
 count, but never wait: they are running there already). A job that fails, for whatever
 reason, is marked failed with one clear sentence; other jobs carry on. Losing the
@@ -30,7 +35,7 @@ import sqlite3
 import tempfile
 import time
 from collections import deque
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -48,6 +53,8 @@ ACTIVE = ("queued", "submitted", "running", "downloading")
 FINISHED = ("completed", "failed", "cancelled")
 
 ProviderSource = Callable[[str], VideoProvider]
+# What provider `name` would be built from now; compared with `==` to the last answer.
+ProviderStamp = Callable[[str], Awaitable[object]]
 JobListener = Callable[[VideoJob], None]
 
 
@@ -109,14 +116,25 @@ class _Slots:
                 return
 
 
+_UNKNOWN = object()  # the stamp of a provider built without asking (equal to nothing)
+
+
+@dataclass
+class _Kept:
+    provider: VideoProvider
+    stamp: object = _UNKNOWN
+
+
 class VideoQueue:
-    """Runs a project's video jobs. `providers(name)` builds a provider (cached here)."""
+    """Runs a project's video jobs. `providers(name)` builds a provider (kept here);
+    `stamp` (default: `providers.stamp`, if it has one) says when to build it again."""
 
     def __init__(
         self,
         project: Project,
         providers: ProviderSource,
         *,
+        stamp: ProviderStamp | None = None,
         limit: int = 2,
         limits: Mapping[str, int] | None = None,
         poll: PollPolicy | None = None,
@@ -124,7 +142,9 @@ class VideoQueue:
     ) -> None:
         self.project = project
         self._make_provider = providers
-        self._providers: dict[str, VideoProvider] = {}
+        self._stamp: ProviderStamp | None = stamp or getattr(providers, "stamp", None)
+        self._providers: dict[str, _Kept] = {}
+        self._retired: list[VideoProvider] = []  # replaced, maybe still used by a job
         self.limit = limit
         self.limits = dict(limits or {})
         self.poll = poll or PollPolicy()
@@ -324,7 +344,8 @@ class VideoQueue:
         tasks = list(self._tasks.values())
         if tasks:
             await asyncio.wait(tasks)
-        providers, self._providers = list(self._providers.values()), {}
+        providers = [kept.provider for kept in self._providers.values()] + self._retired
+        self._providers, self._retired = {}, []
         for provider in providers:
             with contextlib.suppress(Exception):
                 await provider.aclose()
@@ -338,19 +359,44 @@ class VideoQueue:
     # -- one job -------------------------------------------------------------------------
 
     def provider(self, name: str) -> VideoProvider:
-        """The provider `name`, built once for this queue."""
-        provider = self._providers.get(name)
-        if provider is None:
-            try:
-                provider = self._make_provider(name)
-            except VideoError:
-                raise
-            except Exception as exc:  # e.g. a plugin that was disabled or failed
-                raise VideoError(
-                    "unsupported", f"The video provider {name!r} is not available: {exc}"
-                ) from None
-            self._providers[name] = provider
+        """The provider `name`, built at its first use and kept."""
+        kept = self._providers.get(name)
+        if kept is None:
+            kept = self._providers[name] = _Kept(self._build(name))
+        return kept.provider
+
+    async def current_provider(self, name: str) -> VideoProvider:
+        """`provider(name)`, built anew first if what it is built from changed since."""
+        if self._stamp is None:
+            return self.provider(name)
+        try:
+            stamp = await self._stamp(name)
+        except Exception:  # cannot tell: keep what there is rather than fail the job
+            log.exception("could not check video provider %s for changes", name)
+            return self.provider(name)
+        kept = self._providers.get(name)
+        if kept is not None and kept.stamp == stamp:
+            return kept.provider
+        provider = self._build(name)
+        if kept is not None:
+            self._retired.append(kept.provider)
+        self._providers[name] = _Kept(provider, stamp)
         return provider
+
+    def forget_providers(self) -> None:
+        """Build every provider anew at its next use (e.g. after plugins changed)."""
+        self._retired.extend(kept.provider for kept in self._providers.values())
+        self._providers.clear()
+
+    def _build(self, name: str) -> VideoProvider:
+        try:
+            return self._make_provider(name)
+        except VideoError:
+            raise
+        except Exception as exc:  # e.g. a plugin that was disabled or failed
+            raise VideoError(
+                "unsupported", f"The video provider {name!r} is not available: {exc}"
+            ) from None
 
     def _slots_for(self, name: str) -> _Slots:
         if name not in self._slots:
@@ -362,7 +408,7 @@ class VideoQueue:
         try:
             job = self.project.job(job_id)
             try:
-                provider = self.provider(job.provider)
+                provider = await self.current_provider(job.provider)
             except VideoError as exc:
                 # Kept as it is: it runs again once the provider is back (plugin enabled).
                 self._update(job_id, error=exc.message)

@@ -1,17 +1,21 @@
 """The Video pane: generate clips with AI providers, keep them, put them in the game.
 
-From top to bottom: the prompt form (prompt, provider, length, size, an optional reference
-picture from a file or the Preview's current frame, Generate), the job queue with progress
-and Cancel, the gallery of finished clips, and the selected clip: a player, trim, remix,
-extend, continue from its last frame, export, "Use in game" and delete. Import a video
-file and record gameplay from the Preview from the buttons at the top.
+From top to bottom: the prompt form (prompt, provider, model when the provider offers a
+choice, length, size, an optional reference picture from a file or the Preview's current
+frame, Generate), the job queue with progress and Cancel, the gallery of finished clips, and
+the selected clip: a player, trim, remix, extend, continue from its last frame, export, "Use
+in game" and delete. Import a video file and record gameplay from the Preview from the
+buttons at the top. Import, trim, export and making the clip after a recording show their
+progress in a bar with Cancel (`studio.ui.video_work`).
 
 The pane holds no business logic: it calls `studio.core.video_queue`, `studio.core.assets`
 and `studio.ui.recorder`, running async work with `asyncio.ensure_future` on the app's
 qasync loop, and shows what they say. Errors appear in plain words in the pane.
 
 Provider options come from settings.json (`video_providers.<name>`: base_url, model...)
-merged with `VideoPane.overrides[name]`.
+merged with `VideoPane.overrides[name]` (`studio.ai.video_sources`). The provider list
+follows the plugin host: a plugin switched off or on shows at once, and the queue builds
+its providers anew (also after Settings were edited) before the next job uses them.
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -48,7 +52,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from studio.ai.video_provider import VideoCapabilities, VideoError, make_provider, provider_options
+from studio.ai.video_provider import VideoCapabilities, VideoError
+from studio.ai.video_sources import HostVideoProviders
 from studio.core import assets
 from studio.core.assets import Clip
 from studio.core.errors import StudioError
@@ -56,9 +61,11 @@ from studio.core.store import Project, VideoJob
 from studio.core.video_queue import VideoQueue
 from studio.ui.elided_label import ElidedLabel
 from studio.ui.flow_layout import FlowLayout
+from studio.ui.provider_combo import follow_providers
 from studio.ui.session import ProjectSession
 from studio.ui.video_jobs import JobList
 from studio.ui.video_player import ClipPlayer, poster_image, scaled_thumb, thumb_images
+from studio.ui.video_work import Progress, WorkBar
 
 log = logging.getLogger(__name__)
 
@@ -98,6 +105,7 @@ class VideoPane(QWidget):
         self.session = session
         self.host = session.host
         self.overrides: dict[str, dict[str, Any]] = {}
+        self.providers = HostVideoProviders(self.host, overrides=self.overrides)
         self.queue: VideoQueue | None = None
         self.reference: bytes | None = None
         self.reference_label_text = ""
@@ -108,6 +116,7 @@ class VideoPane(QWidget):
         self._thumbs: dict[str, QIcon] = {}
         self._thumbs_loading: set[str] = set()
         self._build()
+        follow_providers(self.provider_box, self.host, on_refill=self._providers_refilled)
         session.project_changed.connect(self._project_changed)
         session.assets_changed.connect(self.refresh_gallery)
         self._project_changed(session.project)
@@ -149,9 +158,13 @@ class VideoPane(QWidget):
         self.seconds_box.setToolTip("Length in seconds")
         self.size_box = QComboBox()
         self.size_box.setToolTip("Size (width×height)")
+        self.model_box = QComboBox()
+        self.model_box.setToolTip("Model (or style) of the provider")
+        self.model_box.setVisible(False)
         options = QHBoxLayout()
         options.setContentsMargins(0, 0, 0, 0)
         options.addWidget(self.provider_box, 2)
+        options.addWidget(self.model_box, 2)
         options.addWidget(self.seconds_box, 1)
         options.addWidget(self.size_box, 2)
 
@@ -193,6 +206,7 @@ class VideoPane(QWidget):
         self.note.setWordWrap(True)
         self.note.setStyleSheet("color: #9da5b4;")
         self.note.setVisible(False)
+        self.work_bar = WorkBar()
 
         self.jobs = JobList()
         self.jobs.action.connect(self._job_action)
@@ -243,6 +257,7 @@ class VideoPane(QWidget):
         layout.addWidget(self.generate_button)
         layout.addWidget(self.error)
         layout.addWidget(self.note)
+        layout.addWidget(self.work_bar)
         layout.addWidget(self.jobs)
         layout.addWidget(self.splitter, 1)
 
@@ -341,14 +356,6 @@ class VideoPane(QWidget):
 
     # -- the project -----------------------------------------------------------------------
 
-    def options_for(self, name: str) -> dict[str, Any]:
-        from studio.core.settings import Settings
-
-        return provider_options(Settings(), name, self.overrides.get(name))
-
-    def _make_provider(self, name: str):
-        return make_provider(self.host, name, self.options_for(name))
-
     def _project_changed(self, project: Project | None) -> None:
         self._close_queue()
         self.clear_error()
@@ -356,10 +363,10 @@ class VideoPane(QWidget):
         self._thumbs.clear()
         self._thumbs_loading.clear()  # a load for the old project is dropped when done
         if project is not None:
-            self.queue = VideoQueue(project, self._make_provider, on_change=self._job_changed)
+            self.queue = VideoQueue(project, self.providers, on_change=self._job_changed)
             # Resume jobs once the event loop runs (at start-up it is not running yet).
             QTimer.singleShot(0, self._start_queue)
-        self._fill_providers()
+        self._provider_chosen(self.provider_box.currentText())  # the new queue's providers
         self.refresh_jobs()
         self.refresh_gallery()
         self._update_enabled()
@@ -394,22 +401,19 @@ class VideoPane(QWidget):
     def project(self) -> Project | None:
         return self.session.project
 
-    def _fill_providers(self) -> None:
-        names = [r.name for r in self.host.registrations("video_providers")]
-        current = self.provider_box.currentText()
-        self.provider_box.blockSignals(True)
-        self.provider_box.clear()
-        self.provider_box.addItems(names)
-        if current in names:
-            self.provider_box.setCurrentText(current)
-        self.provider_box.blockSignals(False)
+    def _providers_refilled(self) -> None:
+        """Plugins changed: providers are built anew, the form shows what they offer."""
+        if self.queue is not None:
+            self.queue.forget_providers()
+            # Jobs that waited for their provider's plugin run again once it is back.
+            QTimer.singleShot(0, self._start_queue)
         self._provider_chosen(self.provider_box.currentText())
 
     def capabilities(self, name: str) -> VideoCapabilities:
         if not name:
             return DEFAULT_CAPS
         try:
-            provider = self.queue.provider(name) if self.queue else self._make_provider(name)
+            provider = self.queue.provider(name) if self.queue else self.providers(name)
         except (VideoError, StudioError) as exc:
             self.show_error(_message(exc))
             return DEFAULT_CAPS
@@ -428,6 +432,13 @@ class VideoPane(QWidget):
             index = box.findData(current)
             if index >= 0:
                 box.setCurrentIndex(index)
+        current = self.model_box.currentData()
+        self.model_box.clear()
+        self.model_box.addItem("Default model", None)  # the provider's, or Settings'
+        for model in caps.models:
+            self.model_box.addItem(model, model)
+        self.model_box.setCurrentIndex(max(0, self.model_box.findData(current)))
+        self.model_box.setVisible(len(caps.models) > 1)  # hidden when there is no choice
         self.image_button.setEnabled(caps.image_reference)
         self.frame_button.setEnabled(caps.image_reference)
 
@@ -440,6 +451,7 @@ class VideoPane(QWidget):
             self.record_button,
             self.record_seconds,
             self.provider_box,
+            self.model_box,
             self.seconds_box,
             self.size_box,
         ):
@@ -498,6 +510,17 @@ class VideoPane(QWidget):
         task.add_done_callback(done)
         return task
 
+    def run_media(
+        self, work: Callable[[Progress], Awaitable[Any]], *, doing: str
+    ) -> asyncio.Future:
+        """Like `run`, for media work that reports progress: `work(on_progress)` runs with
+        the work bar showing `doing`, its progress and a Cancel."""
+        entry = self.work_bar.start(doing)
+        task = self.run(work(self.work_bar.reporter(entry)))
+        self.work_bar.attach(entry, task)
+        task.add_done_callback(lambda t: t.cancelled() and self.show_note(f"Cancelled: {doing}"))
+        return task
+
     async def idle(self) -> None:
         """Wait until the pane's own tasks are done (tests, closing)."""
         while self._tasks:
@@ -517,6 +540,7 @@ class VideoPane(QWidget):
                 self.prompt.toPlainText(),
                 seconds=self.seconds_box.currentData(),
                 size=self.size_box.currentData(),
+                model=self.model_box.currentData(),
                 image=self.reference,
                 image_name="reference.png",
             )
@@ -855,13 +879,13 @@ class VideoPane(QWidget):
         if project is None:
             return None
 
-        async def work() -> None:
-            clip = await assets.trim_clip(project, name, start, end)
+        async def work(on_progress: Progress) -> None:
+            clip = await assets.trim_clip(project, name, start, end, on_progress=on_progress)
             self.refresh_gallery(select=clip.name)
             self.session.assets_changed.emit()
             self.show_note(f"Trimmed into a new clip: {clip.name}")
 
-        return self.run(work(), doing=f"Trimming {name}…")
+        return self.run_media(work, doing=f"Trimming {name}")
 
     def _trim_clicked(self) -> None:
         clip = self._need_clip()
@@ -873,11 +897,11 @@ class VideoPane(QWidget):
         if project is None:
             return None
 
-        async def work() -> None:
-            path = await assets.export_clip(project, name, dest)
+        async def work(on_progress: Progress) -> None:
+            path = await assets.export_clip(project, name, dest, on_progress=on_progress)
             self.show_note(f"Exported {path}")
 
-        return self.run(work(), doing=f"Exporting {dest.name}…")
+        return self.run_media(work, doing=f"Exporting {dest.name}")
 
     def _export_dialog(self, suffix: str) -> None:
         clip = self._need_clip()
@@ -924,13 +948,13 @@ class VideoPane(QWidget):
         if project is None:
             return None
 
-        async def work() -> None:
-            clip = await assets.import_video(project, path)
+        async def work(on_progress: Progress) -> None:
+            clip = await assets.import_video(project, path, on_progress=on_progress)
             self.refresh_gallery(select=clip.name)
             self.session.assets_changed.emit()
             self.show_note(f"Imported {path.name} as {clip.name}")
 
-        return self.run(work(), doing=f"Importing {path.name} (checking, making a preview)…")
+        return self.run_media(work, doing=f"Importing {path.name}")
 
     def _import_dialog(self) -> None:
         path, _ = QFileDialog.getOpenFileName(
@@ -951,13 +975,14 @@ class VideoPane(QWidget):
             return None
         recorder = GameRecorder(preview.grab_frame, parent=self)
         self.recorder = recorder
+        self.record_bar.setFormat("Recording %v / %m s")
         self.record_bar.setRange(0, round(seconds))
         self.record_bar.setValue(0)
         self.record_bar.setVisible(True)
         self.record_button.setText("■ Stop")
         self.record_button.setObjectName("stopButton")
         recorder.progress.connect(lambda done, _total: self.record_bar.setValue(int(done)))
-        recorder.state_changed.connect(self._recorder_state)
+        making: list[Progress] = []  # the work bar's, once the recording is in
 
         async def work() -> None:
             try:
@@ -967,24 +992,39 @@ class VideoPane(QWidget):
                     seconds,
                     recorder=recorder,
                     version_id=getattr(preview, "version_id", None),
+                    on_progress=lambda f: making and making[0](f),
                 )
             finally:
-                self.recorder = None
-                self.record_bar.setVisible(False)
-                self.record_button.setText("● Record")
+                self._recording_ended(recorder)
             self.refresh_gallery(select=clip.name)
             self.session.assets_changed.emit()
             self.show_note(f"Recorded {clip.duration:.1f} s as {clip.name}")
 
-        return self.run(work(), doing="Recording the Preview…")
+        task = self.run(work(), doing="Recording the Preview…")
 
-    def _recorder_state(self, state: str) -> None:
-        if state == "encoding":
-            self.record_bar.setFormat("Making the clip…")
+        def encoding(state: str) -> None:
+            # Recorded: making the clip (its proxy) takes a while, with progress and Cancel.
+            if state == "encoding":
+                self._recording_ended(recorder)
+                entry = self.work_bar.start("Making the clip")
+                self.work_bar.attach(entry, task)
+                making.append(self.work_bar.reporter(entry))
+
+        recorder.state_changed.connect(encoding)
+        task.add_done_callback(
+            lambda t: t.cancelled() and self.show_note("Cancelled: the recording was not kept.")
+        )
+        return task
+
+    def _recording_ended(self, recorder: Any) -> None:
+        if self.recorder is recorder:
+            self.recorder = None
+        self.record_bar.setVisible(False)
+        self.record_button.setText("● Record")
+        self.record_button.setObjectName("")
 
     def _record_clicked(self) -> None:
         if self.recorder is not None:
             self.recorder.stop()
             return
-        self.record_bar.setFormat("Recording %v / %m s")
         self.record(self.record_seconds.value())

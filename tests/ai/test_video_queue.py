@@ -265,3 +265,92 @@ def test_jobs_wait_for_a_loop(project: Project) -> None:
     queue = make_queue(project, "http://127.0.0.1:9/v1")
     job: VideoJob = queue.generate("openai", "later")
     assert queue.running() == [] and project.job(job.id).status == "queued"
+
+
+# -- providers built anew after Settings or plugins changed -----------------------------
+
+
+def settings_source(host, path: Path):
+    from studio.ai.video_sources import HostVideoProviders
+    from studio.core.settings import Settings
+
+    return HostVideoProviders(host, settings=lambda: Settings(path))
+
+
+async def test_edited_settings_and_key_take_effect_without_reopening(
+    project: Project, config_dir: Path, no_keyring
+) -> None:
+    """Base URL and key edited in Settings: the next job goes to the new service with the
+    new key, through the same queue, while the provider is otherwise kept."""
+    from studio.ai import keys
+    from studio.core.settings import Settings
+    from studio.plugins.host import PluginHost
+
+    host = PluginHost()
+    host.load_all(entry_points=False)
+    settings = Settings(config_dir / "settings.json")
+    with (
+        VideoServer(server_clip(), api_key=KEY) as first,
+        VideoServer(server_clip(), api_key="sk-second-key") as second,
+    ):
+
+        def point(server: VideoServer) -> None:
+            entry = {"base_url": server.base_url, "max_retries": 0, "timeout": 5}
+            settings.set("video_providers", {"openai": entry})
+
+        point(first)
+        keys.set_api_key("openai", KEY)
+        queue = VideoQueue(project, settings_source(host, settings.path), poll=FAST)
+        one = queue.generate("openai", "on the first service")
+        two = queue.generate("openai", "still the first one")
+        await queue.run()
+        assert len(first.calls("POST")) == 2
+        kept = queue.provider("openai")
+
+        point(second)  # the Settings dialog writes the file; the queue sees it next time
+        three = queue.generate("openai", "on the second service")
+        await queue.run()
+        assert project.job(three.id).status == "failed"  # the old key is refused there
+        assert "key" in (project.job(three.id).error or "").lower()
+        assert queue.provider("openai") is not kept
+
+        keys.set_api_key("openai", "sk-second-key")
+        queue.retry(three.id)
+        await queue.run()
+        await queue.aclose()
+    assert [project.job(j.id).status for j in (one, two, three)] == ["completed"] * 3
+    assert len(first.calls("POST")) == 2 and len(second.calls("POST")) == 2
+
+
+async def test_plugin_switched_off_and_on_gets_a_new_provider(
+    project: Project, config_dir: Path, tmp_path: Path
+) -> None:
+    """Disabling a plugin drops its provider; enabling it again works at once (the kept
+    provider of the old registration refuses work: the queue must not keep using it)."""
+    from studio.core.settings import Settings
+    from studio.plugins.host import PluginHost
+
+    settings = Settings(config_dir / "settings.json")
+    entry = {"work_dir": str(tmp_path / "cards")}
+    settings.set("video_providers", {"title-cards": entry})
+    host = PluginHost()
+    host.load_all()
+    queue = VideoQueue(project, settings_source(host, settings.path), poll=FAST)
+    first = queue.generate("title-cards", "Level 1", seconds=1, size="640x360")
+    await queue.run()
+    assert project.job(first.id).status == "completed"
+
+    host.disable("title-cards")
+    waiting = queue.generate("title-cards", "Level 2", seconds=1, size="640x360")
+    await queue.run()
+    job = project.job(waiting.id)
+    assert job.status == "queued"  # kept, waiting for its provider
+    assert "no video provider named 'title-cards'" in (job.error or "")
+
+    host.enable("title-cards")
+    await queue.run()  # what the pane does when plugins change: start again
+    again = queue.generate("title-cards", "Level 3", seconds=1, size="640x360", model="outro")
+    await queue.run()
+    await queue.aclose()
+    assert [project.job(j.id).status for j in (first, waiting, again)] == ["completed"] * 3
+    assert project.job(again.id).params["model"] == "outro"

@@ -292,3 +292,169 @@ def test_clip_tools(qtbot, make_window, probe_project: Path, tmp_path: Path, run
 
     run_async(scenario())
     QApplication.processEvents()
+
+
+# -- providers follow the plugins; the model choice -------------------------------------
+
+PLAIN_PLUGIN = '''
+from studio.ai.video_provider import VideoCapabilities
+from studio.plugins import hookimpl
+
+STUDIO_API = 1
+
+
+class Plain:
+    """A provider with one way of working: no model to choose."""
+
+    name = "plain"
+    capabilities = VideoCapabilities(models=("only-one",))
+
+
+@hookimpl
+def register_video_providers(register):
+    register("plain", lambda options: Plain())
+'''
+
+
+def combo_data(box) -> list[Any]:
+    return [box.itemData(i) for i in range(box.count())]
+
+
+def test_providers_follow_plugins_and_the_model_goes_with_the_job(
+    make_window, host, probe_project: Path, tmp_path: Path, run_async
+) -> None:
+    """Switching Title cards off removes it from the form at once; switching it on brings it
+    back, and it works without reopening the project. Its styles are offered as models."""
+    import types
+
+    plain = types.ModuleType("studio_test_plain_videos")
+    exec(PLAIN_PLUGIN, plain.__dict__)
+    host.add_module("plain", plain)
+    window = make_window()
+    pane = window.video
+    pane.overrides["title-cards"] = {"work_dir": str(tmp_path / "cards")}
+
+    def names() -> list[str]:
+        return [pane.provider_box.itemText(i) for i in range(pane.provider_box.count())]
+
+    async def make_card(prompt: str, model: str | None) -> None:
+        project = window.session.project
+        pane.provider_box.setCurrentText("title-cards")
+        pane.model_box.setCurrentIndex(pane.model_box.findData(model))
+        pane.seconds_box.setCurrentIndex(pane.seconds_box.findData(2))
+        pane.size_box.setCurrentIndex(pane.size_box.findData("640x360"))
+        pane.prompt.setPlainText(prompt)
+        job = pane.generate()
+        assert job is not None, pane.error.text()
+        assert job.params.get("model") == model
+        await until(lambda: project.job(job.id).status in ("completed", "failed"), 60)
+        assert project.job(job.id).status == "completed", project.job(job.id).error
+
+    async def scenario() -> None:
+        open_project(window, probe_project)
+        assert {"openai", "plain", "title-cards"} <= set(names())
+        pane.provider_box.setCurrentText("plain")
+        assert pane.model_box.isHidden() and combo_data(pane.model_box) == [None, "only-one"]
+        pane.provider_box.setCurrentText("title-cards")
+        assert pane.model_box.isVisibleTo(pane)
+        assert combo_data(pane.model_box) == [None, "intro", "level", "outro"]
+        await make_card("Level 2", "level")
+
+        host.disable("title-cards")
+        assert "title-cards" not in names() and pane.provider_box.currentText() != ""
+        host.enable("title-cards")
+        assert "title-cards" in names()
+        await make_card("Level 3", None)  # the provider's own default style
+        assert pane.gallery.count() == 2
+        await close(window)
+
+    run_async(scenario())
+
+
+# -- progress and Cancel for media work ------------------------------------------------
+
+
+def test_import_shows_progress_and_cancel_keeps_nothing(
+    qtbot, make_window, probe_project: Path, tmp_path: Path, run_async
+) -> None:
+    window = make_window()
+    pane = window.video
+    source = make_test_clip(tmp_path / "long take.mp4", 8, (640, 360), 25)
+
+    async def scenario() -> None:
+        project = open_project(window, probe_project)
+        task = pane.import_file(source)
+        assert pane.work_bar.isVisible() and pane.work_bar.text == "Importing long take.mp4"
+        await until(lambda: pane.work_bar.bar.value() > 0, what="some progress")
+        assert not task.done()
+        qtbot.mouseClick(pane.work_bar.cancel_button, Qt.MouseButton.LeftButton)
+        await asyncio.wait([task])
+        assert task.cancelled()
+        assert project.assets() == [] and pane.gallery.count() == 0
+        assert pane.work_bar.isHidden()
+        assert pane.note.text() == "Cancelled: Importing long take.mp4"
+        assert pane.error.text() == ""
+
+        await pane.import_file(source)  # uncancelled, the same file imports whole
+        assert [c.name for c in assets.clips(project)] == ["long-take.webm"]
+        assert pane.work_bar.isHidden()
+        await close(window)
+
+    run_async(scenario())
+
+
+def test_recording_stopped_early_gives_a_shorter_clip(
+    qtbot, make_window, probe_project: Path, run_async
+) -> None:
+    window = make_window()
+    pane = window.video
+
+    async def scenario() -> None:
+        project = open_project(window, probe_project)
+        await until(lambda: colour_count(grab(window)) >= 8, what="the game's first frame")
+        pane.record_seconds.setValue(20)
+        qtbot.mouseClick(pane.record_button, Qt.MouseButton.LeftButton)
+        assert pane.recorder is not None and pane.record_button.text() == "■ Stop"
+        await until(lambda: pane.record_bar.value() >= 1, what="a second recorded")
+        qtbot.mouseClick(pane.record_button, Qt.MouseButton.LeftButton)  # Stop
+        await until(lambda: pane.work_bar.text == "Making the clip", what="the clip being made")
+        assert pane.record_bar.isHidden() and pane.record_button.text() == "● Record"
+        await until(lambda: pane.gallery.count() == 1, what="the recording in the gallery")
+        (clip,) = assets.clips(project)
+        assert clip.source == "recorded"
+        assert 1.0 <= clip.duration < 4.0  # stopped after about a second, not 20
+        info = await probe(project.blobs.path(project.asset(clip.original).blob))
+        assert info.duration == pytest.approx(clip.duration, abs=0.15)
+        assert pane.recorder is None and pane.work_bar.isHidden()
+        await close(window)
+
+    run_async(scenario())
+
+
+def test_preview_frame_is_a_picture_of_the_running_game(
+    qtbot, make_window, probe_project: Path, run_async
+) -> None:
+    from PySide6.QtGui import QColor, QImage
+
+    window = make_window()
+    pane = window.video
+
+    async def scenario() -> None:
+        open_project(window, probe_project)
+        await until(lambda: colour_count(grab(window)) >= 8, what="the game's first frame")
+        qtbot.mouseClick(pane.frame_button, Qt.MouseButton.LeftButton)
+        assert pane.error.text() == ""
+        image = QImage.fromData(pane.reference, "PNG")
+        expected = window.preview.grab_frame()
+        assert image.size() == expected.size() and image.width() > 100
+        colours = {
+            QColor(image.pixel(x, y)).name()
+            for x in range(0, image.width(), 4)
+            for y in range(0, image.height(), 4)
+        }
+        # The probe game's page colour, its canvas and its moving yellow block.
+        assert {"#203040", "#101010", "#ffcc00"} <= colours
+        assert pane.reference_text.text() == "Preview frame (v1)"
+        await close(window)
+
+    run_async(scenario())

@@ -92,6 +92,8 @@ def studio(tmp_path: Path, server: ChatServer):
         env.update(STUDIO_CONFIG_DIR=str(config), PYTHONPATH=str(REPO), QT_QPA_PLATFORM="offscreen")
         if key:
             env["STUDIO_TEST_KEY"] = API_KEY
+        env["PYTHONPATH"] = os.pathsep.join([str(tmp_path / "site"), str(REPO)])
+        env["PLUGIN_MARK"] = str(tmp_path / "plugin-used")
         command = [sys.executable, "-m", "studio", "generate", *map(str, args)]
         if "--base-url" not in args:
             command += ["--base-url", server.base_url]
@@ -226,3 +228,74 @@ def test_variations_print_every_version_and_keep_the_head(
     assert sorted(run.out.split()) == sorted(["version"] * 2 + [str(i) for i in ids])
     assert len(ids) == 2 and head == base
     assert "[1] edit to index.html" in run.err and "[2] edit to index.html" in run.err
+
+
+# A plugin that registers a code provider (an OpenAI-compatible one, saying it was used).
+CODE_PLUGIN = """
+import os
+from pathlib import Path
+
+from studio.core.generation import create_openai_chat_provider
+from studio.plugins import hookimpl
+
+STUDIO_API = 1
+
+
+@hookimpl
+def register_code_providers(register):
+    def make(options):
+        Path(os.environ["PLUGIN_MARK"]).write_text(options["base_url"])
+        return create_openai_chat_provider(options)
+
+    register("echo-code", make)
+"""
+
+
+def install_plugin(site: Path, module: str, source: str) -> None:
+    """A throw-away distribution whose `studio.plugins` entry point is `module` (see
+    tests/plugins/conftest.py): what importlib.metadata finds on the subprocess's path."""
+    site.mkdir(exist_ok=True)
+    (site / f"{module}.py").write_text(source, encoding="utf-8")
+    info = site / f"{module}-1.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {module}\nVersion: 1.0\n")
+    (info / "entry_points.txt").write_text(f"[studio.plugins]\n{module} = {module}\n")
+
+
+def test_provider_registered_by_a_plugin_needs_no_settings_entry(
+    studio, server: ChatServer, game: Path, tmp_path: Path
+) -> None:
+    install_plugin(tmp_path / "site", "studio_echo_code", CODE_PLUGIN)
+    server.script(Scripted.text(NEW_GAME))
+    run = studio(game, "make a ball game", "--provider", "echo-code").ok()
+    made, head = versions(game)
+    assert run.out == f"version {head}\n" and len(made) == 1
+    assert (tmp_path / "plugin-used").read_text() == server.base_url  # its factory made it
+    assert made[0].info.provider == "echo-code"
+    line = studio(game, "more", "--provider", "nowhere").failed("no code provider named")
+    assert "echo-code" in line and "openai" in line
+
+
+def test_fix_sends_the_story_problems(studio, server: ChatServer, game: Path) -> None:
+    from studio.resources import resource_path
+    from studio.story.validate import check_files
+
+    template = resource_path("templates", "story")
+    story = (template / "story.json").read_text(encoding="utf-8")
+    broken = story.replace('"next": "selkies"', '"next": "mermaids"')
+    assert broken != story
+    with Project.open(game) as project:
+        files = {"index.html": (template / "index.html").read_bytes(), "story.json": broken}
+        base = project.commit(files, parent=None, kind="manual").id
+    fix = (
+        'The choice led nowhere.\n<edit path="story.json">\n<<<<<<< SEARCH\n'
+        '"next": "mermaids"\n=======\n"next": "selkies"\n>>>>>>> REPLACE\n</edit>\n'
+    )
+    server.script(Scripted.text(fix))
+    studio(game, "--fix", timeout=120).ok()
+    sent = server.chat_requests[0].body["messages"][-1]["content"]
+    assert "leads to 'mermaids'" in sent and "'selkies' cannot be reached" in sent
+    made, head = versions(game)
+    assert made[-1].kind == "fix" and made[-1].parent == base and head == made[-1].id
+    with Project.open(game) as project:
+        assert check_files(project.files()) == []

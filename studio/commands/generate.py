@@ -32,7 +32,11 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "prompt", nargs="?", default="", help="what to make or change (with --fix: a note)"
     )
-    p.add_argument("--provider", help="code provider from the settings (default: the chosen one)")
+    p.add_argument(
+        "--provider",
+        help="code provider: an entry of the settings or one a plugin registers "
+        "(default: the one chosen in the settings)",
+    )
     p.add_argument("--base-url", help="the service's API base URL (OpenAI-compatible)")
     p.add_argument("--model", help="the model name")
     p.add_argument("--max-tokens", type=int, help="limit on the answer's length, in tokens")
@@ -171,6 +175,17 @@ def read_errors(path: Path) -> list[dict[str, Any]]:
     return errors
 
 
+def story_errors(project: Any, version: int) -> list[dict[str, Any]]:
+    """The problems of the version's story.json (none without one), in the errors' shape."""
+    from studio.story.model import STORY_FILE
+    from studio.story.validate import as_errors, check_story
+
+    hashes = project.file_hashes(version)  # the other files are only named, not read
+    if STORY_FILE not in hashes:
+        return []
+    return as_errors(check_story(project.blobs.read(hashes[STORY_FILE]), hashes))
+
+
 def playtest_errors(project: Any, version: int) -> list[dict[str, Any]]:
     """Play the version headlessly (offscreen Qt) and return what went wrong."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -215,7 +230,8 @@ def _provider(args: argparse.Namespace) -> tuple[Any, Any]:
     from studio.core.generation import make_code_provider, provider_config
     from studio.core.settings import Settings
 
-    config = provider_config(Settings(), args.provider)
+    host = load_host()
+    config = provider_config(Settings(), args.provider, host)
     changes: dict[str, Any] = {}
     if args.base_url:
         changes["base_url"] = args.base_url
@@ -224,7 +240,7 @@ def _provider(args: argparse.Namespace) -> tuple[Any, Any]:
     if args.max_tokens:
         changes["max_tokens"] = args.max_tokens
     config = dataclasses.replace(config, **changes)
-    provider = make_code_provider(load_host(), config, env_var=args.api_key_env)
+    provider = make_code_provider(host, config, env_var=args.api_key_env)
     return config, provider
 
 
@@ -256,8 +272,9 @@ def cmd_generate(args: argparse.Namespace) -> int:
             if args.errors is not None:
                 errors = read_errors(args.errors)
             else:
+                errors = story_errors(project, base)
                 print(f"playtesting version {base} …", file=sys.stderr, flush=True)
-                errors = playtest_errors(project, base)
+                errors += playtest_errors(project, base)
             if not errors:
                 print(f"version {base} reported no errors: nothing to fix", file=sys.stderr)
                 return 0

@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import re
 import sys
 from pathlib import Path
@@ -30,7 +31,11 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
         "story.json plays them.",
     )
     p.add_argument("path", type=Path, help="the project")
-    p.add_argument("--provider", default="openai", help="video provider (default: openai)")
+    p.add_argument(
+        "--provider",
+        help="video provider (default: openai when a key or base URL is set up for it, else "
+        "the offline title-cards)",
+    )
     p.add_argument(
         "--continuity",
         action="store_true",
@@ -137,10 +142,21 @@ def cmd_clips(args: argparse.Namespace) -> int:
         print(note, file=sys.stderr)
     for item in outcome.failed:
         print(f"studio: scene {item.scene}: {item.error or item.status}", file=sys.stderr)
-    if outcome.version is not None:
-        names = ", ".join(f"{s.scene}={s.clip}" for s in outcome.made)
-        print(f"version {outcome.version.id}: {names}")
     return 1 if outcome.failed else 0
+
+
+def default_provider(settings: Any, base_url: str | None = None) -> str:
+    """ "openai" when a video key or base URL is set up for it, else the offline title cards
+    (which need neither), as the app picks them."""
+    from studio.ai import keys
+    from studio.ai.video_provider import provider_options
+
+    options = provider_options(settings, "openai", {"base_url": base_url})
+    if options.get("base_url") or os.environ.get("OPENAI_BASE_URL"):
+        return "openai"
+    key_name = str(options.get("key_name") or "openai")
+    env_var = options.get("api_key_env")
+    return "openai" if keys.resolve_api_key(key_name, env_var=env_var) else "title-cards"
 
 
 async def _clips(project: Any, args: argparse.Namespace) -> Any:
@@ -152,6 +168,14 @@ async def _clips(project: Any, args: argparse.Namespace) -> Any:
 
     host = load_host()
     settings = Settings()
+    if args.provider is None:
+        args.provider = default_provider(settings, args.base_url)
+        if args.provider == "title-cards":
+            print(
+                "no OpenAI video key or base URL is set up: making title cards "
+                "(choose another with --provider)",
+                file=sys.stderr,
+            )
     flags = {"base_url": args.base_url, "model": args.model}
 
     def providers(name: str) -> Any:
@@ -170,6 +194,11 @@ async def _clips(project: Any, args: argparse.Namespace) -> Any:
         shown[item.scene] = line
         print(f"scene {item.scene}: {line}", file=sys.stderr, flush=True)
 
+    def landed(version: Any) -> None:
+        # Printed as each version is written: an interrupted run still says what it kept.
+        names = ", ".join(f"{s}={c}" for s, c in version.meta["story_clips"].items())
+        print(f"version {version.id}: {names}", flush=True)
+
     queue = VideoQueue(project, providers)
     try:
         return await make_clips(
@@ -183,6 +212,7 @@ async def _clips(project: Any, args: argparse.Namespace) -> Any:
             model=args.model,
             version=args.version_id,
             on_progress=report,
+            on_version=landed,
         )
     finally:
         await queue.aclose()

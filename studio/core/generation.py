@@ -165,16 +165,24 @@ def provider_configs(settings: Any) -> list[ProviderConfig]:
     return [configs[n] for n in sorted(configs)]
 
 
-def provider_config(settings: Any, name: str | None = None) -> ProviderConfig:
-    """The entry `name`, or the one chosen in Settings (a clear error for an unknown name)."""
+def provider_config(settings: Any, name: str | None = None, host: Any = None) -> ProviderConfig:
+    """The entry `name`, or the one chosen in Settings (a clear error for an unknown name).
+    With the plugin `host`, a name with no entry may be a registered code provider (a
+    plugin's, used with its own defaults)."""
     wanted = name or settings.get("code_provider") or DEFAULT_PROVIDER
-    for config in provider_configs(settings):
+    configs = provider_configs(settings)
+    for config in configs:
         if config.name == wanted:
             return config
     if name is None:  # the chosen one was removed by hand: fall back quietly
         return provider_config(settings, DEFAULT_PROVIDER)
-    known = ", ".join(c.name for c in provider_configs(settings))
-    raise StudioError(f"no code provider named {wanted!r} in the settings (known: {known})")
+    registered = [r.name for r in host.registrations("code_providers")] if host else []
+    if wanted in registered:
+        return ProviderConfig(name=wanted, type=wanted)
+    known = ", ".join(dict.fromkeys([*(c.name for c in configs), *registered]))
+    raise StudioError(
+        f"no code provider named {wanted!r} in the settings or the plugins (known: {known})"
+    )
 
 
 def save_provider_config(settings: Any, config: ProviderConfig, *, current: bool = True) -> None:

@@ -6,11 +6,19 @@ Each scene's job gets `clip_prompt` (the scene with the story's style and cast).
 `continuity`, a scene starts from the last frame of the previous scene's clip (the scene it
 is first reached from) as the reference picture, so its job waits for that clip when it is
 being made in the same batch. Jobs run in the project's video queue (stored, resumable,
-limited per provider) and become clips in the library as usual. When the batch is over,
-one new version sets the finished scenes' `clip` fields in story.json and carries their
-WebM files in `assets/`; a scene whose job failed keeps `clip: null` and can be made again.
+limited per provider) and become clips in the library as usual; each job is tagged with its
+scene (`params["story_scene"]`).
 
-`scenes=[id]` re-makes the given scenes even when they have a clip already.
+Clips land as they arrive: a new version on top of the head sets the scene's `clip` in
+story.json and carries its WebM file in `assets/` (clips that arrive while one is being
+written go into the next version together). A batch that is stopped (`ClipBatch.land_now`,
+or cancelling `run`) first writes what has arrived, so no finished clip is left out of the
+story. A scene whose job failed keeps `clip: null` and can be made again.
+
+Nothing is paid for twice: before queuing a scene, a job of the same scene, provider and
+request that is still running is waited for, and one that completed with its clip still in
+the library is used as it is. `scenes=[id]` re-makes the given scenes even when they have a
+clip already (waiting for a running job of theirs, never reusing a finished one).
 """
 
 from __future__ import annotations
@@ -20,6 +28,7 @@ import contextlib
 import logging
 import shutil
 import tempfile
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,11 +42,23 @@ from studio.media.errors import MediaError
 from studio.story.model import ASSET_DIR, STORY_FILE, Story, load_story, parse_story, set_clips
 from studio.story.prompts import clip_prompt
 
-__all__ = ["ClipsOutcome", "SceneClip", "make_clips", "scenes_needing_clips", "story_of"]
+__all__ = [
+    "ClipBatch",
+    "ClipsOutcome",
+    "SceneClip",
+    "make_clips",
+    "reusable_job",
+    "scenes_needing_clips",
+    "story_of",
+]
 
 log = logging.getLogger(__name__)
 
 ACTIVE = ("queued", "submitted", "running", "downloading")
+SCENE_TAG = "story_scene"  # the job parameter naming the scene a job makes a clip for
+# One version at a time, also between a commit in a worker thread and one made by a batch
+# being stopped: each builds on the head the previous one left.
+_LANDING = threading.Lock()
 
 
 @dataclass
@@ -51,6 +72,7 @@ class SceneClip:
     clip: str | None = None  # the new clip's WebM name, once made
     error: str | None = None
     reference: str | None = None  # the scene whose last frame it starts from
+    reused: bool = False  # the job was there already (running or finished): nothing new paid
 
     @property
     def done(self) -> bool:
@@ -60,8 +82,13 @@ class SceneClip:
 @dataclass
 class ClipsOutcome:
     scenes: list[SceneClip]
-    version: Version | None = None
+    versions: list[Version] = field(default_factory=list)  # as the clips landed, oldest first
     notes: list[str] = field(default_factory=list)
+
+    @property
+    def version(self) -> Version | None:
+        """The last version written: the story with every clip that landed."""
+        return self.versions[-1] if self.versions else None
 
     @property
     def made(self) -> list[SceneClip]:
@@ -73,6 +100,7 @@ class ClipsOutcome:
 
 
 ProgressCallback = Callable[[SceneClip], object]
+VersionCallback = Callable[[Version], object]
 
 
 def story_of(project: Project, version: int | None = None) -> tuple[int, Story]:
@@ -98,78 +126,236 @@ def scenes_needing_clips(story: Story, files: Mapping[str, object]) -> list[str]
     return list(dict.fromkeys(wanted))
 
 
-async def make_clips(
-    project: Project,
-    queue: Any,
+def reusable_job(
+    jobs: Sequence[VideoJob],
+    scene_id: str,
     provider: str,
+    request: Mapping[str, Any],
+    library: set[str],
     *,
-    scenes: Sequence[str] | None = None,
-    continuity: bool = False,
-    seconds: int | None = None,
-    size: str | None = None,
-    model: str | None = None,
-    version: int | None = None,
-    on_progress: ProgressCallback | None = None,
-) -> ClipsOutcome:
-    """Make the clips (see the module doc). `queue` is the project's `VideoQueue`."""
-    try:
-        capabilities = queue.provider(provider).capabilities
-    except VideoError as exc:
-        raise StudioError(str(exc)) from None
-    base, story = await asyncio.to_thread(story_of, project, version)
-    files = await asyncio.to_thread(project.file_hashes, base)
-    notes: list[str] = []
-    if scenes:
-        targets = list(dict.fromkeys(scenes))
-        for scene_id in targets:
-            if not story.scene(scene_id).prompt.strip():
-                raise StudioError(f"scene {scene_id!r} has no video prompt: write one first")
-    else:
-        targets = scenes_needing_clips(story, files)
-        skipped = [s.id for s in story.scenes if not s.prompt.strip()]
-        if skipped:
-            notes.append(f"no prompt, so no clip: {', '.join(skipped)}")
-    if not targets:
-        notes.append("every scene has its clip")
-        return ClipsOutcome([], None, notes)
+    finished: bool = True,
+) -> VideoJob | None:
+    """The newest job tagged with the scene, of the same provider and request (prompt,
+    seconds, size, model), that is still running, or (with `finished`) completed with its
+    clip still in the `library` (asset names)."""
+    for job in sorted(jobs, key=lambda j: j.id, reverse=True):
+        params = job.params
+        if params.get(SCENE_TAG) != scene_id or job.provider != provider:
+            continue
+        if any(params.get(k) != v for k, v in request.items()):
+            continue
+        if job.status in ACTIVE:
+            return job
+        if finished and job.status == "completed" and job.result and job.result[0] in library:
+            return job
+    return None
 
-    if continuity and not capabilities.image_reference:
-        notes.append(f"{provider} cannot start from a picture: clips are made without continuity")
-        continuity = False
 
-    progress = {scene_id: SceneClip(scene_id) for scene_id in targets}
-    by_job: dict[int, SceneClip] = {}
-    finished = {scene_id: asyncio.Event() for scene_id in targets}
-    parents = story.parents() if continuity else {}
-    listening = True
+class ClipBatch:
+    """One run of Make clips (see the module doc): `await batch.run()`; `land_now()` when
+    it is being stopped."""
 
-    def tell(item: SceneClip) -> None:
-        if on_progress is not None:
+    def __init__(
+        self,
+        project: Project,
+        queue: Any,
+        provider: str,
+        *,
+        scenes: Sequence[str] | None = None,
+        continuity: bool = False,
+        seconds: int | None = None,
+        size: str | None = None,
+        model: str | None = None,
+        version: int | None = None,
+        on_progress: ProgressCallback | None = None,
+        on_version: VersionCallback | None = None,
+        before_landing: Callable[[], object] | None = None,
+    ) -> None:
+        """`queue` is the project's `VideoQueue`. `on_version` hears of each version written;
+        `before_landing` is called on the loop just before one is (the app saves the editor's
+        unsaved edits then, so the version builds on them)."""
+        self.project, self.queue, self.provider = project, queue, provider
+        self.scenes, self.continuity = scenes, continuity
+        self.seconds, self.size, self.model, self.version = seconds, size, model, version
+        self.on_progress, self.on_version = on_progress, on_version
+        self.before_landing = before_landing
+        self.progress: dict[str, SceneClip] = {}
+        self.outcome = ClipsOutcome([])
+        self._taken: set[str] = set()  # scenes whose clip is written (or being written)
+        self._landing = asyncio.Lock()
+
+    # -- landing --------------------------------------------------------------------------
+
+    def _arrived(self) -> dict[str, str]:
+        """Clips made and not yet taken into a version, by scene."""
+        return {
+            s: item.clip
+            for s, item in self.progress.items()
+            if item.status == "completed" and item.clip and s not in self._taken
+        }
+
+    def _landed(self, version: Version | None) -> None:
+        if version is None:
+            return  # every scene was removed from the story meanwhile
+        self.outcome.versions.append(version)
+        if self.on_version is not None:
             try:
-                on_progress(item)
+                self.on_version(version)
+            except Exception:  # a broken listener must not lose the next clips
+                log.exception("clip version listener failed")
+
+    def _not_landed(self, made: Mapping[str, str], exc: Exception) -> None:
+        names = ", ".join(f"{s} ({c})" for s, c in made.items())
+        self.outcome.notes.append(
+            f"not put into the story, kept in the library: {names}: {exc}; "
+            "Make clips again uses them"
+        )
+
+    async def _land(self) -> None:
+        async with self._landing:
+            made = self._arrived()
+            if not made:
+                return  # an earlier call took them along
+            if self.before_landing is not None:
+                try:
+                    self.before_landing()
+                except Exception:
+                    log.exception("before_landing failed")
+                made = self._arrived()  # while it ran, more may have arrived
+            self._taken.update(made)
+            try:
+                version = await asyncio.to_thread(_commit, self.project, made)
+            except StudioError as exc:
+                self._not_landed(made, exc)
+                return
+            self._landed(version)
+
+    def land_now(self) -> None:
+        """Write the clips that arrived and are not in the story yet, now (synchronously):
+        the batch is being stopped, its project may close right after."""
+        made = self._arrived()
+        if not made:
+            return
+        self._taken.update(made)
+        try:
+            version = _commit(self.project, made)  # waits for a commit under way, if any
+        except StudioError as exc:
+            self._not_landed(made, exc)
+            return
+        except Exception:  # the project closed first: the clips stay in the library
+            log.exception("could not put the arrived clips into the story")
+            return
+        self._landed(version)
+
+    # -- running --------------------------------------------------------------------------
+
+    def _tell(self, item: SceneClip) -> None:
+        if self.on_progress is not None:
+            try:
+                self.on_progress(item)
             except Exception:  # a broken listener must not stop the batch
                 log.exception("clip progress listener failed")
 
-    def job_changed(job: VideoJob) -> None:
-        item = by_job.get(job.id)
-        if not listening or item is None:
-            return
-        item.status, item.progress, item.error = job.status, job.progress, job.error
-        if job.status == "completed" and job.result:
-            item.clip = job.result[0]
-        tell(item)
-
-    queue.subscribe(job_changed)
-
-    async def one(scene_id: str) -> None:
-        item = progress[scene_id]
+    async def run(self) -> ClipsOutcome:
+        project, queue, provider = self.project, self.queue, self.provider
         try:
+            capabilities = queue.provider(provider).capabilities
+        except VideoError as exc:
+            raise StudioError(str(exc)) from None
+        base, story = await asyncio.to_thread(story_of, project, self.version)
+        files = await asyncio.to_thread(project.file_hashes, base)
+        notes = self.outcome.notes
+        if self.scenes:
+            targets = list(dict.fromkeys(self.scenes))
+            for scene_id in targets:
+                if not story.scene(scene_id).prompt.strip():
+                    raise StudioError(f"scene {scene_id!r} has no video prompt: write one first")
+        else:
+            targets = scenes_needing_clips(story, files)
+            skipped = [s.id for s in story.scenes if not s.prompt.strip()]
+            if skipped:
+                notes.append(f"no prompt, so no clip: {', '.join(skipped)}")
+        if not targets:
+            notes.append("every scene has its clip")
+            return self.outcome
+
+        continuity = self.continuity
+        if continuity and not capabilities.image_reference:
+            notes.append(
+                f"{provider} cannot start from a picture: clips are made without continuity"
+            )
+            continuity = False
+
+        jobs = await asyncio.to_thread(project.jobs)
+        library = {a.name for a in await asyncio.to_thread(project.assets)}
+        self.progress = {scene_id: SceneClip(scene_id) for scene_id in targets}
+        self.outcome.scenes = [self.progress[s] for s in targets]
+        by_job: dict[int, SceneClip] = {}
+        finished = {scene_id: asyncio.Event() for scene_id in targets}
+        parents = story.parents() if continuity else {}
+        listening = True
+
+        def job_changed(job: VideoJob) -> None:
+            item = by_job.get(job.id)
+            if not listening or item is None:
+                return
+            item.status, item.progress, item.error = job.status, job.progress, job.error
+            if job.status == "completed" and job.result:
+                item.clip = job.result[0]
+            self._tell(item)
+
+        queue.subscribe(job_changed)
+
+        async def follow(item: SceneClip, job: VideoJob) -> None:
+            by_job[job.id] = item
+            item.job, item.status, item.progress = job.id, job.status, job.progress
+            self._tell(item)
+            final = await queue.wait(job.id)
+            item.status, item.progress, item.error = final.status, final.progress, final.error
+            if final.status == "completed" and final.result:
+                item.clip = final.result[0]
+            elif final.status in ACTIVE:
+                item.error = item.error or "not finished yet: `studio jobs --resume` finishes it"
+            self._tell(item)
+
+        async def one(scene_id: str) -> None:
+            item = self.progress[scene_id]
             scene = story.scene(scene_id)
+            request = {
+                "prompt": clip_prompt(story, scene).strip(),
+                "seconds": scene.seconds or self.seconds,
+                "size": self.size,
+                "model": self.model,
+            }
+            try:
+                old = reusable_job(
+                    jobs, scene_id, provider, request, library, finished=not self.scenes
+                )
+                if old is not None:
+                    item.reused = True
+                    if old.status in ACTIVE:
+                        queue.resume(old.id)  # driven already, or again after a restart
+                    await follow(item, old)
+                else:
+                    await follow(item, await new_job(scene_id, item, request))
+            except (StudioError, VideoError) as exc:  # e.g. the provider refused the request
+                item.status, item.error = "failed", str(exc)
+                self._tell(item)
+            except Exception as exc:  # one scene's surprise must not stop the others
+                log.exception("the clip of scene %s failed", scene_id)
+                item.status, item.error = "failed", f"{type(exc).__name__}: {exc}"
+                self._tell(item)
+            finally:
+                finished[scene_id].set()
+            if item.status == "completed" and item.clip:
+                await self._land()
+
+        async def new_job(scene_id: str, item: SceneClip, request: Mapping[str, Any]) -> VideoJob:
             image = None
             parent = parents.get(scene_id)
             if parent is not None:
                 try:
-                    image = await _reference(project, story, parent, progress, finished, files)
+                    image = await _reference(project, story, parent, self.progress, finished, files)
                 except (StudioError, MediaError) as exc:  # made without it, and said so
                     notes.append(
                         f"scene {scene_id}: no last frame of {parent} to start from: {exc}"
@@ -177,51 +363,34 @@ async def make_clips(
                 item.reference = parent if image else None
             job = queue.generate(
                 provider,
-                clip_prompt(story, scene),
-                seconds=scene.seconds or seconds,
-                size=size,
-                model=model,
+                request["prompt"],
+                seconds=request["seconds"],
+                size=self.size,
+                model=self.model,
                 image=image,
                 image_name=f"{parent}-last-frame.png" if image else "reference.png",
                 name=scene_id,
             )
             by_job[job.id] = item
-            await asyncio.to_thread(
-                project.update_job, job.id, params={**job.params, "story_scene": scene_id}
+            return await asyncio.to_thread(
+                project.update_job, job.id, params={**job.params, SCENE_TAG: scene_id}
             )
-            item.job, item.status = job.id, job.status
-            tell(item)
-            final = await queue.wait(job.id)
-            item.status, item.progress, item.error = final.status, final.progress, final.error
-            if final.status == "completed" and final.result:
-                item.clip = final.result[0]
-            elif final.status in ACTIVE:
-                item.error = item.error or "not finished yet: `studio jobs --resume` finishes it"
-            tell(item)
-        except (StudioError, VideoError) as exc:  # e.g. the provider refused the request
-            item.status, item.error = "failed", str(exc)
-            tell(item)
-        except Exception as exc:  # one scene's surprise must not stop the others
-            log.exception("the clip of scene %s failed", scene_id)
-            item.status, item.error = "failed", f"{type(exc).__name__}: {exc}"
-            tell(item)
+
+        try:
+            await asyncio.gather(*(one(scene_id) for scene_id in targets))
         finally:
-            finished[scene_id].set()
+            listening = False
+            unsubscribe = getattr(queue, "unsubscribe", None)
+            if unsubscribe is not None:
+                with contextlib.suppress(Exception):
+                    unsubscribe(job_changed)
+            self.land_now()  # stopped partway: what arrived goes into the story now
+        return self.outcome
 
-    try:
-        await asyncio.gather(*(one(scene_id) for scene_id in targets))
-    finally:
-        listening = False
-        unsubscribe = getattr(queue, "unsubscribe", None)
-        if unsubscribe is not None:
-            with contextlib.suppress(Exception):
-                unsubscribe(job_changed)
 
-    made = {s.scene: s.clip for s in progress.values() if s.status == "completed" and s.clip}
-    result = ClipsOutcome([progress[s] for s in targets], None, notes)
-    if made:
-        result.version = await asyncio.to_thread(_commit, project, made)
-    return result
+async def make_clips(project: Project, queue: Any, provider: str, **options: Any) -> ClipsOutcome:
+    """Make the clips (see the module doc and `ClipBatch` for the options)."""
+    return await ClipBatch(project, queue, provider, **options).run()
 
 
 async def _reference(
@@ -257,12 +426,15 @@ async def _reference(
 def _commit(project: Project, made: Mapping[str, str]) -> Version | None:
     """One version on top of the head: story.json's clip fields set, the clips in assets/.
     A clip a scene no longer names (it was re-made) leaves the version's files."""
+    with _LANDING:
+        return _commit_on_head(project, made)
+
+
+def _commit_on_head(project: Project, made: Mapping[str, str]) -> Version | None:
     head = project.resolve(None)
     hashes = project.file_hashes(head)
     if STORY_FILE not in hashes:
-        raise StudioError(
-            f"version {head} has no story.json any more: the clips stay in the library"
-        )
+        raise StudioError(f"version {head} has no story.json any more")
     before = load_story({STORY_FILE: project.blobs.read(hashes[STORY_FILE])})
     text, done = set_clips(project.blobs.read(hashes[STORY_FILE]), made)
     if not done:

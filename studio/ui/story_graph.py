@@ -3,9 +3,12 @@
 `StoryPanel` follows the session: it shows the story of the version on screen, and hides
 itself for projects without `story.json`. Clicking a scene opens its title, text and prompt
 for editing; Apply commits a new version through the session (so the editor, the Preview and
-History follow). "Make clips" runs `studio.story.clips.make_clips` on the Video pane's queue
-and shows each scene's progress on its node; "Re-make clip" does it for one scene. The panel
-holds no story logic: layout aside, everything is `studio.story`.
+History follow). "Make clips" runs a `studio.story.clips.ClipBatch` on the Video pane's queue
+and shows each scene's progress on its node; each clip lands as a version as it arrives, so
+the Preview plays it in place of the title card. "Re-make clip" does it for one scene.
+Whatever the panel writes builds on the editor's unsaved edits (saved first, as the Chat
+panel does), so nothing typed is lost. The panel holds no story logic: layout aside,
+everything is `studio.story`.
 """
 
 from __future__ import annotations
@@ -414,7 +417,11 @@ class SceneEditor(QWidget):
         self._original: dict[str, str] = {}
         self.show_scene(None)
 
-    def show_scene(self, scene: Scene | None) -> None:
+    def show_scene(self, scene: Scene | None, *, keep_edits: bool = False) -> None:
+        """Show `scene`; with `keep_edits`, fields changed and not applied stay as typed when
+        it is the same scene (a new version arrived meanwhile)."""
+        same = scene is not None and scene.id == self.scene_id
+        pending = self.changes() if keep_edits and same else {}
         self.scene_id = scene.id if scene else None
         self._original = (
             {"title": scene.title, "text": scene.text, "prompt": scene.prompt} if scene else {}
@@ -431,6 +438,12 @@ class SceneEditor(QWidget):
             )
         else:
             self.choices.setText("an ending" if scene.ending else "none (a dead end)")
+        if "title" in pending:
+            self.title.setText(pending["title"])
+        if "text" in pending:
+            self.text.setPlainText(pending["text"])
+        if "prompt" in pending:
+            self.prompt.setPlainText(pending["prompt"])
         for w in (self.title, self.text, self.prompt, self.apply_btn, self.remake_btn):
             w.setEnabled(scene is not None)
         self.setVisible(scene is not None)  # the graph gets the room until a scene is chosen
@@ -463,6 +476,8 @@ class StoryPanel(QWidget):
         self.queue_source: Callable[[], Any] | None = None
         self._own_queue: Any = None
         self._tasks: set[asyncio.Future] = set()
+        self._batch: Any = None  # the ClipBatch running, if any
+        self._node_progress: dict[str, tuple[float, str]] = {}  # kept across graph rebuilds
         self.heading = QLabel()
         self.heading.setObjectName("storyHeading")
         self.heading.setTextFormat(Qt.TextFormat.RichText)
@@ -514,6 +529,10 @@ class StoryPanel(QWidget):
         layout.addWidget(self.status)
         session.version_shown.connect(self.load_version)
         session.project_changed.connect(self._project_changed)
+        # Plugins enabled or disabled add or take away video providers.
+        host, listener = session.host, self._fill_providers
+        host.subscribe(listener)
+        self.destroyed.connect(lambda *_: host.unsubscribe(listener))
         self._fill_providers()
         self.hide()
 
@@ -536,6 +555,8 @@ class StoryPanel(QWidget):
             self.graph.set_story(None, [], set())
             self.editor.show_scene(None)
             self.hide()
+            if self._batch is not None:  # the project closes next: arrived clips go in first
+                self._batch.land_now()
             for task in list(self._tasks):  # jobs stay in the project: they resume with it
                 task.cancel()
             queue, self._own_queue = self._own_queue, None
@@ -557,6 +578,9 @@ class StoryPanel(QWidget):
         except StudioError:
             self.story = None
         self.graph.set_story(self.story, self.problems, set(files))
+        for scene_id, (fraction, status) in self._node_progress.items():
+            if scene_id in self.graph.nodes:
+                self.graph.nodes[scene_id].set_progress(fraction, status)
         story = self.story
         if story is not None:
             self.heading.setText(
@@ -576,7 +600,8 @@ class StoryPanel(QWidget):
         self.editor.show_scene(
             story.scene(selected)
             if story is not None and selected and story.has(selected)
-            else None
+            else None,
+            keep_edits=True,
         )
         if not self.isVisible():
             self.show()
@@ -602,8 +627,25 @@ class StoryPanel(QWidget):
 
     # -- editing --------------------------------------------------------------------------
 
+    def _code_pane(self) -> Any:
+        """The Code pane this panel sits in (None when it stands alone)."""
+        from studio.ui.code_pane import CodePane  # late: code_pane imports this module
+
+        widget = self.parentWidget()
+        while widget is not None and not isinstance(widget, CodePane):
+            widget = widget.parentWidget()
+        return widget
+
+    def _save_edits_first(self) -> None:
+        """The editor's unsaved edits become a version first, as the Chat panel does: what
+        the panel writes builds on them, and the new version does not wipe them away."""
+        code = self._code_pane()
+        if code is not None and not code.streaming and code.is_modified():
+            self.session.save_edit(code.current_files())
+
     def apply_edit(self, scene_id: str, changes: dict[str, str]) -> None:
         """Commit the scene's new title/text/prompt as a version through the session."""
+        self._save_edits_first()
         files = self.session.files()
         if STORY_FILE not in files:
             return
@@ -641,50 +683,78 @@ class StoryPanel(QWidget):
 
     def make_clips(self, scenes: list[str] | None = None) -> asyncio.Future | None:
         """Start making clips (all scenes without one, or the given ones)."""
-        from studio.story.clips import make_clips
+        from studio.story.clips import ClipBatch
 
         project = self.session.project
         provider = self.provider_box.currentText()
         if project is None or self.story is None or not provider or self.busy():
             return None
+        # The clips are made for the story as typed: the editor's edits and the scene
+        # editor's (not applied) are saved first.
+        self._save_edits_first()
+        if self.editor.scene_id and self.editor.changes():
+            self.apply_edit(self.editor.scene_id, self.editor.changes())
         queue = self._queue()
         if self.session.shown is not None and self.session.shown != project.head:
             project.set_head(self.session.shown)  # clips land on the story on screen
         self.make_btn.setEnabled(False)
         self.editor.remake_btn.setEnabled(False)
         self.status.setText("Making clips…")
+        self._node_progress.clear()
         for node in self.graph.nodes.values():
             if scenes is None or node.scene_id in scenes:
                 node.set_progress(None)
-        task = asyncio.ensure_future(
-            make_clips(
-                project,
-                queue,
-                provider,
-                scenes=scenes,
-                continuity=self.continuity_box.isChecked(),
-                on_progress=self._progress,
-            )
+        self._batch = ClipBatch(
+            project,
+            queue,
+            provider,
+            scenes=scenes,
+            continuity=self.continuity_box.isChecked(),
+            on_progress=self._progress,
+            on_version=self._clip_landed,
+            before_landing=self._before_landing,
         )
+        task = asyncio.ensure_future(self._batch.run())
         self._track(task)
         task.add_done_callback(self._clips_done)
         return task
+
+    def _before_landing(self) -> None:
+        """A clip is about to land on the head: typing on it is saved first."""
+        project = self.session.project
+        if project is not None and self.session.shown == project.head:
+            self._save_edits_first()
+
+    def _clip_landed(self, version: Any) -> None:
+        """Show the version with the new clip when the person looks at the one it builds on
+        (the Preview plays the clip in place of the title card); else History just gains it."""
+        if self.session.project is None:
+            return  # landed as the project closes: it shows when the project opens again
+        code = self._code_pane()
+        if self.session.shown == version.parent and not (code is not None and code.streaming):
+            self.session.add_version(version)
+        else:
+            self.session.versions_changed.emit()
+        self.session.assets_changed.emit()
 
     def _track(self, task: asyncio.Future) -> None:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
     def _progress(self, item: Any) -> None:
+        fraction = 1.0 if item.status == "completed" else item.progress
+        self._node_progress[item.scene] = (fraction, item.status)
         node = self.graph.nodes.get(item.scene)
         if node is not None:
-            done = item.status == "completed"
-            node.set_progress(1.0 if done else item.progress, item.status)
+            node.set_progress(fraction, item.status)
         self.status.setText(
             f"{item.scene}: {item.status.replace('_', ' ')}"
             + (f" {round(item.progress * 100)}%" if item.status == "running" else "")
         )
 
     def _clips_done(self, task: asyncio.Future) -> None:
+        self._batch = None
+        self._node_progress.clear()
         self.make_btn.setEnabled(True)
         self.editor.remake_btn.setEnabled(self.editor.scene_id is not None)
         if task.cancelled():
@@ -698,7 +768,10 @@ class StoryPanel(QWidget):
             return
         outcome = task.result()
         made, failed = len(outcome.made), len(outcome.failed)
+        reused = sum(s.reused for s in outcome.made)
         parts = [f"{made} clip{'s' if made != 1 else ''} made"] if outcome.scenes else []
+        if reused:
+            parts[0] += f" ({reused} from earlier jobs)"
         if failed:
             parts.append(
                 f"{failed} failed ({outcome.failed[0].scene}: "
@@ -706,7 +779,4 @@ class StoryPanel(QWidget):
             )
         parts += outcome.notes
         self.status.setText("; ".join(parts) or "Nothing to make")
-        if outcome.version is not None:
-            self.session.add_version(outcome.version)
-            self.session.assets_changed.emit()
         self.clips_finished.emit(outcome)

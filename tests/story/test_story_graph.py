@@ -88,21 +88,28 @@ def test_graph_edit_history_and_make_clips(qtbot, make_window, host, tmp_path, c
         task = panel.make_clips()
         assert task is not None and panel.busy() and not panel.make_btn.isEnabled()
         seen: set[str] = set()
+        early: set[str] = set()  # clips on screen while others were still being made
 
         def watch() -> bool:
             seen.update(s for s, n in graph.nodes.items() if n.progress is not None)
+            if any(n.status != "completed" for n in graph.nodes.values()):
+                early.update(s for s, n in graph.nodes.items() if n.has_clip)
             return task.done()
 
         await until(watch, timeout=120)
         assert task.result().version is not None
         assert seen  # progress showed on the nodes while clips were made
+        assert "shore" in early and early != set(graph.nodes)
         await until(lambda: not panel.busy())
 
     run_with_qt(make())
-    assert project.head == 3 and project.version(3).meta["label"] == "clips for 6 scenes"
+    # A version per arrival (or per group arriving together), shown as each landed.
+    landed = [v for v in project.versions() if v.id > 2]
+    assert len(landed) >= 2 and landed[0].meta["story_clips"] == {"shore": "shore.webm"}
+    assert set().union(*(v.meta["story_clips"] for v in landed)) == set(graph.nodes)
     assert all(node.has_clip for node in graph.nodes.values())
     assert "6 clips made" in panel.status.text()
-    assert window.session.shown == 3
+    assert window.session.shown == project.head == landed[-1].id
     # The jobs went through the Video pane's queue (its list shows them).
     assert {j.params["story_scene"] for j in project.jobs()} == set(graph.nodes)
     if SHOTS:
@@ -117,9 +124,10 @@ def test_graph_edit_history_and_make_clips(qtbot, make_window, host, tmp_path, c
         await until(lambda: panel.busy())
         await until(lambda: not panel.busy(), timeout=60)
 
+    head = project.head
     run_with_qt(remake())
     assert story_of(project)[1].scene("tower").clip == "tower-2.webm"
-    assert project.head == 4
+    assert project.head == head + 1
 
     # A game without story.json: no graph.
     with new_project(tmp_path / "runner", host.template("runner")) as game:
@@ -157,3 +165,82 @@ def test_a_broken_story_shows_its_problems_on_the_nodes(qtbot, make_window, make
     if SHOTS:
         panel.grab().save(str(Path(SHOTS) / "graph-problems.png"))
     run_with_qt(_close(window))
+
+
+def test_apply_and_make_clips_keep_unsaved_typing(qtbot, make_window, host, tmp_path, config_dir):
+    settings = {
+        "video_providers": {
+            "title-cards": {"work_dir": str(tmp_path / "cards"), "size": "320x180", "seconds": 1}
+        }
+    }
+    (config_dir / FILE_NAME).write_text(json.dumps(settings))
+    with new_project(tmp_path / "tale", host.template("story")) as project:
+        path = project.path
+    window = make_window()
+    project = window.open_path(path)
+    panel, code = window.code.story, window.code
+
+    def type_in_editor(old: str, new: str) -> None:
+        assert code.file_box.currentText() == "story.json"
+        text = code.editor.toPlainText()
+        assert old in text
+        code.editor.setPlainText(text.replace(old, new))
+        assert code.is_modified()
+
+    # Typed in story.json, not run; then a scene edited in the graph and applied.
+    type_in_editor('"title": "The Last Light"', '"title": "The Final Light"')
+    click_node(panel, "boat")
+    panel.editor.title.setText("Rough Water")
+    panel.editor.apply_btn.click()
+    story = story_of(project)[1]
+    assert story.title == "The Final Light" and story.scene("boat").title == "Rough Water"
+    assert not code.is_modified() and '"title": "The Final Light"' in code.editor.toPlainText()
+
+    # Typed before Make clips, and while the clip is being made: both are kept, and the
+    # clip lands on top of them.
+    type_in_editor('"title": "The Final Light"', '"title": "The Very Last Light"')
+
+    async def make() -> None:
+        await until(lambda: window.video.queue is not None)
+        panel.provider_box.setCurrentText("title-cards")
+        task = panel.make_clips(["shore"])
+        assert task is not None
+        type_in_editor('"title": "Rough Water"', '"title": "Heavy Seas"')
+        await until(task.done, timeout=60)
+        assert task.result().version is not None
+
+    run_with_qt(make())
+    story = story_of(project)[1]
+    assert story.title == "The Very Last Light" and story.scene("boat").title == "Heavy Seas"
+    assert story.scene("shore").clip == "shore.webm"
+    assert not code.is_modified() and '"title": "Heavy Seas"' in code.editor.toPlainText()
+    assert window.session.shown == project.head
+    run_with_qt(_close(window))
+
+
+def test_the_provider_list_follows_plugins(qtbot):
+    from PySide6.QtCore import QEvent
+    from PySide6.QtWidgets import QApplication
+
+    from studio.plugins.host import PluginHost
+    from studio.ui.session import ProjectSession
+    from studio.ui.story_graph import StoryPanel
+
+    host = PluginHost()
+    host.load_all(entry_points=True)
+    panel = StoryPanel(ProjectSession(host))
+
+    def names() -> list[str]:
+        return [panel.provider_box.itemText(i) for i in range(panel.provider_box.count())]
+
+    assert "title-cards" in names() and panel.provider_box.currentText() == "title-cards"
+    host.disable("title-cards")
+    assert "title-cards" not in names() and "openai" in names()
+    host.enable("title-cards")
+    assert "title-cards" in names()
+    # A panel that is gone stops listening.
+    listeners = len(host._listeners)
+    panel.deleteLater()
+    QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    assert len(host._listeners) == listeners - 1
+    host.disable("title-cards")  # nothing left to call on a deleted widget

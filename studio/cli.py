@@ -56,6 +56,10 @@ def main(argv: list[str] | None = None) -> int:
     except StudioError as exc:
         print(f"studio: error: {exc}", file=sys.stderr)
         return 1
+    except OSError as exc:  # a file the command reads or writes directly (--out, inputs)
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"studio: error: {where}{exc.strerror or exc}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print("studio: interrupted", file=sys.stderr)
         return 130

@@ -52,7 +52,7 @@ def cli(tmp_path: Path):
     work.mkdir()
     extra_path: list[Path] = []
 
-    def run(*args: str | Path, plugins: Path | None = None) -> Run:
+    def run(*args: str | Path, plugins: Path | None = None, max_file_size: int = 0) -> Run:
         env = {
             **os.environ,
             "STUDIO_CONFIG_DIR": str(tmp_path / "config"),
@@ -64,12 +64,23 @@ def cli(tmp_path: Path):
             env=env,
             capture_output=True,
             timeout=60,
+            preexec_fn=(lambda: limit_file_size(max_file_size)) if max_file_size else None,
         )
         return Run(result)
 
     run.work = work  # type: ignore[attr-defined]
     run.extra_path = extra_path  # type: ignore[attr-defined]
     return run
+
+
+def limit_file_size(limit: int) -> None:
+    """In the child: no file may grow beyond `limit` bytes, as on a full disk (writes fail
+    with EFBIG instead of the process being killed by SIGXFSZ)."""
+    import resource
+    import signal
+
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
 
 
 def make_template_folder(folder: Path, name: str = "tmpl", title: str = "Tiny Pong") -> Path:
@@ -305,3 +316,125 @@ def test_import_errors(cli) -> None:
     cli("import", "game", "empty").error("no index.html")
     cli("import", "game", "missing.html").error("does not exist")
     assert cli("versions", "game").ok().out == ""
+
+
+def test_new_where_no_folder_can_be_made(cli) -> None:
+    (cli.work / "plain").write_text("a file, not a folder")
+    cli("new", "plain/sub").error("cannot create", "sub.studio", "Not a directory")
+    assert (cli.work / "plain").read_text() == "a file, not a folder"
+    if Path("/proc/self").is_dir():  # Linux: /proc takes no new folders
+        cli("new", "/proc/x").error("cannot create /proc/x.studio", "No such file")
+        assert not Path("/proc/x.studio").exists()
+
+
+def test_new_on_a_full_disk_leaves_nothing_behind(cli) -> None:
+    for limit in (4096, 60_000):  # no database can be made; the first version fails
+        cli("new", "game", "--template", "breakout", max_file_size=limit).error("game.studio")
+        assert not (cli.work / "game.studio").exists()
+    empty = cli.work / "given.studio"
+    empty.mkdir()
+    cli("new", "given", max_file_size=4096).error("cannot create", "given.studio")
+    assert empty.is_dir() and list(empty.iterdir()) == []  # the person's folder stays
+
+
+def test_import_on_a_full_disk_keeps_the_project_as_it_was(cli) -> None:
+    cli("new", "game").ok()
+    (cli.work / "small.html").write_text("<h1>small</h1>")
+    cli("import", "game", "small.html").ok()
+    (cli.work / "big.html").write_text("<!-- padding -->" * 8000)  # 128 KB
+    cli("import", "game", "big.html", max_file_size=100_000).error(
+        "cannot store a file in", "blobs", "File too large"
+    )
+    assert len(cli("versions", "game").ok().out.splitlines()) == 1
+    assert cli("show", "game", "index.html").ok().out == "<h1>small</h1>"
+    blobs = cli.work / "game.studio" / "blobs"
+    assert [p.name for p in blobs.iterdir() if p.name.startswith(".tmp")] == []
+
+
+# -- history: restore, fork, diff ----------------------------------------------------------
+
+
+def three_versions(cli) -> None:
+    """v1 → v2 (game.js changed, logo.png added) → v3 (index.html changed)."""
+    with Project.create(cli.work / "game") as p:
+        v1 = p.commit(
+            {"index.html": "<p>one</p>\n", "game.js": "let a = 1;\n"}, parent=None, kind="manual"
+        )
+        v2 = p.commit(
+            {"index.html": "<p>one</p>\n", "game.js": "let a = 2;\n", "logo.png": b"\x89PNG\0"},
+            parent=v1.id,
+            kind="edit",
+        )
+        p.commit(
+            {"index.html": "<p>three</p>\n", "game.js": "let a = 2;\n"}, parent=v2.id, kind="edit"
+        )
+
+
+def test_restore_makes_an_old_version_the_newest(cli) -> None:
+    three_versions(cli)
+    assert cli("restore", "game", "1").ok().out.strip() == "restored version 1 as version 4"
+    assert cli("show", "game", "game.js").ok().out == "let a = 1;\n"
+    with Project.open(cli.work / "game") as p:
+        assert p.head == 4 and p.version(4).parent == 3 and p.version(4).kind == "restore"
+        assert p.files(4) == p.files(1)
+
+
+def test_fork_starts_a_new_line(cli) -> None:
+    three_versions(cli)
+    assert cli("fork", "game", "2").ok().out.strip() == "forked version 2 as version 4"
+    lines = cli("versions", "game").ok().out.splitlines()
+    assert lines[-1].startswith("*      4  fork ")  # one level in, under version 2
+    with Project.open(cli.work / "game") as p:
+        assert p.version(4).parent == 2 and p.files(4) == p.files(2)
+
+
+def test_diff_between_two_versions_and_against_the_head(cli) -> None:
+    three_versions(cli)
+    out = cli("diff", "game", "1", "2").ok().out
+    assert out == (
+        "--- a/game.js\n+++ b/game.js\n@@ -1 +1 @@\n-let a = 1;\n+let a = 2;\n"
+        "Binary file logo.png added\n"
+    )
+    to_head = cli("diff", "game", "2").ok().out  # V2 defaults to the head (3)
+    assert "-<p>one</p>\n+<p>three</p>\n" in to_head
+    assert "Binary file logo.png removed" in to_head and "game.js" not in to_head
+    assert cli("diff", "game", "3", "3").ok().out == ""
+
+
+def test_history_commands_refuse_unknown_versions(cli) -> None:
+    three_versions(cli)
+    cli("restore", "game", "9").error("no version 9")
+    cli("fork", "game", "9").error("no version 9")
+    cli("diff", "game", "1", "9").error("no version 9")
+    cli("diff", "nowhere", "1").error("does not exist")
+    assert len(cli("versions", "game").ok().out.splitlines()) == 3
+
+
+def test_open_an_archive_shows_what_it_holds_before_importing(
+    tmp_path: Path, config_dir: Path, monkeypatch: pytest.MonkeyPatch, capsys
+) -> None:
+    import studio.app
+    from studio.cli import main
+
+    opened: list[Path] = []
+    monkeypatch.setattr(studio.app, "run_app", lambda path: opened.append(path) or 0)  # no GUI
+    with Project.create(tmp_path / "game", name="Game") as p:
+        v1 = p.commit({"index.html": "<p>one</p>"}, parent=None, kind="manual")
+        p.commit({"index.html": "<p>two</p>"}, parent=v1.id, kind="edit")
+        p.add_asset("logo.png", b"\x89PNG logo")
+    share = tmp_path / "share"
+    share.mkdir()
+    archive = share / "Game.studioproj"
+    assert (
+        main(["export", str(tmp_path / "game"), "--format", "archive", "--out", str(archive)]) == 0
+    )
+    capsys.readouterr()
+
+    assert main(["open", str(archive)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("Project “Game” (archived ")
+    assert lines[1] == "2 versions on 1 line, head v2"
+    assert lines[2].startswith("1 asset, ")
+    assert any(line.startswith("  logo.png  (image/png, ") for line in lines)
+    assert lines[-1] == f"imported {archive} as {share / 'Game.studio'}"  # written after
+    assert opened == [share / "Game.studio"]

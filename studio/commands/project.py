@@ -64,9 +64,10 @@ def cmd_new(args: argparse.Namespace) -> int:
 
 
 def cmd_open(args: argparse.Namespace) -> int:
-    from studio.core.export import default_import_dest, import_archive, is_archive
+    from studio.core.export import default_import_dest, import_archive, inspect_archive, is_archive
 
     if is_archive(args.path):  # a .studioproj: unpack it beside itself first, then open that
+        print(inspect_archive(args.path).describe())  # what it holds, before writing anything
         with import_archive(args.path, default_import_dest(args.path)) as project:
             print(f"imported {args.path} as {project.path}")
             args.path = project.path

@@ -30,6 +30,16 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
+def os_reason(exc: OSError, subject: Path) -> str:
+    """Why an OS call failed, in words (`Permission denied`), naming the file only when it
+    lies outside the `subject` that the message names already."""
+    reason = exc.strerror or str(exc)
+    where = Path(os.fsdecode(exc.filename)) if exc.filename else None
+    if where is not None and where != subject and subject not in where.parents:
+        reason += f" ({where})"
+    return reason
+
+
 def _fsync_dir(path: Path) -> None:
     if os.name == "nt":  # directories cannot be opened (nor need fsync) on Windows
         return
@@ -62,7 +72,10 @@ class BlobStore:
 
     def put_file(self, source: Path) -> str:
         """Store a file without reading it whole into memory (video clips can be large)."""
-        sha = sha256_file(source)
+        try:
+            sha = sha256_file(source)
+        except OSError as exc:
+            raise ProjectError(f"cannot read {source}: {os_reason(exc, source)}") from None
         if not self.has(sha):
 
             def copy(f) -> None:
@@ -107,6 +120,14 @@ class BlobStore:
                 os.close(fd)
 
     def _write_atomically(self, sha: str, write) -> None:
+        try:
+            self._write(sha, write)
+        except OSError as exc:  # a full disk or a folder we may not write: one clear line
+            raise ProjectError(
+                f"cannot store a file in {self.root}: {os_reason(exc, self.root)}"
+            ) from None
+
+    def _write(self, sha: str, write) -> None:
         # Write, fsync, then rename: a crash leaves either no blob or a whole one.
         while True:
             fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=self.root)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
+from studio.core.blobs import os_reason
 from studio.core.errors import StudioError
 from studio.core.store import Project, Version
 from studio.core.templates import Template
@@ -13,9 +14,12 @@ MAX_IMPORT_BYTES = 512 * 1024 * 1024
 
 
 def new_project(path: Path | str, template: Template | None = None) -> Project:
-    """Create a project; with a template its game becomes the first version."""
-    project = Project.create(path)
-    if template is not None:
+    """Create a project; with a template its game becomes the first version. If that
+    fails, no half-made project is left behind."""
+    if template is None:
+        return Project.create(path)
+
+    def first_version(project: Project) -> None:
         project.set_meta("template", template.name)
         project.commit(
             template.files(),
@@ -23,12 +27,20 @@ def new_project(path: Path | str, template: Template | None = None) -> Project:
             kind="template",
             meta={"label": f"template: {template.title}", "template": template.name},
         )
-    return project
+
+    return Project.create(path, setup=first_version)
 
 
 def read_source(source: Path) -> dict[str, bytes]:
     """An HTML file, or a folder with `index.html` at its root, as project files."""
     source = source.expanduser()
+    try:
+        return _read_source(source)
+    except OSError as exc:  # unreadable files, a folder that went away meanwhile
+        raise StudioError(f"cannot read {source}: {os_reason(exc, source)}") from None
+
+
+def _read_source(source: Path) -> dict[str, bytes]:
     if source.is_file():
         if source.suffix.lower() not in (".html", ".htm"):
             raise StudioError(f"{source} is not an HTML file or a folder with index.html")

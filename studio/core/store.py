@@ -9,16 +9,17 @@ from __future__ import annotations
 
 import json
 import mimetypes
+import shutil
 import sqlite3
 import threading
 import time
-from collections.abc import Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from studio.core.blobs import BlobStore
+from studio.core.blobs import BlobStore, os_reason
 from studio.core.errors import NotFoundError, ProjectError
 from studio.core.schema import APP_ID, FORMAT_VERSION, REQUIRED_TABLES, initialise, migrate
 
@@ -26,6 +27,10 @@ DB_NAME = "project.db"
 BLOB_DIR = "blobs"
 SUFFIX = ".studio"
 _SQLITE_MAGIC = b"SQLite format 3\x00"
+
+# SQLite's primary result codes for a database it cannot write: READONLY, IOERR, FULL,
+# CANTOPEN. They are the person's to fix (space, permissions), not Studio's bugs.
+_DISK_ERRORS = frozenset({8, 10, 13, 14})
 
 VERSION_KINDS = ("template", "generate", "edit", "fix", "manual", "import", "restore", "fork")
 
@@ -122,23 +127,45 @@ class Project:
     # -- opening -------------------------------------------------------------------------
 
     @classmethod
-    def create(cls, path: Path | str, *, name: str | None = None) -> Project:
+    def create(
+        cls,
+        path: Path | str,
+        *,
+        name: str | None = None,
+        setup: Callable[[Project], object] | None = None,
+    ) -> Project:
+        """A new project folder. `setup` (writing the first version, say) runs before it is
+        returned; if anything fails, what was made is removed again and a ProjectError (for
+        a folder that cannot be written, a full disk) says why."""
         path = project_path(path)
-        if path.exists() and (not path.is_dir() or any(path.iterdir())):
-            raise ProjectError(f"{path} already exists and is not an empty folder")
-        (path / BLOB_DIR).mkdir(parents=True, exist_ok=True)
-        conn = _connect(path / DB_NAME)
         try:
-            initialise(conn)
-            with conn:
-                conn.execute(
-                    "INSERT INTO meta(key, value) VALUES ('name', ?)",
-                    (name or path.stem,),
-                )
-        except BaseException:
-            conn.close()
-            raise
-        return cls(path, conn)
+            if path.exists() and (not path.is_dir() or any(path.iterdir())):
+                raise ProjectError(f"{path} already exists and is not an empty folder")
+        except OSError as exc:
+            raise ProjectError(f"cannot create {path}: {os_reason(exc, path)}") from None
+        conn: sqlite3.Connection | None = None
+        with _removed_on_failure(path):
+            try:
+                (path / BLOB_DIR).mkdir(parents=True, exist_ok=True)
+                conn = _connect(path / DB_NAME)
+                initialise(conn)
+                with conn:
+                    conn.execute(
+                        "INSERT INTO meta(key, value) VALUES ('name', ?)",
+                        (name or path.stem,),
+                    )
+                project = cls(path, conn)
+                if setup is not None:
+                    setup(project)
+            except BaseException as exc:
+                if conn is not None:
+                    conn.close()
+                if isinstance(exc, OSError):
+                    raise ProjectError(f"cannot create {path}: {os_reason(exc, path)}") from None
+                if isinstance(exc, sqlite3.Error):
+                    raise ProjectError(f"cannot create {path}: {exc}") from None
+                raise
+        return project
 
     @classmethod
     def open(cls, path: Path | str) -> Project:
@@ -191,8 +218,13 @@ class Project:
 
     @contextmanager
     def _tx(self) -> Iterator[sqlite3.Connection]:
-        with self._lock, self._conn:
-            yield self._conn
+        try:
+            with self._lock, self._conn:
+                yield self._conn
+        except sqlite3.OperationalError as exc:
+            if exc.sqlite_errorcode & 0xFF not in _DISK_ERRORS:
+                raise
+            raise ProjectError(f"cannot write to {self.path}: {exc}") from None
 
     def _rows(self, sql: str, args: Iterable[Any] = ()) -> list[sqlite3.Row]:
         with self._lock:
@@ -478,6 +510,29 @@ class Project:
                 f"SELECT * FROM video_jobs WHERE status IN ({marks}) ORDER BY id", wanted
             )
         return [_job(r) for r in rows]
+
+
+@contextmanager
+def _removed_on_failure(path: Path) -> Iterator[None]:
+    """Undo a failed create: the folders it made go again (new parents too); an empty
+    folder that was there already stays, emptied."""
+    existed = path.is_dir()
+    top = path
+    while not top.parent.exists() and top.parent != top:
+        top = top.parent
+    try:
+        yield
+    except BaseException:
+        if existed:
+            with suppress(OSError):  # best effort: the error that got us here matters more
+                for child in path.iterdir():
+                    if child.is_dir() and not child.is_symlink():
+                        shutil.rmtree(child, ignore_errors=True)
+                    else:
+                        child.unlink(missing_ok=True)
+        else:
+            shutil.rmtree(top, ignore_errors=True)
+        raise
 
 
 def _connect(db: Path) -> sqlite3.Connection:

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject, Qt, QUrl, Signal
+from PySide6.QtCore import QObject, QSignalBlocker, Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QComboBox,
@@ -40,6 +40,8 @@ from studio.core.export import (
     ExportResult,
     default_file_name,
     default_import_dest,
+    exporter_broke,
+    exporters,
     human_size,
     import_archive,
     inspect_archive,
@@ -47,6 +49,7 @@ from studio.core.export import (
 )
 from studio.core.operations import version_tree
 from studio.core.store import Project
+from studio.plugins.host import PluginHost
 
 Report = Callable[[float], None]
 
@@ -69,6 +72,7 @@ class BackgroundJob(QObject):
         self._task: asyncio.Task | None = None
         self._cancelled = False
         self.thread: threading.Thread | None = None
+        self.error: Exception | None = None  # what `work` raised, other than a StudioError
 
     def start(self) -> None:
         self.thread = threading.Thread(target=self._run, name="studio-export", daemon=True)
@@ -88,6 +92,7 @@ class BackgroundJob(QObject):
         except StudioError as exc:
             self.failed.emit(str(exc))
         except Exception as exc:  # a plugin's exporter may raise anything
+            self.error = exc  # set before the signal: the receiver may report it
             self.failed.emit(f"{type(exc).__name__}: {exc}")
         else:
             self.succeeded.emit(result)
@@ -105,14 +110,18 @@ def _reveal(path: Path) -> None:
 
 
 class ExportDialog(QDialog):
-    """Pick a format and a version, see the size, export, then show or open the result."""
+    """Pick a format and a version, see the size, export, then show or open the result.
+
+    The formats are the host's exporters. One that raises something other than a
+    StudioError (a plugin's bug) is reported to the host, which switches its plugin off;
+    the person reads what happened and its formats leave the list."""
 
     exported = Signal(object)  # ExportResult
 
     def __init__(
         self,
         project: Project,
-        exporters: list[Exporter],
+        host: PluginHost,
         version: int | None = None,
         parent: QWidget | None = None,
     ) -> None:
@@ -120,14 +129,14 @@ class ExportDialog(QDialog):
         self.setWindowTitle("Export")
         self.setMinimumWidth(560)
         self.project = project
-        self.exporters = list(exporters)
+        self.host = host
+        self.exporters: list[Exporter] = []
         self.job: BackgroundJob | None = None
         self.result: ExportResult | None = None
         self._dest_edited = False
 
         self.format = QComboBox(objectName="format")
-        for e in self.exporters:
-            self.format.addItem(e.title, e.name)
+        self._fill_formats()
         self.description = QLabel(wordWrap=True, objectName="description")
         self.version = QComboBox(objectName="version")
         try:
@@ -214,6 +223,27 @@ class ExportDialog(QDialog):
             return None  # the archive always holds every version
         return self.version.currentData()
 
+    def _fill_formats(self) -> bool:
+        """List what the host offers now; False when that did not change."""
+        found = exporters(self.host)
+        if [e.name for e in found] == [e.name for e in self.exporters]:
+            return False
+        current = self.format.currentData()
+        self.exporters = found
+        with QSignalBlocker(self.format):
+            self.format.clear()
+            for e in found:
+                self.format.addItem(e.title, e.name)
+            self.format.setCurrentIndex(max(self.format.findData(current), 0))
+        return True
+
+    def _broke(self, exporter: Exporter, exc: Exception, doing: str) -> None:
+        """Say what `exporter` raised (reporting a plugin's bug to the host), and drop the
+        formats of a plugin the host switched off."""
+        self.status.setText(f"{doing}: {exporter_broke(self.host, exporter, exc)}")
+        if self._fill_formats():
+            self._changed()
+
     def select_format(self, name: str) -> None:
         index = self.format.findData(name)
         if index >= 0:
@@ -239,7 +269,9 @@ class ExportDialog(QDialog):
             return
         except Exception as exc:  # a plugin's estimate: show it, do not crash the dialog
             self.size.setText("—")
-            self._set_warning(f"{type(exc).__name__}: {exc}")
+            self._set_warning(None)
+            self.export_button.setEnabled(False)
+            self._broke(exporter, exc, "Cannot export")
             return
         self.export_button.setEnabled(self.job is None)
         self.size.setText(f"about {human_size(estimate)}")
@@ -326,8 +358,12 @@ class ExportDialog(QDialog):
         self.exported.emit(result)
 
     def _failed(self, message: str) -> None:
+        exporter, error = self.exporter, self.job.error if self.job is not None else None
         self._finish()
-        self.status.setText(f"Export failed: {message}")
+        if error is None:
+            self.status.setText(f"Export failed: {message}")
+        else:
+            self._broke(exporter, error, "Export failed")
 
     def browser_target(self) -> Path | None:
         """What a browser can open: the HTML file, or a web folder's index.html."""

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
+from functools import partial
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, Qt
+from PySide6.QtCore import QByteArray, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QMainWindow, QMessageBox, QSplitter, QWidget
 
@@ -13,7 +15,7 @@ from studio import __version__
 from studio.core.errors import StudioError
 from studio.core.operations import import_source, new_project
 from studio.core.settings import Settings
-from studio.core.store import Project
+from studio.core.store import Project, Version
 from studio.core.templates import Template
 from studio.plugins.host import PluginHost
 from studio.ui.chat_panel import ChatPanel
@@ -76,15 +78,27 @@ class MainWindow(QMainWindow):
         )
         self.open_action = self._action("&Open…", self.open_dialog, ["Ctrl+O"], "Open a project")
         self.import_action = self._action(
-            "&Import HTML or folder…",
-            self.import_dialog,
+            "&Import HTML file…",
+            lambda: self.import_dialog(folder=False),
             [],
-            "Make an HTML file or folder a new version",
+            "Make an HTML file a new version",
+        )
+        self.import_folder_action = self._action(
+            "Import &folder…",
+            lambda: self.import_dialog(folder=True),
+            [],
+            "Make a folder with index.html (and its scripts, styles, assets) a new version",
         )
         self.close_action = self._action("&Close project", self.session.close, ["Ctrl+W"])
         quit_action = self._action("&Quit", self.close, ["Ctrl+Q"])
         self.file_menu = bar.addMenu("&File")
-        for a in (self.new_action, self.open_action, self.import_action, self.close_action):
+        for a in (
+            self.new_action,
+            self.open_action,
+            self.import_action,
+            self.import_folder_action,
+            self.close_action,
+        ):
             self.file_menu.addAction(a)
         self._add_export_actions()
         self.file_menu.addSeparator()
@@ -186,7 +200,7 @@ class MainWindow(QMainWindow):
     def create_project(self, path: Path, template: Template | None) -> Project | None:
         try:
             project = new_project(path, template)
-        except StudioError as exc:
+        except (StudioError, OSError) as exc:  # the core words the OSErrors it expects
             self.show_error("Could not create the project", exc)
             return None
         self.open_project(project)
@@ -215,19 +229,35 @@ class MainWindow(QMainWindow):
                 return
             self.session.show_version(version_id)
 
-    def import_dialog(self) -> None:
+    def import_dialog(self, folder: bool = False) -> asyncio.Future | None:
         if self.session.project is None:
-            return
-        source, _ = QFileDialog.getOpenFileName(
-            self, "Import an HTML file", "", "HTML (*.html *.htm)"
-        )
-        if source:
+            return None
+        if folder:
+            source = QFileDialog.getExistingDirectory(self, "Import a folder with index.html")
+        else:
+            source = QFileDialog.getOpenFileName(
+                self, "Import an HTML file", "", "HTML (*.html *.htm)"
+            )[0]
+        return self.import_path(Path(source)) if source else None
+
+    def import_path(self, source: Path) -> asyncio.Future:
+        """Import an HTML file or a folder off the GUI thread (a folder may be large); the
+        new version shows once it is stored."""
+        project = self.session.project
+        self.statusBar().showMessage(f"Importing {source.name}…")
+
+        async def work() -> Version | None:
             try:
-                version = import_source(self.session.project, Path(source))
-            except StudioError as exc:
-                self.show_error("Could not import", exc)
-                return
-            self.session.add_version(version)
+                version = await asyncio.to_thread(import_source, project, source)
+            except (StudioError, OSError) as exc:
+                # The modal box opens after this task step, not inside it.
+                QTimer.singleShot(0, self, partial(self.show_error, "Could not import", exc))
+                return None
+            if self.session.project is project:
+                self.session.add_version(version)
+            return version
+
+        return asyncio.ensure_future(work())
 
     # -- export and share (studio/ui/export_dialog.py) ------------------------------------
 
@@ -246,14 +276,11 @@ class MainWindow(QMainWindow):
         self.file_menu.addAction(self.import_archive_action)
 
     def export_dialog(self) -> None:
-        from studio.core.export import exporters
         from studio.ui.export_dialog import ExportDialog
 
         if self.session.project is None:
             return
-        dialog = ExportDialog(
-            self.session.project, exporters(self.session.host), self.session.shown, self
-        )
+        dialog = ExportDialog(self.session.project, self.session.host, self.session.shown, self)
         dialog.exec()
 
     def import_archive_dialog(self, archive: Path | None = None) -> None:
@@ -266,7 +293,12 @@ class MainWindow(QMainWindow):
     def _project_changed(self, project: Project | None) -> None:
         self.setWindowTitle(f"{project.name} — Studio" if project else "Studio")
         self.settings.set("last_project", str(project.path) if project else None)
-        for a in (self.run_action, self.import_action, self.close_action):
+        for a in (
+            self.run_action,
+            self.import_action,
+            self.import_folder_action,
+            self.close_action,
+        ):
             a.setEnabled(project is not None)
         self.export_action.setEnabled(project is not None)
 

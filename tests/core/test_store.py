@@ -124,6 +124,38 @@ def test_create_refuses_a_file_in_the_way(tmp_path: Path) -> None:
     assert (tmp_path / "g.studio").read_text() == "a file, not a folder"
 
 
+def test_create_where_no_folder_can_be_made_says_why(tmp_path: Path) -> None:
+    (tmp_path / "plain").write_text("a file")
+    with pytest.raises(ProjectError, match=r"cannot create .*g\.studio: Not a directory"):
+        Project.create(tmp_path / "plain" / "deeper" / "g")
+    assert snapshot(tmp_path) == {"plain": (b"a file", (tmp_path / "plain").stat().st_mtime_ns)}
+
+
+def test_a_failed_setup_removes_what_create_made(tmp_path: Path) -> None:
+    def broken(project: Project) -> None:
+        project.commit({"index.html": GAME_V1}, parent=None, kind="template")
+        raise ProjectError("the first version could not be written")
+
+    with pytest.raises(ProjectError, match="first version"):
+        Project.create(tmp_path / "new" / "parents" / "g", setup=broken)
+    assert list(tmp_path.iterdir()) == []  # the new parent folders went too
+    given = tmp_path / "given.studio"
+    given.mkdir()
+    with pytest.raises(ProjectError, match="first version"):
+        Project.create(given, setup=broken)
+    assert given.is_dir() and list(given.iterdir()) == []  # the person's folder stays
+
+
+def test_blob_writes_that_fail_say_where_and_why(tmp_path: Path) -> None:
+    (tmp_path / "blobs").write_text("a file where the blob folder should be")
+    blobs = BlobStore(tmp_path / "blobs")
+    with pytest.raises(ProjectError, match=r"cannot store a file in .*blobs: Not a directory"):
+        blobs.put(b"data")
+    source = tmp_path / "missing.webm"
+    with pytest.raises(ProjectError, match=r"cannot read .*missing\.webm: No such file"):
+        blobs.put_file(source)
+
+
 def test_open_by_name_with_or_without_suffix(tmp_path: Path) -> None:
     folder = make_closed_project(tmp_path / "game")
     for given in (tmp_path / "game", folder, str(folder)):

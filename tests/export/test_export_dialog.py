@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import types
 from pathlib import Path
 
 import pytest
 from PySide6.QtGui import QDesktopServices
 
-from studio.core.export import ArchiveExporter, exporters
+from studio.core.export import ArchiveExporter
 from studio.core.store import Project
+from studio.plugins.hookspecs import hookimpl
+from studio.plugins.host import PluginHost, PluginState
 from studio.ui.export_dialog import ExportDialog, ImportArchiveDialog
 
 from .conftest import run
@@ -33,7 +36,7 @@ def project(tmp_path: Path) -> Project:
 
 
 def test_export_dialog_exports_the_chosen_version(qtbot, host, project, tmp_path, opened):
-    dialog = ExportDialog(project, exporters(host), version=1)
+    dialog = ExportDialog(project, host, version=1)
     qtbot.addWidget(dialog)
     formats = [dialog.format.itemData(i) for i in range(dialog.format.count())]
     assert formats == ["html", "zip", "folder", "archive"]
@@ -54,7 +57,7 @@ def test_export_dialog_exports_the_chosen_version(qtbot, host, project, tmp_path
 
 
 def test_switching_format_and_version_updates_name_and_size(qtbot, host, project, tmp_path):
-    dialog = ExportDialog(project, exporters(host))
+    dialog = ExportDialog(project, host)
     qtbot.addWidget(dialog)
     assert dialog.version.currentData() == 2  # the head by default
     dialog.select_format("zip")
@@ -76,7 +79,7 @@ def test_large_single_file_is_warned_about_and_zip_offered(qtbot, host, tmp_path
         parent=None,
         kind="manual",
     )
-    dialog = ExportDialog(big, exporters(host))
+    dialog = ExportDialog(big, host)
     qtbot.addWidget(dialog)
     assert dialog.warning.isVisibleTo(dialog) and "zip" in dialog.warning.text()
     assert dialog.use_zip.isVisibleTo(dialog)
@@ -89,11 +92,62 @@ def test_large_single_file_is_warned_about_and_zip_offered(qtbot, host, tmp_path
 def test_a_failed_export_says_why(qtbot, host, tmp_path):
     p = Project.create(tmp_path / "bad.studio")
     p.commit({"page.html": "<p>no index</p>"}, parent=None, kind="manual")
-    dialog = ExportDialog(p, exporters(host))
+    dialog = ExportDialog(p, host)
     qtbot.addWidget(dialog)
     assert not dialog.export_button.isEnabled()
     assert "no index.html" in dialog.warning.text()
     p.close()
+
+
+def raising_exporter_plugin(where: str) -> types.ModuleType:
+    """A throw-away plugin whose exporter raises (a bug, not a StudioError) in `where`."""
+
+    class Broken:
+        name, title, suffix = "broken", "Broken format", ".broken"
+
+        def estimate(self, project, version):
+            if where == "estimate":
+                raise RuntimeError("estimate blew up")
+            return 10
+
+        async def export(self, project, version, out_path, on_progress=None):
+            raise RuntimeError("export blew up")
+
+    plugin = types.ModuleType(f"broken_{where}")
+    plugin.STUDIO_API = 1
+
+    @hookimpl
+    def register_exporters(register):
+        register("broken", Broken())
+
+    plugin.register_exporters = register_exporters
+    return plugin
+
+
+@pytest.mark.parametrize("where", ["export", "estimate"])
+def test_a_plugin_exporter_that_raises_switches_its_plugin_off(qtbot, project, tmp_path, where):
+    host = PluginHost()
+    host.load_all(entry_points=False)
+    host.add_module("broken", raising_exporter_plugin(where))
+    assert host.plugins["broken"].state == PluginState.ENABLED
+    dialog = ExportDialog(project, host)
+    qtbot.addWidget(dialog)
+    dialog.select_format("broken")
+    if where == "export":
+        assert dialog.exporter.name == "broken" and dialog.export_button.isEnabled()
+        dialog.dest.setText(str(tmp_path / "out.broken"))
+        dialog.export_button.click()
+        qtbot.waitUntil(lambda: dialog.job is None, timeout=10_000)
+    status = dialog.status.text()
+    assert f"plugin 'broken' broke (RuntimeError: {where} blew up)" in status
+    assert "switched that plugin off" in status and "Traceback" not in status
+    info = host.plugins["broken"]
+    assert info.state == PluginState.FAILED and f"{where} blew up" in info.error
+    # Its format is gone; the built-in ones go on working.
+    formats = [dialog.format.itemData(i) for i in range(dialog.format.count())]
+    assert formats == ["html", "zip", "folder", "archive"]
+    assert dialog.exporter.name == "html" and dialog.export_button.isEnabled()
+    assert not (tmp_path / "out.broken").exists()
 
 
 @pytest.fixture

@@ -4,16 +4,24 @@ from __future__ import annotations
 
 import asyncio
 import json
+import random
 import subprocess
 import sys
 
 import pytest
 import qasync
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor, QImage, QPainter
 
 from studio.core.errors import StudioError
-from studio.core.templates import Template
-from studio.plugins.host import PluginHost
-from studio.sandbox.playtest import PlaytestReport, PlaytestRunner, parse_inputs, playtest
+from studio.sandbox.playtest import (
+    PlaytestReport,
+    PlaytestRunner,
+    frame_difference,
+    parse_inputs,
+    playtest,
+)
+from tests.gallery import REQUIRED_TEMPLATES, gallery_templates
 from tests.qt_asyncio import wait_for
 
 # A game that draws what it last heard: keys and pointer presses change its picture and
@@ -118,18 +126,11 @@ def test_a_version_without_index_does_not_load(qtbot, make_project):
     assert not report.loaded and not report.passed and report.load_errors
 
 
-def _starter_templates() -> list[Template]:
-    """The templates the app offers: those the built-in plugin registers."""
-    host = PluginHost()
-    host.load_all(entry_points=False)
-    return host.templates()
+TEMPLATES = gallery_templates()
 
 
-TEMPLATES = _starter_templates()
-
-
-def test_there_are_starter_templates_to_playtest():
-    assert len(TEMPLATES) >= 3, "the starter templates were not found"
+def test_every_required_template_is_in_the_gallery():
+    assert set(REQUIRED_TEMPLATES) <= {t.name for t in TEMPLATES}, "templates are missing"
 
 
 @pytest.mark.parametrize("template", TEMPLATES, ids=[t.name for t in TEMPLATES])
@@ -194,3 +195,62 @@ def test_the_preview_playtest_button_shows_the_report(preview, make_project, qtb
     assert pane.playtest_button.isEnabled()
     assert pane.state == "running"  # the Preview's own game went on meanwhile
     pane._playtest_dialog.close()
+
+
+def _reference_difference(a: QImage, b: QImage) -> float:
+    """What frame_difference means, pixel by pixel (slow): the oracle for the fast one."""
+    size = (200, 150)
+    scaled = [
+        i.convertToFormat(QImage.Format.Format_RGB32).scaled(
+            *size, mode=Qt.TransformationMode.SmoothTransformation
+        )
+        for i in (a, b)
+    ]
+    pa, pb = (bytes(i.constBits()) for i in scaled)
+    changed = sum(
+        max(abs(pa[i + c] - pb[i + c]) for c in range(3)) > 6 for i in range(0, len(pa), 4)
+    )
+    return changed / (size[0] * size[1])
+
+
+def _frame(seed: int) -> QImage:
+    rnd = random.Random(seed)
+    image = QImage(800, 600, QImage.Format.Format_RGB32)
+    image.fill(QColor(16, 32, 48))
+    painter = QPainter(image)
+    for _ in range(40):
+        colour = QColor(rnd.randrange(256), rnd.randrange(256), rnd.randrange(256))
+        painter.fillRect(rnd.randrange(800), rnd.randrange(600), 120, 90, colour)
+    painter.end()
+    return image
+
+
+def test_frame_difference_counts_visibly_changed_pixels(qapp):
+    first = _frame(1)
+    assert frame_difference(first, first.copy()) == 0.0
+    assert frame_difference(QImage(), QImage()) == 0.0 and frame_difference(first, QImage()) == 1.0
+    black = QImage(800, 600, QImage.Format.Format_RGB32)
+    black.fill(QColor("black"))
+    white = QImage(400, 300, QImage.Format.Format_ARGB32)
+    white.fill(QColor("white"))
+    assert frame_difference(black, white) == 1.0  # other sizes and formats compare too
+    top = black.copy()
+    painter = QPainter(top)
+    painter.fillRect(0, 0, 800, 300, QColor("white"))
+    painter.end()
+    assert frame_difference(black, top) == pytest.approx(0.5, abs=0.01)
+    faint = black.copy()
+    faint.fill(QColor(5, 6, 4))  # changes of 6 or less are not visible
+    assert frame_difference(black, faint) == 0.0
+    faint.fill(QColor(0, 7, 0))
+    assert frame_difference(black, faint) == 1.0
+    for seed in range(6):
+        a, b = _frame(seed), _frame(seed + 50)
+        near = a.copy()
+        painter = QPainter(near)
+        painter.setOpacity(0.03)  # channels move by a few steps, around the threshold
+        painter.fillRect(0, 0, 800, 400, QColor("white"))
+        painter.end()
+        # Within a few pixels of 30,000: rounding in Qt's SIMD paths may differ by a step.
+        assert frame_difference(a, b) == pytest.approx(_reference_difference(a, b), abs=0.002)
+        assert frame_difference(a, near) == pytest.approx(_reference_difference(a, near), abs=0.002)

@@ -3,17 +3,20 @@ every template playing in the Preview, and Run turning edits into a playing vers
 
 from __future__ import annotations
 
+import asyncio
 import re
 
 import pytest
 from PySide6.QtCore import QPoint, QRect, Qt, QTimer
 from PySide6.QtGui import QKeySequence
-from PySide6.QtWidgets import QAbstractButton, QApplication
+from PySide6.QtWidgets import QAbstractButton, QApplication, QFileDialog, QMessageBox
 
 from studio.app import create_window
 from studio.core.store import Project
 from studio.ui.gallery import GalleryDialog
+from tests.qt_asyncio import wait_for
 from tests.ui.conftest import (
+    PROBE_GAME,
     activate,
     changed_fraction,
     colour_count,
@@ -250,3 +253,83 @@ def test_last_project_and_shown_version_are_restored_on_restart(
     wait_for_js(qtbot, window, "document.title", "Probe two")
     assert preview_version(window) == second
     window.close()
+
+
+@pytest.fixture
+def message_boxes(qtbot):
+    """Closes every message box as it opens (they are modal), keeping their texts."""
+    texts: list[str] = []
+
+    def close() -> None:
+        box = QApplication.activeModalWidget()
+        if isinstance(box, QMessageBox):
+            texts.append(box.text())
+            box.accept()
+
+    timer = QTimer(interval=20)
+    timer.timeout.connect(close)
+    timer.start()
+    yield texts
+    timer.stop()
+
+
+def test_a_project_that_cannot_be_created_is_explained(make_window, tmp_path, message_boxes):
+    window = make_window()
+    (tmp_path / "plain").write_text("a file, not a folder")
+    assert window.create_project(tmp_path / "plain" / "game", None) is None
+    assert len(message_boxes) == 1
+    assert "cannot create" in message_boxes[0] and "Not a directory" in message_boxes[0]
+    assert window.session.project is None
+    assert (tmp_path / "plain").read_text() == "a file, not a folder"
+
+
+def choose_in_file_dialog(path) -> list[QFileDialog.FileMode]:
+    """Pick `path` in the next file dialog (Qt's own, modal, as on the offscreen screen);
+    the list gets the dialog's mode."""
+    seen: list[QFileDialog.FileMode] = []
+
+    def pick() -> None:
+        dialog = QApplication.activeModalWidget()
+        assert isinstance(dialog, QFileDialog)
+        seen.append(dialog.fileMode())
+        dialog.setDirectory(str(path.parent))
+        dialog.selectFile(str(path))
+        dialog.accept()
+
+    QTimer.singleShot(0, pick)
+    return seen
+
+
+def test_file_menu_imports_a_folder(make_window, qtbot, qloop, probe_project, tmp_path):
+    window = make_window()
+    project = open_project(window, probe_project)
+    site = tmp_path / "site"
+    (site / "js").mkdir(parents=True)
+    page = PROBE_GAME.replace("Probe one", "From a folder")
+    (site / "index.html").write_text(page)
+    (site / "js" / "extra.js").write_text("const extra = 1;\n")
+    assert window.import_folder_action.isEnabled()
+    assert window.import_folder_action in window.file_menu.actions()
+
+    seen = choose_in_file_dialog(site)
+    version = wait_for(window.import_dialog(folder=True), timeout=30)
+    assert seen == [QFileDialog.FileMode.Directory]
+    assert version is not None and version.kind == "import"
+    assert project.files(version.id) == {
+        "index.html": page.encode(),
+        "js/extra.js": b"const extra = 1;\n",
+    }
+    assert window.session.shown == version.id
+    wait_for_js(qtbot, window, "document.title", "From a folder")
+
+
+def test_a_folder_that_cannot_be_imported_is_explained(
+    make_window, qloop, probe_project, tmp_path, message_boxes
+):
+    window = make_window()
+    project = open_project(window, probe_project)
+    (tmp_path / "photos").mkdir()
+    assert wait_for(window.import_path(tmp_path / "photos"), timeout=30) is None
+    wait_for(asyncio.sleep(0.3))  # the box opens after the import's task step
+    assert len(message_boxes) == 1 and "no index.html" in message_boxes[0]
+    assert len(project.versions()) == 1

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from studio.core.errors import StudioError
 from studio.core.export.archive import (
     SUFFIX as ARCHIVE_SUFFIX,
 )
@@ -52,6 +53,7 @@ __all__ = [
     "builtin_exporters",
     "default_file_name",
     "default_import_dest",
+    "exporter_broke",
     "exporters",
     "get_exporter",
     "human_size",
@@ -71,10 +73,32 @@ def builtin_exporters() -> list[Exporter]:
 
 
 def exporters(host: Any) -> list[Exporter]:
-    """The exporters registered with a `studio.plugins.PluginHost`, in display order."""
-    found = [r.obj for r in host.registrations("exporters")]
+    """The exporters registered with a `studio.plugins.PluginHost`, in display order, each
+    looked up through `host.get` as `get_exporter` does (the host's guarded path)."""
+    found = [host.get("exporters", r.name) for r in host.registrations("exporters")]
     rank = {name: i for i, name in enumerate(ORDER)}
     return sorted(found, key=lambda e: (rank.get(e.name, len(ORDER)), e.name))
+
+
+def exporter_broke(host: Any, exporter: Exporter, exc: BaseException) -> str:
+    """`exporter` raised `exc`: say so in plain words, and when `exc` is a bug of an outside
+    plugin (not a StudioError, nor an OSError of the person's disk) report it to the host,
+    which marks the plugin failed and drops what it registered."""
+    what = f"{type(exc).__name__}: {exc}"
+    if isinstance(exc, StudioError):
+        return str(exc)
+    if isinstance(exc, OSError):
+        return f"{exc.filename}: {exc.strerror}" if exc.filename and exc.strerror else what
+    plugin = host.owner("exporters", exporter.name)
+    if plugin is None:  # its plugin was switched off meanwhile
+        return what
+    host.report_failure(plugin, exc)  # the built-in plugin's (Studio's own bug) is only logged
+    if host.info(plugin).builtin:
+        return what
+    return (
+        f"the export format {exporter.title!r} of the plugin {plugin!r} broke ({what}). "
+        "Studio switched that plugin off (see Settings > Plugins)."
+    )
 
 
 def get_exporter(host: Any, name: str) -> Exporter:

@@ -129,3 +129,19 @@ def test_web_folder_served_over_http_plays(clipped_project, tmp_path, http_folde
     assert wait_until(lambda: page.evaluate(f"{STATE}.mode") == "video", timeout=10)
     assert walk(page, ["2", "1"], "selkies") == ["shore", "boat", "selkies"]
     assert [e for e in page.errors if "favicon" not in e.text] == []
+
+
+def test_web_folder_opened_by_double_click_plays(clipped_project, tmp_path, page: Page):
+    """From file:// a browser refuses fetch() of the page's own files; story.json travels in
+    the page for that case, and the clips play from the folder."""
+    site = tmp_path / "site"
+    out = tmp_path / "story.zip"
+    asyncio.run(ZipExporter().export(clipped_project, None, out))
+    with zipfile.ZipFile(out) as zf:
+        zf.extractall(site)
+    open_story(page, (site / "index.html").as_uri())
+    page.wait_for(f"{STATE}.mode === 'video' && {STATE}.time > 0.2", timeout=15)
+    video = f"{GAME_WINDOW}.document.querySelector('video.on')"
+    assert page.evaluate(f"{video}.currentSrc").startswith("file:")
+    assert walk(page, ["1", "1"], "lamp") == ["shore", "tower", "lamp"]
+    assert [e for e in page.errors if "favicon" not in e.text] == []

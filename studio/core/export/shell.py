@@ -243,6 +243,27 @@ FOLDER_BOOTSTRAP = r"""<script>(function () {
   };
 })();</script>"""
 
+# Runs first in the web folder's pages when the game has small data files (story.json,
+# levels.json...): opened by double-click (file://), a browser refuses fetch() of the
+# page's own files, so those files travel in the page and fetch() answers from them there.
+# Served over http(s) the page fetches its files as usual.
+LOCAL_FETCH_BOOTSTRAP = r"""<script>(function () {
+  'use strict';
+  if (location.protocol !== 'file:' || !window.fetch) return;
+  var D = @@DATA@@, root = new URL(@@ROOT@@, location.href).href, fetch0 = window.fetch;
+  window.fetch = function (input, init) {
+    var u = typeof input === 'string' ? input : (input && input.url) || String(input), p = null;
+    try {
+      var href = new URL(u, document.baseURI).href.replace(/[?#].*$/, '');
+      if (href.indexOf(root) === 0) p = decodeURIComponent(href.slice(root.length));
+    } catch (e) { p = null; }
+    if (p !== null && Object.prototype.hasOwnProperty.call(D, p)) {
+      return Promise.resolve(new Response(D[p][1], { headers: { 'Content-Type': D[p][0] } }));
+    }
+    return fetch0.apply(this, arguments);
+  };
+})();</script>"""
+
 SHELL_CSS = r"""
 :root { color-scheme: dark; --bar: 44px; --fg: #f2f2f7; --dim: #a1a1aa; --bg: #0b0b10; }
 * { box-sizing: border-box; }

@@ -22,8 +22,13 @@ from studio.core.export.base import (
 )
 from studio.core.export.bundle import GameBundle, estimate_fallbacks, load_bundle, version_hashes
 from studio.core.export.rewrite import HtmlRewrite, decode_text
-from studio.core.export.shell import FOLDER_BOOTSTRAP, WEB_FOLDER_CSP, csp_meta
-from studio.core.store import Project
+from studio.core.export.shell import (
+    FOLDER_BOOTSTRAP,
+    LOCAL_FETCH_BOOTSTRAP,
+    WEB_FOLDER_CSP,
+    csp_meta,
+)
+from studio.core.store import Project, guess_mime
 
 HTML_SUFFIXES = (".html", ".htm")
 # Already compressed: stored as they are, which is as small and much quicker.
@@ -33,24 +38,56 @@ STORED_SUFFIXES = (
 )  # fmt: skip
 # How much text shrinks in the zip, for the estimate.
 TEXT_RATIO = 0.35
+# Data files a game fetches, carried in its pages for file:// (see LOCAL_FETCH_BOOTSTRAP);
+# larger ones (and anything past the total) are left to a web host.
+DATA_SUFFIXES = (".json", ".txt", ".csv", ".tsv", ".xml", ".glsl", ".vert", ".frag", ".md")
+DATA_FILE_LIMIT = 512 * 1024
+DATA_TOTAL_LIMIT = 2 * 1024 * 1024
+
+
+def _script_json(value: object) -> str:
+    return json.dumps(value, ensure_ascii=False).replace("<", "\\u003c")
+
+
+def _data_files(files: dict[str, bytes]) -> dict[str, list[str]]:
+    """path -> [MIME type, text] of the small text files a game may fetch."""
+    out: dict[str, list[str]] = {}
+    total = 0
+    for path, data in sorted(files.items()):
+        if not path.lower().endswith(DATA_SUFFIXES) or len(data) > DATA_FILE_LIMIT:
+            continue
+        if total + len(data) > DATA_TOTAL_LIMIT:
+            break
+        try:
+            out[path] = [guess_mime(path), data.decode("utf-8")]
+        except UnicodeDecodeError:
+            continue
+        total += len(data)
+    return out
 
 
 def web_files(bundle: GameBundle) -> dict[str, bytes]:
     """The files of the folder: pages rewritten, everything else as it is."""
     head = csp_meta(WEB_FOLDER_CSP)
     if bundle.fallbacks:
-        fallbacks = json.dumps(bundle.fallbacks).replace("<", "\\u003c")
-        head += FOLDER_BOOTSTRAP.replace("@@FALLBACKS@@", fallbacks)
+        head += FOLDER_BOOTSTRAP.replace("@@FALLBACKS@@", _script_json(bundle.fallbacks))
+    data = _data_files(bundle.files)
     out: dict[str, bytes] = {}
-    for path, data in bundle.files.items():
+    for path, content in bundle.files.items():
         if path.lower().endswith(HTML_SUFFIXES):
-            rewrite = HtmlRewrite(files=bundle.files, fallbacks=bundle.fallbacks, head=head)
-            out[path] = rewrite.apply(decode_text(data), path).encode("utf-8")
+            page_head = head
+            if data:  # the folder's root, seen from this page
+                root = _script_json("../" * path.count("/") or "./")
+                page_head += LOCAL_FETCH_BOOTSTRAP.replace("@@ROOT@@", root).replace(
+                    "@@DATA@@", _script_json(data)
+                )
+            rewrite = HtmlRewrite(files=bundle.files, fallbacks=bundle.fallbacks, head=page_head)
+            out[path] = rewrite.apply(decode_text(content), path).encode("utf-8")
             bundle.notes.extend(
                 f"{path} refers to {m}, which is not in the game" for m in rewrite.missing
             )
         else:
-            out[path] = data
+            out[path] = content
     return out
 
 

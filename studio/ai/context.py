@@ -1,9 +1,10 @@
 """Building the messages for a request within the model's context window.
 
 What goes in: the system prompt, the recent conversation, the project's current files,
-the asset manifest, and the new prompt (or the errors to fix). When it does not fit, the
-oldest conversation goes first, then large files are cut in the middle; what was left
-out is listed in words for the UI to show.
+the asset manifest, and the new prompt (or the errors to fix, with the code around them).
+When it does not fit, the oldest conversation goes first, then large files are cut in the
+middle, keeping the lines around each error to fix; what was left out is listed in words
+for the UI to show.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from studio.ai.prompts import fix_prompt, system_prompt
+from studio.ai.prompts import error_places, fix_prompt, system_prompt
 from studio.ai.providers import ChatMessage
 from studio.ai.stream_parser import parse_answer
 
@@ -27,6 +28,9 @@ __all__ = [
 
 MESSAGE_OVERHEAD = 4  # tokens a chat message costs beyond its text
 MIN_KEPT_LINES = 40  # a cut file keeps at least this many lines
+ERROR_WINDOW = 20  # lines kept on each side of an error's line when its file is cut
+MIN_CUT_LINES = 3  # a shorter run between kept lines stays (its marker would cost as much)
+MARKER_CHARS = 120  # about what a "lines left out" marker costs
 
 
 def estimate_tokens(text: str, chars_per_token: float = 4.0) -> int:
@@ -128,13 +132,22 @@ def _compact(role: str, text: str) -> str:
     return f"{answer.message}\n\n{note}".strip()
 
 
-def _cut_middle(text: str, excess_chars: int) -> tuple[str, tuple[int, int] | None]:
-    """Drop a middle run of lines worth at least `excess_chars`; keeps head and tail."""
+def _cut_middle(
+    text: str, excess_chars: int, keep: Sequence[int] = ()
+) -> tuple[str, list[tuple[int, int]]]:
+    """Drop middle runs of lines worth at least `excess_chars`, keeping the head, the tail
+    and ERROR_WINDOW lines around each line in `keep` (1-based: where errors happened).
+    Returns the text and the runs left out (1-based, inclusive)."""
     lines = text.split("\n")
     n = len(lines)
     if n <= MIN_KEPT_LINES:
-        return text, None
-    keep_chars = max(0, len(text) - excess_chars - 120)
+        return text, []
+    kept = [False] * n
+    for line in keep:
+        for i in range(max(0, line - 1 - ERROR_WINDOW), min(n, line + ERROR_WINDOW)):
+            kept[i] = True
+    window_chars = sum(len(line) + 1 for line, k in zip(lines, kept, strict=True) if k)
+    keep_chars = max(0, len(text) - excess_chars - MARKER_CHARS * (len(keep) + 1) - window_chars)
     head, used = 0, 0
     while head < n and used + len(lines[head]) + 1 <= keep_chars * 0.6:
         used += len(lines[head]) + 1
@@ -145,14 +158,30 @@ def _cut_middle(text: str, excess_chars: int) -> tuple[str, tuple[int, int] | No
         tail += 1
     head = max(head, MIN_KEPT_LINES // 2)
     tail = max(tail, MIN_KEPT_LINES // 2)
-    if head + tail >= n:
-        return text, None
-    first, last = head + 1, n - tail  # 1-based, inclusive
-    marker = (
-        f"… [lines {first}–{last} of {n} are left out here to fit the context window; "
-        "do not edit them] …"
-    )
-    return "\n".join(lines[:head] + [marker] + lines[n - tail :]), (first, last)
+    for i in [*range(min(head, n)), *range(max(0, n - tail), n)]:
+        kept[i] = True
+    spans: list[tuple[int, int]] = []  # 0-based, inclusive
+    start = None
+    for i, k in enumerate([*kept, True]):
+        if not k and start is None:
+            start = i
+        elif k and start is not None:
+            if i - start >= MIN_CUT_LINES:
+                spans.append((start, i - 1))
+            start = None
+    if not spans:
+        return text, []
+    out: list[str] = []
+    done = 0
+    for first, last in spans:
+        out += lines[done:first]
+        out.append(
+            f"… [lines {first + 1}–{last + 1} of {n} are left out here to fit the context "
+            "window; do not edit them] …"
+        )
+        done = last + 1
+    out += lines[done:]
+    return "\n".join(out), [(first + 1, last + 1) for first, last in spans]
 
 
 def build_messages(
@@ -173,7 +202,10 @@ def build_messages(
     """
     budget = budget or TokenBudget()
     system_text = system if system is not None else system_prompt()
-    request = fix_prompt(errors, note=prompt) if errors is not None else prompt
+    request = fix_prompt(errors, note=prompt, files=files) if errors is not None else prompt
+    error_lines: dict[str, list[int]] = {}
+    for path, line in error_places(errors or (), files):
+        error_lines.setdefault(path, []).append(line)
     history: list[ChatMessage] = [
         {"role": "assistant" if role == "assistant" else "user", "content": _compact(role, text)}
         for role, text in list(conversation)[-max_messages:]
@@ -206,10 +238,9 @@ def build_messages(
             break
         path = max(candidates, key=lambda p: len(view[p]))
         excess = (budget.cost(messages) - budget.available) * budget.chars_per_token
-        view[path], span = _cut_middle(view[path], math.ceil(excess))
+        view[path], spans = _cut_middle(view[path], math.ceil(excess), error_lines.get(path, ()))
         cut.add(path)
-        if span:
-            left_out.append(f"lines {span[0]}–{span[1]} of {path}")
+        left_out += [f"lines {first}–{last} of {path}" for first, last in spans]
         messages = assemble()
 
     tokens = budget.cost(messages)

@@ -22,7 +22,7 @@ from PySide6.QtWebEngineCore import (
 
 from studio.sandbox.console import ConsoleEntry
 from studio.sandbox.runtime import PREFIX, parse_runtime_message
-from studio.sandbox.scheme import relative_source, split_url
+from studio.sandbox.scheme import Shown, relative_source, split_url
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +46,7 @@ class SandboxPage(QWebEnginePage):
 
     def __init__(self, profile: QWebEngineProfile, parent: QObject | None = None) -> None:
         super().__init__(profile, parent)
-        self._game: tuple[str, int] | None = None  # (origin, version) the page may show
+        self._game: tuple[str, Shown] | None = None  # (origin, version or draft) it may show
         self._expected: QUrl | None = None
         self.refusals: list[str] = []  # kept short: the newest 100
         self._pending: list[ConsoleEntry] = []
@@ -64,7 +64,7 @@ class SandboxPage(QWebEnginePage):
     # -- loading -------------------------------------------------------------------------
 
     def load_game(self, url: QUrl) -> None:
-        """Show a game URL (`studio://<origin>/<version>/…`): the only way in."""
+        """Show a game URL (`studio://<origin>/<version or draft>/…`): the only way in."""
         split = split_url(url)
         if split is None:
             raise ValueError(f"not a game URL: {url.toString()}")

@@ -5,6 +5,11 @@ its own origin, so one game cannot read another's storage. A version's files are
 as stored; `assets/<name>` that the version lacks falls back to the project's asset library
 so a clip just added can be previewed before a version uses it. Anything else is a 404.
 
+A draft (`studio://<origin>/draft<N>/<path>`) is an answer still streaming, played before
+it is saved: its files are held in memory, and any file it lacks is served from the
+version it builds on, so its assets and untouched files resolve. It is never stored; it is
+served until dropped, from the same origin with the same headers as the versions.
+
 Range requests (media seeking) are answered by QtWebEngine itself: it reads the `Range`
 header, seeks the device given to `reply()` and answers `206` with `Content-Range`. So the
 handler always replies with the whole file; slicing it here would apply the range twice.
@@ -16,7 +21,10 @@ import functools
 import logging
 import mimetypes
 import os
+import re
 import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
 
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QUrl, Signal
 from PySide6.QtWebEngineCore import (
@@ -32,6 +40,10 @@ log = logging.getLogger(__name__)
 
 SCHEME = b"studio"
 SCHEME_NAME = SCHEME.decode()
+_DRAFT_KEY = re.compile(r"draft\d+")
+
+# What a URL's first segment names: a version (its id) or a draft (its key, "draft<N>").
+Shown = int | str
 
 # Sent with every response. 'self' is the project's own origin only (another project's host
 # is another origin); there are no remote hosts. Games need inline script and eval.
@@ -113,14 +125,34 @@ def version_url(project: Project, version_id: int, path: str = "index.html") -> 
     return QUrl(f"{SCHEME_NAME}://{project_origin(project)}/{version_id}/{path}")
 
 
-def split_url(url: QUrl) -> tuple[str, int, str] | None:
-    """(origin, version, path) of a `studio://` URL, or None when it is not one of ours."""
+def draft_url(project: Project, key: str, path: str = "index.html") -> QUrl:
+    return QUrl(f"{SCHEME_NAME}://{project_origin(project)}/{key}/{path}")
+
+
+def _shown(segment: str) -> Shown | None:
+    if segment.isdigit():
+        return int(segment)
+    return segment if _DRAFT_KEY.fullmatch(segment) else None
+
+
+def split_url(url: QUrl) -> tuple[str, Shown, str] | None:
+    """(origin, version id or draft key, path) of a `studio://` URL, or None when it is not
+    one of ours."""
     if url.scheme() != SCHEME_NAME:
         return None
     parts = url.path().lstrip("/").split("/", 1)
-    if len(parts) != 2 or not parts[0].isdigit():
+    shown = _shown(parts[0]) if len(parts) == 2 else None
+    if shown is None:
         return None
-    return url.host(), int(parts[0]), parts[1] or "index.html"
+    return url.host(), shown, parts[1] or "index.html"
+
+
+@dataclass(frozen=True)
+class Draft:
+    """Files of an answer not saved yet, over those of the version it builds on."""
+
+    base: int | None
+    files: Mapping[str, bytes]
 
 
 @functools.lru_cache(maxsize=512)
@@ -132,7 +164,7 @@ def relative_source(source: str) -> str:
         return source
     _host, _, rest = source[len(SCHEME_NAME) + 3 :].partition("/")
     version, _, path = rest.partition("/")
-    if not version.isdigit():
+    if _shown(version) is None:
         return source
     return path.split("?", 1)[0].split("#", 1)[0] or "index.html"
 
@@ -146,12 +178,13 @@ def mime_type(path: str) -> str:
 
 
 class ProjectSchemeHandler(QWebEngineUrlSchemeHandler):
-    """Serves `studio://<origin>/<version>/<path>` for every mounted project.
+    """Serves `studio://<origin>/<version or draft>/<path>` for every mounted project.
 
     Projects are mounted by the panes that show them (counted, so two panes may show one
-    project). A request from a page of one origin for another origin's files is refused
-    here as well as by the CSP and the request guard. `not_found` names each file a game
-    asked for that does not exist (Chromium does not log those for custom schemes).
+    project); drafts are added and dropped by the pane that plays them. A request from a
+    page of one origin for another origin's files is refused here as well as by the CSP and
+    the request guard. `not_found` names each file a game asked for that does not exist
+    (Chromium does not log those for custom schemes).
     """
 
     not_found = Signal(str)  # the URL
@@ -160,6 +193,8 @@ class ProjectSchemeHandler(QWebEngineUrlSchemeHandler):
         super().__init__(parent)
         self._projects: dict[str, Project] = {}
         self._mounts: dict[str, int] = {}
+        self._drafts: dict[tuple[str, str], Draft] = {}  # by (origin, key)
+        self._made_drafts = 0
         self.served = 0  # responses given, for tests and benchmarks
 
     def mount(self, project: Project) -> str:
@@ -179,6 +214,19 @@ class ProjectSchemeHandler(QWebEngineUrlSchemeHandler):
         else:
             self._mounts.pop(origin, None)
             self._projects.pop(origin, None)
+            for held in [k for k in self._drafts if k[0] == origin]:
+                del self._drafts[held]
+
+    def add_draft(self, project: Project, draft: Draft) -> str:
+        """Serve `draft` for a mounted project; returns its key (new for every draft, so a
+        page showing it loads it afresh)."""
+        self._made_drafts += 1
+        key = f"draft{self._made_drafts}"
+        self._drafts[(project_origin(project), key)] = draft
+        return key
+
+    def drop_draft(self, project: Project, key: str) -> None:
+        self._drafts.pop((project_origin(project), key), None)
 
     def requestStarted(self, job: QWebEngineUrlRequestJob) -> None:  # noqa: N802 (Qt API)
         url = job.requestUrl()
@@ -200,8 +248,9 @@ class ProjectSchemeHandler(QWebEngineUrlSchemeHandler):
         if job.requestMethod() not in (b"GET", b"HEAD"):
             job.fail(QWebEngineUrlRequestJob.Error.RequestDenied)
             return
-        _, version_id, path = split
-        data = self._read(project, version_id, path)
+        origin, shown, path = split
+        source = self._drafts.get((origin, shown)) if isinstance(shown, str) else shown
+        data = self._read(project, source, path) if source is not None else None
         if data is None:
             job.fail(QWebEngineUrlRequestJob.Error.UrlNotFound)
             self.not_found.emit(url.toString())
@@ -218,13 +267,18 @@ class ProjectSchemeHandler(QWebEngineUrlSchemeHandler):
         job.reply(mime_type(path).encode(), buffer)
 
     @staticmethod
-    def _read(project: Project, version_id: int, path: str) -> bytes | None:
+    def _read(project: Project, source: int | Draft, path: str) -> bytes | None:
+        """A version's file (a draft's, else its base version's), else a library asset."""
+        version: int | None = source if isinstance(source, int) else source.base
+        if isinstance(source, Draft) and path in source.files:
+            return source.files[path]
         try:
-            return project.read_file(version_id, path)
+            if version is not None:
+                return project.read_file(version, path)
         except StudioError:
             pass
         except Exception as exc:  # noqa: BLE001 (a closed or damaged project must not crash Qt)
-            log.warning("could not read %s of version %s: %s", path, version_id, exc)
+            log.warning("could not read %s of version %s: %s", path, version, exc)
             return None
         if path.startswith("assets/") and path.count("/") == 1:
             try:

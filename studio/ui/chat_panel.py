@@ -4,8 +4,10 @@ The panel holds no generation logic: it builds a `studio.core.generation.Generat
 the settings, runs its operations as asyncio tasks on Qt's loop, streams their events into
 the conversation and the editor (`StreamBatcher`, ~30 ms batches), and shows outcomes.
 A version is shown in the editor and the Preview as soon as it is saved (the end of the
-answer): a whole file is applied and committed only once the answer is complete, so what
-the Preview plays is always a version that exists in History.
+answer): a whole file is applied and committed only once the answer is complete. Before
+that the Preview plays a draft (`DraftPreview`) from the moment a file of the answer is
+complete; a draft is never stored, and the Preview goes back to the version it showed
+when the answer makes none.
 """
 
 from __future__ import annotations
@@ -47,6 +49,7 @@ from studio.core.generation import (
     provider_config,
 )
 from studio.core.store import Message, Project, Version
+from studio.ui.draft_preview import DraftPreview
 from studio.ui.flow_layout import FlowLayout
 from studio.ui.generate_stream import ConversationView, StreamBatcher, quiet_collector
 from studio.ui.session import ProjectSession
@@ -156,6 +159,7 @@ class ChatPanel(QWidget):
         self._build()
         self.batcher = StreamBatcher(code, self.conversation, self)
         self.batcher.progress.connect(self.progress.setText)
+        self.draft = DraftPreview(preview, self)
         session.project_changed.connect(self._project_changed)
         session.version_shown.connect(lambda _v: self._update_buttons())
         if preview is not None:
@@ -317,7 +321,7 @@ class ChatPanel(QWidget):
         if self.pending_bar.isHidden() != (pending is None):
             self.pending_bar.setVisible(pending is not None)
             # The bar takes room from the conversation: keep its last lines in view.
-            QTimer.singleShot(0, self.conversation.scroll_to_end)
+            QTimer.singleShot(0, self.conversation, self.conversation.scroll_to_end)
         if pending is not None:
             cut = pending.meta.get("status") == "cut_off"
             self.pending_label.setText(
@@ -334,33 +338,28 @@ class ChatPanel(QWidget):
 
     # -- starting -----------------------------------------------------------------------
 
-    def _generator(self) -> Generator | None:
-        project = self.project
+    async def _generator(self) -> Generator:
+        """Build the provider off the GUI thread (an HTTP client loads its certificates,
+        the key comes from the keyring: tens of ms). Raises StudioError saying why not."""
+        project, config = self.project, self.config()
         if project is None:
-            return None
-        config = self.config()
+            raise StudioError("No project is open.")
         try:
-            provider = make_code_provider(self.session.host, config)
+            provider = await asyncio.to_thread(make_code_provider, self.session.host, config)
         except StudioError as exc:
-            self.conversation.add_status(f"Cannot use {config.name}: {exc}", "error")
-            return None
+            raise StudioError(f"Cannot use {config.name}: {exc}") from None
         self._provider = provider
         return Generator.from_config(project, provider, config)
 
     async def _with_generator(
         self, operation: Callable[[Generator], Awaitable[Outcome]], kind: str
     ) -> Outcome:
-        """Build the provider off the GUI thread (an HTTP client loads its certificates,
-        the key comes from the keyring: tens of ms), then run `operation` with it."""
-        project, config = self.project, self.config()
-        if project is None:
-            return Outcome(kind, "error", "No project is open.")
+        """Run `operation` with a new generator (see `_generator`)."""
         try:
-            provider = await asyncio.to_thread(make_code_provider, self.session.host, config)
+            generator = await self._generator()
         except StudioError as exc:
-            return Outcome(kind, "error", f"Cannot use {config.name}: {exc}", error_kind="setup")
-        self._provider = provider
-        return await operation(Generator.from_config(project, provider, config))
+            return Outcome(kind, "error", str(exc), error_kind="setup")
+        return await operation(generator)
 
     def _save_edits_first(self) -> None:
         """The person's unsaved edits become a version first: the model builds on them and
@@ -368,10 +367,16 @@ class ChatPanel(QWidget):
         if self.code is not None and self.code.is_modified():
             self.session.save_edit(self.code.current_files())
 
-    def _start(self, work: Awaitable[Outcome]) -> None:
+    def _on_event(self, event: Any) -> None:
+        self.batcher.on_event(event)
+        self.draft.on_event(event)
+
+    def _start(self, work: Awaitable[Outcome], base: int | None) -> None:
+        """Run `work`, a generation on version `base`, showing what it streams."""
         self._task_project = self.project
         quiet_collector().hold()
         self.batcher.reset()
+        self.draft.begin(self.project, base)
         if self.code is not None:
             self.code.begin_stream()
         self._set_busy(True)
@@ -392,9 +397,10 @@ class ChatPanel(QWidget):
         base = self.session.shown
         self._start(
             self._with_generator(
-                lambda g: g.generate(text, base=base, on_event=self.batcher.on_event, check=check),
+                lambda g: g.generate(text, base=base, on_event=self._on_event, check=check),
                 "generate",
-            )
+            ),
+            base,
         )
         return True
 
@@ -415,9 +421,10 @@ class ChatPanel(QWidget):
         self.conversation.add_user(fix_request_text(errors, note))
         self._start(
             self._with_generator(
-                lambda g: g.fix(errors, note=note, base=base, on_event=self.batcher.on_event),
+                lambda g: g.fix(errors, note=note, base=base, on_event=self._on_event),
                 "fix",
-            )
+            ),
+            base,
         )
         return True
 
@@ -431,9 +438,10 @@ class ChatPanel(QWidget):
         check = self._check_for_errors if self.auto_fix_box.isChecked() else None
         self._start(
             self._with_generator(
-                lambda g: g.continue_answer(on_event=self.batcher.on_event, check=check),
+                lambda g: g.continue_answer(on_event=self._on_event, check=check),
                 "continue",
-            )
+            ),
+            self.session.shown,  # the version the answer was asked on (nothing since)
         )
         # The continuation streams on from where the answer stopped: show that file so far.
         open_files = [i for i in parse_answer(partial.content).incomplete if i.kind == "file"]
@@ -459,25 +467,40 @@ class ChatPanel(QWidget):
             self.stop_btn.setEnabled(False)
             self.progress.setText("Stopping…")
 
-    def start_variations(self, n: int | None = None) -> Any:
-        """Open the Variations dialog running `n` generations of the prompt."""
-        from studio.ui.variations import VariationsDialog
-
+    def start_variations(self, n: int | None = None) -> asyncio.Task[Any] | None:
+        """Open the Variations dialog running `n` generations of the prompt. Returns the
+        task that builds the provider (off the GUI thread, as for Generate) and opens the
+        dialog; its result is the dialog, or None when the provider could not be made."""
         text = self.prompt.toPlainText().strip()
         if self.busy or not text or self.project is None:
             return None
         self._save_edits_first()
-        generator = self._generator()
-        if generator is None:
-            return None
         n = n or self.variations_spin.value()
         self.prompt.clear()
         self.conversation.add_user(text)
         self.conversation.add_status(f"Making {n} variations…", "info")
-        dialog = VariationsDialog(self.session, generator, text, n, base=self.session.shown)
+        self._set_busy(True)
+        return asyncio.ensure_future(self._open_variations(text, n, self.session.shown))
+
+    async def _open_variations(self, text: str, n: int, base: int | None) -> Any:
+        from studio.ui.variations import VariationsDialog
+
+        project = self.project
+        try:
+            generator = await self._generator()
+        except StudioError as exc:
+            generator = None
+            self.conversation.add_status(str(exc), "error")
+        if generator is None or project is not self.project:  # (or another project opened)
+            self._close_provider()
+            if generator is None and not self.prompt.toPlainText().strip():
+                self.prompt.setPlainText(text)  # not lost
+            self._set_busy(False)
+            self.finished.emit(None)
+            return None
+        dialog = VariationsDialog(self.session, generator, text, n, base=base)
         dialog.setParent(self.window(), dialog.windowFlags())
         self.variations_dialog = dialog
-        self._set_busy(True)
         quiet_collector().hold()
         dialog.finished_all.connect(lambda outcomes: self._variations_done(dialog, outcomes))
         dialog.kept.connect(self._variation_kept)
@@ -502,6 +525,7 @@ class ChatPanel(QWidget):
             outcome = task.result()
         if self._task_project is not self.project:
             # The project was closed or another opened meanwhile: nothing here to show.
+            self.draft.end(go_back=False)
             self.task = None
             self._close_provider()
             if self.code is not None and self.code.streaming:
@@ -526,6 +550,7 @@ class ChatPanel(QWidget):
         QTimer.singleShot(0, lambda: self._show_version(outcome, shown))
 
     def _show_version(self, outcome: Outcome | None, shown: Version | None) -> None:
+        self.draft.end(go_back=shown is None)  # nothing new: the Preview's version is back
         if shown is not None:
             self.session.add_version(shown)
         self.task = None
@@ -566,6 +591,7 @@ class ChatPanel(QWidget):
         self.batcher.finish()
         if self.code is not None:
             self.code.end_stream(reload=False)
+        self.draft.end(go_back=False)
         self.session.add_version(version)
         self._said.add(version.id)
         self.conversation.add_status(f"Version {version.id} saved; trying it for errors…", "ok")
@@ -586,6 +612,7 @@ class ChatPanel(QWidget):
                 "warning",
             )
             self.batcher.reset()
+            self.draft.begin(self.project, version.id)
             if self.code is not None:
                 self.code.begin_stream()
         return errors

@@ -244,8 +244,7 @@ class StreamBatcher(QObject):
             self.path, self.lines = event.path, 0
             self._ops.append(["file", event.path])
         elif isinstance(event, FileComplete):
-            self.files_done.append(event.path)
-            self._ops.append(["done", event.path])
+            self.files_done.append(event.path)  # (the Preview plays it: DraftPreview)
         elif isinstance(event, EditBlock):
             self.edits += 1
             self.chars += len(event.search) + len(event.replace)

@@ -4,7 +4,11 @@ Public interface (used by the main window, the Fix feature and gameplay recordin
 
 - `PreviewPane(session)`; it follows `session.version_shown` and `session.project_changed`.
 - `show_version(version_id)` loads a version (a fresh renderer if the last one was killed);
-  `reload()` loads the shown version again.
+  `reload()` loads the shown version (or draft) again.
+- `show_draft(files, base)` plays files not saved yet (a streaming answer's) over those of
+  version `base`, through the same scheme, origin and sandbox; `version_id` is None and
+  `draft` names it meanwhile. `end_draft(back_to)` shows version `back_to` instead (None:
+  nothing), if the draft is still what the pane shows.
 - `page` (a `studio.sandbox.page.SandboxPage`) and `view` (its `QWebEngineView`): for
   recording, `page.renderProcessPid()`, `runJavaScript`, `setAudioMuted`…
 - `grab_frame() -> QImage`: the game's picture now, at the view's size.
@@ -23,6 +27,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Mapping
 from pathlib import Path
 
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, Qt, QUrl, Signal
@@ -52,7 +57,7 @@ from studio.sandbox.console import ConsoleEntry
 from studio.sandbox.page import SandboxPage
 from studio.sandbox.playtest import PlaytestReport, PlaytestRunner
 from studio.sandbox.profile import sandbox_profile
-from studio.sandbox.scheme import split_url, version_url
+from studio.sandbox.scheme import Draft, draft_url, split_url, version_url
 from studio.sandbox.watchdog import Watchdog
 from studio.ui.console_panel import ConsolePanel
 from studio.ui.elided_label import ElidedLabel
@@ -85,6 +90,7 @@ class PreviewPane(QWidget):
         self.watchdog = Watchdog(self.page, parent=self)
         self.state = "empty"
         self.version_id: int | None = None
+        self.draft: str | None = None  # the key of the draft shown (see `show_draft`)
         self.fps: float | None = None
         self.last_playtest: PlaytestReport | None = None
         self._mounted: Project | None = None
@@ -203,9 +209,10 @@ class PreviewPane(QWidget):
 
     def _project_changed(self, project: Project | None) -> None:
         if self._mounted is not None:
-            self.handler.unmount(self._mounted)
+            self.handler.unmount(self._mounted)  # drops its drafts too
             self._mounted = None
         self.version_id = None
+        self.draft = None
         if project is None:
             self._origin = ""
             self.watchdog.disarm()
@@ -222,13 +229,50 @@ class PreviewPane(QWidget):
             return
         if self._mounted is not project:
             self._project_changed(project)
+        self._drop_draft(project)
         self.version_id = version_id
+        self._load(project, version_url(project, version_id))
+        self._story_problems(project, version_id)
+
+    def show_draft(self, files: Mapping[str, bytes], base: int | None) -> str | None:
+        """Play `files` over version `base`'s without saving them; returns the draft's key."""
+        project = self.session.project
+        if project is None:
+            return None
+        if self._mounted is not project:
+            self._project_changed(project)
+        self._drop_draft(project)
+        self.version_id = None
+        self.draft = self.handler.add_draft(project, Draft(base, dict(files)))
+        self._load(project, draft_url(project, self.draft))
+        return self.draft
+
+    def end_draft(self, back_to: int | None) -> None:
+        """The draft is over: show version `back_to` (None: nothing) if the draft is still
+        shown (the person may have chosen another version meanwhile)."""
+        project = self.session.project
+        if self.draft is None or project is None:
+            return
+        if back_to is not None:
+            self.show_version(back_to)
+            return
+        self._drop_draft(project)
+        self.watchdog.disarm()
+        self.page.clear()
+        self.console.clear()
+        self._set_state("empty")
+
+    def _drop_draft(self, project: Project) -> None:
+        if self.draft is not None:
+            self.handler.drop_draft(project, self.draft)
+            self.draft = None
+
+    def _load(self, project: Project, url: QUrl) -> None:
         self._stop_reason = None
         self.fps = None
         self.fps_label.setText("– fps")
         self.page.discard_console()  # lines of the page being replaced
         self.console.clear()
-        self._story_problems(project, version_id)
         self.stage.overlay.hide()
         self.stage.show_empty(None)
         self.pause_button.blockSignals(True)
@@ -238,8 +282,13 @@ class PreviewPane(QWidget):
         self._painted_once = False
         self._set_state("loading")
         self._update_title()
-        self.page.load_game(version_url(project, version_id))
+        self.page.load_game(url)
         self.view.setZoomFactor(self.stage.zoom)
+
+    @property
+    def shown(self) -> int | str | None:
+        """What the page plays: a version's id, a draft's key, or None."""
+        return self.version_id if self.version_id is not None else self.draft
 
     def _story_problems(self, project: Project, version_id: int) -> None:
         """A story's problems (studio.story) are listed as errors, so Fix offers them."""
@@ -258,21 +307,25 @@ class PreviewPane(QWidget):
         self.console.refresh()
 
     def reload(self) -> None:
+        project = self.session.project
         if self.version_id is not None:
             self.show_version(self.version_id)
+        elif self.draft is not None and project is not None:
+            self._load(project, draft_url(project, self.draft))
 
     def _update_title(self) -> None:
-        if self.version_id is None:
+        if self.shown is None:
             self.title.setText("No game")
             return
         title = self.page.title()
         shown = title if title and not title.startswith(("studio:", "about:", "data:")) else ""
-        self.title.setText(f"v{self.version_id}" + (f" · {shown}" if shown else ""))
+        what = f"v{self.version_id}" if self.version_id is not None else "Draft (not saved yet)"
+        self.title.setText(what + (f" · {shown}" if shown else ""))
 
     # -- what the page does --------------------------------------------------------------
 
     def _game_loaded(self, ok: bool, error: str, code: int) -> None:
-        if self.version_id is None or self._stop_reason is not None:
+        if self.shown is None or self._stop_reason is not None:
             return
         if ok:
             if self.state == "loading":
@@ -292,7 +345,7 @@ class PreviewPane(QWidget):
             # arrive after the next version started loading.
             self._killed = False
             return
-        if self._stop_reason is not None or self.version_id is None:
+        if self._stop_reason is not None or self.shown is None:
             return
         if status == QWebEnginePage.RenderProcessTerminationStatus.NormalTerminationStatus:
             return
@@ -338,7 +391,7 @@ class PreviewPane(QWidget):
 
     def _not_found(self, url: str) -> None:
         split = split_url(QUrl(url))
-        if split and split[0] == self._origin and split[1] == self.version_id:
+        if split and split[0] == self._origin and split[1] == self.shown:
             self.console.add(
                 ConsoleEntry("error", f"File not found: {split[2]}", split[2], 0, kind="resource")
             )
@@ -358,7 +411,7 @@ class PreviewPane(QWidget):
         running = state in ("loading", "running")
         for w in (self.pause_button, self.mute_button, self.shot_button):
             w.setEnabled(running)
-        self.reload_button.setEnabled(self.version_id is not None)
+        self.reload_button.setEnabled(self.shown is not None)
         self.playtest_button.setEnabled(self.version_id is not None and self._playtest is None)
         if state == "empty":
             self.stage.overlay.hide()

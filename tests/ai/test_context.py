@@ -150,3 +150,52 @@ def test_reports_when_nothing_more_can_go() -> None:
 def test_estimate_tokens() -> None:
     assert estimate_tokens("") == 0
     assert estimate_tokens("abcd" * 10) == 10
+
+
+BIG = "".join(f"line {i + 1} of the big game file with some code in it;\n" for i in range(3000))
+BUDGET = TokenBudget(context_window=9000, reserved_output=2000)
+
+
+def test_a_cut_keeps_the_lines_around_each_error() -> None:
+    """The error is in the middle of a file too large to send whole: the lines around it
+    stay in the file sent, and the fix prompt quotes them, marked."""
+    errors = [
+        {"message": "TypeError: boom", "source": "index.html", "line": 1500},
+        {"message": "ReferenceError: gone", "source": "index.html", "line": 2400},
+        {"message": "elsewhere", "source": "other.js", "line": 7},  # no such file: no quote
+    ]
+    built = build_messages("", {"index.html": BIG}, system="S", errors=errors, budget=BUDGET)
+    assert built.fits, built.left_out
+    final = built.messages[-1]["content"]
+    sent = final[final.index('<current_file path="index.html">') : final.index("</current_file>")]
+    for n in (1, 1480, 1500, 1520, 2400, 3000):
+        assert f"\nline {n} of the big" in sent, n
+    for n in (1000, 1470, 1530, 2000):
+        assert f"\nline {n} of the big" not in sent, n
+    spans = [s for s in built.left_out if s.endswith("of index.html")]
+    assert len(spans) == 3  # before, between and after the two errors' windows
+    cut = [tuple(int(x) for x in s.split()[1].split("–")) for s in spans]
+    assert all(not first <= line <= last for first, last in cut for line in (1500, 2400))
+    # The fix prompt quotes the code at each error, the line itself marked.
+    assert "index.html, lines 1494–1506:" in final
+    assert "1500> line 1500 of the big game file" in final
+    assert "1499  line 1499 of the big game file" in final
+    assert "2400> line 2400 of the big" in final and "other.js, lines" not in final
+
+
+def test_without_errors_the_middle_of_a_large_file_goes() -> None:
+    """(The control for the test above: the same budget cuts the middle whole.)"""
+    built = build_messages("go", {"index.html": BIG}, system="S", budget=BUDGET)
+    assert built.fits
+    final = built.messages[-1]["content"]
+    assert "\nline 1500 of the big" not in final and "\nline 3000 of the big" in final
+    assert len(built.left_out) == 1 and "The code where" not in final
+
+
+def test_quoted_lines_stay_inside_the_file() -> None:
+    text = fix_prompt(
+        [{"message": "SyntaxError", "source": "a.js", "line": 2}], files={"a.js": "one\ntwo\n"}
+    )
+    assert "a.js, lines 1–2:\n1  one\n2> two\n" in text
+    assert "line numbers and the > mark are not part of it" in text
+    assert "The code where" not in fix_prompt([{"message": "x", "source": "a.js", "line": 9}])

@@ -70,17 +70,28 @@ def project(tmp_path: Path):
 
 
 @pytest.fixture(params=["light", "sdk"])
-async def gen(request, project: Project, chat_server: ChatServer, make_chat_provider):  # noqa: F811
-    """A generator on the built-in provider (plain-JSON stream decoding), and on the
-    client's own decoding: the operation must not depend on which."""
+async def make_provider(request, chat_server: ChatServer, make_chat_provider):  # noqa: F811
+    """Make providers for `chat_server`: the built-in one (plain-JSON stream decoding, what
+    the app uses), and one on the client's own decoding. The operation must not depend on
+    which."""
     if request.param == "sdk":
-        yield Generator(project, make_chat_provider(), "test-model")
+        yield make_chat_provider
         return
-    provider = create_openai_chat_provider(
-        {"base_url": chat_server.base_url, "api_key": API_KEY, "timeout": 5.0, "backoff": 0.05}
-    )
-    yield Generator(project, provider, "test-model")
-    await provider.aclose()
+    made = []
+
+    def make(**options):
+        options = {"base_url": chat_server.base_url, "api_key": API_KEY, "timeout": 5.0} | options
+        made.append(create_openai_chat_provider({"backoff": 0.05, **options}))
+        return made[-1]
+
+    yield make
+    for provider in made:
+        await provider.aclose()
+
+
+@pytest.fixture
+def gen(project: Project, make_provider) -> Generator:
+    return Generator(project, make_provider(), "test-model")
 
 
 def chunks_of(text: str, size: int) -> list[str]:
@@ -263,6 +274,7 @@ def _closed_port() -> int:
         ("401", "auth", "refused the API key"),
         ("404", "unknown_model", "was not found"),
         ("timeout", "timeout", "did not answer within"),
+        ("stall", "timeout", "did not answer within"),
         ("refused", "connection", "Could not connect"),
         ("500", "server", "server error"),
         ("no_code", "no_code", "no code"),
@@ -274,20 +286,22 @@ async def test_failures_say_what_happened_and_leave_the_head(
     words: str,
     project: Project,
     chat_server: ChatServer,  # noqa: F811
-    make_chat_provider,  # noqa: F811
+    make_provider,
 ) -> None:
     chat_server.script(Scripted.text(NEW_GAME))
-    first = (
-        await Generator(project, make_chat_provider(), "test-model").generate("a game")
-    ).version
-    provider = make_chat_provider(timeout=0.5 if case == "timeout" else 5.0)
+    first = (await Generator(project, make_provider(), "test-model").generate("a game")).version
     if case == "refused":
-        provider = make_chat_provider(base_url=f"http://127.0.0.1:{_closed_port()}/v1")
+        provider = make_provider(base_url=f"http://127.0.0.1:{_closed_port()}/v1")
+    else:
+        provider = make_provider(timeout=0.5 if case in ("timeout", "stall") else 5.0)
     chat_server.script(
         {
             "401": Scripted.fail(401, "Incorrect API key provided"),
             "404": Scripted.fail(404, "The model `test-model` does not exist"),
             "timeout": Scripted(hang=True),
+            # The headers and a first piece come at once, then nothing for longer than the
+            # timeout: the stream stalls after the response began.
+            "stall": Scripted(chunks=["Here it", " comes"], chunk_delay=2.0),
             "refused": Scripted.text("never asked"),
             "500": Scripted.fail(500, "boom"),
             "no_code": Scripted.text("I can't see a game; what should it be about?"),

@@ -6,10 +6,17 @@ from __future__ import annotations
 import json
 
 import pytest
+from PySide6.QtCore import QUrl
 
 from studio.sandbox import profile as profile_module
 from studio.sandbox import scheme as scheme_module
-from studio.sandbox.scheme import chromium_flags, mime_type, project_origin
+from studio.sandbox.scheme import (
+    chromium_flags,
+    mime_type,
+    project_origin,
+    relative_source,
+    split_url,
+)
 
 BLOB = bytes(range(256)) * 16  # 4096 bytes, each offset's value is offset % 256
 
@@ -110,6 +117,66 @@ def test_assets_fall_back_to_the_project_library(preview, probed):
     # A version's own copy wins over the library's.
     probed.add_asset("clip.bin", b"library copy")
     assert fetch(preview, "assets/clip.bin")["length"] == 4096
+
+
+def test_a_draft_is_served_over_its_base_version_then_dropped(preview, probed):
+    """A draft's own files, else its base version's (assets too), else the library; a file
+    none has is a 404 named in the console; with the same CSP; gone once it ends."""
+    base = probed.head
+    draft = {"index.html": PROBE.replace("Probe<", "Draft<").encode(), "extra.txt": b"draft only"}
+    preview.entries.clear()
+    key = preview.pane.show_draft(draft, base)
+    preview.wait_message("PROBE READY")
+    assert preview.wait_state("running") == "running"
+    assert (preview.pane.draft, preview.pane.version_id) == (key, None)
+    assert preview.js("document.title") == "Draft"
+    assert preview.pane.title.text().startswith("Draft")
+    own = fetch(preview, "extra.txt")
+    assert (own["status"], own["length"]) == (200, len(b"draft only"))
+    assert "default-src 'self'" in own["csp"]
+    assert (fetch(preview, "js/game.js")["status"], fetch(preview, "style.css")["status"]) == (
+        200,
+        200,
+    )
+    assert fetch(preview, "assets/clip.bin")["length"] == 4096  # the base version's asset
+    probed.add_asset("fresh.bin", b"just added")
+    assert fetch(preview, "assets/fresh.bin")["length"] == len(b"just added")
+    assert fetch(preview, "nope.js")["status"] == 404
+    assert fetch(preview, f"studio://{project_origin(probed)}/draft999/extra.txt")["status"] == 404
+    preview.qtbot.waitUntil(lambda: preview.pane.errors() != [])
+    assert {"message": "File not found: nope.js", "source": "nope.js", "line": 0} in [
+        {k: e[k] for k in ("message", "source", "line")} for e in preview.pane.errors()
+    ]
+    assert probed.versions()[-1].id == base  # nothing stored
+
+    preview.entries.clear()
+    preview.pane.end_draft(base)
+    preview.wait_message("PROBE READY")
+    assert (preview.pane.draft, preview.pane.version_id) == (None, base)
+    assert preview.js("document.title") == "Probe"
+    gone = fetch(preview, f"studio://{project_origin(probed)}/{key}/extra.txt")
+    assert "error" in gone or gone["status"] == 404
+    assert fetch(preview, "extra.txt")["status"] == 404  # the version never had it
+
+
+def test_a_draft_of_a_project_without_versions_ends_in_the_empty_state(preview, make_project):
+    project = make_project("fresh")
+    preview.session.open(project)
+    assert preview.pane.state == "empty"
+    preview.pane.show_draft({"index.html": PROBE.encode()}, None)
+    preview.wait_message("PROBE READY")
+    assert fetch(preview, "index.html")["status"] == 200
+    assert fetch(preview, "assets/none.png")["status"] == 404
+    preview.pane.end_draft(None)
+    assert preview.pane.state == "empty" and preview.pane.draft is None
+    assert preview.pane.title.text() == "No game"
+
+
+def test_draft_urls_are_read_like_version_urls():
+    assert split_url(QUrl("studio://p1/draft7/js/a.js")) == ("p1", "draft7", "js/a.js")
+    assert split_url(QUrl("studio://p1/3/index.html")) == ("p1", 3, "index.html")
+    assert split_url(QUrl("studio://p1/drafty/index.html")) is None
+    assert relative_source("studio://p1/draft7/js/a.js?x=1") == "js/a.js"
 
 
 def test_a_missing_index_is_reported(preview, make_project):

@@ -6,6 +6,7 @@ the Code model settings; against the scripted chat server through the real `open
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from PySide6.QtTest import QTest
 from studio.ai import keys
 from studio.core.generation import ProviderConfig, provider_config, save_provider_config
 from studio.core.store import Project
+from studio.ui import chat_panel
 from studio.ui.main_window import MainWindow
 from tests.ai.chat_server import TEST_API_KEY as API_KEY
 from tests.ai.chat_server import ChatServer, Scripted
@@ -144,6 +146,98 @@ def test_a_prompt_streams_into_the_editor_and_the_preview_plays_the_game(
     assert "First token after" in tip
     assert item.text(3).startswith("test-model · 900 tok · ")  # the Model column
     assert not chat.busy and chat.prompt.toPlainText() == ""
+
+
+PLAYING = GAME.replace(
+    "function frame(t) {", "let frames = 0;\nfunction frame(t) {\n  frames += 1;"
+)
+PLAYING = PLAYING.replace("</script>", "window.studio = { state: () => ({ frames }) };\n</script>")
+FRAMES = "window.studio ? window.studio.state().frames : -1"
+
+
+def playing_answer(code: str, trailing_chunks: int = 160) -> Scripted:
+    """An answer whose code comes first and whose prose goes on for a while after it (8 s
+    at most): the Preview must play the code before the answer ends."""
+    prose = ["Some more words about the game."] * trailing_chunks
+    return Scripted(chunks=[*chunks(code, 40), *prose], chunk_delay=0.05)
+
+
+def wait_for_the_draft_playing(qtbot, window: MainWindow, title: str) -> None:
+    """The Preview plays a draft titled `title`, its frames counting, while the chat is busy."""
+    chat, preview = window.chat, window.preview
+    qtbot.waitUntil(lambda: preview.draft is not None or not chat.busy, timeout=BUILD_WAIT)
+    assert chat.busy, "the answer ended before the Preview played its file"
+    assert preview.version_id is None and preview_version(window) is None
+    assert "/draft" in preview.view.url().toString()
+    wait_for_js(qtbot, window, "document.title", title, timeout=BUILD_WAIT)
+    qtbot.waitUntil(lambda: run_js(qtbot, window, FRAMES) > 3, timeout=BUILD_WAIT)
+    assert chat.busy and preview.title.text().startswith("Draft")
+
+
+def test_the_preview_plays_the_file_while_the_answer_still_streams(
+    qtbot, window: MainWindow, server: ChatServer, empty_project: Path
+) -> None:
+    project = open_project(window, empty_project)
+    code = f'A sliding block.\n\n<file path="index.html">\n{PLAYING}</file>\n'
+    server.script(playing_answer(code))
+    chat = window.chat
+    send(qtbot, window, "make a sliding block game")
+    wait_for_the_draft_playing(qtbot, window, "Generated Game")
+    assert project.versions() == []  # a draft is never stored
+    with qtbot.waitSignal(chat.finished, timeout=BUILD_WAIT) as done:
+        pass
+    assert done.args[0].ok, done.args[0].notice
+    version = project.version(project.head)
+    assert "Some more words about the game." in chat.conversation.plain_text()
+    # The saved version replaces the draft.
+    qtbot.waitUntil(lambda: preview_version(window) == version.id, timeout=BUILD_WAIT)
+    assert window.preview.draft is None and window.preview.version_id == version.id
+    wait_for_js(qtbot, window, "document.title", "Generated Game", timeout=BUILD_WAIT)
+    qtbot.waitUntil(lambda: run_js(qtbot, window, FRAMES) > 3, timeout=BUILD_WAIT)
+
+
+def test_a_follow_up_edit_plays_as_a_draft_when_its_file_is_complete(
+    qtbot, window: MainWindow, server: ChatServer, tmp_path: Path
+) -> None:
+    with Project.create(tmp_path / "playing") as made:
+        made.commit({"index.html": PLAYING}, parent=None, kind="manual")
+    project = open_project(window, made.path)
+    qtbot.waitUntil(lambda: preview_version(window) == 1, timeout=BUILD_WAIT)
+    edit = (
+        'A new title.\n<edit path="index.html">\n<<<<<<< SEARCH\n<title>Generated Game</title>\n'
+        "=======\n<title>Edited Game</title>\n>>>>>>> REPLACE\n</edit>\n"
+    )
+    server.script(playing_answer(edit))
+    send(qtbot, window, "rename it")
+    # The edit applied to the base version's file plays before the answer ends.
+    wait_for_the_draft_playing(qtbot, window, "Edited Game")
+    assert len(project.versions()) == 1
+    with qtbot.waitSignal(window.chat.finished, timeout=BUILD_WAIT) as done:
+        pass
+    assert done.args[0].ok, done.args[0].notice
+    qtbot.waitUntil(lambda: preview_version(window) == project.head == 2, timeout=BUILD_WAIT)
+    wait_for_js(qtbot, window, "document.title", "Edited Game", timeout=BUILD_WAIT)
+
+
+def test_a_stopped_answer_takes_the_preview_back_to_the_version_it_showed(
+    qtbot, window: MainWindow, server: ChatServer, probe_project: Path
+) -> None:
+    project = open_project(window, probe_project)
+    qtbot.waitUntil(lambda: preview_version(window) == project.head, timeout=BUILD_WAIT)
+    wait_for_js(qtbot, window, "document.title", "Probe one", timeout=BUILD_WAIT)
+    code = f'A sliding block.\n\n<file path="index.html">\n{PLAYING}</file>\n'
+    server.script(playing_answer(code))
+    chat = window.chat
+    send(qtbot, window, "make a sliding block game")
+    wait_for_the_draft_playing(qtbot, window, "Generated Game")
+    with qtbot.waitSignal(chat.finished, timeout=5000) as done:
+        chat.stop_btn.click()
+    assert done.args[0].status == "cancelled"
+    assert len(project.versions()) == 1
+    qtbot.waitUntil(lambda: preview_version(window) == project.head, timeout=BUILD_WAIT)
+    assert window.preview.draft is None
+    wait_for_js(qtbot, window, "document.title", "Probe one", timeout=BUILD_WAIT)
+    assert window.preview.title.text().startswith(f"v{project.head}")
 
 
 def test_stop_mid_stream_leaves_no_version_and_the_ui_usable(
@@ -297,16 +391,29 @@ def test_auto_fix_runs_once_after_a_prompt(
 
 
 def test_variations_stream_into_tabs_and_one_is_kept(
-    qtbot, window: MainWindow, server: ChatServer, probe_project: Path
+    qtbot, window: MainWindow, server: ChatServer, probe_project: Path, monkeypatch
 ) -> None:
     project = open_project(window, probe_project)
+    built_on: list[threading.Thread] = []
+    make = chat_panel.make_code_provider
+
+    def make_code_provider(*args, **kwargs):
+        built_on.append(threading.current_thread())
+        return make(*args, **kwargs)
+
+    # The provider is built off the GUI thread, as for Generate.
+    monkeypatch.setattr(chat_panel, "make_code_provider", make_code_provider)
     base = project.head
     games = [NEW_GAME.replace("Generated Game", f"Variation {n}") for n in (1, 2, 3)]
     server.script(*[Scripted(chunks=chunks(g, 16), chunk_delay=0.02) for g in games])
     chat = window.chat
     chat.prompt.setPlainText("make a sliding block game")
-    dialog = chat.start_variations(3)
+    opening = chat.start_variations(3)
+    assert opening is not None and chat.busy and not chat.variations_btn.isEnabled()
+    qtbot.waitUntil(opening.done, timeout=5000)
+    dialog = opening.result()
     assert dialog is not None and dialog.isVisible() and chat.busy
+    assert built_on and threading.main_thread() not in built_on
     qtbot.waitUntil(lambda: "<title>" in dialog.tab_list[1].editor.toPlainText(), timeout=5000)
     dialog.tab_list[1].cancel_btn.click()
     with qtbot.waitSignal(dialog.finished_all, timeout=BUILD_WAIT) as done:

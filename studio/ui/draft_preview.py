@@ -1,0 +1,143 @@
+"""Playing an answer in the Preview while it still streams, before it is saved.
+
+The moment a file of the answer is complete (a whole file, or an `<edit>` whose blocks were
+applied to the file it changes) and the game has its entry file, the Preview plays a draft:
+the answer's files so far over those of the version it builds on (`PreviewPane.show_draft`,
+served from memory by the project's URL scheme, in the same sandbox as versions). The
+draft is never stored: when the answer is saved the Preview shows the new version; when it
+fails, is stopped or cut off, the Preview goes back to the version it showed before.
+
+Edits are applied off the GUI thread (reading the base file, fuzzy matching): what the
+answer wrote meanwhile is gathered and shown in one go when that work is done.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Mapping
+
+from PySide6.QtCore import QObject
+
+from studio.ai.blocks import EditBlock, EditComplete, FileComplete
+from studio.ai.edits import apply_block
+from studio.core.errors import StudioError
+from studio.core.store import Project
+
+log = logging.getLogger(__name__)
+
+ENTRY = "index.html"
+
+# In the answer's order: a whole file (its text), or the blocks of one `<edit>`.
+Changes = list[tuple[str, str | list[EditBlock]]]
+
+
+def apply_to_draft(
+    project: Project, base: int | None, files: Mapping[str, str], changes: Changes
+) -> tuple[dict[str, str], bool]:
+    """`files` with `changes` applied in order (a file the answer has not written comes from
+    `base`); and whether the game has its entry file. Runs in a worker thread."""
+    out = dict(files)
+    for path, change in changes:
+        if isinstance(change, str):
+            out[path] = change
+            continue
+        text = out.get(path)
+        if text is None and base is not None:
+            try:
+                text = project.read_file(base, path).decode("utf-8")
+            except (StudioError, UnicodeDecodeError):
+                text = None
+        for block in change:
+            new_text, _result = apply_block(text, block)
+            if new_text is not None:  # a block that fails here fails the answer later
+                text = new_text
+        if text is not None:
+            out[path] = text
+    entry = ENTRY in out or (base is not None and ENTRY in project.file_hashes(base))
+    return out, entry
+
+
+class DraftPreview(QObject):
+    """Feeds one generation's events at a time to the Preview as drafts (see module doc)."""
+
+    def __init__(self, preview, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.preview = preview  # a PreviewPane, or None (no Preview: nothing to do)
+        self._project: Project | None = None
+        self._base: int | None = None
+        self._back_to: int | None = None
+        self._files: dict[str, str] = {}  # the answer's complete files so far, edits applied
+        self._open: dict[str, list[EditBlock]] = {}  # blocks of `<edit>` tags not closed yet
+        self._changes: Changes = []  # complete files and edits not in `_files` yet
+        self._key: str | None = None  # the draft this generation shows
+        self._worker: asyncio.Task[None] | None = None
+        self.shown = 0  # drafts shown for this generation (for tests and the benchmark)
+
+    @property
+    def active(self) -> bool:
+        return self._project is not None
+
+    def begin(self, project: Project | None, base: int | None) -> None:
+        """A generation on version `base` starts; the Preview's version now is where a
+        failed one goes back to."""
+        self._stop_worker()
+        self._project = project if self.preview is not None else None
+        self._base = base
+        self._back_to = self.preview.version_id if self.preview is not None else None
+        self._files, self._open, self._changes = {}, {}, []
+        self._key = None
+        self.shown = 0
+
+    def on_event(self, event: object) -> None:
+        if not self.active:
+            return
+        if isinstance(event, FileComplete):
+            self._changes.append((event.path, event.content))
+        elif isinstance(event, EditBlock):
+            self._open.setdefault(event.path, []).append(event)
+            return
+        elif isinstance(event, EditComplete) and event.path in self._open:
+            self._changes.append((event.path, self._open.pop(event.path)))
+        else:
+            return
+        if self._worker is None or self._worker.done():
+            self._worker = asyncio.ensure_future(self._refresh())
+
+    def end(self, *, go_back: bool) -> None:
+        """The generation is over. `go_back`: nothing was saved, so the Preview shows the
+        version it showed before (when it still shows this generation's draft)."""
+        self._stop_worker()
+        if self._key is not None and self.preview.draft == self._key and go_back:
+            self.preview.end_draft(self._back_to)
+        self._project = None
+        self._key = None
+
+    def _stop_worker(self) -> None:
+        if self._worker is not None and not self._worker.done():
+            self._worker.cancel()
+        self._worker = None
+
+    def _ours(self) -> bool:
+        """The Preview still shows what this generation put there, or what it found: not
+        a version the person chose meanwhile."""
+        preview = self.preview
+        if self._key is not None:
+            return preview.draft == self._key
+        return preview.draft is None and preview.version_id == self._back_to
+
+    async def _refresh(self) -> None:
+        project = self._project
+        while project is not None and self._changes:
+            changes, self._changes = self._changes, []
+            try:
+                self._files, entry = await asyncio.to_thread(
+                    apply_to_draft, project, self._base, self._files, changes
+                )
+            except Exception:  # noqa: BLE001 (a draft is a courtesy: the answer goes on)
+                log.warning("could not make a draft of the answer", exc_info=True)
+                return
+            if entry and self._ours():
+                data = {p: t.encode("utf-8") for p, t in self._files.items()}
+                self._key = self.preview.show_draft(data, self._base)
+                self.shown += 1

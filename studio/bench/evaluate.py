@@ -64,12 +64,23 @@ def _last(samples: list[Sample]) -> Sample | None:
     return samples[-1] if samples else None
 
 
+def _left_alone(obs: Observation, segment: Segment, *, states: bool) -> list[Sample]:
+    """Samples of the game settled and left alone just before `segment`, to tell what
+    changes on its own; when a short gap held fewer than two, those before the first input
+    (else every value that ticks by itself would pass for a reaction)."""
+    for sent in dict.fromkeys((segment.start, 0)):
+        quiet = [s for s in obs.with_count(sent, states=states) if s.quiet >= SETTLE]
+        if len(quiet) >= 2:
+            return quiet
+    return []
+
+
 def reaction(obs: Observation, segment: Segment | None) -> Reaction:
     """Did the inputs of `segment` change the game beyond what changes on its own?
 
     With a state hook: a state value that changed across the segment but not across the
-    quiet stretch just before it. Without: the picture changed clearly more across the
-    segment than across that quiet stretch."""
+    quiet stretch just before it (see `_left_alone`). Without: the picture changed clearly
+    more across the segment than across that quiet stretch."""
     if segment is None or segment.end == segment.start:
         return Reaction(False, "no inputs were sent", "none")
     if obs.hung or obs.crashed:
@@ -80,8 +91,8 @@ def reaction(obs: Observation, segment: Segment | None) -> Reaction:
         if before is None or after is None:
             return Reaction(False, "no state was read around the inputs", "state")
         changed = changed_paths(before.state, after.state)
-        quiet = [s for s in obs.with_count(segment.start) if s.quiet >= SETTLE]
-        noise = changed_paths(quiet[0].state, quiet[-1].state) if len(quiet) >= 2 else set()
+        quiet = _left_alone(obs, segment, states=True)
+        noise = changed_paths(quiet[0].state, quiet[-1].state) if quiet else set()
         own = sorted(changed - noise)
         if own:
             return Reaction(True, "changed " + ", ".join(own[:4]), "state")
@@ -92,8 +103,8 @@ def reaction(obs: Observation, segment: Segment | None) -> Reaction:
     after = _last(obs.with_count(segment.end, states=False))
     if before is None or after is None:
         return Reaction(False, "no picture was taken around the inputs", "picture")
-    quiet = [s for s in obs.with_count(segment.start, states=False) if s.quiet >= SETTLE]
-    noise = picture_difference(quiet[0].picture, quiet[-1].picture) if len(quiet) >= 2 else 0.0
+    quiet = _left_alone(obs, segment, states=False)
+    noise = picture_difference(quiet[0].picture, quiet[-1].picture) if quiet else 0.0
     moved = picture_difference(before.picture, after.picture)
     if moved >= PICTURE_MIN and moved > noise * 1.5 + PICTURE_MIN:
         return Reaction(True, f"the picture changed ({moved:.0%}; no state hook)", "picture")

@@ -329,7 +329,13 @@ def _share(part: int, whole: int) -> float | None:
     return part / whole if whole else None
 
 
-def _metrics(s: ModelSummary) -> list[tuple[str, str, float | None, bool]]:
+def _price_text(price: Price | None) -> str:
+    if price is None:
+        return "no price set"
+    return f"${price.input:g} in / ${price.output:g} out per 1M tokens"
+
+
+def _metrics(s: ModelSummary, price: Price | None) -> list[tuple[str, str, float | None, bool]]:
     """(label, value as text, number to rank by or None, whether higher is better)."""
     games = s.games
     followups = _frac(s.followups_clean, s.followups)
@@ -348,11 +354,12 @@ def _metrics(s: ModelSummary) -> list[tuple[str, str, float | None, bool]]:
         ("Generation time per task", _secs(s.time_per_task), s.time_per_task, False),
         ("Tokens in / out", f"{_tokens(s.tokens_in)} / {_tokens(s.tokens_out)}", None, False),
         ("Cost", _cost(s.cost), s.cost, False),
+        ("Price", _price_text(price), None, False),
     ]
 
 
-def _summary_html(summaries: Sequence[ModelSummary]) -> str:
-    table = [_metrics(s) for s in summaries]
+def _summary_html(summaries: Sequence[ModelSummary], prices: Mapping[str, Price]) -> str:
+    table = [_metrics(s, prices.get(s.model)) for s in summaries]
     head = "<tr><th></th>" + "".join(f"<th>{_e(s.model)}</th>" for s in summaries) + "</tr>"
     rows = []
     for i, (label, *_rest) in enumerate(table[0] if table else []):
@@ -535,12 +542,16 @@ failed edit blocks back to the model.</dd>
 chained); in brackets, how many fixed games then played without errors.</dd>
 <dt>TTFT, time, tokens, cost</dt><dd>Mean time to the first token; generation time per task
 (all prompts, retries and fixes); tokens as the service counted them; cost where a price per
-1M tokens is set (<code>--price-in/--price-out</code>, the suite or the settings).</dd>
+1M tokens is set: in Tools › Benchmark › Prices (kept in the settings), with
+<code>--price-in/--price-out</code>, or in the suite's <code>[prices]</code>; the Price row
+shows the one used.</dd>
 </dl>
 """
 
 
-def html_report(run: BenchRun, suite: Suite, out: OutDir, meta: Mapping[str, Any]) -> str:
+def html_report(
+    run: BenchRun, suite: Suite, out: OutDir, meta: Mapping[str, Any], prices: Mapping[str, Price]
+) -> str:
     models = run.models
     counted = [r for r in run.results if r.counted]
     tasks = len({r.task for r in run.results})
@@ -562,7 +573,7 @@ def html_report(run: BenchRun, suite: Suite, out: OutDir, meta: Mapping[str, Any
         f"<style>{CSS}</style></head><body><div class=page>"
         f"<h1>Bench · {_e(suite.name)}</h1>"
         f'<p class="sub">{_e(" · ".join(sub))}</p>{desc}'
-        f"<h2>Models</h2>{_scoreboard_html(run.summaries)}{_summary_html(run.summaries)}"
+        f"<h2>Models</h2>{_scoreboard_html(run.summaries)}{_summary_html(run.summaries, prices)}"
         f"<h2>Tasks</h2>{_grid_html(run.results, suite, models, out)}"
         f"<h2>Results</h2>{details}"
         f'<h2>How to read this</h2><div class="help">{HELP}</div>'
@@ -582,5 +593,5 @@ def write_reports(
     }
     _write_atomic(files["json"], results_json(run, suite, meta, prices))
     _write_atomic(files["csv"], csv_text(run.results, prices))
-    _write_atomic(files["html"], html_report(run, suite, out, meta))
+    _write_atomic(files["html"], html_report(run, suite, out, meta, prices))
     return files

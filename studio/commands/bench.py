@@ -56,6 +56,7 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--resume", action="store_true", help="go on with the run in --out")
     p.add_argument("--task", dest="tasks", action="append", metavar="ID", help="only this task")
     p.add_argument("--seconds", type=float, help="play each game at least this long")
+    # Without these, the prices set in Tools › Benchmark (settings `bench_prices`) count.
     p.add_argument("--price-in", type=float, metavar="USD", help="price per 1M input tokens")
     p.add_argument("--price-out", type=float, metavar="USD", help="price per 1M output tokens")
     p.add_argument("--max-tokens", type=int, help="limit on each answer's length, in tokens")
@@ -78,33 +79,6 @@ def _check_args(args: argparse.Namespace) -> None:
         raise StudioError("--seconds must be from 1 to 120")
     if args.api_key_env and not os.environ.get(args.api_key_env):
         raise StudioError(f"the environment variable {args.api_key_env} is not set")
-
-
-def prices_from(
-    settings: Any, models: list[str], price_in: float | None, price_out: float | None
-) -> dict[str, Any]:
-    """Prices per model: the settings' `bench_prices`, then --price-in/--price-out for all."""
-    from studio.bench.suite import Price
-
-    prices: dict[str, Price] = {}
-    stored = settings.get("bench_prices") or {}
-    if isinstance(stored, dict):
-        for model, price in stored.items():
-            if isinstance(price, dict):
-                try:
-                    prices[str(model)] = Price(
-                        float(price.get("in", 0)), float(price.get("out", 0))
-                    )
-                except (TypeError, ValueError):
-                    continue
-    if price_in is not None or price_out is not None:
-        for model in models:
-            old = prices.get(model, Price(0.0, 0.0))
-            prices[model] = Price(
-                old.input if price_in is None else price_in,
-                old.output if price_out is None else price_out,
-            )
-    return prices
 
 
 def default_out(suite_name: str) -> Path:
@@ -133,6 +107,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
     host = load_host()
     provider = make_code_provider(host, config, env_var=args.api_key_env)
     from studio.bench.plan import Timing
+    from studio.bench.prices import prices_from
     from studio.bench.results import OutDir
     from studio.bench.runner import BenchConfig
 

@@ -4,7 +4,8 @@ The same operation as `studio bench` (`studio.bench.runner.Bench`), run as an as
 on Qt's loop: a progress bar and the latest steps while it runs, the HTML report in a
 QTextBrowser when it is done (or stopped: what finished is kept and reported). The base URL
 and key come from the chosen code provider in Settings; the models, suite and out folder
-used last are remembered.
+used last are remembered, and so are the prices per model (settings `bench_prices`, which
+`studio bench` reads too) that the report's cost comes from.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QFormLayout,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QLineEdit,
     QPlainTextEdit,
@@ -33,11 +35,15 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSpinBox,
     QSplitter,
+    QTableWidget,
+    QTableWidgetItem,
     QTextBrowser,
     QVBoxLayout,
     QWidget,
 )
 
+from studio.bench.prices import parse_price, save_prices, stored_prices
+from studio.bench.suite import Price
 from studio.core.errors import StudioError
 from studio.core.generation import make_code_provider, provider_config, provider_configs
 from studio.core.settings import config_dir
@@ -45,6 +51,7 @@ from studio.core.settings import config_dir
 log = logging.getLogger(__name__)
 
 LOG_LINES = 400
+PRICE_ROWS_SHOWN = 3  # the prices table's height, in rows (it scrolls beyond)
 
 
 class BenchDialog(QDialog):
@@ -92,6 +99,31 @@ class BenchDialog(QDialog):
         if isinstance(remembered, list) and remembered:
             self.models.setText(", ".join(str(m) for m in remembered))
 
+        # One row per model named above; what is typed is kept while the names change.
+        self._price_text = {
+            model: (f"{price.input:g}", f"{price.output:g}")
+            for model, price in stored_prices(settings).items()
+        }
+        self.prices = QTableWidget(0, 3)
+        self.prices.setHorizontalHeaderLabels(["Model", "$ per 1M in", "$ per 1M out"])
+        self.prices.verticalHeader().hide()
+        header = self.prices.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        for column in (1, 2):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        self.prices.setFixedHeight(
+            header.sizeHint().height()
+            + PRICE_ROWS_SHOWN * self.prices.verticalHeader().defaultSectionSize()
+            + 2 * self.prices.frameWidth()
+        )
+        self.prices.setToolTip(
+            "Dollars per million tokens, for the report's cost. Leave both empty when the "
+            "price is unknown; 0 for a free (local) model."
+        )
+        self.prices.cellChanged.connect(self._price_edited)
+        self.models.textChanged.connect(self._sync_prices)
+        self._sync_prices()
+
         self.repeat = QSpinBox()
         self.repeat.setRange(1, 20)
         self.jobs = QSpinBox()
@@ -125,6 +157,7 @@ class BenchDialog(QDialog):
         form.addRow("Provider", self.provider_box)
         form.addRow("Base URL", self.base_url)
         form.addRow("Models", self.models)
+        form.addRow("Prices", self.prices)
         form.addRow("", numbers)
         form.addRow("Out folder", out_row)
         form.addRow("", self.resume)
@@ -198,6 +231,40 @@ class BenchDialog(QDialog):
         self.base_url.setText(config.base_url)
         self.models.setText(config.effective_model)
 
+    def _sync_prices(self) -> None:
+        """Rebuild the prices table for the models now named."""
+        self.prices.blockSignals(True)
+        self.prices.setRowCount(0)
+        for row, model in enumerate(self.model_names()):
+            self.prices.insertRow(row)
+            name = QTableWidgetItem(model)
+            name.setFlags(name.flags() & ~Qt.ItemFlag.ItemIsEditable)
+            self.prices.setItem(row, 0, name)
+            for column, text in enumerate(self._price_text.get(model, ("", "")), 1):
+                self.prices.setItem(row, column, QTableWidgetItem(text))
+        self.prices.blockSignals(False)
+
+    def _price_edited(self, row: int, _column: int) -> None:
+        model, cells = self.prices.item(row, 0).text(), []
+        for column in (1, 2):
+            item = self.prices.item(row, column)
+            cells.append(item.text() if item is not None else "")
+        self._price_text[model] = (cells[0], cells[1])
+
+    def typed_prices(self) -> dict[str, Price | None]:
+        """The table's prices per model: None where both are empty (no price); an empty
+        one of two is 0. A price that is not a number is a `StudioError`."""
+        prices: dict[str, Price | None] = {}
+        for model in self.model_names():
+            price_in, price_out = self._price_text.get(model, ("", ""))
+            values = (
+                parse_price(price_in, f"the input price of {model}"),
+                parse_price(price_out, f"the output price of {model}"),
+            )
+            both_empty = values == (None, None)
+            prices[model] = None if both_empty else Price(values[0] or 0.0, values[1] or 0.0)
+        return prices
+
     def _default_out(self) -> Path:
         stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
         return config_dir() / "bench" / f"run-{stamp}"
@@ -228,10 +295,12 @@ class BenchDialog(QDialog):
         try:
             if not models:
                 raise StudioError("give at least one model name")
+            prices = self.typed_prices()
             suite = load_suite(find_suite(self.suite_path()))
         except StudioError as exc:
             self.status.setText(str(exc))
             return None
+        save_prices(self.settings, prices)
         self.settings.set("bench_models", models)
         self.settings.set("bench_suite", str(suite.path))
         self.settings.set("bench_jobs", self.jobs.value())
@@ -252,7 +321,6 @@ class BenchDialog(QDialog):
         from studio.bench.play import QtPlayer
         from studio.bench.results import OutDir
         from studio.bench.runner import Bench, BenchConfig
-        from studio.commands.bench import prices_from
 
         config = provider_config(self.settings, self.provider_box.currentText())
         base_url = self.base_url.text().strip()
@@ -268,7 +336,8 @@ class BenchDialog(QDialog):
             temperature=config.temperature,
             max_tokens=config.max_tokens,
             budget=config.budget(),
-            prices=prices_from(self.settings, models, None, None),
+            # The table's, just saved, and those of models a resumed run had before.
+            prices=stored_prices(self.settings),
             provider=config.name,
             base_url=getattr(self._provider, "base_url", "") or config.base_url,
         )
@@ -347,7 +416,8 @@ class BenchDialog(QDialog):
     def _set_running(self, running: bool) -> None:
         self.run_btn.setEnabled(not running)
         self.stop_btn.setEnabled(running)
-        for widget in (self.suite_box, self.provider_box, self.base_url, self.models, self.out):
+        widgets = (self.suite_box, self.provider_box, self.base_url, self.models, self.prices)
+        for widget in (*widgets, self.out):
             widget.setEnabled(not running)
 
     def _link(self, url: QUrl) -> None:

@@ -4,6 +4,7 @@ tests/qt_asyncio.py)."""
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections import deque
 from collections.abc import Callable, Iterator
@@ -28,9 +29,21 @@ RETRY_MARK = "did not apply"  # resources/prompts/retry_edit.md
 FAST = Timing(idle=0.6, gap=0.45, tail=0.2)
 
 
+def _counting(handler: type) -> type:
+    """`handler` (the chat server's) counting the POST requests it is answering."""
+
+    class Counting(handler):
+        def do_POST(self) -> None:  # noqa: N802 - stdlib name
+            with self.owner.answering():
+                super().do_POST()
+
+    return Counting
+
+
 class RoutedChatServer(ChatServer):
     """The scripted chat server, answering by the request's text instead of in order, so
-    tasks running at once each get their own answers.
+    tasks running at once each get their own answers; `max_in_flight` is the most requests
+    it answered at once.
 
     `route(text, *answers, kind=...)`: a request whose last user message contains `text`
     (and is a generation, a fix or an edit retry, when `kind` says) takes the next answer
@@ -42,6 +55,20 @@ class RoutedChatServer(ChatServer):
         self._routes: list[tuple[str, str | None, deque[Scripted]]] = []
         self._current = threading.local()
         self.asked: list[tuple[str, str]] = []  # (kind, text) of each chat request
+        self.in_flight = 0
+        self.max_in_flight = 0
+        self._handler = _counting(self._handler)
+
+    @contextlib.contextmanager
+    def answering(self) -> Iterator[None]:
+        with self._lock:
+            self.in_flight += 1
+            self.max_in_flight = max(self.max_in_flight, self.in_flight)
+        try:
+            yield
+        finally:
+            with self._lock:
+                self.in_flight -= 1
 
     def route(self, text: str, *answers: Scripted, kind: str | None = None) -> None:
         with self._lock:
@@ -146,6 +173,16 @@ GAMES = {
     ),
     "wrong_score": game("wrong_score", ("score: 0,", "score: 5,")),
     "hangs": game("hangs", late("for (;;) {}", 300)),
+    # No window.studio: judged by its picture, which every key and tap shades differently.
+    "no_hook": game(
+        "no_hook",
+        ("window.studio = {", "void {"),
+        (
+            "g.fillStyle = '#123';",
+            "g.fillStyle = `hsl(210, 40%, ${10 + (S.player.x - 40 + S.taps * 10) * 2 % 80}%)`;",
+        ),
+    ),
+    "taps_down": game("taps_down", ("S.taps += 1;", "S.taps -= 1;")),  # taps count down
 }
 
 

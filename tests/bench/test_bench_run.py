@@ -1,7 +1,8 @@
 """A whole bench run against the scripted chat server: one task per way a game can fail.
 
-Every task asks for a game (routed to a tiny scripted one) and judges the same checks, so
-each game must fail exactly its own checks; the good one passes all. One run is shared by
+Every task asks for a game (routed to a tiny scripted one) and judges the same checks (and
+the suite's `every_step`, as the default suite has), so each game must fail exactly its own
+checks; the good one passes all. Every check fails for at least one game. One run is shared by
 the tests of this module (a playtest takes seconds).
 """
 
@@ -35,6 +36,7 @@ CHECKS = """checks = [
   { state = "score", equals = 0, at = "start" },
   { state = "player.vy", after_keys = ["Space"], changes = true },
   { state = "lives", exists = true },
+  { state = "taps", after_taps = [[0.5, 0.5]], increases = true },
 ]"""
 PHONE = '{ check = "fits_phone_viewport", viewport = [390, 844] }'
 
@@ -70,14 +72,21 @@ TASKS = [
     "hangs",
     "badedit",
     "fixed",
+    "no_hook",
+    "taps_down",
 ]
-SUITE = 'name = "Failures"\nseconds = 1\nkeys = ["ArrowRight"]\ntaps = [[0.5, 0.5]]\n\n' + "".join(
-    task(
-        t,
-        phone=t in ("good", "overflow"),
-        followup=FASTER if t == "good" else BROKEN_EDIT if t == "badedit" else "",
+HEAD = 'name = "Failures"\nseconds = 1\nkeys = ["ArrowRight"]\ntaps = [[0.5, 0.5]]\n'
+SUITE = (
+    HEAD
+    + 'every_step = ["has_state_hook"]\n\n'
+    + "".join(
+        task(
+            t,
+            phone=t in ("good", "overflow"),
+            followup=FASTER if t == "good" else BROKEN_EDIT if t == "badedit" else "",
+        )
+        for t in TASKS
     )
-    for t in TASKS
 )
 
 LABELS = {
@@ -89,7 +98,9 @@ LABELS = {
     "score": "score = 0 at start",
     "vy": "player.vy changes after keys Space",
     "lives": "lives exists",
+    "tapcount": "taps increases after 1 tap",
     "phone": "fits a 390×844 phone screen",
+    "hook": "has window.studio.state()",
 }
 
 # The checks each game must fail (everything else must pass).
@@ -98,11 +109,13 @@ EXPECTED_FAILURES = {
     "throws": {"errors"},
     "still": {"animates"},
     "deaf_keys": {"keys", "vy"},
-    "deaf_taps": {"taps"},
+    "deaf_taps": {"taps", "tapcount"},
     "late_errors": {"errors"},
     "overflow": {"phone"},
     "wrong_score": {"score"},
     "fixed": set(),
+    "no_hook": {"hook", "score", "vy", "lives", "tapcount"},  # reactions judged by picture
+    "taps_down": {"tapcount"},
 }
 
 
@@ -153,13 +166,19 @@ def test_each_game_fails_exactly_its_own_checks(bench, name):
     result = unit(run, name)
     assert result.counted and result.steps[0].play is not None
     assert failed(result) == EXPECTED_FAILURES[name], result.steps[0].checks
-    assert len(result.steps[0].checks) == 9 + (name in ("good", "overflow"))  # + "made a game"
+    # "made a game", has_state_hook (every_step), the 9 checks, the phone for two
+    assert len(result.steps[0].checks) == 11 + (name in ("good", "overflow"))
+
+
+def test_every_check_fails_for_some_game(bench):
+    assert set().union(*EXPECTED_FAILURES.values()) == set(LABELS) - {"loads"}
+    assert "loads" in failed(unit(bench[0], "noload"))  # which fails everything
 
 
 def test_the_good_game_passes_every_check_and_its_follow_up(bench):
     result = unit(bench[0], "good")
-    assert result.passed and result.checks_passed == result.checks_total == 12
-    speed = result.steps[1].checks[1]
+    assert result.passed and result.checks_passed == result.checks_total == 15
+    speed = result.steps[1].checks[2]  # after "edit applied" and every_step's hook check
     assert speed["passed"] and speed["detail"] == "speed: 2 → 3"
     play = result.steps[0].play
     assert play.animated and play.reacts_keys and play.reacts_taps and play.has_hook
@@ -180,6 +199,11 @@ def test_failure_details_say_what_went_wrong(bench):
     assert detail("deaf_keys", "keys") == "only values that change on their own changed"
     assert detail("deaf_keys", "vy") == "player.vy stayed 0"
     assert detail("wrong_score", "score") == "score is 5"
+    assert detail("taps_down", "tapcount") == "taps went from 0 to -1"
+    assert detail("deaf_taps", "tapcount") == "taps went from 0 to 0"
+    assert detail("no_hook", "hook") == "the game has no window.studio.state()"
+    assert detail("no_hook", "tapcount") == "the game has no window.studio.state()"
+    assert "no state hook" in detail("no_hook", "keys") + detail("no_hook", "taps")
     assert "in a 390×844 screen (it scrolls)" in detail("overflow", "phone")
     assert "a 800×600 canvas at (0, 0) sticks out" in detail("overflow", "phone")
 
@@ -221,9 +245,9 @@ def test_a_follow_up_edit_that_does_not_apply_fails_its_step(bench):
     result = unit(bench[0], "badedit")
     step = result.steps[1]
     assert step.generation.status == "edit_failed" and step.generation.retried
-    assert [c["passed"] for c in step.checks] == [False, False]
+    assert [c["passed"] for c in step.checks] == [False, False, False]  # + every_step's
     assert step.checks[0]["label"] == "edit applied" and "did not match" in step.checks[0]["detail"]
-    assert step.checks[1]["detail"] == "not played: the edit did not apply"
+    assert step.checks[2]["detail"] == "not played: the edit did not apply"
     assert result.steps[0].passed and not result.passed
 
 
@@ -242,7 +266,7 @@ def test_each_result_is_a_project_to_open(bench):
 def test_json_csv_and_html_hold_the_right_numbers(bench):
     run, out = bench[0], bench[2]
     summary = json.loads((out / "results.json").read_text())["summary"][0]
-    assert summary["model"] == "test-model" and summary["results"] == 12
+    assert summary["model"] == "test-model" and summary["results"] == 14
     assert summary["tasks_passed"] == 2  # good and fixed
     assert summary["fixes"] == 5 and summary["fixes_worked"] == 1
     assert summary["followups"] == 2 and summary["followups_applied"] == 1
@@ -252,14 +276,14 @@ def test_json_csv_and_html_hold_the_right_numbers(bench):
     all_results = run.results
     assert summary["checks_passed"] == sum(r.checks_passed for r in all_results)
     assert summary["checks_total"] == sum(r.checks_total for r in all_results)
-    assert summary["games"] == 13  # 12 first prompts + the follow-up that applied
+    assert summary["games"] == 15  # 14 first prompts + the follow-up that applied
     assert summary["tokens_in"] == sum(r.tokens_in for r in all_results) > 0
     assert summary["ttft_mean"] > 0 and summary["cost"] is None
 
     rows = list(csv.DictReader((out / "results.csv").open()))
     assert [r["task"] for r in rows] == TASKS
     good = rows[0]
-    assert good["passed"] == "1" and good["checks_passed"] == good["checks_total"] == "12"
+    assert good["passed"] == "1" and good["checks_passed"] == good["checks_total"] == "15"
     assert good["followups_clean"] == "1" and good["project"].startswith("projects/")
     fixed = rows[TASKS.index("fixed")]
     assert fixed["fixes"] == "1" and fixed["fixes_worked"] == "1"
@@ -267,15 +291,15 @@ def test_json_csv_and_html_hold_the_right_numbers(bench):
     page = (out / "report.html").read_text()
     for name in TASKS:
         assert f"Game {name}" in page
-    assert page.count("data:image/jpeg;base64,") == 10  # not noload and hangs: no picture
-    assert "2/12" in page and ">17%<" in page  # tasks passed
+    assert page.count("data:image/jpeg;base64,") == 12  # not noload and hangs: no picture
+    assert "2/14" in page and ">14%<" in page  # tasks passed
     assert 'href="shots/' in page and "studio open" in page
 
 
 def test_progress_events_count_up_to_the_total(bench):
     events = bench[3]
     done = [e for e in events if e.kind == "unit_done"]
-    assert [e.done for e in done] == list(range(1, 13)) and done[-1].total == 12
+    assert [e.done for e in done] == list(range(1, 15)) and done[-1].total == 14
     assert events[0].kind == "start" and events[-1].kind == "done"
 
 

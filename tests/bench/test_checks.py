@@ -212,6 +212,19 @@ def test_reactions_discount_what_changes_on_its_own():
     assert not result.reacted and result.detail == "only values that change on their own changed"
 
 
+def test_a_short_quiet_stretch_falls_back_to_the_opening_one_for_what_changes_on_its_own():
+    plan = plan_for({"state": "x", "after_taps": [[0.5, 0.5]], "changes": True}, "reacts_to_keys")
+    segment = plan.segment_of(1)  # after the taps segment: one input sent before it
+    opening = [Sample(t=i / 10, sent=0, quiet=1.0, hook=True, state={"t": i}) for i in range(3)]
+    short = Sample(t=1, sent=1, quiet=0.4, hook=True, state={"t": 5})  # one sample only
+    after = Sample(t=2, sent=2, quiet=0.1, hook=True, state={"t": 9})
+    deaf = Observation(LOADED, [*opening, short, after])
+    result = reaction(deaf, segment)
+    assert not result.reacted and result.detail == "only values that change on their own changed"
+    # Without the opening samples there is nothing to tell ticking from reacting.
+    assert reaction(Observation(LOADED, [short, after]), segment).reacted
+
+
 def test_without_a_state_hook_reactions_are_judged_by_the_picture():
     plan = plan_for("reacts_to_taps")
     segment = plan.segment_of(0)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from studio.bench.prices import save_prices
+from studio.bench.suite import Price
 from studio.core.generation import ProviderConfig, save_provider_config
 from studio.core.settings import Settings
 from studio.plugins.host import PluginHost
@@ -40,6 +42,18 @@ def dialog(qtbot, qloop, config_dir, server, monkeypatch, no_keyring):
     return dialog
 
 
+def type_price(dialog, model: str, price_in: str, price_out: str) -> None:
+    row = dialog.model_names().index(model)
+    assert dialog.prices.item(row, 0).text() == model
+    dialog.prices.item(row, 1).setText(price_in)
+    dialog.prices.item(row, 2).setText(price_out)
+
+
+def prices_shown(dialog) -> list[list[str]]:
+    table = dialog.prices
+    return [[table.item(r, c).text() for c in range(3)] for r in range(table.rowCount())]
+
+
 def test_the_dialog_takes_provider_and_model_from_the_settings(dialog, server):
     assert dialog.base_url.text() == server.base_url
     assert dialog.model_names() == ["test-model"]
@@ -52,6 +66,7 @@ def test_the_dialog_runs_a_suite_and_shows_the_report(dialog, server, qtbot, tmp
     server.route("Make the dialog game", file_answer(GAMES["good"]))
     dialog.suite_box.setEditText(str(write_suite(tmp_path, SUITE)))
     dialog.models.setText("test-model, test-model")
+    type_price(dialog, "test-model", "2", "$8")
     dialog.out.setText(str(tmp_path / "out"))
     with qtbot.waitSignal(dialog.finished_run, timeout=120_000) as done:
         dialog.run_btn.click()
@@ -65,6 +80,36 @@ def test_the_dialog_runs_a_suite_and_shows_the_report(dialog, server, qtbot, tmp
     assert "only--test-model--r1: passed" in dialog.log_view.toPlainText()
     assert dialog.run_btn.isEnabled() and dialog.open_btn.isEnabled()
     assert dialog.settings.get("bench_models") == ["test-model"]
+    # The price typed is kept, used for the cost and shown in the report.
+    assert dialog.settings.get("bench_prices") == {"test-model": {"in": 2.0, "out": 8.0}}
+    assert run.summaries[0].cost == pytest.approx(12 / 1e6 * 2 + 34 / 1e6 * 8)  # one answer
+    page = dialog.report.toPlainText()
+    assert "$0.0003" in page and "$2 in / $8 out per 1M tokens" in page
+
+
+def test_prices_follow_the_models_and_are_remembered(qtbot, dialog, server):
+    from studio.ui.bench_dialog import BenchDialog
+
+    dialog.models.setText("test-model, other")
+    assert prices_shown(dialog) == [["test-model", "", ""], ["other", "", ""]]
+    type_price(dialog, "other", "0.15", "")
+    dialog.models.setText("other")  # typed prices live on while the names change
+    dialog.models.setText("other, test-model")
+    assert prices_shown(dialog) == [["other", "0.15", ""], ["test-model", "", ""]]
+    assert dialog.typed_prices() == {"other": Price(0.15, 0.0), "test-model": None}
+
+    # A price that is not a number is said, nothing starts and what was typed stays.
+    type_price(dialog, "test-model", "cheap", "1")
+    assert dialog.start() is None and not dialog.running
+    assert "the input price of test-model: 'cheap' is not a price" in dialog.status.text()
+    assert prices_shown(dialog)[1] == ["test-model", "cheap", "1"]
+    assert dialog.settings.get("bench_prices") is None
+
+    save_prices(dialog.settings, {"other": Price(0.15, 0.6), "gone": Price(1, 1)})
+    again = BenchDialog(dialog.settings, dialog.host)
+    qtbot.addWidget(again)
+    again.models.setText("other, new")
+    assert prices_shown(again) == [["other", "0.15", "0.6"], ["new", "", ""]]
 
 
 def test_a_bad_suite_is_said_in_the_dialog(dialog, tmp_path):

@@ -3,6 +3,7 @@ that could not be run are run again, and several tasks and models at once."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import pytest
@@ -82,10 +83,14 @@ def test_an_unfinished_project_is_started_over_on_resume(server, run_bench, tmp_
     assert run.results[0].passed and not (leftover / "junk").exists()
 
 
-def test_several_models_and_repeats_run_at_once(server, run_bench, tmp_path):
+def test_several_models_and_repeats_run_at_once_within_the_limit(server, run_bench, tmp_path):
     path, out = write_suite(tmp_path, SUITE), tmp_path / "out"
-    script(server, times=4)  # 1 task × 2 models × 2 repeats, answered by prompt
-    run = run_bench(path, out, models=["alpha", "beta/v2"], repeat=2, jobs=4, tasks=["one"])
+    # 1 task × 2 models × 2 repeats, answered by prompt. Each answer waits long enough for
+    # all units allowed to start to be asking at once, and more if the limit were ignored.
+    answer = dataclasses.replace(file_answer(GAMES["good"]), delay=1.0)
+    server.route("Make the first game", *[answer] * 4)
+    run = run_bench(path, out, models=["alpha", "beta/v2"], repeat=2, jobs=3, tasks=["one"])
+    assert 1 < server.max_in_flight <= 3, server.max_in_flight
     assert len(run.results) == 4 and all(r.passed for r in run.results)
     assert [s.model for s in run.summaries] == ["alpha", "beta/v2"]
     assert all(s.results == 2 and s.tasks_passed == 2 for s in run.summaries)

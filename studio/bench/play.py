@@ -59,21 +59,10 @@ class _ProbedRunner(PlaytestRunner):
         super().start()
         self._probe_timer.start()
 
-    def _page_now(self) -> Any:
-        # The runner's page while the game is loaded (None before and after). It is the
-        # sandbox runner's own attribute: say so loudly if it ever goes away.
-        if not hasattr(self, "_page"):
-            if not getattr(self, "_warned", False):
-                self._warned = True
-                log.warning("the playtest runner has no page to probe: no bench samples")
-            return None
-        return self._page
-
     def _picture(self) -> bytes | None:
-        view = getattr(self, "_view", None)
-        if not self._pictures or view is None:
+        if not self._pictures:
             return None
-        image = view.grab().toImage()
+        image = self.grab()
         if image.isNull():
             return None
         small = image.scaled(
@@ -87,7 +76,7 @@ class _ProbedRunner(PlaytestRunner):
         return b"".join(data[y * line : y * line + width] for y in range(height))
 
     def _probe(self) -> None:
-        page = self._page_now()
+        page = self.page
         if page is None or self._probing:
             return
         now = time.monotonic()

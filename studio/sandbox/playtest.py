@@ -395,7 +395,13 @@ class PlaytestRunner(QObject):
 
     # -- the script ----------------------------------------------------------------------
 
-    def _grab(self) -> QImage:
+    @property
+    def page(self) -> SandboxPage | None:
+        """The page while the game is loaded (None before and after), for probes."""
+        return self._page
+
+    def grab(self) -> QImage:
+        """The game's picture now (a null image when no game is loaded)."""
         return self._view.grab().toImage() if self._view is not None else QImage()
 
     def _eval(self, script: str) -> Iterator[Wait]:
@@ -453,12 +459,12 @@ class PlaytestRunner(QObject):
             if steps and steps[0].at <= elapsed:
                 if pre_input is None:
                     yield from self._eval(STATE_JS)
-                    pre_input = (self._grab(), self._result)
+                    pre_input = (self.grab(), self._result)
                 step = steps.pop(0)
                 yield from self._send(step)
                 continue
             if elapsed >= next_sample:
-                frames.append((elapsed, self._grab(), report.inputs_sent))
+                frames.append((elapsed, self.grab(), report.inputs_sent))
                 yield from self._eval(STATE_JS)
                 if self._result is not None or not hook_checked:
                     hook_checked = True
@@ -470,7 +476,7 @@ class PlaytestRunner(QObject):
             wake = min(next_sample, steps[0].at if steps else self.seconds, self.seconds)
             yield max(0.0, wake - elapsed)
 
-        final = self._grab()
+        final = self.grab()
         if not self._dead:
             frames.append((time.monotonic() - loaded_at, final, report.inputs_sent))
         report.animated = any(

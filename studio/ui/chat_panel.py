@@ -362,10 +362,8 @@ class ChatPanel(QWidget):
         return await operation(generator)
 
     def _save_edits_first(self) -> None:
-        """The person's unsaved edits become a version first: the model builds on them and
-        nothing typed is lost."""
-        if self.code is not None and self.code.is_modified():
-            self.session.save_edit(self.code.current_files())
+        if self.code is not None:
+            self.code.save_edits()
 
     def _on_event(self, event: Any) -> None:
         self.batcher.on_event(event)

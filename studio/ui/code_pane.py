@@ -59,6 +59,7 @@ class CodePane(QWidget):
         top_layout.addLayout(bar)
         # A story project shows its graph beside the file (it hides itself otherwise).
         self.story = StoryPanel(session)
+        self.story.code = self
         self.editor_split = QSplitter(Qt.Orientation.Horizontal)
         self.editor_split.setChildrenCollapsible(False)
         self.editor_split.addWidget(self.editor_box)
@@ -157,6 +158,12 @@ class CodePane(QWidget):
             self._buffers[self._current] = self.editor.toPlainText()
         files.update({p: t.encode("utf-8") for p, t in self._buffers.items()})
         return files
+
+    def save_edits(self) -> None:
+        """The editor's unsaved edits become a version, before a panel (Chat, the story
+        graph) writes one that builds on them: the new version then does not wipe them out."""
+        if self.session.project is not None and not self.streaming and self.is_modified():
+            self.session.save_edit(self.current_files())
 
     def run(self) -> None:
         if self.session.project is None or self.streaming:

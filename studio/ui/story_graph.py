@@ -474,6 +474,9 @@ class StoryPanel(QWidget):
         # Where Make clips gets the project's video queue (the main window gives the Video
         # pane's, so jobs show there too); without one, the panel makes its own.
         self.queue_source: Callable[[], Any] | None = None
+        # The Code pane this panel sits in (it sets this): its unsaved edits are saved
+        # before the panel writes a version.
+        self.code: Any = None
         self._own_queue: Any = None
         self._tasks: set[asyncio.Future] = set()
         self._batch: Any = None  # the ClipBatch running, if any
@@ -627,21 +630,9 @@ class StoryPanel(QWidget):
 
     # -- editing --------------------------------------------------------------------------
 
-    def _code_pane(self) -> Any:
-        """The Code pane this panel sits in (None when it stands alone)."""
-        from studio.ui.code_pane import CodePane  # late: code_pane imports this module
-
-        widget = self.parentWidget()
-        while widget is not None and not isinstance(widget, CodePane):
-            widget = widget.parentWidget()
-        return widget
-
     def _save_edits_first(self) -> None:
-        """The editor's unsaved edits become a version first, as the Chat panel does: what
-        the panel writes builds on them, and the new version does not wipe them away."""
-        code = self._code_pane()
-        if code is not None and not code.streaming and code.is_modified():
-            self.session.save_edit(code.current_files())
+        if self.code is not None:
+            self.code.save_edits()
 
     def apply_edit(self, scene_id: str, changes: dict[str, str]) -> None:
         """Commit the scene's new title/text/prompt as a version through the session."""
@@ -730,8 +721,8 @@ class StoryPanel(QWidget):
         (the Preview plays the clip in place of the title card); else History just gains it."""
         if self.session.project is None:
             return  # landed as the project closes: it shows when the project opens again
-        code = self._code_pane()
-        if self.session.shown == version.parent and not (code is not None and code.streaming):
+        streaming = self.code is not None and self.code.streaming
+        if self.session.shown == version.parent and not streaming:
             self.session.add_version(version)
         else:
             self.session.versions_changed.emit()

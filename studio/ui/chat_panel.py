@@ -133,6 +133,7 @@ class ChatPanel(QWidget):
 
     finished = Signal(object)  # the Outcome of each operation (None if it could not start)
     busy_changed = Signal(bool)
+    settings_saved = Signal()  # the Settings dialog was saved
 
     def __init__(
         self,
@@ -634,9 +635,14 @@ class ChatPanel(QWidget):
 
     # -- settings -----------------------------------------------------------------------
 
-    def open_settings(self) -> None:
+    def open_settings(self, *, video: bool = False) -> None:
+        """The Settings dialog (on its Video tab when `video`); after Save, the model label
+        and whoever listens to `settings_saved` (the Video pane) catch up."""
         from studio.ui.settings_dialog import SettingsDialog
 
         dialog = SettingsDialog(self.settings, self.session.host, self)
+        if video:
+            dialog.tabs.setCurrentWidget(dialog.video)
         if dialog.exec():
             self.update_model_label()
+            self.settings_saved.emit()

@@ -129,7 +129,14 @@ class MainWindow(QMainWindow):
         self.code_model_action = self._action(
             "&Code model…", self.chat.open_settings, [], "Provider, model and key for generating"
         )
+        self.video_service_action = self._action(
+            "&Video service…",
+            lambda: self.chat.open_settings(video=True),
+            [],
+            "Video service, its model and key, and the ffmpeg program",
+        )
         self.settings_menu.addAction(self.code_model_action)
+        self.settings_menu.addAction(self.video_service_action)
         self.settings_menu.addAction(self.plugins_action)
         help_menu = bar.addMenu("&Help")
         help_menu.addAction(self._action("&About Studio", self.about))
@@ -159,6 +166,7 @@ class MainWindow(QMainWindow):
         for a in (self.generate_action, self.stop_action, self.variations_action, self.fix_action):
             self.generate_menu.addAction(a)
         self.chat.busy_changed.connect(self.stop_action.setEnabled)
+        self.chat.settings_saved.connect(self.video.settings_changed)
 
     def _generate(self) -> None:
         self.set_pane_visible("code", True)

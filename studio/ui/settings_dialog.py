@@ -50,7 +50,7 @@ from studio.core.generation import (
     save_provider_config,
 )
 from studio.ui.settings_keys import PendingKeys
-from studio.ui.settings_video import VideoSettings
+from studio.ui.settings_video import VideoSettings, key_widgets, note_label
 
 
 class SettingsDialog(QDialog):
@@ -89,17 +89,8 @@ class SettingsDialog(QDialog):
         self.base_url.setPlaceholderText(
             f"{env_url} (OPENAI_BASE_URL)" if env_url else DEFAULT_BASE_URL
         )
-        self.key = QLineEdit()
-        self.key.setEchoMode(QLineEdit.EchoMode.Password)
-        self.key.setPlaceholderText("paste a new key to store it")
-        self.forget_btn = QPushButton("Forget key")
-        self.forget_btn.clicked.connect(self._forget_key)
-        key_row = QHBoxLayout()
-        key_row.addWidget(self.key, 1)
-        key_row.addWidget(self.forget_btn)
-        self.key_note = QLabel()
-        self.key_note.setWordWrap(True)
-        self.key_note.setStyleSheet("color: #9da5b4;")
+        self.key, self.forget_btn, key_row = key_widgets(self._forget_key)
+        self.key_note = note_label()
 
         self.model = QComboBox()
         self.model.setEditable(True)

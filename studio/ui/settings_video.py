@@ -86,15 +86,8 @@ class VideoSettings(QWidget):
         self.model = QComboBox()
         self.model.setEditable(True)
         self.model.lineEdit().setPlaceholderText("the service's default")
-        self.key = QLineEdit()
-        self.key.setEchoMode(QLineEdit.EchoMode.Password)
-        self.key.setPlaceholderText("paste a new key to store it")
-        self.forget_btn = QPushButton("Forget key")
-        self.forget_btn.clicked.connect(self._forget_key)
-        key_row = QHBoxLayout()
-        key_row.addWidget(self.key, 1)
-        key_row.addWidget(self.forget_btn)
-        self.key_note = _note()
+        self.key, self.forget_btn, key_row = key_widgets(self._forget_key)
+        self.key_note = note_label()
 
         services = QGroupBox("Video service")
         form = QFormLayout(services)
@@ -105,7 +98,7 @@ class VideoSettings(QWidget):
         form.addRow("API key", key_row)
         form.addRow(self.key_note)
         if not self._services:
-            form.addRow(_note("No video provider that talks to a service is installed."))
+            form.addRow(note_label("No video provider that talks to a service is installed."))
             for widget in (self.base_url, self.model, self.key, self.forget_btn):
                 widget.setEnabled(False)
 
@@ -117,7 +110,7 @@ class VideoSettings(QWidget):
         ffmpeg_row = QHBoxLayout()
         ffmpeg_row.addWidget(self.ffmpeg, 1)
         ffmpeg_row.addWidget(browse)
-        self.ffmpeg_note = _note()
+        self.ffmpeg_note = note_label()
         from_env = os.environ.get(ENV_VAR, "").strip()
         if from_env:
             self.ffmpeg_note.setText(f"{ENV_VAR} is set ({from_env}): it is used instead.")
@@ -263,7 +256,21 @@ class VideoSettings(QWidget):
             self._ffmpeg_check[1].cancel()
 
 
-def _note(text: str = "") -> QLabel:
+def key_widgets(forget: Callable[[], None]) -> tuple[QLineEdit, QPushButton, QHBoxLayout]:
+    """A password field for a new key and its "Forget key" button, in a row."""
+    key = QLineEdit()
+    key.setEchoMode(QLineEdit.EchoMode.Password)
+    key.setPlaceholderText("paste a new key to store it")
+    forget_btn = QPushButton("Forget key")
+    forget_btn.clicked.connect(forget)
+    row = QHBoxLayout()
+    row.addWidget(key, 1)
+    row.addWidget(forget_btn)
+    return key, forget_btn, row
+
+
+def note_label(text: str = "") -> QLabel:
+    """A dim, wrapped line under a field."""
     label = QLabel(text)
     label.setWordWrap(True)
     label.setStyleSheet("color: #9da5b4;")

@@ -401,6 +401,10 @@ class VideoPane(QWidget):
     def project(self) -> Project | None:
         return self.session.project
 
+    def settings_changed(self) -> None:
+        """Settings were saved: providers are built from them anew (as after a plugin change)."""
+        self._providers_refilled()
+
     def _providers_refilled(self) -> None:
         """Plugins changed: providers are built anew, the form shows what they offer."""
         if self.queue is not None:

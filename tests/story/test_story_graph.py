@@ -34,7 +34,8 @@ async def until(predicate, timeout: float = 60.0) -> None:
         await asyncio.sleep(0.02)
 
 
-def test_graph_edit_history_and_make_clips(qtbot, make_window, host, tmp_path, config_dir):
+def open_story_window(make_window, host, tmp_path, config_dir):
+    """A window on a new story project whose clips come from small, quick title cards."""
     settings = {
         "video_providers": {
             "title-cards": {"work_dir": str(tmp_path / "cards"), "size": "320x180", "seconds": 1}
@@ -44,7 +45,11 @@ def test_graph_edit_history_and_make_clips(qtbot, make_window, host, tmp_path, c
     with new_project(tmp_path / "tale", host.template("story")) as project:
         path = project.path
     window = make_window()
-    project = window.open_path(path)
+    return window, window.open_path(path)
+
+
+def test_graph_edit_history_and_make_clips(qtbot, make_window, host, tmp_path, config_dir):
+    window, project = open_story_window(make_window, host, tmp_path, config_dir)
     panel = window.code.story
     assert panel.isVisible() and panel.width() > 200
     graph = panel.graph
@@ -168,16 +173,7 @@ def test_a_broken_story_shows_its_problems_on_the_nodes(qtbot, make_window, make
 
 
 def test_apply_and_make_clips_keep_unsaved_typing(qtbot, make_window, host, tmp_path, config_dir):
-    settings = {
-        "video_providers": {
-            "title-cards": {"work_dir": str(tmp_path / "cards"), "size": "320x180", "seconds": 1}
-        }
-    }
-    (config_dir / FILE_NAME).write_text(json.dumps(settings))
-    with new_project(tmp_path / "tale", host.template("story")) as project:
-        path = project.path
-    window = make_window()
-    project = window.open_path(path)
+    window, project = open_story_window(make_window, host, tmp_path, config_dir)
     panel, code = window.code.story, window.code
 
     def type_in_editor(old: str, new: str) -> None:

@@ -8,7 +8,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from PySide6.QtWidgets import QDialog
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication, QDialog
 
 from studio.ai import keys
 from studio.ai.video_provider import VideoRequest, make_provider, provider_options
@@ -267,3 +268,23 @@ def test_clearing_the_ffmpeg_path_goes_back_to_the_bundled_one(
     dialog.accept()  # nothing to check: saved at once
     assert dialog.result() == QDialog.DialogCode.Accepted
     assert settings.get(SETTING) == "" and ffmpeg_path() == default
+
+
+def test_the_video_service_menu_opens_the_video_tab_and_save_reaches_the_video_pane(
+    make_window, qtbot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    window = make_window()
+    rebuilt: list[bool] = []
+    monkeypatch.setattr(window.video, "_providers_refilled", lambda: rebuilt.append(True))
+    shown: list[bool] = []
+
+    def save() -> None:
+        dialog = QApplication.activeModalWidget()
+        assert isinstance(dialog, SettingsDialog)
+        shown.append(dialog.tabs.currentWidget() is dialog.video)
+        dialog.accept()
+
+    QTimer.singleShot(300, save)
+    window.video_service_action.trigger()
+    assert shown == [True]
+    assert rebuilt == [True]  # the pane builds its providers from the saved settings

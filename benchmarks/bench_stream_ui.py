@@ -282,16 +282,16 @@ def run_app(base_url: str, work: Path, chunks: int, runs: int, lines: int):
 
     prepare_environment()
     import qasync
-    from PySide6.QtWidgets import QApplication
 
     from studio.core.generation import ProviderConfig, save_provider_config
     from studio.core.settings import Settings
     from studio.core.store import Project
     from studio.plugins.host import PluginHost
+    from studio.qt_gc import application
     from studio.ui.main_window import MainWindow
     from studio.ui.theme import apply_theme
 
-    app = QApplication.instance() or QApplication([])
+    app = application()  # as run_app makes it: collecting on the GUI thread
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
     settings = Settings(work / "settings.json")

@@ -6,7 +6,6 @@ import asyncio
 import gc
 import logging
 import os
-import sys
 from pathlib import Path
 
 import studio.qt_refcount_fix  # noqa: F401  (before any Qt call)
@@ -47,11 +46,11 @@ def run_app(project: Path | None) -> int:
     prepare_environment()
     import qasync
     from PySide6.QtGui import QIcon
-    from PySide6.QtWidgets import QApplication
 
+    from studio.qt_gc import application
     from studio.resources import resource_path
 
-    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app = application()
     app.setApplicationName("Studio")
     app.setOrganizationName("Studio")
     app.setDesktopFileName("studio")  # matches packaging/studio.desktop

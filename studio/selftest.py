@@ -431,9 +431,10 @@ def _run_in_qt(workdir: Path, out: Callable[[str], None]) -> list[Result]:
     prepare_environment()
     import qasync
     from PySide6.QtWebEngineWidgets import QWebEngineView  # noqa: F401 (before QApplication)
-    from PySide6.QtWidgets import QApplication
 
-    app = QApplication.instance() or QApplication(sys.argv[:1])
+    from studio.qt_gc import application
+
+    app = application()
     app.setApplicationName("Studio")
     app.setOrganizationName("Studio")
     loop = qasync.QEventLoop(app)

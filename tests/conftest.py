@@ -7,6 +7,7 @@ QApplication, so that happens here at import time.
 from __future__ import annotations
 
 import os
+import sys
 import tempfile
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -55,3 +56,20 @@ def no_keyring():
         yield
     finally:
         keyring.set_keyring(before)
+
+
+def _collect_on_the_gui_thread() -> None:
+    """Once Qt runs, Python's collector runs on the GUI thread only, as in the app: a Qt
+    object collected by a worker thread leaves its timers behind (studio/qt_gc.py)."""
+    qtcore = sys.modules.get("PySide6.QtCore")
+    if qtcore is not None and qtcore.QCoreApplication.instance() is not None:
+        from studio.qt_gc import install
+
+        install()
+
+
+@pytest.fixture(autouse=True)
+def gui_thread_collector():
+    _collect_on_the_gui_thread()
+    yield
+    _collect_on_the_gui_thread()

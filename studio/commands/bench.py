@@ -172,12 +172,12 @@ def _run_on_qt(suite, out, provider, config, template, args) -> Any:
     import qasync
     from PySide6.QtCore import QCoreApplication, QEvent
     from PySide6.QtWebEngineWidgets import QWebEngineView  # noqa: F401 (before QApplication)
-    from PySide6.QtWidgets import QApplication
 
     from studio.bench.play import QtPlayer
     from studio.bench.runner import Bench
+    from studio.qt_gc import application
 
-    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app = application()
     app.setQuitOnLastWindowClosed(False)  # each playtest's hidden view closes: not a quit
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)

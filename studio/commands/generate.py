@@ -192,11 +192,10 @@ def playtest_errors(project: Any, version: int) -> list[dict[str, Any]]:
     from studio.app import prepare_environment
 
     prepare_environment()
-    from PySide6.QtWidgets import QApplication
-
+    from studio.qt_gc import application
     from studio.sandbox.playtest import run_playtest
 
-    _app = QApplication.instance() or QApplication(sys.argv[:1])
+    _app = application()
     report = run_playtest(project, version, seconds=4.0)
     errors = [*report.load_errors, *report.console_errors]
     if report.hung:

@@ -6,7 +6,6 @@ import argparse
 import asyncio
 import json
 import os
-import sys
 from pathlib import Path
 
 from studio.core.errors import StudioError
@@ -71,13 +70,13 @@ def _run(project, version_id, seconds, inputs, viewport, screenshot):
     import qasync
     from PySide6.QtCore import QCoreApplication, QEvent
     from PySide6.QtWebEngineWidgets import QWebEngineView  # noqa: F401 (before QApplication)
-    from PySide6.QtWidgets import QApplication
 
+    from studio.qt_gc import application
     from studio.sandbox.playtest import parse_inputs, playtest
 
     if inputs is not None:
         parse_inputs(inputs)  # refuse a bad file before starting Chromium
-    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app = application()
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
     try:

@@ -7,7 +7,6 @@ import asyncio
 import json
 import os
 import re
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -294,9 +293,10 @@ def _run_with_qt(make) -> Any:
 
     prepare_environment()
     import qasync
-    from PySide6.QtWidgets import QApplication
 
-    app = QApplication.instance() or QApplication(sys.argv[:1])
+    from studio.qt_gc import application
+
+    app = application()
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
     try:

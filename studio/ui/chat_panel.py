@@ -49,9 +49,10 @@ from studio.core.generation import (
     provider_config,
 )
 from studio.core.store import Message, Project, Version
+from studio.qt_gc import install as gui_collector
 from studio.ui.draft_preview import DraftPreview
 from studio.ui.flow_layout import FlowLayout
-from studio.ui.generate_stream import ConversationView, StreamBatcher, quiet_collector
+from studio.ui.generate_stream import ConversationView, StreamBatcher
 from studio.ui.session import ProjectSession
 
 log = logging.getLogger(__name__)
@@ -373,7 +374,7 @@ class ChatPanel(QWidget):
     def _start(self, work: Awaitable[Outcome], base: int | None) -> None:
         """Run `work`, a generation on version `base`, showing what it streams."""
         self._task_project = self.project
-        quiet_collector().hold()
+        gui_collector().hold()
         self.batcher.reset()
         self.draft.begin(self.project, base)
         if self.code is not None:
@@ -500,7 +501,7 @@ class ChatPanel(QWidget):
         dialog = VariationsDialog(self.session, generator, text, n, base=base)
         dialog.setParent(self.window(), dialog.windowFlags())
         self.variations_dialog = dialog
-        quiet_collector().hold()
+        gui_collector().hold()
         dialog.finished_all.connect(lambda outcomes: self._variations_done(dialog, outcomes))
         dialog.kept.connect(self._variation_kept)
         dialog.start()
@@ -510,7 +511,7 @@ class ChatPanel(QWidget):
     # -- finishing ----------------------------------------------------------------------
 
     def _done(self, task: asyncio.Task[Outcome]) -> None:
-        quiet_collector().release()
+        gui_collector().release()
         self.batcher.finish()
         outcome: Outcome | None = None
         if task.cancelled():  # stopped before the operation even began
@@ -617,7 +618,7 @@ class ChatPanel(QWidget):
         return errors
 
     def _variations_done(self, dialog: Any, outcomes: list[Outcome]) -> None:
-        quiet_collector().release()
+        gui_collector().release()
         made = [o for o in outcomes if o.ok]
         self.conversation.add_status(
             f"{len(made)} of {len(outcomes)} variations made: play each and keep one "

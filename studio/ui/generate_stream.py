@@ -9,7 +9,6 @@ tokens: thousands a second. Touching a widget for each would hold the event loop
 
 from __future__ import annotations
 
-import gc
 import re
 import time
 from collections.abc import Sequence
@@ -37,7 +36,6 @@ _BLANK_RUNS = re.compile(r"\n\s*\n\s*\n+")
 INTERVAL = 30  # ms between updates of the widgets while streaming
 TICK_BUDGET = 0.003  # seconds of widget work per update; the rest waits for the next one
 PIECE = 4096  # characters inserted at a time, so the budget is checked often enough
-YOUNG_GC_EVERY = 250  # ms between collections of the young generations while streaming
 
 LEVEL_COLOURS = {
     "user": "#e5c07b",
@@ -333,47 +331,3 @@ class StreamBatcher(QObject):
         parts.append(f"~{self.tokens:,} tokens")
         parts.append(f"{elapsed:.1f} s")
         return " · ".join(parts)
-
-
-class QuietCollector(QObject):
-    """While code streams in, no full garbage collection may hold the GUI for tens of ms.
-
-    Python's automatic collector now and then scans every object the app holds (30-60 ms
-    here); a stream allocates fast enough to set one off every few seconds. While any
-    stream runs, automatic collection is off and only the young generations are collected,
-    every YOUNG_GC_EVERY ms (a millisecond or two); the full collections resume after."""
-
-    def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._holders = 0
-        self._was_enabled = True
-        self._timer = QTimer(self)
-        self._timer.setInterval(YOUNG_GC_EVERY)
-        self._timer.timeout.connect(lambda: gc.collect(1))
-
-    def hold(self) -> None:
-        if self._holders == 0:
-            self._was_enabled = gc.isenabled()
-            gc.disable()
-            self._timer.start()
-        self._holders += 1
-
-    def release(self) -> None:
-        if self._holders == 0:
-            return
-        self._holders -= 1
-        if self._holders == 0:
-            self._timer.stop()
-            if self._was_enabled:
-                gc.enable()
-
-
-_collector: QuietCollector | None = None
-
-
-def quiet_collector() -> QuietCollector:
-    """The one collector policy of the app (shared by the Chat panel and Variations)."""
-    global _collector
-    if _collector is None:
-        _collector = QuietCollector()
-    return _collector

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import gc
 import os
-import random
 import statistics
 import sys
 import tempfile
@@ -32,26 +31,13 @@ def median_ms(action, runs: int = 30) -> float:
     return statistics.median(times)
 
 
-def frame(seed: int):
-    from PySide6.QtGui import QColor, QImage, QPainter
-
-    rnd = random.Random(seed)
-    image = QImage(800, 600, QImage.Format.Format_RGB32)
-    image.fill(QColor(16, 32, 48))
-    painter = QPainter(image)
-    for _ in range(40):
-        colour = QColor(rnd.randrange(256), rnd.randrange(256), rnd.randrange(256))
-        painter.fillRect(rnd.randrange(800), rnd.randrange(600), 120, 90, colour)
-    painter.end()
-    return image
-
-
 def main() -> None:
     from studio.app import create_window, prepare_environment
 
     prepare_environment()
     from studio.qt_gc import application
     from studio.sandbox.playtest import frame_difference
+    from tests.sandbox.frames import random_frame as frame
 
     app = application()
     a, b, same = frame(1), frame(2), frame(1)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import random
 import subprocess
 import sys
 
@@ -23,6 +22,7 @@ from studio.sandbox.playtest import (
 )
 from tests.gallery import REQUIRED_TEMPLATES, gallery_templates
 from tests.qt_asyncio import wait_for
+from tests.sandbox.frames import random_frame
 
 # A game that draws what it last heard: keys and pointer presses change its picture and
 # its state (window.studio.state()).
@@ -213,20 +213,8 @@ def _reference_difference(a: QImage, b: QImage) -> float:
     return changed / (size[0] * size[1])
 
 
-def _frame(seed: int) -> QImage:
-    rnd = random.Random(seed)
-    image = QImage(800, 600, QImage.Format.Format_RGB32)
-    image.fill(QColor(16, 32, 48))
-    painter = QPainter(image)
-    for _ in range(40):
-        colour = QColor(rnd.randrange(256), rnd.randrange(256), rnd.randrange(256))
-        painter.fillRect(rnd.randrange(800), rnd.randrange(600), 120, 90, colour)
-    painter.end()
-    return image
-
-
 def test_frame_difference_counts_visibly_changed_pixels(qapp):
-    first = _frame(1)
+    first = random_frame(1)
     assert frame_difference(first, first.copy()) == 0.0
     assert frame_difference(QImage(), QImage()) == 0.0 and frame_difference(first, QImage()) == 1.0
     black = QImage(800, 600, QImage.Format.Format_RGB32)
@@ -245,7 +233,7 @@ def test_frame_difference_counts_visibly_changed_pixels(qapp):
     faint.fill(QColor(0, 7, 0))
     assert frame_difference(black, faint) == 1.0
     for seed in range(6):
-        a, b = _frame(seed), _frame(seed + 50)
+        a, b = random_frame(seed), random_frame(seed + 50)
         near = a.copy()
         painter = QPainter(near)
         painter.setOpacity(0.03)  # channels move by a few steps, around the threshold

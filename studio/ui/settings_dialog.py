@@ -50,7 +50,7 @@ from studio.core.generation import (
     save_provider_config,
 )
 from studio.ui.settings_keys import PendingKeys
-from studio.ui.settings_video import VideoSettings, key_widgets, note_label
+from studio.ui.settings_video import NoteLabel, VideoSettings, key_widgets
 
 
 class SettingsDialog(QDialog):
@@ -90,7 +90,7 @@ class SettingsDialog(QDialog):
             f"{env_url} (OPENAI_BASE_URL)" if env_url else DEFAULT_BASE_URL
         )
         self.key, self.forget_btn, key_row = key_widgets(self._forget_key)
-        self.key_note = note_label()
+        self.key_note = NoteLabel()
 
         self.model = QComboBox()
         self.model.setEditable(True)

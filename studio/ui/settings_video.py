@@ -15,6 +15,7 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
@@ -87,7 +88,7 @@ class VideoSettings(QWidget):
         self.model.setEditable(True)
         self.model.lineEdit().setPlaceholderText("the service's default")
         self.key, self.forget_btn, key_row = key_widgets(self._forget_key)
-        self.key_note = note_label()
+        self.key_note = NoteLabel()
 
         services = QGroupBox("Video service")
         form = QFormLayout(services)
@@ -98,7 +99,7 @@ class VideoSettings(QWidget):
         form.addRow("API key", key_row)
         form.addRow(self.key_note)
         if not self._services:
-            form.addRow(note_label("No video provider that talks to a service is installed."))
+            form.addRow(NoteLabel("No video provider that talks to a service is installed."))
             for widget in (self.base_url, self.model, self.key, self.forget_btn):
                 widget.setEnabled(False)
 
@@ -110,7 +111,7 @@ class VideoSettings(QWidget):
         ffmpeg_row = QHBoxLayout()
         ffmpeg_row.addWidget(self.ffmpeg, 1)
         ffmpeg_row.addWidget(browse)
-        self.ffmpeg_note = note_label()
+        self.ffmpeg_note = NoteLabel()
         from_env = os.environ.get(ENV_VAR, "").strip()
         if from_env:
             self.ffmpeg_note.setText(f"{ENV_VAR} is set ({from_env}): it is used instead.")
@@ -269,9 +270,24 @@ def key_widgets(forget: Callable[[], None]) -> tuple[QLineEdit, QPushButton, QHB
     return key, forget_btn, row
 
 
-def note_label(text: str = "") -> QLabel:
-    """A dim, wrapped line under a field."""
-    label = QLabel(text)
-    label.setWordWrap(True)
-    label.setStyleSheet("color: #9da5b4;")
-    return label
+class NoteLabel(QLabel):
+    """A dim, wrapped line under a field, always as tall as its text needs: a tab page does
+    not pass on height-for-width, so a plain wrapped label there is clipped."""
+
+    def __init__(self, text: str = "") -> None:
+        super().__init__(text)
+        self.setWordWrap(True)
+        self.setStyleSheet("color: #9da5b4;")
+
+    def setText(self, text: str) -> None:  # noqa: N802 (Qt API)
+        super().setText(text)
+        self._fit()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt API)
+        super().resizeEvent(event)
+        self._fit()
+
+    def _fit(self) -> None:
+        height = self.heightForWidth(self.width()) if self.width() > 0 else -1
+        if height >= 0:
+            self.setMinimumHeight(height)

@@ -50,6 +50,8 @@ def test_single_html_plays_two_paths_to_two_endings(clipped_project, tmp_path, p
     assert page.evaluate(f"{video}.currentSrc").startswith("blob:")
     assert page.evaluate(f"{video}.videoWidth") == 320
     assert page.evaluate(f"{GAME_WINDOW}.document.title") == "The Last Light"
+    # The shell's title is the story's, not the player template's ("Interactive story").
+    assert page.evaluate("document.title") == "The Last Light"
 
     assert walk(page, ["1", "1"], "lamp") == ["shore", "tower", "lamp"]
     # The ending plays out, then The End offers to play again (Enter).

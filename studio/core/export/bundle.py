@@ -15,6 +15,7 @@ from pathlib import Path
 
 import platformdirs
 
+from studio.core.errors import StudioError
 from studio.core.export.base import ExportError, ProgressCallback
 from studio.core.store import Project
 
@@ -57,10 +58,20 @@ def webm_paths(paths: list[str] | dict[str, object]) -> list[str]:
     return sorted(p for p in paths if p.lower().endswith(".webm"))
 
 
-def game_title(project: Project, index_html: bytes) -> str:
-    """The game's own `<title>`, else the project's name."""
-    match = _TITLE.search(index_html.decode("utf-8", errors="replace"))
-    title = html.unescape(match.group(1)).strip() if match else ""
+def game_title(project: Project, files: dict[str, bytes]) -> str:
+    """A story's title (its player's `<title>` is the template's), else the game's own
+    `<title>`, else the project's name."""
+    from studio.story.model import load_story  # late: only stories need it
+
+    try:
+        story = load_story(files)
+    except StudioError:  # a broken story.json: the page's title will do
+        story = None
+    title = story.title if story is not None else ""
+    if not title:
+        page = files[ENTRY].decode("utf-8", errors="replace")
+        match = _TITLE.search(page)
+        title = html.unescape(match.group(1)) if match else ""
     return " ".join(title.split()) or project.name
 
 
@@ -97,7 +108,7 @@ async def load_bundle(
     bundle = GameBundle(
         version=vid,
         created=project.version(vid).created,
-        title=game_title(project, files[ENTRY]),
+        title=game_title(project, files),
         files=files,
     )
     videos = webm_paths(hashes) if fallbacks else []

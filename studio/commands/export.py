@@ -7,8 +7,12 @@ import asyncio
 import sys
 from pathlib import Path
 
+from studio.core.errors import StudioError
 from studio.core.export import (
+    Exporter,
+    ExportError,
     default_file_name,
+    exporter_broke,
     get_exporter,
     human_size,
     import_archive,
@@ -46,7 +50,17 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
 def cmd_export(args: argparse.Namespace) -> int:
     from studio.commands.project import load_host
 
-    exporter = get_exporter(load_host(), args.format)
+    host = load_host()
+    exporter = get_exporter(host, args.format)
+    try:
+        return _export(args, exporter)
+    except (StudioError, OSError):
+        raise
+    except Exception as exc:  # a plugin exporter's bug: one clear line, the plugin marked
+        raise ExportError(exporter_broke(host, exporter, exc)) from exc
+
+
+def _export(args: argparse.Namespace, exporter: Exporter) -> int:
     with Project.open(args.path) as project:
         version = args.version_id
         if version is not None or exporter.name != "archive":

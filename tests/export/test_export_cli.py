@@ -9,6 +9,8 @@ import pytest
 
 from studio.cli import main
 from studio.core.store import Project
+from studio.plugins.host import PluginHost, PluginState
+from tests.export.broken_plugin import raising_exporter_plugin
 
 
 @pytest.fixture
@@ -82,3 +84,19 @@ def test_open_an_archive_imports_it_beside_itself(project_dir, tmp_path, monkeyp
     assert main(["open", str(junk)]) == 1
     assert "not a readable archive" in capsys.readouterr().err
     assert len(opened) == 2
+
+
+@pytest.mark.parametrize("where", ["export", "estimate"])
+def test_a_plugin_exporter_that_raises_is_one_clear_line(
+    project_dir, tmp_path, monkeypatch, capsys, where
+):
+    host = PluginHost()
+    host.load_all(entry_points=False)
+    host.add_module("broken", raising_exporter_plugin(where))
+    monkeypatch.setattr("studio.commands.project.load_host", lambda: host)
+    out = tmp_path / "g.broken"
+    assert main(["export", str(project_dir), "--format", "broken", "--out", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert f"plugin 'broken' broke (RuntimeError: {where} blew up)" in err
+    assert "Traceback" not in err and not out.exists()
+    assert host.plugins["broken"].state == PluginState.FAILED

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import types
 from pathlib import Path
 
 import pytest
@@ -10,9 +9,9 @@ from PySide6.QtGui import QDesktopServices
 
 from studio.core.export import ArchiveExporter
 from studio.core.store import Project
-from studio.plugins.hookspecs import hookimpl
 from studio.plugins.host import PluginHost, PluginState
 from studio.ui.export_dialog import ExportDialog, ImportArchiveDialog
+from tests.export.broken_plugin import raising_exporter_plugin
 
 from .conftest import run
 
@@ -97,31 +96,6 @@ def test_a_failed_export_says_why(qtbot, host, tmp_path):
     assert not dialog.export_button.isEnabled()
     assert "no index.html" in dialog.warning.text()
     p.close()
-
-
-def raising_exporter_plugin(where: str) -> types.ModuleType:
-    """A throw-away plugin whose exporter raises (a bug, not a StudioError) in `where`."""
-
-    class Broken:
-        name, title, suffix = "broken", "Broken format", ".broken"
-
-        def estimate(self, project, version):
-            if where == "estimate":
-                raise RuntimeError("estimate blew up")
-            return 10
-
-        async def export(self, project, version, out_path, on_progress=None):
-            raise RuntimeError("export blew up")
-
-    plugin = types.ModuleType(f"broken_{where}")
-    plugin.STUDIO_API = 1
-
-    @hookimpl
-    def register_exporters(register):
-        register("broken", Broken())
-
-    plugin.register_exporters = register_exporters
-    return plugin
 
 
 @pytest.mark.parametrize("where", ["export", "estimate"])

@@ -121,6 +121,7 @@ class Project:
     def __init__(self, path: Path, conn: sqlite3.Connection) -> None:
         self.path = path
         self._conn = conn
+        self.closed = False
         self._lock = threading.RLock()
         self.blobs = BlobStore(path / BLOB_DIR)
 
@@ -208,7 +209,14 @@ class Project:
 
     def close(self) -> None:
         with self._lock:
+            self.closed = True
             self._conn.close()
+
+    def _check_open(self) -> None:
+        # Work started before the project closed (an import on a worker thread) ends with
+        # this, not with sqlite's "Cannot operate on a closed database".
+        if self.closed:
+            raise ProjectError(f"{self.path.name} was closed")
 
     def __enter__(self) -> Project:
         return self
@@ -219,8 +227,10 @@ class Project:
     @contextmanager
     def _tx(self) -> Iterator[sqlite3.Connection]:
         try:
-            with self._lock, self._conn:
-                yield self._conn
+            with self._lock:
+                self._check_open()
+                with self._conn:
+                    yield self._conn
         except sqlite3.OperationalError as exc:
             if exc.sqlite_errorcode & 0xFF not in _DISK_ERRORS:
                 raise
@@ -228,6 +238,7 @@ class Project:
 
     def _rows(self, sql: str, args: Iterable[Any] = ()) -> list[sqlite3.Row]:
         with self._lock:
+            self._check_open()
             return self._conn.execute(sql, tuple(args)).fetchall()
 
     # -- project settings ----------------------------------------------------------------

@@ -258,6 +258,9 @@ class MainWindow(QMainWindow):
             try:
                 version = await asyncio.to_thread(import_source, project, source)
             except (StudioError, OSError) as exc:
+                if self.session.project is not project:  # closed meanwhile: nothing to say
+                    self.statusBar().showMessage(f"Import of {source.name} stopped", 5000)
+                    return None
                 # The modal box opens after this task step, not inside it.
                 QTimer.singleShot(0, self, partial(self.show_error, "Could not import", exc))
                 return None

@@ -12,6 +12,7 @@ from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QAbstractButton, QApplication, QFileDialog, QMessageBox
 
 from studio.app import create_window
+from studio.core.operations import new_project
 from studio.core.store import Project
 from studio.ui.gallery import GalleryDialog
 from tests.qt_asyncio import wait_for
@@ -333,3 +334,34 @@ def test_a_folder_that_cannot_be_imported_is_explained(
     wait_for(asyncio.sleep(0.3))  # the box opens after the import's task step
     assert len(message_boxes) == 1 and "no index.html" in message_boxes[0]
     assert len(project.versions()) == 1
+
+
+def test_opening_another_project_mid_import_stops_it_quietly(
+    make_window, qloop, probe_project, probe_template, tmp_path, message_boxes, monkeypatch
+):
+    """The import's worker finds its project closed: no error box, no version, no crash."""
+    import threading
+
+    from studio.core import operations
+
+    window = make_window()
+    first = open_project(window, probe_project)
+    with new_project(tmp_path / "other", probe_template) as other:
+        other_path = other.path
+    closed = threading.Event()
+
+    def import_after_close(project, source):
+        closed.wait(10)  # the person opens another project while this import runs
+        return operations.import_source(project, source)
+
+    monkeypatch.setattr("studio.ui.main_window.import_source", import_after_close)
+    page = tmp_path / "game.html"
+    page.write_text(PROBE_GAME)
+    task = window.import_path(page)
+    open_project(window, other_path)
+    closed.set()
+    assert wait_for(task, timeout=30) is None
+    wait_for(asyncio.sleep(0.3))  # where an error box would open
+    assert message_boxes == [] and first.closed
+    assert "stopped" in window.statusBar().currentMessage()
+    assert [v.kind for v in window.session.project.versions()] == ["template"]

@@ -29,6 +29,7 @@ class MainThreadCollector(QObject):
     def __init__(self, parent: QObject) -> None:
         super().__init__(parent)
         self._holders = 0
+        self._freeze = False
         self._timer = QTimer(self)
         self._timer.setInterval(EVERY_MS)
         self._timer.timeout.connect(self.collect)
@@ -38,6 +39,11 @@ class MainThreadCollector(QObject):
     def collect(self) -> int:
         """Collect what the thresholds call for (the oldest generation only when no stream
         holds it off); the number of objects found unreachable."""
+        if self._freeze:
+            self._freeze = False
+            found = gc.collect(1)
+            gc.freeze()
+            return found
         low, middle, high = gc.get_threshold()
         young, collections, middle_collections = gc.get_count()
         if low <= 0 or young < low:
@@ -48,6 +54,11 @@ class MainThreadCollector(QObject):
             if middle_collections >= high and not self._holders:
                 generation = 2
         return gc.collect(generation)
+
+    def freeze_soon(self) -> None:
+        """At the next tick, collect the young generations and freeze what is left, so full
+        collections skip it (for a library loaded after start-up). Any thread may ask."""
+        self._freeze = True
 
     def hold(self) -> None:
         """No full collection until `release` (calls nest)."""

@@ -225,7 +225,9 @@ class ClipBatch:
             self._taken.update(made)
             try:
                 version = await asyncio.to_thread(_commit, self.project, made)
-            except StudioError as exc:
+            except Exception as exc:  # noqa: BLE001 (a locked database too: the batch goes on)
+                if not isinstance(exc, StudioError):
+                    log.exception("could not put the arrived clips into the story")
                 self._not_landed(made, exc)
                 return
             self._landed(version)

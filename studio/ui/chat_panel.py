@@ -77,15 +77,17 @@ def _warm_up() -> None:
         return
     _warmed = True
 
+    collector = gui_collector()
+
     def load() -> None:
         with contextlib.suppress(Exception):  # it is only a head start
             importlib.import_module("studio.ai.chat_provider")
         # The app freezes what start-up made, so full garbage collections skip it (see
         # studio.app.run_app); the client library is start-up too. Unfrozen, its ~100,000
-        # objects made every full collection 30-60 ms, a visible hitch mid-stream.
+        # objects made every full collection 30-60 ms, a visible hitch mid-stream. The
+        # GUI thread does it: no collection may run on this one (studio/qt_gc.py).
         if gc.get_freeze_count():  # only where the app chose that policy
-            gc.collect(1)
-            gc.freeze()
+            collector.freeze_soon()
 
     threading.Thread(target=load, name="studio-warm-up", daemon=True).start()
 

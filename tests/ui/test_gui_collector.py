@@ -85,3 +85,28 @@ def test_a_stream_holds_off_full_collections(qapp):
         assert 2 in generations  # released: full collections happen again
     finally:
         gc.callbacks.remove(note)
+
+
+def test_a_freeze_asked_by_a_worker_happens_on_the_gui_thread(qapp):
+    collector = install()
+    before = gc.get_freeze_count()
+    kept = [[] for _ in range(100)]  # objects for the freeze to move aside
+    threads: list[str] = []
+
+    def note(phase: str, info: dict) -> None:
+        if phase == "start":
+            threads.append(threading.current_thread().name)
+
+    gc.callbacks.append(note)
+    try:
+        worker = threading.Thread(target=collector.freeze_soon, name="worker")
+        worker.start()
+        worker.join()
+        assert gc.get_freeze_count() == before and threads == []
+        spin(EVERY_MS * 3)
+        assert gc.get_freeze_count() >= before + len(kept)
+        assert threads and set(threads) == {threading.main_thread().name}
+    finally:
+        gc.callbacks.remove(note)
+        if before == 0:
+            gc.unfreeze()

@@ -120,9 +120,12 @@ class _WebExporter:
     ) -> ExportResult:
         progress = Progress(on_progress)
         bundle = await load_bundle(project, version, on_progress=progress.part(0.0, 0.8))
-        files = web_files(bundle)
         out_path = Path(out_path)
-        size = await asyncio.to_thread(self._write, files, bundle, out_path, progress)
+
+        def write() -> int:  # pages rewritten and files written off the GUI thread
+            return self._write(web_files(bundle), bundle, out_path, progress)
+
+        size = await asyncio.to_thread(write)
         progress(1.0)
         return ExportResult(out_path, size, tuple(bundle.notes))
 

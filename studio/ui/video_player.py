@@ -15,9 +15,9 @@ from __future__ import annotations
 import importlib.util
 import logging
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QRect, QSize, Qt, QUrl, Signal
+from PySide6.QtCore import Q_ARG, QMetaObject, QRect, QSize, Qt, QUrl, Signal
 from PySide6.QtGui import QColor, QImage, QPainter, QPixmap
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -37,6 +37,17 @@ if TYPE_CHECKING:
 
 # Imported when the first clip is loaded; without PySide6-Addons: posters only.
 MULTIMEDIA = importlib.util.find_spec("PySide6.QtMultimedia") is not None
+
+
+def _queued(player: QMediaPlayer, slot: str, *args: Any) -> None:
+    """Call one of the player's slots from Qt's event loop, after those asked for before.
+
+    Stopping or changing the source tears the FFmpeg backend's renderer down on its own
+    thread, and that object's destructor calls back into our Python-made player
+    (disconnectNotify), which needs the GIL. Called from Python, the slot would hold the
+    GIL while it waits for that thread: a deadlock (seen in the tests). Queued, Qt's event
+    loop makes the call with the GIL free. Every control goes this way to keep the order."""
+    QMetaObject.invokeMethod(player, slot, Qt.ConnectionType.QueuedConnection, *args)
 
 
 def _playing(player: QMediaPlayer) -> bool:
@@ -155,30 +166,30 @@ class ClipPlayer(QWidget):
         player = self._make_player() if path else self.player
         if player is None:
             return
-        player.stop()
-        player.setSource(QUrl.fromLocalFile(str(path)) if path else QUrl())
+        _queued(player, "stop")
+        _queued(player, "setSource", Q_ARG(QUrl, QUrl.fromLocalFile(str(path)) if path else QUrl()))
         self.slider.setValue(0)
 
     def play(self) -> None:
         if self.player is not None:
             self._make_audio(self.player)
-            self.player.play()
+            _queued(self.player, "play")
 
     def pause(self) -> None:
         if self.player is not None:
-            self.player.pause()
+            _queued(self.player, "pause")
 
     def toggle(self) -> None:
         if self.player is None:
             return
         if _playing(self.player):
-            self.player.pause()
+            _queued(self.player, "pause")
         else:
             self.play()
 
     def seek_ms(self, ms: int) -> None:
         if self.player is not None:
-            self.player.setPosition(ms)
+            _queued(self.player, "setPosition", Q_ARG("qint64", ms))
 
     @property
     def position(self) -> float:

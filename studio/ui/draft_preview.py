@@ -14,13 +14,14 @@ answer wrote meanwhile is gathered and shown in one go when that work is done.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Mapping
 
 from PySide6.QtCore import QObject
 
 from studio.ai.blocks import EditBlock, EditComplete, FileComplete
-from studio.ai.edits import apply_block
+from studio.ai.edits import apply_edits
 from studio.core.errors import StudioError
 from studio.core.store import Project
 
@@ -42,18 +43,10 @@ def apply_to_draft(
         if isinstance(change, str):
             out[path] = change
             continue
-        text = out.get(path)
-        if text is None and base is not None:
-            try:
-                text = project.read_file(base, path).decode("utf-8")
-            except (StudioError, UnicodeDecodeError):
-                text = None
-        for block in change:
-            new_text, _result = apply_block(text, block)
-            if new_text is not None:  # a block that fails here fails the answer later
-                text = new_text
-        if text is not None:
-            out[path] = text
+        if path not in out and base is not None:
+            with contextlib.suppress(StudioError, UnicodeDecodeError):
+                out[path] = project.read_file(base, path).decode("utf-8")
+        out = apply_edits(out, change).files  # a block that fails here fails the answer later
     entry = ENTRY in out or (base is not None and ENTRY in project.file_hashes(base))
     return out, entry
 

@@ -55,6 +55,7 @@ from PySide6.QtWidgets import (
 from studio.core.errors import StudioError
 from studio.story.model import STORY_FILE, Scene, Story, parse_story, update_scene
 from studio.story.validate import Problem, check_files
+from studio.ui.provider_combo import follow_providers
 from studio.ui.session import ProjectSession
 
 log = logging.getLogger(__name__)
@@ -532,25 +533,12 @@ class StoryPanel(QWidget):
         layout.addWidget(self.status)
         session.version_shown.connect(self.load_version)
         session.project_changed.connect(self._project_changed)
-        # Plugins enabled or disabled add or take away video providers.
-        host, listener = session.host, self._fill_providers
-        host.subscribe(listener)
-        self.destroyed.connect(lambda *_: host.unsubscribe(listener))
-        self._fill_providers()
+        # Plugins enabled or disabled add or take away video providers. Offline cards
+        # first when nothing was chosen: they work without a key.
+        follow_providers(self.provider_box, session.host, prefer=("title-cards",))
         self.hide()
 
     # -- following the session ------------------------------------------------------------
-
-    def _fill_providers(self) -> None:
-        names = [r.name for r in self.session.host.registrations("video_providers")]
-        current = self.provider_box.currentText()
-        self.provider_box.clear()
-        self.provider_box.addItems(names)
-        # Offline cards first when nothing was chosen: they work without a key.
-        for wanted in (current, "title-cards"):
-            if wanted in names:
-                self.provider_box.setCurrentText(wanted)
-                break
 
     def _project_changed(self, project: Any) -> None:
         if project is None:

@@ -117,7 +117,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
 
-    from studio.app import prepare_environment
+    from studio.qt.startup import prepare_environment
 
     prepare_environment()
     from PySide6.QtWidgets import QApplication

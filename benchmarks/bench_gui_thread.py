@@ -1,5 +1,5 @@
 """Work the GUI thread does that is not drawing: the Preview's frame comparison during a
-playtest, and a collection by the GUI-thread garbage collector (studio/qt_gc.py).
+playtest, and a collection by the GUI-thread garbage collector (studio/qt/collector.py).
 
 Run by hand: `python benchmarks/bench_gui_thread.py`. Prints medians in milliseconds of
 - `frame_difference` on two 800x600 frames, fully changed and unchanged;
@@ -32,10 +32,11 @@ def median_ms(action, runs: int = 30) -> float:
 
 
 def main() -> None:
-    from studio.app import create_window, prepare_environment
+    from studio.app import create_window
+    from studio.qt.startup import prepare_environment
 
     prepare_environment()
-    from studio.qt_gc import application
+    from studio.qt.collector import application
     from studio.sandbox.playtest import frame_difference
     from tests.sandbox.frames import random_frame as frame
 

@@ -151,17 +151,17 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=7)
     args = parser.parse_args()
 
-    from studio.app import prepare_environment
+    from studio.qt.startup import prepare_environment
 
     prepare_environment()
     from PySide6.QtWebEngineWidgets import QWebEngineView  # noqa: F401 (before QApplication)
     from PySide6.QtWidgets import QApplication
 
     app = QApplication(sys.argv[:1])
+    from studio.config.resources import resource_path
     from studio.core.store import Project
     from studio.core.templates import Template
     from studio.plugins.host import PluginHost
-    from studio.resources import resource_path
     from studio.ui.preview_pane import PreviewPane
     from studio.ui.session import ProjectSession
 

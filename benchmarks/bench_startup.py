@@ -151,12 +151,12 @@ def open_big_project(versions: int) -> dict[str, float]:
     with tempfile.TemporaryDirectory(prefix="studio-bench-") as tmp:
         tmp_path = Path(tmp)
         os.environ["STUDIO_CONFIG_DIR"] = str(tmp_path / "config")
-        from studio.app import prepare_environment
+        from studio.qt.startup import prepare_environment
 
         prepare_environment()
         from PySide6.QtWidgets import QApplication
 
-        from studio.core.settings import Settings
+        from studio.config.settings import Settings
         from studio.plugins.host import PluginHost
         from studio.ui.main_window import MainWindow
 

@@ -278,16 +278,16 @@ def main() -> None:
 
 
 def run_app(base_url: str, work: Path, chunks: int, runs: int, lines: int):
-    from studio.app import prepare_environment
+    from studio.qt.startup import prepare_environment
 
     prepare_environment()
     import qasync
 
+    from studio.config.settings import Settings
     from studio.core.generation import ProviderConfig, save_provider_config
-    from studio.core.settings import Settings
     from studio.core.store import Project
     from studio.plugins.host import PluginHost
-    from studio.qt_gc import application
+    from studio.qt.collector import application
     from studio.ui.main_window import MainWindow
     from studio.ui.theme import apply_theme
 

@@ -155,7 +155,7 @@ def main() -> None:
     args = parser.parse_args()
     sizes = [tuple(int(v) for v in s.split("x")) for s in args.sizes.split(",")]
 
-    from studio.app import prepare_environment
+    from studio.qt.startup import prepare_environment
 
     prepare_environment()
     import qasync

@@ -1,32 +1,17 @@
-"""Start-up: scheme registration, QApplication, one asyncio loop on Qt's (qasync)."""
+"""The window app: QApplication, one asyncio loop on Qt's (qasync), the main window.
+
+What Qt must have before QApplication exists is set by `studio.qt.startup`."""
 
 from __future__ import annotations
 
 import asyncio
 import gc
-import logging
-import os
 from pathlib import Path
-
-import studio.qt_refcount_fix  # noqa: F401  (before any Qt call)
-
-log = logging.getLogger(__name__)
-
-
-def prepare_environment() -> None:
-    """Things Qt reads once at start-up, so they must be set before QApplication."""
-    from studio.sandbox.scheme import chromium_flags, register_scheme
-
-    flags = chromium_flags()
-    if "--no-sandbox" in flags:
-        log.warning("running as root: Chromium's sandbox is switched off for the Preview")
-    os.environ["QTWEBENGINE_CHROMIUM_FLAGS"] = flags
-    register_scheme()
 
 
 def create_window(app, project: Path | None):
     """The main window with plugins loaded and the last (or given) project open."""
-    from studio.core.settings import Settings
+    from studio.config.settings import Settings
     from studio.plugins.control import load_host
     from studio.ui.main_window import MainWindow
     from studio.ui.theme import apply_theme
@@ -43,12 +28,14 @@ def create_window(app, project: Path | None):
 
 
 def run_app(project: Path | None) -> int:
+    from studio.qt.startup import prepare_environment
+
     prepare_environment()
     import qasync
     from PySide6.QtGui import QIcon
 
-    from studio.qt_gc import application
-    from studio.resources import resource_path
+    from studio.config.resources import resource_path
+    from studio.qt.collector import application
 
     app = application()
     app.setApplicationName("Studio")

@@ -89,12 +89,6 @@ def process_age() -> float:
         return time.monotonic() - _IMPORTED_AT
 
 
-def has_display() -> bool:
-    if sys.platform in ("win32", "darwin"):
-        return True
-    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
-
-
 async def wait_until(predicate: Callable[[], Any], timeout: float, every: float = 0.05) -> Any:
     """The predicate's first truthy value, polled on the event loop; TimeoutError after timeout."""
     deadline = time.monotonic() + timeout
@@ -402,8 +396,6 @@ def run_self_test() -> int:
     # The person's settings, last project and disabled plugins stay out of it.
     os.environ["STUDIO_CONFIG_DIR"] = str(workdir / "config")
     os.environ["STUDIO_PROJECTS_DIR"] = str(workdir / "projects")
-    if not has_display():
-        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     watchdog = _watchdog(HARD_LIMIT, out)
     try:
         from studio import __version__
@@ -426,25 +418,20 @@ def run_self_test() -> int:
 
 
 def _run_in_qt(workdir: Path, out: Callable[[str], None]) -> list[Result]:
-    from studio.app import prepare_environment
+    from studio.qt.startup import run_headless
 
-    prepare_environment()
-    import qasync
-    from PySide6.QtWebEngineWidgets import QWebEngineView  # noqa: F401 (before QApplication)
-
-    from studio.qt_gc import application
-
-    app = application()
-    app.setApplicationName("Studio")
-    app.setOrganizationName("Studio")
-    loop = qasync.QEventLoop(app)
-    asyncio.set_event_loop(loop)
     test = SelfTest(workdir, out)
-    test.app = app
-    try:
-        with loop:
-            loop.run_until_complete(test.run())
+
+    async def run() -> None:
+        from PySide6.QtWidgets import QApplication
+
+        test.app = QApplication.instance()
+        test.app.setApplicationName("Studio")
+        test.app.setOrganizationName("Studio")
+        try:
+            await test.run()
+        finally:
             test.close()
-    finally:
-        asyncio.set_event_loop(None)
+
+    run_headless(run)
     return test.results

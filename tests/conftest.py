@@ -20,7 +20,7 @@ from keyring.backends.fail import Keyring as FailKeyring  # noqa: E402
 
 def _prepare_qt() -> None:
     try:
-        from studio.app import prepare_environment
+        from studio.qt.startup import prepare_environment
     except ImportError:  # PySide6 missing: only the Qt-free tests can run
         return
     prepare_environment()
@@ -60,10 +60,10 @@ def no_keyring():
 
 def _collect_on_the_gui_thread() -> None:
     """Once Qt runs, Python's collector runs on the GUI thread only, as in the app: a Qt
-    object collected by a worker thread leaves its timers behind (studio/qt_gc.py)."""
+    object collected by a worker thread leaves its timers behind (studio/qt/collector.py)."""
     qtcore = sys.modules.get("PySide6.QtCore")
     if qtcore is not None and qtcore.QCoreApplication.instance() is not None:
-        from studio.qt_gc import install
+        from studio.qt.collector import install
 
         install()
 

@@ -21,7 +21,7 @@ import qasync
 from PySide6.QtCore import QCoreApplication, QEvent, QEventLoop, QTimer
 from PySide6.QtWidgets import QApplication
 
-import studio.qt_refcount_fix  # noqa: F401  (before any Qt call)
+import studio.qt.refcount_fix  # noqa: F401  (before any Qt call)
 
 T = TypeVar("T")
 

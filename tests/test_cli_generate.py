@@ -277,7 +277,7 @@ def test_provider_registered_by_a_plugin_needs_no_settings_entry(
 
 
 def test_fix_sends_the_story_problems(studio, server: ChatServer, game: Path) -> None:
-    from studio.resources import resource_path
+    from studio.config.resources import resource_path
     from studio.story.validate import check_files
 
     template = resource_path("templates", "story")

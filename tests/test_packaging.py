@@ -89,7 +89,8 @@ def test_the_installed_wheel_lists_its_templates(wheel, tmp_path):
         [
             sys.executable,
             "-c",
-            "import studio, studio.resources as r; print(studio.__file__, r.resource_root())",
+            "import studio, studio.config.resources as r; "
+            "print(studio.__file__, r.resource_root())",
         ],
         cwd=tmp_path,
         env=env,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from functools import cache
 
-from studio.resources import resource_path
+from studio.config.resources import resource_path
 
 __all__ = [
     "continue_prompt",

@@ -113,11 +113,11 @@ def resolve_api_key(
     provider: str = "openai", explicit: str | None = None, *, env_var: str | None = None
 ) -> str | None:
     """The key to send: given explicitly, else the one stored for `provider` (keyring or
-    Studio's private key file, see `studio.ai.keys`), else `env_var` / OPENAI_API_KEY.
+    Studio's private key file, see `studio.config.keys`), else `env_var` / OPENAI_API_KEY.
     Never stored in a project or settings, never logged."""
     if explicit:
         return explicit
-    from studio.ai import keys
+    from studio.config import keys
 
     return keys.resolve_api_key(provider, env_var=env_var)
 

@@ -25,7 +25,7 @@ KIND = "video_providers"
 
 
 def _settings() -> Any:
-    from studio.core.settings import Settings
+    from studio.config.settings import Settings
 
     return Settings()  # read again each time: the Settings dialog writes the file
 
@@ -81,7 +81,7 @@ class HostVideoProviders:
         return ProviderStamp(registration, options, key)
 
     def _options_and_key(self, name: str) -> tuple[str, str]:
-        from studio.ai import keys
+        from studio.config import keys
 
         options = self.options(name)
         key_name = str(options.get("key_name") or name)

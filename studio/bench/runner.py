@@ -48,12 +48,12 @@ from studio.bench.results import (
     unit_id,
 )
 from studio.bench.suite import Price, Suite, Task
+from studio.config.resources import resource_path
 from studio.core.errors import StudioError
 from studio.core.generation import Generator, Outcome
 from studio.core.operations import new_project, read_source
 from studio.core.store import Project, Version
 from studio.core.templates import Template, load_template
-from studio.resources import resource_path
 
 __all__ = ["Bench", "BenchConfig", "BenchEvent", "BenchRun", "Player"]
 

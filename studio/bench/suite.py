@@ -49,8 +49,8 @@ from studio.bench.checks import (
     parse_taps,
     parse_viewport,
 )
+from studio.config.resources import resource_path
 from studio.core.errors import StudioError
-from studio.resources import resource_path
 
 __all__ = ["Price", "Step", "Suite", "Task", "builtin_suites", "find_suite", "load_suite"]
 

@@ -7,7 +7,6 @@ report.html are written to the out folder with a project per result (`studio ope
 from __future__ import annotations
 
 import argparse
-import asyncio
 import dataclasses
 import datetime as _dt
 import os
@@ -90,8 +89,8 @@ def default_out(suite_name: str) -> Path:
 def cmd_bench(args: argparse.Namespace) -> int:
     from studio.bench.suite import find_suite, load_suite
     from studio.commands.project import load_host
+    from studio.config.settings import Settings
     from studio.core.generation import make_code_provider, provider_config
-    from studio.core.settings import Settings
 
     _check_args(args)
     suite = load_suite(find_suite(args.suite))
@@ -164,43 +163,38 @@ def _progress(quiet: bool):
 
 def _run_on_qt(suite, out, provider, config, template, args) -> Any:
     """Qt (for the playtests) with one asyncio loop on it, as `studio playtest` does."""
-    if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
-        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    from studio.app import prepare_environment
-
-    prepare_environment()
-    import qasync
-    from PySide6.QtCore import QCoreApplication, QEvent
-    from PySide6.QtWebEngineWidgets import QWebEngineView  # noqa: F401 (before QApplication)
-
     from studio.bench.play import QtPlayer
     from studio.bench.runner import Bench
-    from studio.qt_gc import application
+    from studio.qt.startup import run_headless
 
-    app = application()
-    app.setQuitOnLastWindowClosed(False)  # each playtest's hidden view closes: not a quit
-    loop = qasync.QEventLoop(app)
-    asyncio.set_event_loop(loop)
-    player = QtPlayer(jobs=args.playtest_jobs)
-    bench = Bench(
-        suite, out, provider, player, config, templates=template, on_event=_progress(args.quiet)
-    )
+    bench: list[Bench] = []
 
     async def main() -> Any:
+        bench.append(
+            Bench(
+                suite,
+                out,
+                provider,
+                QtPlayer(jobs=args.playtest_jobs),
+                config,
+                templates=template,
+                on_event=_progress(args.quiet),
+            )
+        )
         try:
-            return await bench.run()
+            return await bench[0].run()
         finally:
             aclose = getattr(provider, "aclose", None)
             if aclose is not None:
                 await aclose()
 
     try:
-        with loop:
-            run = loop.run_until_complete(main())
-            QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+        return run_headless(main)
     except KeyboardInterrupt:
+        if not bench:
+            raise
         # Finished results are on disk: report them, and say how to go on.
-        run = bench.write_outputs()
+        run = bench[0].write_outputs()
         print(_table(run))
         print(
             f"stopped: {len(run.results)} result(s) kept in {out.path}; go on with "
@@ -208,6 +202,3 @@ def _run_on_qt(suite, out, provider, config, template, args) -> Any:
             file=sys.stderr,
         )
         raise
-    finally:
-        asyncio.set_event_loop(None)
-    return run

@@ -188,15 +188,10 @@ def story_errors(project: Any, version: int) -> list[dict[str, Any]]:
 
 def playtest_errors(project: Any, version: int) -> list[dict[str, Any]]:
     """Play the version headlessly (offscreen Qt) and return what went wrong."""
-    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    from studio.app import prepare_environment
+    from studio.qt.startup import run_headless
+    from studio.sandbox.playtest import playtest
 
-    prepare_environment()
-    from studio.qt_gc import application
-    from studio.sandbox.playtest import run_playtest
-
-    _app = application()
-    report = run_playtest(project, version, seconds=4.0)
+    report = run_headless(lambda: playtest(project, version, seconds=4.0))
     errors = [*report.load_errors, *report.console_errors]
     if report.hung:
         errors.append({"message": "The game stopped responding (an endless loop?)"})
@@ -226,8 +221,8 @@ def _check_args(args: argparse.Namespace) -> None:
 
 def _provider(args: argparse.Namespace) -> tuple[Any, Any]:
     from studio.commands.project import load_host
+    from studio.config.settings import Settings
     from studio.core.generation import make_code_provider, provider_config
-    from studio.core.settings import Settings
 
     host = load_host()
     config = provider_config(Settings(), args.provider, host)

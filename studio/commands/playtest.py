@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
-import os
 from pathlib import Path
 
 from studio.core.errors import StudioError
@@ -62,37 +60,18 @@ def cmd_playtest(args: argparse.Namespace) -> int:
 
 
 def _run(project, version_id, seconds, inputs, viewport, screenshot):
-    if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
-        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    from studio.app import prepare_environment
-
-    prepare_environment()
-    import qasync
-    from PySide6.QtCore import QCoreApplication, QEvent
-    from PySide6.QtWebEngineWidgets import QWebEngineView  # noqa: F401 (before QApplication)
-
-    from studio.qt_gc import application
+    from studio.qt.startup import run_headless
     from studio.sandbox.playtest import parse_inputs, playtest
 
     if inputs is not None:
         parse_inputs(inputs)  # refuse a bad file before starting Chromium
-    app = application()
-    loop = qasync.QEventLoop(app)
-    asyncio.set_event_loop(loop)
-    try:
-        with loop:
-            report = loop.run_until_complete(
-                playtest(
-                    project,
-                    version_id,
-                    seconds=seconds,
-                    inputs=inputs,
-                    viewport=viewport,
-                    screenshot=screenshot,
-                )
-            )
-            # Let the hidden view and its page go before the profile does.
-            QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
-    finally:
-        asyncio.set_event_loop(None)
-    return report
+    return run_headless(
+        lambda: playtest(
+            project,
+            version_id,
+            seconds=seconds,
+            inputs=inputs,
+            viewport=viewport,
+            screenshot=screenshot,
+        )
+    )

@@ -23,7 +23,7 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_plugins(args: argparse.Namespace) -> int:
-    from studio.core.settings import Settings
+    from studio.config.settings import Settings
     from studio.plugins.control import load_host
 
     settings = Settings()

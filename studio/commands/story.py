@@ -148,8 +148,8 @@ def cmd_clips(args: argparse.Namespace) -> int:
 def default_provider(settings: Any, base_url: str | None = None) -> str:
     """ "openai" when a video key or base URL is set up for it, else the offline title cards
     (which need neither), as the app picks them."""
-    from studio.ai import keys
     from studio.ai.video_provider import provider_options
+    from studio.config import keys
 
     options = provider_options(settings, "openai", {"base_url": base_url})
     if options.get("base_url") or os.environ.get("OPENAI_BASE_URL"):
@@ -162,7 +162,7 @@ def default_provider(settings: Any, base_url: str | None = None) -> str:
 async def _clips(project: Any, args: argparse.Namespace) -> Any:
     from studio.ai.video_provider import make_provider, provider_options
     from studio.commands.project import load_host
-    from studio.core.settings import Settings
+    from studio.config.settings import Settings
     from studio.core.video_queue import VideoQueue, describe
     from studio.story.clips import make_clips
 

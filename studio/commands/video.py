@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import re
 from pathlib import Path
 from typing import Any
@@ -64,7 +63,7 @@ def _queue(project: Project, args: argparse.Namespace, on_change) -> Any:
     """A queue whose providers come from the plugin host, settings and the flags."""
     from studio.ai.video_provider import make_provider, provider_options
     from studio.commands.project import load_host
-    from studio.core.settings import Settings
+    from studio.config.settings import Settings
     from studio.core.video_queue import VideoQueue
 
     host = load_host()
@@ -245,9 +244,9 @@ def cmd_record(args: argparse.Namespace) -> int:
     width, height = (int(v) for v in args.size.split("x"))
     with Project.open(args.path) as project:
         version_id = project.resolve(args.version_id)
-        recording = _run_with_qt(
-            lambda: _record(project, args, version_id, (width, height)),
-        )
+        from studio.qt.startup import run_headless
+
+        recording = run_headless(lambda: _record(project, args, version_id, (width, height)))
         print(
             f"recorded {recording.seconds:.1f} s of version {version_id} "
             f"({recording.frames} frames) to {args.out}"
@@ -284,23 +283,3 @@ async def _record(project: Project, args: argparse.Namespace, version_id: int, s
         return recording
     except _media_errors() as exc:
         raise StudioError(str(exc)) from None
-
-
-def _run_with_qt(make) -> Any:
-    """Run a coroutine on Qt's event loop (qasync), offscreen: nothing is shown."""
-    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    from studio.app import prepare_environment
-
-    prepare_environment()
-    import qasync
-
-    from studio.qt_gc import application
-
-    app = application()
-    loop = qasync.QEventLoop(app)
-    asyncio.set_event_loop(loop)
-    try:
-        return loop.run_until_complete(make())
-    finally:
-        asyncio.set_event_loop(None)
-        loop.close()  # now, while Qt is still there, not at interpreter exit

@@ -18,7 +18,7 @@ one prompt at once, each committed as a fork of the base version without moving 
 `keep_variation()` moves the head to the chosen one.
 
 Also here: the settings of code providers (base URL, model, temperature, output limit;
-never the key, see `studio.ai.keys`) and building a provider through the plugin host.
+never the key, see `studio.config.keys`) and building a provider through the plugin host.
 """
 
 from __future__ import annotations
@@ -33,7 +33,6 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequenc
 from dataclasses import dataclass, field
 from typing import Any
 
-from studio.ai import keys
 from studio.ai.context import BuiltContext, TokenBudget, build_messages
 from studio.ai.generate import (
     EventCallback,
@@ -43,6 +42,7 @@ from studio.ai.generate import (
 )
 from studio.ai.prompts import format_errors
 from studio.ai.providers import ChatProvider, Usage
+from studio.config import keys
 from studio.core.assets import asset_manifest, library_manifest
 from studio.core.errors import StudioError
 from studio.core.store import GenerationInfo, Message, Project, Version

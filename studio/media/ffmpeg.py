@@ -58,7 +58,7 @@ def ffmpeg_path() -> str:
 
 
 def _setting() -> str:
-    from studio.core.settings import stored_value  # late: most media work never needs it
+    from studio.config.settings import stored_value  # late: most media work never needs it
 
     value = stored_value(SETTING)
     return value.strip() if isinstance(value, str) else ""

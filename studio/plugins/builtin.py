@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import logging
 
+from studio.config.resources import resource_path
 from studio.core.errors import StudioError
 from studio.core.templates import load_template
 from studio.plugins.hookspecs import Register, hookimpl
-from studio.resources import resource_path
 
 STUDIO_API = 1
 log = logging.getLogger(__name__)

@@ -32,7 +32,7 @@ def disabled_plugins(settings: Any) -> set[str]:
 def load_host(settings: Any = None, *, entry_points: bool = True) -> PluginHost:
     """A host with every plugin loaded, leaving out the ones `settings` says are disabled."""
     if settings is None:
-        from studio.core.settings import Settings
+        from studio.config.settings import Settings
 
         settings = Settings()
     host = PluginHost(disabled=disabled_plugins(settings))

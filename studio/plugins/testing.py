@@ -35,8 +35,8 @@ import pytest
 
 if TYPE_CHECKING:
     from studio.ai.video_provider import VideoProvider
+    from studio.config.settings import Settings
     from studio.core.assets import Clip
-    from studio.core.settings import Settings
     from studio.core.store import Project, VideoJob
     from studio.plugins.host import PluginHost
     from studio.plugins.servers.chat import ChatServer
@@ -57,7 +57,7 @@ __all__ = [
 @pytest.fixture
 def studio_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
     """Settings in a fresh folder: nothing the test changes reaches the person's own."""
-    from studio.core.settings import FILE_NAME, Settings
+    from studio.config.settings import FILE_NAME, Settings
 
     folder = tmp_path / "studio-config"
     folder.mkdir()

@@ -1,3 +1,3 @@
 """The preview runtime: URL scheme, profile, watchdog, headless playtest."""
 
-import studio.qt_refcount_fix  # noqa: F401, E402  (before any Qt call)
+import studio.qt.refcount_fix  # noqa: F401, E402  (before any Qt call)

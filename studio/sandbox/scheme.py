@@ -29,16 +29,15 @@ from dataclasses import dataclass
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QUrl, Signal
 from PySide6.QtWebEngineCore import (
     QWebEngineUrlRequestJob,
-    QWebEngineUrlScheme,
     QWebEngineUrlSchemeHandler,
 )
 
 from studio.core.errors import StudioError
 from studio.core.store import Project
+from studio.qt.startup import SCHEME
 
 log = logging.getLogger(__name__)
 
-SCHEME = b"studio"
 SCHEME_NAME = SCHEME.decode()
 _DRAFT_KEY = re.compile(r"draft\d+")
 
@@ -91,25 +90,6 @@ _MIME_OVERRIDES = {
     ".txt": "text/plain",
 }
 _TEXT_TYPES = ("text/", "application/json", "image/svg+xml")
-
-
-def register_scheme() -> None:
-    """Must run before QApplication exists (Qt reads scheme registrations at start-up).
-
-    SecureScheme makes game pages a secure context; CorsEnabled and FetchApiAllowed let a
-    game `fetch()` its own files. ContentSecurityPolicyIgnored is deliberately absent: with it
-    a page could load another project's files past the CSP.
-    """
-    if QWebEngineUrlScheme.schemeByName(SCHEME).name() == SCHEME:
-        return
-    scheme = QWebEngineUrlScheme(SCHEME)
-    scheme.setSyntax(QWebEngineUrlScheme.Syntax.Host)
-    scheme.setFlags(
-        QWebEngineUrlScheme.Flag.SecureScheme
-        | QWebEngineUrlScheme.Flag.CorsEnabled
-        | QWebEngineUrlScheme.Flag.FetchApiAllowed
-    )
-    QWebEngineUrlScheme.registerScheme(scheme)
 
 
 def project_origin(project: Project) -> str:
@@ -288,27 +268,3 @@ class ProjectSchemeHandler(QWebEngineUrlSchemeHandler):
             except Exception as exc:  # noqa: BLE001
                 log.warning("could not read asset %s: %s", path, exc)
         return None
-
-
-def chromium_flags() -> str:
-    """Flags for Chromium, read once at start-up (QTWEBENGINE_CHROMIUM_FLAGS).
-
-    Chromium's sandbox stays on, except as root where Chromium refuses to start with it.
-    A game's JavaScript heap is bounded, so a runaway page dies (reported as a crash)
-    instead of eating the machine's memory; WebRTC gets no UDP (it would reach any host).
-    """
-    flags = os.environ.get("QTWEBENGINE_CHROMIUM_FLAGS", "")
-    if hasattr(os, "geteuid") and os.geteuid() == 0:
-        if "--no-sandbox" not in flags:
-            flags = (flags + " --no-sandbox").strip()
-    elif "--no-sandbox" in flags or os.environ.get("QTWEBENGINE_DISABLE_SANDBOX"):
-        log.warning("Chromium's sandbox was switched off by the environment")
-    else:
-        log.info("Chromium's sandbox is on for the Preview")
-    if "--js-flags" not in flags:
-        flags += " --js-flags=--max-old-space-size=512"
-    if "webrtc-ip-handling-policy" not in flags:
-        # WebRTC's STUN/TURN traffic passes neither the CSP nor the request guard: without
-        # a proxy this policy leaves it no UDP at all.
-        flags += " --force-webrtc-ip-handling-policy=disable_non_proxied_udp"
-    return flags.strip()

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from functools import cache
 
-from studio.resources import resource_path
+from studio.config.resources import resource_path
 from studio.story.model import STORY_FILE, Scene, Story
 
 __all__ = [

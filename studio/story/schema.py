@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from studio.resources import resource_path
+from studio.config.resources import resource_path
 
 __all__ = ["KEYWORDS", "SchemaError", "check_keywords", "load_schema", "schema_errors"]
 

@@ -44,9 +44,9 @@ from PySide6.QtWidgets import (
 
 from studio.bench.prices import parse_price, save_prices, stored_prices
 from studio.bench.suite import Price
+from studio.config.settings import config_dir
 from studio.core.errors import StudioError
 from studio.core.generation import make_code_provider, provider_config, provider_configs
-from studio.core.settings import config_dir
 
 log = logging.getLogger(__name__)
 

@@ -49,7 +49,7 @@ from studio.core.generation import (
     provider_config,
 )
 from studio.core.store import Message, Project, Version
-from studio.qt_gc import install as gui_collector
+from studio.qt.collector import install as gui_collector
 from studio.ui.draft_preview import DraftPreview
 from studio.ui.flow_layout import FlowLayout
 from studio.ui.generate_stream import ConversationView, StreamBatcher
@@ -85,7 +85,7 @@ def _warm_up() -> None:
         # The app freezes what start-up made, so full garbage collections skip it (see
         # studio.app.run_app); the client library is start-up too. Unfrozen, its ~100,000
         # objects made every full collection 30-60 ms, a visible hitch mid-stream. The
-        # GUI thread does it: no collection may run on this one (studio/qt_gc.py).
+        # GUI thread does it: no collection may run on this one (studio/qt/collector.py).
         if gc.get_freeze_count():  # only where the app chose that policy
             collector.freeze_soon()
 

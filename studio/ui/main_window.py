@@ -12,9 +12,9 @@ from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QMainWindow, QMessageBox, QSplitter, QWidget
 
 from studio import __version__
+from studio.config.settings import Settings
 from studio.core.errors import StudioError
 from studio.core.operations import import_source, new_project
-from studio.core.settings import Settings
 from studio.core.store import Project, Version
 from studio.core.templates import Template
 from studio.plugins.host import PluginHost

@@ -21,8 +21,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from studio.config.settings import Settings
 from studio.core.errors import StudioError
-from studio.core.settings import Settings
 from studio.plugins.control import PluginRow, plugin_rows, set_plugin_enabled
 from studio.plugins.host import PluginHost, PluginState
 

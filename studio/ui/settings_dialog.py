@@ -36,8 +36,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from studio.ai import keys
 from studio.ai.chat_provider import DEFAULT_BASE_URL
+from studio.config import keys
 from studio.core.errors import StudioError
 from studio.core.generation import (
     DEFAULT_CONTEXT_WINDOW,

@@ -1,13 +1,13 @@
 """API keys typed or forgotten in the Settings dialog, held until Save (Cancel drops them).
 
-Keys are named as the key store names them (`studio.ai.keys`): a code-model entry's name, or
+Keys are named as the key store names them (`studio.config.keys`): a code-model entry's name, or
 the `key_name` a video provider reads. Both tabs of the dialog share one `PendingKeys`, so a
 key name used by both shows the same pending state in each.
 """
 
 from __future__ import annotations
 
-from studio.ai import keys
+from studio.config import keys
 
 KEY_WORDS = {
     "keyring": "A key is stored in the system keyring.",

@@ -646,7 +646,7 @@ class StoryPanel(QWidget):
             return queue
         if self._own_queue is None and self.session.project is not None:
             from studio.ai.video_provider import make_provider, provider_options
-            from studio.core.settings import Settings
+            from studio.config.settings import Settings
             from studio.core.video_queue import VideoQueue
 
             host = self.session.host

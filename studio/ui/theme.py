@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication
 
-from studio.resources import resource_path
+from studio.config.resources import resource_path
 
 COLORS = {
     QPalette.ColorRole.Window: "#21252b",

@@ -11,7 +11,7 @@ def test_studio_ai_never_imports_pyside6() -> None:
         "import importlib, sys\n"
         f"for name in {modules!r}:\n"
         "    importlib.import_module('studio.ai.' + name)\n"
-        "importlib.import_module('studio.resources')\n"
+        "importlib.import_module('studio.config.resources')\n"
         "bad = [m for m in sys.modules if m.split('.')[0] in ('PySide6', 'shiboken6')]\n"
         "print(bad)\n"
         "sys.exit(1 if bad else 0)\n"

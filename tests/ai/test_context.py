@@ -9,7 +9,7 @@ from studio.ai.prompts import (
     retry_edit_prompt,
     system_prompt,
 )
-from studio.resources import resource_path
+from studio.config.resources import resource_path
 
 ASSETS = [
     {

@@ -210,7 +210,7 @@ async def test_key_from_the_key_store(
     monkeypatch: pytest.MonkeyPatch,
     no_keyring: None,
 ) -> None:
-    from studio.ai import keys
+    from studio.config import keys
 
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
     keys.set_api_key("video-gateway", KEY)  # no keyring here: Studio's private key file

@@ -272,7 +272,7 @@ def test_jobs_wait_for_a_loop(project: Project) -> None:
 
 def settings_source(host, path: Path):
     from studio.ai.video_sources import HostVideoProviders
-    from studio.core.settings import Settings
+    from studio.config.settings import Settings
 
     return HostVideoProviders(host, settings=lambda: Settings(path))
 
@@ -282,8 +282,8 @@ async def test_edited_settings_and_key_take_effect_without_reopening(
 ) -> None:
     """Base URL and key edited in Settings: the next job goes to the new service with the
     new key, through the same queue, while the provider is otherwise kept."""
-    from studio.ai import keys
-    from studio.core.settings import Settings
+    from studio.config import keys
+    from studio.config.settings import Settings
     from studio.plugins.host import PluginHost
 
     host = PluginHost()
@@ -327,7 +327,7 @@ async def test_plugin_switched_off_and_on_gets_a_new_provider(
 ) -> None:
     """Disabling a plugin drops its provider; enabling it again works at once (the kept
     provider of the old registration refuses work: the queue must not keep using it)."""
-    from studio.core.settings import Settings
+    from studio.config.settings import Settings
     from studio.plugins.host import PluginHost
 
     settings = Settings(config_dir / "settings.json")

@@ -8,8 +8,8 @@ import pytest
 
 from studio.bench.prices import parse_price, prices_from, save_prices, stored_prices
 from studio.bench.suite import Price
+from studio.config.settings import Settings
 from studio.core.errors import StudioError
-from studio.core.settings import Settings
 
 
 def test_stored_prices_skip_what_is_not_a_price(tmp_path):

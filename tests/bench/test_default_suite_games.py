@@ -6,9 +6,9 @@ from __future__ import annotations
 from studio.bench.evaluate import evaluate_all
 from studio.bench.plan import build_plan
 from studio.bench.play import QtPlayer
+from studio.config.resources import resource_path
 from studio.core.operations import read_source
 from studio.core.store import Project
-from studio.resources import resource_path
 from tests.bench.conftest import FAST
 from tests.bench.test_suite import DEFAULT
 from tests.qt_asyncio import wait_for

@@ -6,8 +6,8 @@ import pytest
 
 from studio.bench.prices import save_prices
 from studio.bench.suite import Price
+from studio.config.settings import Settings
 from studio.core.generation import ProviderConfig, save_provider_config
-from studio.core.settings import Settings
 from studio.plugins.host import PluginHost
 from tests.ai.chat_server import TEST_API_KEY, Scripted
 from tests.bench.conftest import GAMES, file_answer, write_suite

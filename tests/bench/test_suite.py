@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from studio.bench.suite import builtin_suites, find_suite, load_suite
+from studio.config.resources import resource_path
 from studio.core.errors import StudioError
-from studio.resources import resource_path
 
 MINIMAL = '[[task]]\nid = "one"\nprompt = "Make a game"\n'
 

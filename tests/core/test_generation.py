@@ -11,10 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from studio.ai import keys
 from studio.ai.blocks import FileDelta
 from studio.ai.context import TokenBudget
 from studio.ai.generate import Waiting
+from studio.config import keys
+from studio.config.settings import Settings
 from studio.core.generation import (
     Generator,
     ProviderConfig,
@@ -25,7 +26,6 @@ from studio.core.generation import (
     provider_config,
     save_provider_config,
 )
-from studio.core.settings import Settings
 from studio.core.store import Project
 from studio.plugins.host import PluginHost
 from tests.ai.chat_server import TEST_API_KEY as API_KEY

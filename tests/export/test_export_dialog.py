@@ -160,7 +160,7 @@ def test_file_menu_offers_export_and_import_archive(qtbot, host, project, config
     from PySide6.QtCore import QEvent
     from PySide6.QtWidgets import QApplication
 
-    from studio.core.settings import Settings
+    from studio.config.settings import Settings
     from studio.ui.main_window import MainWindow
 
     window = MainWindow(host, Settings(config_dir / "settings.json"))

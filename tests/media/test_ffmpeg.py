@@ -12,7 +12,7 @@ from pathlib import Path
 import ffmpeg
 import pytest
 
-from studio.core.settings import Settings
+from studio.config.settings import Settings
 from studio.media import (
     FFmpegNotFoundError,
     MediaError,

@@ -15,13 +15,13 @@ import pytest
 from PySide6.QtCore import QEvent
 from PySide6.QtWidgets import QApplication
 
+from studio.config.resources import resource_path
 from studio.core import assets
 from studio.core.operations import new_project
 from studio.core.store import Project
 from studio.core.templates import Template
 from studio.media import make_proxy, make_test_clip, probe
 from studio.plugins.host import PluginHost
-from studio.resources import resource_path
 from studio.ui.preview_pane import PreviewPane
 from studio.ui.session import ProjectSession
 from tests.qt_asyncio import run_with_qt

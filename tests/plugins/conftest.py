@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from studio.core.settings import FILE_NAME, Settings
+from studio.config.settings import FILE_NAME, Settings
 
 # The fixtures plugin authors get through the `pytest11` entry point, imported here so these
 # tests have them whether or not that entry point is installed.

@@ -8,7 +8,7 @@ from pathlib import Path
 from PySide6.QtCore import QEvent, Qt, QTimer
 from PySide6.QtWidgets import QApplication
 
-from studio.core.settings import FILE_NAME, Settings
+from studio.config.settings import FILE_NAME, Settings
 from studio.plugins.control import load_host
 from studio.plugins.host import PluginState
 from studio.ui.gallery import GalleryDialog

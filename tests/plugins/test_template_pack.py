@@ -8,8 +8,8 @@ from pathlib import Path
 import studio_template_pack
 import studio_title_cards
 
+from studio.config.settings import Settings
 from studio.core.operations import new_project
-from studio.core.settings import Settings
 from studio.plugins.control import load_host, set_plugin_enabled
 from studio.plugins.host import PluginState
 

@@ -8,10 +8,10 @@ import json
 import pytest
 from PySide6.QtCore import QUrl
 
+from studio.qt.startup import chromium_flags
 from studio.sandbox import profile as profile_module
 from studio.sandbox import scheme as scheme_module
 from studio.sandbox.scheme import (
-    chromium_flags,
     mime_type,
     project_origin,
     relative_source,

@@ -12,10 +12,10 @@ from typing import Any
 
 import pytest
 
+from studio.config.resources import resource_path
 from studio.core.operations import new_project
 from studio.core.store import Project
 from studio.plugins.host import PluginHost
-from studio.resources import resource_path
 from studio.story.model import dump_story
 
 # The scripted chat server and providers for it, as the AI tests have them.

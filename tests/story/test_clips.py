@@ -185,7 +185,7 @@ async def test_finished_jobs_are_reused_unless_the_request_changed(
 
 def test_the_default_provider_needs_no_key(tmp_path, monkeypatch):
     from studio.commands.story import default_provider
-    from studio.core.settings import Settings
+    from studio.config.settings import Settings
 
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
     monkeypatch.delenv("OPENAI_BASE_URL", raising=False)

@@ -12,8 +12,8 @@ from pathlib import Path
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 
+from studio.config.settings import FILE_NAME
 from studio.core.operations import new_project
-from studio.core.settings import FILE_NAME
 from studio.story.clips import story_of
 from tests.qt_asyncio import run_with_qt
 

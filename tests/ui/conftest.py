@@ -16,8 +16,8 @@ from PySide6.QtCore import QEvent
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QApplication
 
+from studio.config.settings import FILE_NAME, Settings
 from studio.core.operations import new_project
-from studio.core.settings import FILE_NAME, Settings
 from studio.core.store import Project
 from studio.core.templates import Template
 from studio.plugins.host import PluginHost

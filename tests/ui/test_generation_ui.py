@@ -14,7 +14,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 
-from studio.ai import keys
+from studio.config import keys
 from studio.core.generation import ProviderConfig, provider_config, save_provider_config
 from studio.core.store import Project
 from studio.ui import chat_panel

@@ -1,4 +1,4 @@
-"""Garbage is collected on the GUI thread only while Qt runs (studio/qt_gc.py): a Qt object
+"""Garbage is collected on the GUI thread only while Qt runs (studio/qt/collector.py): a Qt object
 collected by a worker thread would leave its timers behind and crash the app later."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ import threading
 
 from PySide6.QtCore import QEventLoop, QTimer
 
-from studio.qt_gc import EVERY_MS, MainThreadCollector, application, install
+from studio.qt.collector import EVERY_MS, MainThreadCollector, application, install
 
 
 class Cycle:

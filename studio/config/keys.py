@@ -45,7 +45,7 @@ KeySource = Literal["keyring", "file", "env", "none"]
 
 
 def key_file() -> Path:
-    from studio.core.settings import config_dir
+    from studio.config.settings import config_dir
 
     return config_dir() / KEY_FILE
 

@@ -20,7 +20,7 @@ import sys
 from PySide6.QtCore import QCoreApplication, QObject, QTimer
 from PySide6.QtWidgets import QApplication
 
-import studio.qt_refcount_fix  # noqa: F401  (before any Qt call)
+import studio.qt.refcount_fix  # noqa: F401  (before any Qt call)
 
 EVERY_MS = 250  # how often the GUI thread looks at the collector's counts
 

@@ -1,6 +1,6 @@
 """Per-user settings in one JSON file (last project, layout, providers, plugins).
 
-Secrets never go here: API keys live in the keyring (see studio.ai.keys).
+Secrets never go here: API keys live in the keyring (see studio.config.keys).
 The folder is `STUDIO_CONFIG_DIR` when set (tests, portable installs), else the platform's.
 """
 

@@ -11,11 +11,11 @@ __all__ = ["resource_path", "resource_root"]
 @cache
 def resource_root() -> Path:
     """`studio/_resources` in an installed wheel, else the checkout's top-level `resources/`."""
-    here = Path(__file__).resolve().parent
-    for candidate in (here / "_resources", here.parent / "resources"):
+    package = Path(__file__).resolve().parents[1]  # studio/
+    for candidate in (package / "_resources", package.parent / "resources"):
         if (candidate / "templates").is_dir():
             return candidate
-    return here.parent / "resources"
+    return package.parent / "resources"
 
 
 def resource_path(*parts: str) -> Path:

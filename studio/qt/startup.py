@@ -1,0 +1,111 @@
+"""Starting Qt: what Chromium and Qt read once, before QApplication exists, and the one way a
+command runs its work on Qt's event loop with nothing shown.
+
+The window (`studio.app.run_app`) and every command that needs QtWebEngine (playtest,
+`generate --fix`, recording, bench, the self-test) start through here, so a rule about
+start-up (a Chromium flag, the scheme) is written once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import sys
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+from PySide6.QtWebEngineCore import QWebEngineUrlScheme
+
+from studio.qt.collector import application
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+# The URL scheme Studio serves games on (`studio.sandbox.scheme`): registered with Chromium
+# before QApplication exists, so it is named here, below the sandbox that serves it.
+SCHEME = b"studio"
+
+
+def register_scheme() -> None:
+    """Must run before QApplication exists (Qt reads scheme registrations at start-up).
+
+    SecureScheme makes game pages a secure context; CorsEnabled and FetchApiAllowed let a
+    game `fetch()` its own files. ContentSecurityPolicyIgnored is deliberately absent: with it
+    a page could load another project's files past the CSP.
+    """
+    if QWebEngineUrlScheme.schemeByName(SCHEME).name() == SCHEME:
+        return
+    scheme = QWebEngineUrlScheme(SCHEME)
+    scheme.setSyntax(QWebEngineUrlScheme.Syntax.Host)
+    scheme.setFlags(
+        QWebEngineUrlScheme.Flag.SecureScheme
+        | QWebEngineUrlScheme.Flag.CorsEnabled
+        | QWebEngineUrlScheme.Flag.FetchApiAllowed
+    )
+    QWebEngineUrlScheme.registerScheme(scheme)
+
+
+def chromium_flags() -> str:
+    """Flags for Chromium, read once at start-up (QTWEBENGINE_CHROMIUM_FLAGS).
+
+    Chromium's sandbox stays on, except as root where Chromium refuses to start with it.
+    A game's JavaScript heap is bounded, so a runaway page dies (reported as a crash)
+    instead of eating the machine's memory; WebRTC gets no UDP (it would reach any host).
+    """
+    flags = os.environ.get("QTWEBENGINE_CHROMIUM_FLAGS", "")
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        if "--no-sandbox" not in flags:
+            flags = (flags + " --no-sandbox").strip()
+    elif "--no-sandbox" in flags or os.environ.get("QTWEBENGINE_DISABLE_SANDBOX"):
+        log.warning("Chromium's sandbox was switched off by the environment")
+    else:
+        log.info("Chromium's sandbox is on for the Preview")
+    if "--js-flags" not in flags:
+        flags += " --js-flags=--max-old-space-size=512"
+    if "webrtc-ip-handling-policy" not in flags:
+        # WebRTC's STUN/TURN traffic passes neither the CSP nor the request guard: without
+        # a proxy this policy leaves it no UDP at all.
+        flags += " --force-webrtc-ip-handling-policy=disable_non_proxied_udp"
+    return flags.strip()
+
+
+def prepare_environment() -> None:
+    """Things Qt reads once at start-up, so they must be set before QApplication."""
+    flags = chromium_flags()
+    if "--no-sandbox" in flags:
+        log.warning("running as root: Chromium's sandbox is switched off for the Preview")
+    os.environ["QTWEBENGINE_CHROMIUM_FLAGS"] = flags
+    register_scheme()
+
+
+def has_display() -> bool:
+    if sys.platform in ("win32", "darwin"):
+        return True
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
+def run_headless(make: Callable[[], Awaitable[T]]) -> T:
+    """Start Qt with one asyncio loop on Qt's (qasync), run `make()` on it to the end, and
+    return its result (its exceptions pass through). Nothing is meant to be shown: Qt runs
+    offscreen where there is no display, and the views made here are hidden where there is."""
+    if not has_display():
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    prepare_environment()
+    import qasync
+    from PySide6.QtCore import QCoreApplication, QEvent
+    from PySide6.QtWebEngineWidgets import QWebEngineView  # noqa: F401 (before QApplication)
+
+    app = application()
+    app.setQuitOnLastWindowClosed(False)  # a hidden view closing is no reason to quit
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
+    try:
+        with loop:
+            result = loop.run_until_complete(make())
+            # Let hidden views and their pages go before their profiles do.
+            QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+            return result
+    finally:
+        asyncio.set_event_loop(None)

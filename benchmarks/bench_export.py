@@ -74,7 +74,8 @@ def row(label: str, seconds: float, size: int) -> None:
 
 
 def make_clip(folder: Path) -> Path:
-    from studio.media import make_proxy, make_test_clip
+    from studio.media import make_proxy
+    from studio.testing.clips import make_test_clip
 
     source = make_test_clip(folder / "source.mp4", CLIP_SECONDS, CLIP_SIZE, CLIP_FPS)
     return asyncio.run(make_proxy(source, folder / "clip.webm"))

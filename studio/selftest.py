@@ -253,7 +253,8 @@ class SelfTest:
     async def check_video(self) -> str:
         """ffmpeg makes a clip and its WebM proxy; QtWebEngine plays the WebM."""
         from studio.core.store import Project
-        from studio.media import ffmpeg_path, make_proxy, make_test_clip, probe
+        from studio.media import ffmpeg_path, make_proxy, probe
+        from studio.testing.clips import make_test_clip
 
         try:
             ffmpeg = ffmpeg_path()

@@ -11,7 +11,6 @@ from studio.media.filters import MaxSize
 from studio.media.frames import ImageFormat, last_frame, thumbnail
 from studio.media.ingest import PreparedClip, prepare_clip
 from studio.media.probe import MediaInfo, probe, verify
-from studio.media.testclips import make_test_clip
 from studio.media.transcode import concat, export_gif, export_mp4, make_proxy, trim
 
 __all__ = [
@@ -28,7 +27,6 @@ __all__ = [
     "ffmpeg_path",
     "last_frame",
     "make_proxy",
-    "make_test_clip",
     "prepare_clip",
     "probe",
     "set_ffmpeg_path",

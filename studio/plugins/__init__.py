@@ -1,7 +1,7 @@
 """Plugin host: hook specs, discovery, per-plugin registrations and states.
 
 Writing a plugin: see plugins/README.md. Switching plugins on and off, and listing them:
-`studio.plugins.control`. Fixtures for plugin authors' tests: `studio.plugins.testing`.
+`studio.plugins.control`. Fixtures for plugin authors' tests: `studio.testing.fixtures`.
 """
 
 from studio.plugins.hookspecs import hookimpl

@@ -252,7 +252,7 @@ async def test_remix_and_extend_a_generated_clip(project: Project, server: Video
 
 async def test_remix_needs_a_generated_clip(project: Project, tmp_path: Path) -> None:
     from studio.core.errors import StudioError
-    from studio.media import make_test_clip
+    from studio.testing.clips import make_test_clip
 
     source = make_test_clip(tmp_path / "mine.mp4", 1, (160, 90))
     clip = await assets.import_video(project, source)

@@ -1,8 +1,8 @@
 """The OpenAI Videos API server; it ships with Studio (for plugin authors' tests) as
-`studio.plugins.servers.video`, re-exported here for the tests that import it from here.
+`studio.testing.servers.video`, re-exported here for the tests that import it from here.
 Change the server there."""
 
-from studio.plugins.servers.video import (
+from studio.testing.servers.video import (
     EXTEND_SECONDS,
     SECONDS,
     SIZES,

@@ -15,7 +15,7 @@ import pytest
 from studio.core import assets
 from studio.core.errors import ProjectError
 from studio.core.store import BLOB_DIR, Project
-from studio.media import make_test_clip
+from studio.testing.clips import make_test_clip
 
 
 @pytest.fixture

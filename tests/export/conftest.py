@@ -100,7 +100,8 @@ def template_project(tmp_path: Path, host: PluginHost):
 @pytest.fixture(scope="session")
 def clip_webm(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A 2 s clip made by studio.media: an H.264 test clip turned into a WebM proxy."""
-    from studio.media import make_proxy, make_test_clip
+    from studio.media import make_proxy
+    from studio.testing.clips import make_test_clip
 
     folder = tmp_path_factory.mktemp("clips")
     source = make_test_clip(folder / "source.mp4", 2.0, (320, 180), 25)

@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from studio.media import make_test_clip, set_ffmpeg_path
+from studio.media import set_ffmpeg_path
 from studio.media.ffmpeg import ENV_VAR, ffmpeg_path
+from studio.testing.clips import make_test_clip
 
 
 @pytest.fixture(autouse=True)

@@ -6,9 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from studio.media import MediaError, make_test_clip, probe, verify
+from studio.media import MediaError, probe, verify
 from studio.media.ffmpeg import ffmpeg_path
 from studio.media.probe import parse_header
+from studio.testing.clips import make_test_clip
 
 
 async def test_probe_reads_an_mp4(clips: dict[str, Path]) -> None:

@@ -5,7 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from studio.media import MediaError, ffmpeg_path, make_test_clip, probe, set_ffmpeg_path
+from studio.media import MediaError, ffmpeg_path, probe, set_ffmpeg_path
+from studio.testing.clips import make_test_clip
 
 
 async def test_h264_clip_with_sound(tmp_path: Path) -> None:

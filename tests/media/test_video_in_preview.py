@@ -20,8 +20,9 @@ from studio.core import assets
 from studio.core.operations import new_project
 from studio.core.store import Project
 from studio.core.templates import Template
-from studio.media import make_proxy, make_test_clip, probe
+from studio.media import make_proxy, probe
 from studio.plugins.host import PluginHost
+from studio.testing.clips import make_test_clip
 from studio.ui.preview_pane import PreviewPane
 from studio.ui.session import ProjectSession
 from tests.qt_asyncio import run_with_qt

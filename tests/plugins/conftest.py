@@ -21,7 +21,7 @@ from studio.config.settings import FILE_NAME, Settings
 
 # The fixtures plugin authors get through the `pytest11` entry point, imported here so these
 # tests have them whether or not that entry point is installed.
-from studio.plugins.testing import (  # noqa: F401
+from studio.testing.fixtures import (  # noqa: F401
     studio_chat_server,
     studio_plugin_host,
     studio_project,

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from studio.plugins.host import PluginHost
-from studio.plugins.testing import VideoJobs
+from studio.testing.fixtures import VideoJobs
 from tests.plugins.authoring import run_author_suite, write_readme_files
 
 FILES = (
@@ -90,6 +90,6 @@ async def test_studio_finds_and_runs_the_installed_plugin(
 
 
 def test_the_readme_tests_of_the_plugin_pass(hello: Path) -> None:
-    done = run_author_suite(hello, "-p", "studio.plugins.testing")
+    done = run_author_suite(hello, "-p", "studio.testing.fixtures")
     assert done.returncode == 0, done.stdout + done.stderr
     assert "2 passed" in done.stdout

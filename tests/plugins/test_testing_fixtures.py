@@ -27,7 +27,7 @@ from studio.ai.providers import ChatDone, TextDelta
 from studio.ai.video_openai import create_provider as openai_videos
 from studio.ai.video_provider import VideoCapabilities, VideoError, VideoStatus
 from studio.core.templates import Template
-from studio.media import make_test_clip
+from studio.testing.clips import make_test_clip
 from studio.plugins import hookimpl
 
 STUDIO_API = 1
@@ -162,7 +162,7 @@ def author_project(tmp_path: Path) -> Path:
 
 
 def test_the_fixtures_work_in_an_authors_own_test_suite(author_project: Path) -> None:
-    done = run_author_suite(author_project, "-p", "studio.plugins.testing")
+    done = run_author_suite(author_project, "-p", "studio.testing.fixtures")
     assert done.returncode == 0, done.stdout + done.stderr
     assert "8 passed" in done.stdout
 
@@ -171,7 +171,7 @@ def _declared_pytest11() -> list[importlib.metadata.EntryPoint]:
     return [
         ep
         for ep in importlib.metadata.entry_points(group="pytest11")
-        if ep.value == "studio.plugins.testing"
+        if ep.value == "studio.testing.fixtures"
     ]
 
 
@@ -190,7 +190,8 @@ def test_the_fixtures_and_servers_never_import_qt() -> None:
     """An author's test run (and a headless CI) must not need a display or PySide6 loaded."""
     code = (
         "import sys\n"
-        "import studio.plugins.testing, studio.plugins.servers.chat, studio.plugins.servers.video\n"
+        "import studio.testing.fixtures, studio.testing.servers.chat\n"
+        "import studio.testing.servers.video\n"
         "bad = [m for m in sys.modules if m.split('.')[0] in ('PySide6', 'shiboken6')]\n"
         "sys.exit(f'Qt imported: {bad}' if bad else 0)\n"
     )

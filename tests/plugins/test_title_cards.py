@@ -14,9 +14,10 @@ from studio_title_cards.cards import CardSpec, build_spec, layout
 from studio_title_cards.provider import TitleCardsProvider
 
 from studio.ai.video_provider import VideoError, VideoRequest, make_provider
-from studio.media import make_test_clip, probe, thumbnail
+from studio.media import probe, thumbnail
 from studio.media.ffmpeg import ffmpeg_path
 from studio.plugins.control import load_host
+from studio.testing.clips import make_test_clip
 
 SMALL = "320x180"
 

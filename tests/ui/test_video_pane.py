@@ -17,7 +17,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
 from studio.core import assets
-from studio.media import make_test_clip, probe
+from studio.media import probe
+from studio.testing.clips import make_test_clip
 from studio.ui.main_window import MainWindow
 from studio.ui.video_pane import VideoPane
 from tests.ai.video_server import VideoServer, server_clip

@@ -1,6 +1,6 @@
 """pytest fixtures for plugin authors: installed with Studio as the `pytest11` plugin `studio`.
 
-Available in any test run where Studio is installed (or with `pytest -p studio.plugins.testing`):
+Available in any test run where Studio is installed (or with `pytest -p studio.testing.fixtures`):
 
 - `studio_settings`: a private settings file (STUDIO_CONFIG_DIR points at a temp folder).
 - `studio_project`: an open, empty project in a temp folder, closed afterwards.
@@ -11,10 +11,10 @@ Available in any test run where Studio is installed (or with `pytest -p studio.p
   project: `await studio_video_jobs.run(provider, "prompt", seconds=2)` (or `run_sync`)
   returns the finished job and its clip (MP4 original, WebM proxy, thumbnail).
 - `studio_chat_server`: a scripted OpenAI-compatible chat server on 127.0.0.1
-  (`studio.plugins.servers.chat.ChatServer`): `script(Scripted.text("..."))`, then point a
+  (`studio.testing.servers.chat.ChatServer`): `script(Scripted.text("..."))`, then point a
   code provider at its `base_url`; it records every request.
 - `studio_video_server`: an OpenAI Videos API server on 127.0.0.1
-  (`studio.plugins.servers.video.VideoServer`) serving a real 1-second MP4; give a video
+  (`studio.testing.servers.video.VideoServer`) serving a real 1-second MP4; give a video
   provider its `base_url` and `api_key`.
 
 Nothing here imports Qt, and nothing is imported before a fixture is used.
@@ -39,8 +39,8 @@ if TYPE_CHECKING:
     from studio.core.assets import Clip
     from studio.core.store import Project, VideoJob
     from studio.plugins.host import PluginHost
-    from studio.plugins.servers.chat import ChatServer
-    from studio.plugins.servers.video import VideoServer
+    from studio.testing.servers.chat import ChatServer
+    from studio.testing.servers.video import VideoServer
 
 __all__ = [
     "VideoJobResult",
@@ -186,8 +186,8 @@ def studio_video_jobs(studio_project: Project) -> VideoJobs:
 @pytest.fixture
 def studio_chat_server() -> Iterator[ChatServer]:
     """A scripted chat-completions server on 127.0.0.1, stopped after the test: see
-    `studio.plugins.servers.chat` (`Scripted` answers, `requests` recorded)."""
-    from studio.plugins.servers.chat import ChatServer
+    `studio.testing.servers.chat` (`Scripted` answers, `requests` recorded)."""
+    from studio.testing.servers.chat import ChatServer
 
     with ChatServer() as server:
         yield server
@@ -196,8 +196,8 @@ def studio_chat_server() -> Iterator[ChatServer]:
 @pytest.fixture
 def studio_video_server() -> Iterator[VideoServer]:
     """An OpenAI Videos API server on 127.0.0.1 serving a real 1-second clip, stopped after
-    the test: see `studio.plugins.servers.video` (scripted failures, recorded requests)."""
-    from studio.plugins.servers.video import VideoServer, server_clip
+    the test: see `studio.testing.servers.video` (scripted failures, recorded requests)."""
+    from studio.testing.servers.video import VideoServer, server_clip
 
     with VideoServer(server_clip()) as server:
         yield server

@@ -10,9 +10,9 @@ Failures are scripted on the instance: `reject_words` (400 moderation_blocked),
 error payload), `expired` (404 on content), `hold` (jobs stop progressing), a wrong key
 (401). Every request is recorded, and the most jobs running at once is kept.
 
-Usage (or the `studio_video_server` fixture of `studio.plugins.testing`)::
+Usage (or the `studio_video_server` fixture of `studio.testing.fixtures`)::
 
-    from studio.plugins.servers.video import VideoServer, server_clip
+    from studio.testing.servers.video import VideoServer, server_clip
 
     with VideoServer(server_clip()) as server:
         ...  # a provider with base_url=server.base_url, api_key=server.api_key
@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from studio.plugins.servers.base import LocalHandler, LocalServer
+from studio.testing.servers.base import LocalHandler, LocalServer
 
 __all__ = [
     "EXTEND_SECONDS",
@@ -392,7 +392,7 @@ def server_clip(seconds: float = 1.0, size: tuple[int, int] = (256, 144)) -> byt
     """A real H.264 + AAC MP4 made by ffmpeg (once per process and shape)."""
     key = (seconds, size)
     if key not in _CLIPS:
-        from studio.media import make_test_clip
+        from studio.testing.clips import make_test_clip
 
         with tempfile.TemporaryDirectory(prefix="video-server-") as folder:
             path = make_test_clip(Path(folder) / "clip.mp4", seconds, size, 25, faststart=True)

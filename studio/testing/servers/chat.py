@@ -4,9 +4,9 @@ It speaks the real protocol (JSON errors, server-sent events with `data: [DONE]`
 transfer encoding) so the real `openai` client can be driven against it. Each request to
 `/v1/chat/completions` takes the next `Scripted` response from a queue.
 
-Usage (or the `studio_chat_server` fixture of `studio.plugins.testing`)::
+Usage (or the `studio_chat_server` fixture of `studio.testing.fixtures`)::
 
-    from studio.plugins.servers.chat import ChatServer, Scripted
+    from studio.testing.servers.chat import ChatServer, Scripted
 
     with ChatServer() as server:
         server.script(Scripted.text("Hello!"))
@@ -24,7 +24,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
-from studio.plugins.servers.base import LocalHandler, LocalServer
+from studio.testing.servers.base import LocalHandler, LocalServer
 
 __all__ = ["TEST_API_KEY", "ChatServer", "RecordedRequest", "Scripted"]
 

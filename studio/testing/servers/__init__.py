@@ -3,6 +3,6 @@ providers (Studio's own and plugins'): `chat` (OpenAI-compatible chat completion
 server-sent events), `video` (the OpenAI Videos API) and `base` (what they share, for a
 server of another protocol).
 
-They ship with Studio so plugin authors can use them (`studio.plugins.testing` offers them
+They ship with Studio so plugin authors can use them (`studio.testing.fixtures` offers them
 as fixtures). Standard library only, no Qt (`video.server_clip` has ffmpeg make its clip).
 """

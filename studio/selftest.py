@@ -340,7 +340,7 @@ class SelfTest:
             view.deleteLater()
 
     async def check_export(self) -> str:
-        from studio.core.export import get_exporter
+        from studio.export import get_exporter
 
         exporter = get_exporter(self.host, "html")
         out = self.workdir / "export" / f"{self.template.name}.html"

@@ -8,7 +8,8 @@ import sys
 from pathlib import Path
 
 from studio.core.errors import StudioError
-from studio.core.export import (
+from studio.core.store import Project
+from studio.export import (
     Exporter,
     ExportError,
     default_file_name,
@@ -19,7 +20,6 @@ from studio.core.export import (
     inspect_archive,
     size_warning,
 )
-from studio.core.store import Project
 
 
 def add_commands(sub: argparse._SubParsersAction) -> None:

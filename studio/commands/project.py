@@ -64,7 +64,7 @@ def cmd_new(args: argparse.Namespace) -> int:
 
 
 def cmd_open(args: argparse.Namespace) -> int:
-    from studio.core.export import default_import_dest, import_archive, inspect_archive, is_archive
+    from studio.export import default_import_dest, import_archive, inspect_archive, is_archive
 
     if is_archive(args.path):  # a .studioproj: unpack it beside itself first, then open that
         print(inspect_archive(args.path).describe())  # what it holds, before writing anything

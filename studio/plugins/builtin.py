@@ -54,7 +54,7 @@ def register_video_providers(register: Register) -> None:
 
 @hookimpl
 def register_exporters(register: Register) -> None:
-    from studio.core.export import builtin_exporters
+    from studio.export import builtin_exporters
 
     for exporter in builtin_exporters():
         register(exporter.name, exporter)

@@ -1,4 +1,4 @@
-"""File > Export… and File > Import archive…: thin dialogs over `studio.core.export`.
+"""File > Export… and File > Import archive…: thin dialogs over `studio.export`.
 
 Exports and imports run on a worker thread (the exporter's coroutine gets its own event
 loop there), so encoding an MP4 fallback or unpacking a big archive never holds the GUI.
@@ -33,7 +33,9 @@ from PySide6.QtWidgets import (
 )
 
 from studio.core.errors import StudioError
-from studio.core.export import (
+from studio.core.operations import version_tree
+from studio.core.store import Project
+from studio.export import (
     ARCHIVE_SUFFIX,
     ArchiveSummary,
     Exporter,
@@ -47,8 +49,6 @@ from studio.core.export import (
     inspect_archive,
     size_warning,
 )
-from studio.core.operations import version_tree
-from studio.core.store import Project
 from studio.plugins.host import PluginHost
 
 Report = Callable[[float], None]

@@ -488,7 +488,7 @@ async def test_api_key_stays_out_of_project_logs_and_export(
         outcome = await gen.generate("make a ball game")
         assert API_KEY not in outcome.notice
     assert project.head is not None
-    from studio.core.export import SingleHtmlExporter
+    from studio.export import SingleHtmlExporter
 
     exported = await SingleHtmlExporter().export(project, None, tmp_path / "game.html")
     secret = API_KEY.encode()

@@ -14,14 +14,14 @@ from pathlib import Path
 
 import pytest
 
-from studio.core.export import (
+from studio.core.store import DB_NAME, GenerationInfo, Project
+from studio.export import (
     ArchiveError,
     ArchiveExporter,
     default_import_dest,
     import_archive,
     inspect_archive,
 )
-from studio.core.store import DB_NAME, GenerationInfo, Project
 
 from .conftest import run
 

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from studio.core.export import SingleHtmlExporter, ZipExporter
 from studio.core.store import Project
+from studio.export import SingleHtmlExporter, ZipExporter
 
 from .chromium import Page, wait_until
 from .conftest import EXPECTED_TEMPLATES, GAME_WINDOW, extract, run

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from studio.core.export import (
+from studio.core.store import Project
+from studio.export import (
     LARGE_SINGLE_FILE,
     ExportError,
     SingleHtmlExporter,
@@ -19,8 +20,7 @@ from studio.core.export import (
     get_exporter,
     size_warning,
 )
-from studio.core.export.shell import SINGLE_FILE_CSP, WEB_FOLDER_CSP
-from studio.core.store import Project
+from studio.export.shell import SINGLE_FILE_CSP, WEB_FOLDER_CSP
 from studio.plugins.hookspecs import hookimpl
 from studio.plugins.host import PluginHost
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from studio.core.export.rewrite import HtmlRewrite, resolve, rewrite_css, scan, swap_suffix
+from studio.export.rewrite import HtmlRewrite, resolve, rewrite_css, scan, swap_suffix
 
 FILES = {
     "index.html": b"",

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from studio.core.export import SingleHtmlExporter, ZipExporter
+from studio.export import SingleHtmlExporter, ZipExporter
 from tests.export.chromium import Page, wait_until
 from tests.export.conftest import GAME_WINDOW
 

@@ -16,8 +16,8 @@ from pathlib import Path
 import platformdirs
 
 from studio.core.errors import StudioError
-from studio.core.export.base import ExportError, ProgressCallback
 from studio.core.store import Project
+from studio.export.base import ExportError, ProgressCallback
 
 ENTRY = "index.html"
 # Encoder settings of the fallbacks; part of the cache key.

@@ -9,21 +9,16 @@ from __future__ import annotations
 from typing import Any
 
 from studio.core.errors import StudioError
-from studio.core.export.archive import (
-    SUFFIX as ARCHIVE_SUFFIX,
-)
-from studio.core.export.archive import (
-    ArchiveError,
-    ArchiveExporter,
-    ArchiveSummary,
-    AssetSummary,
+from studio.export.archive_format import SUFFIX as ARCHIVE_SUFFIX
+from studio.export.archive_format import ArchiveError, ArchiveSummary, AssetSummary, is_archive
+from studio.export.archive_read import (
     default_import_dest,
     import_archive,
     import_archive_async,
     inspect_archive,
-    is_archive,
 )
-from studio.core.export.base import (
+from studio.export.archive_write import ArchiveExporter
+from studio.export.base import (
     LARGE_SINGLE_FILE,
     Exporter,
     ExportError,
@@ -33,8 +28,8 @@ from studio.core.export.base import (
     human_size,
     size_warning,
 )
-from studio.core.export.single_html import SingleHtmlExporter
-from studio.core.export.web import FolderExporter, ZipExporter
+from studio.export.single_html import SingleHtmlExporter
+from studio.export.web import FolderExporter, ZipExporter
 
 __all__ = [
     "ARCHIVE_SUFFIX",

@@ -13,22 +13,22 @@ import time
 import zipfile
 from pathlib import Path
 
-from studio.core.export.base import (
+from studio.core.store import Project, guess_mime
+from studio.export.base import (
     ExportResult,
     Progress,
     ProgressCallback,
     atomic_file,
     atomic_folder,
 )
-from studio.core.export.bundle import GameBundle, estimate_fallbacks, load_bundle, version_hashes
-from studio.core.export.rewrite import HtmlRewrite, decode_text
-from studio.core.export.shell import (
+from studio.export.bundle import GameBundle, estimate_fallbacks, load_bundle, version_hashes
+from studio.export.rewrite import HtmlRewrite, decode_text
+from studio.export.shell import (
     FOLDER_BOOTSTRAP,
     LOCAL_FETCH_BOOTSTRAP,
     WEB_FOLDER_CSP,
     csp_meta,
 )
-from studio.core.store import Project, guess_mime
 
 HTML_SUFFIXES = (".html", ".htm")
 # Already compressed: stored as they are, which is as small and much quicker.

@@ -17,22 +17,23 @@ import re
 from pathlib import Path
 
 from studio import __version__
-from studio.core.export.base import (
+from studio.core.store import Project, guess_mime
+from studio.export.base import (
     LARGE_SINGLE_FILE,
     ExportResult,
     Progress,
     ProgressCallback,
     atomic_file,
 )
-from studio.core.export.bundle import (
+from studio.export.bundle import (
     ENTRY,
     GameBundle,
     estimate_fallbacks,
     load_bundle,
     version_hashes,
 )
-from studio.core.export.rewrite import HtmlRewrite, decode_text
-from studio.core.export.shell import (
+from studio.export.rewrite import HtmlRewrite, decode_text
+from studio.export.shell import (
     GAME_BOOTSTRAP,
     ICON_FULLSCREEN,
     ICON_SOUND,
@@ -42,7 +43,6 @@ from studio.core.export.shell import (
     SINGLE_FILE_CSP,
     csp_meta,
 )
-from studio.core.store import Project, guess_mime
 
 # Files whose text is inlined as-is when referenced as a script or stylesheet.
 INLINE_SUFFIXES = (".js", ".mjs", ".css")

@@ -1,7 +1,4 @@
-"""`.studioproj`: a whole project in one zip, for another person to open and go on from.
-
-Layout: `manifest.json` (what the archive holds), `project.db` (a snapshot made with
-SQLite's backup API, so an open project can be archived), `blobs/<sha256>` (every blob).
+"""Reading a project archive someone else made (`.studioproj`, see `archive_format`).
 
 An archive comes from someone else, so importing one trusts nothing in it. Before a byte
 is written at the destination every entry is checked (no absolute paths, nothing outside
@@ -25,7 +22,6 @@ import sqlite3
 import stat
 import struct
 import tempfile
-import time
 import zipfile
 import zlib
 from collections.abc import Callable, Iterator
@@ -33,25 +29,27 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from studio import __version__
 from studio.core.errors import StudioError
-from studio.core.export.base import (
-    ExportError,
-    ExportResult,
+from studio.core.schema import APP_ID, FORMAT_VERSION, REQUIRED_TABLES
+from studio.core.store import BLOB_DIR, DB_NAME, Project, project_path
+from studio.export.archive_format import (
+    ARCHIVE_FORMAT,
+    BLOB_PREFIX,
+    CHUNK,
+    DB_ENTRY,
+    HEX64,
+    MANIFEST,
+    SUFFIX,
+    ArchiveError,
+    ArchiveSummary,
+    AssetSummary,
+)
+from studio.export.base import (
     Progress,
     ProgressCallback,
-    atomic_file,
     human_size,
     temp_sibling,
 )
-from studio.core.schema import APP_ID, FORMAT_VERSION, REQUIRED_TABLES
-from studio.core.store import BLOB_DIR, DB_NAME, Project, project_path
-
-SUFFIX = ".studioproj"
-ARCHIVE_FORMAT = 1
-MANIFEST = "manifest.json"
-DB_ENTRY = "project.db"
-BLOB_PREFIX = "blobs/"
 
 # Bounds on what an archive may declare, far above any real project.
 MAX_MANIFEST = 1 << 20
@@ -61,224 +59,7 @@ MAX_TOTAL = 64 << 30
 MAX_ENTRIES = 1_000_000
 # Deflate cannot shrink data more than about 1032:1; a larger claimed ratio is a lie.
 MAX_DEFLATE_RATIO = 1100
-_CHUNK = 1 << 20
-_HEX64 = re.compile(r"^[0-9a-f]{64}$")
 _LOCAL_HEADER = struct.Struct("<4s2B4HL2L2H")
-# Magic numbers of formats that are compressed already: stored, not deflated again.
-_COMPRESSED_MAGIC = (
-    b"\x1a\x45\xdf\xa3",  # WebM / Matroska
-    b"\x89PNG",
-    b"\xff\xd8\xff",  # JPEG
-    b"GIF8",
-    b"OggS",
-    b"ID3",
-    b"\xff\xfb",  # MP3
-    b"PK\x03\x04",
-    b"\x1f\x8b",  # gzip
-    b"wOF2",
-    b"wOFF",
-)
-
-
-class ArchiveError(StudioError):
-    """An archive was refused; nothing was written."""
-
-
-@dataclass(frozen=True)
-class AssetSummary:
-    name: str
-    kind: str
-    mime: str
-    size: int
-
-
-@dataclass(frozen=True)
-class ArchiveSummary:
-    """What an archive holds, read before anything is written."""
-
-    path: Path
-    name: str
-    project_format: int
-    created: float | None  # when the archive was made
-    studio_version: str
-    versions: int
-    branches: int  # versions with no children: the tips of the tree's lines
-    head: int | None
-    assets: tuple[AssetSummary, ...]
-    messages: int
-    jobs: int
-    blobs: int
-    unpacked_size: int  # bytes on disk once imported
-    archive_size: int
-
-    def describe(self) -> str:
-        """A few lines for a person deciding whether to import."""
-        when = (
-            time.strftime("%Y-%m-%d %H:%M", time.localtime(self.created)) if self.created else "?"
-        )
-        lines = [
-            f"Project “{self.name}” (archived {when} by Studio {self.studio_version or '?'})",
-            f"{self.versions} version{'s' * (self.versions != 1)} on "
-            f"{self.branches} line{'s' * (self.branches != 1)}"
-            + (f", head v{self.head}" if self.head is not None else ""),
-            f"{len(self.assets)} asset{'s' * (len(self.assets) != 1)}, "
-            f"{self.messages} message{'s' * (self.messages != 1)}, "
-            f"{self.jobs} video job{'s' * (self.jobs != 1)}",
-            f"{human_size(self.unpacked_size)} once imported "
-            f"({human_size(self.archive_size)} archive)",
-        ]
-        for asset in self.assets[:20]:
-            lines.append(f"  {asset.name}  ({asset.mime}, {human_size(asset.size)})")
-        if len(self.assets) > 20:
-            lines.append(f"  … and {len(self.assets) - 20} more")
-        return "\n".join(lines)
-
-
-# -- export ----------------------------------------------------------------------------------
-
-
-def snapshot_database(project: Project, dest: Path) -> None:
-    """A consistent copy of the project's database, even while the app writes to it."""
-    source = sqlite3.connect(f"{(project.path / DB_NAME).resolve().as_uri()}?mode=ro", uri=True)
-    try:
-        target = sqlite3.connect(dest)
-        try:
-            source.backup(target)
-            # A standalone file: no WAL beside it. Opening the project switches WAL back on.
-            target.execute("PRAGMA journal_mode = DELETE")
-            target.commit()
-        finally:
-            target.close()
-    finally:
-        source.close()
-
-
-def _blob_names(project: Project) -> list[str]:
-    return sorted(p.name for p in project.blobs.root.iterdir() if _HEX64.match(p.name))
-
-
-def _looks_compressed(path: Path) -> bool:
-    with path.open("rb") as f:
-        head = f.read(12)
-    return head.startswith(_COMPRESSED_MAGIC) or head[4:8] == b"ftyp" or head[8:12] == b"WEBP"
-
-
-def _counts(db: Path) -> dict[str, Any]:
-    conn = sqlite3.connect(f"{db.resolve().as_uri()}?mode=ro", uri=True)
-    try:
-        one = lambda sql: conn.execute(sql).fetchone()[0]  # noqa: E731
-        return {
-            "name": one("SELECT value FROM meta WHERE key = 'name'"),
-            "versions": one("SELECT count(*) FROM versions"),
-            "assets": one("SELECT count(*) FROM assets"),
-            "messages": one("SELECT count(*) FROM messages"),
-            "video_jobs": one("SELECT count(*) FROM video_jobs"),
-        }
-    finally:
-        conn.close()
-
-
-def write_archive(project: Project, out_path: Path, on_progress: ProgressCallback | None = None):
-    """Write the archive (blocking; run it in a thread). Returns the bytes written."""
-    progress = Progress(on_progress)
-    out_path = Path(out_path)
-    with tempfile.TemporaryDirectory(prefix="studio-archive-") as scratch:
-        db = Path(scratch) / DB_NAME
-        snapshot_database(project, db)  # first: every blob it names exists already
-        referenced = _referenced_blobs(db)
-        names = _blob_names(project)
-        missing = referenced - set(names)
-        if missing:
-            raise ExportError(
-                f"the project is damaged: it is missing {len(missing)} blob(s), "
-                f"e.g. {sorted(missing)[0][:12]}…"
-            )
-        sizes = {n: project.blobs.path(n).stat().st_size for n in names}
-        total = db.stat().st_size + sum(sizes.values()) or 1
-        manifest = {
-            "app": APP_ID,
-            "archive_format": ARCHIVE_FORMAT,
-            "project_format": FORMAT_VERSION,
-            "studio_version": __version__,
-            "created": time.time(),
-            "blobs": len(names),
-            "blob_bytes": sum(sizes.values()),
-            **_counts(db),
-        }
-        done = 0
-        with atomic_file(out_path) as tmp, zipfile.ZipFile(tmp, "w", allowZip64=True) as zf:
-            zf.writestr(
-                _info(MANIFEST, zipfile.ZIP_DEFLATED), json.dumps(manifest, indent=2) + "\n"
-            )
-            _write_entry(zf, DB_ENTRY, db, zipfile.ZIP_DEFLATED, None)
-            done += db.stat().st_size
-            progress(done / total)
-            for name in names:
-                path = project.blobs.path(name)
-                kind = zipfile.ZIP_STORED if _looks_compressed(path) else zipfile.ZIP_DEFLATED
-                _write_entry(zf, BLOB_PREFIX + name, path, kind, name)
-                done += sizes[name]
-                progress(done / total)
-            zf.close()
-            size = tmp.stat().st_size
-    progress(1.0)
-    return size
-
-
-def _info(name: str, compress_type: int) -> zipfile.ZipInfo:
-    info = zipfile.ZipInfo(name, date_time=time.localtime()[:6])
-    info.compress_type = compress_type
-    info.external_attr = (stat.S_IFREG | 0o644) << 16
-    return info
-
-
-def _write_entry(zf: zipfile.ZipFile, name: str, path: Path, kind: int, sha: str | None) -> None:
-    """Stream a file into the zip; a blob whose content no longer matches its name stops it."""
-    size = path.stat().st_size
-    digest = hashlib.sha256()
-    with path.open("rb") as src, zf.open(_info(name, kind), "w", force_zip64=size > 1 << 31) as dst:
-        while chunk := src.read(_CHUNK):
-            digest.update(chunk)
-            dst.write(chunk)
-    if sha is not None and digest.hexdigest() != sha:
-        raise ExportError(f"the project is damaged: blob {sha[:12]}… does not match its hash")
-
-
-class ArchiveExporter:
-    name = "archive"
-    title = "Project archive (.studioproj)"
-    suffix = SUFFIX
-    description = "The whole project, every version, asset and message, to open elsewhere."
-
-    def estimate(self, project: Project, version: int | None) -> int:
-        db = project.path / DB_NAME
-        conn = sqlite3.connect(f"{db.resolve().as_uri()}?mode=ro", uri=True)
-        try:  # pages in use, WAL included: what the snapshot will hold
-            pages = conn.execute("PRAGMA page_count").fetchone()[0]
-            total = pages * conn.execute("PRAGMA page_size").fetchone()[0] // 3
-        finally:
-            conn.close()
-        for name in _blob_names(project):
-            path = project.blobs.path(name)
-            size = path.stat().st_size
-            total += (size if _looks_compressed(path) else size // 3) + 2 * len(name) + 100
-        return total + 1024
-
-    async def export(
-        self,
-        project: Project,
-        version: int | None,
-        out_path: Path,
-        on_progress: ProgressCallback | None = None,
-    ) -> ExportResult:
-        # The archive always holds every version; `version` is accepted for the protocol.
-        if version is not None:
-            project.version(version)
-        size = await asyncio.to_thread(write_archive, project, Path(out_path), on_progress)
-        return ExportResult(Path(out_path), size)
-
-
-# -- reading an archive safely -----------------------------------------------------------
 
 
 def _entry_kind(info: zipfile.ZipInfo) -> str:
@@ -309,7 +90,7 @@ def _entry_kind(info: zipfile.ZipInfo) -> str:
         return "manifest"
     if name == DB_ENTRY:
         return "db"
-    if name.startswith(BLOB_PREFIX) and _HEX64.match(name[len(BLOB_PREFIX) :]):
+    if name.startswith(BLOB_PREFIX) and HEX64.match(name[len(BLOB_PREFIX) :]):
         return "blob"
     raise ArchiveError(f"refused: unexpected entry {shown!r} (not part of a Studio archive)")
 
@@ -403,7 +184,7 @@ def _stream_entry(f: IO[bytes], info: zipfile.ZipInfo, write: Callable[[bytes], 
 
     try:
         while remaining > 0:
-            chunk = f.read(min(_CHUNK, remaining))
+            chunk = f.read(min(CHUNK, remaining))
             if not chunk:
                 raise ArchiveError(f"refused: the archive is cut short (entry {name!r})")
             remaining -= len(chunk)
@@ -411,10 +192,10 @@ def _stream_entry(f: IO[bytes], info: zipfile.ZipInfo, write: Callable[[bytes], 
                 emit(chunk)
                 continue
             # Bounded output per step: a tiny chunk cannot blow up in memory.
-            data = inflater.decompress(chunk, _CHUNK)
+            data = inflater.decompress(chunk, CHUNK)
             emit(data)
             while inflater.unconsumed_tail:
-                emit(inflater.decompress(inflater.unconsumed_tail, _CHUNK))
+                emit(inflater.decompress(inflater.unconsumed_tail, CHUNK))
         if inflater is not None:
             # All input went through bounded steps; whatever zlib still holds is small.
             emit(inflater.flush())
@@ -468,15 +249,6 @@ def _check_manifest(data: bytes) -> dict[str, Any]:
     return manifest
 
 
-def _referenced_blobs(db: Path) -> set[str]:
-    conn = sqlite3.connect(f"{db.resolve().as_uri()}?mode=ro", uri=True)
-    try:
-        rows = conn.execute("SELECT blob FROM version_files UNION SELECT blob FROM assets")
-        return {r[0] for r in rows}
-    finally:
-        conn.close()
-
-
 def _safe_relative(path: object) -> bool:
     if not isinstance(path, str) or not path or "\0" in path or "\\" in path:
         return False
@@ -527,7 +299,7 @@ def _check_database(db: Path, blob_names: set[str]) -> dict[str, Any]:
             if not _safe_relative(name) or "/" in name:
                 raise ArchiveError(f"refused: the project has a bad asset name: {name!r}")
             referenced.add(blob)
-        bad = {b for b in referenced if not isinstance(b, str) or not _HEX64.match(b)}
+        bad = {b for b in referenced if not isinstance(b, str) or not HEX64.match(b)}
         if bad:
             raise ArchiveError("refused: the project database is damaged (bad blob ids)")
         missing = referenced - blob_names
@@ -721,8 +493,3 @@ async def import_archive_async(
     archive: Path | str, dest: Path | str, on_progress: ProgressCallback | None = None
 ) -> Project:
     return await asyncio.to_thread(import_archive, archive, dest, on_progress=on_progress)
-
-
-def is_archive(path: Path | str) -> bool:
-    path = Path(path)
-    return path.suffix == SUFFIX and path.is_file()

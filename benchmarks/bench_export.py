@@ -25,7 +25,6 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests" / "export"))
 
-from studio.core.operations import new_project  # noqa: E402
 from studio.core.store import Project  # noqa: E402
 from studio.export import (  # noqa: E402
     ArchiveExporter,
@@ -34,6 +33,7 @@ from studio.export import (  # noqa: E402
     human_size,
     import_archive,
 )
+from studio.operations.projects import new_project  # noqa: E402
 from studio.plugins.host import PluginHost  # noqa: E402
 
 CLIP_SECONDS, CLIP_SIZE, CLIP_FPS = 8.0, (1280, 720), 30

@@ -69,7 +69,7 @@ sys.exit(app_module.run_app(None))
 
 
 def make_template_project(folder: Path, template_name: str) -> Path:
-    from studio.core.operations import new_project
+    from studio.operations.projects import new_project
     from studio.plugins.host import PluginHost
 
     host = PluginHost()

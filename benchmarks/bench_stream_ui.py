@@ -283,8 +283,8 @@ def run_app(base_url: str, work: Path, chunks: int, runs: int, lines: int):
     prepare_environment()
     import qasync
 
+    from studio.ai.code_providers import ProviderConfig, save_provider_config
     from studio.config.settings import Settings
-    from studio.core.generation import ProviderConfig, save_provider_config
     from studio.core.store import Project
     from studio.plugins.host import PluginHost
     from studio.qt.collector import application

@@ -79,7 +79,7 @@ async def loop_lateness(stop: asyncio.Event, lateness: list[float]) -> None:
 
 
 async def measure(pane, size: tuple[int, int], seconds: float) -> dict[str, float]:
-    from studio.ui.recorder import GameRecorder
+    from studio.sandbox.recorder import GameRecorder
 
     pane.resize(*size)
     await asyncio.sleep(1.5)  # settle at the new size

@@ -14,7 +14,7 @@ import pkgutil
 import sys
 
 from studio import __version__, commands
-from studio.core.errors import StudioError
+from studio.errors import StudioError
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -44,7 +44,7 @@ def main(argv: list[str] | None = None) -> int:
         format="%(levelname)s %(name)s: %(message)s",
     )
     if args.self_test:
-        from studio.selftest import run_self_test
+        from studio.commands.selftest import run_self_test
 
         return run_self_test()
     if args.command is None:

@@ -235,7 +235,7 @@ CODE_PLUGIN = """
 import os
 from pathlib import Path
 
-from studio.core.generation import create_openai_chat_provider
+from studio.ai.code_providers import create_openai_chat_provider
 from studio.plugins import hookimpl
 
 STUDIO_API = 1

@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 
 import studio
-from studio.core.operations import new_project
 from studio.core.store import GenerationInfo, Project
 from studio.core.templates import load_template
+from studio.operations.projects import new_project
 from studio.plugins.host import PluginHost
 
 REPO = Path(__file__).resolve().parents[1]

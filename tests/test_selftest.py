@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from studio import selftest
+from studio.commands import selftest
 
 EXPECTED = [
     r"ok   app: window shown \d+\.\d\d s after start, [\d.]+ s CPU \(Qt [\d.]+, offscreen\)",

@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from studio.core.errors import StudioError
+from studio.errors import StudioError
 
 
 def add_commands(sub: argparse._SubParsersAction) -> None:
@@ -87,10 +87,10 @@ def default_out(suite_name: str) -> Path:
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
-    from studio.bench.suite import find_suite, load_suite
+    from studio.ai.code_providers import make_code_provider, provider_config
     from studio.commands.project import load_host
     from studio.config.settings import Settings
-    from studio.core.generation import make_code_provider, provider_config
+    from studio.scoring.suite import find_suite, load_suite
 
     _check_args(args)
     suite = load_suite(find_suite(args.suite))
@@ -105,10 +105,10 @@ def cmd_bench(args: argparse.Namespace) -> int:
     models = list(dict.fromkeys(args.models or suite.models or [config.effective_model]))
     host = load_host()
     provider = make_code_provider(host, config, env_var=args.api_key_env)
-    from studio.bench.plan import Timing
-    from studio.bench.prices import prices_from
-    from studio.bench.results import OutDir
-    from studio.bench.runner import BenchConfig
+    from studio.operations.scoring_run import BenchConfig
+    from studio.scoring.plan import Timing
+    from studio.scoring.prices import prices_from
+    from studio.scoring.results import OutDir
 
     bench_config = BenchConfig(
         models=models,
@@ -142,7 +142,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
 
 def _table(run: Any) -> str:
-    from studio.bench.report import summary_table
+    from studio.scoring.report import summary_table
 
     return summary_table(run.summaries)
 
@@ -163,9 +163,9 @@ def _progress(quiet: bool):
 
 def _run_on_qt(suite, out, provider, config, template, args) -> Any:
     """Qt (for the playtests) with one asyncio loop on it, as `studio playtest` does."""
-    from studio.bench.play import QtPlayer
-    from studio.bench.runner import Bench
+    from studio.operations.scoring_run import Bench
     from studio.qt.startup import run_headless
+    from studio.scoring.play import QtPlayer
 
     bench: list[Bench] = []
 

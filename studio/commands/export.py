@@ -7,8 +7,8 @@ import asyncio
 import sys
 from pathlib import Path
 
-from studio.core.errors import StudioError
 from studio.core.store import Project
+from studio.errors import StudioError
 from studio.export import (
     Exporter,
     ExportError,

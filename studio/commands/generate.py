@@ -1,6 +1,6 @@
 """`studio generate`: prompt a language model to make or change a project's game.
 
-The same operation as the Chat panel (`studio.core.generation`). What the model writes
+The same operation as the Chat panel (`studio.operations.generator`). What the model writes
 streams to stderr as it arrives; the new version id(s) go to stdout, one per line, so
 scripts can read them. A failure is one `studio: error:` line and a non-zero exit.
 """
@@ -18,7 +18,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TextIO
 
-from studio.core.errors import StudioError
+from studio.errors import StudioError
 
 
 def add_commands(sub: argparse._SubParsersAction) -> None:
@@ -103,6 +103,7 @@ class Progress:
         self.write(f"{self.prefix}{text}\n")
 
     def __call__(self, event: Any) -> None:
+        from studio.ai.answer import RetryStarted, Waiting
         from studio.ai.blocks import (
             EditBlock,
             FileComplete,
@@ -111,8 +112,7 @@ class Progress:
             Incomplete,
             MessageText,
         )
-        from studio.ai.generate import RetryStarted, Waiting
-        from studio.core.generation import ContextReady
+        from studio.operations.outcomes import ContextReady
 
         if isinstance(event, ContextReady):
             for item in event.left_out:
@@ -220,9 +220,9 @@ def _check_args(args: argparse.Namespace) -> None:
 
 
 def _provider(args: argparse.Namespace) -> tuple[Any, Any]:
+    from studio.ai.code_providers import make_code_provider, provider_config
     from studio.commands.project import load_host
     from studio.config.settings import Settings
-    from studio.core.generation import make_code_provider, provider_config
 
     host = load_host()
     config = provider_config(Settings(), args.provider, host)
@@ -252,7 +252,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
     _check_args(args)
     with Project.open(args.path) as project:
         if args.discard:
-            from studio.core.generation import discard_partial
+            from studio.operations.conversation import discard_partial
 
             if discard_partial(project) is None:
                 raise StudioError("there is no cut-off answer to discard")
@@ -279,7 +279,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
 async def _generate(
     project: Any, provider: Any, config: Any, args: argparse.Namespace, base: Any, errors: list
 ) -> int:
-    from studio.core.generation import Generator
+    from studio.operations.generator import Generator
 
     generator = Generator.from_config(project, provider, config)
     out = sys.stderr

@@ -6,7 +6,7 @@ import argparse
 import json
 from pathlib import Path
 
-from studio.core.errors import StudioError
+from studio.errors import StudioError
 
 
 def add_commands(sub: argparse._SubParsersAction) -> None:

@@ -7,9 +7,9 @@ import sys
 import time
 from pathlib import Path
 
-from studio.core.errors import StudioError
-from studio.core.operations import import_source, new_project, version_tree
 from studio.core.store import Project
+from studio.errors import StudioError
+from studio.operations.projects import import_source, new_project, version_tree
 from studio.plugins.host import PluginHost
 
 

@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from studio.core.errors import StudioError
+from studio.errors import StudioError
 
 _SIZE = re.compile(r"^\d{2,5}x\d{2,5}$")
 
@@ -163,8 +163,8 @@ async def _clips(project: Any, args: argparse.Namespace) -> Any:
     from studio.ai.video_provider import make_provider, provider_options
     from studio.commands.project import load_host
     from studio.config.settings import Settings
-    from studio.core.video_queue import VideoQueue, describe
-    from studio.story.clips import make_clips
+    from studio.operations.story_clips import make_clips
+    from studio.operations.video_queue import VideoQueue, describe
 
     host = load_host()
     settings = Settings()

@@ -9,8 +9,8 @@ import re
 from pathlib import Path
 from typing import Any
 
-from studio.core.errors import StudioError
 from studio.core.store import Project, VideoJob
+from studio.errors import StudioError
 
 _SIZE = re.compile(r"^\d{2,5}x\d{2,5}$")
 _IMAGE_TYPES = (b"\x89PNG", b"\xff\xd8\xff", b"RIFF")
@@ -64,7 +64,7 @@ def _queue(project: Project, args: argparse.Namespace, on_change) -> Any:
     from studio.ai.video_provider import make_provider, provider_options
     from studio.commands.project import load_host
     from studio.config.settings import Settings
-    from studio.core.video_queue import VideoQueue
+    from studio.operations.video_queue import VideoQueue
 
     host = load_host()
     settings = Settings()
@@ -80,7 +80,7 @@ def _queue(project: Project, args: argparse.Namespace, on_change) -> Any:
 
 
 def _reporter() -> Any:
-    from studio.core.video_queue import describe
+    from studio.operations.video_queue import describe
 
     last: dict[int, str] = {}
 
@@ -153,7 +153,7 @@ def _print_clip(project: Project, name: str) -> None:
 
 
 def cmd_jobs(args: argparse.Namespace) -> int:
-    from studio.core.video_queue import ACTIVE, describe
+    from studio.operations.video_queue import ACTIVE, describe
 
     with Project.open(args.path) as project:
         if args.resume and project.jobs(ACTIVE):
@@ -255,7 +255,7 @@ def cmd_record(args: argparse.Namespace) -> int:
 
 
 async def _record(project: Project, args: argparse.Namespace, version_id: int, size) -> Any:
-    from studio.ui.recorder import record_game
+    from studio.sandbox.recorder import record_game
 
     shown = [-1]
 

@@ -29,8 +29,9 @@ from pathlib import Path
 from typing import Any
 
 from studio.core.blobs import sha256_file
-from studio.core.errors import NotFoundError, StudioError
+from studio.core.errors import NotFoundError
 from studio.core.store import Asset, Project, Version, guess_mime
+from studio.errors import StudioError
 
 __all__ = [
     "ASSET_DIR",

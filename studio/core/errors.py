@@ -1,8 +1,6 @@
-"""Errors of the domain layer, each with a message a person can act on."""
+"""Errors of the project store, each with a message a person can act on."""
 
-
-class StudioError(Exception):
-    """Base for errors shown to the person as one clear line."""
+from studio.errors import StudioError
 
 
 class ProjectError(StudioError):

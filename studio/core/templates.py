@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from studio.core.errors import StudioError
+from studio.errors import StudioError
 
 META_FILES = {"template.json", "thumbnail.png"}
 

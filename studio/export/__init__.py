@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from studio.core.errors import StudioError
+from studio.errors import StudioError
 from studio.export.archive_format import SUFFIX as ARCHIVE_SUFFIX
 from studio.export.archive_format import ArchiveError, ArchiveSummary, AssetSummary, is_archive
 from studio.export.archive_read import (

@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from studio.core.errors import StudioError
+from studio.errors import StudioError
 from studio.export.base import (
     human_size,
 )

@@ -29,9 +29,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from studio.core.errors import StudioError
 from studio.core.schema import APP_ID, FORMAT_VERSION, REQUIRED_TABLES
 from studio.core.store import BLOB_DIR, DB_NAME, Project, project_path
+from studio.errors import StudioError
 from studio.export.archive_format import (
     ARCHIVE_FORMAT,
     BLOB_PREFIX,

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
-from studio.core.errors import StudioError
 from studio.core.store import Project
+from studio.errors import StudioError
 
 ProgressCallback = Callable[[float], None]
 

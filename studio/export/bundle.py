@@ -15,8 +15,8 @@ from pathlib import Path
 
 import platformdirs
 
-from studio.core.errors import StudioError
 from studio.core.store import Project
+from studio.errors import StudioError
 from studio.export.base import ExportError, ProgressCallback
 
 ENTRY = "index.html"

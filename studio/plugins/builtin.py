@@ -5,8 +5,8 @@ from __future__ import annotations
 import logging
 
 from studio.config.resources import resource_path
-from studio.core.errors import StudioError
 from studio.core.templates import load_template
+from studio.errors import StudioError
 from studio.plugins.hookspecs import Register, hookimpl
 
 STUDIO_API = 1
@@ -32,7 +32,7 @@ def register_code_providers(register: Register) -> None:
     # Any OpenAI-compatible chat service (OpenAI, a gateway, a local server); the factory
     # is imported when it runs, so start-up does not pay for the `openai` package.
     def openai_chat(options):
-        from studio.core.generation import create_openai_chat_provider
+        from studio.ai.code_providers import create_openai_chat_provider
 
         return create_openai_chat_provider(options)
 

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from studio.ai.errors import GenerationError
 from studio.ai.video_provider import VideoError
-from studio.core.errors import StudioError
+from studio.errors import StudioError
 from studio.media.errors import MediaError
 
 if TYPE_CHECKING:

@@ -24,7 +24,7 @@ from typing import Any
 
 import pluggy
 
-from studio.core.errors import StudioError
+from studio.errors import StudioError
 from studio.plugins import hookspecs
 
 log = logging.getLogger(__name__)

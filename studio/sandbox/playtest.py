@@ -40,8 +40,8 @@ from PySide6.QtTest import QTest
 from PySide6.QtWebEngineCore import QWebEnginePage
 from PySide6.QtWebEngineWidgets import QWebEngineView
 
-from studio.core.errors import StudioError
 from studio.core.store import Project
+from studio.errors import StudioError
 from studio.sandbox.console import ConsoleEntry
 from studio.sandbox.page import SandboxPage
 from studio.sandbox.profile import sandbox_profile

@@ -32,8 +32,8 @@ from PySide6.QtWebEngineCore import (
     QWebEngineUrlSchemeHandler,
 )
 
-from studio.core.errors import StudioError
 from studio.core.store import Project
+from studio.errors import StudioError
 from studio.qt.startup import SCHEME
 
 log = logging.getLogger(__name__)

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from studio.core.errors import StudioError
+from studio.errors import StudioError
 
 __all__ = [
     "ASSET_DIR",

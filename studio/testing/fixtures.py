@@ -122,7 +122,7 @@ class VideoJobResult:
 
 
 class VideoJobs:
-    """Drives providers through `studio.core.video_queue.VideoQueue` in one project."""
+    """Drives providers through `studio.operations.video_queue.VideoQueue` in one project."""
 
     def __init__(self, project: Project) -> None:
         self.project = project
@@ -144,7 +144,7 @@ class VideoJobs:
         """
         from studio.ai.video_provider import make_provider
         from studio.core import assets
-        from studio.core.video_queue import PollPolicy, VideoQueue
+        from studio.operations.video_queue import PollPolicy, VideoQueue
 
         if isinstance(provider, str):
             if host is None:

@@ -1,6 +1,6 @@
 """Tools › Benchmark: run a bench suite against models and read its report.
 
-The same operation as `studio bench` (`studio.bench.runner.Bench`), run as an asyncio task
+The same operation as `studio bench` (`studio.operations.scoring_run.Bench`), run as an asyncio task
 on Qt's loop: a progress bar and the latest steps while it runs, the HTML report in a
 QTextBrowser when it is done (or stopped: what finished is kept and reported). The base URL
 and key come from the chosen code provider in Settings; the models, suite and out folder
@@ -42,11 +42,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from studio.bench.prices import parse_price, save_prices, stored_prices
-from studio.bench.suite import Price
+from studio.ai.code_providers import make_code_provider, provider_config, provider_configs
 from studio.config.settings import config_dir
-from studio.core.errors import StudioError
-from studio.core.generation import make_code_provider, provider_config, provider_configs
+from studio.errors import StudioError
+from studio.scoring.prices import parse_price, save_prices, stored_prices
+from studio.scoring.suite import Price
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +70,7 @@ class BenchDialog(QDialog):
         self.setWindowTitle("Benchmark")
         self.resize(1100, 780)
 
-        from studio.bench.suite import builtin_suites
+        from studio.scoring.suite import builtin_suites
 
         self.suite_box = QComboBox()
         self.suite_box.setEditable(True)
@@ -289,7 +289,7 @@ class BenchDialog(QDialog):
         """Start the run (an asyncio task); None when the form is not ready."""
         if self.running:
             return self.task
-        from studio.bench.suite import find_suite, load_suite
+        from studio.scoring.suite import find_suite, load_suite
 
         models = self.model_names()
         try:
@@ -318,9 +318,9 @@ class BenchDialog(QDialog):
         return self.task
 
     async def _run(self, suite: Any, models: list[str]) -> Any:
-        from studio.bench.play import QtPlayer
-        from studio.bench.results import OutDir
-        from studio.bench.runner import Bench, BenchConfig
+        from studio.operations.scoring_run import Bench, BenchConfig
+        from studio.scoring.play import QtPlayer
+        from studio.scoring.results import OutDir
 
         config = provider_config(self.settings, self.provider_box.currentText())
         base_url = self.base_url.text().strip()

@@ -1,6 +1,6 @@
 """The Chat panel (first tab of the Code pane): prompt the model, watch it write, fix errors.
 
-The panel holds no generation logic: it builds a `studio.core.generation.Generator` from
+The panel holds no generation logic: it builds a `studio.operations.generator.Generator` from
 the settings, runs its operations as asyncio tasks on Qt's loop, streams their events into
 the conversation and the editor (`StreamBatcher`, ~30 ms batches), and shows outcomes.
 A version is shown in the editor and the Preview as soon as it is saved (the end of the
@@ -36,19 +36,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from studio.ai.code_providers import ProviderConfig, make_code_provider, provider_config
 from studio.ai.stream_parser import parse_answer
-from studio.core.errors import StudioError
-from studio.core.generation import (
-    Generator,
-    Outcome,
-    ProviderConfig,
-    discard_partial,
-    fix_request_text,
-    make_code_provider,
-    pending_partial,
-    provider_config,
-)
 from studio.core.store import Message, Project, Version
+from studio.errors import StudioError
+from studio.operations.conversation import discard_partial, fix_request_text, pending_partial
+from studio.operations.generator import Generator
+from studio.operations.outcomes import Outcome
 from studio.qt.collector import install as gui_collector
 from studio.ui.draft_preview import DraftPreview
 from studio.ui.flow_layout import FlowLayout

@@ -22,8 +22,8 @@ from PySide6.QtCore import QObject
 
 from studio.ai.blocks import EditBlock, EditComplete, FileComplete
 from studio.ai.edits import apply_edits
-from studio.core.errors import StudioError
 from studio.core.store import Project
+from studio.errors import StudioError
 
 log = logging.getLogger(__name__)
 

@@ -32,9 +32,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from studio.core.errors import StudioError
-from studio.core.operations import version_tree
 from studio.core.store import Project
+from studio.errors import StudioError
 from studio.export import (
     ARCHIVE_SUFFIX,
     ArchiveSummary,
@@ -49,6 +48,7 @@ from studio.export import (
     inspect_archive,
     size_warning,
 )
+from studio.operations.projects import version_tree
 from studio.plugins.host import PluginHost
 
 Report = Callable[[float], None]

@@ -18,6 +18,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QColor, QFont, QTextBlockFormat, QTextCharFormat, QTextCursor
 from PySide6.QtWidgets import QTextEdit, QWidget
 
+from studio.ai.answer import RetryStarted, Waiting
 from studio.ai.blocks import (
     EditBlock,
     EditComplete,
@@ -27,9 +28,8 @@ from studio.ai.blocks import (
     Incomplete,
     MessageText,
 )
-from studio.ai.generate import RetryStarted, Waiting
-from studio.core.generation import ContextReady
 from studio.core.store import Message
+from studio.operations.outcomes import ContextReady
 
 _BLANK_RUNS = re.compile(r"\n\s*\n\s*\n+")
 

@@ -15,8 +15,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from studio.core.operations import version_tree
 from studio.core.store import Version
+from studio.operations.projects import version_tree
 from studio.ui.diff_dialog import DiffDialog
 from studio.ui.session import ProjectSession
 

@@ -13,10 +13,10 @@ from PySide6.QtWidgets import QFileDialog, QMainWindow, QMessageBox, QSplitter, 
 
 from studio import __version__
 from studio.config.settings import Settings
-from studio.core.errors import StudioError
-from studio.core.operations import import_source, new_project
 from studio.core.store import Project, Version
 from studio.core.templates import Template
+from studio.errors import StudioError
+from studio.operations.projects import import_source, new_project
 from studio.plugins.host import PluginHost
 from studio.ui.chat_panel import ChatPanel
 from studio.ui.code_pane import CodePane

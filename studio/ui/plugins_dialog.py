@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from studio.config.settings import Settings
-from studio.core.errors import StudioError
+from studio.errors import StudioError
 from studio.plugins.control import PluginRow, plugin_rows, set_plugin_enabled
 from studio.plugins.host import PluginHost, PluginState
 

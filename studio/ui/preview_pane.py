@@ -51,8 +51,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from studio.core.errors import StudioError
 from studio.core.store import Asset, Project
+from studio.errors import StudioError
 from studio.sandbox.console import ConsoleEntry
 from studio.sandbox.page import SandboxPage
 from studio.sandbox.playtest import PlaytestReport, PlaytestRunner

@@ -11,8 +11,8 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
 
-from studio.core.operations import save_edit
 from studio.core.store import Project, Version
+from studio.operations.projects import save_edit
 from studio.plugins.host import PluginHost
 
 

@@ -37,9 +37,7 @@ from PySide6.QtWidgets import (
 )
 
 from studio.ai.chat_provider import DEFAULT_BASE_URL
-from studio.config import keys
-from studio.core.errors import StudioError
-from studio.core.generation import (
+from studio.ai.code_providers import (
     DEFAULT_CONTEXT_WINDOW,
     DEFAULT_MODEL,
     ProviderConfig,
@@ -49,6 +47,8 @@ from studio.core.generation import (
     remove_provider_config,
     save_provider_config,
 )
+from studio.config import keys
+from studio.errors import StudioError
 from studio.ui.settings_keys import PendingKeys
 from studio.ui.settings_video import NoteLabel, VideoSettings, key_widgets
 

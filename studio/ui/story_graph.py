@@ -3,9 +3,9 @@
 `StoryPanel` follows the session: it shows the story of the version on screen, and hides
 itself for projects without `story.json`. Clicking a scene opens its title, text and prompt
 for editing; Apply commits a new version through the session (so the editor, the Preview and
-History follow). "Make clips" runs a `studio.story.clips.ClipBatch` on the Video pane's queue
-and shows each scene's progress on its node; each clip lands as a version as it arrives, so
-the Preview plays it in place of the title card. "Re-make clip" does it for one scene.
+History follow). "Make clips" runs a `studio.operations.story_clips.ClipBatch` on the Video
+pane's queue and shows each scene's progress on its node; each clip lands as a version as it
+arrives, so the Preview plays it in place of the title card. "Re-make clip" does it for one scene.
 Whatever the panel writes builds on the editor's unsaved edits (saved first, as the Chat
 panel does), so nothing typed is lost. The panel holds no story logic: layout aside,
 everything is `studio.story`.
@@ -52,7 +52,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from studio.core.errors import StudioError
+from studio.errors import StudioError
 from studio.story.model import STORY_FILE, Scene, Story, parse_story, update_scene
 from studio.story.validate import Problem, check_files
 from studio.ui.provider_combo import follow_providers
@@ -647,7 +647,7 @@ class StoryPanel(QWidget):
         if self._own_queue is None and self.session.project is not None:
             from studio.ai.video_provider import make_provider, provider_options
             from studio.config.settings import Settings
-            from studio.core.video_queue import VideoQueue
+            from studio.operations.video_queue import VideoQueue
 
             host = self.session.host
 
@@ -662,7 +662,7 @@ class StoryPanel(QWidget):
 
     def make_clips(self, scenes: list[str] | None = None) -> asyncio.Future | None:
         """Start making clips (all scenes without one, or the given ones)."""
-        from studio.story.clips import ClipBatch
+        from studio.operations.story_clips import ClipBatch
 
         project = self.session.project
         provider = self.provider_box.currentText()

@@ -23,8 +23,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from studio.core.generation import Generator, Outcome, VariationRun
 from studio.core.store import Version
+from studio.operations.generator import Generator, VariationRun
+from studio.operations.outcomes import Outcome
 from studio.ui.editor import CodeEditor
 from studio.ui.generate_stream import ConversationView, StreamBatcher
 from studio.ui.session import ProjectSession

@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (
 )
 
 from studio.core.store import VideoJob
-from studio.core.video_queue import ACTIVE, describe
+from studio.operations.video_queue import ACTIVE, describe
 
 _KIND_WORDS = {"remix": "Remix: ", "extend": "Extend: "}
 

@@ -8,8 +8,8 @@ in game" and delete. Import a video file and record gameplay from the Preview fr
 buttons at the top. Import, trim, export and making the clip after a recording show their
 progress in a bar with Cancel (`studio.ui.video_work`).
 
-The pane holds no business logic: it calls `studio.core.video_queue`, `studio.core.assets`
-and `studio.ui.recorder`, running async work with `asyncio.ensure_future` on the app's
+The pane holds no business logic: it calls `studio.operations.video_queue`, `studio.core.assets`
+and `studio.sandbox.recorder`, running async work with `asyncio.ensure_future` on the app's
 qasync loop, and shows what they say. Errors appear in plain words in the pane.
 
 Provider options come from settings.json (`video_providers.<name>`: base_url, model...)
@@ -56,9 +56,9 @@ from studio.ai.video_provider import VideoCapabilities, VideoError
 from studio.ai.video_sources import HostVideoProviders
 from studio.core import assets
 from studio.core.assets import Clip
-from studio.core.errors import StudioError
 from studio.core.store import Project, VideoJob
-from studio.core.video_queue import VideoQueue
+from studio.errors import StudioError
+from studio.operations.video_queue import VideoQueue
 from studio.ui.elided_label import ElidedLabel
 from studio.ui.flow_layout import FlowLayout
 from studio.ui.provider_combo import follow_providers
@@ -969,7 +969,7 @@ class VideoPane(QWidget):
 
     def record(self, seconds: float) -> asyncio.Future | None:
         """Record `seconds` of the Preview and keep it as a clip."""
-        from studio.ui.recorder import GameRecorder, record_clip
+        from studio.sandbox.recorder import GameRecorder, record_clip
 
         project, preview = self.project, self._preview()
         if project is None:

@@ -6,9 +6,7 @@ import asyncio
 
 import pytest
 
-from studio.ai.blocks import FileComplete, FileDelta, FileStarted, MessageText
-from studio.ai.chat_provider import OpenAIChatProvider
-from studio.ai.generate import (
+from studio.ai.answer import (
     GenerationEvent,
     RetryStarted,
     Waiting,
@@ -16,6 +14,8 @@ from studio.ai.generate import (
     join_continuation,
     run_generation,
 )
+from studio.ai.blocks import FileComplete, FileDelta, FileStarted, MessageText
+from studio.ai.chat_provider import OpenAIChatProvider
 from studio.ai.prompts import continue_prompt
 from studio.ai.providers import ChatMessage
 from tests.ai.chat_server import TEST_API_KEY as API_KEY

@@ -12,9 +12,9 @@ from keyring.backend import KeyringBackend
 from keyring.backends.fail import Keyring as FailKeyring
 from keyring.errors import PasswordDeleteError
 
+from studio.ai.code_providers import ProviderConfig, save_provider_config
 from studio.config import keys
 from studio.config.settings import Settings
-from studio.core.generation import ProviderConfig, save_provider_config
 
 KEY = "sk-test-keys-8d1e5b"
 

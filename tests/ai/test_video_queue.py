@@ -11,8 +11,8 @@ import pytest
 from studio.ai.video_openai import OpenAIVideoProvider
 from studio.core import assets
 from studio.core.store import Project, VideoJob
-from studio.core.video_queue import PollPolicy, VideoQueue, describe
 from studio.media import probe
+from studio.operations.video_queue import PollPolicy, VideoQueue, describe
 from tests.ai.video_server import VideoServer, server_clip
 
 pytestmark = pytest.mark.filterwarnings("ignore:The Sora API:DeprecationWarning")
@@ -251,7 +251,7 @@ async def test_remix_and_extend_a_generated_clip(project: Project, server: Video
 
 
 async def test_remix_needs_a_generated_clip(project: Project, tmp_path: Path) -> None:
-    from studio.core.errors import StudioError
+    from studio.errors import StudioError
     from studio.testing.clips import make_test_clip
 
     source = make_test_clip(tmp_path / "mine.mp4", 1, (160, 90))

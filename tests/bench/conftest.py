@@ -15,10 +15,10 @@ import pytest
 from PySide6.QtCore import QCoreApplication, QEvent
 
 from studio.ai.chat_provider import OpenAIChatProvider
-from studio.bench.plan import Timing
-from studio.bench.results import OutDir
-from studio.bench.runner import Bench, BenchConfig, BenchRun
-from studio.bench.suite import load_suite
+from studio.operations.scoring_run import Bench, BenchConfig
+from studio.scoring.plan import Timing
+from studio.scoring.results import BenchRun, OutDir
+from studio.scoring.suite import load_suite
 from tests.ai.chat_server import TEST_API_KEY, ChatServer, Scripted
 from tests.qt_asyncio import wait_for
 
@@ -217,7 +217,7 @@ def bench_runner(qapp, server: RoutedChatServer) -> Callable[..., BenchRun]:
     """A function that runs a bench against `server` on Qt's loop and returns the run:
     run(suite_path, out, models=[...], events=list, player=..., **BenchConfig options).
     Call it inside `qt_asyncio` (or with the `qloop` fixture)."""
-    from studio.bench.play import QtPlayer
+    from studio.scoring.play import QtPlayer
 
     qapp.setQuitOnLastWindowClosed(False)  # each playtest's hidden view closes: not a quit
 

@@ -6,10 +6,10 @@ import json
 
 import pytest
 
-from studio.bench.prices import parse_price, prices_from, save_prices, stored_prices
-from studio.bench.suite import Price
 from studio.config.settings import Settings
-from studio.core.errors import StudioError
+from studio.errors import StudioError
+from studio.scoring.prices import parse_price, prices_from, save_prices, stored_prices
+from studio.scoring.suite import Price
 
 
 def test_stored_prices_skip_what_is_not_a_price(tmp_path):

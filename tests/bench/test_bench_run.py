@@ -13,7 +13,7 @@ import json
 
 import pytest
 
-from studio.bench.results import UnitResult
+from studio.scoring.results import UnitResult
 from tests.bench.conftest import (
     GAMES,
     NO_LOAD,

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from studio.bench.checks import parse_check, parse_checks
-from studio.bench.evaluate import evaluate, evaluate_all, reaction
-from studio.bench.observe import (
+from studio.errors import StudioError
+from studio.scoring.checks import parse_check, parse_checks
+from studio.scoring.evaluate import evaluate, evaluate_all, reaction
+from studio.scoring.observe import (
     MISSING,
     Observation,
     PhoneLayout,
@@ -15,8 +16,7 @@ from studio.bench.observe import (
     fits,
     resolve,
 )
-from studio.bench.plan import Timing, build_plan
-from studio.core.errors import StudioError
+from studio.scoring.plan import Timing, build_plan
 
 LOADED = {"loaded": True, "animated": True, "seconds": 3.0}
 

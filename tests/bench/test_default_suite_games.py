@@ -3,12 +3,12 @@ checks of that follow-up tell the buggy game from a fixed one (played for real).
 
 from __future__ import annotations
 
-from studio.bench.evaluate import evaluate_all
-from studio.bench.plan import build_plan
-from studio.bench.play import QtPlayer
 from studio.config.resources import resource_path
-from studio.core.operations import read_source
 from studio.core.store import Project
+from studio.operations.projects import read_source
+from studio.scoring.evaluate import evaluate_all
+from studio.scoring.plan import build_plan
+from studio.scoring.play import QtPlayer
 from tests.bench.conftest import FAST
 from tests.bench.test_suite import DEFAULT
 from tests.qt_asyncio import wait_for

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from studio.bench.prices import save_prices
-from studio.bench.suite import Price
+from studio.ai.code_providers import ProviderConfig, save_provider_config
 from studio.config.settings import Settings
-from studio.core.generation import ProviderConfig, save_provider_config
 from studio.plugins.host import PluginHost
+from studio.scoring.prices import save_prices
+from studio.scoring.suite import Price
 from tests.ai.chat_server import TEST_API_KEY, Scripted
 from tests.bench.conftest import GAMES, file_answer, write_suite
 

@@ -1,22 +1,26 @@
-"""studio.bench is Qt-free but for `studio.bench.play`, the runner that plays games."""
+"""studio.scoring is Qt-free but for `studio.scoring.play`, the runner that plays games."""
 
 from __future__ import annotations
 
 import pkgutil
 
-import studio.bench
+import studio.scoring
 from tests.test_import_contract import REPO, dynamic_check, static_check
 
-QT_MODULES = {"studio.bench.play"}
+QT_MODULES = {"studio.scoring.play"}
 MODULES = tuple(
     info.name
-    for info in pkgutil.iter_modules(studio.bench.__path__, "studio.bench.")
+    for info in pkgutil.iter_modules(studio.scoring.__path__, "studio.scoring.")
     if info.name not in QT_MODULES
 )
 
 
 def test_the_bench_modules_are_found():
-    assert {"studio.bench.runner", "studio.bench.evaluate", "studio.bench.report"} <= set(MODULES)
+    assert {
+        "studio.scoring.suite",
+        "studio.scoring.evaluate",
+        "studio.scoring.report",
+    } <= set(MODULES)
 
 
 def test_bench_modules_other_than_the_player_do_not_load_qt():

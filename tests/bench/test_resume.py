@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from studio.core.errors import StudioError
+from studio.errors import StudioError
 from tests.bench.conftest import GAMES, RoutedChatServer, file_answer, write_suite
 
 SUITE = """

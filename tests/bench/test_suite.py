@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from studio.bench.suite import builtin_suites, find_suite, load_suite
 from studio.config.resources import resource_path
-from studio.core.errors import StudioError
+from studio.errors import StudioError
+from studio.scoring.suite import builtin_suites, find_suite, load_suite
 
 MINIMAL = '[[task]]\nid = "one"\nprompt = "Make a game"\n'
 

@@ -11,22 +11,21 @@ from pathlib import Path
 
 import pytest
 
+from studio.ai.answer import Waiting
 from studio.ai.blocks import FileDelta
-from studio.ai.context import TokenBudget
-from studio.ai.generate import Waiting
-from studio.config import keys
-from studio.config.settings import Settings
-from studio.core.generation import (
-    Generator,
+from studio.ai.code_providers import (
     ProviderConfig,
-    conversation_for_model,
     create_openai_chat_provider,
     make_code_provider,
-    pending_partial,
     provider_config,
     save_provider_config,
 )
+from studio.ai.context import TokenBudget
+from studio.config import keys
+from studio.config.settings import Settings
 from studio.core.store import Project
+from studio.operations.conversation import conversation_for_model, pending_partial
+from studio.operations.generator import Generator
 from studio.plugins.host import PluginHost
 from tests.ai.chat_server import TEST_API_KEY as API_KEY
 from tests.ai.chat_server import ChatServer, Scripted

@@ -10,16 +10,16 @@ from pathlib import Path
 import pytest
 
 from studio.core.diff import diff_versions, unified_diff
-from studio.core.errors import StudioError
-from studio.core.operations import (
+from studio.core.store import Project
+from studio.core.templates import load_template
+from studio.errors import StudioError
+from studio.operations.projects import (
     import_source,
     new_project,
     read_source,
     save_edit,
     version_tree,
 )
-from studio.core.store import Project
-from studio.core.templates import load_template
 
 
 @pytest.fixture

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from studio.core.operations import new_project
 from studio.core.store import Project
+from studio.operations.projects import new_project
 from studio.plugins.host import PluginHost
 from tests.gallery import REQUIRED_TEMPLATES, gallery_host, gallery_templates
 

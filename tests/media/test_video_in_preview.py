@@ -17,10 +17,10 @@ from PySide6.QtWidgets import QApplication
 
 from studio.config.resources import resource_path
 from studio.core import assets
-from studio.core.operations import new_project
 from studio.core.store import Project
 from studio.core.templates import Template
 from studio.media import make_proxy, probe
+from studio.operations.projects import new_project
 from studio.plugins.host import PluginHost
 from studio.testing.clips import make_test_clip
 from studio.ui.preview_pane import PreviewPane
@@ -169,7 +169,7 @@ def test_template_game_plays_a_clip_from_the_library(
 
 
 def test_recording_the_preview(qtbot, tmp_path: Path, preview, frames_of) -> None:
-    from studio.ui.recorder import GameRecorder, record_clip
+    from studio.sandbox.recorder import GameRecorder, record_clip
 
     with Project.create(tmp_path / "moving") as project:
         version = project.commit({"index.html": MOVING_PAGE}, parent=None, kind="manual")

@@ -12,7 +12,7 @@ import pytest
 
 from studio.ai.video_provider import VideoError, VideoRequest, make_provider
 from studio.config.settings import Settings
-from studio.core.video_queue import PollPolicy, VideoQueue
+from studio.operations.video_queue import PollPolicy, VideoQueue
 from studio.plugins.control import SETTINGS_KEY, load_host, plugin_rows, set_plugin_enabled
 from studio.plugins.host import (
     API_VERSION,

@@ -9,7 +9,7 @@ import studio_template_pack
 import studio_title_cards
 
 from studio.config.settings import Settings
-from studio.core.operations import new_project
+from studio.operations.projects import new_project
 from studio.plugins.control import load_host, set_plugin_enabled
 from studio.plugins.host import PluginState
 

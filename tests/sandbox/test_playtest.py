@@ -12,7 +12,7 @@ import qasync
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QImage, QPainter
 
-from studio.core.errors import StudioError
+from studio.errors import StudioError
 from studio.sandbox.playtest import (
     PlaytestReport,
     PlaytestRunner,

@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 
 from studio.config.resources import resource_path
-from studio.core.operations import new_project
 from studio.core.store import Project
+from studio.operations.projects import new_project
 from studio.plugins.host import PluginHost
 from studio.story.model import dump_story
 
@@ -83,7 +83,7 @@ async def title_cards_queue(host: PluginHost, tmp_path: Path):
     """A factory for a video queue whose providers come from the plugin host; the title
     cards draw in this test's folder, small and short so tests stay quick."""
     from studio.ai.video_provider import make_provider
-    from studio.core.video_queue import PollPolicy, VideoQueue
+    from studio.operations.video_queue import PollPolicy, VideoQueue
 
     queues: list[VideoQueue] = []
 
@@ -106,8 +106,8 @@ def make_clips_now(project: Project, host: PluginHost, work: Path, **options: An
     import asyncio
 
     from studio.ai.video_provider import make_provider
-    from studio.core.video_queue import PollPolicy, VideoQueue
-    from studio.story.clips import make_clips
+    from studio.operations.story_clips import make_clips
+    from studio.operations.video_queue import PollPolicy, VideoQueue
 
     async def run():
         def providers(name: str):

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from studio.core.errors import StudioError
+from studio.errors import StudioError
 from studio.media import probe
-from studio.story.clips import (
+from studio.operations.story_clips import (
     ClipBatch,
     make_clips,
     reusable_job,
@@ -227,7 +227,7 @@ async def test_scenes_without_prompt_are_skipped_and_bad_requests_refused(
 async def test_continuity_needs_a_provider_that_takes_a_picture(story_project, host, tmp_path):
     from studio_title_cards.provider import TitleCardsProvider
 
-    from studio.core.video_queue import PollPolicy, VideoQueue
+    from studio.operations.video_queue import PollPolicy, VideoQueue
 
     class NoPictures(TitleCardsProvider):
         def __init__(self, **options):

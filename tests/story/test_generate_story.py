@@ -4,9 +4,9 @@ new scene needs a clip."""
 
 from __future__ import annotations
 
-from studio.core.generation import Generator
-from studio.core.operations import new_project
-from studio.story.clips import make_clips, scenes_needing_clips, story_of
+from studio.operations.generator import Generator
+from studio.operations.projects import new_project
+from studio.operations.story_clips import make_clips, scenes_needing_clips, story_of
 from studio.story.prompts import story_system_prompt
 from studio.story.validate import check_files
 from tests.ai.chat_server import ChatServer, Scripted

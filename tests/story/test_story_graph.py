@@ -13,8 +13,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 
 from studio.config.settings import FILE_NAME
-from studio.core.operations import new_project
-from studio.story.clips import story_of
+from studio.operations.projects import new_project
+from studio.operations.story_clips import story_of
 from tests.qt_asyncio import run_with_qt
 
 SHOTS = os.environ.get("STUDIO_STORY_SHOTS")  # a folder: save screenshots there to look at

@@ -17,9 +17,9 @@ from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QApplication
 
 from studio.config.settings import FILE_NAME, Settings
-from studio.core.operations import new_project
 from studio.core.store import Project
 from studio.core.templates import Template
+from studio.operations.projects import new_project
 from studio.plugins.host import PluginHost
 from studio.ui.main_window import MainWindow
 

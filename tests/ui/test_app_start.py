@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from studio import __version__
-from studio.core.operations import new_project
+from studio.operations.projects import new_project
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -14,8 +14,8 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 
+from studio.ai.code_providers import ProviderConfig, provider_config, save_provider_config
 from studio.config import keys
-from studio.core.generation import ProviderConfig, provider_config, save_provider_config
 from studio.core.store import Project
 from studio.ui import chat_panel
 from studio.ui.main_window import MainWindow

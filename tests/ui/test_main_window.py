@@ -12,8 +12,8 @@ from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QAbstractButton, QApplication, QFileDialog, QMessageBox
 
 from studio.app import create_window
-from studio.core.operations import new_project
 from studio.core.store import Project
+from studio.operations.projects import new_project
 from studio.ui.gallery import GalleryDialog
 from tests.qt_asyncio import wait_for
 from tests.ui.conftest import (
@@ -342,7 +342,7 @@ def test_opening_another_project_mid_import_stops_it_quietly(
     """The import's worker finds its project closed: no error box, no version, no crash."""
     import threading
 
-    from studio.core import operations
+    from studio.operations import projects as operations
 
     window = make_window()
     first = open_project(window, probe_project)

@@ -11,10 +11,10 @@ import pytest
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QDialog
 
+from studio.ai.code_providers import ProviderConfig, provider_config, save_provider_config
 from studio.ai.video_provider import VideoRequest, make_provider, provider_options
 from studio.config import keys
 from studio.config.settings import Settings
-from studio.core.generation import ProviderConfig, provider_config, save_provider_config
 from studio.media.ffmpeg import ENV_VAR, SETTING, ffmpeg_path
 from studio.plugins.host import PluginHost
 from studio.ui.settings_dialog import SettingsDialog

@@ -130,7 +130,7 @@ def test_jobs_resume_when_the_project_opens(
     """Studio quit while a job ran: opening the project again picks it up and finishes it."""
     from studio.ai.video_openai import OpenAIVideoProvider
     from studio.core.store import Project
-    from studio.core.video_queue import PollPolicy, VideoQueue
+    from studio.operations.video_queue import PollPolicy, VideoQueue
 
     server.hold.set()
 

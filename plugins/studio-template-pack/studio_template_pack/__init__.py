@@ -20,8 +20,8 @@ log = logging.getLogger(__name__)
 
 @hookimpl
 def register_templates(register) -> None:
-    from studio.core.errors import StudioError
     from studio.core.templates import load_template
+    from studio.errors import StudioError
 
     # One broken game is skipped (and logged); the other still appears in the gallery.
     for folder in sorted(p for p in TEMPLATES.iterdir() if p.is_dir()):

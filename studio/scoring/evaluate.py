@@ -7,8 +7,8 @@ import math
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from studio.bench.checks import Check
-from studio.bench.observe import (
+from studio.scoring.checks import Check
+from studio.scoring.observe import (
     MISSING,
     Observation,
     Sample,
@@ -18,7 +18,7 @@ from studio.bench.observe import (
     resolve,
     same_value,
 )
-from studio.bench.plan import Plan, Segment
+from studio.scoring.plan import Plan, Segment
 
 __all__ = ["CheckResult", "Reaction", "evaluate", "evaluate_all", "reaction"]
 

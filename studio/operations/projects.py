@@ -6,9 +6,9 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from studio.core.blobs import os_reason
-from studio.core.errors import StudioError
 from studio.core.store import Project, Version
 from studio.core.templates import Template
+from studio.errors import StudioError
 
 MAX_IMPORT_BYTES = 512 * 1024 * 1024
 

@@ -1,6 +1,6 @@
 """What a bench playtest saw: the playtest's report plus samples taken while it ran.
 
-A sample is taken a few times a second by the bench's playtest runner (studio.bench.play):
+A sample is taken a few times a second by the bench's playtest runner (studio.scoring.play):
 the number of inputs sent so far, the game's `window.studio.state()`, the page's layout
 (viewport, scroll size, canvas boxes) and a tiny grey picture of the view. Everything here
 is plain data, so the checks are judged without Qt.

@@ -15,13 +15,10 @@ import io
 import json
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from studio.bench.results import ModelSummary, OutDir, UnitResult
-from studio.bench.suite import Price, Suite
-
-if TYPE_CHECKING:
-    from studio.bench.runner import BenchRun
+from studio.scoring.results import BenchRun, ModelSummary, OutDir, UnitResult
+from studio.scoring.suite import Price, Suite
 
 __all__ = ["csv_text", "html_report", "summary_table", "write_reports"]
 
@@ -584,7 +581,7 @@ def html_report(
 def write_reports(
     run: BenchRun, suite: Suite, out: OutDir, meta: Mapping[str, Any], prices: Mapping[str, Price]
 ) -> dict[str, Path]:
-    from studio.bench.results import _write_atomic
+    from studio.scoring.results import _write_atomic
 
     files = {
         "json": out.path / "results.json",

@@ -13,6 +13,7 @@ temporary folder: the person's own settings and last project are never touched.
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import json
 import os
@@ -206,7 +207,7 @@ class SelfTest:
 
     async def check_template(self) -> str:
         """A starter template becomes a project, opened in the window; the Preview paints."""
-        from studio.core.operations import new_project
+        from studio.operations.projects import new_project
 
         templates = {t.name: t for t in self.host.templates()}
         if not templates:
@@ -384,6 +385,14 @@ def _watchdog(limit: float, out: Callable[[str], None]) -> threading.Timer:
     timer.daemon = True
     timer.start()
     return timer
+
+
+def add_commands(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "self-test",
+        help="start the app offscreen and check preview, video and export (same as --self-test)",
+    )
+    p.set_defaults(handler=lambda _args: run_self_test())
 
 
 def run_self_test() -> int:

@@ -27,7 +27,7 @@
     prompt = "Make the player 50% faster."
     checks = [{ state = "player.speed", at = "start", compare = "previous", increases = true }]
 
-The check language is described in `studio.bench.checks`.
+The check language is described in `studio.scoring.checks`.
 """
 
 from __future__ import annotations
@@ -40,7 +40,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from studio.bench.checks import (
+from studio.config.resources import resource_path
+from studio.errors import StudioError
+from studio.scoring.checks import (
     DEFAULT_KEYS,
     DEFAULT_TAPS,
     Check,
@@ -49,8 +51,6 @@ from studio.bench.checks import (
     parse_taps,
     parse_viewport,
 )
-from studio.config.resources import resource_path
-from studio.core.errors import StudioError
 
 __all__ = ["Price", "Step", "Suite", "Task", "builtin_suites", "find_suite", "load_suite"]
 

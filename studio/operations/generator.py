@@ -5,7 +5,7 @@ A `Generator` works on one open project with one chat provider and model. For a 
 1. takes the version built on (the shown one, or the head), its text files, the asset
    manifest and a bounded slice of the conversation, and builds the request
    (`studio.ai.context`), saying what was left out to make it fit;
-2. streams the answer through `studio.ai.generate.run_generation`, passing its events on;
+2. streams the answer through `studio.ai.answer.run_generation`, passing its events on;
 3. commits a version only when the status is "ok", recording prompt, provider, model,
    token usage, time to first token and total time;
 4. records the conversation: the person's prompt, the assistant's answer (kept whole, also
@@ -17,8 +17,9 @@ once per person's prompt and never after a fix. `start_variations()` runs N gene
 one prompt at once, each committed as a fork of the base version without moving the head;
 `keep_variation()` moves the head to the chosen one.
 
-Also here: the settings of code providers (base URL, model, temperature, output limit;
-never the key, see `studio.config.keys`) and building a provider through the plugin host.
+Beside it: `studio.ai.code_providers` (which provider, from the settings),
+`studio.operations.conversation` (what the model sees of the conversation) and
+`studio.operations.outcomes` (what a generation did, in words).
 """
 
 from __future__ import annotations
@@ -30,321 +31,42 @@ import re
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
-from studio.ai.context import BuiltContext, TokenBudget, build_messages
-from studio.ai.generate import (
+from studio.ai.answer import (
     EventCallback,
     GenerationResult,
     continue_generation,
     run_generation,
 )
-from studio.ai.prompts import format_errors
+from studio.ai.code_providers import (
+    ProviderConfig,
+)
+from studio.ai.context import BuiltContext, TokenBudget, build_messages
 from studio.ai.providers import ChatProvider, Usage
-from studio.config import keys
 from studio.core.assets import asset_manifest, library_manifest
-from studio.core.errors import StudioError
 from studio.core.store import GenerationInfo, Message, Project, Version
+from studio.errors import StudioError
+from studio.operations.conversation import (
+    conversation_for_model,
+    discard_partial,
+    fix_request_text,
+    fix_title,
+    pending_partial,
+)
+from studio.operations.outcomes import ContextReady, Outcome, describe_ok, describe_problem, plural
 
-__all__ = [
-    "DEFAULT_MODEL",
-    "Generator",
-    "Outcome",
-    "ContextReady",
-    "ProviderConfig",
-    "VariationRun",
-    "conversation_for_model",
-    "create_openai_chat_provider",
-    "discard_partial",
-    "make_code_provider",
-    "pending_partial",
-    "provider_config",
-    "provider_configs",
-    "remove_provider_config",
-    "save_provider_config",
-]
+__all__ = ["ErrorCheck", "Generator", "VariationRun"]
+
 
 log = logging.getLogger(__name__)
 
-DEFAULT_PROVIDER = "openai"
-DEFAULT_MODEL = "gpt-4.1"
-DEFAULT_CONTEXT_WINDOW = 128_000
-DEFAULT_OUTPUT_TOKENS = 16_000
-DEFAULT_TIMEOUT = 120.0
 MAX_MESSAGES = 20  # the slice of the conversation sent with a request
 MAX_VARIATIONS = 8
 ASSET_DIR = "assets/"
 
 ErrorCheck = Callable[[Version], Awaitable[Sequence[Mapping[str, Any]]]]
-
-
-# -- provider settings ------------------------------------------------------------------
-
-
-def _number(value: Any, kind: type, default: Any) -> Any:
-    if value is None or value == "":
-        return default
-    try:
-        return kind(value)
-    except (TypeError, ValueError):
-        return default
-
-
-@dataclass
-class ProviderConfig:
-    """One configured code provider, as kept in settings.json under `code_providers`.
-
-    `name` is the person's name for the entry (and the key's name in the keyring); `type`
-    is the registered provider factory that serves it ("openai" for any OpenAI-compatible
-    service). An empty `base_url` means OPENAI_BASE_URL, else the service's own address.
-    """
-
-    name: str = DEFAULT_PROVIDER
-    type: str = DEFAULT_PROVIDER
-    base_url: str = ""
-    model: str = ""
-    temperature: float | None = None
-    max_tokens: int | None = None
-    context_window: int = DEFAULT_CONTEXT_WINDOW
-    timeout: float = DEFAULT_TIMEOUT
-
-    @classmethod
-    def from_dict(cls, name: str, data: Mapping[str, Any]) -> ProviderConfig:
-        temperature = _number(data.get("temperature"), float, None)
-        max_tokens = _number(data.get("max_tokens"), int, None)
-        return cls(
-            name=name,
-            type=str(data.get("type") or DEFAULT_PROVIDER),
-            base_url=str(data.get("base_url") or "").strip(),
-            model=str(data.get("model") or "").strip(),
-            temperature=None if temperature is None else min(2.0, max(0.0, temperature)),
-            max_tokens=max_tokens if max_tokens and max_tokens > 0 else None,
-            context_window=max(2_000, _number(data.get("context_window"), int, 0) or 0)
-            if data.get("context_window")
-            else DEFAULT_CONTEXT_WINDOW,
-            timeout=max(5.0, _number(data.get("timeout"), float, DEFAULT_TIMEOUT)),
-        )
-
-    def to_dict(self) -> dict[str, Any]:
-        """What settings.json keeps: never a key."""
-        return {
-            "type": self.type,
-            "base_url": self.base_url,
-            "model": self.model,
-            "temperature": self.temperature,
-            "max_tokens": self.max_tokens,
-            "context_window": self.context_window,
-            "timeout": self.timeout,
-        }
-
-    @property
-    def effective_model(self) -> str:
-        return self.model or DEFAULT_MODEL
-
-    def budget(self) -> TokenBudget:
-        reserved = min(self.max_tokens or DEFAULT_OUTPUT_TOKENS, self.context_window // 2)
-        return TokenBudget(context_window=self.context_window, reserved_output=reserved)
-
-    def factory_options(self) -> dict[str, Any]:
-        options: dict[str, Any] = {"name": self.name, "timeout": self.timeout}
-        if self.base_url:
-            options["base_url"] = self.base_url
-        return options
-
-
-def provider_configs(settings: Any) -> list[ProviderConfig]:
-    """The configured providers, by name; the built-in "openai" entry is always there."""
-    stored = settings.get("code_providers") or {}
-    configs = {
-        str(name): ProviderConfig.from_dict(str(name), data)
-        for name, data in (stored.items() if isinstance(stored, Mapping) else [])
-        if isinstance(data, Mapping) and str(name).strip()
-    }
-    configs.setdefault(DEFAULT_PROVIDER, ProviderConfig())
-    return [configs[n] for n in sorted(configs)]
-
-
-def provider_config(settings: Any, name: str | None = None, host: Any = None) -> ProviderConfig:
-    """The entry `name`, or the one chosen in Settings (a clear error for an unknown name).
-    With the plugin `host`, a name with no entry may be a registered code provider (a
-    plugin's, used with its own defaults)."""
-    wanted = name or settings.get("code_provider") or DEFAULT_PROVIDER
-    configs = provider_configs(settings)
-    for config in configs:
-        if config.name == wanted:
-            return config
-    if name is None:  # the chosen one was removed by hand: fall back quietly
-        return provider_config(settings, DEFAULT_PROVIDER)
-    registered = [r.name for r in host.registrations("code_providers")] if host else []
-    if wanted in registered:
-        return ProviderConfig(name=wanted, type=wanted)
-    known = ", ".join(dict.fromkeys([*(c.name for c in configs), *registered]))
-    raise StudioError(
-        f"no code provider named {wanted!r} in the settings or the plugins (known: {known})"
-    )
-
-
-def save_provider_config(settings: Any, config: ProviderConfig, *, current: bool = True) -> None:
-    name = config.name.strip()
-    if not name:
-        raise StudioError("a code provider needs a name")
-    stored = dict(settings.get("code_providers") or {})
-    stored[name] = config.to_dict()
-    settings.set("code_providers", stored)
-    if current:
-        settings.set("code_provider", name)
-
-
-def remove_provider_config(settings: Any, name: str) -> None:
-    stored = dict(settings.get("code_providers") or {})
-    stored.pop(name, None)
-    settings.set("code_providers", stored)
-    if settings.get("code_provider") == name:
-        settings.set("code_provider", DEFAULT_PROVIDER)
-    keys.delete_api_key(name)
-
-
-def create_openai_chat_provider(options: Mapping[str, Any]) -> ChatProvider:
-    """The built-in factory (registered as "openai"): any OpenAI-compatible chat service.
-
-    The provider reads the stream as plain JSON (`studio.ai.light_stream`): the client's own
-    decoding costs more of the GUI thread than everything else a generation does."""
-    from studio.ai.light_stream import LightOpenAIChatProvider
-
-    allowed = ("base_url", "api_key", "timeout", "name", "max_rate_limit_retries", "backoff")
-    return LightOpenAIChatProvider(**{k: v for k, v in options.items() if k in allowed})
-
-
-def make_code_provider(
-    host: Any,
-    config: ProviderConfig,
-    *,
-    api_key: str | None = None,
-    env_var: str | None = None,
-    **extra: Any,
-) -> ChatProvider:
-    """Build the provider for `config` through the plugin host, with its key resolved now
-    (given, the variable named, the keyring/private file, then OPENAI_API_KEY)."""
-    try:
-        factory = host.get("code_providers", config.type)
-    except KeyError as exc:
-        raise StudioError(str(exc.args[0])) from None
-    options = {**config.factory_options(), **extra}
-    key = api_key or keys.resolve_api_key(config.name, env_var=env_var)
-    if key:
-        options["api_key"] = key
-    provider = factory(options)
-    if not getattr(provider, "name", None):
-        provider.name = config.name
-    return provider
-
-
-# -- the conversation -------------------------------------------------------------------
-
-
-def pending_partial(messages: Sequence[Message]) -> Message | None:
-    """The cut-off or stopped answer waiting for Continue or Discard, if any.
-
-    A later prompt, a continuation of it or a discard settles it (it stays recorded)."""
-    pending: Message | None = None
-    for m in messages:
-        meta = m.meta
-        if m.role == "assistant" and meta.get("partial") and not meta.get("group"):
-            pending = m
-        elif pending is not None and (
-            m.role == "user"
-            or meta.get("continues") == pending.id
-            or meta.get("discards") == pending.id
-        ):
-            pending = None
-    return pending
-
-
-def discard_partial(project: Project) -> Message | None:
-    """Drop the pending cut-off answer (it stays in the conversation to read)."""
-    partial = pending_partial(project.messages())
-    if partial is None:
-        return None
-    return project.add_message(
-        "status",
-        "Discarded the unfinished answer (it stays above to read). "
-        "The current version is unchanged.",
-        meta={"discards": partial.id, "level": "info"},
-    )
-
-
-def conversation_for_model(messages: Sequence[Message]) -> list[tuple[str, str]]:
-    """(role, text) pairs the model may see: prompts and finished answers.
-
-    Partial answers are left out (a continuation is recorded whole), and of a prompt's
-    variations only the kept one."""
-    kept = {m.meta.get("kept") for m in messages if m.role == "status" and m.meta.get("kept")}
-    pairs: list[tuple[str, str]] = []
-    for m in messages:
-        if m.role == "user":
-            pairs.append(("user", m.content))
-        elif m.role == "assistant":
-            if m.meta.get("partial"):
-                continue
-            if m.meta.get("group") and m.version not in kept:
-                continue
-            pairs.append(("assistant", m.content))
-    return pairs
-
-
-def fix_request_text(errors: Sequence[Mapping[str, Any]], note: str = "") -> str:
-    """How a fix request reads in the conversation (the model gets `fix.md` filled in)."""
-    text = "Fix the errors the game reported:\n" + format_errors(errors)
-    return text + (f"\n{note.strip()}" if note.strip() else "")
-
-
-def fix_title(errors: Sequence[Mapping[str, Any]], note: str = "") -> str:
-    first = str(errors[0].get("message", "")).strip() if errors else ""
-    title = f"Fix: {first}" if first else "Fix"
-    if len(errors) > 1:
-        title += f" (+{len(errors) - 1} more)"
-    return title + (f" — {note.strip()}" if note.strip() else "")
-
-
-# -- outcomes ---------------------------------------------------------------------------
-
-
-@dataclass
-class Outcome:
-    """What one generation did, for the UI and the CLI to show."""
-
-    kind: str  # "generate", "fix" or "continue"
-    status: str  # a GenerationResult status, or "skipped" (an automatic fix not allowed)
-    notice: str  # one or two sentences for the person
-    version: Version | None = None
-    result: GenerationResult | None = None
-    left_out: list[str] = field(default_factory=list)
-    error_kind: str | None = None  # GenerationError.kind when a request failed
-    auto_fix: Outcome | None = None  # the automatic fix that followed, if one ran
-    message: str = ""  # the assistant's prose
-    variation: int | None = None  # 1-based, for variations
-
-    @property
-    def ok(self) -> bool:
-        return self.status == "ok"
-
-    @property
-    def pending(self) -> bool:
-        """Cut off or stopped with text: Continue or Discard is offered."""
-        return (
-            self.status in ("cut_off", "cancelled")
-            and self.variation is None
-            and bool(self.result and (self.result.partial or self.result.text))
-        )
-
-
-@dataclass(frozen=True)
-class ContextReady:
-    """Event: the request is built (before it is sent); `left_out` says what did not fit."""
-
-    left_out: tuple[str, ...]
-    estimated_tokens: int
 
 
 @dataclass
@@ -452,57 +174,6 @@ async def _to_the_end(work: Awaitable[Outcome]) -> Outcome:
     except asyncio.CancelledError:
         _uncancel()
         return await job
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}" + ("" if n == 1 else "s")
-
-
-def _describe_ok(result: GenerationResult, version: Version) -> str:
-    parts = []
-    if result.written:
-        parts.append("wrote " + ", ".join(dict.fromkeys(result.written)))
-    edited = list(dict.fromkeys(r.block.path for r in result.applied))
-    if edited:
-        parts.append(f"{_plural(len(result.applied), 'edit')} to {', '.join(edited)}")
-    if not result.changed:
-        parts.append("no file changed")
-    what = "; ".join(parts) or "saved"
-    return f"Version {version.id}: {what}."
-
-
-def _describe_problem(result: GenerationResult) -> tuple[str, str | None]:
-    """(notice, error kind) for every status but "ok"."""
-    unchanged = "The current version is unchanged."
-    error = result.error
-    if result.status == "cut_off":
-        why = error.message if error else "The answer was cut off."
-        notice = f"{why} Nothing was saved yet: Continue asks the model to go on, or Discard."
-        return notice, "cut_off"
-    if result.status == "cancelled":
-        if result.partial or result.text:
-            return "Stopped. Nothing was saved: Continue or Discard what arrived.", "cancelled"
-        return f"Stopped before the model answered. {unchanged}", "cancelled"
-    if result.status == "no_code":
-        return f"The answer has no code, so there is no new version. {unchanged}", "no_code"
-    if result.status == "placeholder_refused":
-        parts = [f"{path} (“{lines[0][:60]}”)" for path, lines in result.refused.items() if lines]
-        return (
-            "The model sent a whole file with parts left out as placeholders: "
-            f"{', '.join(parts)}. Refused, no new version. {unchanged}",
-            "placeholder",
-        )
-    if result.status == "edit_failed":
-        reasons = "; ".join(f"{r.block.path}: {r.reason or 'no match'}" for r in result.failed[:3])
-        retried = " even after asking the model again" if result.retried else ""
-        return (
-            f"{_plural(len(result.failed), 'edit')} did not match the code{retried} "
-            f"({reasons}), so no version was made. {unchanged}",
-            "edit_failed",
-        )
-    if error is not None:
-        return f"{error.message} {unchanged}", error.kind
-    return f"The generation failed. {unchanged}", "error"
 
 
 def _info(provider: ChatProvider, model: str, result: GenerationResult, prior: Usage) -> Any:
@@ -808,7 +479,7 @@ class Generator:
         if len(pairs) > self.max_messages:
             older = len(pairs) - self.max_messages
             left_out.append(
-                f"{_plural(older, 'older chat message')} (only the last "
+                f"{plural(older, 'older chat message')} (only the last "
                 f"{self.max_messages} are sent)"
             )
         system = self.system_prompt
@@ -894,7 +565,7 @@ class Generator:
         if result.status == "ok":
             version = await self._commit(request, prepared, result, info, continues, variation)
             outcome.version = version
-            outcome.notice = _describe_ok(result, version)
+            outcome.notice = describe_ok(result, version)
             if variation is not None:
                 outcome.notice = f"Variation {variation}: {outcome.notice}"
             await _io(
@@ -913,7 +584,7 @@ class Generator:
             )
             return outcome
 
-        notice, error_kind = _describe_problem(result)
+        notice, error_kind = describe_problem(result)
         if variation is not None:
             notice = f"Variation {variation}: {notice}"
         outcome.notice, outcome.error_kind = notice, error_kind

@@ -5,7 +5,7 @@ For each task × model × repeat (a *unit*) the runner
 1. creates a project in the out folder (from the task's template or start folder, with its
    assets), so every game made is a real project to open later;
 2. sends the task's prompt through the same operation as the Chat panel
-   (`studio.core.generation.Generator`), with a check that plays the new version: when it
+   (`studio.operations.generator.Generator`), with a check that plays the new version: when it
    shows errors, one automatic fix follows (at most once per prompt, never chained);
 3. plays the resulting version by the step's plan and judges the step's checks;
 4. does the same for each follow-up prompt, on top of the previous version;
@@ -32,14 +32,21 @@ from typing import Any, Protocol
 
 from studio.ai.context import TokenBudget
 from studio.ai.providers import ChatProvider
-from studio.bench.checks import Check
-from studio.bench.evaluate import CheckResult, evaluate_all, reaction
-from studio.bench.observe import Observation
-from studio.bench.plan import Plan, Timing, build_plan
-from studio.bench.results import (
+from studio.config.resources import resource_path
+from studio.core.store import Project, Version
+from studio.core.templates import Template, load_template
+from studio.errors import StudioError
+from studio.operations.generator import Generator
+from studio.operations.outcomes import Outcome
+from studio.operations.projects import new_project, read_source
+from studio.scoring.checks import Check
+from studio.scoring.evaluate import CheckResult, evaluate_all, reaction
+from studio.scoring.observe import Observation
+from studio.scoring.plan import Plan, Timing, build_plan
+from studio.scoring.results import (
     INFRA_ERRORS,
+    BenchRun,
     GenRecord,
-    ModelSummary,
     OutDir,
     PlayRecord,
     StepResult,
@@ -47,15 +54,9 @@ from studio.bench.results import (
     summarise,
     unit_id,
 )
-from studio.bench.suite import Price, Suite, Task
-from studio.config.resources import resource_path
-from studio.core.errors import StudioError
-from studio.core.generation import Generator, Outcome
-from studio.core.operations import new_project, read_source
-from studio.core.store import Project, Version
-from studio.core.templates import Template, load_template
+from studio.scoring.suite import Price, Suite, Task
 
-__all__ = ["Bench", "BenchConfig", "BenchEvent", "BenchRun", "Player"]
+__all__ = ["Bench", "BenchConfig", "BenchEvent", "Player"]
 
 log = logging.getLogger(__name__)
 
@@ -95,19 +96,6 @@ class BenchEvent:
     total: int = 0
     unit: str | None = None
     result: UnitResult | None = None
-
-
-@dataclass
-class BenchRun:
-    """What a finished (or stopped) run wrote."""
-
-    out: Path
-    results: list[UnitResult]
-    summaries: list[ModelSummary]
-    models: list[str]
-    files: dict[str, Path] = field(default_factory=dict)  # "json", "csv", "html"
-    ran: int = 0  # units run now (the rest were already done)
-    skipped: int = 0  # units --resume found done
 
 
 class _NotRun(Exception):
@@ -277,7 +265,7 @@ class Bench:
 
     def write_outputs(self) -> BenchRun:
         """Summarise every result in the out folder and write JSON, CSV and HTML."""
-        from studio.bench.report import write_reports
+        from studio.scoring.report import write_reports
 
         meta = self.out.read_meta() or {}
         models = list(dict.fromkeys([*meta.get("models", []), *self.config.models]))

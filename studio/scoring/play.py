@@ -7,7 +7,7 @@ dropped, so each one belongs to a clear moment of the plan. A second, short play
 phone size measures the layout when a check asks for it. A hung or crashed game ends its
 playtest (the sandbox's watchdog) and is simply reported so.
 
-This is the only module of `studio.bench` that uses Qt; it needs a QApplication and an
+This is the only module of `studio.scoring` that uses Qt; it needs a QApplication and an
 asyncio loop running on Qt's (qasync), as in the app and the CLI.
 """
 
@@ -23,10 +23,10 @@ from typing import Any
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QImage
 
-from studio.bench.observe import PICTURE_SIZE, PROBE_JS, Observation, PhoneLayout, Sample
-from studio.bench.plan import Plan
 from studio.core.store import Project
 from studio.sandbox.playtest import LOAD_TIMEOUT, PlaytestReport, PlaytestRunner, start_runner
+from studio.scoring.observe import PICTURE_SIZE, PROBE_JS, Observation, PhoneLayout, Sample
+from studio.scoring.plan import Plan
 
 __all__ = ["QtPlayer"]
 

@@ -30,8 +30,8 @@ from PySide6.QtGui import QImage
 
 from studio.core import assets
 from studio.core.assets import Clip
-from studio.core.errors import StudioError
 from studio.core.store import Project
+from studio.errors import StudioError
 
 log = logging.getLogger(__name__)
 

@@ -12,8 +12,8 @@ import math
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from studio.bench.suite import Price
-from studio.core.errors import StudioError
+from studio.errors import StudioError
+from studio.scoring.suite import Price
 
 __all__ = ["SETTINGS_KEY", "parse_price", "prices_from", "save_prices", "stored_prices"]
 

@@ -42,8 +42,9 @@ from typing import Any
 
 from studio.ai.video_provider import VideoError, VideoProvider, VideoRequest, VideoStatus
 from studio.core import assets
-from studio.core.errors import NotFoundError, StudioError
+from studio.core.errors import NotFoundError
 from studio.core.store import Project, VideoJob
+from studio.errors import StudioError
 
 __all__ = ["ACTIVE", "FINISHED", "PollPolicy", "VideoQueue", "describe"]
 

@@ -23,8 +23,8 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-from studio.bench.suite import Price
-from studio.core.errors import StudioError
+from studio.errors import StudioError
+from studio.scoring.suite import Price
 
 __all__ = [
     "GenRecord",
@@ -426,3 +426,16 @@ def summarise(
             s.cost = price.cost(s.tokens_in, s.tokens_out)
         out.append(s)
     return out
+
+
+@dataclass
+class BenchRun:
+    """What a finished (or stopped) run wrote."""
+
+    out: Path
+    results: list[UnitResult]
+    summaries: list[ModelSummary]
+    models: list[str]
+    files: dict[str, Path] = field(default_factory=dict)  # "json", "csv", "html"
+    ran: int = 0  # units run now (the rest were already done)
+    skipped: int = 0  # units --resume found done

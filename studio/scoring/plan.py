@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from studio.bench.checks import DEFAULT_HOLD, DEFAULT_KEYS, DEFAULT_TAPS, Check
+from studio.scoring.checks import DEFAULT_HOLD, DEFAULT_KEYS, DEFAULT_TAPS, Check
 
 __all__ = ["Plan", "Segment", "Timing", "build_plan"]
 

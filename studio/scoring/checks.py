@@ -45,7 +45,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from studio.core.errors import StudioError
+from studio.errors import StudioError
 
 __all__ = [
     "CHANGE_CONDITIONS",

@@ -1,0 +1,76 @@
+"""The project's conversation as the generator and both faces read it: the cut-off answer
+waiting for Continue or Discard, what the model may see of the conversation, and how a fix
+request reads.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from studio.ai.prompts import format_errors
+from studio.core.store import Message, Project
+
+
+def pending_partial(messages: Sequence[Message]) -> Message | None:
+    """The cut-off or stopped answer waiting for Continue or Discard, if any.
+
+    A later prompt, a continuation of it or a discard settles it (it stays recorded)."""
+    pending: Message | None = None
+    for m in messages:
+        meta = m.meta
+        if m.role == "assistant" and meta.get("partial") and not meta.get("group"):
+            pending = m
+        elif pending is not None and (
+            m.role == "user"
+            or meta.get("continues") == pending.id
+            or meta.get("discards") == pending.id
+        ):
+            pending = None
+    return pending
+
+
+def discard_partial(project: Project) -> Message | None:
+    """Drop the pending cut-off answer (it stays in the conversation to read)."""
+    partial = pending_partial(project.messages())
+    if partial is None:
+        return None
+    return project.add_message(
+        "status",
+        "Discarded the unfinished answer (it stays above to read). "
+        "The current version is unchanged.",
+        meta={"discards": partial.id, "level": "info"},
+    )
+
+
+def conversation_for_model(messages: Sequence[Message]) -> list[tuple[str, str]]:
+    """(role, text) pairs the model may see: prompts and finished answers.
+
+    Partial answers are left out (a continuation is recorded whole), and of a prompt's
+    variations only the kept one."""
+    kept = {m.meta.get("kept") for m in messages if m.role == "status" and m.meta.get("kept")}
+    pairs: list[tuple[str, str]] = []
+    for m in messages:
+        if m.role == "user":
+            pairs.append(("user", m.content))
+        elif m.role == "assistant":
+            if m.meta.get("partial"):
+                continue
+            if m.meta.get("group") and m.version not in kept:
+                continue
+            pairs.append(("assistant", m.content))
+    return pairs
+
+
+def fix_request_text(errors: Sequence[Mapping[str, Any]], note: str = "") -> str:
+    """How a fix request reads in the conversation (the model gets `fix.md` filled in)."""
+    text = "Fix the errors the game reported:\n" + format_errors(errors)
+    return text + (f"\n{note.strip()}" if note.strip() else "")
+
+
+def fix_title(errors: Sequence[Mapping[str, Any]], note: str = "") -> str:
+    first = str(errors[0].get("message", "")).strip() if errors else ""
+    title = f"Fix: {first}" if first else "Fix"
+    if len(errors) > 1:
+        title += f" (+{len(errors) - 1} more)"
+    return title + (f" — {note.strip()}" if note.strip() else "")

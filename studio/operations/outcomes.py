@@ -1,0 +1,100 @@
+"""What a generation did, in words for the person: the `Outcome` the UI and the CLI show,
+and the notice for each way an answer can end.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from studio.ai.answer import (
+    GenerationResult,
+)
+from studio.core.store import Version
+
+
+@dataclass
+class Outcome:
+    """What one generation did, for the UI and the CLI to show."""
+
+    kind: str  # "generate", "fix" or "continue"
+    status: str  # a GenerationResult status, or "skipped" (an automatic fix not allowed)
+    notice: str  # one or two sentences for the person
+    version: Version | None = None
+    result: GenerationResult | None = None
+    left_out: list[str] = field(default_factory=list)
+    error_kind: str | None = None  # GenerationError.kind when a request failed
+    auto_fix: Outcome | None = None  # the automatic fix that followed, if one ran
+    message: str = ""  # the assistant's prose
+    variation: int | None = None  # 1-based, for variations
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "ok"
+
+    @property
+    def pending(self) -> bool:
+        """Cut off or stopped with text: Continue or Discard is offered."""
+        return (
+            self.status in ("cut_off", "cancelled")
+            and self.variation is None
+            and bool(self.result and (self.result.partial or self.result.text))
+        )
+
+
+@dataclass(frozen=True)
+class ContextReady:
+    """Event: the request is built (before it is sent); `left_out` says what did not fit."""
+
+    left_out: tuple[str, ...]
+    estimated_tokens: int
+
+
+def plural(n: int, word: str) -> str:
+    return f"{n} {word}" + ("" if n == 1 else "s")
+
+
+def describe_ok(result: GenerationResult, version: Version) -> str:
+    parts = []
+    if result.written:
+        parts.append("wrote " + ", ".join(dict.fromkeys(result.written)))
+    edited = list(dict.fromkeys(r.block.path for r in result.applied))
+    if edited:
+        parts.append(f"{plural(len(result.applied), 'edit')} to {', '.join(edited)}")
+    if not result.changed:
+        parts.append("no file changed")
+    what = "; ".join(parts) or "saved"
+    return f"Version {version.id}: {what}."
+
+
+def describe_problem(result: GenerationResult) -> tuple[str, str | None]:
+    """(notice, error kind) for every status but "ok"."""
+    unchanged = "The current version is unchanged."
+    error = result.error
+    if result.status == "cut_off":
+        why = error.message if error else "The answer was cut off."
+        notice = f"{why} Nothing was saved yet: Continue asks the model to go on, or Discard."
+        return notice, "cut_off"
+    if result.status == "cancelled":
+        if result.partial or result.text:
+            return "Stopped. Nothing was saved: Continue or Discard what arrived.", "cancelled"
+        return f"Stopped before the model answered. {unchanged}", "cancelled"
+    if result.status == "no_code":
+        return f"The answer has no code, so there is no new version. {unchanged}", "no_code"
+    if result.status == "placeholder_refused":
+        parts = [f"{path} (“{lines[0][:60]}”)" for path, lines in result.refused.items() if lines]
+        return (
+            "The model sent a whole file with parts left out as placeholders: "
+            f"{', '.join(parts)}. Refused, no new version. {unchanged}",
+            "placeholder",
+        )
+    if result.status == "edit_failed":
+        reasons = "; ".join(f"{r.block.path}: {r.reason or 'no match'}" for r in result.failed[:3])
+        retried = " even after asking the model again" if result.retried else ""
+        return (
+            f"{plural(len(result.failed), 'edit')} did not match the code{retried} "
+            f"({reasons}), so no version was made. {unchanged}",
+            "edit_failed",
+        )
+    if error is not None:
+        return f"{error.message} {unchanged}", error.kind
+    return f"The generation failed. {unchanged}", "error"

@@ -33,8 +33,8 @@ def percentile(values: list[float], q: float) -> float:
 def highlight_run(app, lines: int) -> dict[str, float]:
     from PySide6.QtCore import QTimer
 
-    from studio.ui import lexing
-    from studio.ui.editor import CodeEditor
+    from studio.ui.code import lexing
+    from studio.ui.code.editor import CodeEditor
 
     lexing.lex_line.cache_clear()  # a file never seen before
     editor = CodeEditor()

@@ -162,7 +162,7 @@ def main() -> None:
     from studio.core.store import Project
     from studio.core.templates import Template
     from studio.plugins.host import PluginHost
-    from studio.ui.preview_pane import PreviewPane
+    from studio.ui.preview.preview_pane import PreviewPane
     from studio.ui.session import ProjectSession
 
     tmp = Path(tempfile.mkdtemp(prefix="bench-preview-"))

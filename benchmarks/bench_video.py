@@ -125,7 +125,7 @@ async def measure(pane, size: tuple[int, int], seconds: float) -> dict[str, floa
 async def run(sizes: list[tuple[int, int]], seconds: float) -> list[dict[str, float]]:
     from studio.core.store import Project
     from studio.plugins.host import PluginHost
-    from studio.ui.preview_pane import PreviewPane
+    from studio.ui.preview.preview_pane import PreviewPane
     from studio.ui.session import ProjectSession
 
     folder = tempfile.mkdtemp(prefix="bench-video-")

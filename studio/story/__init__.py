@@ -3,7 +3,7 @@
 A story project is a game whose `index.html` is the story player and whose `story.json`
 holds the scenes (see resources/story/story.schema.json). This package reads and checks
 that file (`model`, `validate`), tells the models about it (`prompts`) and makes a clip
-per scene through the video queue (`clips`). The graph view is `studio.ui.story_graph`;
+per scene through the video queue (`clips`). The graph view is `studio.ui.story.story_graph`;
 the commands are `studio clips` and `studio story` (studio/commands/story.py).
 """
 

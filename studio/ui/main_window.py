@@ -18,12 +18,12 @@ from studio.core.templates import Template
 from studio.errors import StudioError
 from studio.operations.projects import import_source, new_project
 from studio.plugins.host import PluginHost
-from studio.ui.chat_panel import ChatPanel
-from studio.ui.code_pane import CodePane
-from studio.ui.gallery import GalleryDialog
-from studio.ui.preview_pane import PreviewPane
+from studio.ui.code.chat_panel import ChatPanel
+from studio.ui.code.code_pane import CodePane
+from studio.ui.dialogs.template_gallery import GalleryDialog
+from studio.ui.preview.preview_pane import PreviewPane
 from studio.ui.session import ProjectSession
-from studio.ui.video_pane import VideoPane
+from studio.ui.video.video_pane import VideoPane
 
 PANES = ("code", "preview", "video")
 
@@ -148,7 +148,7 @@ class MainWindow(QMainWindow):
         self.toolbar = toolbar
 
     def _add_generate_actions(self, bar) -> None:
-        """Generate menu (studio/ui/chat_panel.py): Ctrl+Enter in the prompt box also sends."""
+        """Generate menu (studio/ui/code/chat_panel.py): Ctrl+Enter in the prompt box also sends."""
         self.generate_action = self._action(
             "&Generate", self._generate, ["Ctrl+G"], "Send the prompt (or go to the prompt box)"
         )
@@ -184,8 +184,8 @@ class MainWindow(QMainWindow):
             action.setChecked(visible)
 
     def show_bench(self) -> None:
-        """Tools › Benchmark (studio/ui/bench_dialog.py): one dialog, kept while it runs."""
-        from studio.ui.bench_dialog import BenchDialog
+        """Tools › Benchmark (studio/ui/dialogs/bench_dialog.py): one dialog, kept while it runs."""
+        from studio.ui.dialogs.bench_dialog import BenchDialog
 
         if self.bench_dialog is None:
             self.bench_dialog = BenchDialog(self.settings, self.session.host, self)
@@ -194,7 +194,7 @@ class MainWindow(QMainWindow):
         self.bench_dialog.activateWindow()
 
     def show_plugins(self) -> None:
-        from studio.ui.plugins_dialog import PluginsDialog
+        from studio.ui.dialogs.plugins_dialog import PluginsDialog
 
         PluginsDialog(self.session.host, self.settings, self).exec()
 
@@ -270,7 +270,7 @@ class MainWindow(QMainWindow):
 
         return asyncio.ensure_future(work())
 
-    # -- export and share (studio/ui/export_dialog.py) ------------------------------------
+    # -- export and share (studio/ui/dialogs/export_dialog.py) ------------------------------------
 
     def _add_export_actions(self) -> None:
         self.export_action = self._action(
@@ -287,7 +287,7 @@ class MainWindow(QMainWindow):
         self.file_menu.addAction(self.import_archive_action)
 
     def export_dialog(self) -> None:
-        from studio.ui.export_dialog import ExportDialog
+        from studio.ui.dialogs.export_dialog import ExportDialog
 
         if self.session.project is None:
             return
@@ -295,7 +295,7 @@ class MainWindow(QMainWindow):
         dialog.exec()
 
     def import_archive_dialog(self, archive: Path | None = None) -> None:
-        from studio.ui.export_dialog import ImportArchiveDialog
+        from studio.ui.dialogs.export_dialog import ImportArchiveDialog
 
         dialog = ImportArchiveDialog(archive, self)
         if dialog.exec() and dialog.imported_path is not None:

@@ -27,7 +27,7 @@ checks = ["loads", "animates"]
 
 @pytest.fixture
 def dialog(qtbot, qloop, config_dir, server, monkeypatch, no_keyring):
-    from studio.ui.bench_dialog import BenchDialog
+    from studio.ui.dialogs.bench_dialog import BenchDialog
 
     monkeypatch.setenv("OPENAI_API_KEY", TEST_API_KEY)
     settings = Settings()
@@ -88,7 +88,7 @@ def test_the_dialog_runs_a_suite_and_shows_the_report(dialog, server, qtbot, tmp
 
 
 def test_prices_follow_the_models_and_are_remembered(qtbot, dialog, server):
-    from studio.ui.bench_dialog import BenchDialog
+    from studio.ui.dialogs.bench_dialog import BenchDialog
 
     dialog.models.setText("test-model, other")
     assert prices_shown(dialog) == [["test-model", "", ""], ["other", "", ""]]
@@ -141,7 +141,7 @@ def test_tools_benchmark_opens_the_dialog_once(qtbot, qloop, config_dir, no_keyr
     from PySide6.QtCore import QEvent
     from PySide6.QtWidgets import QApplication
 
-    from studio.ui.bench_dialog import BenchDialog
+    from studio.ui.dialogs.bench_dialog import BenchDialog
     from studio.ui.main_window import MainWindow
 
     host = PluginHost()

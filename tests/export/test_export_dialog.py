@@ -10,7 +10,7 @@ from PySide6.QtGui import QDesktopServices
 from studio.core.store import Project
 from studio.export import ArchiveExporter
 from studio.plugins.host import PluginHost, PluginState
-from studio.ui.export_dialog import ExportDialog, ImportArchiveDialog
+from studio.ui.dialogs.export_dialog import ExportDialog, ImportArchiveDialog
 from tests.export.broken_plugin import raising_exporter_plugin
 
 from .conftest import run

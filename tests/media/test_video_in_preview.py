@@ -23,7 +23,7 @@ from studio.media import make_proxy, probe
 from studio.operations.projects import new_project
 from studio.plugins.host import PluginHost
 from studio.testing.clips import make_test_clip
-from studio.ui.preview_pane import PreviewPane
+from studio.ui.preview.preview_pane import PreviewPane
 from studio.ui.session import ProjectSession
 from tests.qt_asyncio import run_with_qt
 

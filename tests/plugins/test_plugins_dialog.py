@@ -11,9 +11,9 @@ from PySide6.QtWidgets import QApplication
 from studio.config.settings import FILE_NAME, Settings
 from studio.plugins.control import load_host
 from studio.plugins.host import PluginState
-from studio.ui.gallery import GalleryDialog
+from studio.ui.dialogs.plugins_dialog import ADDS, NAME, ON, PROBLEM, STATE, VERSION, PluginsDialog
+from studio.ui.dialogs.template_gallery import GalleryDialog
 from studio.ui.main_window import MainWindow
-from studio.ui.plugins_dialog import ADDS, NAME, ON, PROBLEM, STATE, VERSION, PluginsDialog
 
 BROKEN = "STUDIO_API = 1\nraise RuntimeError('the plugin is broken on purpose')\n"
 

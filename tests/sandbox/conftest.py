@@ -17,7 +17,7 @@ from PySide6.QtWidgets import QApplication
 from studio.core.store import Project
 from studio.plugins.host import PluginHost
 from studio.sandbox.console import ConsoleEntry
-from studio.ui.preview_pane import PreviewPane
+from studio.ui.preview.preview_pane import PreviewPane
 from studio.ui.session import ProjectSession
 
 LOAD_MS = 20_000  # a page load, software rendering on a busy 2-core machine

@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtGui import QImage
 
 from studio.sandbox.console import ConsoleBuffer, ConsoleEntry
-from studio.ui.console_panel import format_entry
+from studio.ui.preview.console_panel import format_entry
 from tests.sandbox.conftest import wait_seconds
 
 COLOURED = """<!DOCTYPE html><html><head><title>{title}</title>

@@ -220,7 +220,7 @@ def test_the_provider_list_follows_plugins(qtbot):
 
     from studio.plugins.host import PluginHost
     from studio.ui.session import ProjectSession
-    from studio.ui.story_graph import StoryPanel
+    from studio.ui.story.story_graph import StoryPanel
 
     host = PluginHost()
     host.load_all(entry_points=True)

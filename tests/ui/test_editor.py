@@ -12,8 +12,8 @@ import pytest
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QColor
 
-from studio.ui import highlighter as highlighter_module
-from studio.ui.editor import CodeEditor, EditorWithFind
+from studio.ui.code import highlighter as highlighter_module
+from studio.ui.code.editor import CodeEditor, EditorWithFind
 from tests.ui.conftest import activate
 from tests.ui.long_game import big_html
 

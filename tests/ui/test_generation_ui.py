@@ -17,7 +17,7 @@ from PySide6.QtTest import QTest
 from studio.ai.code_providers import ProviderConfig, provider_config, save_provider_config
 from studio.config import keys
 from studio.core.store import Project
-from studio.ui import chat_panel
+from studio.ui.code import chat_panel
 from studio.ui.main_window import MainWindow
 from tests.ai.chat_server import TEST_API_KEY as API_KEY
 from tests.ai.chat_server import ChatServer, Scripted
@@ -440,7 +440,7 @@ def test_variations_stream_into_tabs_and_one_is_kept(
 def test_settings_dialog_lists_models_and_keeps_the_key_out_of_settings(
     qtbot, window: MainWindow, server: ChatServer, config_dir: Path
 ) -> None:
-    from studio.ui.settings_dialog import SettingsDialog
+    from studio.ui.dialogs.settings_dialog import SettingsDialog
 
     dialog = SettingsDialog(window.settings, window.session.host, window)
     assert dialog.base_url.text() == server.base_url
@@ -466,7 +466,7 @@ def test_settings_dialog_lists_models_and_keeps_the_key_out_of_settings(
 def test_a_server_without_a_model_list_leaves_the_name_free(
     qtbot, window: MainWindow, server: ChatServer
 ) -> None:
-    from studio.ui.settings_dialog import SettingsDialog
+    from studio.ui.dialogs.settings_dialog import SettingsDialog
 
     server.models_response = Scripted.fail(404, "no such route")
     dialog = SettingsDialog(window.settings, window.session.host, window)
@@ -496,7 +496,7 @@ def test_opening_another_project_mid_stream_stops_it_cleanly(
 
 def test_the_conversation_shows_the_words_not_the_code_nor_stray_blank_lines(qtbot) -> None:
     from studio.ai.stream_parser import StreamParser
-    from studio.ui.generate_stream import ConversationView, StreamBatcher
+    from studio.ui.code.generate_stream import ConversationView, StreamBatcher
 
     answer = (
         "Faster now.\n\n"

@@ -8,7 +8,7 @@ import pytest
 from PySide6.QtCore import Qt
 
 from studio.core.store import Project
-from studio.ui.diff_dialog import DiffDialog
+from studio.ui.code.diff_dialog import DiffDialog
 from studio.ui.main_window import MainWindow
 from tests.ui.conftest import open_project, preview_version, wait_for_js
 

@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QAbstractButton, QApplication, QFileDialog, QMessa
 from studio.app import create_window
 from studio.core.store import Project
 from studio.operations.projects import new_project
-from studio.ui.gallery import GalleryDialog
+from studio.ui.dialogs.template_gallery import GalleryDialog
 from tests.qt_asyncio import wait_for
 from tests.ui.conftest import (
     PROBE_GAME,

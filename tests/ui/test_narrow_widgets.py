@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QPushButton, QVBoxLayout, QWidget
 
-from studio.ui.elided_label import ElidedLabel
-from studio.ui.flow_layout import FlowLayout
+from studio.ui.widgets.elided_label import ElidedLabel
+from studio.ui.widgets.flow_layout import FlowLayout
 
 
 def _row(qtbot, width: int) -> tuple[QWidget, list[QPushButton]]:

@@ -17,7 +17,7 @@ from studio.config import keys
 from studio.config.settings import Settings
 from studio.media.ffmpeg import ENV_VAR, SETTING, ffmpeg_path
 from studio.plugins.host import PluginHost
-from studio.ui.settings_dialog import SettingsDialog
+from studio.ui.dialogs.settings_dialog import SettingsDialog
 from tests.ai.video_server import VideoServer, server_clip
 from tests.qt_asyncio import wait_for
 

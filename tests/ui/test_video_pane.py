@@ -20,7 +20,7 @@ from studio.core import assets
 from studio.media import probe
 from studio.testing.clips import make_test_clip
 from studio.ui.main_window import MainWindow
-from studio.ui.video_pane import VideoPane
+from studio.ui.video.video_pane import VideoPane
 from tests.ai.video_server import VideoServer, server_clip
 from tests.qt_asyncio import run_with_qt
 from tests.ui.conftest import colour_count, grab, open_project

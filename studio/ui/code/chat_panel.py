@@ -44,10 +44,10 @@ from studio.operations.conversation import discard_partial, fix_request_text, pe
 from studio.operations.generator import Generator
 from studio.operations.outcomes import Outcome
 from studio.qt.collector import install as gui_collector
-from studio.ui.draft_preview import DraftPreview
-from studio.ui.flow_layout import FlowLayout
-from studio.ui.generate_stream import ConversationView, StreamBatcher
+from studio.ui.code.draft_preview import DraftPreview
+from studio.ui.code.generate_stream import ConversationView, StreamBatcher
 from studio.ui.session import ProjectSession
+from studio.ui.widgets.flow_layout import FlowLayout
 
 log = logging.getLogger(__name__)
 
@@ -479,7 +479,7 @@ class ChatPanel(QWidget):
         return asyncio.ensure_future(self._open_variations(text, n, self.session.shown))
 
     async def _open_variations(self, text: str, n: int, base: int | None) -> Any:
-        from studio.ui.variations import VariationsDialog
+        from studio.ui.code.variations import VariationsDialog
 
         project = self.project
         try:
@@ -635,7 +635,7 @@ class ChatPanel(QWidget):
     def open_settings(self, *, video: bool = False) -> None:
         """The Settings dialog (on its Video tab when `video`); after Save, the model label
         and whoever listens to `settings_saved` (the Video pane) catch up."""
-        from studio.ui.settings_dialog import SettingsDialog
+        from studio.ui.dialogs.settings_dialog import SettingsDialog
 
         dialog = SettingsDialog(self.settings, self.session.host, self)
         if video:

@@ -1,5 +1,5 @@
 """Settings: the code model's providers (tab "Code model") and video services and ffmpeg
-(tab "Video", `studio.ui.settings_video`).
+(tab "Video", `studio.ui.dialogs.settings_video`).
 
 Code model entries have a base URL, key, model, temperature and limits. Everything but the
 keys goes to settings.json; keys go to the keyring (or, where there is none, a private file;
@@ -49,8 +49,8 @@ from studio.ai.code_providers import (
 )
 from studio.config import keys
 from studio.errors import StudioError
-from studio.ui.settings_keys import PendingKeys
-from studio.ui.settings_video import NoteLabel, VideoSettings, key_widgets
+from studio.ui.dialogs.settings_keys import PendingKeys
+from studio.ui.dialogs.settings_video import NoteLabel, VideoSettings, key_widgets
 
 
 class SettingsDialog(QDialog):

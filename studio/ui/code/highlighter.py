@@ -15,7 +15,7 @@ from pygments.token import _TokenType
 from PySide6.QtCore import QTimer
 from PySide6.QtGui import QColor, QFont, QSyntaxHighlighter, QTextCharFormat, QTextDocument
 
-from studio.ui.lexing import LineState, initial_state, lex_line
+from studio.ui.code.lexing import LineState, initial_state, lex_line
 
 STYLE = "one-dark"
 SLICE_LINES = 8  # lines highlighted in one go: about 0.2-1 ms

@@ -59,10 +59,10 @@ from studio.sandbox.playtest import PlaytestReport, PlaytestRunner
 from studio.sandbox.profile import sandbox_profile
 from studio.sandbox.scheme import Draft, draft_url, split_url, version_url
 from studio.sandbox.watchdog import Watchdog
-from studio.ui.console_panel import ConsolePanel
-from studio.ui.elided_label import ElidedLabel
-from studio.ui.preview_stage import DEVICES, GameStage, device, parse_size
+from studio.ui.preview.console_panel import ConsolePanel
+from studio.ui.preview.preview_stage import DEVICES, GameStage, device, parse_size
 from studio.ui.session import ProjectSession
+from studio.ui.widgets.elided_label import ElidedLabel
 
 log = logging.getLogger(__name__)
 

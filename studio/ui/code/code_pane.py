@@ -14,10 +14,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from studio.ui.editor import EditorWithFind
-from studio.ui.history_panel import HistoryPanel
+from studio.ui.code.editor import EditorWithFind
+from studio.ui.code.history_panel import HistoryPanel
 from studio.ui.session import ProjectSession
-from studio.ui.story_graph import StoryPanel
+from studio.ui.story.story_graph import StoryPanel
 
 TEXT_SUFFIXES = (".html", ".htm", ".js", ".mjs", ".css", ".json", ".txt", ".md", ".svg")
 

@@ -22,8 +22,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from studio.ui.highlighter import CodeHighlighter
-from studio.ui.lexing import language_for
+from studio.ui.code.highlighter import CodeHighlighter
+from studio.ui.code.lexing import language_for
 
 
 class _LineNumbers(QWidget):

@@ -26,8 +26,8 @@ from PySide6.QtWidgets import (
 from studio.core.store import Version
 from studio.operations.generator import Generator, VariationRun
 from studio.operations.outcomes import Outcome
-from studio.ui.editor import CodeEditor
-from studio.ui.generate_stream import ConversationView, StreamBatcher
+from studio.ui.code.editor import CodeEditor
+from studio.ui.code.generate_stream import ConversationView, StreamBatcher
 from studio.ui.session import ProjectSession
 
 

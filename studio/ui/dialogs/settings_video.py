@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
 from studio.ai.video_provider import make_provider
 from studio.media.errors import MediaError
 from studio.media.ffmpeg import ENV_VAR, SETTING, ffmpeg_version
-from studio.ui.settings_keys import PendingKeys
+from studio.ui.dialogs.settings_keys import PendingKeys
 
 EDITED = ("base_url", "model")  # the options this tab edits; the others are kept
 

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
 
 from studio.core.store import Version
 from studio.operations.projects import version_tree
-from studio.ui.diff_dialog import DiffDialog
+from studio.ui.code.diff_dialog import DiffDialog
 from studio.ui.session import ProjectSession
 
 ID_ROLE = Qt.ItemDataRole.UserRole

@@ -55,8 +55,8 @@ from PySide6.QtWidgets import (
 from studio.errors import StudioError
 from studio.story.model import STORY_FILE, Scene, Story, parse_story, update_scene
 from studio.story.validate import Problem, check_files
-from studio.ui.provider_combo import follow_providers
 from studio.ui.session import ProjectSession
+from studio.ui.widgets.provider_combo import follow_providers
 
 log = logging.getLogger(__name__)
 

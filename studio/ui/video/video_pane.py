@@ -6,7 +6,7 @@ frame, Generate), the job queue with progress and Cancel, the gallery of finishe
 the selected clip: a player, trim, remix, extend, continue from its last frame, export, "Use
 in game" and delete. Import a video file and record gameplay from the Preview from the
 buttons at the top. Import, trim, export and making the clip after a recording show their
-progress in a bar with Cancel (`studio.ui.video_work`).
+progress in a bar with Cancel (`studio.ui.video.video_work`).
 
 The pane holds no business logic: it calls `studio.operations.video_queue`, `studio.core.assets`
 and `studio.sandbox.recorder`, running async work with `asyncio.ensure_future` on the app's
@@ -59,13 +59,13 @@ from studio.core.assets import Clip
 from studio.core.store import Project, VideoJob
 from studio.errors import StudioError
 from studio.operations.video_queue import VideoQueue
-from studio.ui.elided_label import ElidedLabel
-from studio.ui.flow_layout import FlowLayout
-from studio.ui.provider_combo import follow_providers
 from studio.ui.session import ProjectSession
-from studio.ui.video_jobs import JobList
-from studio.ui.video_player import ClipPlayer, poster_image, scaled_thumb, thumb_images
-from studio.ui.video_work import Progress, WorkBar
+from studio.ui.video.video_jobs import JobList
+from studio.ui.video.video_player import ClipPlayer, poster_image, scaled_thumb, thumb_images
+from studio.ui.video.video_work import Progress, WorkBar
+from studio.ui.widgets.elided_label import ElidedLabel
+from studio.ui.widgets.flow_layout import FlowLayout
+from studio.ui.widgets.provider_combo import follow_providers
 
 log = logging.getLogger(__name__)
 

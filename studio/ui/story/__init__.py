@@ -1,0 +1,1 @@
+"""Story mode: the scene graph, the scene editor and Make clips, beside the Code pane."""

@@ -22,11 +22,11 @@ from studio.media import (
     ffmpeg_path,
     last_frame,
     make_proxy,
-    make_test_clip,
     probe,
     thumbnail,
     verify,
 )
+from studio.testing.clips import make_test_clip
 
 SECONDS = 8.0
 SIZE = (1280, 720)

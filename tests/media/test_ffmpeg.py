@@ -19,7 +19,6 @@ from studio.media import (
     export_mp4,
     ffmpeg_path,
     make_proxy,
-    make_test_clip,
     probe,
     set_ffmpeg_path,
     thumbnail,
@@ -34,6 +33,7 @@ from studio.media.ffmpeg import (
     run_ffmpeg,
 )
 from studio.media.files import atomic_output
+from studio.testing.clips import make_test_clip
 
 
 def test_the_default_ffmpeg_is_the_one_from_imageio_ffmpeg() -> None:

@@ -16,12 +16,11 @@ from typing import Literal
 from studio.ai.blocks import (
     EditBlock,
     Event,
-    FileComplete,
     ParsedAnswer,
     collect,
     tidy_message,
 )
-from studio.ai.edits import BlockResult, apply_block, detect_placeholders
+from studio.ai.edits import BlockResult, EditResult, apply_edits
 from studio.ai.errors import GenerationError
 from studio.ai.prompts import continue_prompt, retry_edit_prompt
 from studio.ai.providers import ChatDone, ChatMessage, ChatProvider, Usage
@@ -262,36 +261,12 @@ def format_failed_blocks(failed: list[BlockResult], files: Mapping[str, str]) ->
     return "\n\n".join(sections)
 
 
-@dataclass(slots=True)
-class _Applied:
-    files: dict[str, str]
-    written: list[str] = field(default_factory=list)
-    applied: list[BlockResult] = field(default_factory=list)
-    failed: list[BlockResult] = field(default_factory=list)
-    refused: dict[str, list[str]] = field(default_factory=dict)
-
-
-def _apply(answer: ParsedAnswer, files: Mapping[str, str]) -> _Applied:
-    out = _Applied(dict(files))
-    for block in answer.blocks:
-        if isinstance(block, FileComplete):
-            lazy = detect_placeholders(block.content, out.files.get(block.path))
-            if lazy:
-                out.refused[block.path] = lazy
-                continue
-            out.files[block.path] = block.content
-            out.written.append(block.path)
-        else:
-            new_text, result = apply_block(out.files.get(block.path), block)
-            if new_text is not None:
-                out.files[block.path] = new_text
-                out.applied.append(result)
-            else:
-                out.failed.append(result)
+def _apply(answer: ParsedAnswer, files: Mapping[str, str]) -> EditResult:
+    out = apply_edits(files, answer.blocks)
     for bad in answer.malformed_edits:
         block = EditBlock(bad.path, bad.malformed + "\n", "")
         reason = "not a complete SEARCH/=======/REPLACE block"
-        out.failed.append(BlockResult(block, "failed", 0.0, reason))
+        out.results.append(BlockResult(block, "failed", 0.0, reason))
     return out
 
 
@@ -380,8 +355,8 @@ async def _decide(
 
 
 async def _retry(
-    run: _Run, messages: list[ChatMessage], applied: _Applied, result: GenerationResult
-) -> _Applied:
+    run: _Run, messages: list[ChatMessage], applied: EditResult, result: GenerationResult
+) -> EditResult:
     """Send the failed blocks back once, alone, with the current text around them."""
     result.retried = True
     run.emit([RetryStarted(len(applied.failed))])

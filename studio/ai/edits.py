@@ -1,4 +1,6 @@
-"""Applying search/replace blocks to file text, forgivingly (exact, whitespace, fuzzy).
+"""Applying an answer's blocks to file text: whole files, and search/replace edits applied
+forgivingly (exact, whitespace, fuzzy). `apply_edits` is the one way an answer changes code,
+for the version that is saved and for the draft that plays while the answer streams.
 
 Matching works on whole lines: a SEARCH never matches half a line. Each way of matching
 must find exactly one place; an ambiguous block fails rather than guessing.
@@ -12,7 +14,7 @@ from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 from typing import Literal
 
-from studio.ai.blocks import EditBlock
+from studio.ai.blocks import CodeBlock, EditBlock, FileComplete
 
 __all__ = [
     "BlockResult",
@@ -48,7 +50,9 @@ class BlockResult:
 @dataclass(slots=True)
 class EditResult:
     files: dict[str, str]  # the input files with every block that applied
-    results: list[BlockResult] = field(default_factory=list)
+    results: list[BlockResult] = field(default_factory=list)  # each edit block's, in order
+    written: list[str] = field(default_factory=list)  # whole files written
+    refused: dict[str, list[str]] = field(default_factory=dict)  # whole files: placeholders
 
     @property
     def ok(self) -> bool:
@@ -65,13 +69,22 @@ class EditResult:
 
 def apply_edits(
     files: Mapping[str, str],
-    blocks: Iterable[EditBlock],
+    blocks: Iterable[CodeBlock],
     *,
     threshold: float = FUZZY_THRESHOLD,
 ) -> EditResult:
-    """Apply blocks in order to a copy of `files`; a failed block is skipped."""
+    """Apply blocks in order to a copy of `files`. A whole file replaces the old text, unless
+    it leaves parts out as placeholders (refused); an edit that does not match is skipped."""
     result = EditResult(files=dict(files))
     for block in blocks:
+        if isinstance(block, FileComplete):
+            lazy = detect_placeholders(block.content, result.files.get(block.path))
+            if lazy:
+                result.refused[block.path] = lazy
+            else:
+                result.files[block.path] = block.content
+                result.written.append(block.path)
+            continue
         new_text, outcome = apply_block(result.files.get(block.path), block, threshold=threshold)
         if new_text is not None:
             result.files[block.path] = new_text

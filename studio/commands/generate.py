@@ -175,31 +175,14 @@ def read_errors(path: Path) -> list[dict[str, Any]]:
     return errors
 
 
-def story_errors(project: Any, version: int) -> list[dict[str, Any]]:
-    """The problems of the version's story.json (none without one), in the errors' shape."""
-    from studio.story.model import STORY_FILE
-    from studio.story.validate import as_errors, check_story
-
-    hashes = project.file_hashes(version)  # the other files are only named, not read
-    if STORY_FILE not in hashes:
-        return []
-    return as_errors(check_story(project.blobs.read(hashes[STORY_FILE]), hashes))
-
-
 def playtest_errors(project: Any, version: int) -> list[dict[str, Any]]:
-    """Play the version headlessly (offscreen Qt) and return what went wrong."""
+    """What a fix of the version should address: its story's problems and what a headless
+    playtest of it showed (offscreen Qt)."""
     from studio.qt.startup import run_headless
-    from studio.sandbox.playtest import playtest
+    from studio.sandbox.playtest import HeadlessPlayer
 
-    report = run_headless(lambda: playtest(project, version, seconds=4.0))
-    errors = [*report.load_errors, *report.console_errors]
-    if report.hung:
-        errors.append({"message": "The game stopped responding (an endless loop?)"})
-    elif report.crashed:
-        errors.append({"message": f"The game crashed ({report.crash_reason or 'renderer'})"})
-    elif not report.loaded:
-        errors.append({"message": "The game did not load"})
-    return errors
+    print(f"playtesting version {version} …", file=sys.stderr, flush=True)
+    return run_headless(lambda: HeadlessPlayer(project).play_for_errors(version))
 
 
 # -- the command ------------------------------------------------------------------------
@@ -266,9 +249,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
             if args.errors is not None:
                 errors = read_errors(args.errors)
             else:
-                errors = story_errors(project, base)
-                print(f"playtesting version {base} …", file=sys.stderr, flush=True)
-                errors += playtest_errors(project, base)
+                errors = playtest_errors(project, base)
             if not errors:
                 print(f"version {base} reported no errors: nothing to fix", file=sys.stderr)
                 return 0

@@ -283,6 +283,12 @@ def _take_back(project: Project, added: list[Asset], new_blobs: set[str]) -> Non
 # -- the game -----------------------------------------------------------------------------
 
 
+def add_screenshot(project: Project, png: bytes, version_id: int) -> Asset:
+    """A picture of version `version_id` playing, kept in the asset library."""
+    name = project.unique_asset_name(f"screenshot-v{version_id}.png")
+    return project.add_asset(name, png, mime="image/png", meta={"version": version_id})
+
+
 def use_in_game(project: Project, name: str, *, version_id: int | None = None) -> Version:
     """A new version: the given (or head) version's files plus `assets/<proxy>` from the
     library, so the game can load it by relative URL. No change: the version is returned."""

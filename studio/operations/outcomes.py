@@ -11,6 +11,13 @@ from studio.ai.answer import (
 )
 from studio.core.store import Version
 
+# Where in the app a person fixes what made a request fail.
+HINTS = {
+    "auth": " Enter the key in Settings › Code model.",
+    "unknown_model": " Choose a model in Settings › Code model.",
+    "connection": " Check the base URL in Settings › Code model.",
+}
+
 
 @dataclass
 class Outcome:
@@ -26,6 +33,12 @@ class Outcome:
     auto_fix: Outcome | None = None  # the automatic fix that followed, if one ran
     message: str = ""  # the assistant's prose
     variation: int | None = None  # 1-based, for variations
+
+    @property
+    def notice_with_hint(self) -> str:
+        """The notice, and for a request that failed for a reason the person can fix in the
+        app, where to fix it."""
+        return self.notice + ("" if self.ok else HINTS.get(self.error_kind or "", ""))
 
     @property
     def ok(self) -> bool:

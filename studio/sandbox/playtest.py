@@ -30,7 +30,7 @@ import logging
 import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -45,8 +45,10 @@ from studio.errors import StudioError
 from studio.sandbox.console import ConsoleEntry
 from studio.sandbox.page import SandboxPage
 from studio.sandbox.profile import sandbox_profile
+from studio.sandbox.report import PlaytestReport
 from studio.sandbox.scheme import split_url, version_url
 from studio.sandbox.watchdog import Watchdog
+from studio.story.validate import as_errors, version_problems
 
 log = logging.getLogger(__name__)
 
@@ -140,84 +142,6 @@ def default_inputs(seconds: float) -> list[Step]:
         {"tap": [0.7, 0.7]},
     ]
     return [Step(s.at + start, s.key, s.hold, s.tap) for s in parse_inputs(plan)]
-
-
-@dataclass
-class PlaytestReport:
-    project: str = ""
-    version: int | None = None
-    loaded: bool = False
-    load_errors: list[dict] = field(default_factory=list)
-    console_errors: list[dict] = field(default_factory=list)
-    animated: bool = False
-    input_changed_picture: bool | None = None
-    input_changed_state: bool | None = None
-    has_state_hook: bool = False
-    state_samples: list[Any] = field(default_factory=list)
-    fps: float | None = None
-    screenshot: str | None = None
-    hung: bool = False
-    crashed: bool = False
-    crash_reason: str | None = None
-    seconds: float = 0.0
-    inputs_sent: int = 0
-    blocked: list[str] = field(default_factory=list)  # what the sandbox refused
-
-    @property
-    def passed(self) -> bool:
-        return (
-            self.loaded
-            and self.animated
-            and not self.load_errors
-            and not self.console_errors
-            and not self.hung
-            and not self.crashed
-        )
-
-    def to_dict(self) -> dict[str, Any]:
-        return {**asdict(self), "passed": self.passed}
-
-    def to_json(self, indent: int | None = 2) -> str:
-        return json.dumps(self.to_dict(), indent=indent, default=str)
-
-    def problems(self) -> list[str]:
-        out: list[str] = []
-        if self.hung:
-            out.append("the game stopped responding (an endless loop?) and was stopped")
-        if self.crashed:
-            out.append(f"the game crashed ({self.crash_reason or 'renderer died'})")
-        if not self.loaded and not (self.hung or self.crashed):
-            out.append("the game did not load")
-        if self.loaded and not self.animated and not (self.hung or self.crashed):
-            out.append("the picture never changed on its own")
-        out += [f"load error: {_error_line(e)}" for e in self.load_errors]
-        out += [f"error: {_error_line(e)}" for e in self.console_errors]
-        return out
-
-    def summary(self) -> str:
-        verdict = "PASSED" if self.passed else "FAILED"
-        lines = [f"Playtest of {self.project} v{self.version}: {verdict}"]
-        lines.append(
-            f"loaded: {_yes(self.loaded)}  animated: {_yes(self.animated)}  "
-            f"fps: {self.fps if self.fps is not None else '–'}"
-        )
-        lines.append(
-            f"input changed picture: {_yes(self.input_changed_picture)}  "
-            f"state: {_yes(self.input_changed_state) if self.has_state_hook else 'no hook'}"
-        )
-        lines += [f"- {p}" for p in self.problems()]
-        if self.screenshot:
-            lines.append(f"screenshot: {self.screenshot}")
-        return "\n".join(lines)
-
-
-def _yes(value: bool | None) -> str:
-    return "–" if value is None else ("yes" if value else "no")
-
-
-def _error_line(error: dict) -> str:
-    where = f" ({error['source']}:{error['line']})" if error.get("source") else ""
-    return f"{error['message']}{where}"
 
 
 # Per byte of a difference image: 1 when a channel moved visibly (more than 6 of 255).
@@ -600,3 +524,16 @@ def run_playtest(project: Project, version_id: int | None = None, **options: Any
         loop.exec()
     runner.deleteLater()
     return result[0]
+
+
+class HeadlessPlayer:
+    """Plays versions headlessly for a fix (a `studio.operations.autofix.VersionPlayer`): a
+    version's story problems, then what a short playtest of it showed."""
+
+    def __init__(self, project: Project, seconds: float = 4.0) -> None:
+        self.project = project
+        self.seconds = seconds
+
+    async def play_for_errors(self, version_id: int) -> list[dict[str, Any]]:
+        report = await playtest(self.project, version_id, seconds=self.seconds)
+        return as_errors(version_problems(self.project, version_id)) + report.errors()

@@ -14,6 +14,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from studio.sandbox.report import report_errors
+
 __all__ = [
     "MISSING",
     "PICTURE_SIZE",
@@ -144,15 +146,7 @@ class Observation:
 
     def errors(self) -> list[dict[str, Any]]:
         """What goes to the model for an automatic fix: the errors a person would see."""
-        errors = [*self.load_errors, *self.console_errors]
-        if self.hung:
-            errors.append({"message": "The game stopped responding (an endless loop?)"})
-        elif self.crashed:
-            reason = self.report.get("crash_reason") or "the renderer died"
-            errors.append({"message": f"The game crashed ({reason})"})
-        elif not self.loaded and not errors:
-            errors.append({"message": "The game did not load"})
-        return errors
+        return report_errors(self.report)
 
     # -- the samples ---------------------------------------------------------------------
 

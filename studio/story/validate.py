@@ -25,6 +25,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from studio.core.store import Project
 from studio.story.jsonpos import parse_with_lines
 from studio.story.model import ASSET_DIR, STORY_FILE, Story
 from studio.story.schema import schema_errors
@@ -208,6 +209,15 @@ def _line(lines: Mapping[tuple, int], path: tuple) -> int | None:
         if not path:
             return None
         path = path[:-1]
+
+
+def version_problems(project: Project, version_id: int) -> list[Problem]:
+    """The problems of a stored version's story (none when it has no story.json); its other
+    files are only named, not read."""
+    hashes = project.file_hashes(version_id)
+    if STORY_FILE not in hashes:
+        return []
+    return check_story(project.blobs.read(hashes[STORY_FILE]), hashes)
 
 
 def check_files(files: Mapping[str, bytes | str]) -> list[Problem]:

@@ -38,7 +38,7 @@ class MainWindow(QMainWindow):
         self.code = CodePane(self.session)
         self.preview = PreviewPane(self.session)
         self.video = VideoPane(self.session)
-        self.chat = ChatPanel(self.session, self.code, self.preview, settings)
+        self.chat = ChatPanel(self.session, self.code, settings)
         self.code.add_tab(self.chat, "Chat", first=True)
         self.code.splitter.setSizes([480, 420])  # the chat is where a person works most
         self.code.story.queue_source = lambda: self.video.queue  # Make clips: jobs show there

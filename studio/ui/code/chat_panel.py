@@ -52,15 +52,6 @@ from studio.ui.widgets.flow_layout import FlowLayout
 log = logging.getLogger(__name__)
 
 SHOWN_MESSAGES = 300  # of a long conversation, the newest are shown on opening
-ERROR_SETTLE = 2.0  # seconds a new version plays before its errors are read for auto-fix
-LOAD_LIMIT = 15.0  # seconds to wait for the Preview to load a version for auto-fix
-
-HINTS = {
-    "auth": " Enter the key in Settings › Code model.",
-    "unknown_model": " Choose a model in Settings › Code model.",
-    "connection": " Check the base URL in Settings › Code model.",
-}
-
 
 _warmed = False
 
@@ -136,14 +127,12 @@ class ChatPanel(QWidget):
         self,
         session: ProjectSession,
         code: Any,
-        preview: Any,
         settings: Any,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self.session = session
         self.code = code
-        self.preview = preview
         self.settings = settings
         self.task: asyncio.Task[Outcome] | None = None
         self.busy = False
@@ -157,12 +146,11 @@ class ChatPanel(QWidget):
         self._build()
         self.batcher = StreamBatcher(code, self.conversation, self)
         self.batcher.progress.connect(self.progress.setText)
-        self.draft = DraftPreview(preview, self)
+        self.draft = DraftPreview(session, self)
         session.project_changed.connect(self._project_changed)
         session.version_shown.connect(lambda _v: self._update_buttons())
-        if preview is not None:
-            preview.fix_requested.connect(self.fix)
-            preview.errors_changed.connect(lambda _n: self._update_buttons())
+        session.fix_requested.connect(self.fix)
+        session.errors_changed.connect(lambda _n: self._update_buttons())
         self._project_changed(session.project)
         self.update_model_label()
         # The `openai` package takes a second to import: do it early, off the GUI thread,
@@ -301,9 +289,8 @@ class ChatPanel(QWidget):
         self._update_buttons()
 
     def _preview_errors(self) -> list[dict]:
-        if self.preview is None:
-            return []
-        return list(self.preview.errors())
+        preview = self.session.preview
+        return list(preview.errors()) if preview is not None else []
 
     def _update_buttons(self) -> None:
         has_project = self.project is not None
@@ -412,8 +399,9 @@ class ChatPanel(QWidget):
         note = self.prompt.toPlainText().strip()
         self.prompt.clear()
         base = self.session.shown
-        if self.preview is not None and self.preview.version_id is not None:
-            base = self.preview.version_id  # the errors came from the version it plays
+        preview = self.session.preview
+        if preview is not None and preview.version_id is not None:
+            base = preview.version_id  # the errors came from the version it plays
         self.conversation.add_user(fix_request_text(errors, note))
         self._start(
             self._with_generator(
@@ -568,8 +556,7 @@ class ChatPanel(QWidget):
                 newest = o.version
                 if o.version.id in self._said:
                     continue
-            notice = o.notice + (HINTS.get(o.error_kind or "", "") if not o.ok else "")
-            self.conversation.add_status(notice, level_of(o))
+            self.conversation.add_status(o.notice_with_hint, level_of(o))
             self.session.status.emit(o.notice)
         if newest is not None and newest.id == self.session.shown:
             return None  # already shown (an auto-fix that made nothing)
@@ -591,16 +578,8 @@ class ChatPanel(QWidget):
         self.session.add_version(version)
         self._said.add(version.id)
         self.conversation.add_status(f"Version {version.id} saved; trying it for errors…", "ok")
-        if self.preview is None:
-            return []
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + LOAD_LIMIT
-        while (
-            self.preview.version_id != version.id or self.preview.state == "loading"
-        ) and loop.time() < deadline:
-            await asyncio.sleep(0.1)
-        await asyncio.sleep(ERROR_SETTLE)
-        errors = self._preview_errors() if self.preview.version_id == version.id else []
+        preview = self.session.preview
+        errors = await preview.play_for_errors(version.id) if preview is not None else []
         if errors:
             self.conversation.add_status(
                 f"The game reported {len(errors)} error{'s' if len(errors) > 1 else ''}: "

@@ -20,33 +20,30 @@ from collections.abc import Mapping
 
 from PySide6.QtCore import QObject
 
-from studio.ai.blocks import EditBlock, EditComplete, FileComplete
+from studio.ai.blocks import CodeBlock, EditBlock, EditComplete, FileComplete
 from studio.ai.edits import apply_edits
 from studio.core.store import Project
 from studio.errors import StudioError
+from studio.ui.session import GameView, ProjectSession
 
 log = logging.getLogger(__name__)
 
 ENTRY = "index.html"
 
-# In the answer's order: a whole file (its text), or the blocks of one `<edit>`.
-Changes = list[tuple[str, str | list[EditBlock]]]
-
 
 def apply_to_draft(
-    project: Project, base: int | None, files: Mapping[str, str], changes: Changes
+    project: Project, base: int | None, files: Mapping[str, str], changes: list[CodeBlock]
 ) -> tuple[dict[str, str], bool]:
-    """`files` with `changes` applied in order (a file the answer has not written comes from
-    `base`); and whether the game has its entry file. Runs in a worker thread."""
+    """`files` with the answer's blocks `changes` applied in order, as the saved version will
+    have them (`apply_edits`: a whole file full of placeholders is not played); a file the
+    answer has not written yet comes from `base`. And whether the game has its entry file.
+    Runs in a worker thread."""
     out = dict(files)
-    for path, change in changes:
-        if isinstance(change, str):
-            out[path] = change
-            continue
-        if path not in out and base is not None:
+    for path in {block.path for block in changes} - out.keys():
+        if base is not None:
             with contextlib.suppress(StudioError, UnicodeDecodeError):
                 out[path] = project.read_file(base, path).decode("utf-8")
-        out = apply_edits(out, change).files  # a block that fails here fails the answer later
+    out = apply_edits(out, changes).files  # a block that fails here fails the answer later
     entry = ENTRY in out or (base is not None and ENTRY in project.file_hashes(base))
     return out, entry
 
@@ -54,18 +51,23 @@ def apply_to_draft(
 class DraftPreview(QObject):
     """Feeds one generation's events at a time to the Preview as drafts (see module doc)."""
 
-    def __init__(self, preview, parent: QObject | None = None) -> None:
+    def __init__(self, session: ProjectSession, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self.preview = preview  # a PreviewPane, or None (no Preview: nothing to do)
+        self.session = session
         self._project: Project | None = None
         self._base: int | None = None
         self._back_to: int | None = None
         self._files: dict[str, str] = {}  # the answer's complete files so far, edits applied
         self._open: dict[str, list[EditBlock]] = {}  # blocks of `<edit>` tags not closed yet
-        self._changes: Changes = []  # complete files and edits not in `_files` yet
+        self._changes: list[CodeBlock] = []  # complete blocks not in `_files` yet
         self._key: str | None = None  # the draft this generation shows
         self._worker: asyncio.Task[None] | None = None
         self.shown = 0  # drafts shown for this generation (for tests and the benchmark)
+
+    @property
+    def preview(self) -> GameView | None:
+        """The Preview (None: no Preview, nothing to do)."""
+        return self.session.preview
 
     @property
     def active(self) -> bool:
@@ -86,12 +88,12 @@ class DraftPreview(QObject):
         if not self.active:
             return
         if isinstance(event, FileComplete):
-            self._changes.append((event.path, event.content))
+            self._changes.append(event)
         elif isinstance(event, EditBlock):
             self._open.setdefault(event.path, []).append(event)
             return
         elif isinstance(event, EditComplete) and event.path in self._open:
-            self._changes.append((event.path, self._open.pop(event.path)))
+            self._changes += self._open.pop(event.path)
         else:
             return
         if self._worker is None or self._worker.done():

@@ -7,13 +7,11 @@ Progress and results come back through queued signals.
 
 from __future__ import annotations
 
-import asyncio
-import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject, QSignalBlocker, Qt, QUrl, Signal
+from PySide6.QtCore import QSignalBlocker, Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QComboBox,
@@ -50,59 +48,7 @@ from studio.export import (
 )
 from studio.operations.projects import version_tree
 from studio.plugins.host import PluginHost
-
-Report = Callable[[float], None]
-
-
-class BackgroundJob(QObject):
-    """One piece of work on a worker thread: a blocking function or a coroutine factory.
-
-    `work(report)` gets a progress callback that is safe to call from the thread.
-    """
-
-    progress = Signal(float)
-    succeeded = Signal(object)
-    failed = Signal(str)
-
-    def __init__(self, work: Callable[[Report], Any], *, is_async: bool = False) -> None:
-        super().__init__()
-        self._work = work
-        self._async = is_async
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._task: asyncio.Task | None = None
-        self._cancelled = False
-        self.thread: threading.Thread | None = None
-        self.error: Exception | None = None  # what `work` raised, other than a StudioError
-
-    def start(self) -> None:
-        self.thread = threading.Thread(target=self._run, name="studio-export", daemon=True)
-        self.thread.start()
-
-    def cancel(self) -> None:
-        self._cancelled = True
-        loop, task = self._loop, self._task
-        if loop is not None and task is not None:
-            loop.call_soon_threadsafe(task.cancel)
-
-    def _run(self) -> None:
-        try:
-            result = asyncio.run(self._main()) if self._async else self._work(self.progress.emit)
-        except asyncio.CancelledError:
-            self.failed.emit("Cancelled; nothing was written.")
-        except StudioError as exc:
-            self.failed.emit(str(exc))
-        except Exception as exc:  # a plugin's exporter may raise anything
-            self.error = exc  # set before the signal: the receiver may report it
-            self.failed.emit(f"{type(exc).__name__}: {exc}")
-        else:
-            self.succeeded.emit(result)
-
-    async def _main(self) -> Any:
-        self._loop = asyncio.get_running_loop()
-        self._task = asyncio.current_task()
-        if self._cancelled:
-            raise asyncio.CancelledError
-        return await self._work(self.progress.emit)
+from studio.ui.widgets.background import Report, ThreadJob
 
 
 def _reveal(path: Path) -> None:
@@ -131,7 +77,7 @@ class ExportDialog(QDialog):
         self.project = project
         self.host = host
         self.exporters: list[Exporter] = []
-        self.job: BackgroundJob | None = None
+        self.job: ThreadJob | None = None
         self.result: ExportResult | None = None
         self._dest_edited = False
 
@@ -320,8 +266,10 @@ class ExportDialog(QDialog):
         self.status.setText(f"Exporting to {out}…")
         for w in (self.export_button, self.format, self.version, self.dest):
             w.setEnabled(False)
-        job = BackgroundJob(
-            lambda report: exporter.export(project, version, out, report), is_async=True
+        job = ThreadJob(
+            lambda report: exporter.export(project, version, out, report),
+            is_async=True,
+            name="studio-export",
         )
         # Bound methods of this dialog: signals from the worker thread arrive queued.
         job.progress.connect(self._progress)
@@ -402,7 +350,7 @@ class ImportArchiveDialog(QDialog):
         self.setMinimumWidth(560)
         self.summary: ArchiveSummary | None = None
         self.imported_path: Path | None = None
-        self.job: BackgroundJob | None = None
+        self.job: ThreadJob | None = None
 
         self.archive = QLineEdit(objectName="archive")
         self.archive.editingFinished.connect(self._inspect)
@@ -516,7 +464,7 @@ class ImportArchiveDialog(QDialog):
         self.import_button.setEnabled(self.summary is not None)
 
     def _run(self, work: Callable[[Report], Any], ok: Callable, bad: Callable) -> None:
-        job = BackgroundJob(work)
+        job = ThreadJob(work, name="studio-import")
         # Bound methods of this dialog: signals from the worker thread arrive queued.
         job.progress.connect(self._progress)
         job.succeeded.connect(ok)

@@ -51,14 +51,17 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from studio.core.assets import add_screenshot
 from studio.core.store import Asset, Project
 from studio.errors import StudioError
+from studio.operations.autofix import errors_once_loaded
 from studio.sandbox.console import ConsoleEntry
 from studio.sandbox.page import SandboxPage
 from studio.sandbox.playtest import PlaytestReport, PlaytestRunner
 from studio.sandbox.profile import sandbox_profile
 from studio.sandbox.scheme import Draft, draft_url, split_url, version_url
 from studio.sandbox.watchdog import Watchdog
+from studio.story.validate import as_errors, version_problems
 from studio.ui.preview.console_panel import ConsolePanel
 from studio.ui.preview.preview_stage import DEVICES, GameStage, device, parse_size
 from studio.ui.session import ProjectSession
@@ -127,6 +130,9 @@ class PreviewPane(QWidget):
         self.watchdog.memory_exceeded.connect(self._memory)
         self.console.fix_requested.connect(self.request_fix)
         self.console.errors_changed.connect(self.errors_changed)
+        self.fix_requested.connect(session.fix_requested)
+        self.errors_changed.connect(session.errors_changed)
+        session.preview = self  # other panes reach the game through the session
         self.stage.overlay.restart.connect(self.reload)
         self.stage.overlay.fix.connect(self.request_fix)
         session.project_changed.connect(self._project_changed)
@@ -292,13 +298,7 @@ class PreviewPane(QWidget):
 
     def _story_problems(self, project: Project, version_id: int) -> None:
         """A story's problems (studio.story) are listed as errors, so Fix offers them."""
-        from studio.story.validate import check_files
-
-        files: dict[str, object] = dict(project.file_hashes(version_id))
-        if "story.json" not in files:
-            return
-        files["story.json"] = project.read_file(version_id, "story.json")
-        for error in (p.as_error() for p in check_files(files)):
+        for error in as_errors(version_problems(project, version_id)):
             self.console.add(
                 ConsoleEntry(
                     "error", error["message"], error["source"], error["line"], kind=error["kind"]
@@ -425,6 +425,14 @@ class PreviewPane(QWidget):
         """Distinct errors since the shown version was loaded, oldest first."""
         return [e.as_error() for e in self.console.buffer.errors()]
 
+    @property
+    def loading(self) -> bool:
+        return self.state == "loading"
+
+    async def play_for_errors(self, version_id: int) -> list[dict]:
+        """The errors of `version_id` once it has played a moment here (for an auto-fix)."""
+        return await errors_once_loaded(self, version_id)
+
     def request_fix(self) -> None:
         self.fix_requested.emit(self.errors())
 
@@ -499,10 +507,7 @@ class PreviewPane(QWidget):
         project = self.session.project
         if project is None or self.version_id is None:
             return None
-        name = project.unique_asset_name(f"screenshot-v{self.version_id}.png")
-        asset = project.add_asset(
-            name, self.screenshot_png(), mime="image/png", meta={"version": self.version_id}
-        )
+        asset = add_screenshot(project, self.screenshot_png(), self.version_id)
         self.session.assets_changed.emit()
         self.session.status.emit(f"Saved a screenshot as asset {asset.name}")
         return asset

@@ -674,8 +674,7 @@ class StoryPanel(QWidget):
         if self.editor.scene_id and self.editor.changes():
             self.apply_edit(self.editor.scene_id, self.editor.changes())
         queue = self._queue()
-        if self.session.shown is not None and self.session.shown != project.head:
-            project.set_head(self.session.shown)  # clips land on the story on screen
+        self.session.build_on_shown()  # clips land on the story on screen
         self.make_btn.setEnabled(False)
         self.editor.remake_btn.setEnabled(False)
         self.status.setText("Making clips…")

@@ -584,13 +584,8 @@ class VideoPane(QWidget):
             return
         self.set_reference(data, path.name)
 
-    def _preview(self):
-        """The main window's Preview pane, if this pane lives in one."""
-        preview = getattr(self.window(), "preview", None)
-        return preview if preview is not None and hasattr(preview, "grab_frame") else None
-
     def use_preview_frame(self) -> None:
-        preview = self._preview()
+        preview = self.session.preview
         image = preview.grab_frame() if preview is not None else QImage()
         if image.isNull() or image.width() < 2:
             self.show_error("The Preview shows no game to take a frame from.")
@@ -971,7 +966,7 @@ class VideoPane(QWidget):
         """Record `seconds` of the Preview and keep it as a clip."""
         from studio.sandbox.recorder import GameRecorder, record_clip
 
-        project, preview = self.project, self._preview()
+        project, preview = self.project, self.session.preview
         if project is None:
             return None
         if preview is None:

@@ -22,7 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from studio.core.store import Project  # noqa: E402
+from studio.core.store import Project
 from studio.operations.projects import version_tree  # noqa: E402
 
 FRAME_MS = 16.0

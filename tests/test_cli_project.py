@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 
 import studio
-from studio.core.store import GenerationInfo, Project
+from studio.core.records import GenerationInfo
+from studio.core.store import Project
 from studio.core.templates import load_template
 from studio.operations.projects import new_project
 from studio.plugins.host import PluginHost

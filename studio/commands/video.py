@@ -9,7 +9,8 @@ import re
 from pathlib import Path
 from typing import Any
 
-from studio.core.store import Project, VideoJob
+from studio.core.records import VideoJob
+from studio.core.store import Project
 from studio.errors import StudioError
 
 _SIZE = re.compile(r"^\d{2,5}x\d{2,5}$")

@@ -30,7 +30,8 @@ from typing import Any
 
 from studio.core.blobs import sha256_file
 from studio.core.errors import NotFoundError
-from studio.core.store import Asset, Project, Version, guess_mime
+from studio.core.records import Asset, Version, guess_mime
+from studio.core.store import Project
 from studio.errors import StudioError
 
 __all__ = [
@@ -281,6 +282,21 @@ def _take_back(project: Project, added: list[Asset], new_blobs: set[str]) -> Non
 
 
 # -- the game -----------------------------------------------------------------------------
+
+
+def attach_used_assets(project: Project, files: dict[str, bytes | str], changed: list[str]) -> None:
+    """A library asset that the `changed` files name by `assets/<name>` goes into `files`,
+    so the game keeps working when exported (the Preview alone would find it anyway)."""
+    texts = [files[p] for p in changed if isinstance(files.get(p), str)]
+    if not texts:
+        return
+    for asset in project.assets():
+        path = f"{ASSET_DIR}/{asset.name}"
+        if path in files or asset.meta.get("role") in ("original", "thumbnail"):
+            continue
+        pattern = re.compile(re.escape(path) + r"(?![\w.-])")
+        if any(pattern.search(text) for text in texts):  # type: ignore[arg-type]
+            files[path] = project.blobs.read(asset.blob)
 
 
 def add_screenshot(project: Project, png: bytes, version_id: int) -> Asset:

@@ -8,111 +8,56 @@ names them is committed, so a crash in between leaves the project as it was.
 from __future__ import annotations
 
 import json
-import mimetypes
 import shutil
 import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from studio.core.blobs import BlobStore, os_reason
 from studio.core.errors import NotFoundError, ProjectError
+from studio.core.records import (
+    Asset,
+    GenerationInfo,
+    Message,
+    Version,
+    VideoJob,
+    asset_from_row,
+    asset_kind,
+    guess_mime,
+    job_from_row,
+    message_from_row,
+    version_from_row,
+)
 from studio.core.schema import APP_ID, FORMAT_VERSION, REQUIRED_TABLES, initialise, migrate
 
 DB_NAME = "project.db"
+
+
 BLOB_DIR = "blobs"
+
+
 SUFFIX = ".studio"
+
+
 _SQLITE_MAGIC = b"SQLite format 3\x00"
+
 
 # SQLite's primary result codes for a database it cannot write: READONLY, IOERR, FULL,
 # CANTOPEN. They are the person's to fix (space, permissions), not Studio's bugs.
 _DISK_ERRORS = frozenset({8, 10, 13, 14})
 
+
 VERSION_KINDS = ("template", "generate", "edit", "fix", "manual", "import", "restore", "fork")
-
-
-@dataclass(frozen=True)
-class GenerationInfo:
-    """What a model-made version records about how it was made."""
-
-    provider: str | None = None
-    model: str | None = None
-    tokens_in: int | None = None
-    tokens_out: int | None = None
-    ttft: float | None = None
-    total_time: float | None = None
-
-
-@dataclass(frozen=True)
-class Version:
-    id: int
-    parent: int | None
-    created: float
-    kind: str
-    prompt: str | None
-    info: GenerationInfo
-    meta: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def title(self) -> str:
-        """One line for lists: the prompt, or what made the version."""
-        if self.prompt:
-            return self.prompt.splitlines()[0][:80]
-        return str(self.meta.get("label") or self.kind)
-
-
-@dataclass(frozen=True)
-class Asset:
-    name: str
-    blob: str
-    kind: str
-    mime: str
-    size: int
-    created: float
-    meta: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class Message:
-    id: int
-    created: float
-    role: str
-    content: str
-    version: int | None
-    meta: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class VideoJob:
-    id: int
-    provider: str
-    remote_id: str | None
-    params: dict[str, Any]
-    status: str
-    progress: float
-    error: str | None
-    result: list[str]
-    created: float
-    updated: float
 
 
 def project_path(path: Path | str) -> Path:
     """`game` and `game.studio` name the same project folder."""
     path = Path(path).expanduser()
     return path if path.suffix == SUFFIX else path.with_name(path.name + SUFFIX)
-
-
-def asset_kind(mime: str) -> str:
-    return mime.split("/", 1)[0] if "/" in mime else "other"
-
-
-def guess_mime(name: str) -> str:
-    mime, _ = mimetypes.guess_type(name)
-    return mime or "application/octet-stream"
 
 
 class Project:
@@ -351,13 +296,13 @@ class Project:
         return self.version(vid)
 
     def versions(self) -> list[Version]:
-        return [_version(r) for r in self._rows("SELECT * FROM versions ORDER BY id")]
+        return [version_from_row(r) for r in self._rows("SELECT * FROM versions ORDER BY id")]
 
     def version(self, version_id: int) -> Version:
         rows = self._rows("SELECT * FROM versions WHERE id = ?", (version_id,))
         if not rows:
             raise NotFoundError(f"no version {version_id} in {self.name}")
-        return _version(rows[0])
+        return version_from_row(rows[0])
 
     def resolve(self, version_id: int | None) -> int:
         """The given version, or the head when None."""
@@ -432,13 +377,15 @@ class Project:
         return self.asset(name)
 
     def assets(self) -> list[Asset]:
-        return [_asset(r) for r in self._rows("SELECT * FROM assets ORDER BY created, name")]
+        return [
+            asset_from_row(r) for r in self._rows("SELECT * FROM assets ORDER BY created, name")
+        ]
 
     def asset(self, name: str) -> Asset:
         rows = self._rows("SELECT * FROM assets WHERE name = ?", (name,))
         if not rows:
             raise NotFoundError(f"no asset named {name}")
-        return _asset(rows[0])
+        return asset_from_row(rows[0])
 
     def remove_asset(self, name: str) -> None:
         """Take an asset out of the library; versions that use it keep their copy."""
@@ -472,12 +419,14 @@ class Project:
                 "INSERT INTO messages(created, role, content, version, meta) VALUES (?,?,?,?,?)",
                 (time.time(), role, content, version, json.dumps(dict(meta or {}))),
             )
-        return _message(self._rows("SELECT * FROM messages WHERE id = ?", (cur.lastrowid,))[0])
+        return message_from_row(
+            self._rows("SELECT * FROM messages WHERE id = ?", (cur.lastrowid,))[0]
+        )
 
     def messages(self, limit: int | None = None) -> list[Message]:
         sql = "SELECT * FROM messages ORDER BY id DESC"
         rows = self._rows(sql + " LIMIT ?", (limit,)) if limit is not None else self._rows(sql)
-        return [_message(r) for r in reversed(rows)]
+        return [message_from_row(r) for r in reversed(rows)]
 
     # -- video jobs ----------------------------------------------------------------------
 
@@ -509,7 +458,7 @@ class Project:
         rows = self._rows("SELECT * FROM video_jobs WHERE id = ?", (job_id,))
         if not rows:
             raise NotFoundError(f"no video job {job_id}")
-        return _job(rows[0])
+        return job_from_row(rows[0])
 
     def jobs(self, statuses: Iterable[str] | None = None) -> list[VideoJob]:
         if statuses is None:
@@ -520,7 +469,7 @@ class Project:
             rows = self._rows(
                 f"SELECT * FROM video_jobs WHERE status IN ({marks}) ORDER BY id", wanted
             )
-        return [_job(r) for r in rows]
+        return [job_from_row(r) for r in rows]
 
 
 @contextmanager
@@ -609,44 +558,3 @@ def _clean_asset_name(name: str) -> str:
     if not name or name in (".", "..") or name.startswith("."):
         raise ProjectError(f"bad asset name: {name!r}")
     return name
-
-
-def _version(r: sqlite3.Row) -> Version:
-    return Version(
-        id=r["id"],
-        parent=r["parent"],
-        created=r["created"],
-        kind=r["kind"],
-        prompt=r["prompt"],
-        info=GenerationInfo(
-            r["provider"], r["model"], r["tokens_in"], r["tokens_out"], r["ttft"], r["total_time"]
-        ),
-        meta=json.loads(r["meta"]),
-    )
-
-
-def _asset(r: sqlite3.Row) -> Asset:
-    return Asset(
-        r["name"], r["blob"], r["kind"], r["mime"], r["size"], r["created"], json.loads(r["meta"])
-    )
-
-
-def _message(r: sqlite3.Row) -> Message:
-    return Message(
-        r["id"], r["created"], r["role"], r["content"], r["version"], json.loads(r["meta"])
-    )
-
-
-def _job(r: sqlite3.Row) -> VideoJob:
-    return VideoJob(
-        id=r["id"],
-        provider=r["provider"],
-        remote_id=r["remote_id"],
-        params=json.loads(r["params"]),
-        status=r["status"],
-        progress=r["progress"],
-        error=r["error"],
-        result=json.loads(r["result"]),
-        created=r["created"],
-        updated=r["updated"],
-    )

@@ -17,7 +17,8 @@ import re
 from pathlib import Path
 
 from studio import __version__
-from studio.core.store import Project, guess_mime
+from studio.core.records import guess_mime
+from studio.core.store import Project
 from studio.export.base import (
     LARGE_SINGLE_FILE,
     ExportResult,

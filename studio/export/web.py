@@ -13,7 +13,8 @@ import time
 import zipfile
 from pathlib import Path
 
-from studio.core.store import Project, guess_mime
+from studio.core.records import guess_mime
+from studio.core.store import Project
 from studio.export.base import (
     ExportResult,
     Progress,

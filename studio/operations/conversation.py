@@ -6,10 +6,12 @@ request reads.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from studio.ai.prompts import format_errors
-from studio.core.store import Message, Project
+from studio.core.records import Message
+from studio.core.store import Project
 
 
 def pending_partial(messages: Sequence[Message]) -> Message | None:
@@ -74,3 +76,60 @@ def fix_title(errors: Sequence[Mapping[str, Any]], note: str = "") -> str:
     if len(errors) > 1:
         title += f" (+{len(errors) - 1} more)"
     return title + (f" — {note.strip()}" if note.strip() else "")
+
+
+@dataclass
+class Request:
+    """What a person asked of the model, as the conversation records it."""
+
+    kind: str  # "generate" or "fix"
+    prompt: str  # the person's words (for a fix: their note, may be empty)
+    base: int | None
+    errors: list[dict[str, Any]] | None = None
+    auto_fix_of: int | None = None
+    group: str | None = None
+
+    @property
+    def display(self) -> str:
+        if self.kind == "fix":
+            return fix_request_text(self.errors or [], self.prompt)
+        return self.prompt
+
+    @property
+    def title(self) -> str:
+        return fix_title(self.errors or [], self.prompt) if self.kind == "fix" else self.prompt
+
+    def user_meta(self) -> dict[str, Any]:
+        meta: dict[str, Any] = {"kind": self.kind, "base": self.base}
+        if self.errors is not None:
+            meta["errors"] = self.errors
+            meta["note"] = self.prompt
+        if self.auto_fix_of is not None:
+            meta["auto_fix_of"] = self.auto_fix_of
+        if self.group:
+            meta["group"] = self.group
+        return meta
+
+    @classmethod
+    def from_message(cls, message: Message) -> Request:
+        meta = message.meta
+        kind = str(meta.get("kind") or "generate")
+        errors = meta.get("errors")
+        prompt = str(meta.get("note", "")) if kind == "fix" else message.content
+        return cls(
+            kind=kind,
+            prompt=prompt,
+            base=meta.get("base"),
+            errors=list(errors) if isinstance(errors, list) else None,
+            auto_fix_of=meta.get("auto_fix_of"),
+        )
+
+
+def clean_error(error: Mapping[str, Any]) -> dict[str, Any]:
+    """The parts of an error report the model and the store need, as plain JSON values."""
+    out: dict[str, Any] = {"message": str(error.get("message", "")).strip()[:2000]}
+    for key in ("source", "line", "kind"):
+        value = error.get(key)
+        if value not in (None, ""):
+            out[key] = value if isinstance(value, int | float) else str(value)[:300]
+    return out

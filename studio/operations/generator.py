@@ -25,12 +25,9 @@ Beside it: `studio.ai.code_providers` (which provider, from the settings),
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
-import re
-import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -44,15 +41,17 @@ from studio.ai.code_providers import (
     ProviderConfig,
 )
 from studio.ai.context import BuiltContext, TokenBudget, build_messages
+from studio.ai.paced import PacedProvider
 from studio.ai.providers import ChatProvider, Usage
-from studio.core.assets import asset_manifest, library_manifest
-from studio.core.store import GenerationInfo, Message, Project, Version
+from studio.core.assets import ASSET_DIR, asset_manifest, attach_used_assets, library_manifest
+from studio.core.records import GenerationInfo, Message, Version
+from studio.core.store import Project
 from studio.errors import StudioError
 from studio.operations.conversation import (
+    Request,
+    clean_error,
     conversation_for_model,
     discard_partial,
-    fix_request_text,
-    fix_title,
     pending_partial,
 )
 from studio.operations.outcomes import ContextReady, Outcome, describe_ok, describe_problem, plural
@@ -64,54 +63,8 @@ log = logging.getLogger(__name__)
 
 MAX_MESSAGES = 20  # the slice of the conversation sent with a request
 MAX_VARIATIONS = 8
-ASSET_DIR = "assets/"
 
 ErrorCheck = Callable[[Version], Awaitable[Sequence[Mapping[str, Any]]]]
-
-
-@dataclass
-class _Request:
-    kind: str  # "generate" or "fix"
-    prompt: str  # the person's words (for a fix: their note, may be empty)
-    base: int | None
-    errors: list[dict[str, Any]] | None = None
-    auto_fix_of: int | None = None
-    group: str | None = None
-
-    @property
-    def display(self) -> str:
-        if self.kind == "fix":
-            return fix_request_text(self.errors or [], self.prompt)
-        return self.prompt
-
-    @property
-    def title(self) -> str:
-        return fix_title(self.errors or [], self.prompt) if self.kind == "fix" else self.prompt
-
-    def user_meta(self) -> dict[str, Any]:
-        meta: dict[str, Any] = {"kind": self.kind, "base": self.base}
-        if self.errors is not None:
-            meta["errors"] = self.errors
-            meta["note"] = self.prompt
-        if self.auto_fix_of is not None:
-            meta["auto_fix_of"] = self.auto_fix_of
-        if self.group:
-            meta["group"] = self.group
-        return meta
-
-    @classmethod
-    def from_message(cls, message: Message) -> _Request:
-        meta = message.meta
-        kind = str(meta.get("kind") or "generate")
-        errors = meta.get("errors")
-        prompt = str(meta.get("note", "")) if kind == "fix" else message.content
-        return cls(
-            kind=kind,
-            prompt=prompt,
-            base=meta.get("base"),
-            errors=list(errors) if isinstance(errors, list) else None,
-            auto_fix_of=meta.get("auto_fix_of"),
-        )
 
 
 @dataclass
@@ -189,39 +142,11 @@ def _info(provider: ChatProvider, model: str, result: GenerationResult, prior: U
     )
 
 
-class _Paced:
-    """A provider whose stream hands the event loop back at least every `SLICE` seconds.
-
-    A fast service delivers chunks in bursts (a socket read holds hundreds), and the client
-    decodes them one after another without awaiting anything, so a burst would hold the GUI
-    thread for tens of milliseconds. Yielding between chunks now and then keeps frames and
-    input flowing; it costs nothing when chunks come slower than that."""
-
-    SLICE = 0.003
-
-    def __init__(self, inner: ChatProvider) -> None:
-        self.inner = inner
-        self.name = getattr(inner, "name", "")
-
-    async def list_models(self) -> list[str]:
-        return await self.inner.list_models()
-
-    async def stream_chat(self, messages: Any, **options: Any) -> AsyncIterator[Any]:
-        chunks = self.inner.stream_chat(messages, **options)
-        async with contextlib.aclosing(chunks):  # a cancelled stream is closed, not leaked
-            mark = time.perf_counter()
-            async for chunk in chunks:
-                yield chunk
-                if time.perf_counter() - mark >= self.SLICE:
-                    await asyncio.sleep(0)
-                    mark = time.perf_counter()
-
-
 def _text_files(files: Mapping[str, bytes]) -> dict[str, str]:
     """The files the model reads and writes: text outside `assets/`."""
     texts = {}
     for path, data in files.items():
-        if path.startswith(ASSET_DIR):
+        if path.startswith(f"{ASSET_DIR}/"):
             continue
         try:
             texts[path] = data.decode("utf-8")
@@ -247,7 +172,7 @@ class Generator:
     ) -> None:
         self.project = project
         self.provider = provider
-        self._stream = _Paced(provider)  # what the generations read from
+        self._stream = PacedProvider(provider)  # what the generations read from
         self.model = model
         self.temperature = temperature
         self.max_tokens = max_tokens
@@ -305,7 +230,7 @@ class Generator:
         prompt = prompt.strip()
         if not prompt:
             raise StudioError("the prompt is empty: say what to make or change")
-        request = _Request("generate", prompt, self._base(base))
+        request = Request("generate", prompt, self._base(base))
         outcome = await self._run(request, on_event)
         return await self._maybe_auto_fix(outcome, on_event, check)
 
@@ -319,7 +244,7 @@ class Generator:
         auto: bool = False,
     ) -> Outcome:
         """Send errors (from the Preview or a playtest) to the model for a fix."""
-        errors = [_clean_error(e) for e in errors]
+        errors = [clean_error(e) for e in errors]
         if not errors:
             raise StudioError("there are no errors to fix")
         base = self._base(base)
@@ -329,7 +254,7 @@ class Generator:
                 "skipped",
                 "No automatic fix: one already ran for this prompt, or it was a fix.",
             )
-        request = _Request("fix", note, base, errors, auto_fix_of=base if auto else None)
+        request = Request("fix", note, base, errors, auto_fix_of=base if auto else None)
         return await self._run(request, on_event)
 
     async def continue_answer(
@@ -343,7 +268,7 @@ class Generator:
         asked = next((m for m in messages if m.id == partial.meta.get("request")), None)
         if asked is None:
             raise StudioError("the prompt of the cut-off answer is not in the conversation")
-        request = _Request.from_message(asked)
+        request = Request.from_message(asked)
         try:
             prepared = await self._prepare(request, user=asked, on_event=on_event)
         except asyncio.CancelledError:
@@ -393,7 +318,7 @@ class Generator:
         if not 1 <= n <= MAX_VARIATIONS:
             raise StudioError(f"variations must be between 1 and {MAX_VARIATIONS}, not {n}")
         group = uuid.uuid4().hex[:10]
-        request = _Request("generate", prompt, self._base(base), group=group)
+        request = Request("generate", prompt, self._base(base), group=group)
         # One request, prepared once, shared: cancelling a variation must not cancel it.
         prepared = asyncio.ensure_future(self._prepare(request, variations=n))
         tasks = [
@@ -423,7 +348,7 @@ class Generator:
 
     async def _variation(
         self,
-        request: _Request,
+        request: Request,
         prepared: asyncio.Future[_Prepared],
         index: int,
         on_event: EventCallback | None,
@@ -440,7 +365,7 @@ class Generator:
         )
         return await _to_the_end(self._conclude(request, ready, result, variation=index + 1))
 
-    async def _run(self, request: _Request, on_event: EventCallback | None) -> Outcome:
+    async def _run(self, request: Request, on_event: EventCallback | None) -> Outcome:
         try:
             prepared = await self._prepare(request, on_event=on_event)
         except asyncio.CancelledError:
@@ -459,7 +384,7 @@ class Generator:
 
     async def _prepare(
         self,
-        request: _Request,
+        request: Request,
         *,
         user: Message | None = None,
         variations: int | None = None,
@@ -524,7 +449,7 @@ class Generator:
 
     async def _conclude(
         self,
-        request: _Request,
+        request: Request,
         prepared: _Prepared,
         result: GenerationResult,
         *,
@@ -608,7 +533,7 @@ class Generator:
 
     async def _commit(
         self,
-        request: _Request,
+        request: Request,
         prepared: _Prepared,
         result: GenerationResult,
         info: Any,
@@ -631,7 +556,7 @@ class Generator:
             meta["left_out"] = prepared.left_out
 
         def commit() -> Version:
-            self._attach_used_assets(files, result)
+            attach_used_assets(self.project, files, result.changed)
             return self.project.commit(
                 files,
                 parent=request.base,
@@ -643,20 +568,6 @@ class Generator:
             )
 
         return await _io(commit)
-
-    def _attach_used_assets(self, files: dict[str, bytes | str], result: GenerationResult) -> None:
-        """A library asset the new code names by `assets/<name>` goes into the version, so
-        the game keeps working when exported (the Preview alone would find it anyway)."""
-        changed = [files[p] for p in result.changed if isinstance(files.get(p), str)]
-        if not changed:
-            return
-        for asset in self.project.assets():
-            path = ASSET_DIR + asset.name
-            if path in files or asset.meta.get("role") in ("original", "thumbnail"):
-                continue
-            pattern = re.compile(re.escape(path) + r"(?![\w.-])")
-            if any(pattern.search(text) for text in changed):  # type: ignore[arg-type]
-                files[path] = self.project.blobs.read(asset.blob)
 
     async def _maybe_auto_fix(
         self, outcome: Outcome, on_event: EventCallback | None, check: ErrorCheck | None
@@ -677,13 +588,3 @@ class Generator:
         if errors:
             outcome.auto_fix = await self.fix(errors, base=version.id, on_event=on_event, auto=True)
         return outcome
-
-
-def _clean_error(error: Mapping[str, Any]) -> dict[str, Any]:
-    """The parts of an error report the model and the store need, as plain JSON values."""
-    out: dict[str, Any] = {"message": str(error.get("message", "")).strip()[:2000]}
-    for key in ("source", "line", "kind"):
-        value = error.get(key)
-        if value not in (None, ""):
-            out[key] = value if isinstance(value, int | float) else str(value)[:300]
-    return out

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from studio.ai.answer import (
     GenerationResult,
 )
-from studio.core.store import Version
+from studio.core.records import Version
 
 # Where in the app a person fixes what made a request fail.
 HINTS = {

@@ -6,7 +6,8 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from studio.core.blobs import os_reason
-from studio.core.store import Project, Version
+from studio.core.records import Version
+from studio.core.store import Project
 from studio.core.templates import Template
 from studio.errors import StudioError
 

@@ -33,7 +33,7 @@ from typing import Any, Protocol
 from studio.ai.context import TokenBudget
 from studio.ai.providers import ChatProvider
 from studio.config.resources import resource_path
-from studio.core.store import Project, Version
+from studio.core.store import Project
 from studio.core.templates import Template, load_template
 from studio.errors import StudioError
 from studio.operations.generator import Generator
@@ -96,6 +96,20 @@ class BenchEvent:
     total: int = 0
     unit: str | None = None
     result: UnitResult | None = None
+
+
+class _StepPlayer:
+    """The automatic fix's player (a `studio.operations.autofix.VersionPlayer`) for one step
+    of a task: it plays a version with the step's input plan and keeps what it saw."""
+
+    def __init__(self, bench: Bench, project: Project, plan: Plan, uid: str) -> None:
+        self.bench, self.project, self.plan, self.uid = bench, project, plan, uid
+        self.played: dict[int, Observation] = {}
+
+    async def play_for_errors(self, version_id: int) -> list[dict]:
+        obs = await self.bench._play(self.project, version_id, self.plan, self.uid)
+        self.played[version_id] = obs
+        return obs.errors()
 
 
 class _NotRun(Exception):
@@ -416,17 +430,14 @@ class Bench:
                     *[_not_run(c, why) for c in plan.checks],
                 ]
                 continue
-            played: dict[int, Observation] = {}
-
-            async def check(version: Version, plan: Plan = plan, played=played) -> list[dict]:
-                obs = await self._play(project, version.id, plan, uid)
-                played[version.id] = obs
-                return obs.errors()
+            player = _StepPlayer(self, project, plan, uid)
 
             what = "follow-up " + str(index) if step.followup else "prompt"
             self._emit("step", f"{uid}: generating ({what})", unit=uid)
             self._go_on()
-            outcome = await generator.generate(step.prompt, check=check)
+            outcome = await generator.generate(
+                step.prompt, check=lambda version, p=player: p.play_for_errors(version.id)
+            )
             if outcome.status == "cancelled" or (
                 outcome.auto_fix is not None and outcome.auto_fix.status == "cancelled"
             ):
@@ -439,7 +450,7 @@ class Bench:
             if fix is not None and fix.status != "skipped":
                 self._refuse_infra(fix)
                 record.fix = _gen_record(fix)
-                first = played.get(outcome.version.id) if outcome.version else None
+                first = player.played.get(outcome.version.id) if outcome.version else None
                 if first is not None:
                     record.first_play = self._play_record(first, plan)
                     record.fix_errors = [str(e.get("message", ""))[:200] for e in first.errors()][
@@ -458,7 +469,7 @@ class Bench:
                 ]
                 first_failed = index == 0
                 continue
-            obs = played.get(final.id) or await self._play(project, final.id, plan, uid)
+            obs = player.played.get(final.id) or await self._play(project, final.id, plan, uid)
             record.version = final.id
             record.play = self._play_record(obs, plan)
             retried = outcome.result is not None and outcome.result.retried

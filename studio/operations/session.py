@@ -12,7 +12,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
-from studio.core.store import Project, Version
+from studio.core.records import Version
+from studio.core.store import Project
 from studio.operations.projects import save_edit
 
 

@@ -36,7 +36,8 @@ from typing import Any
 
 from studio.ai.video_provider import VideoError
 from studio.core import assets
-from studio.core.store import Project, Version, VideoJob
+from studio.core.records import Version, VideoJob
+from studio.core.store import Project
 from studio.errors import StudioError
 from studio.media.errors import MediaError
 from studio.story.model import ASSET_DIR, STORY_FILE, Story, load_story, parse_story, set_clips

@@ -43,7 +43,8 @@ from typing import Any
 from studio.ai.video_provider import VideoError, VideoProvider, VideoRequest, VideoStatus
 from studio.core import assets
 from studio.core.errors import NotFoundError
-from studio.core.store import Project, VideoJob
+from studio.core.records import VideoJob
+from studio.core.store import Project
 from studio.errors import StudioError
 
 __all__ = ["ACTIVE", "FINISHED", "PollPolicy", "VideoQueue", "describe"]

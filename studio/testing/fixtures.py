@@ -37,7 +37,8 @@ if TYPE_CHECKING:
     from studio.ai.video_provider import VideoProvider
     from studio.config.settings import Settings
     from studio.core.assets import Clip
-    from studio.core.store import Project, VideoJob
+    from studio.core.records import VideoJob
+    from studio.core.store import Project
     from studio.plugins.host import PluginHost
     from studio.testing.servers.chat import ChatServer
     from studio.testing.servers.video import VideoServer

@@ -13,7 +13,8 @@ from PySide6.QtWidgets import QFileDialog, QMainWindow, QMessageBox, QSplitter, 
 
 from studio import __version__
 from studio.config.settings import Settings
-from studio.core.store import Project, Version
+from studio.core.records import Version
+from studio.core.store import Project
 from studio.core.templates import Template
 from studio.errors import StudioError
 from studio.operations.projects import import_source, new_project
@@ -41,7 +42,6 @@ class MainWindow(QMainWindow):
         self.chat = ChatPanel(self.session, self.code, settings)
         self.code.add_tab(self.chat, "Chat", first=True)
         self.code.splitter.setSizes([480, 420])  # the chat is where a person works most
-        self.code.story.queue_source = lambda: self.video.queue  # Make clips: jobs show there
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.setChildrenCollapsible(False)
         for pane, name in zip((self.code, self.preview, self.video), PANES, strict=True):

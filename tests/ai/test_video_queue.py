@@ -10,7 +10,8 @@ import pytest
 
 from studio.ai.video_openai import OpenAIVideoProvider
 from studio.core import assets
-from studio.core.store import Project, VideoJob
+from studio.core.records import VideoJob
+from studio.core.store import Project
 from studio.media import probe
 from studio.operations.video_queue import PollPolicy, VideoQueue, describe
 from tests.ai.video_server import VideoServer, server_clip

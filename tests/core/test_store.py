@@ -17,7 +17,8 @@ import pytest
 from studio.core import schema, store
 from studio.core.blobs import BlobStore, sha256_bytes
 from studio.core.errors import NotFoundError, ProjectError
-from studio.core.store import BLOB_DIR, DB_NAME, GenerationInfo, Project
+from studio.core.records import GenerationInfo
+from studio.core.store import BLOB_DIR, DB_NAME, Project
 
 REPO = Path(__file__).resolve().parents[2]
 

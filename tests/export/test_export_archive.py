@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from studio.core.store import DB_NAME, GenerationInfo, Project
+from studio.core.records import GenerationInfo
+from studio.core.store import DB_NAME, Project
 from studio.export import (
     ArchiveError,
     ArchiveExporter,

@@ -21,14 +21,12 @@ import threading
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
-from PySide6.QtCore import QEvent, Qt, QTimer, Signal
-from PySide6.QtGui import QKeyEvent
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QFrame,
     QHBoxLayout,
     QLabel,
-    QPlainTextEdit,
     QPushButton,
     QSpinBox,
     QToolButton,
@@ -38,7 +36,8 @@ from PySide6.QtWidgets import (
 
 from studio.ai.code_providers import ProviderConfig, make_code_provider, provider_config
 from studio.ai.stream_parser import parse_answer
-from studio.core.store import Message, Project, Version
+from studio.core.records import Message, Version
+from studio.core.store import Project
 from studio.errors import StudioError
 from studio.operations.conversation import discard_partial, fix_request_text, pending_partial
 from studio.operations.generator import Generator
@@ -46,7 +45,9 @@ from studio.operations.outcomes import Outcome
 from studio.qt.collector import install as gui_collector
 from studio.ui.code.draft_preview import DraftPreview
 from studio.ui.code.generate_stream import ConversationView, StreamBatcher
+from studio.ui.code.prompt_box import PromptBox
 from studio.ui.session import ProjectSession
+from studio.ui.widgets.background import Tasks
 from studio.ui.widgets.flow_layout import FlowLayout
 
 log = logging.getLogger(__name__)
@@ -83,39 +84,6 @@ def level_of(outcome: Outcome) -> str:
     return "warning" if outcome.status in ("cut_off", "cancelled", "skipped") else "error"
 
 
-class PromptBox(QPlainTextEdit):
-    """The prompt: Enter is a new line, Ctrl+Enter sends."""
-
-    submitted = Signal()
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setObjectName("promptBox")
-        self.setPlaceholderText("Describe a game, or what to change…   (Ctrl+Enter to generate)")
-        self.setTabChangesFocus(True)
-        self.setMaximumHeight(76)
-        self.setMinimumHeight(48)
-
-    @staticmethod
-    def _is_submit(event: QKeyEvent) -> bool:
-        return event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and bool(
-            event.modifiers() & Qt.KeyboardModifier.ControlModifier
-        )
-
-    def event(self, event: QEvent) -> bool:
-        # Ctrl+Enter is also the window's Run shortcut: here it means Generate.
-        if event.type() == QEvent.Type.ShortcutOverride and self._is_submit(event):  # type: ignore[arg-type]
-            event.accept()
-            return True
-        return super().event(event)
-
-    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 (Qt API)
-        if self._is_submit(event):
-            self.submitted.emit()
-            return
-        super().keyPressEvent(event)
-
-
 class ChatPanel(QWidget):
     """Conversation, prompt box, Generate / Stop / Continue / Discard / Variations / Fix."""
 
@@ -134,7 +102,8 @@ class ChatPanel(QWidget):
         self.session = session
         self.code = code
         self.settings = settings
-        self.task: asyncio.Task[Outcome] | None = None
+        self.task: asyncio.Future[Outcome] | None = None
+        self._tasks = Tasks()
         self.busy = False
         self.last_outcome: Outcome | None = None
         self.variations_dialog: Any = None
@@ -364,8 +333,7 @@ class ChatPanel(QWidget):
             self.code.begin_stream()
         self._set_busy(True)
         self.progress.setText("Waiting for the model…")
-        self.task = asyncio.ensure_future(work)
-        self.task.add_done_callback(self._done)
+        self.task = self._tasks.start(work, self._done)
 
     def generate(self) -> bool:
         """Send the prompt. Returns whether a generation started."""
@@ -451,7 +419,7 @@ class ChatPanel(QWidget):
             self.stop_btn.setEnabled(False)
             self.progress.setText("Stopping…")
 
-    def start_variations(self, n: int | None = None) -> asyncio.Task[Any] | None:
+    def start_variations(self, n: int | None = None) -> asyncio.Future[Any] | None:
         """Open the Variations dialog running `n` generations of the prompt. Returns the
         task that builds the provider (off the GUI thread, as for Generate) and opens the
         dialog; its result is the dialog, or None when the provider could not be made."""
@@ -464,7 +432,7 @@ class ChatPanel(QWidget):
         self.conversation.add_user(text)
         self.conversation.add_status(f"Making {n} variations…", "info")
         self._set_busy(True)
-        return asyncio.ensure_future(self._open_variations(text, n, self.session.shown))
+        return self._tasks.start(self._open_variations(text, n, self.session.shown))
 
     async def _open_variations(self, text: str, n: int, base: int | None) -> Any:
         from studio.ui.code.variations import VariationsDialog
@@ -494,7 +462,7 @@ class ChatPanel(QWidget):
 
     # -- finishing ----------------------------------------------------------------------
 
-    def _done(self, task: asyncio.Task[Outcome]) -> None:
+    def _done(self, task: asyncio.Future[Outcome]) -> None:
         gui_collector().release()
         self.batcher.finish()
         outcome: Outcome | None = None
@@ -567,7 +535,7 @@ class ChatPanel(QWidget):
         aclose = getattr(provider, "aclose", None)
         if aclose is not None:
             with contextlib.suppress(RuntimeError):  # no loop running (closing the app)
-                asyncio.ensure_future(aclose())
+                self._tasks.start(aclose())
 
     async def _check_for_errors(self, version: Version) -> list[dict]:
         """Auto-fix: play the new version in the Preview for a moment and read its errors."""

@@ -28,7 +28,7 @@ from studio.ai.blocks import (
     Incomplete,
     MessageText,
 )
-from studio.core.store import Message
+from studio.core.records import Message
 from studio.operations.outcomes import ContextReady
 
 _BLANK_RUNS = re.compile(r"\n\s*\n\s*\n+")

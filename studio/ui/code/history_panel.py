@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from studio.core.store import Version
+from studio.core.records import Version
 from studio.operations.projects import version_tree
 from studio.ui.code.diff_dialog import DiffDialog
 from studio.ui.session import ProjectSession

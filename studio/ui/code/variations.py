@@ -23,12 +23,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from studio.core.store import Version
+from studio.core.records import Version
 from studio.operations.generator import Generator, VariationRun
 from studio.operations.outcomes import Outcome
 from studio.ui.code.editor import CodeEditor
 from studio.ui.code.generate_stream import ConversationView, StreamBatcher
 from studio.ui.session import ProjectSession
+from studio.ui.widgets.background import Tasks
 
 
 class VariationTab(QWidget):
@@ -110,6 +111,7 @@ class VariationsDialog(QDialog):
         self.run: VariationRun | None = None
         self.kept_version: Version | None = None
         self._played = False
+        self._tasks = Tasks()
         self.setWindowTitle(f"Variations — {prompt.splitlines()[0][:60]}")
         self.setModal(False)
         self.resize(760, 620)
@@ -145,7 +147,7 @@ class VariationsDialog(QDialog):
         )
         for i, task in enumerate(self.run.tasks):
             task.add_done_callback(functools.partial(self._one_done, i))
-        asyncio.ensure_future(self._wait_all())
+        self._tasks.start(self._wait_all())
         return self.run
 
     def running(self) -> bool:

@@ -52,7 +52,8 @@ from PySide6.QtWidgets import (
 )
 
 from studio.core.assets import add_screenshot
-from studio.core.store import Asset, Project
+from studio.core.records import Asset
+from studio.core.store import Project
 from studio.errors import StudioError
 from studio.operations.autofix import errors_once_loaded
 from studio.sandbox.console import ConsoleEntry

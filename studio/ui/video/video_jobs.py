@@ -14,7 +14,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from studio.core.store import VideoJob
+from studio.core.records import VideoJob
 from studio.operations.video_queue import ACTIVE, describe
 
 _KIND_WORDS = {"remix": "Remix: ", "extend": "Extend: "}

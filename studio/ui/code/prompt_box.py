@@ -1,0 +1,40 @@
+"""The Chat panel's prompt box: Enter is a new line, Ctrl+Enter sends."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import QPlainTextEdit, QWidget
+
+
+class PromptBox(QPlainTextEdit):
+    """The prompt: Enter is a new line, Ctrl+Enter sends."""
+
+    submitted = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("promptBox")
+        self.setPlaceholderText("Describe a game, or what to change…   (Ctrl+Enter to generate)")
+        self.setTabChangesFocus(True)
+        self.setMaximumHeight(76)
+        self.setMinimumHeight(48)
+
+    @staticmethod
+    def _is_submit(event: QKeyEvent) -> bool:
+        return event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and bool(
+            event.modifiers() & Qt.KeyboardModifier.ControlModifier
+        )
+
+    def event(self, event: QEvent) -> bool:
+        # Ctrl+Enter is also the window's Run shortcut: here it means Generate.
+        if event.type() == QEvent.Type.ShortcutOverride and self._is_submit(event):  # type: ignore[arg-type]
+            event.accept()
+            return True
+        return super().event(event)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 (Qt API)
+        if self._is_submit(event):
+            self.submitted.emit()
+            return
+        super().keyPressEvent(event)

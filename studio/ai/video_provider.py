@@ -24,16 +24,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, Protocol, runtime_checkable
 
+from studio.ai.services import ServiceError, ServiceErrorKind, build_provider
+
 __all__ = [
     "RemoteStatus",
     "Variant",
     "VideoCapabilities",
+    "VideoPrice",
     "VideoError",
     "VideoErrorKind",
     "VideoProvider",
     "VideoProviderFactory",
     "VideoRequest",
     "VideoStatus",
+    "capabilities_of",
     "make_provider",
     "provider_options",
 ]
@@ -41,50 +45,48 @@ __all__ = [
 RemoteStatus = Literal["queued", "in_progress", "completed", "failed"]
 Variant = Literal["video", "thumbnail", "spritesheet"]
 
-VideoErrorKind = Literal[
-    "rejected",  # the prompt or image was refused (moderation, policy)
-    "bad_request",  # a parameter the service does not accept
-    "quota",  # out of credit / quota
-    "rate_limited",  # too many requests for now
-    "auth",  # missing or refused API key
-    "not_found",  # the service does not know the job
-    "expired",  # the result was deleted by the service
-    "unreachable",  # no connection, DNS, timeout
-    "server",  # the service failed (5xx)
-    "failed",  # the job ran and failed
-    "unsupported",  # this provider cannot do what was asked
-]
-
-# Errors that may go away by themselves: polling keeps trying after them.
-TRANSIENT: frozenset[str] = frozenset({"rate_limited", "unreachable", "server"})
+# The kinds of `VideoError` (shared with image providers: `studio.ai.services`).
+VideoErrorKind = ServiceErrorKind
 
 
-class VideoError(Exception):
-    """A provider call that failed. `str(error)` is one sentence a person can act on."""
+class VideoError(ServiceError):
+    """A video provider call that failed. `str(error)` is one sentence a person can act on."""
 
-    def __init__(
-        self, kind: VideoErrorKind, message: str, *, retry_after: float | None = None
-    ) -> None:
-        super().__init__(message)
-        self.kind: VideoErrorKind = kind
-        self.message = message
-        self.retry_after = retry_after
 
-    @property
-    def transient(self) -> bool:
-        return self.kind in TRANSIENT
+@dataclass(frozen=True, slots=True)
+class VideoPrice:
+    """What a clip costs on a service, in US dollars: `per_clip` plus `per_second` times its
+    length (`per_second_audio` instead when sound is made), times the factor of the
+    resolution asked for (`resolution_factor`, 1 when it is not listed)."""
 
-    def __repr__(self) -> str:
-        return f"VideoError({self.kind!r}, {self.message!r})"
+    per_second: float = 0.0
+    per_clip: float = 0.0
+    per_second_audio: float | None = None
+    resolution_factor: Mapping[str, float] = field(default_factory=dict)
+
+    def cost(self, seconds: float, *, audio: bool = False, resolution: str | None = None) -> float:
+        rate = self.per_second_audio if audio and self.per_second_audio is not None else None
+        factor = self.resolution_factor.get(resolution or "", 1.0)
+        return round((self.per_clip + seconds * (rate or self.per_second)) * factor, 4)
 
 
 @dataclass(frozen=True, slots=True)
 class VideoCapabilities:
-    """What a provider can do, for forms to offer only what will work."""
+    """What a provider (or one of its models) can do, for forms to offer only what works.
+
+    A service that takes a size in pixels lists `sizes`; one that takes an aspect ratio and
+    a resolution lists `aspect_ratios` and `resolutions` (and no sizes)."""
 
     durations: tuple[int, ...] = (4, 8, 12)
     sizes: tuple[str, ...] = ("1280x720", "720x1280")
-    image_reference: bool = False
+    aspect_ratios: tuple[str, ...] = ()  # "16:9", "9:16", "1:1", ...
+    resolutions: tuple[str, ...] = ()  # "720p", "1080p", ...
+    image_reference: bool = False  # a first frame: image to video
+    last_frame: bool = False  # a picture the clip ends on
+    reference_images: int = 0  # how many pictures of characters or style a request may carry
+    audio: bool = False  # the model makes sound, and a request may turn it off
+    negative_prompt: bool = False
+    seed: bool = False
     remix: bool = False
     extend: bool = False
     extend_durations: tuple[int, ...] = ()
@@ -92,11 +94,16 @@ class VideoCapabilities:
     # Whether `cancel` stops the job on the service; otherwise Studio only stops waiting.
     remote_cancel: bool = False
     models: tuple[str, ...] = ()
+    # What each model costs (by model name; "" for the provider's only or default model).
+    prices: Mapping[str, VideoPrice] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
 class VideoRequest:
-    """A new clip. `image` is a reference picture (PNG/JPEG bytes) for image-to-video."""
+    """A new clip. `image` is a first frame and `last_frame` the picture it ends on (PNG or
+    JPEG bytes); `references` are pictures of characters or style the clip should keep;
+    `options` carries a model's own inputs that have no field here (by the service's names).
+    A field left None is the service's default."""
 
     prompt: str
     seconds: int | None = None
@@ -104,6 +111,14 @@ class VideoRequest:
     model: str | None = None
     image: bytes | None = None
     image_name: str = "reference.png"
+    aspect: str | None = None
+    resolution: str | None = None
+    last_frame: bytes | None = None
+    references: tuple[bytes, ...] = ()
+    audio: bool | None = None
+    negative_prompt: str | None = None
+    seed: int | None = None
+    options: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,7 +144,13 @@ class VideoStatus:
 
 @runtime_checkable
 class VideoProvider(Protocol):
-    """A text/image-to-video service. Every method raises `VideoError` on failure."""
+    """A text/image-to-video service. Every method raises `VideoError` on failure.
+
+    Optional, found with `getattr` (plugins written for API 1 lack them):
+    `capabilities_for(model) -> VideoCapabilities`, what one model can do (see
+    `capabilities_of`); and `async check() -> None`, one cheap authenticated call that
+    raises `VideoError` ("auth", "quota", "unreachable", ...) for Settings' Test connection.
+    """
 
     name: str
     capabilities: VideoCapabilities
@@ -138,7 +159,9 @@ class VideoProvider(Protocol):
         """Start a job; return its remote id."""
         ...
 
-    async def poll(self, remote_id: str) -> VideoStatus: ...
+    async def poll(self, remote_id: str) -> VideoStatus:
+        """The job's state. A job started before Studio restarted is polled by the same id."""
+        ...
 
     async def download(self, remote_id: str, variant: Variant, dest: Path) -> Path:
         """Write a finished job's `variant` to `dest` (whole or not at all)."""
@@ -157,17 +180,27 @@ class VideoProvider(Protocol):
     async def aclose(self) -> None: ...
 
 
+def capabilities_of(provider: VideoProvider, model: str | None = None) -> VideoCapabilities:
+    """What `provider` can do with `model` (its default model when None)."""
+    per_model = getattr(provider, "capabilities_for", None)
+    return per_model(model) if callable(per_model) else provider.capabilities
+
+
 VideoProviderFactory = Callable[[Mapping[str, Any]], VideoProvider]
 
 
 def provider_options(
-    settings: Any, name: str, overrides: Mapping[str, Any] | None = None
+    settings: Any,
+    name: str,
+    overrides: Mapping[str, Any] | None = None,
+    *,
+    section: str = "video_providers",
 ) -> dict[str, Any]:
-    """The options for provider `name`: settings.json's `video_providers.<name>`, then
-    `overrides` (e.g. `--base-url`), leaving out empty values. `settings` needs `.get`."""
+    """The options for provider `name`: settings.json's `<section>.<name>`, then `overrides`
+    (e.g. `--base-url`), leaving out empty values. `settings` needs `.get`."""
     options: dict[str, Any] = {}
     if settings is not None:
-        stored = (settings.get("video_providers") or {}).get(name) or {}
+        stored = (settings.get(section) or {}).get(name) or {}
         if isinstance(stored, Mapping):
             options.update({k: v for k, v in stored.items() if k != "api_key"})
     options.update({k: v for k, v in (overrides or {}).items() if v not in (None, "")})
@@ -176,11 +209,4 @@ def provider_options(
 
 def make_provider(host: Any, name: str, options: Mapping[str, Any] | None = None) -> VideoProvider:
     """Build the registered provider `name` with `options`; a clear VideoError if unknown."""
-    try:
-        factory = host.get("video_providers", name)
-    except KeyError as exc:
-        raise VideoError("unsupported", str(exc.args[0])) from None
-    provider = factory(dict(options or {}))
-    if not getattr(provider, "name", None):
-        provider.name = name
-    return provider
+    return build_provider(host, "video_providers", name, options, VideoError)

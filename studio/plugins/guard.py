@@ -3,10 +3,11 @@
 `PluginHost.get` hands out an outside plugin's provider factory wrapped here. The factory
 and every provider it makes are transparent proxies (attributes, `isinstance`, assignment
 all reach the real object), with one difference: an exception that is not one of Studio's
-own error types (`VideoError`, `GenerationError`, `StudioError`, `MediaError`: a service or
-a file failed, which is normal) is a bug in the plugin. It is reported to
-`host.report_failure`, which marks the plugin failed and drops what it registered, and the
-caller gets a `VideoError` (video providers) or the original exception (others).
+own error types (`ServiceError` such as `VideoError`, `GenerationError`, `StudioError`,
+`MediaError`: a service or a file failed, which is normal) is a bug in the plugin. It is
+reported to `host.report_failure`, which marks the plugin failed and drops what it
+registered, and the caller gets a `VideoError` or `ImageError` (media providers) or the
+original exception (others).
 
 A provider made before its plugin was disabled refuses further work (`aclose` and `cancel`
 still pass, so resources are freed), so disabling takes effect at once, even for jobs that
@@ -21,6 +22,8 @@ from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any
 
 from studio.ai.errors import GenerationError
+from studio.ai.image_provider import ImageError
+from studio.ai.services import ServiceError
 from studio.ai.video_provider import VideoError
 from studio.errors import StudioError
 from studio.media.errors import MediaError
@@ -28,7 +31,12 @@ from studio.media.errors import MediaError
 if TYPE_CHECKING:
     from studio.plugins.host import PluginHost, Registration
 
-EXPECTED: tuple[type[BaseException], ...] = (VideoError, GenerationError, StudioError, MediaError)
+EXPECTED: tuple[type[BaseException], ...] = (ServiceError, GenerationError, StudioError, MediaError)
+# What a broken provider of each kind raises instead of its bug.
+SERVICE_ERRORS: dict[str, type[ServiceError]] = {
+    "video_providers": VideoError,
+    "image_providers": ImageError,
+}
 # Calls that free resources: always allowed, even after the plugin was switched off.
 CLEANUP = frozenset({"aclose", "close", "cancel"})
 
@@ -50,15 +58,17 @@ class _Context:
         info = self.host.plugins.get(self.reg.plugin)
         state = info.state.value if info else "removed"
         message = f"{self.what[0].upper()}{self.what[1:]} is not available: the plugin is {state}."
-        if self.kind == "video_providers":
-            raise VideoError("unsupported", message)
+        error = SERVICE_ERRORS.get(self.kind)
+        if error is not None:
+            raise error("unsupported", message)
         raise StudioError(message)
 
     def failed(self, exc: BaseException) -> BaseException:
         """Report the plugin and return the exception to raise instead."""
         self.host.report_failure(self.reg.plugin, exc)
-        if self.kind == "video_providers":
-            error = VideoError(
+        service_error = SERVICE_ERRORS.get(self.kind)
+        if service_error is not None:
+            error = service_error(
                 "failed",
                 f"{self.what[0].upper()}{self.what[1:]} broke ({type(exc).__name__}: {exc}); "
                 "Studio switched the plugin off (see Settings > Plugins).",

@@ -34,6 +34,12 @@ def register_video_providers(register: Register) -> None:
 
 
 @hookspec
+def register_image_providers(register: Register) -> None:
+    """Register image providers: `register(name, factory)`; factory(settings) -> provider
+    following `studio.ai.image_provider.ImageProvider` (plugin API 2)."""
+
+
+@hookspec
 def register_exporters(register: Register) -> None:
     """Register exporters: `register(name, exporter)`."""
 
@@ -42,5 +48,6 @@ HOOKS = (
     "register_templates",
     "register_code_providers",
     "register_video_providers",
+    "register_image_providers",
     "register_exporters",
 )

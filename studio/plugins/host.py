@@ -31,7 +31,7 @@ log = logging.getLogger(__name__)
 
 # The plugin API this Studio provides, and the oldest it still serves (plugins/README.md
 # says what changes the number).
-API_VERSION = 1
+API_VERSION = 2  # 2: image providers, richer video capabilities and requests
 MIN_API_VERSION = 1
 ENTRY_POINT_GROUP = "studio.plugins"
 BUILTIN = "builtin"
@@ -40,10 +40,11 @@ KINDS = {
     "register_templates": "templates",
     "register_code_providers": "code_providers",
     "register_video_providers": "video_providers",
+    "register_image_providers": "image_providers",
     "register_exporters": "exporters",
 }
 # Kinds whose objects are wrapped by `get` so that a raising provider is reported.
-GUARDED_KINDS = ("code_providers", "video_providers")
+GUARDED_KINDS = ("code_providers", "video_providers", "image_providers")
 
 # Exceptions a plugin's hook or object may leak that must not take Studio down with them.
 _PLUGIN_ERRORS = (Exception, SystemExit)
@@ -426,7 +427,7 @@ def check_registration(kind: str, name: str, obj: Any) -> None:
                 f"template {name!r} must be a studio.core.templates.Template "
                 f"(see load_template), not {type(obj).__name__}"
             )
-    elif kind in ("code_providers", "video_providers"):
+    elif kind in GUARDED_KINDS:
         if not callable(obj):
             raise TypeError(
                 f"{kind_label(kind)} {name!r} must be registered as a factory "

@@ -15,7 +15,6 @@ from studio.config.settings import Settings
 from studio.operations.video_queue import PollPolicy, VideoQueue
 from studio.plugins.control import SETTINGS_KEY, load_host, plugin_rows, set_plugin_enabled
 from studio.plugins.host import (
-    API_VERSION,
     BUILTIN,
     PluginError,
     PluginHost,
@@ -40,7 +39,7 @@ def test_a_distribution_on_the_path_is_discovered(good_plugin, settings: Setting
     host = load_host(settings)
     info = host.plugins["demo"]
     assert (info.distribution, info.version) == ("studio-demo", "1.2.3")
-    assert info.state == PluginState.ENABLED and info.api_required == API_VERSION
+    assert info.state == PluginState.ENABLED and info.api_required == 1
     assert sorted(info.registered) == [
         ("templates", "demo-game"),
         ("video_providers", "demo-video"),
@@ -93,8 +92,8 @@ def test_a_plugin_that_raises_in_a_hook_fails_and_keeps_nothing(make_dist, setti
 @pytest.mark.parametrize(
     ("declaration", "expected"),
     [
-        ("STUDIO_API = 99", "needs plugin API 99, but this Studio provides API 1: update Studio"),
-        ("", "does not say which plugin API it needs: its module must set STUDIO_API = 1"),
+        ("STUDIO_API = 99", "needs plugin API 99, but this Studio provides API 2: update Studio"),
+        ("", "does not say which plugin API it needs: its module must set STUDIO_API = 2"),
         ("STUDIO_API = '1'", "declares STUDIO_API = '1'; it must be a whole number"),
         ("STUDIO_API = 0", "was written for plugin API 0, which this Studio no longer serves"),
     ],

@@ -368,7 +368,7 @@ async def test_a_download_cut_off_halfway_leaves_nothing(
     assert caught.value.kind == "unreachable"
     assert list(dest.parent.iterdir()) == []
     server.cut_downloads = False
-    await provider.download(remote_id, "video", dest)
+    await make().download(remote_id, "video", dest)  # again after a restart: by its id
     assert dest.read_bytes() == server.clip
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +20,6 @@ from studio.core.store import Project
 from studio.media import probe
 from studio.operations.video_queue import PollPolicy, VideoQueue
 from studio.testing.servers.fal import FalServer, png_bytes
-from studio.testing.servers.video import server_clip
 
 FAST = PollPolicy(first=0.02, longest=0.05, max_suggested=0.5, max_transient=4)
 FIRST = png_bytes(16, 16, (200, 30, 30))
@@ -31,25 +30,13 @@ Make = Callable[..., FalVideoProvider]
 
 
 @pytest.fixture
-def server() -> Iterator[FalServer]:
-    with FalServer(server_clip()) as server:
-        yield server
+def server(fal_server: FalServer) -> FalServer:
+    return fal_server
 
 
 @pytest.fixture
-async def make(server: FalServer) -> AsyncIterator[Make]:
-    made: list[FalVideoProvider] = []
-
-    def build(**options: Any) -> FalVideoProvider:
-        options.setdefault("base_url", server.base_url)
-        options.setdefault("api_key", server.api_key)
-        provider = FalVideoProvider(**options)
-        made.append(provider)
-        return provider
-
-    yield build
-    for provider in made:
-        await provider.aclose()
+def make(fal: Callable[..., Any]) -> Make:
+    return lambda **options: fal(FalVideoProvider, **options)
 
 
 @pytest.fixture

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -11,33 +11,21 @@ from studio_fal.images import FalImageProvider
 
 from studio.ai.image_provider import ImageError, ImageProvider, ImageRequest
 from studio.testing.servers.fal import FalServer, png_bytes
-from studio.testing.servers.video import server_clip
 
 PHOTO = png_bytes(12, 12, (250, 200, 10))
 Make = Callable[..., FalImageProvider]
 
 
 @pytest.fixture
-def server() -> Iterator[FalServer]:
-    picture = png_bytes(6, 4, (1, 2, 3))
-    with FalServer(server_clip(), picture=picture, queue_ahead=0, steps=1) as server:
-        yield server
+def server(fal_server: FalServer) -> FalServer:
+    fal_server.picture = png_bytes(6, 4, (1, 2, 3))
+    fal_server.queue_ahead, fal_server.steps = 0, 1  # pictures come quickly
+    return fal_server
 
 
 @pytest.fixture
-async def make(server: FalServer) -> AsyncIterator[Make]:
-    made: list[FalImageProvider] = []
-
-    def build(**options: Any) -> FalImageProvider:
-        options.setdefault("base_url", server.base_url)
-        options.setdefault("api_key", server.api_key)
-        provider = FalImageProvider(**options)
-        made.append(provider)
-        return provider
-
-    yield build
-    for provider in made:
-        await provider.aclose()
+def make(fal: Callable[..., Any]) -> Make:
+    return lambda **options: fal(FalImageProvider, **options)
 
 
 def test_capabilities_and_prices() -> None:

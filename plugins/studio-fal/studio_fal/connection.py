@@ -17,20 +17,21 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlsplit
 
-from studio_fal.errors import map_error
-
 from studio.ai.errors import scrub
 from studio.ai.services import ServiceError
+from studio_fal.errors import map_error
 
 if TYPE_CHECKING:
     import fal_client
 
-__all__ = ["API_URL", "ENV_KEY", "FalConnection", "mime_of"]
+__all__ = ["API_URL", "CONNECTION_OPTIONS", "ENV_KEY", "FalConnection", "mime_of"]
 
 T = TypeVar("T")
 
 API_URL = "https://api.fal.ai"  # fal's Platform API (the billing call of `check`)
 ENV_KEY = "FAL_KEY"  # the variable fal's own tools read
+# The options a provider passes on to its connection.
+CONNECTION_OPTIONS = frozenset({"base_url", "api_key", "key_name", "api_key_env", "timeout"})
 _MIME = {b"\x89PNG": "image/png", b"\xff\xd8\xff": "image/jpeg", b"RIFF": "image/webp"}
 
 

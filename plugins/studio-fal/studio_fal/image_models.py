@@ -12,9 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from studio_fal.shapes import aspect_of, parse_size
-
 from studio.ai.image_provider import ImageCapabilities, ImagePrice, ImageRequest
+from studio_fal.catalog import aspect_of, find_model, parse_size
 
 __all__ = ["DEFAULT_IMAGE_MODEL", "IMAGE_MODELS", "ImageModel", "image_model"]
 
@@ -40,6 +39,10 @@ class ImageModel:
     per_image: float = 0.0
     per_megapixel: float = 0.0
     known: bool = True
+
+    @property
+    def endpoints(self) -> tuple[str, ...]:
+        return tuple(e for e in (self.text, self.edit) if e)
 
     def capabilities(self, models: tuple[str, ...], prices: dict[str, ImagePrice]):
         return ImageCapabilities(
@@ -79,23 +82,22 @@ class ImageModel:
         return arguments
 
 
+def _flux(variant: str, title: str, per_megapixel: float) -> ImageModel:
+    """FLUX.1: sizes in pixels, priced by the megapixel."""
+    endpoint = f"fal-ai/flux-1/{variant}"
+    return ImageModel(
+        id=endpoint,
+        title=title,
+        text=endpoint,
+        size_as="image_size",
+        seed=True,
+        per_megapixel=per_megapixel,
+    )
+
+
 IMAGE_MODELS: tuple[ImageModel, ...] = (
-    ImageModel(
-        id="fal-ai/flux-1/dev",
-        title="FLUX.1 [dev]",
-        text="fal-ai/flux-1/dev",
-        size_as="image_size",
-        seed=True,
-        per_megapixel=0.025,
-    ),
-    ImageModel(
-        id="fal-ai/flux-1/schnell",
-        title="FLUX.1 [schnell]",
-        text="fal-ai/flux-1/schnell",
-        size_as="image_size",
-        seed=True,
-        per_megapixel=0.003,
-    ),
+    _flux("dev", "FLUX.1 [dev]", per_megapixel=0.025),
+    _flux("schnell", "FLUX.1 [schnell]", per_megapixel=0.003),
     ImageModel(
         id="fal-ai/flux-pro/kontext",
         title="FLUX.1 Kontext [pro]",
@@ -137,17 +139,12 @@ IMAGE_MODELS: tuple[ImageModel, ...] = (
 )
 
 DEFAULT_IMAGE_MODEL = "fal-ai/flux-1/dev"
-_BY_ID = {m.id: m for m in IMAGE_MODELS}
-_BY_ENDPOINT = {e: m for m in IMAGE_MODELS for e in (m.text, m.edit) if e}
 
 
 def image_model(model_id: str) -> ImageModel:
     """The model `model_id` names, or one with the common inputs for an unknown id."""
     model_id = model_id.strip().strip("/")
-    found = _BY_ID.get(model_id) or _BY_ENDPOINT.get(model_id)
-    if found is not None:
-        return found
-    return ImageModel(
+    return find_model(model_id, IMAGE_MODELS) or ImageModel(
         id=model_id,
         title=model_id,
         text=model_id,

@@ -17,10 +17,6 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from studio_fal.connection import FalConnection, mime_of
-from studio_fal.errors import failure_kind, failure_text
-from studio_fal.image_models import DEFAULT_IMAGE_MODEL, IMAGE_MODELS, ImageModel, image_model
-
 from studio.ai.http_download import stream_to_file
 from studio.ai.image_provider import (
     ImageCapabilities,
@@ -29,6 +25,9 @@ from studio.ai.image_provider import (
     ImageRequest,
     ImageResult,
 )
+from studio_fal.connection import CONNECTION_OPTIONS, FalConnection, mime_of
+from studio_fal.errors import failure_kind, failure_text
+from studio_fal.image_models import DEFAULT_IMAGE_MODEL, IMAGE_MODELS, ImageModel, image_model
 
 __all__ = ["FalImageProvider", "create_image_provider"]
 
@@ -37,33 +36,22 @@ _TROUBLES = 3  # passing troubles in a row while waiting before giving up
 
 
 class FalImageProvider:
-    """Options (settings.json `image_providers.fal-images`): `model`, `base_url`, `api_key`,
-    `key_name` (default "fal", the key the video provider uses), `api_key_env`, `timeout`,
-    `wait` (seconds to wait for the pictures)."""
+    """Options (settings.json `image_providers.fal-images`): `model`, `wait` (seconds to
+    wait for the pictures) and the connection's, as for the video provider (`key_name`
+    "fal" by default: the key the video provider uses)."""
 
     def __init__(
         self,
         *,
         name: str = "fal-images",
         model: str | None = None,
-        base_url: str | None = None,
-        api_key: str | None = None,
-        key_name: str = "fal",
-        api_key_env: str | None = None,
-        timeout: float = 60.0,
         wait: float = 300.0,
+        **connection: Any,
     ) -> None:
         self.name = name
         self.model = model or DEFAULT_IMAGE_MODEL
         self.wait = wait
-        self.fal = FalConnection(
-            ImageError,
-            base_url=base_url,
-            api_key=api_key,
-            key_name=key_name,
-            api_key_env=api_key_env,
-            timeout=timeout,
-        )
+        self.fal = FalConnection(ImageError, **connection)
         self.capabilities = self.capabilities_for(None)
 
     def capabilities_for(self, model: str | None) -> ImageCapabilities:
@@ -140,13 +128,12 @@ class FalImageProvider:
         urls = [f.get("url") for f in files if isinstance(f, Mapping) and f.get("url")]
         if not urls:
             raise ImageError("failed", f"fal's answer from {endpoint} holds no picture.")
-        revised = result.get("prompt") or None
         pictures = []
         with tempfile.TemporaryDirectory(prefix="studio-fal-") as folder:
             for n, url in enumerate(urls):
                 path = await stream_to_file(url, Path(folder) / f"{n}.img", error=ImageError)
-                data = path.read_bytes()
-                pictures.append(ImageResult(data, mime_of(data), revised_prompt=revised))
+                data = await asyncio.to_thread(path.read_bytes)
+                pictures.append(ImageResult(data, mime_of(data)))
         return pictures
 
     async def check(self) -> None:
@@ -179,7 +166,7 @@ def _endpoint(model: ImageModel, request: ImageRequest) -> str:
     return model.text
 
 
-_OPTIONS = {"name", "model", "base_url", "api_key", "key_name", "api_key_env", "timeout", "wait"}
+_OPTIONS = {"name", "model", "wait", *CONNECTION_OPTIONS}
 
 
 def create_image_provider(options: Mapping[str, Any]) -> FalImageProvider:

@@ -23,11 +23,6 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from studio_fal.connection import FalConnection
-from studio_fal.errors import failure_text
-from studio_fal.shapes import aspect_of, parse_size
-from studio_fal.video_models import DEFAULT_MODEL, MODELS, Route, VideoModel, video_model
-
 from studio.ai.http_download import stream_to_file
 from studio.ai.video_provider import (
     Variant,
@@ -37,6 +32,10 @@ from studio.ai.video_provider import (
     VideoRequest,
     VideoStatus,
 )
+from studio_fal.catalog import aspect_of, parse_size
+from studio_fal.connection import CONNECTION_OPTIONS, FalConnection
+from studio_fal.errors import failure_text
+from studio_fal.video_models import DEFAULT_MODEL, MODELS, Route, VideoModel, video_model
 
 __all__ = ["FalVideoProvider", "create_provider"]
 
@@ -48,31 +47,14 @@ _PRICES: Mapping[str, VideoPrice] = {m.id: m.price for m in MODELS if m.price is
 
 class FalVideoProvider:
     """Options (settings.json `video_providers.fal`, or flags): `model` (a model id from
-    the list, or any fal endpoint), `base_url` (fal's hosts elsewhere: tests, a proxy),
-    `api_key`, `key_name` (whose stored key: "fal"), `api_key_env` (default FAL_KEY),
-    `timeout` (seconds per call)."""
+    the list, or any fal endpoint) and the connection's (`FalConnection`): `base_url`
+    (fal's hosts elsewhere: tests, a proxy), `api_key`, `key_name` (whose stored key:
+    "fal"), `api_key_env` (default FAL_KEY), `timeout` (seconds per call)."""
 
-    def __init__(
-        self,
-        *,
-        name: str = "fal",
-        model: str | None = None,
-        base_url: str | None = None,
-        api_key: str | None = None,
-        key_name: str = "fal",
-        api_key_env: str | None = None,
-        timeout: float = 60.0,
-    ) -> None:
+    def __init__(self, *, name: str = "fal", model: str | None = None, **connection: Any) -> None:
         self.name = name
         self.model = model or DEFAULT_MODEL
-        self.fal = FalConnection(
-            VideoError,
-            base_url=base_url,
-            api_key=api_key,
-            key_name=key_name,
-            api_key_env=api_key_env,
-            timeout=timeout,
-        )
+        self.fal = FalConnection(VideoError, **connection)
         self._videos: dict[str, str] = {}  # remote id -> the video's URL on fal
         self.capabilities = self.capabilities_for(None)
 
@@ -130,7 +112,8 @@ class FalVideoProvider:
             place = int(status.position)
             text = "Next in fal's queue" if place <= 0 else f"In fal's queue, {place} ahead"
             return VideoStatus("queued", extra={"queue_position": place, "text": text})
-        logs = [str(entry.get("message", "")) for entry in status.logs or [] if entry]
+        entries = [e for e in status.logs or [] if isinstance(e, dict)]
+        logs = [str(e.get("message") or "") for e in entries]
         extra = {"logs": logs[-20:], "text": logs[-1] if logs else "Generating on fal"}
         if isinstance(status, fal_client.InProgress):
             return VideoStatus("in_progress", _progress(logs), extra=extra)
@@ -266,7 +249,7 @@ def _progress(logs: list[str]) -> float:
     return 0.0
 
 
-_OPTIONS = {"name", "model", "base_url", "api_key", "key_name", "api_key_env", "timeout"}
+_OPTIONS = {"name", "model", *CONNECTION_OPTIONS}
 
 
 def create_provider(options: Mapping[str, Any]) -> FalVideoProvider:

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from studio.ai.video_provider import VideoCapabilities, VideoPrice
+from studio_fal.catalog import find_model
 
 __all__ = ["DEFAULT_MODEL", "MODELS", "Route", "VideoModel", "video_model"]
 
@@ -56,6 +57,11 @@ class VideoModel:
     seed: bool = True
     price: VideoPrice | None = None
     known: bool = True  # False: a model id typed by the person, not in this list
+
+    @property
+    def endpoints(self) -> tuple[str, ...]:
+        routes = (self.text, self.image, self.first_last, self.reference)
+        return tuple(r.endpoint for r in routes if r is not None)
 
     def route(self, *, image: bool, last: bool, references: bool) -> Route | None:
         """The endpoint for a request with these pictures (None: this model cannot)."""
@@ -132,6 +138,42 @@ def _veo(base: str, title: str, price: VideoPrice, *, references: bool) -> Video
     )
 
 
+def _ltx(tier: str, title: str, durations: tuple[int, ...], per_second: float) -> VideoModel:
+    """LTX-2 (Pro, or Fast with tier "/fast"): 16:9 with sound, priced by resolution."""
+    return VideoModel(
+        id=f"fal-ai/ltx-2{tier}",
+        title=title,
+        text=Route(f"fal-ai/ltx-2/text-to-video{tier}"),
+        image=Route(f"fal-ai/ltx-2/image-to-video{tier}", image="image_url"),
+        durations=durations,
+        duration="number",
+        aspect_ratios=("16:9",),
+        resolutions=("1080p", "1440p", "2160p"),
+        audio=True,
+        negative_prompt=False,
+        seed=False,
+        price=VideoPrice(per_second=per_second, resolution_factor={"1440p": 2.0, "2160p": 4.0}),
+    )
+
+
+def _hailuo(tier: str, title: str, durations: tuple[int, ...], per_second: float) -> VideoModel:
+    """MiniMax Hailuo 02: first and last frame; the shape follows the picture."""
+    base = f"fal-ai/minimax/hailuo-02/{tier}"
+    return VideoModel(
+        id=base,
+        title=title,
+        text=Route(f"{base}/text-to-video"),
+        image=Route(
+            f"{base}/image-to-video", image="image_url", last="end_image_url", aspect=False
+        ),
+        durations=durations,
+        aspect_ratios=(),
+        negative_prompt=False,
+        seed=False,
+        price=VideoPrice(per_second=per_second),
+    )
+
+
 MODELS: tuple[VideoModel, ...] = (
     _kling(
         "v2.5-turbo/pro",
@@ -197,86 +239,19 @@ MODELS: tuple[VideoModel, ...] = (
         resolutions=("480p", "580p", "720p"),
         price=VideoPrice(per_second=0.08, resolution_factor={"580p": 0.75, "480p": 0.5}),
     ),
-    VideoModel(
-        id="fal-ai/ltx-2",
-        title="LTX-2 Pro",
-        text=Route("fal-ai/ltx-2/text-to-video"),
-        image=Route("fal-ai/ltx-2/image-to-video", image="image_url"),
-        durations=(6, 8, 10),
-        duration="number",
-        aspect_ratios=("16:9",),
-        resolutions=("1080p", "1440p", "2160p"),
-        audio=True,
-        negative_prompt=False,
-        seed=False,
-        price=VideoPrice(per_second=0.06, resolution_factor={"1440p": 2.0, "2160p": 4.0}),
-    ),
-    VideoModel(
-        id="fal-ai/ltx-2/fast",
-        title="LTX-2 Fast",
-        text=Route("fal-ai/ltx-2/text-to-video/fast"),
-        image=Route("fal-ai/ltx-2/image-to-video/fast", image="image_url"),
-        durations=(6, 8, 10, 12, 16, 20),
-        duration="number",
-        aspect_ratios=("16:9",),
-        resolutions=("1080p", "1440p", "2160p"),
-        audio=True,
-        negative_prompt=False,
-        seed=False,
-        price=VideoPrice(per_second=0.04, resolution_factor={"1440p": 2.0, "2160p": 4.0}),
-    ),
-    VideoModel(
-        id="fal-ai/minimax/hailuo-02/standard",
-        title="MiniMax Hailuo 02 Standard (768p)",
-        text=Route("fal-ai/minimax/hailuo-02/standard/text-to-video"),
-        image=Route(
-            "fal-ai/minimax/hailuo-02/standard/image-to-video",
-            image="image_url",
-            last="end_image_url",
-            aspect=False,
-        ),
-        durations=(6, 10),
-        aspect_ratios=(),
-        negative_prompt=False,
-        seed=False,
-        price=VideoPrice(per_second=0.045),
-    ),
-    VideoModel(
-        id="fal-ai/minimax/hailuo-02/pro",
-        title="MiniMax Hailuo 02 Pro (1080p)",
-        text=Route("fal-ai/minimax/hailuo-02/pro/text-to-video"),
-        image=Route(
-            "fal-ai/minimax/hailuo-02/pro/image-to-video",
-            image="image_url",
-            last="end_image_url",
-            aspect=False,
-        ),
-        durations=(6,),
-        aspect_ratios=(),
-        negative_prompt=False,
-        seed=False,
-        price=VideoPrice(per_second=0.08),
-    ),
+    _ltx("", "LTX-2 Pro", (6, 8, 10), per_second=0.06),
+    _ltx("/fast", "LTX-2 Fast", (6, 8, 10, 12, 16, 20), per_second=0.04),
+    _hailuo("standard", "MiniMax Hailuo 02 Standard (768p)", (6, 10), per_second=0.045),
+    _hailuo("pro", "MiniMax Hailuo 02 Pro (1080p)", (6,), per_second=0.08),
 )
 
 DEFAULT_MODEL = "fal-ai/kling-video/v2.5-turbo/pro"
-_BY_ID = {m.id: m for m in MODELS}
-# A model's endpoints name it too ("fal-ai/veo3.1/image-to-video" is Veo 3.1).
-_BY_ENDPOINT = {
-    r.endpoint: m
-    for m in MODELS
-    for r in (m.text, m.image, m.first_last, m.reference)
-    if r is not None
-}
 
 
 def video_model(model_id: str) -> VideoModel:
     """The model `model_id` names, or one with the common inputs for an unknown id."""
     model_id = model_id.strip().strip("/")
-    found = _BY_ID.get(model_id) or _BY_ENDPOINT.get(model_id)
-    if found is not None:
-        return found
-    return VideoModel(
+    return find_model(model_id, MODELS) or VideoModel(
         id=model_id,
         title=model_id,
         text=Route(model_id),

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import fal_client.client
+import httpx
 import pytest
 import studio_fal
 from studio_fal.video import FalVideoProvider
@@ -393,6 +394,20 @@ async def test_a_wrong_key_or_a_bad_id(make: Make, server: FalServer) -> None:
     with pytest.raises(VideoError) as caught:
         await make().poll("not-a-fal-id")
     assert caught.value.kind == "not_found"
+
+
+def test_a_retired_or_unknown_model_is_named() -> None:
+    from fal_client import FalClientHTTPError
+    from studio_fal.errors import map_error
+
+    def answer(status: int) -> FalClientHTTPError:
+        response = httpx.Response(status, json={"detail": "Application not found"})
+        return FalClientHTTPError("Application not found", status, {}, response)
+
+    gone = map_error(answer(410), VideoError, host="fal.ai", action="submit", target="a/b")
+    assert gone.kind == "gone" and "no longer offers 'a/b'" in str(gone)
+    unknown = map_error(answer(404), VideoError, host="fal.ai", action="submit", target="a/b")
+    assert unknown.kind == "bad_request" and "check the id" in str(unknown)
 
 
 async def test_no_key_anywhere(monkeypatch: pytest.MonkeyPatch, server: FalServer) -> None:

@@ -96,6 +96,8 @@ class FalConnection:
 
     def _make(self) -> fal_client.AsyncClient:
         """Import fal-client, find the key, make the client (blocking: a worker thread)."""
+        import studio.ai.http_download  # noqa: F401  (httpx2, for results: off the event loop)
+
         key = self._key()
         if self.base_url:
             from studio_fal.routing import RoutedClient

@@ -107,6 +107,8 @@ def map_error(
                 f"The result of {target} is no longer on fal (fal deletes results after a "
                 "while); generate it again.",
             )
+        if action == "submit" and status == 410:
+            return error("gone", f"fal no longer offers {target!r} ({detail}): pick another model.")
         if action == "submit":
             return error("bad_request", f"fal has no model {target!r} ({detail}): check the id.")
         return error("not_found", f"fal does not know the request {target} ({detail}).")

@@ -17,7 +17,6 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from studio.ai.http_download import stream_to_file
 from studio.ai.image_provider import (
     ImageCapabilities,
     ImageError,
@@ -128,6 +127,8 @@ class FalImageProvider:
         urls = [f.get("url") for f in files if isinstance(f, Mapping) and f.get("url")]
         if not urls:
             raise ImageError("failed", f"fal's answer from {endpoint} holds no picture.")
+        from studio.ai.http_download import stream_to_file  # imported by the connection
+
         pictures = []
         with tempfile.TemporaryDirectory(prefix="studio-fal-") as folder:
             for n, url in enumerate(urls):

@@ -23,7 +23,6 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from studio.ai.http_download import stream_to_file
 from studio.ai.video_provider import (
     Variant,
     VideoCapabilities,
@@ -142,6 +141,8 @@ class FalVideoProvider:
         if variant != "video":
             raise VideoError("unsupported", f"fal gives the video only, not a {variant}.")
         url = self._videos.get(remote_id) or await self._video_url(remote_id)
+        from studio.ai.http_download import stream_to_file  # imported by the connection
+
         path = await stream_to_file(url, Path(dest), error=VideoError)
         self._videos.pop(remote_id, None)
         return path

@@ -103,7 +103,6 @@ class FalRequest:
     error_type: str | None = None
     result: dict[str, Any] | None = None
     cancelled: bool = False
-    polls: int = 0
 
 
 @dataclass
@@ -189,7 +188,6 @@ class FalServer(LocalServer):
         return request
 
     def _advance(self, request: FalRequest) -> None:
-        request.polls += 1
         if request.status == "COMPLETED" or self.hold.is_set():
             return
         if request.status == "IN_QUEUE":

@@ -136,7 +136,8 @@ async def test_a_big_picture_goes_up_through_the_files_api(server) -> None:
     p = provider(server)
     remote_id = await p.submit(VideoRequest("waves", image=BIG_PNG))
     (upload,) = server.calls("POST", "/v1/files")
-    assert upload.body["content"][0] == BIG_PNG and upload.body["content"][2] == "image/png"
+    assert upload.body["content"]["data"] == BIG_PNG
+    assert upload.body["content"]["content_type"] == "image/png"
     prediction = server.predictions[remote_id]
     assert prediction.input["image"] == f"{server.base_url}/v1/files/file000001"
     assert prediction.resolved["image"] == BIG_PNG

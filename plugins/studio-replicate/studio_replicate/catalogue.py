@@ -37,6 +37,7 @@ __all__ = [
     "aspect_of",
     "base_name",
     "image_model",
+    "listed",
     "video_model",
 ]
 
@@ -271,6 +272,12 @@ DEFAULT_VIDEO_MODEL = "google/veo-3.1-fast"
 def base_name(model: str) -> str:
     """The "owner/name" part of "owner/name:version"."""
     return model.split(":", 1)[0]
+
+
+def listed(model: str, known: Mapping[str, Any]) -> tuple[str, ...]:
+    """The models a form offers: the known ones, and `model` first if it is not one."""
+    names = tuple(known)
+    return names if base_name(model) in names else (model, *names)
 
 
 def video_model(model: str) -> VideoModel:

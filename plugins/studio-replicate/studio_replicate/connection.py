@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import contextlib
 import contextvars
 import io
 import os
@@ -93,7 +92,7 @@ class Connection:
         self._has_key = bool(api_key)
         self._secrets: list[str | None] = [api_key]
         self._client: replicate.Client | None = None
-        self._connecting: asyncio.Future[replicate.Client] | None = None
+        self._lock = asyncio.Lock()
 
     @property
     def host(self) -> str:
@@ -121,38 +120,27 @@ class Connection:
             event_hooks={"response": [_note_retry_after]},
         )
         client._async_client  # noqa: B018 (builds the httpx client here, off the event loop)
-        return client
-
-    async def client(self) -> replicate.Client:
-        if self._client is not None:
-            return self._client
-        connecting = self._connecting
-        if connecting is None or connecting.cancelled():
-            connecting = asyncio.ensure_future(asyncio.to_thread(self._make_client))
-            connecting.add_done_callback(lambda f: f.cancelled() or f.exception())
-            self._connecting = connecting
-        try:
-            # Shielded: one caller cancelled (a job) must not cancel the others' client.
-            client = await asyncio.shield(connecting)
-        except asyncio.CancelledError:
-            raise
-        except Exception as exc:
-            if self._connecting is connecting:
-                self._connecting = None  # the next call tries again
-            reason = self.clean(str(exc).strip() or type(exc).__name__)
-            raise self.error(
-                "unsupported", f"The Replicate provider {self.name!r} cannot start: {reason}."
-            ) from None
         self._client = client
         return client
 
+    async def client(self) -> replicate.Client:
+        async with self._lock:  # made once, however many jobs ask at the same time
+            if self._client is None:
+                try:
+                    # Kept by the thread itself: a caller cancelled meanwhile loses nothing.
+                    await asyncio.to_thread(self._make_client)
+                except Exception as exc:
+                    reason = self.clean(str(exc).strip() or type(exc).__name__)
+                    raise self.error(
+                        "unsupported",
+                        f"The Replicate provider {self.name!r} cannot start: {reason}.",
+                    ) from None
+        assert self._client is not None
+        return self._client
+
     async def aclose(self) -> None:
-        connecting, self._connecting = self._connecting, None
         client, self._client = self._client, None
-        if client is None and connecting is not None and not connecting.cancelled():
-            with contextlib.suppress(Exception):  # it failed: nothing to close
-                client = await connecting
-        if client is not None:
+        if client is not None:  # the SDK has no close of its own: its httpx client's
             await client._async_client.aclose()
 
     async def call(

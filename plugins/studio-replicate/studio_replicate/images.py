@@ -22,8 +22,8 @@ from studio_replicate.catalogue import (
     IMAGE_MODELS,
     ImageModel,
     aspect_of,
-    base_name,
     image_model,
+    listed,
 )
 from studio_replicate.connection import Connection, failure_text, output_urls
 
@@ -63,8 +63,7 @@ class ReplicateImageProvider:
             api_key_env=api_key_env,
             timeout=timeout,
         )
-        names = tuple(IMAGE_MODELS)
-        self._models = names if base_name(self.model) in names else (self.model, *names)
+        self._models = listed(self.model, IMAGE_MODELS)
         self._prices = {n: ImagePrice({"": m.price}) for n, m in IMAGE_MODELS.items()}
         self.capabilities = self.capabilities_for(self.model)
 

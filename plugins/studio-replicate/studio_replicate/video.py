@@ -38,7 +38,7 @@ from studio_replicate.catalogue import (
     VIDEO_MODELS,
     VideoModel,
     aspect_of,
-    base_name,
+    listed,
     video_model,
 )
 from studio_replicate.connection import Connection, failure_text, output_urls
@@ -83,8 +83,7 @@ class ReplicateVideoProvider:
             api_key_env=api_key_env,
             timeout=timeout,
         )
-        names = tuple(VIDEO_MODELS)
-        self._models = names if base_name(self.model) in names else (self.model, *names)
+        self._models = listed(self.model, VIDEO_MODELS)
         self._prices: dict[str, VideoPrice] = {
             n: m.price for n, m in VIDEO_MODELS.items() if m.price is not None
         }

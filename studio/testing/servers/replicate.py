@@ -43,9 +43,6 @@ connection closes), `hold` (jobs stop progressing), `known_models` (others are 4
 from __future__ import annotations
 
 import base64
-import contextlib
-import email.parser
-import email.policy
 import hashlib
 import json
 import threading
@@ -227,14 +224,8 @@ class _Handler(LocalHandler):
     owner: ReplicateServer
 
     def _send_problem(self, problem: dict[str, Any], headers: dict[str, str] | None = None) -> None:
-        data = json.dumps(problem).encode()
-        self.send_response(problem["status"])
-        self.send_header("Content-Type", "application/problem+json")
-        self.send_header("Content-Length", str(len(data)))
-        for name, value in (headers or {}).items():
-            self.send_header(name, value)
-        self.end_headers()
-        self.wfile.write(data)
+        """An RFC 7807 error, as Replicate answers every failed call."""
+        self._send_json(problem["status"], problem, headers, "application/problem+json")
 
     def _authorised(self) -> bool:
         sent = self.headers.get("Authorization") or ""
@@ -245,20 +236,6 @@ class _Handler(LocalHandler):
             _problem(401, "Unauthenticated", "You did not pass a valid authentication token")
         )
         return False
-
-    def _serve(self, method: str) -> None:
-        # The client may give up (a cancelled poll, a cut download): nothing to answer then.
-        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
-            self._handle(method)
-
-    def do_GET(self) -> None:  # noqa: N802 (stdlib name)
-        self._serve("GET")
-
-    def do_POST(self) -> None:  # noqa: N802
-        self._serve("POST")
-
-    def do_DELETE(self) -> None:  # noqa: N802
-        self._serve("DELETE")
 
     def _handle(self, method: str) -> None:
         server = self.owner
@@ -305,28 +282,17 @@ class _Handler(LocalHandler):
             except ValueError:
                 return None
         if kind.startswith("multipart/form-data"):
-            message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(
-                f"Content-Type: {kind}\r\n\r\n".encode() + raw
-            )
-            fields: dict[str, Any] = {}
-            for part in message.iter_parts():
-                name = part.get_param("name", header="content-disposition")
-                payload = part.get_payload(decode=True) or b""
-                if part.get_filename() is not None:
-                    fields[name] = (payload, part.get_filename(), part.get_content_type())
-                else:
-                    fields[name] = payload.decode()
-            return fields
+            return self._form(raw)
         return None
 
     # -- endpoints (called with the server's lock held) -----------------------------------
 
     def _upload(self, fields: Any) -> None:
         content = fields.get("content") if isinstance(fields, dict) else None
-        if not isinstance(content, tuple):
+        if not isinstance(content, dict):
             self._send_problem(_problem(400, "Bad request", "Missing file in field 'content'."))
             return
-        data, name, mime = content
+        data, name, mime = content["data"], content["filename"], content["content_type"]
         file_id = self.owner._new_id("file")
         self.owner.uploads[file_id] = (data, name, mime)
         self._send_json(201, self._file_json(file_id))

@@ -23,6 +23,7 @@ from studio.media import probe
 from studio.operations.video_queue import PollPolicy, VideoQueue
 from studio.testing.servers.replicate import TEST_TOKEN, ReplicateServer, server_picture
 from studio.testing.servers.video import server_clip
+from tests.ai.test_video_queue import wait_for
 
 FAST = PollPolicy(first=0.02, longest=0.05, max_transient=3)
 PNG = server_picture()
@@ -62,14 +63,6 @@ async def run_one(project: Project, server: ReplicateServer, prompt: str, **requ
     await asyncio.wait_for(queue.run(), 60)
     await queue.aclose()
     return project.job(job.id)
-
-
-async def wait_for(predicate, timeout: float = 20.0) -> None:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not predicate():
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError("timed out")
-        await asyncio.sleep(0.01)
 
 
 # -- the plugin ---------------------------------------------------------------------------
@@ -378,6 +371,19 @@ async def test_an_expired_result_says_so_and_writes_nothing(tmp_path: Path, serv
     with pytest.raises(VideoError) as caught:
         await p.download(remote_id, "video", dest)
     assert caught.value.kind == "expired" and "generate it again" in str(caught.value)
+    assert list(tmp_path.iterdir()) == []
+    await p.aclose()
+
+
+async def test_an_output_without_a_video_says_so(tmp_path: Path, server) -> None:
+    p = provider(server, model="someone/captioner")
+    remote_id = await p.submit(VideoRequest("a boat"))
+    await finish(p, remote_id)
+    server.predictions[remote_id].output = {"caption": "a boat on a lake"}
+    with pytest.raises(VideoError) as caught:
+        await p.download(remote_id, "video", tmp_path / "clip.mp4")
+    assert caught.value.kind == "failed"
+    assert str(caught.value).startswith("someone/captioner finished without a video")
     assert list(tmp_path.iterdir()) == []
     await p.aclose()
 

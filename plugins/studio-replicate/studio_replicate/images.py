@@ -81,7 +81,9 @@ class ReplicateImageProvider:
         prediction = await self._finish(prediction.id)
         urls = output_urls(prediction.output)
         if not urls:
-            raise ImageError("expired", "Replicate finished but its pictures are already gone.")
+            if prediction.output is None:
+                raise ImageError("expired", "Replicate finished but its pictures are already gone.")
+            raise ImageError("failed", f"{spec.name} finished without a picture.")
         results = []
         for url in urls[: max(1, request.count)]:
             data = await self.connection.fetch_bytes(url)

@@ -155,12 +155,15 @@ class ReplicateVideoProvider:
                 "failed", f"The prediction {remote_id} has no video ({prediction.status})."
             )
         urls = output_urls(prediction.output)
-        if getattr(prediction, "data_removed", False) or not urls:
+        if prediction.output is None:  # Replicate deletes outputs (data_removed) after an hour
             raise VideoError(
                 "expired",
                 f"The result of {remote_id} is no longer on Replicate (it keeps results for an "
                 "hour); generate it again.",
             )
+        if not urls:
+            shown = str(prediction.output)[:80]
+            raise VideoError("failed", f"{prediction.model} finished without a video: {shown!r}.")
         return await self.connection.fetch(urls[0], Path(dest))
 
     async def cancel(self, remote_id: str) -> None:

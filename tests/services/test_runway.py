@@ -157,8 +157,9 @@ async def test_task_states_in_order_with_progress(make: Make, server: RunwayServ
     server.concurrency = 0  # the tier is busy: the task waits THROTTLED
     provider = make()
     remote_id = await provider.submit(VideoRequest("a cat"))
-    seen = [(await provider.poll(remote_id)).extra["runway_status"] for _ in range(2)]
-    assert seen == ["PENDING", "THROTTLED"]
+    seen = [await provider.poll(remote_id) for _ in range(2)]
+    assert [s.extra["runway_status"] for s in seen] == ["PENDING", "THROTTLED"]
+    assert [s.status for s in seen] == ["queued", "queued"]
     server.concurrency = 2
     running = await provider.poll(remote_id)
     assert (running.status, running.progress, running.poll_after) == ("in_progress", 0.0, 0.01)

@@ -1,16 +1,17 @@
-"""Shared by the service tests: a job driven through Studio's real queue across a restart."""
+"""Shared by the service tests: providers closed after each test, a job polled to its end,
+and a job driven through Studio's real queue across a restart."""
 
 from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 
-from studio.ai.video_provider import VideoProvider
+from studio.ai.video_provider import VideoProvider, VideoStatus
 from studio.core import assets
 from studio.core.records import VideoJob
 from studio.core.store import Project
@@ -19,6 +20,30 @@ from studio.operations.video_queue import PollPolicy, VideoQueue
 FAST = PollPolicy(first=0.02, longest=0.05, max_suggested=0.05, max_transient=3)
 
 Restart = Callable[..., Awaitable[tuple[VideoJob, str, list[Any]]]]
+P = TypeVar("P", bound=VideoProvider)
+
+
+@pytest.fixture
+async def closing() -> AsyncIterator[Callable[[P], P]]:
+    """`closing(provider)` returns it, and closes it after the test."""
+    made: list[VideoProvider] = []
+
+    def keep(provider: P) -> P:
+        made.append(provider)
+        return provider
+
+    yield keep
+    for provider in made:
+        await provider.aclose()
+
+
+async def finish(provider: VideoProvider, remote_id: str) -> VideoStatus:
+    """Poll until the job is done (the local servers take a few polls)."""
+    for _ in range(20):
+        status = await provider.poll(remote_id)
+        if status.done:
+            return status
+    raise AssertionError(f"{remote_id} never finished")
 
 
 @pytest.fixture

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +19,7 @@ from studio.media import probe
 from studio.operations.video_queue import VideoQueue
 from studio.testing.servers.luma import LumaServer
 from studio.testing.servers.video import server_clip
-from tests.services.conftest import FAST
+from tests.services.conftest import FAST, finish
 
 KEY = "luma-test-SECRET-0b7d"
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(48))
@@ -38,25 +38,10 @@ def options(server: LumaServer, **more: Any) -> dict[str, Any]:
 
 
 @pytest.fixture
-async def make(server: LumaServer) -> AsyncIterator[Make]:
-    made: list[LumaVideoProvider] = []
-
-    def build(**more: Any) -> LumaVideoProvider:
-        provider = LumaVideoProvider(**options(server, **{"max_retries": 0, **more}))
-        made.append(provider)
-        return provider
-
-    yield build
-    for provider in made:
-        await provider.aclose()
-
-
-async def finish(provider: LumaVideoProvider, remote_id: str):
-    for _ in range(20):
-        status = await provider.poll(remote_id)
-        if status.done:
-            return status
-    raise AssertionError("the generation never finished")
+def make(server, closing) -> Make:
+    return lambda **more: closing(
+        LumaVideoProvider(**options(server, **{"max_retries": 0, **more}))
+    )
 
 
 async def test_text_to_video_end_to_end(

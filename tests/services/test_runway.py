@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import base64
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +19,7 @@ from studio.ai.video_provider import VideoError, VideoRequest, capabilities_of
 from studio.media import probe
 from studio.testing.servers.runway import RUNWAY_VERSION, RunwayServer
 from studio.testing.servers.video import server_clip
+from tests.services.conftest import finish
 
 KEY = "key_test-runway-SECRET-7c1f"
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(64))
@@ -33,31 +34,15 @@ def server() -> Iterator[RunwayServer]:
         yield server
 
 
-@pytest.fixture
-async def make(server: RunwayServer) -> AsyncIterator[Make]:
-    made: list[RunwayVideoProvider] = []
-
-    def build(**options: Any) -> RunwayVideoProvider:
-        options = {"base_url": server.base_url, "api_key": KEY, "max_retries": 0, **options}
-        provider = RunwayVideoProvider(poll_interval=0.01, **options)
-        made.append(provider)
-        return provider
-
-    yield build
-    for provider in made:
-        await provider.aclose()
-
-
-async def finish(provider: RunwayVideoProvider, remote_id: str):
-    for _ in range(20):
-        status = await provider.poll(remote_id)
-        if status.done:
-            return status
-    raise AssertionError("the task never finished")
-
-
 def options(server: RunwayServer, **more: Any) -> dict[str, Any]:
     return {"base_url": server.base_url, "api_key": KEY, "poll_interval": 0.01, **more}
+
+
+@pytest.fixture
+def make(server, closing) -> Make:
+    return lambda **more: closing(
+        RunwayVideoProvider(**options(server, **{"max_retries": 0, **more}))
+    )
 
 
 async def test_text_to_video_end_to_end(

@@ -87,8 +87,7 @@ class LumaServer(MediaServer):
         self.picture = picture
         self.steps = steps  # polls spent dreaming
         self.credit_balance = credit_balance
-        self.generations: dict[str, LumaGeneration] = {}
-        self.deleted: list[str] = []
+        self.generations: dict[str, LumaGeneration] = self.jobs
 
     @property
     def base_url(self) -> str:
@@ -99,7 +98,7 @@ class LumaServer(MediaServer):
         full = f"/dream-machine/v1{path}"
         return [r.fields for r in self.requests if r.method == "POST" and r.path == full]
 
-    def _advance(self, generation: LumaGeneration) -> None:
+    def advance(self, generation: LumaGeneration) -> None:
         generation.polls += 1
         if (
             generation.polls == 1
@@ -130,23 +129,20 @@ class LumaServer(MediaServer):
                 generation.assets = {"video": video, "image": still, "progress_video": None}
 
 
-def _detail(message: str) -> dict[str, str]:
-    return {"detail": message}
-
-
 class _Handler(MediaHandler):
     owner: LumaServer
+    unauthorised_message = "Invalid API key provided"
+    too_many_message = "Too many requests: the limit of concurrent generations was reached"
+    poll_failure = (500, "Internal Server Error")
 
-    def unauthorised(self) -> None:
-        self._send_json(401, _detail("Invalid API key provided"))
-
-    def too_many(self) -> None:
-        message = "Too many requests: the limit of concurrent generations was reached"
-        self._send_json(429, _detail(message), {"Retry-After": str(self.owner.retry_after)})
+    def send_failure(
+        self, status: int, message: str, headers: dict[str, str] | None = None
+    ) -> None:
+        self._send_json(status, {"detail": message}, headers)
 
     def route(self, method: str, parts: list[str], request: Recorded) -> None:
         if parts[:2] != ["dream-machine", "v1"]:
-            self._send_json(404, _detail("Not Found"))
+            self.send_failure(404, "Not Found")
             return
         rest = parts[2:]
         body = request.fields if isinstance(request.fields, dict) else {}
@@ -163,18 +159,16 @@ class _Handler(MediaHandler):
         elif method == "GET" and rest == ["generations"]:
             self._list(request.query)
         elif len(rest) == 2 and rest[0] == "generations" and method in ("GET", "DELETE"):
-            self._one(method, rest[1])
+            self.answer_job(method, rest[1], "Generation not found")
         else:
-            self._send_json(404, _detail(f"No route for {method} {request.path}"))
+            self.send_failure(404, f"No route for {method} {request.path}")
 
     # -- endpoints (called with the server's lock held) -----------------------------------
 
     def _start(self, kind: str, model: str, body: dict[str, Any], cents: int) -> None:
         server = self.owner
         if cents > server.credit_balance:
-            self._send_json(
-                400, _detail("Insufficient credits: top up your API credits to continue")
-            )
+            self.send_failure(400, "Insufficient credits: top up your API credits to continue")
             return
         server.credit_balance -= cents
         generation = LumaGeneration(str(uuid.uuid4()), kind, model, body)
@@ -184,11 +178,11 @@ class _Handler(MediaHandler):
     def _create_video(self, body: dict[str, Any]) -> None:
         model = str(body.get("model") or "")
         if model not in _VIDEO_CENTS:
-            self._send_json(400, _detail(f"Invalid model: {model!r}; use ray-2 or ray-flash-2"))
+            self.send_failure(400, f"Invalid model: {model!r}; use ray-2 or ray-flash-2")
             return
         problem = self._check_video(body)
         if problem:
-            self._send_json(400, _detail(problem))
+            self.send_failure(400, problem)
             return
         factor = _RESOLUTIONS[body.get("resolution") or "720p"]
         factor *= 2 if body.get("duration") == "9s" else 1
@@ -226,21 +220,19 @@ class _Handler(MediaHandler):
         model = str(body.get("model") or "")
         url = str((body.get("media") or {}).get("url") or "")
         if model not in _VIDEO_CENTS or body.get("mode") not in _MODES:
-            self._send_json(400, _detail("Invalid model or mode for modify_video"))
+            self.send_failure(400, "Invalid model or mode for modify_video")
             return
         if not url.startswith(self.owner.root + "/files/"):
-            self._send_json(400, _detail("media: could not fetch the video"))
+            self.send_failure(400, "media: could not fetch the video")
             return
         self._start("video", model, body, _VIDEO_CENTS[model])
 
     def _create_image(self, body: dict[str, Any]) -> None:
         model = str(body.get("model") or "")
         if model not in _IMAGE_CENTS:
-            self._send_json(
-                400, _detail(f"Invalid model: {model!r}; use photon-1 or photon-flash-1")
-            )
+            self.send_failure(400, f"Invalid model: {model!r}; use photon-1 or photon-flash-1")
         elif body.get("aspect_ratio", "16:9") not in _ASPECTS or not body.get("prompt"):
-            self._send_json(400, _detail("A prompt and a valid aspect_ratio are required"))
+            self.send_failure(400, "A prompt and a valid aspect_ratio are required")
         else:
             self._start("image", model, body, _IMAGE_CENTS[model])
 
@@ -251,20 +243,3 @@ class _Handler(MediaHandler):
         more = offset + limit < len(newest)
         listing = {"generations": page, "count": len(page), "has_more": more}
         self._send_json(200, listing | {"limit": limit, "offset": offset})
-
-    def _one(self, method: str, generation_id: str) -> None:
-        server = self.owner
-        if method == "GET" and self.take_poll_failure():
-            self._send_json(500, _detail("Internal Server Error"))
-            return
-        generation = server.generations.get(generation_id)
-        if generation is None:
-            self._send_json(404, _detail("Generation not found"))
-            return
-        if method == "DELETE":
-            server.generations.pop(generation_id)
-            server.deleted.append(generation_id)
-            self.send_empty(204)
-            return
-        server._advance(generation)
-        self._send_json(200, generation.as_json())

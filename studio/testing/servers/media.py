@@ -86,6 +86,12 @@ class MediaServer(LocalServer):
         self.hold = threading.Event()
         self.lock = threading.Lock()
         self.files: dict[str, tuple[bytes, str]] = {}
+        self.jobs: dict[str, Any] = {}  # id -> the service's job (with `as_json()`)
+        self.deleted: list[str] = []
+
+    def advance(self, job: Any) -> None:
+        """Move a job on by one poll (called with the lock held)."""
+        raise NotImplementedError
 
     @property
     def root(self) -> str:
@@ -104,14 +110,17 @@ class MediaServer(LocalServer):
 class MediaHandler(LocalHandler):
     owner: MediaServer
 
+    # What the service says when it refuses a key, limits the rate, fails a poll.
+    unauthorised_message = "Invalid API key provided"
+    too_many_message = "Too many requests"
+    poll_failure = (503, "The service is overloaded; retry later.")
+
     # -- what a service's handler provides ---------------------------------------------
 
-    def unauthorised(self) -> None:
-        """Answer a request without the right key (the service's own 401 body)."""
-        raise NotImplementedError
-
-    def too_many(self) -> None:
-        """Answer 429 with the service's body and `Retry-After`."""
+    def send_failure(
+        self, status: int, message: str, headers: dict[str, str] | None = None
+    ) -> None:
+        """An error in the service's own JSON shape."""
         raise NotImplementedError
 
     def open_route(self, request: Recorded) -> bool:
@@ -143,12 +152,24 @@ class MediaHandler(LocalHandler):
         self.send_header("Content-Length", "0")
         self.end_headers()
 
-    def take_poll_failure(self) -> bool:
-        """True when this poll is scripted to fail (`fail_polls`)."""
-        if self.owner.fail_polls > 0:
-            self.owner.fail_polls -= 1
-            return True
-        return False
+    def answer_job(self, method: str, job_id: str, missing: str) -> None:
+        """GET (the job, moved on one poll) or DELETE (gone for good: 204) a job;
+        `missing` is the 404's message."""
+        server = self.owner
+        if method == "GET" and server.fail_polls > 0:
+            server.fail_polls -= 1
+            self.send_failure(*self.poll_failure)
+            return
+        job = server.jobs.get(job_id)
+        if job is None:
+            self.send_failure(404, missing)
+        elif method == "DELETE":
+            server.jobs.pop(job_id)
+            server.deleted.append(job_id)
+            self.send_empty(204)
+        else:
+            server.advance(job)
+            self._send_json(200, job.as_json())
 
     def _file(self, path: str) -> None:
         found = self.owner.files.get(path)
@@ -183,12 +204,14 @@ class MediaHandler(LocalHandler):
         if self.open_route(request):
             return
         if self.headers.get("Authorization") != f"Bearer {server.api_key}":
-            self.unauthorised()
+            self.send_failure(401, self.unauthorised_message)
             return
         with server.lock:
             if server.rate_limited > 0:
                 server.rate_limited -= 1
-                self.too_many()
+                self.send_failure(
+                    429, self.too_many_message, {"Retry-After": str(server.retry_after)}
+                )
                 return
             parts = [p for p in url.path.split("/") if p]
             self.route(method, parts, request)

@@ -126,8 +126,7 @@ class RunwayServer(MediaServer):
         self.steps = steps  # polls from RUNNING to done
         self.credit_balance = credit_balance
         self.concurrency = concurrency
-        self.tasks: dict[str, RunwayTask] = {}
-        self.deleted: list[str] = []
+        self.tasks: dict[str, RunwayTask] = self.jobs
         self.uploads: dict[str, bytes] = {}  # runway:// URI -> bytes
         self._pending_uploads: dict[str, str] = {}  # storage key -> runway:// URI
 
@@ -139,7 +138,7 @@ class RunwayServer(MediaServer):
         """The JSON bodies sent to `POST /v1/<endpoint>`."""
         return [r.fields for r in self.calls("POST", f"/v1/{endpoint}")]
 
-    def _advance(self, task: RunwayTask) -> None:
+    def advance(self, task: RunwayTask) -> None:
         task.polls += 1
         active = task.status in ("PENDING", "THROTTLED", "RUNNING")
         if task.polls == 1 or not active or self.hold.is_set():
@@ -166,19 +165,16 @@ class RunwayServer(MediaServer):
                 task.output = [self.publish(f"{task.id}.mp4", self.clip, "video/mp4")]
 
 
-def _error(message: str) -> dict[str, str]:
-    return {"error": message}
-
-
 class _Handler(MediaHandler):
     owner: RunwayServer
+    unauthorised_message = "Unauthorized: the API key is not valid."
+    too_many_message = "You have exceeded the rate limit for your tier. Try again later."
+    poll_failure = (503, "Runway is shedding load; retry later.")
 
-    def unauthorised(self) -> None:
-        self._send_json(401, _error("Unauthorized: the API key is not valid."))
-
-    def too_many(self) -> None:
-        message = "You have exceeded the rate limit for your tier. Try again later."
-        self._send_json(429, _error(message), {"Retry-After": str(self.owner.retry_after)})
+    def send_failure(
+        self, status: int, message: str, headers: dict[str, str] | None = None
+    ) -> None:
+        self._send_json(status, {"error": message}, headers)
 
     def open_route(self, request: Recorded) -> bool:
         # The presigned storage form of an upload: no key, answers 204 as storage does.
@@ -188,7 +184,7 @@ class _Handler(MediaHandler):
         uri = self.owner._pending_uploads.pop(str(fields.get("key")), None)
         upload = fields.get("file")
         if uri is None or not isinstance(upload, dict):
-            self._send_json(403, _error("Invalid upload policy."))
+            self.send_failure(403, "Invalid upload policy.")
         else:
             self.owner.uploads[uri] = upload["data"]
             self.send_empty(204)
@@ -196,11 +192,11 @@ class _Handler(MediaHandler):
 
     def route(self, method: str, parts: list[str], request: Recorded) -> None:
         if parts[:1] != ["v1"]:
-            self._send_json(404, _error("Not found."))
+            self.send_failure(404, "Not found.")
             return
         if request.headers.get("x-runway-version") != RUNWAY_VERSION:
             message = f"X-Runway-Version header must be set to a valid version ({RUNWAY_VERSION})."
-            self._send_json(400, _error(message))
+            self.send_failure(400, message)
             return
         body = request.fields if isinstance(request.fields, dict) else {}
         rest = parts[1:]
@@ -216,20 +212,20 @@ class _Handler(MediaHandler):
         elif method == "GET" and rest == ["organization"]:
             self._organization()
         elif len(rest) == 2 and rest[0] == "tasks" and method in ("GET", "DELETE"):
-            self._task(method, rest[1])
+            self.answer_job(method, rest[1], "Task not found.")
         else:
-            self._send_json(405 if rest else 404, _error(f"No route for {method} {request.path}"))
+            self.send_failure(405 if rest else 404, f"No route for {method} {request.path}")
 
     # -- endpoints (called with the server's lock held) -----------------------------------
 
     def _create(self, endpoint: str, body: dict[str, Any]) -> None:
         problem, credits = self._check(endpoint, body)
         if problem:
-            self._send_json(400, _error(problem))
+            self.send_failure(400, problem)
             return
         server = self.owner
         if credits > server.credit_balance:
-            self._send_json(400, _error("You do not have enough credits to run this task."))
+            self.send_failure(400, "You do not have enough credits to run this task.")
             return
         server.credit_balance -= credits
         task = RunwayTask(str(uuid.uuid4()), endpoint, body, credits)
@@ -318,7 +314,7 @@ class _Handler(MediaHandler):
     def _start_upload(self, body: dict[str, Any]) -> None:
         filename = str(body.get("filename") or "")
         if not filename or body.get("type", "ephemeral") != "ephemeral":
-            self._send_json(400, _error("filename: Required; type must be ephemeral."))
+            self.send_failure(400, "filename: Required; type must be ephemeral.")
             return
         key = f"uploads/{uuid.uuid4()}/{filename}"
         uri = f"runway://{key}"
@@ -337,20 +333,3 @@ class _Handler(MediaHandler):
                 "usage": {"models": {"gen4.5": {"dailyGenerations": len(self.owner.tasks)}}},
             },
         )
-
-    def _task(self, method: str, task_id: str) -> None:
-        server = self.owner
-        if method == "GET" and self.take_poll_failure():
-            self._send_json(503, _error("Runway is shedding load; retry later."))
-            return
-        task = server.tasks.get(task_id)
-        if task is None:
-            self._send_json(404, _error("Task not found."))
-            return
-        if method == "DELETE":
-            server.tasks.pop(task_id)
-            server.deleted.append(task_id)
-            self.send_empty(204)
-            return
-        server._advance(task)
-        self._send_json(200, task.as_json())

@@ -21,9 +21,6 @@ Usage (or the `studio_video_server` fixture of `studio.testing.fixtures`)::
 from __future__ import annotations
 
 import contextlib
-import email.parser
-import email.policy
-import json
 import tempfile
 import threading
 import time
@@ -33,6 +30,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from studio.testing.servers.base import LocalHandler, LocalServer
+from studio.testing.servers.media import parse_fields
 
 __all__ = [
     "EXTEND_SECONDS",
@@ -182,28 +180,7 @@ class _Handler(LocalHandler):
         self.wfile.write(data)
 
     def _fields(self, body: bytes) -> dict[str, Any]:
-        kind = self.headers.get("Content-Type", "")
-        if kind.startswith("application/json"):
-            return json.loads(body or b"{}")
-        if not kind.startswith("multipart/form-data"):
-            return {}
-        message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(
-            f"Content-Type: {kind}\r\n\r\n".encode() + body
-        )
-        fields: dict[str, Any] = {}
-        for part in message.iter_parts():
-            name = part.get_param("name", header="content-disposition")
-            filename = part.get_filename()
-            payload = part.get_payload(decode=True) or b""
-            if filename is not None:
-                fields[name] = {
-                    "filename": filename,
-                    "content_type": part.get_content_type(),
-                    "data": payload,
-                }
-            else:
-                fields[name] = payload.decode()
-        return fields
+        return parse_fields(self.headers.get("Content-Type", ""), body)
 
     def _authorised(self) -> bool:
         if self.headers.get("Authorization") == f"Bearer {self.owner.api_key}":

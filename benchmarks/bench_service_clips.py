@@ -95,9 +95,9 @@ async def main() -> None:
             download, imported = await measure(
                 name, server_class, provider_class, clip, folder, args.repeat
             )
-            total = download + imported
+            total, rate = download + imported, len(clip) / download / 1e6
             print(
-                f"{name:7} download {download * 1000:6.0f} ms ({len(clip) / download / 1e6:.0f} MB/s)"
+                f"{name:7} download {download * 1000:6.0f} ms ({rate:.0f} MB/s)"
                 f"  import (check + proxy + thumbnail) {imported:5.2f} s  total {total:5.2f} s"
             )
 

@@ -19,7 +19,16 @@ from dataclasses import dataclass, replace
 
 from studio.ai.video_provider import VideoCapabilities, VideoError, VideoPrice, VideoRequest
 
-__all__ = ["DEFAULT_MODEL", "MODELS", "REMIX_MODEL", "RunwayModel", "capabilities_for", "ratio_for"]
+__all__ = [
+    "DEFAULT_MODEL",
+    "MODELS",
+    "PRICES",
+    "REMIX_MODEL",
+    "RunwayModel",
+    "capabilities_for",
+    "model_spec",
+    "ratio_for",
+]
 
 CREDIT = 0.01  # US dollars per credit
 

@@ -48,10 +48,15 @@ class LocalHandler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         return self.rfile.read(length) if length else b""
 
-    def _form(self, body: bytes) -> dict[str, Any]:
-        """A multipart/form-data body's fields: text as str, files as a dict with
-        `filename`, `content_type` and `data`."""
+    def _fields(self, body: bytes) -> Any:
+        """A request body: JSON as it is (ValueError when it is not JSON), multipart/form-data
+        as a dict (text as str, files as dicts with `filename`, `content_type` and `data`),
+        anything else as {}."""
         kind = self.headers.get("Content-Type", "")
+        if kind.startswith("application/json"):
+            return json.loads(body or b"{}")
+        if not kind.startswith("multipart/form-data"):
+            return {}
         message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(
             f"Content-Type: {kind}\r\n\r\n".encode() + body
         )

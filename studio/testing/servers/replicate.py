@@ -44,7 +44,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import json
 import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -275,15 +274,10 @@ class _Handler(LocalHandler):
                     self._send_problem(_problem(404, "Not found", f"No route for {method} {path}"))
 
     def _body(self, raw: bytes) -> Any:
-        kind = self.headers.get("Content-Type", "")
-        if kind.startswith("application/json"):
-            try:
-                return json.loads(raw or b"{}")
-            except ValueError:
-                return None
-        if kind.startswith("multipart/form-data"):
-            return self._form(raw)
-        return None
+        try:
+            return self._fields(raw) or None
+        except ValueError:
+            return None
 
     # -- endpoints (called with the server's lock held) -----------------------------------
 

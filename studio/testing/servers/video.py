@@ -20,7 +20,6 @@ Usage (or the `studio_video_server` fixture of `studio.testing.fixtures`)::
 
 from __future__ import annotations
 
-import json
 import tempfile
 import threading
 import time
@@ -177,14 +176,6 @@ class _Handler(LocalHandler):
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
         self.wfile.write(data)
-
-    def _fields(self, body: bytes) -> dict[str, Any]:
-        kind = self.headers.get("Content-Type", "")
-        if kind.startswith("application/json"):
-            return json.loads(body or b"{}")
-        if not kind.startswith("multipart/form-data"):
-            return {}
-        return self._form(body)
 
     def _authorised(self) -> bool:
         if self.headers.get("Authorization") == f"Bearer {self.owner.api_key}":

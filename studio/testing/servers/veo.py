@@ -3,12 +3,13 @@ image models, for tests of clients built on `google-genai`.
 
 Written from Google's public references and the SDK's source (google-genai 3.6.1):
 
-- Veo on Gemini Enterprise Agent Platform (docs.cloud.google.com/gemini-enterprise-agent-
-  platform/model-reference/veo-video-generation): `POST /{version}/[projects/{p}/locations/
-  {l}/]publishers/google/models/{model}:predictLongRunning` with `{"instances": [...],
-  "parameters": {...}}` answers `{"name": "projects/.../operations/{id}"}`; `POST .../models/
-  {model}:fetchPredictOperation` with `{"operationName"}` answers the operation: without
-  `done` while it runs, then `done: true` with `error` (google.rpc.Status) or `response`
+- Veo on Gemini Enterprise Agent Platform, formerly Vertex AI (its Veo API reference:
+  cloud.google.com/vertex-ai/generative-ai/docs/model-reference/veo-video-generation):
+  `POST /{version}/[projects/{p}/locations/{l}/]publishers/google/models/{model}
+  :predictLongRunning` with `{"instances": [...], "parameters": {...}}` answers
+  `{"name": "projects/.../operations/{id}"}`; `POST .../models/{model}
+  :fetchPredictOperation` with `{"operationName"}` answers the operation: without `done`
+  while it runs, then `done: true` with `error` (google.rpc.Status) or `response`
   `{"@type": ...GenerateVideoResponse, "videos": [{"bytesBase64Encoded", "mimeType"}],
   "raiMediaFilteredCount", "raiMediaFilteredReasons"}`. The paths are the ones the SDK
   builds (models.py `_generate_videos`, operations.py `_fetch_predict_videos_operation`).

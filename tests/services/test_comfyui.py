@@ -12,14 +12,15 @@ from pathlib import Path
 import pytest
 import studio_comfyui
 import websocket
+from studio_comfyui.images import ComfyImageProvider
+from studio_comfyui.video import ComfyVideoProvider
+
 from studio.ai.image_provider import ImageError, ImageRequest
 from studio.ai.video_provider import VideoError, VideoRequest, VideoStatus, make_provider
 from studio.core import assets
 from studio.core.store import Project
 from studio.operations.video_queue import PollPolicy, VideoQueue
 from studio.testing.servers.comfyui import ComfyUIServer, png_bytes
-from studio_comfyui.images import ComfyImageProvider
-from studio_comfyui.video import ComfyVideoProvider
 
 FAST = PollPolicy(first=0.05, longest=0.3, max_suggested=0.5, max_transient=4)
 PICTURE = png_bytes(32, 32, 1)
@@ -146,7 +147,10 @@ async def test_first_and_last_frame_with_wan_14b(
     )
     remote_id = await provider.submit(request)
     graph = posted(server)["prompt"]
-    uploads = {call.body["image"][1]: call.body["image"][0] for call in server.calls("POST", "/upload/image")}
+    uploads = {
+        call.body["image"][1]: call.body["image"][0]
+        for call in server.calls("POST", "/upload/image")
+    }
     assert titled(graph, "studio:image")[0]["inputs"]["image"] == uploads[PICTURE]
     assert titled(graph, "studio:last_frame")[0]["inputs"]["image"] == uploads[LAST]
     assert titled(graph, "studio:size")[0]["inputs"]["length"] == 81  # 5 s at 16 fps, 4n+1
@@ -174,13 +178,16 @@ async def test_progress_comes_over_the_websocket(
     server.steps = 4
     server.hold.set()
     remote_id = await provider.submit(VideoRequest("slow", seconds=2))
-    status = await provider.poll(remote_id)
-    while status.status != "in_progress":
-        status = await provider.poll(remote_id)
+    # 7 of the graph's 20 parts are done (the sampler weighs 10 of them) and 1 of the
+    # sampler's 4 steps, where the server holds it.
+    held = pytest.approx(9.5 / 20)
+    async with asyncio.timeout(10):
+        while (await provider.poll(remote_id)).progress != held:
+            pass
     history_polls = len([r for r in server.requests if r.path.startswith("/history/")])
-    for _ in range(3):  # held at the sampler's first step: the socket says so, no /history
+    for _ in range(3):  # the socket tells the progress: no /history while it runs
         status = await provider.poll(remote_id)
-        assert status.status == "in_progress" and 0 < status.progress < 1
+        assert status.status == "in_progress" and status.progress == held
     assert len([r for r in server.requests if r.path.startswith("/history/")]) == history_polls
     server.hold.clear()
     seen = await follow(provider, remote_id)
@@ -242,7 +249,9 @@ async def test_missing_nodes_and_models_are_named_before_sending(
 async def test_a_node_failing_while_running_is_named(
     server: ComfyUIServer, project: Project
 ) -> None:
-    server.fail_nodes["VAEDecode"] = "Allocation on device. This error means you ran out of memory on your GPU."
+    server.fail_nodes["VAEDecode"] = (
+        "Allocation on device. This error means you ran out of memory on your GPU."
+    )
     queue = make_queue(project, server.base_url)
     job = queue.generate("comfyui", "a cat")
     await queue.run()
@@ -256,7 +265,9 @@ async def test_a_node_failing_while_running_is_named(
 async def test_out_of_credits_in_a_partner_node_is_quota(
     server: ComfyUIServer, provider: ComfyVideoProvider
 ) -> None:
-    server.fail_nodes["KSampler"] = "Payment Required: Please add credits to your account to use this node."
+    server.fail_nodes["KSampler"] = (
+        "Payment Required: Please add credits to your account to use this node."
+    )
     status = (await follow(provider, await provider.submit(VideoRequest("a cat"))))[-1]
     assert status.status == "failed" and status.error_code == "quota"
     assert "add credits" in status.error
@@ -382,7 +393,9 @@ async def test_a_download_cut_off_leaves_nothing(
     assert list(tmp_path.iterdir()) == []
 
 
-async def test_check_says_works_or_why_not(server: ComfyUIServer, provider: ComfyVideoProvider) -> None:
+async def test_check_says_works_or_why_not(
+    server: ComfyUIServer, provider: ComfyVideoProvider
+) -> None:
     await provider.check()  # works
     server.token = "s3cret"
     with pytest.raises(VideoError) as refused:
@@ -405,7 +418,10 @@ def test_the_websocket_speaks_rfc_6455(server: ComfyUIServer) -> None:
     socket = websocket.create_connection(f"ws://127.0.0.1:{server.port}/ws?clientId=abc", timeout=5)
     try:
         first = json.loads(socket.recv())
-        assert first == {"type": "status", "data": {"status": {"exec_info": {"queue_remaining": 0}}, "sid": "abc"}}
+        assert first == {
+            "type": "status",
+            "data": {"status": {"exec_info": {"queue_remaining": 0}}, "sid": "abc"},
+        }
         socket.send(json.dumps({"type": "feature_flags", "data": {}}))
         assert json.loads(socket.recv())["type"] == "feature_flags"
         socket.ping(b"hi")
@@ -421,9 +437,15 @@ async def test_pictures_from_text_and_from_a_picture(server: ComfyUIServer) -> N
     made = await images.generate(ImageRequest("a red fox", size="1152x896", count=2, seed=5))
     assert len(made) == 2 and all(r.data.startswith(b"\x89PNG") for r in made)
     graph = posted(server)["prompt"]
-    assert titled(graph, "studio:size")[0]["inputs"] == {"width": 1152, "height": 896, "batch_size": 2}
+    assert titled(graph, "studio:size")[0]["inputs"] == {
+        "width": 1152,
+        "height": 896,
+        "batch_size": 2,
+    }
     assert titled(graph, "studio:seed")[0]["inputs"]["seed"] == 5
-    (changed,) = await images.generate(ImageRequest("as a painting", model="flux1-dev", inputs=(PICTURE,)))
+    (changed,) = await images.generate(
+        ImageRequest("as a painting", model="flux1-dev", inputs=(PICTURE,))
+    )
     assert changed.mime == "image/png"
     graph = posted(server)["prompt"]
     assert titled(graph, "studio:image")[0]["inputs"]["image"].startswith("studio-")

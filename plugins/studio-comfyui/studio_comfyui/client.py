@@ -32,6 +32,7 @@ from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 import httpx2
+
 from studio.ai.errors import parse_retry_after
 from studio.ai.services import ServiceError
 

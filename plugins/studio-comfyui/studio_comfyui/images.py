@@ -21,7 +21,6 @@ from studio.ai.image_provider import (
     ImageRequest,
     ImageResult,
 )
-
 from studio_comfyui.jobs import ComfyJobs
 from studio_comfyui.templates import CUSTOM, load_template, offer, template_names
 from studio_comfyui.workflow import Inputs, Workflow, WorkflowError, parse_size
@@ -128,7 +127,8 @@ class ComfyImageProvider:
         if picture and not workflow.marked("image"):
             raise ImageError(
                 "unsupported",
-                f'The workflow {workflow.name} takes no picture: mark a Load Image node "studio:image".',
+                f"The workflow {workflow.name} takes no picture: mark a Load Image node "
+                '"studio:image".',
             )
         if workflow.meta.get("needs_image") and not picture:
             raise ImageError("bad_request", f"{workflow.name} changes a picture: give it one.")

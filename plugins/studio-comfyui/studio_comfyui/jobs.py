@@ -17,7 +17,6 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from studio.ai.services import ServiceError, ServiceErrorKind
-
 from studio_comfyui.client import ComfyClient, OutputFile, media_files, node_name
 from studio_comfyui.progress import ProgressFeed, PromptEvents
 from studio_comfyui.workflow import Inputs, Workflow, missing_requirements
@@ -129,7 +128,7 @@ class ComfyJobs:
         inputs = replace(inputs, image=names.get("image"), last_frame=names.get("last_frame"))
         graph = workflow.fill(inputs)
         # Listen before queueing, so no event of this prompt is missed.
-        await self._feed(client, self.client_id).started(timeout=2.0)
+        await self._feed(client, self.client_id).started(timeout=5.0)
         titles = {node_id: workflow.title(node_id) for node_id in graph}
         prompt_id = await client.queue_prompt(graph, self.client_id, titles)
         self._graphs[prompt_id] = graph

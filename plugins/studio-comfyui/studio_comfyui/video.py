@@ -25,7 +25,6 @@ from studio.ai.video_provider import (
     VideoRequest,
     VideoStatus,
 )
-
 from studio_comfyui.jobs import ComfyJobs, JobState
 from studio_comfyui.templates import CUSTOM, load_template, offer, template_names
 from studio_comfyui.workflow import Inputs, Workflow, WorkflowError, parse_size
@@ -151,8 +150,8 @@ class ComfyVideoProvider:
                 "bad_request", f"{model} makes a clip from a picture: give it a first frame."
             )
         for mark, given, words in (
-            ("image", request.image, "a first frame"),
-            ("last_frame", request.last_frame, "a last frame"),
+            ("image", request.image, "first frame"),
+            ("last_frame", request.last_frame, "last frame"),
         ):
             if given and not workflow.marked(mark):
                 raise VideoError(

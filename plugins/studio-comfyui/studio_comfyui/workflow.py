@@ -10,16 +10,15 @@ refused: ComfyUI's server cannot run it.
 A node whose title (`_meta.title`, the name shown in the editor) is one of these receives
 what the request says:
 
-| title | what Studio sets |
-| --- | --- |
-| `studio:prompt` | its `text` (a CLIPTextEncode) |
-| `studio:negative` | its `text` |
-| `studio:image`, `studio:last_frame` | its `image` (a LoadImage), after uploading the picture; the node and its links are dropped when the request has none |
-| `studio:seconds`, `studio:frames` | `length` in frames (seconds x fps, rounded to what the model takes), or `seconds` / `value` |
-| `studio:size`, `studio:width`, `studio:height` | `width` and `height` (or `value`) |
-| `studio:seed` | `seed` or `noise_seed` (or `value`) |
-| `studio:fps` | nothing: its `fps` / `frame_rate` tells the clip's frame rate |
-| `studio:count` | `batch_size` (pictures per request) |
+- `studio:prompt`, `studio:negative`: its `text` (a CLIP Text Encode);
+- `studio:image`, `studio:last_frame`: its `image` (a Load Image), after uploading the
+  picture; without one, the node and the links to it are dropped (such inputs are optional);
+- `studio:seconds`, `studio:frames`: `length` in frames (seconds x fps, rounded to what the
+  model takes), or `seconds` / `value`;
+- `studio:size`, `studio:width`, `studio:height`: `width` and `height` (or `value`);
+- `studio:seed`: `seed` or `noise_seed` (or `value`);
+- `studio:count`: `batch_size` (pictures per request);
+- `studio:fps`: nothing; its `fps` / `frame_rate` says the clip's frame rate.
 
 Studio's own templates (in `templates/`) wrap a graph as `{"studio": {...}, "prompt": {...}}`;
 the `studio` part says the model files, sizes, lengths and frame rate.
@@ -173,7 +172,7 @@ class Workflow:
         for node_id in self.marked("seconds") + self.marked("frames") + self.marked("size"):
             kind = str(self.graph[node_id].get("class_type", ""))
             for prefix, step in _FRAME_STEPS:
-                if kind.startswith(prefix):
+                if prefix in kind:
                     return step
         return 1
 

@@ -19,7 +19,7 @@ changes. Save Video writes a real H.264 MP4 (`server_clip`), Save Image a real P
 served by `/view`.
 
 Scripted failures: `fail_nodes` (class -> exception message: the run fails there),
-`hold` (samplers pause at their first step until cleared), `fail_history` (the next n
+`hold` (a sampler pauses after its first step until cleared), `fail_history` (the next n
 `/history/{id}` answer 500), `busy` (POST /prompt answers 429 with that Retry-After, as a
 proxy in front of a shared ComfyUI does), `token` (401 without `Authorization: Bearer`, as
 a login in front of ComfyUI does), `expired` (`/view` answers 404: outputs deleted),
@@ -36,11 +36,9 @@ import email.parser
 import email.policy
 import json
 import socket
-import struct
 import threading
 import time
 import uuid
-import zlib
 from dataclasses import dataclass
 from http.server import ThreadingHTTPServer
 from typing import Any
@@ -50,7 +48,11 @@ from studio.testing.servers.base import LocalHandler, LocalServer
 from studio.testing.servers.comfyui_nodes import (
     DEFAULT_MODELS,
     NODES,
+    SYSTEM_STATS,
+    latent_shape,
     object_info,
+    png_bytes,
+    run_order,
     validate_prompt,
 )
 from studio.testing.servers.video import server_clip
@@ -247,7 +249,7 @@ class ComfyUIServer(LocalServer):
         add_message("execution_cached", {"nodes": [], "prompt_id": prompt_id})
         outputs: dict[str, Any] = {}
         executed: list[str] = []
-        for node_id in _order(prompt, to_run):
+        for node_id in run_order(prompt, to_run):
             kind = prompt[node_id]["class_type"]
             with self._lock:
                 self._send(
@@ -303,8 +305,6 @@ class ComfyUIServer(LocalServer):
     def _sample(self, sid: str | None, prompt_id: str, node_id: str) -> bool:
         """The sampler's steps, each a `progress` event; False when interrupted."""
         for step in range(1, self.steps + 1):
-            while self.hold.is_set() and not self._interrupt.is_set():
-                time.sleep(0.01)
             if self._interrupt.is_set():
                 return False
             with self._lock:
@@ -313,12 +313,14 @@ class ComfyUIServer(LocalServer):
                     "progress",
                     {"value": step, "max": self.steps, "prompt_id": prompt_id, "node": node_id},
                 )
-        return True
+            while self.hold.is_set() and not self._interrupt.is_set():
+                time.sleep(0.01)
+        return not self._interrupt.is_set()
 
     def _save(self, kind: str, prompt: dict[str, Any]) -> dict[str, Any]:
         """What SaveVideo (`ui.PreviewVideo`) and SaveImage (one per picture of the batch)
         put in the history's outputs."""
-        width, height, batch = _latent_shape(prompt)
+        width, height, batch = latent_shape(prompt)
         files = []
         for _ in range(1 if kind == "SaveVideo" else batch):
             with self._lock:
@@ -335,59 +337,13 @@ class ComfyUIServer(LocalServer):
         return {"images": files, "animated": [kind == "SaveVideo"]}
 
 
-def _order(prompt: dict[str, Any], outputs: list[str]) -> list[str]:
-    """The nodes the outputs need, each after those it links to."""
-    seen: list[str] = []
-
-    def visit(node_id: str) -> None:
-        if node_id in seen:
-            return
-        for value in prompt[node_id].get("inputs", {}).values():
-            if isinstance(value, list) and len(value) == 2 and str(value[0]) in prompt:
-                visit(str(value[0]))
-        seen.append(node_id)
-
-    for output in outputs:
-        visit(output)
-    return seen
-
-
-def _latent_shape(prompt: dict[str, Any]) -> tuple[int, int, int]:
-    """Width, height (small: these are test pictures) and batch of the latent node."""
-    for node in prompt.values():
-        inputs = node.get("inputs", {})
-        if isinstance(inputs.get("width"), int) and isinstance(inputs.get("height"), int):
-            batch = inputs.get("batch_size") if isinstance(inputs.get("batch_size"), int) else 1
-            return min(inputs["width"], 128), min(inputs["height"], 128), max(1, min(batch, 4))
-    return 64, 64, 1
-
-
-def png_bytes(width: int, height: int, seed: int = 0) -> bytes:
-    """A real RGB PNG (a gradient), made with the standard library."""
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        body = kind + data
-        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
-
-    rows = b"".join(
-        b"\x00"
-        + b"".join(
-            bytes((x * 255 // max(1, width - 1), y * 255 // max(1, height - 1), seed * 37 % 256))
-            for x in range(width)
-        )
-        for y in range(height)
-    )
-    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", header)
-        + chunk(b"IDAT", zlib.compress(rows))
-        + chunk(b"IEND", b"")
-    )
-
-
 class _Handler(LocalHandler):
     owner: ComfyUIServer
+
+    def _send_empty(self, status: int) -> None:
+        self.send_response(status)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
 
     def _record(self, method: str, path: str, body: Any, query: dict[str, str]) -> None:
         headers = {k.lower(): v for k, v in self.headers.items()}
@@ -477,9 +433,7 @@ class _Handler(LocalHandler):
             for prompt_id in body.get("delete") or []:
                 server.pending = [item for item in server.pending if item[1] != prompt_id]
             server._broadcast_status()
-        self.send_response(200)
-        self.send_header("Content-Length", "0")
-        self.end_headers()
+        self._send_empty(200)
 
     def _interrupt(self, path: str, query: dict[str, str], body: Any) -> None:
         """Newer servers interrupt only the prompt named, if it is the one running."""
@@ -489,9 +443,7 @@ class _Handler(LocalHandler):
             if server.running and (not wanted or server.running[1] == wanted):
                 server._interrupt.set()
                 server.interrupts += 1
-        self.send_response(200)
-        self.send_header("Content-Length", "0")
-        self.end_headers()
+        self._send_empty(200)
 
     def _history_all(self, path: str, query: dict[str, str], body: Any) -> None:
         with self.owner._lock:
@@ -516,18 +468,14 @@ class _Handler(LocalHandler):
                 server.history.clear()
             for prompt_id in body.get("delete") or []:
                 server.history.pop(prompt_id, None)
-        self.send_response(200)
-        self.send_header("Content-Length", "0")
-        self.end_headers()
+        self._send_empty(200)
 
     def _upload(self, path: str, query: dict[str, str], body: Any) -> None:
         """`image_upload`: the file goes to the input folder; a name in use by other bytes
         gets " (1)" unless `overwrite`; the answer names where it went."""
         image = body.get("image") if isinstance(body, dict) else None
         if not isinstance(image, tuple) or not image[0]:
-            self.send_response(400)
-            self.send_header("Content-Length", "0")
-            self.end_headers()
+            self._send_empty(400)
             return
         name, data = image
         subfolder = str(body.get("subfolder") or "")
@@ -560,9 +508,7 @@ class _Handler(LocalHandler):
                 data = None if server.expired else server.outputs.get((subfolder, name))
             cut = server.cut_view
         if data is None:
-            self.send_response(404)
-            self.send_header("Content-Length", "0")
-            self.end_headers()
+            self._send_empty(404)
             return
         mime = "video/mp4" if name.endswith(".mp4") else "image/png"
         self.send_response(200)
@@ -591,32 +537,7 @@ class _Handler(LocalHandler):
             self._send_json(200, object_info(nodes, server.models, sorted(server.uploads)))
 
     def _system_stats(self, path: str, query: dict[str, str], body: Any) -> None:
-        self._send_json(
-            200,
-            {
-                "system": {
-                    "os": "posix",
-                    "ram_total": 34359738368,
-                    "ram_free": 17179869184,
-                    "comfyui_version": "0.3.60",
-                    "python_version": "3.12.3",
-                    "pytorch_version": "2.8.0+cu128",
-                    "embedded_python": False,
-                    "argv": ["main.py", "--listen"],
-                },
-                "devices": [
-                    {
-                        "name": "cuda:0 NVIDIA GeForce RTX 4090 : cudaMallocAsync",
-                        "type": "cuda",
-                        "index": 0,
-                        "vram_total": 25393692672,
-                        "vram_free": 24000000000,
-                        "torch_vram_total": 0,
-                        "torch_vram_free": 0,
-                    }
-                ],
-            },
-        )
+        self._send_json(200, SYSTEM_STATS)
 
     def _websocket(self, sid: str) -> None:
         """`websocket_handler`: a reused client id takes over; `status` first; a client that

@@ -11,11 +11,23 @@ described: input names, types, combo choices and whether an input is optional.
 
 from __future__ import annotations
 
+import struct
+import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["DEFAULT_MODELS", "NODES", "NodeClass", "object_info", "validate_prompt"]
+__all__ = [
+    "DEFAULT_MODELS",
+    "NODES",
+    "SYSTEM_STATS",
+    "NodeClass",
+    "latent_shape",
+    "object_info",
+    "png_bytes",
+    "run_order",
+    "validate_prompt",
+]
 
 SAMPLERS = ["euler", "euler_ancestral", "dpmpp_2m", "dpmpp_2m_sde", "uni_pc", "lcm"]
 SCHEDULERS = ["simple", "normal", "karras", "exponential", "sgm_uniform", "beta"]
@@ -237,7 +249,10 @@ def validate_prompt(
     for node_id, node in prompt.items():
         title = (node.get("_meta") or {}).get("title") if isinstance(node, Mapping) else None
         if not isinstance(node, Mapping) or "class_type" not in node:
-            message = f"Node '{title or f'ID #{node_id}'}' has no class_type. The workflow may be corrupted or a custom node is missing."
+            message = (
+                f"Node '{title or f'ID #{node_id}'}' has no class_type. The workflow may be "
+                "corrupted or a custom node is missing."
+            )
             error = _error(
                 "missing_node_type",
                 message,
@@ -369,3 +384,80 @@ def _validate(
             )
     validated[node_id] = errors
     return not errors and upstream_ok
+
+
+def run_order(prompt: dict[str, Any], outputs: list[str]) -> list[str]:
+    """The nodes the outputs need, each after those it links to."""
+    seen: list[str] = []
+
+    def visit(node_id: str) -> None:
+        if node_id in seen:
+            return
+        for value in prompt[node_id].get("inputs", {}).values():
+            if isinstance(value, list) and len(value) == 2 and str(value[0]) in prompt:
+                visit(str(value[0]))
+        seen.append(node_id)
+
+    for output in outputs:
+        visit(output)
+    return seen
+
+
+def latent_shape(prompt: dict[str, Any]) -> tuple[int, int, int]:
+    """Width, height (small: these are test pictures) and batch of the latent node."""
+    for node in prompt.values():
+        inputs = node.get("inputs", {})
+        if isinstance(inputs.get("width"), int) and isinstance(inputs.get("height"), int):
+            batch = inputs.get("batch_size") if isinstance(inputs.get("batch_size"), int) else 1
+            return min(inputs["width"], 128), min(inputs["height"], 128), max(1, min(batch, 4))
+    return 64, 64, 1
+
+
+def png_bytes(width: int, height: int, seed: int = 0) -> bytes:
+    """A real RGB PNG (a gradient), made with the standard library."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    rows = b"".join(
+        b"\x00"
+        + b"".join(
+            bytes((x * 255 // max(1, width - 1), y * 255 // max(1, height - 1), seed * 37 % 256))
+            for x in range(width)
+        )
+        for y in range(height)
+    )
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(rows))
+        + chunk(b"IEND", b"")
+    )
+
+
+# `GET /system_stats` of a ComfyUI on one NVIDIA GPU (server.py `system_stats`).
+SYSTEM_STATS = {
+    "system": {
+        "os": "posix",
+        "ram_total": 34359738368,
+        "ram_free": 17179869184,
+        "comfyui_version": "0.3.60",
+        "python_version": "3.12.3",
+        "pytorch_version": "2.8.0+cu128",
+        "embedded_python": False,
+        "argv": ["main.py", "--listen"],
+    },
+    "devices": [
+        {
+            "name": "cuda:0 NVIDIA GeForce RTX 4090 : cudaMallocAsync",
+            "type": "cuda",
+            "index": 0,
+            "vram_total": 25393692672,
+            "vram_free": 24000000000,
+            "torch_vram_total": 0,
+            "torch_vram_free": 0,
+        }
+    ],
+}

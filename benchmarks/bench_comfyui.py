@@ -24,12 +24,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from studio_comfyui.video import ComfyVideoProvider  # noqa: E402
+
 from studio.ai.video_provider import VideoRequest  # noqa: E402
 from studio.core.store import Project  # noqa: E402
 from studio.operations.video_queue import PollPolicy, VideoQueue  # noqa: E402
 from studio.testing.clips import make_test_clip  # noqa: E402
 from studio.testing.servers.comfyui import ComfyUIServer  # noqa: E402
-from studio_comfyui.video import ComfyVideoProvider  # noqa: E402
 
 
 async def wait_until(check, timeout: float = 60.0) -> None:

@@ -68,6 +68,12 @@ async def follow(provider: ComfyVideoProvider, remote_id: str) -> list[VideoStat
     return seen
 
 
+async def finished_job(provider: ComfyVideoProvider) -> str:
+    remote_id = await provider.submit(VideoRequest("a cat"))
+    assert (await follow(provider, remote_id))[-1].status == "completed"
+    return remote_id
+
+
 def make_queue(project: Project, base_url: str, **options: object) -> VideoQueue:
     def providers(name: str) -> ComfyVideoProvider:
         return ComfyVideoProvider(base_url=base_url, poll_wait=0.2, poll_interval=0.05, **options)
@@ -155,7 +161,7 @@ async def test_first_and_last_frame_with_wan_14b(
     assert titled(graph, "studio:last_frame")[0]["inputs"]["image"] == uploads[LAST]
     assert titled(graph, "studio:size")[0]["inputs"]["length"] == 81  # 5 s at 16 fps, 4n+1
     assert (await follow(provider, remote_id))[-1].status == "completed"
-    with pytest.raises(VideoError, match="first frame") as refused:
+    with pytest.raises(VideoError, match="give it a first frame") as refused:
         await provider.submit(VideoRequest("no picture", model="wan2.2-i2v-14b"))
     assert refused.value.kind == "bad_request"
 
@@ -368,8 +374,7 @@ async def test_a_job_resumes_after_studio_restarts(tmp_path: Path, server: Comfy
 async def test_an_expired_result_says_so(
     server: ComfyUIServer, provider: ComfyVideoProvider, tmp_path: Path
 ) -> None:
-    remote_id = await provider.submit(VideoRequest("a cat"))
-    await follow(provider, remote_id)
+    remote_id = await finished_job(provider)
     server.expired = True
     with pytest.raises(VideoError) as gone:
         await provider.download(remote_id, "video", tmp_path / "clip.mp4")
@@ -384,8 +389,7 @@ async def test_an_expired_result_says_so(
 async def test_a_download_cut_off_leaves_nothing(
     server: ComfyUIServer, provider: ComfyVideoProvider, tmp_path: Path
 ) -> None:
-    remote_id = await provider.submit(VideoRequest("a cat"))
-    await follow(provider, remote_id)
+    remote_id = await finished_job(provider)
     server.cut_view = True
     with pytest.raises(VideoError) as cut:
         await provider.download(remote_id, "video", tmp_path / "clip.mp4")

@@ -88,4 +88,4 @@ def test_a_missing_custom_workflow_file_is_said_plainly(tmp_path: Path) -> None:
     provider = ComfyVideoProvider(workflow=str(tmp_path / "gone.json"))
     assert provider.capabilities.durations == ()  # nothing to offer, no exception
     with pytest.raises(VideoError, match="Cannot read the workflow"):
-        provider._workflow("custom", with_image=False)
+        provider.workflow("custom", with_image=False)

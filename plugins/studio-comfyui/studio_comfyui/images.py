@@ -9,9 +9,7 @@ person's own workflow (option `workflow`). The job runs as a video job does (see
 
 from __future__ import annotations
 
-import random
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 from studio.ai.image_provider import (
@@ -21,13 +19,12 @@ from studio.ai.image_provider import (
     ImageRequest,
     ImageResult,
 )
-from studio_comfyui.jobs import ComfyJobs
-from studio_comfyui.templates import CUSTOM, load_template, offer, template_names
-from studio_comfyui.workflow import Inputs, Workflow, WorkflowError, parse_size
+from studio_comfyui.base import ComfyProvider, new_seed, pick_options
+from studio_comfyui.templates import offer
+from studio_comfyui.workflow import Inputs, parse_size
 
-__all__ = ["DEFAULT_MODEL", "ComfyImageProvider", "create_image_provider"]
+__all__ = ["ComfyImageProvider", "create_image_provider"]
 
-DEFAULT_MODEL = "sdxl-1.0"
 _PICTURES = {
     ".png": "image/png",
     ".jpg": "image/jpeg",
@@ -37,40 +34,20 @@ _PICTURES = {
 _FREE = ImagePrice(per_image={"": 0.0})  # the person's own GPU; Settings may set a price
 
 
-class ComfyImageProvider:
-    """Options: `base_url`, `model`, `workflow`, `api_key` / `key_name`, `timeout`,
-    `generate_timeout` (how long `generate` waits for the pictures), `poll_interval`,
-    `poll_wait`."""
+class ComfyImageProvider(ComfyProvider):
+    """Pictures through ComfyUI; options as `ComfyProvider` says, and `generate_timeout`
+    (how long `generate` waits for the pictures, 900 s)."""
+
+    kind = "image"
+    default_model = "sdxl-1.0"
+    error = ImageError
+    pictures = {"image": "picture to change"}
 
     def __init__(
-        self,
-        *,
-        name: str = "comfyui-images",
-        base_url: str | None = None,
-        model: str | None = None,
-        workflow: str | None = None,
-        api_key: str | None = None,
-        key_name: str | None = None,
-        timeout: float = 30.0,
-        generate_timeout: float = 900.0,
-        poll_interval: float = 1.0,
-        poll_wait: float = 2.0,
+        self, *, name: str = "comfyui-images", generate_timeout: float = 900.0, **options: Any
     ) -> None:
-        self.name = name
-        self.workflow_path = Path(workflow).expanduser() if workflow else None
-        self.model = model or (CUSTOM if self.workflow_path else DEFAULT_MODEL)
+        super().__init__(name=name, **options)
         self.generate_timeout = generate_timeout
-        self.jobs = ComfyJobs(
-            base_url=base_url,
-            api_key=api_key,
-            key_name=key_name,
-            timeout=timeout,
-            poll_interval=poll_interval,
-            poll_wait=poll_wait,
-            error=ImageError,
-        )
-        self._models = template_names("image") + ((CUSTOM,) if self.workflow_path else ())
-        self._custom: Workflow | None = None
 
     @property
     def capabilities(self) -> ImageCapabilities:
@@ -82,7 +59,7 @@ class ComfyImageProvider:
             "prices": dict.fromkeys(self._models, _FREE),
         }
         try:
-            workflow = self._workflow(model or self.model, with_image=False)
+            workflow = self.workflow(model, with_image=False)
         except ImageError:
             return ImageCapabilities(sizes=(), **common)
         can = offer(workflow, workflow.meta)
@@ -96,51 +73,22 @@ class ComfyImageProvider:
             **common,
         )
 
-    def _workflow(self, model: str, *, with_image: bool) -> Workflow:
-        try:
-            if model == CUSTOM:
-                if self.workflow_path is None:
-                    raise ImageError(
-                        "bad_request",
-                        "The model 'custom' needs a workflow: set the option `workflow` to your "
-                        "workflow exported from ComfyUI with Export (API).",
-                    )
-                if self._custom is None:
-                    self._custom = Workflow.load(self.workflow_path)
-                return self._custom
-            if model not in template_names("image"):
-                known = ", ".join(template_names("image"))
-                raise ImageError(
-                    "bad_request", f"ComfyUI has no picture template {model!r}: pick {known}."
-                )
-            return load_template(model, with_image=with_image)
-        except WorkflowError as exc:
-            raise ImageError("bad_request", str(exc)) from None
-
     async def generate(self, request: ImageRequest) -> list[ImageResult]:
         if not request.prompt.strip():
             raise ImageError(
                 "bad_request", "The prompt is empty: say what the picture should show."
             )
-        picture = request.inputs[0] if request.inputs else None
-        workflow = self._workflow(request.model or self.model, with_image=bool(picture))
-        if picture and not workflow.marked("image"):
-            raise ImageError(
-                "unsupported",
-                f"The workflow {workflow.name} takes no picture: mark a Load Image node "
-                '"studio:image".',
-            )
-        if workflow.meta.get("needs_image") and not picture:
-            raise ImageError("bad_request", f"{workflow.name} changes a picture: give it one.")
-        size = parse_size(request.size)
+        picture = request.inputs[0] if request.inputs else b""
+        workflow = self.workflow(request.model, with_image=bool(picture))
+        self.check_pictures(workflow, {"image": picture})
         inputs = Inputs(
             prompt=request.prompt.strip(),
             negative=request.options.get("negative_prompt"),
-            size=size,
-            seed=request.seed if request.seed is not None else random.randrange(2**32),
+            size=parse_size(request.size),
+            seed=new_seed(request.seed),
             count=max(1, request.count),
         )
-        remote_id = await self.jobs.submit(workflow, inputs, {"image": picture or b""})
+        remote_id = await self.jobs.submit(workflow, inputs, {"image": picture})
         try:
             state = await self.jobs.wait(remote_id, self.generate_timeout)
         except TimeoutError:
@@ -151,35 +99,15 @@ class ComfyImageProvider:
             ) from None
         if state.status == "failed":
             raise ImageError(state.error_kind or "failed", state.error or "The picture failed.")
-        client = await self.jobs.connect()
         pictures = [f for f in state.files if f.suffix in _PICTURES]
         if not pictures:
             raise ImageError(
                 "failed", "The workflow saved no picture: end it with a Save Image node."
             )
+        client = await self.jobs.connect()
         return [ImageResult(await client.fetch(f), _PICTURES[f.suffix]) for f in pictures]
-
-    async def check(self) -> None:
-        await self.jobs.check()
-
-    async def aclose(self) -> None:
-        await self.jobs.aclose()
-
-
-_OPTIONS = {
-    "name",
-    "base_url",
-    "model",
-    "workflow",
-    "api_key",
-    "key_name",
-    "timeout",
-    "generate_timeout",
-    "poll_interval",
-    "poll_wait",
-}
 
 
 def create_image_provider(options: Mapping[str, Any]) -> ComfyImageProvider:
     """The factory registered with the plugin host: unknown options are ignored."""
-    return ComfyImageProvider(**{k: v for k, v in options.items() if k in _OPTIONS})
+    return ComfyImageProvider(**pick_options(options, "generate_timeout"))

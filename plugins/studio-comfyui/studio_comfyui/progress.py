@@ -1,10 +1,9 @@
 """Following ComfyUI's progress websocket, `GET /ws?clientId=<id>`.
 
 The library is `websockets` (the asyncio WebSocket client and server maintained by Aymeric
-Augustin, RFC 6455, no C build needed): Studio's providers are asyncio, and its `connect`
-used as an async iterator reconnects by itself with back-off, which is what following a
-server that may restart needs. (`websocket-client`, which Studio's tests use, is
-thread-based.)
+Augustin: RFC 6455 framing, pings and the closing handshake, pure Python with an optional
+speed-up): Studio's providers are asyncio, so a socket read is one more awaitable beside the
+HTTP calls. (`websocket-client`, which Studio's tests use, is thread-based.)
 
 What ComfyUI sends (`server.py` `PromptServer.send_json`: `{"type": event, "data": {...}}`
 as text; binary frames are preview pictures, a 4-byte big-endian type then the image, and
@@ -44,6 +43,9 @@ log = logging.getLogger(__name__)
 
 # After a server refused the websocket, seconds before trying it again.
 RETRY_REFUSED = 30.0
+# Seconds before reconnecting after a dropped connection, doubling up to the longest.
+RECONNECT_FIRST = 0.25
+RECONNECT_LONGEST = 8.0
 # Sampler nodes do nearly all the work: they weigh this much more than other nodes.
 _HEAVY = 10
 
@@ -139,29 +141,38 @@ class ProgressFeed:
         self.connected.clear()
 
     async def _run(self) -> None:
+        """Connect, read, and connect again with back-off when the connection drops or is
+        refused (a server restarting); stop when the server answers the handshake with a
+        4xx (a proxy that does not pass WebSockets), `start` tries again later."""
         from websockets.asyncio.client import connect
-        from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
+        from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus
 
-        # As an async iterator, `connect` reconnects with exponential back-off after a
-        # dropped connection or a refused one (a server restarting); a server that answers
-        # the handshake with an error (a proxy without WebSockets) ends it.
-        try:
-            async for socket in connect(
-                self.url, additional_headers=self.headers, open_timeout=10, max_size=2**24
-            ):
-                self.connected.set()
-                try:
-                    async for message in socket:
-                        if isinstance(message, str):
-                            self._handle(message)
-                except ConnectionClosed:
-                    pass
-                finally:
-                    self.connected.clear()
-                    self._wake_all()
-        except (InvalidHandshake, InvalidURI, OSError) as exc:
-            log.info("no progress websocket at %s (%s); polling instead", self.url, exc)
-            self._refused_at = asyncio.get_running_loop().time()
+        delay = RECONNECT_FIRST
+        while True:
+            try:
+                async with connect(
+                    self.url, additional_headers=self.headers, open_timeout=10, max_size=2**24
+                ) as socket:
+                    self.connected.set()
+                    delay = RECONNECT_FIRST
+                    try:
+                        async for message in socket:
+                            if isinstance(message, str):
+                                self._handle(message)
+                    finally:
+                        self.connected.clear()
+                        self._wake_all()
+            except ConnectionClosed:
+                pass
+            except InvalidStatus as exc:
+                if exc.response.status_code < 500:
+                    log.info("no progress websocket at %s (%s); polling instead", self.url, exc)
+                    self._refused_at = asyncio.get_running_loop().time()
+                    return
+            except (InvalidHandshake, OSError, TimeoutError) as exc:
+                log.debug("progress websocket at %s: %s", self.url, exc)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, RECONNECT_LONGEST)
 
     def _wake_all(self) -> None:
         for events in self.prompts.values():

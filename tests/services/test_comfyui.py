@@ -346,6 +346,22 @@ async def test_a_server_restarted_mid_job_fails_the_job_clearly(
     assert "no longer knows the job" in job.error and "restarted" in job.error
 
 
+async def test_a_restart_is_seen_even_after_the_websocket_reconnects(
+    server: ComfyUIServer, provider: ComfyVideoProvider
+) -> None:
+    server.hold.set()
+    remote_id = await provider.submit(VideoRequest("a cat"))
+    async with asyncio.timeout(10):
+        while (await provider.poll(remote_id)).progress == 0:
+            pass
+    sockets = len(server.calls("GET", "/ws"))
+    server.restart()
+    await wait_until(lambda: len(server.calls("GET", "/ws")) > sockets and server.sockets)
+    with pytest.raises(VideoError) as gone:
+        await provider.poll(remote_id)
+    assert gone.value.kind == "not_found" and "restarted" in str(gone.value)
+
+
 async def test_a_job_resumes_after_studio_restarts(tmp_path: Path, server: ComfyUIServer) -> None:
     path = tmp_path / "game.studio"
     project = Project.create(path)

@@ -161,7 +161,7 @@ class ProgressFeed:
                                 self._handle(message)
                     finally:
                         self.connected.clear()
-                        self._wake_all()
+                        self._forget_running()
             except ConnectionClosed:
                 pass
             except InvalidStatus as exc:
@@ -174,8 +174,13 @@ class ProgressFeed:
             await asyncio.sleep(delay)
             delay = min(delay * 2, RECONNECT_LONGEST)
 
-    def _wake_all(self) -> None:
+    def _forget_running(self) -> None:
+        """After a dropped connection, what was running is not known to run any more (the
+        server may have restarted and lost it): polls ask `/queue` and `/history` until the
+        socket speaks of it again."""
         for events in self.prompts.values():
+            if not events.finished:
+                events.started = False
             events.changed.set()
 
     def _handle(self, text: str) -> None:

@@ -104,6 +104,7 @@ class ComfyUIServer(LocalServer):
         self.outputs: dict[tuple[str, str], bytes] = {}
         self.uploads: dict[str, bytes] = getattr(self, "uploads", {})
         self.sockets: dict[str, tuple[WebSocket, socket.socket]] = {}
+        self.last_node: str | None = None  # of the running prompt
         self._number = 0
         self._counter = 0
         self._interrupt = threading.Event()
@@ -252,6 +253,7 @@ class ComfyUIServer(LocalServer):
         for node_id in run_order(prompt, to_run):
             kind = prompt[node_id]["class_type"]
             with self._lock:
+                self.last_node = node_id
                 self._send(
                     sid,
                     "executing",
@@ -556,6 +558,12 @@ class _Handler(LocalHandler):
                     "sid": sid,
                 },
             )
+            # "On reconnect if we are the currently executing client send the current node"
+            running = server.running
+            if running and running[3].get("client_id") == sid and server.last_node:
+                node = server.last_node
+                data = {"node": node, "display_node": node, "prompt_id": running[1]}
+                server._send(sid, "executing", data)
         first = True
         try:
             while (message := ws.receive()) is not None:

@@ -1,0 +1,220 @@
+"""From a finished remote job to a playable WebM in the library, for every installed service
+plugin, side by side with the ffmpeg floor; run by hand:
+``python benchmarks/bench_service_fetch.py [--repeat N]``.
+
+One 1920x1080 8 s 30 fps H.264 + AAC clip (testsrc2 and a tone, busier than most real
+footage) is the result of a finished job on each service's local server
+(`studio.testing.servers`: fal, Replicate, Runway, Luma, Google's Veo, ComfyUI), handed out
+as that service does (a CDN URL, a delivery URL, base64 inside Google's operation, ComfyUI's
+`/view`). For each service, timed through its provider on its official SDK, as Studio's job
+queue does once a job is done:
+
+- poll: the poll that finds the job finished (for Veo it brings the clip itself);
+- download: the provider writes the clip to disk, whole or not at all;
+- import: Studio checks it (a full decode), makes the WebM proxy and the thumbnail and
+  stores all three (`studio.core.assets.import_video`).
+
+The floor, in the same run on the same file: the WebM proxy alone (`make_proxy`). Each
+figure is the median of `--repeat` rounds; a round measures every service, then the floor.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import statistics
+import tempfile
+import time
+from collections.abc import Callable
+from contextlib import AbstractContextManager, AsyncExitStack
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from studio.ai.video_provider import VideoRequest
+from studio.core import assets
+from studio.core.store import Project
+from studio.media import make_proxy, probe
+from studio.testing.clips import make_test_clip
+from studio.testing.pictures import png
+
+SECONDS, SIZE, FPS = 8.0, (1920, 1080), 30
+KEY = "bench-key"
+
+
+@dataclass
+class Service:
+    name: str
+    server: Callable[[bytes], AbstractContextManager[Any]]  # the clip -> a local server
+    provider: Callable[[Any], Any]  # the running server -> a provider pointed at it
+    request: VideoRequest
+
+
+def installed() -> list[Service]:
+    """The services whose plugin is installed here."""
+    found: list[Service] = []
+    request = VideoRequest("a bench clip", seconds=8, resolution="1080p")
+    try:
+        from studio_fal.video import FalVideoProvider
+
+        from studio.testing.servers.fal import FalServer
+
+        found.append(
+            Service(
+                "fal",
+                lambda clip: FalServer(clip, steps=1, queue_ahead=0),
+                lambda s: FalVideoProvider(base_url=s.base_url, api_key=s.api_key),
+                VideoRequest("a bench clip"),
+            )
+        )
+    except ImportError:
+        pass
+    try:
+        from studio_replicate.video import ReplicateVideoProvider
+
+        from studio.testing.servers.replicate import TEST_TOKEN, ReplicateServer
+
+        found.append(
+            Service(
+                "replicate",
+                ReplicateServer,
+                lambda s: ReplicateVideoProvider(base_url=s.base_url, api_key=TEST_TOKEN),
+                request,
+            )
+        )
+    except ImportError:
+        pass
+    try:
+        from studio_runway.video import RunwayVideoProvider
+
+        from studio.testing.servers.runway import RunwayServer
+
+        found.append(
+            Service(
+                "runway",
+                lambda clip: RunwayServer(clip, png(64, 36), api_key=KEY),
+                lambda s: RunwayVideoProvider(base_url=s.base_url, api_key=KEY, poll_interval=0),
+                VideoRequest("a bench clip", seconds=5),
+            )
+        )
+    except ImportError:
+        pass
+    try:
+        from studio_luma.video import LumaVideoProvider
+
+        from studio.testing.servers.luma import LumaServer
+
+        found.append(
+            Service(
+                "luma",
+                lambda clip: LumaServer(clip, png(64, 36), api_key=KEY),
+                lambda s: LumaVideoProvider(base_url=s.base_url, api_key=KEY, poll_interval=0),
+                VideoRequest("a bench clip", seconds=5),
+            )
+        )
+    except ImportError:
+        pass
+    try:
+        from studio_veo.video import VeoProvider
+
+        from studio.testing.servers.veo import GoogleServer
+
+        found.append(
+            Service(
+                "veo",
+                lambda clip: GoogleServer(clip, api_key=KEY, steps=1),
+                lambda s: VeoProvider(base_url=s.base_url, api_key=KEY),
+                request,
+            )
+        )
+    except ImportError:
+        pass
+    try:
+        from studio_comfyui.video import ComfyVideoProvider
+
+        from studio.testing.servers.comfyui import ComfyUIServer
+
+        found.append(
+            Service(
+                "comfyui",
+                ComfyUIServer,
+                lambda s: ComfyVideoProvider(base_url=s.base_url, poll_wait=0.2),
+                VideoRequest("a bench clip", seconds=5),
+            )
+        )
+    except ImportError:
+        pass
+    return found
+
+
+async def finished_job(provider: Any, request: VideoRequest) -> str:
+    """A job the service has finished (the provider warm, as in a running queue)."""
+    remote_id = await provider.submit(request)
+    while not (status := await provider.poll(remote_id)).done:
+        await asyncio.sleep(status.poll_after or 0.0)
+    assert status.status == "completed", status.error
+    return remote_id
+
+
+async def fetch(provider: Any, remote_id: str, folder: Path, run: str) -> tuple[float, ...]:
+    """Seconds for the poll that finds the job finished, the download and the import."""
+    start = time.perf_counter()
+    status = await provider.poll(remote_id)
+    assert status.status == "completed", status.error
+    polled = time.perf_counter()
+    dest = await provider.download(remote_id, "video", folder / f"{run}.mp4")
+    downloaded = time.perf_counter()
+    with Project.create(folder / f"{run}.studio") as project:
+        clip = await assets.import_video(project, dest, name="bench", source="generated")
+        assert clip.name.endswith(".webm")
+    imported = time.perf_counter()
+    return polled - start, downloaded - polled, imported - downloaded
+
+
+async def main(repeat: int) -> None:
+    services = installed()
+    if not services:
+        raise SystemExit("no service plugin is installed (pip install -e plugins/studio-…)")
+    with tempfile.TemporaryDirectory(prefix="bench_service_fetch.") as tmp:
+        folder = Path(tmp)
+        source = make_test_clip(folder / "source.mp4", SECONDS, SIZE, FPS, faststart=True)
+        info = await probe(source)
+        clip = source.read_bytes()
+        print(
+            f"cpus: {os.cpu_count()}, load {os.getloadavg()[0]:.1f}; clip: {info.width}x"
+            f"{info.height} {info.duration:.1f} s {info.video_codec}/{info.audio_codec}, "
+            f"{len(clip) / 1e6:.1f} MB"
+        )
+        async with AsyncExitStack() as stack:  # the servers, then the providers, closed at the end
+            jobs = []
+            for service in services:
+                server = stack.enter_context(service.server(clip))
+                provider = service.provider(server)
+                stack.push_async_callback(provider.aclose)
+                jobs.append((service.name, provider, await finished_job(provider, service.request)))
+            times: dict[str, list[tuple[float, ...]]] = {name: [] for name, _, _ in jobs}
+            floors = []
+            for n in range(repeat):
+                for name, provider, remote_id in jobs:
+                    times[name].append(await fetch(provider, remote_id, folder, f"{name}-{n}"))
+                start = time.perf_counter()
+                await make_proxy(source, folder / f"floor-{n}.webm")
+                floors.append(time.perf_counter() - start)
+        floor = statistics.median(floors)
+        heads = ("poll", "download", "import", "total", "x floor")
+        print(f"{'service':10}" + "".join(f" {head:>9}" for head in heads))
+        for name, runs in times.items():
+            poll, download, imported = (statistics.median(c) for c in zip(*runs, strict=True))
+            total = poll + download + imported
+            print(
+                f"{name:10} {poll * 1e3:6.0f} ms {download * 1e3:6.0f} ms {imported:7.2f} s"
+                f" {total:7.2f} s {total / floor:7.2f}x"
+            )
+        print(f"floor: the WebM proxy alone, same file: {floor:.2f} s (median of {repeat})")
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=3)
+    asyncio.run(main(parser.parse_args().repeat))

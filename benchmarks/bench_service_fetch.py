@@ -27,8 +27,8 @@ import statistics
 import tempfile
 import time
 from collections.abc import Callable
-from contextlib import AbstractContextManager, AsyncExitStack
-from dataclasses import dataclass
+from contextlib import AbstractContextManager, AsyncExitStack, suppress
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -41,110 +41,88 @@ from studio.testing.pictures import png
 
 SECONDS, SIZE, FPS = 8.0, (1920, 1080), 30
 KEY = "bench-key"
+LONG = VideoRequest("a bench clip", seconds=8, resolution="1080p")
+SHORT = VideoRequest("a bench clip", seconds=5)
 
 
 @dataclass
 class Service:
     name: str
-    server: Callable[[bytes], AbstractContextManager[Any]]  # the clip -> a local server
-    provider: Callable[[Any], Any]  # the running server -> a provider pointed at it
+    server: Callable[[bytes], AbstractContextManager[Any]]  # the clip -> its local server
+    provider: type  # made with the server's base_url and api_key, and `options`
     request: VideoRequest
+    options: dict[str, Any] = field(default_factory=dict)
+
+
+def fal() -> Service:
+    from studio_fal.video import FalVideoProvider
+
+    from studio.testing.servers.fal import FalServer
+
+    def server(clip: bytes) -> FalServer:
+        return FalServer(clip, api_key=KEY, steps=1, queue_ahead=0)
+
+    return Service("fal", server, FalVideoProvider, VideoRequest("a bench clip"))
+
+
+def replicate() -> Service:
+    from studio_replicate.video import ReplicateVideoProvider
+
+    from studio.testing.servers.replicate import ReplicateServer
+
+    def server(clip: bytes) -> ReplicateServer:
+        return ReplicateServer(clip, api_token=KEY)
+
+    return Service("replicate", server, ReplicateVideoProvider, LONG)
+
+
+def runway() -> Service:
+    from studio_runway.video import RunwayVideoProvider
+
+    from studio.testing.servers.runway import RunwayServer
+
+    def server(clip: bytes) -> RunwayServer:
+        return RunwayServer(clip, png(64, 36), api_key=KEY)
+
+    return Service("runway", server, RunwayVideoProvider, SHORT, {"poll_interval": 0})
+
+
+def luma() -> Service:
+    from studio_luma.video import LumaVideoProvider
+
+    from studio.testing.servers.luma import LumaServer
+
+    def server(clip: bytes) -> LumaServer:
+        return LumaServer(clip, png(64, 36), api_key=KEY)
+
+    return Service("luma", server, LumaVideoProvider, SHORT, {"poll_interval": 0})
+
+
+def veo() -> Service:
+    from studio_veo.video import VeoProvider
+
+    from studio.testing.servers.veo import GoogleServer
+
+    def server(clip: bytes) -> GoogleServer:
+        return GoogleServer(clip, api_key=KEY, steps=1)
+
+    return Service("veo", server, VeoProvider, LONG)
+
+
+def comfyui() -> Service:
+    from studio_comfyui.video import ComfyVideoProvider
+
+    from studio.testing.servers.comfyui import ComfyUIServer
+
+    return Service("comfyui", ComfyUIServer, ComfyVideoProvider, SHORT, {"poll_wait": 0.2})
 
 
 def installed() -> list[Service]:
     """The services whose plugin is installed here."""
-    found: list[Service] = []
-    request = VideoRequest("a bench clip", seconds=8, resolution="1080p")
-    try:
-        from studio_fal.video import FalVideoProvider
-
-        from studio.testing.servers.fal import FalServer
-
-        found.append(
-            Service(
-                "fal",
-                lambda clip: FalServer(clip, steps=1, queue_ahead=0),
-                lambda s: FalVideoProvider(base_url=s.base_url, api_key=s.api_key),
-                VideoRequest("a bench clip"),
-            )
-        )
-    except ImportError:
-        pass
-    try:
-        from studio_replicate.video import ReplicateVideoProvider
-
-        from studio.testing.servers.replicate import TEST_TOKEN, ReplicateServer
-
-        found.append(
-            Service(
-                "replicate",
-                ReplicateServer,
-                lambda s: ReplicateVideoProvider(base_url=s.base_url, api_key=TEST_TOKEN),
-                request,
-            )
-        )
-    except ImportError:
-        pass
-    try:
-        from studio_runway.video import RunwayVideoProvider
-
-        from studio.testing.servers.runway import RunwayServer
-
-        found.append(
-            Service(
-                "runway",
-                lambda clip: RunwayServer(clip, png(64, 36), api_key=KEY),
-                lambda s: RunwayVideoProvider(base_url=s.base_url, api_key=KEY, poll_interval=0),
-                VideoRequest("a bench clip", seconds=5),
-            )
-        )
-    except ImportError:
-        pass
-    try:
-        from studio_luma.video import LumaVideoProvider
-
-        from studio.testing.servers.luma import LumaServer
-
-        found.append(
-            Service(
-                "luma",
-                lambda clip: LumaServer(clip, png(64, 36), api_key=KEY),
-                lambda s: LumaVideoProvider(base_url=s.base_url, api_key=KEY, poll_interval=0),
-                VideoRequest("a bench clip", seconds=5),
-            )
-        )
-    except ImportError:
-        pass
-    try:
-        from studio_veo.video import VeoProvider
-
-        from studio.testing.servers.veo import GoogleServer
-
-        found.append(
-            Service(
-                "veo",
-                lambda clip: GoogleServer(clip, api_key=KEY, steps=1),
-                lambda s: VeoProvider(base_url=s.base_url, api_key=KEY),
-                request,
-            )
-        )
-    except ImportError:
-        pass
-    try:
-        from studio_comfyui.video import ComfyVideoProvider
-
-        from studio.testing.servers.comfyui import ComfyUIServer
-
-        found.append(
-            Service(
-                "comfyui",
-                ComfyUIServer,
-                lambda s: ComfyVideoProvider(base_url=s.base_url, poll_wait=0.2),
-                VideoRequest("a bench clip", seconds=5),
-            )
-        )
-    except ImportError:
-        pass
+    found = []
+    for service in (fal, replicate, runway, luma, veo, comfyui):
+        with suppress(ImportError):  # its plugin is not installed
+            found.append(service())
     return found
 
 
@@ -190,7 +168,9 @@ async def main(repeat: int) -> None:
             jobs = []
             for service in services:
                 server = stack.enter_context(service.server(clip))
-                provider = service.provider(server)
+                provider = service.provider(
+                    base_url=server.base_url, api_key=server.api_key, **service.options
+                )
                 stack.push_async_callback(provider.aclose)
                 jobs.append((service.name, provider, await finished_job(provider, service.request)))
             times: dict[str, list[tuple[float, ...]]] = {name: [] for name, _, _ in jobs}

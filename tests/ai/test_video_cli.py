@@ -89,10 +89,13 @@ def test_video_waits_prints_progress_and_adds_the_clip(
     assert lines[0] == "job 1: waiting to start"
     assert "job 1: generating 50%" in lines
     assert any(line.startswith("job 1: preparing clip") for line in lines)
-    assert lines[-1] == (
+    # A gateway's own model has no price Studio knows: said before and after.
+    assert "job 1: queued with openai (price unknown)" in lines
+    assert lines[-2] == (
         "added clip a-paper-boat-on-a-river.webm (1.0 s, 256x144, "
         "original a-paper-boat-on-a-river.mp4, thumbnail a-paper-boat-on-a-river.jpg)"
     )
+    assert lines[-1].startswith("cost: no price known for this provider")
     create = server.calls("POST")[0]
     assert create.headers["authorization"] == f"Bearer {KEY}"
     assert create.fields["model"] == "gateway-video"

@@ -14,17 +14,28 @@ figure where it reports one, see `studio.operations.video_costs`).
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any, Literal
 
-from studio.ai.video_provider import VideoCapabilities, VideoPrice
+from studio.ai.video_provider import (
+    VideoCapabilities,
+    VideoPrice,
+    capabilities_of,
+    make_provider,
+    provider_options,
+)
 
 __all__ = [
     "PRICES_SETTING",
+    "PriceRow",
     "PriceSource",
     "clip_estimate",
     "money",
     "price_for",
+    "price_from_cells",
     "price_from_dict",
+    "price_rows",
+    "price_setting",
     "price_overrides",
     "price_to_dict",
     "price_words",
@@ -157,3 +168,75 @@ def price_words(price: VideoPrice) -> str:
 def usd(rate: float) -> str:
     """A price in a list: `$0.10`, `$0.0035` (small rates keep their digits)."""
     return f"${rate:.2f}" if rate >= 0.01 or rate == 0 else f"${rate:.2g}"
+
+
+@dataclass(frozen=True)
+class PriceRow:
+    """One line of Settings' price table: a service's model, its built-in price and the
+    person's own (None: none)."""
+
+    provider: str
+    model: str  # "" for the provider's only or default model
+    builtin: VideoPrice | None
+    mine: VideoPrice | None
+
+
+def price_rows(host: Any, settings: Any) -> list[PriceRow]:
+    """A row for every model of every registered video provider, and for every price the
+    person set for a model not listed (a gateway's own model)."""
+    mine = price_overrides(settings)
+    rows: list[PriceRow] = []
+    for reg in host.registrations("video_providers"):
+        try:
+            provider = make_provider(host, reg.name, provider_options(settings, reg.name))
+            caps = capabilities_of(provider)
+            models = list(caps.models) or [""]
+            listed = {m: capabilities_of(provider, m or None).prices for m in models}
+        except Exception:  # a broken plugin must not keep Settings from opening
+            continue
+        own = mine.get(reg.name, {})
+        for model in [*models, *(m for m in own if m not in models)]:
+            prices = listed.get(model, caps.prices)
+            builtin = prices.get(model) or prices.get("")
+            rows.append(PriceRow(reg.name, model, builtin, own.get(model)))
+    return rows
+
+
+def price_from_cells(
+    per_second: str, with_sound: str, per_clip: str, builtin: VideoPrice | None = None
+) -> VideoPrice | None:
+    """The price typed in a row's three cells (dollars; empty: not set); None when all are
+    empty. ValueError names a cell that is not a number. The built-in price's factors for
+    resolutions stay."""
+    values: list[float | None] = []
+    for text, what in (
+        (per_second, "a second"),
+        (with_sound, "a second with sound"),
+        (per_clip, "a clip"),
+    ):
+        text = text.strip().lstrip("$")
+        if not text:
+            values.append(None)
+            continue
+        try:
+            value = float(text)
+        except ValueError:
+            raise ValueError(
+                f"the price {what} must be a number of dollars, not {text!r}"
+            ) from None
+        if value < 0:
+            raise ValueError(f"the price {what} cannot be below zero")
+        values.append(value)
+    if all(v is None for v in values):
+        return None
+    second, sound, clip = values
+    factors = builtin.resolution_factor if builtin is not None else {}
+    return VideoPrice(second or 0.0, clip or 0.0, sound, dict(factors))
+
+
+def price_setting(rows: Mapping[tuple[str, str], VideoPrice]) -> dict[str, Any]:
+    """settings.json's `video_prices` for the person's prices, by (provider, model)."""
+    out: dict[str, dict[str, Any]] = {}
+    for (provider, model), price in rows.items():
+        out.setdefault(provider, {})[model] = price_to_dict(price)
+    return out

@@ -31,6 +31,7 @@ from studio.operations.clip_continuity import (
     Continuity,
     Neighbours,
     choose,
+    describe,
     extendable,
     named_cast,
 )
@@ -47,6 +48,7 @@ __all__ = [
     "job_of_clip",
     "plan_clips",
     "reusable_job",
+    "scene_continuity",
     "scenes_needing_clips",
     "story_of",
 ]
@@ -181,6 +183,28 @@ def job_of_clip(
             except StudioError:  # the job row is gone: no extension
                 return None
     return None
+
+
+def scene_continuity(project: Project, story: Story, files: Mapping[str, str]) -> dict[str, str]:
+    """How the clip each scene plays now was joined to the others, in words (scenes whose
+    clip no job made, or made without continuity, are left out)."""
+    jobs = {
+        asset.blob: int(asset.meta["job"])
+        for asset in project.assets()
+        if asset.meta.get("job") and asset.meta.get("role") == "proxy"
+    }
+    out = {}
+    for scene in story.scenes:
+        job_id = jobs.get(clip_sha(story, scene.id, files) or "")
+        if job_id is None:
+            continue
+        try:
+            words = describe(project.job(job_id).params)
+        except StudioError:
+            continue
+        if words:
+            out[scene.id] = words
+    return out
 
 
 def _kept_next(

@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import time
+import types
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -142,3 +143,19 @@ class LocalModels:
 def local_source(service: Service, **options: Any):
     """A provider source for a `VideoQueue`: every name gets a `LocalModels`."""
     return lambda name: LocalModels(service, **options)
+
+
+def add_local(host: Any, service: Service, **options: Any) -> None:
+    """Register `LocalModels` on `service` as the video provider "local", as a plugin
+    (API 2) does, on the plugin `host`."""
+    from studio.plugins import hookimpl
+
+    module = types.ModuleType("studio_test_local_videos")
+    module.STUDIO_API = 2  # type: ignore[attr-defined]
+
+    @hookimpl
+    def register_video_providers(register):
+        register("local", lambda _options: LocalModels(service, **options))
+
+    module.register_video_providers = register_video_providers  # type: ignore[attr-defined]
+    host.add_module("local", module)

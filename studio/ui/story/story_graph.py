@@ -45,7 +45,7 @@ from studio.ui.session import ProjectSession
 from studio.ui.story.cast_editor import CastEditor
 from studio.ui.story.graph_view import BAD, MUTED, StoryGraphView
 from studio.ui.widgets.background import Tasks
-from studio.ui.widgets.provider_combo import chosen_name, follow_providers
+from studio.ui.widgets.provider_combo import chosen_name, follow_providers, shrink_to_fit
 
 log = logging.getLogger(__name__)
 
@@ -201,7 +201,6 @@ class StoryPanel(QWidget):
         tools.addWidget(QLabel("Clips by"))
         tools.addWidget(self.provider_box, 1)
         tools.addWidget(self.continuity_box)
-        tools.addWidget(self.cast_btn)
         tools.addWidget(self.make_btn)
         self.splitter = QSplitter(Qt.Orientation.Vertical)
         self.splitter.setChildrenCollapsible(False)
@@ -218,7 +217,12 @@ class StoryPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(4)
-        layout.addWidget(self.heading)
+        self.heading.setWordWrap(True)  # a long title must not widen the panel
+        head = QHBoxLayout()
+        head.setContentsMargins(0, 0, 6, 0)
+        head.addWidget(self.heading, 1)
+        head.addWidget(self.cast_btn)
+        layout.addLayout(head)
         layout.addLayout(tools)
         layout.addWidget(self.problem_label)
         layout.addWidget(self.splitter, 1)
@@ -228,6 +232,7 @@ class StoryPanel(QWidget):
         session.project_changed.connect(self._project_changed)
         # Plugins enabled or disabled add or take away video providers. Offline cards
         # first when nothing was chosen: they work without a key.
+        shrink_to_fit(self.provider_box, 6)
         follow_providers(self.provider_box, session.host, prefer=("title-cards",))
         self.hide()
 

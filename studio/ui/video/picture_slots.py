@@ -6,7 +6,7 @@ number (`ReferencePictures`). Each comes from a file or from the project's pictu
 from __future__ import annotations
 
 from PySide6.QtCore import QSize, Signal
-from PySide6.QtWidgets import QLabel, QToolButton, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QToolButton, QWidget
 
 from studio.ui.session import ProjectSession
 from studio.ui.video.video_player import scaled_thumb
@@ -42,16 +42,18 @@ class PictureSlot(QWidget):
         self.clear_button = QToolButton(text="✕")
         self.clear_button.setToolTip(f"No {what.lower()}")
         self.clear_button.clicked.connect(self.clear)
-        self.row = FlowLayout(self)  # wraps when the pane is narrow
-        for widget in (self.thumb, self.text, self.file_button, self.asset_button):
+        # One line: the label gives up its room (eliding) when the pane is narrow.
+        self.row = QHBoxLayout(self)
+        self.row.setContentsMargins(0, 0, 0, 0)
+        self.row.setSpacing(4)
+        self.row.addWidget(self.thumb)
+        self.row.addWidget(self.text, 1)
+        for widget in (self.file_button, self.asset_button, self.clear_button):
             self.row.addWidget(widget)
-        self.row.addWidget(self.clear_button)
 
     def add_button(self, button: QToolButton) -> None:
         """Another source of pictures, before ✕ (the form's "Preview frame")."""
-        self.row.takeAt(self.row.count() - 1)
-        self.row.addWidget(button)
-        self.row.addWidget(self.clear_button)
+        self.row.insertWidget(self.row.indexOf(self.clear_button), button)
 
     def set(self, data: bytes, label: str) -> bool:
         if not data or not readable(data):

@@ -44,7 +44,7 @@ from studio.operations.video_costs import spend_line
 from studio.ui.session import ProjectSession
 from studio.ui.video.picture_slots import PictureSlot, ReferencePictures
 from studio.ui.video.video_work import PaneWork, plain_message
-from studio.ui.widgets.provider_combo import chosen_name
+from studio.ui.widgets.provider_combo import chosen_name, shrink_to_fit
 
 DEFAULT_CAPS = VideoCapabilities()
 REFERENCE_SIDE = 1280  # a Preview frame sent as a reference is scaled to fit this
@@ -87,6 +87,7 @@ class VideoForm(QWidget):
         self.prompt.setPlaceholderText("Describe a clip: a neon city at night, camera flying…")
         self.prompt.setFixedHeight(64)
         self.provider_box = self._combo("Video service", self._provider_chosen)
+        shrink_to_fit(self.provider_box, 6)
         self.model_box = self._combo("Model of the service", self.show_model)
         self.model_box.setVisible(False)
         self.seconds_box = self._combo("Length in seconds", self._update_cost)
@@ -100,7 +101,7 @@ class VideoForm(QWidget):
             options.addWidget(box, 1)
 
         self.first = PictureSlot(session, "No first frame", "Start")
-        self.frame_button = QToolButton(text="Preview frame")
+        self.frame_button = QToolButton(text="Preview")
         self.frame_button.setToolTip("Start from what the Preview shows now")
         self.frame_button.clicked.connect(self.use_preview_frame)
         self.first.add_button(self.frame_button)
@@ -119,6 +120,7 @@ class VideoForm(QWidget):
         self.seed_box = QSpinBox()
         self.seed_box.setRange(NO_SEED, 2**31 - 1)
         self.seed_box.setSpecialValueText("any seed")
+        self.seed_box.setValue(NO_SEED)
         self.seed_box.setToolTip("The same seed and prompt make a similar clip again")
         self.negative = QLineEdit()
         self.negative.setPlaceholderText("Not in the clip: text, blur…")
@@ -150,6 +152,7 @@ class VideoForm(QWidget):
     def _combo(self, tip: str, chosen) -> QComboBox:
         box = QComboBox()
         box.setToolTip(tip)
+        shrink_to_fit(box)
         box.currentIndexChanged.connect(lambda _i: chosen())
         return box
 

@@ -42,6 +42,12 @@ def choose_name(combo: QComboBox, name: str) -> None:
         combo.setCurrentIndex(index)
 
 
+def shrink_to_fit(combo: QComboBox, characters: int = 4) -> None:
+    """Let `combo` be narrower than its longest item (the list still shows it whole)."""
+    combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+    combo.setMinimumContentsLength(characters)
+
+
 def follow_providers(
     combo: QComboBox,
     host: Any,
@@ -58,6 +64,9 @@ def follow_providers(
     function, for callers that want to refill at other times too.
     """
     prefer = tuple(prefer)
+    if combo.sizeAdjustPolicy() == QComboBox.SizeAdjustPolicy.AdjustToContentsOnFirstShow:
+        # Long labels ("OpenAI-compatible /v1/videos (gateways)") must not widen the pane.
+        shrink_to_fit(combo, 8)
 
     def refill() -> None:
         names = [r.name for r in host.registrations(kind)]

@@ -9,8 +9,6 @@ from __future__ import annotations
 import asyncio
 import json
 
-from PySide6.QtCore import QBuffer, QByteArray, QIODevice
-from PySide6.QtGui import QColor, QImage
 from PySide6.QtWidgets import QMessageBox
 
 from studio.config.settings import FILE_NAME
@@ -20,16 +18,7 @@ from studio.story.validate import check_files
 from studio.ui.widgets.provider_combo import choose_name
 from tests.ai.local_models import Service, add_local
 from tests.qt_asyncio import run_with_qt
-
-
-def png(colour: str) -> bytes:
-    image = QImage(48, 48, QImage.Format.Format_RGB32)
-    image.fill(QColor(colour))
-    data = QByteArray()
-    buffer = QBuffer(data)
-    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
-    image.save(buffer, "PNG")
-    return bytes(data)
+from tests.ui.pictures import solid_png as png
 
 
 async def until(predicate, timeout: float = 60.0) -> None:

@@ -10,25 +10,13 @@ import asyncio
 import dataclasses
 from pathlib import Path
 
-from PySide6.QtCore import QBuffer, QByteArray, QIODevice
-from PySide6.QtGui import QColor, QImage
-
 from studio.core.records import VideoJob
 from studio.ui.video.video_jobs import JobRow
 from studio.ui.widgets.provider_combo import choose_name
 from tests.ai.local_models import RICH, Service, add_local
 from tests.qt_asyncio import run_with_qt
 from tests.ui.conftest import open_project
-
-
-def png(colour: str) -> bytes:
-    image = QImage(64, 36, QImage.Format.Format_RGB32)
-    image.fill(QColor(colour))
-    data = QByteArray()
-    buffer = QBuffer(data)
-    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
-    image.save(buffer, "PNG")
-    return bytes(data)
+from tests.ui.pictures import solid_png as png
 
 
 async def until(predicate, timeout: float = 30.0) -> None:

@@ -147,7 +147,10 @@ class VideoForm(QWidget):
         layout.addLayout(extras)
         layout.addWidget(self.generate_button)
         layout.addWidget(self.spent)
-        session.video_job_changed.connect(lambda _job: self.show_spent())
+        # What was spent changes when a job ends (not with each progress step).
+        session.video_job_changed.connect(
+            lambda job: job.status in ("completed", "failed") and self.show_spent()
+        )
 
     def _combo(self, tip: str, chosen) -> QComboBox:
         box = QComboBox()

@@ -62,9 +62,8 @@ class CastEditor(QWidget):
         self.session = session
         self.members: list[dict] = []  # name, description, picture, new_picture (bytes)
         self.dirty = False  # edited since shown: a new version does not replace the edits
-        self.rows = QGridLayout()
+        self.rows = QVBoxLayout()  # a card per character, fit for a narrow panel
         self.rows.setContentsMargins(0, 0, 0, 0)
-        self.rows.setColumnStretch(2, 1)
         inner = QWidget()
         inner_layout = QVBoxLayout(inner)
         inner_layout.setContentsMargins(0, 0, 0, 0)
@@ -74,11 +73,12 @@ class CastEditor(QWidget):
         scroll.setWidgetResizable(True)
         scroll.setWidget(inner)
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
-        heading = QLabel(
-            "<b>Cast</b> — a picture per character goes with every scene that "
-            "names them, to models that take reference pictures"
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        heading = QLabel("<b>Cast</b>")
+        heading.setToolTip(
+            "A picture per character goes with every scene that names them, to video "
+            "models that take reference pictures"
         )
-        heading.setWordWrap(True)
         self.add_button = QPushButton("Add character")
         self.add_button.clicked.connect(self.add_member)
         self.apply_button = QPushButton("Apply")
@@ -150,19 +150,22 @@ class CastEditor(QWidget):
             item = self.rows.takeAt(0)
             if item is not None and item.widget() is not None:
                 item.widget().deleteLater()
-        for row, member in enumerate(self.members):
-            self._row(row, member)
+        for member in self.members:
+            self.rows.addWidget(self._card(member))
 
     def _edit(self, member: dict, key: str, text: str) -> None:
         member[key] = text
         self.dirty = True
 
-    def _row(self, row: int, member: dict) -> None:
+    def _card(self, member: dict) -> QWidget:
+        """One character: picture | name, Remove / description / where the picture comes
+        from."""
         name = QLineEdit(member["name"])
         name.setPlaceholderText("Name")
         name.textChanged.connect(lambda text, m=member: self._edit(m, "name", text))
         description = QLineEdit(member["description"])
         description.setPlaceholderText("How they look, for every clip prompt")
+        description.setCursorPosition(0)  # the start of a long description shows
         description.textChanged.connect(lambda text, m=member: self._edit(m, "description", text))
 
         def from_file(data: bytes, label: str, m=member) -> None:
@@ -186,15 +189,21 @@ class CastEditor(QWidget):
         drop = QToolButton(text="Remove")
         drop.setToolTip("Take this character out of the cast")
         drop.clicked.connect(remove)
-        widgets = (
-            _thumb(member["shown"]),
-            name,
-            description,
-            file_button(self, "Picture…", "A picture of this character", from_file),
-            asset_button(self.session, from_asset, "One of the project's pictures"),
-            clear,
-            drop,
-        )
-        for column, widget in enumerate(widgets):
-            self.rows.addWidget(widget, row, column)
-        name.setMinimumWidth(90)
+        card = QWidget()
+        grid = QGridLayout(card)
+        grid.setContentsMargins(0, 2, 0, 6)
+        grid.setHorizontalSpacing(6)
+        grid.setVerticalSpacing(3)
+        grid.setColumnStretch(1, 1)
+        grid.addWidget(_thumb(member["shown"]), 0, 0, 2, 1, Qt.AlignmentFlag.AlignTop)
+        grid.addWidget(name, 0, 1)
+        grid.addWidget(drop, 0, 2)
+        grid.addWidget(description, 1, 1, 1, 2)
+        sources = QHBoxLayout()
+        sources.setSpacing(4)
+        sources.addWidget(file_button(self, "Picture…", "A picture of this character", from_file))
+        sources.addWidget(asset_button(self.session, from_asset, "One of the project's pictures"))
+        sources.addWidget(clear)
+        sources.addStretch(1)
+        grid.addLayout(sources, 2, 1, 1, 2)
+        return card

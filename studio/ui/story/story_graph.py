@@ -195,7 +195,7 @@ class StoryPanel(QWidget):
         self.cast.apply_requested.connect(self.apply_cast)
         self.cast.refused.connect(self.status.setText)
         self.cast.setVisible(False)
-        self.cast_btn.toggled.connect(self.cast.setVisible)
+        self.cast_btn.toggled.connect(self._cast_toggled)
         tools = QHBoxLayout()
         tools.setContentsMargins(6, 0, 6, 0)
         tools.addWidget(QLabel("Clips by"))
@@ -289,6 +289,15 @@ class StoryPanel(QWidget):
         if not self.isVisible():
             self.show()
             self._claim_space()
+
+    def _cast_toggled(self, shown: bool) -> None:
+        """Show the cast editor with room for a few characters (the graph gives it up)."""
+        self.cast.setVisible(shown)
+        if shown:
+            graph, editor, _cast = self.splitter.sizes()
+            total = graph + editor + _cast
+            cast = max(int(total * 0.55), 220)
+            self.splitter.setSizes([max(total - cast - editor, 80), editor, cast])
 
     def _show_cast_and_continuity(self, files: dict[str, bytes]) -> None:
         """The cast in its editor, and in each node's tooltip how its clip joins the

@@ -184,3 +184,29 @@ def test_bad_arguments_in_process(
     )
     assert main(["assets", str(project)]) == 0
     assert capsys.readouterr().out == "no assets\n"
+
+
+def test_options_the_model_does_not_take_are_refused_before_anything_is_sent(
+    env: dict[str, str], project: Path, server: VideoServer, tmp_path: Path
+) -> None:
+    picture = tmp_path / "mara.png"
+    picture.write_bytes(PNG)
+    base = ["video", str(project), "a cat", "--base-url", server.base_url, "--model", "sora-2"]
+    refused = {
+        ("--aspect", "16:9"): "takes a size in pixels (1280x720, 720x1280, 1792x1024 or "
+        "1024x1792), not an aspect ratio.",
+        ("--seconds", "5"): "makes clips of 4, 8 or 12 s, not 5 s.",
+        ("--ref", str(picture), str(picture)): "takes no reference pictures.",
+        ("--last-frame", str(picture)): "cannot end on a given picture (a last frame).",
+        ("--audio",): "makes no sound: turn audio off.",
+        ("--seed", "7"): "takes no seed.",
+        ("--negative", "blur"): "takes no negative prompt.",
+    }
+    for flags, words in refused.items():
+        assert one_error(studio(env, *base, *flags)) == f"openai (sora-2) {words}", flags
+    assert one_error(studio(env, *base, "--last-frame", str(tmp_path / "none.png"))).startswith(
+        f"cannot read {tmp_path / 'none.png'} (--last-frame)"
+    )
+    assert server.calls("POST") == []  # nothing was sent, nothing paid
+    with Project.open(project) as opened:
+        assert opened.jobs() == []

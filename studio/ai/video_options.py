@@ -12,11 +12,13 @@ menu a form offers, and other values are left to the service.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Sequence
 
 from studio.ai.video_provider import VideoCapabilities, VideoRequest
 
 __all__ = [
+    "aspect_of",
     "capability_words",
     "extend_problem",
     "model_words",
@@ -38,6 +40,15 @@ def words(values: Iterable[object], unit: str = "") -> str:
 def model_words(provider: str, model: str | None) -> str:
     """How a sentence names what makes the clip: `veo (veo-3.1-fast)`, or `title-cards`."""
     return f"{provider} ({model})" if model else provider
+
+
+def aspect_of(size: str) -> str | None:
+    """`1280x720` → `16:9`; None for a text that is no size."""
+    width, _, height = size.partition("x")
+    if not (width.isdigit() and height.isdigit()) or not int(width) or not int(height):
+        return None
+    common = math.gcd(int(width), int(height))
+    return f"{int(width) // common}:{int(height) // common}"
 
 
 def nearest(values: Sequence[int], wanted: int) -> int:
@@ -85,10 +96,11 @@ def _shape_problem(
         if caps.sizes:
             if strict and request.size not in caps.sizes:
                 return f"{what} makes clips of {words(caps.sizes)}, not {request.size}."
-        elif caps.aspect_ratios or caps.resolutions:
+        elif caps.aspect_ratios and aspect_of(request.size) not in caps.aspect_ratios:
+            # A size whose shape the model makes is the provider's to map (1280x720: 16:9).
             return (
-                f"{what} takes an aspect ratio ({words(caps.aspect_ratios)}) and a "
-                f"resolution ({words(caps.resolutions)}), not a size in pixels."
+                f"{what} makes clips in the aspect ratio {words(caps.aspect_ratios)}, not "
+                f"{request.size}."
             )
     for value, offered, name in (
         (request.aspect, caps.aspect_ratios, "aspect ratio"),

@@ -19,7 +19,7 @@ from studio.ai.video_cost import (
     price_to_dict,
     price_words,
 )
-from studio.ai.video_options import capability_words, nearest, request_problem
+from studio.ai.video_options import aspect_of, capability_words, nearest, request_problem
 from studio.ai.video_provider import VideoCapabilities, VideoError, VideoPrice, VideoRequest
 from studio.config.settings import Settings
 from studio.operations.video_costs import Estimate
@@ -91,6 +91,16 @@ def test_what_a_model_takes_in_words() -> None:
         "1280x720",
     ]
     assert nearest((4, 6, 8), 5) == 6 and nearest((4, 8), 20) == 8 and nearest((), 3) == 3
+
+
+def test_a_size_of_a_shape_the_model_makes_is_left_to_the_provider_to_map() -> None:
+    wide = VideoRequest("a cat", size="1920x1080")
+    assert request_problem(RICH, wide, what="x") is None  # 16:9
+    square = VideoRequest("a cat", size="1024x1024")
+    assert request_problem(RICH, square, what="x") == (
+        "x makes clips in the aspect ratio 16:9 or 9:16, not 1024x1024."
+    )
+    assert aspect_of("720x1280") == "9:16" and aspect_of("big") is None
 
 
 def test_an_older_provider_is_not_held_to_its_menu_of_lengths_and_sizes() -> None:

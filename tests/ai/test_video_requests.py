@@ -90,7 +90,7 @@ async def test_every_field_is_kept_with_the_job_and_sent_again_after_a_restart(
         ({"seconds": 5}, "local makes clips of 1 or 2 s, not 5 s."),
         ({"aspect": "4:3"}, "in the aspect ratio 16:9 or 9:16, not 4:3"),
         ({"resolution": "4k"}, "in the resolution 720p or 1080p, not 4k"),
-        ({"size": "1280x720"}, "takes an aspect ratio (16:9 or 9:16) and a resolution"),
+        ({"size": "1024x768"}, "in the aspect ratio 16:9 or 9:16, not 1024x768"),
         ({"references": [PNG] * 4}, "takes at most 3 reference pictures, not 4"),
     ],
 )

@@ -44,6 +44,7 @@ from studio.ui.dialogs.settings_prices import PriceTable
 from studio.ui.widgets.background import ThreadJob
 
 EDITED = ("base_url", "model")  # the options this tab edits; the others are kept
+DEFAULT = "openai"  # the provider shown first
 
 
 _VERDICT_COLOURS = {"works": "#98c379", "cannot_test": "#9da5b4"}
@@ -160,6 +161,11 @@ class VideoSettings(QWidget):
         layout.addWidget(prices_box, 1)
         layout.addWidget(ffmpeg_box)
         if self._services:
+            # The built-in provider first, as the Video pane chooses it; plugins' providers
+            # may sort before it by name.
+            self.provider_box.blockSignals(True)
+            self.provider_box.setCurrentIndex(max(0, self.provider_box.findData(DEFAULT)))
+            self.provider_box.blockSignals(False)
             self._show_provider(self.provider_box.currentData())
 
     # -- video services ----------------------------------------------------------------

@@ -142,7 +142,10 @@ def capability_words(caps: VideoCapabilities) -> list[str]:
     flags = (
         (caps.image_reference, "first frame"),
         (caps.last_frame, "last frame"),
-        (caps.reference_images > 0, f"{caps.reference_images} reference pictures"),
+        (
+            caps.reference_images > 0,
+            f"{caps.reference_images} reference picture{'s' if caps.reference_images > 1 else ''}",
+        ),
         (caps.audio, "sound"),
         (caps.negative_prompt, "negative prompt"),
         (caps.seed, "seed"),

@@ -1,0 +1,187 @@
+"""The pictures the local Images API server answers with: drawn with Pillow, the same for the
+same request, and easy for a test to recognise.
+
+- A picture (`figure`): one character, standing on its feet at the bottom middle, in the
+  prompt's colour (`prompt_colour`) with a dark outline, on a flat light ground or, when a
+  transparent background was asked for, on nothing (alpha 0).
+- A sprite sheet (`sheet`), when the prompt asks for "N frames": N such characters in a row,
+  one per cell, each a little further in its walk (legs apart, then together) and each in
+  its own colour (`frame_colour`), so a test can tell the frames apart on a screen.
+- An edit (`edited`): the first input picture fitted to the size asked for; where the mask
+  is transparent (or everywhere, without a mask) it takes the prompt's colour half way, and
+  a transparent background makes the input's own background (its corner colour) clear.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import re
+
+from PIL import Image, ImageChops, ImageDraw
+
+__all__ = [
+    "GROUND",
+    "OUTLINE",
+    "edited",
+    "figure",
+    "frame_colour",
+    "frames_asked",
+    "paint",
+    "png_bytes",
+    "prompt_colour",
+    "sheet",
+]
+
+GROUND = (236, 232, 220)  # the flat background of an opaque picture
+OUTLINE = (24, 20, 28)
+_FRAMES = re.compile(r"\b(\d{1,2})[- ]frames?\b", re.I)
+# Distinct, saturated colours for the frames of a sheet.
+_FRAME_COLOURS = (
+    (220, 40, 60),
+    (40, 170, 80),
+    (40, 90, 220),
+    (230, 160, 20),
+    (160, 50, 200),
+    (20, 180, 190),
+    (240, 100, 160),
+    (120, 120, 40),
+)
+
+RGBA = tuple[int, int, int, int]
+
+
+def prompt_colour(prompt: str) -> tuple[int, int, int]:
+    """A saturated colour that stands for the prompt (the same prompt, the same colour)."""
+    digest = hashlib.sha256(prompt.strip().lower().encode()).digest()
+    channels = [60 + digest[0] % 150, 60 + digest[1] % 150, 60 + digest[2] % 150]
+    channels[digest[3] % 3] = 225  # one strong channel: never grey, never the ground
+    channels[(digest[3] + 1) % 3] = 35
+    return channels[0], channels[1], channels[2]
+
+
+def frame_colour(index: int) -> tuple[int, int, int]:
+    return _FRAME_COLOURS[index % len(_FRAME_COLOURS)]
+
+
+def frames_asked(prompt: str) -> int:
+    """How many frames a prompt asks for ("a sprite sheet of 4 frames"): 0 for a picture."""
+    found = _FRAMES.search(prompt)
+    return min(int(found.group(1)), 16) if found else 0
+
+
+def _draw_character(
+    draw: ImageDraw.ImageDraw,
+    box: tuple[int, int, int, int],
+    colour: tuple[int, int, int],
+    step: int,
+) -> None:
+    """A character standing on the bottom of `box`: head, body, two legs (apart by `step`)."""
+    left, top, right, bottom = box
+    width, height = right - left, bottom - top
+    cx = left + width // 2
+    unit = max(1, min(width, height) // 16)
+    head_r = 2 * unit
+    body_top = bottom - 11 * unit
+    fill = (*colour, 255)
+    line = (*OUTLINE, 255)
+    draw.ellipse(
+        (cx - head_r, body_top - 2 * head_r, cx + head_r, body_top),
+        fill=fill,
+        outline=line,
+        width=max(1, unit // 2),
+    )
+    draw.rectangle(
+        (cx - 2 * unit, body_top, cx + 2 * unit, bottom - 5 * unit),
+        fill=fill,
+        outline=line,
+        width=max(1, unit // 2),
+    )
+    spread = (step % 4) * unit // 2 + unit
+    for foot in (cx - spread, cx + spread):
+        draw.rectangle(
+            (foot - unit // 2, bottom - 5 * unit, foot + unit // 2, bottom - 1),
+            fill=line,
+        )
+
+
+def _canvas(width: int, height: int, transparent: bool) -> Image.Image:
+    ground: RGBA = (0, 0, 0, 0) if transparent else (*GROUND, 255)
+    return Image.new("RGBA", (width, height), ground)
+
+
+def figure(
+    prompt: str, width: int, height: int, transparent: bool, variant: int = 0
+) -> Image.Image:
+    """The character; each `variant` (the pictures of one request) stands a little apart."""
+    image = _canvas(width, height, transparent)
+    side = min(width, height) * 3 // 4
+    left, bottom = (width - side) // 2, height - max(1, height // 16)
+    box = (left, bottom - side, left + side, bottom)
+    _draw_character(ImageDraw.Draw(image), box, prompt_colour(prompt), variant)
+    return image
+
+
+def sheet(frames: int, width: int, height: int, transparent: bool, variant: int = 0) -> Image.Image:
+    """`frames` characters in a row of equal cells, each standing on the cell's bottom."""
+    image = _canvas(width, height, transparent)
+    draw = ImageDraw.Draw(image)
+    cell = width // frames
+    side = min(cell, height) * 3 // 4
+    bottom = height - max(1, height // 8)
+    for i in range(frames):
+        left = i * cell + (cell - side) // 2
+        box = (left, bottom - side, left + side, bottom)
+        _draw_character(draw, box, frame_colour(i + variant), i)
+    return image
+
+
+def edited(
+    source: Image.Image,
+    prompt: str,
+    width: int,
+    height: int,
+    transparent: bool,
+    mask: Image.Image | None,
+    variant: int = 0,
+) -> Image.Image:
+    original = source.convert("RGBA").resize((width, height), Image.Resampling.LANCZOS)
+    tint = Image.new("RGBA", (width, height), (*prompt_colour(prompt), 255))
+    blended = Image.blend(original, tint, 0.5 + 0.04 * (variant % 10))
+    if mask is None:
+        picture = blended
+    else:  # the API's rule: the mask's fully transparent pixels are where to change
+        where = mask.convert("RGBA").resize((width, height)).getchannel("A")
+        picture = original.copy()
+        picture.paste(blended, (0, 0), where.point(lambda a: 255 if a == 0 else 0))
+    if transparent:
+        ground = _like(original.convert("RGB"), original.getpixel((0, 0))[:3])
+        picture.putalpha(ImageChops.multiply(picture.getchannel("A"), ImageChops.invert(ground)))
+    return picture
+
+
+def _like(image: Image.Image, colour: tuple[int, ...], tolerance: int = 24) -> Image.Image:
+    """255 where `image` is within `tolerance` of `colour` in every channel, else 0."""
+    difference = ImageChops.difference(image, Image.new("RGB", image.size, colour[:3]))
+    near = [band.point(lambda v: 255 if v <= tolerance else 0) for band in difference.split()]
+    return ImageChops.multiply(ImageChops.multiply(near[0], near[1]), near[2])
+
+
+def paint(prompt: str, width: int, height: int, transparent: bool, variant: int = 0) -> Image.Image:
+    """What a generation answers: a sheet when the prompt asks for frames, else a figure
+    (`variant`: which picture of the request, so that no two are the same)."""
+    frames = frames_asked(prompt)
+    if frames > 1:
+        return sheet(frames, width, height, transparent, variant)
+    return figure(prompt, width, height, transparent, variant)
+
+
+def png_bytes(image: Image.Image, output_format: str = "png") -> bytes:
+    out = io.BytesIO()
+    if output_format in ("jpeg", "jpg"):
+        image.convert("RGB").save(out, "JPEG", quality=90)
+    elif output_format == "webp":
+        image.save(out, "WEBP", lossless=True)
+    else:
+        image.save(out, "PNG")
+    return out.getvalue()

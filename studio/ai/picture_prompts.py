@@ -8,9 +8,19 @@ so every picture of a game matches the others.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
-__all__ = ["KINDS", "PictureKind", "compose_prompt", "hero_prompt", "kind"]
+__all__ = [
+    "KINDS",
+    "PictureKind",
+    "compose_prompt",
+    "hero_prompt",
+    "kind",
+    "player_request",
+    "use_request",
+]
 
 
 @dataclass(frozen=True)
@@ -106,3 +116,44 @@ def hero_prompt(sprite_size: int, style: str | None) -> str:
         "character",
         style,
     )
+
+
+def _sheet_words(meta: Mapping[str, Any]) -> str:
+    """How a sprite sheet is laid out, in the words a game's code needs (or "")."""
+    layout = meta.get("layout") if isinstance(meta.get("layout"), Mapping) else meta
+    try:
+        columns, frames = int(layout["columns"]), int(layout["frames"])
+        width, height = int(layout["frame_width"]), int(layout["frame_height"])
+    except (KeyError, TypeError, ValueError):
+        return ""
+    anchor = layout.get("anchor") or (width // 2, height)
+    return (
+        f" It is a sprite sheet of {frames} frames, {columns} to a row, each {width}x{height} "
+        f"pixels: frame i is at x = (i % {columns}) * {width}, y = floor(i / {columns}) * "
+        f"{height}; the point of a frame that stands on the ground is ({anchor[0]}, "
+        f"{anchor[1]}). Animate it at about 8 frames a second while the player moves."
+    )
+
+
+def player_request(name: str, meta: Mapping[str, Any]) -> str:
+    """What the code model is asked to make picture `name` the player."""
+    return (
+        f"Use the picture assets/{name} as the player: draw the player with it instead of the "
+        "shape it has now, scaled to the player's size with its proportions kept and crisp "
+        "pixels (imageSmoothingEnabled = false), facing the way it moves (flip it "
+        "horizontally when it moves left). Keep the controls and the rest of the game as "
+        "they are." + _sheet_words(meta)
+    )
+
+
+def use_request(name: str, meta: Mapping[str, Any]) -> str:
+    """A first wording of "use picture `name` in the game", for the person to finish."""
+    kind = str(meta.get("kind") or "")
+    what = {
+        "background": "as the background, repeated as the view scrolls",
+        "tile": "as the tile the ground and walls are drawn with, repeated",
+        "item": "for the items the player collects",
+        "ui": "in the game's interface",
+        "sprite_sheet": "as an animated character",
+    }.get(kind, "in the game")
+    return f"Use the picture assets/{name} {what}." + _sheet_words(meta)

@@ -4,8 +4,8 @@ Qt-free and asyncio-based; the Images tab, the hero dialog and `studio image` dr
 same jobs.
 
 A picture job is a row of the project's jobs table with kind "image" (the table video jobs
-use: the same persistence, the same `status`/`progress`/`error` fields the lists show, and
-the same place for what a job cost, `params["cost"]`). A picture is usually one request;
+use: the same persistence, the same `status`/`progress`/`error` fields the lists show and
+`video_queue.describe` words, and the same place for what a job cost, `params["cost"]`). A picture is usually one request;
 a batch (eight sprites, or more pictures than the model makes at once) is several, and
 each request's pictures are stored (in the blob store, named in `result`) and counted as
 they come, so a job interrupted by a restart goes on with the pictures still missing.
@@ -56,7 +56,6 @@ __all__ = [
     "ImageJobs",
     "PictureRequest",
     "RetryPolicy",
-    "describe",
     "estimate",
     "spent_by_service",
 ]
@@ -241,6 +240,10 @@ class ImageJobs:
         self._spawn_if_running(job.id)
         return job
 
+    def resume(self, job_id: int) -> None:
+        """Drive an active job that is not running now (it stopped after a failure)."""
+        self._spawn_if_running(job_id)
+
     def retry(self, job_id: int) -> VideoJob:
         """Ask again for what a failed or cancelled job still lacks."""
         job = self.project.job(job_id)
@@ -417,19 +420,3 @@ class ImageJobs:
         job = self.project.job(job_id)
         return self._update(job_id, params={**job.params, "dismissed": True})
 
-
-def describe(job: VideoJob) -> str:
-    """One line for lists and the CLI: what the job is doing now."""
-    count = int(job.params.get("count") or 1)
-    made = len(job.result)
-    words = {
-        "queued": "waiting to start",
-        "running": f"making {made + 1} of {count}" if count > 1 else "making the picture",
-        "completed": f"{made} picture{'s' if made != 1 else ''} ready",
-        "failed": f"failed: {job.error or 'no reason given'}",
-        "cancelled": "cancelled",
-    }
-    text = words.get(job.status, job.status)
-    if job.status in ACTIVE and job.error:
-        text += f" — {job.error}"
-    return text

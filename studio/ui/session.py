@@ -61,6 +61,9 @@ class ProjectSession(QObject):
     errors_changed = Signal(int)  # how many errors the game playing has reported
     video_job_changed = Signal(object)  # a VideoJob of `video_queue` changed
     video_queue_started = Signal()  # the queue drives its jobs now (resumed ones too)
+    # A pane asks Chat for a change: (button text, request). Chat shows the button and sends
+    # the request when it is pressed; with no button text it sends at once.
+    chat_request = Signal(str, str)
 
     def __init__(self, host: PluginHost, parent: QObject | None = None) -> None:
         super().__init__(parent)

@@ -15,9 +15,9 @@ from studio.operations.image_jobs import (
     ImageJobs,
     PictureRequest,
     RetryPolicy,
-    describe,
     spent_by_service,
 )
+from studio.operations.video_queue import describe
 from studio.testing.servers.images import ImageServer
 
 FAST = RetryPolicy(attempts=4, first=0.01, longest=0.2)
@@ -64,7 +64,7 @@ async def test_a_picture_with_the_projects_style(project, server) -> None:
     assert sent["background"] == "transparent" and sent["size"] == "1024x1024"
     assert project.blobs.read(job.result[0]).startswith(b"\x89PNG")
     assert job.params["estimate"] == job.params["cost"] == 0.034  # gpt-image-1.5, medium
-    assert describe(job) == "1 picture ready"
+    assert describe(job) == "done"
     assert jobs.candidates(job.id) == job.result
 
 

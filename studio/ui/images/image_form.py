@@ -1,0 +1,334 @@
+"""The Images tab's form: the project's style, a prompt, the kind of picture, its size and how
+many, provider and model (offering only what the chosen model can do), pictures to start
+from (and a mask), the price, and Generate, which asks the tab's picture jobs."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QPlainTextEdit,
+    QPushButton,
+    QSpinBox,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from studio.ai import picture_prompts
+from studio.ai.image_provider import ImageCapabilities, ImageError, image_capabilities_of
+from studio.ai.image_sources import HostImageProviders
+from studio.core.records import VideoJob
+from studio.errors import StudioError
+from studio.operations.image_jobs import ImageJobs, PictureRequest, estimate
+from studio.ui.video.video_work import PaneWork, plain_message
+from studio.ui.widgets.elided_label import ElidedLabel
+from studio.ui.widgets.flow_layout import FlowLayout
+
+DEFAULT_CAPS = ImageCapabilities()
+STYLES = (
+    "pixel art, 32 px sprites, a small bright palette, dark outlines",
+    "flat vector, bold shapes, thick outlines",
+    "watercolour, soft edges, paper texture",
+    "hand-drawn ink and crayon, like a child's drawing",
+)
+PICTURE_FILES = "Pictures (*.png *.jpg *.jpeg *.webp)"
+
+
+class ImageForm(QWidget):
+    """`ImageForm(source, work)`; `jobs` is the open project's (None: no project)."""
+
+    style_edited = Signal(str)  # the person changed the project's style
+
+    def __init__(
+        self, source: HostImageProviders, work: PaneWork, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.source = source
+        self.work = work
+        self.jobs: ImageJobs | None = None
+        self.inputs: list[tuple[str, bytes]] = []  # (label, picture) to start from
+        self.mask: bytes | None = None
+        self.caps = DEFAULT_CAPS  # what the chosen provider and model offer
+        self._build()
+        self.kind_box.currentIndexChanged.connect(self._kind_chosen)
+        self.provider_box.currentTextChanged.connect(lambda _n: self.show_capabilities())
+        self.model_box.currentIndexChanged.connect(lambda _i: self.show_capabilities())
+        self.size_box.currentIndexChanged.connect(lambda _i: self._show_price())
+        self.count_spin.valueChanged.connect(lambda _n: self._show_price())
+
+    def _build(self) -> None:
+        self.style_box = QComboBox()
+        self.style_box.setEditable(True)
+        self.style_box.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        self.style_box.addItems(STYLES)
+        self.style_box.setCurrentText("")
+        self.style_box.lineEdit().setPlaceholderText("The game's style, added to every picture")
+        self.style_box.setToolTip(
+            "Kept in the project and added to every prompt, so a game's pictures match"
+        )
+        self.style_box.lineEdit().editingFinished.connect(self._style_done)
+        self.style_box.activated.connect(lambda _i: self._style_done())
+        style_row = QHBoxLayout()
+        style_row.setContentsMargins(0, 0, 0, 0)
+        style_row.addWidget(QLabel("Style"))
+        style_row.addWidget(self.style_box, 1)
+
+        self.prompt = QPlainTextEdit()
+        self.prompt.setObjectName("imagePrompt")
+        self.prompt.setPlaceholderText("Describe a picture: a knight with a red cape, a gold coin…")
+        self.prompt.setFixedHeight(58)
+
+        self.kind_box = QComboBox()
+        self.kind_box.setToolTip("What the picture is for")
+        for kind in picture_prompts.KINDS.values():
+            self.kind_box.addItem(kind.label, kind.name)
+        self.frames_spin = QSpinBox()
+        self.frames_spin.setRange(2, 16)
+        self.frames_spin.setValue(picture_prompts.DEFAULT_FRAMES)
+        self.frames_spin.setSuffix(" frames")
+        self.frames_spin.setToolTip("Frames in the sprite sheet")
+        self.frames_spin.setVisible(False)
+        self.size_box = QComboBox()
+        self.size_box.setToolTip("Size (width×height)")
+        self.count_spin = QSpinBox()
+        self.count_spin.setRange(1, 8)
+        self.count_spin.setPrefix("× ")
+        self.count_spin.setToolTip("How many pictures to choose from")
+        what = FlowLayout()
+        for widget in (self.kind_box, self.frames_spin, self.size_box, self.count_spin):
+            what.addWidget(widget)
+
+        self.provider_box = QComboBox()
+        self.provider_box.setToolTip("Image provider")
+        self.model_box = QComboBox()
+        self.model_box.setToolTip("Model")
+        self.transparent_box = QCheckBox("See-through")
+        self.transparent_box.setToolTip("A transparent background (characters, items, UI)")
+        who = FlowLayout()
+        for widget in (self.provider_box, self.model_box, self.transparent_box):
+            who.addWidget(widget)
+
+        self.inputs_text = ElidedLabel("Starts from nothing")
+        self.inputs_text.setStyleSheet("color: #7f8794;")
+        self.add_input_button = QToolButton(text="Picture…")
+        self.add_input_button.setToolTip("Change or combine pictures (an edit) instead")
+        self.add_input_button.clicked.connect(self._input_dialog)
+        self.mask_button = QToolButton(text="Mask…")
+        self.mask_button.setToolTip(
+            "A PNG whose transparent pixels mark where the first picture may change"
+        )
+        self.mask_button.clicked.connect(self._mask_dialog)
+        self.clear_inputs_button = QToolButton(text="✕")
+        self.clear_inputs_button.setToolTip("Start from nothing")
+        self.clear_inputs_button.clicked.connect(self.clear_inputs)
+        inputs = FlowLayout()
+        for widget in (
+            self.inputs_text,
+            self.add_input_button,
+            self.mask_button,
+            self.clear_inputs_button,
+        ):
+            inputs.addWidget(widget)
+
+        self.generate_button = QPushButton("Generate")
+        self.generate_button.setObjectName("primaryButton")
+        self.generate_button.clicked.connect(self.generate)
+        self.price = QLabel()
+        self.price.setStyleSheet("color: #9da5b4;")
+        go = QHBoxLayout()
+        go.setContentsMargins(0, 0, 0, 0)
+        go.addWidget(self.generate_button, 1)
+        go.addWidget(self.price)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(5)
+        layout.addLayout(style_row)
+        layout.addWidget(self.prompt)
+        layout.addLayout(what)
+        layout.addLayout(who)
+        layout.addLayout(inputs)
+        layout.addLayout(go)
+        self._show_inputs()
+
+    # -- the project ---------------------------------------------------------------------
+
+    def set_jobs(self, jobs: ImageJobs | None, style: str) -> None:
+        """Another project (or none): its jobs and its style."""
+        self.jobs = jobs
+        self.style_box.setCurrentText(style)
+        self.clear_inputs()
+        for widget in self.findChildren(QWidget):
+            widget.setEnabled(jobs is not None)
+        self.show_capabilities()
+
+    def _style_done(self) -> None:
+        self.style_edited.emit(self.style_box.currentText().strip())
+
+    # -- what the provider offers ----------------------------------------------------------
+
+    @property
+    def kind(self) -> picture_prompts.PictureKind:
+        return picture_prompts.kind(self.kind_box.currentData() or "character")
+
+    def _capabilities(self, model: str | None) -> ImageCapabilities:
+        name = self.provider_box.currentText()
+        if not name or self.jobs is None:
+            return DEFAULT_CAPS
+        try:
+            return image_capabilities_of(self.source(name), model)
+        except (ImageError, StudioError) as exc:
+            self.work.show_error(plain_message(exc))
+            return DEFAULT_CAPS
+
+    def show_capabilities(self) -> None:
+        """Offer what the chosen provider and model can do (after any of them changed)."""
+        current = self.model_box.currentData()
+        caps = self.caps = self._capabilities(current)
+        self.model_box.blockSignals(True)
+        self.model_box.clear()
+        self.model_box.addItem("Default model", None)
+        for model in caps.models:
+            self.model_box.addItem(model, model)
+        self.model_box.setCurrentIndex(max(0, self.model_box.findData(current)))
+        self.model_box.blockSignals(False)
+        if self.model_box.currentData() != current:  # that model is not offered here
+            caps = self.caps = self._capabilities(None)
+        self.model_box.setVisible(len(caps.models) > 1)
+        self._offer_sizes(caps)
+        self.count_spin.setToolTip(
+            f"How many pictures to choose from ({caps.max_count} per request; more are "
+            "asked in turn)"
+        )
+        self.add_input_button.setEnabled(self.jobs is not None and caps.edit)
+        self.mask_button.setEnabled(self.jobs is not None and caps.mask and bool(self.inputs))
+        self._kind_chosen()
+
+    def _offer_sizes(self, caps: ImageCapabilities) -> None:
+        current = self.size_box.currentData()
+        self.size_box.blockSignals(True)
+        self.size_box.clear()
+        for size in caps.sizes:
+            self.size_box.addItem(size.replace("x", "×"), size)
+        index = self.size_box.findData(current)
+        if index < 0:
+            index = self.size_box.findData(self.kind.size)
+        self.size_box.setCurrentIndex(max(0, index))
+        self.size_box.blockSignals(False)
+
+    def _kind_chosen(self) -> None:
+        kind, caps = self.kind, self.caps
+        self.frames_spin.setVisible(kind.name == "sprite_sheet")
+        index = self.size_box.findData(kind.size)
+        if index >= 0:
+            self.size_box.setCurrentIndex(index)
+        self.transparent_box.setChecked(kind.transparent)
+        self.transparent_box.setText("See-through" if caps.transparent else "See-through (cut out)")
+        self.transparent_box.setToolTip(
+            "A transparent background"
+            if caps.transparent
+            else "This model paints a background: Studio cuts the picture out itself"
+        )
+        self._show_price()
+
+    def _show_price(self) -> None:
+        count = self.count_spin.value()
+        model, size = self.model_box.currentData(), self.size_box.currentData()
+        cost = estimate(self.caps, model, size, count)
+        self.price.setText("price not known" if cost is None else f"≈ ${cost:.2f}")
+        self.price.setToolTip(
+            "The provider lists no price for this model and size"
+            if cost is None
+            else f"{count} picture{'s' if count > 1 else ''} at the provider's listed price"
+        )
+
+    # -- pictures to start from ------------------------------------------------------------
+
+    def add_input(self, label: str, data: bytes) -> None:
+        self.inputs.append((label, data))
+        self._show_inputs()
+
+    def set_mask(self, data: bytes | None) -> None:
+        self.mask = data
+        self._show_inputs()
+
+    def clear_inputs(self) -> None:
+        self.inputs.clear()
+        self.mask = None
+        self._show_inputs()
+
+    def _show_inputs(self) -> None:
+        if not self.inputs:
+            text = "Starts from nothing"
+        else:
+            text = "Changes " + ", ".join(label for label, _ in self.inputs)
+            if self.mask is not None:
+                text += " (masked)"
+        self.inputs_text.setText(text)
+        self.clear_inputs_button.setEnabled(bool(self.inputs))
+        self.mask_button.setEnabled(bool(self.inputs) and self.jobs is not None)
+
+    def _read(self, title: str, then: Callable[[str, bytes], None]) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, title, "", PICTURE_FILES)
+        if not path:
+            return
+        try:
+            data = Path(path).read_bytes()
+        except OSError as exc:
+            self.work.show_error(f"Cannot read {Path(path).name}: {exc.strerror or exc}")
+            return
+        then(Path(path).name, data)
+
+    def _input_dialog(self) -> None:
+        self._read("A picture to change", self.add_input)
+
+    def _mask_dialog(self) -> None:
+        self._read(
+            "Mask (transparent where the picture may change)", lambda _n, d: self.set_mask(d)
+        )
+
+    # -- generating ------------------------------------------------------------------------
+
+    def request(self) -> PictureRequest:
+        return PictureRequest(
+            prompt=self.prompt.toPlainText(),
+            kind=self.kind.name,
+            size=self.size_box.currentData(),
+            count=self.count_spin.value(),
+            model=self.model_box.currentData(),
+            transparent=self.transparent_box.isChecked(),
+            frames=self.frames_spin.value() if self.kind.name == "sprite_sheet" else None,
+            inputs=tuple(data for _, data in self.inputs),
+            mask=self.mask,
+            style=self.style_box.currentText().strip() or None,
+        )
+
+    def generate(self) -> VideoJob | None:
+        """Ask for pictures as the form says. Returns the job (or None, the error shown)."""
+        self.work.clear_error()
+        if self.jobs is None:
+            self.work.show_error("Open or create a project first.")
+            return None
+        try:
+            job = self.jobs.request(self.provider_box.currentText(), self.request())
+        except (StudioError, ImageError) as exc:
+            self.work.show_error(plain_message(exc))
+            return None
+        self.clear_inputs()
+        return job
+
+    def keyPressEvent(self, event) -> None:  # noqa: N802 (Qt API)
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and (
+            event.modifiers() & Qt.KeyboardModifier.ControlModifier
+        ):
+            self.generate()
+            return
+        super().keyPressEvent(event)

@@ -1,0 +1,200 @@
+"""The picture chosen in the Images tab's library, as a game would use it: a sprite sheet as
+its animation at a chosen frame rate, a tile repeated three by three and a background twice
+side by side (a seam shows where they join), anything else as it is, on a checkerboard where
+it is see-through. Below it: what it is, and Use in game…, Use as the player, Delete.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from PySide6.QtCore import QRect, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QImage, QPainter, QPixmap
+from PySide6.QtWidgets import (
+    QLabel,
+    QPushButton,
+    QSizePolicy,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from studio.core.records import Asset
+from studio.core.store import Project
+from studio.media.pictures.sheets import SheetLayout
+from studio.ui.images.picture_images import checkered, decode, fit
+from studio.ui.widgets.background import Tasks
+from studio.ui.widgets.flow_layout import FlowLayout
+
+DEFAULT_FPS = 8
+PLAYER_KINDS = ("character", "sprite_sheet")  # pictures that can be the player
+
+
+def sheet_layout(meta: dict[str, Any]) -> SheetLayout | None:
+    """The sprite sheet layout stored with a picture (None: not a sheet)."""
+    if meta.get("kind") != "sprite_sheet":
+        return None
+    stored = meta.get("layout") if isinstance(meta.get("layout"), dict) else meta
+    try:
+        return SheetLayout.from_meta(stored)
+    except Exception:  # a picture kept before it was sliced: shown as it is
+        return None
+
+
+def repeated(image: QImage, columns: int, rows: int) -> QImage:
+    """`image` tiled `columns` × `rows` times, as a game repeats it."""
+    out = QImage(image.width() * columns, image.height() * rows, image.format())
+    painter = QPainter(out)
+    for row in range(rows):
+        for column in range(columns):
+            painter.drawImage(column * image.width(), row * image.height(), image)
+    painter.end()
+    return out
+
+
+class PictureView(QWidget):
+    """`show_picture(project, asset)`; `frames` are what the animation cycles through."""
+
+    use_in_game = Signal(str)
+    use_as_player = Signal(str)
+    delete = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.asset: Asset | None = None
+        self.frames: list[QImage] = []
+        self.frame = 0
+        self._tasks = Tasks()
+        self.canvas = QLabel()
+        self.canvas.setObjectName("pictureCanvas")
+        self.canvas.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.canvas.setMinimumSize(160, 120)
+        self.canvas.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.canvas.setStyleSheet("background: #14171d; border-radius: 4px;")
+        self.facts = QLabel()
+        self.facts.setWordWrap(True)
+        self.facts.setTextFormat(Qt.TextFormat.PlainText)
+        self.facts.setStyleSheet("color: #9da5b4;")
+        self.fps_spin = QSpinBox()
+        self.fps_spin.setRange(1, 30)
+        self.fps_spin.setValue(DEFAULT_FPS)
+        self.fps_spin.setSuffix(" fps")
+        self.fps_spin.setToolTip("Frames a second of the animation")
+        self.fps_spin.valueChanged.connect(self._restart_timer)
+        self.use_button = QPushButton("Use in game…")
+        self.use_button.setToolTip("Ask the code model to use this picture (you say how)")
+        self.use_button.clicked.connect(lambda: self._emit(self.use_in_game))
+        self.player_button = QPushButton("Use as the player")
+        self.player_button.setToolTip("Ask the code model to draw the player with this picture")
+        self.player_button.clicked.connect(lambda: self._emit(self.use_as_player))
+        self.delete_button = QPushButton("Delete")
+        self.delete_button.setToolTip("Remove from the library (versions keep their copies)")
+        self.delete_button.clicked.connect(lambda: self._emit(self.delete))
+        self.timer = QTimer(self)
+        self.timer.timeout.connect(self._next_frame)
+        actions = FlowLayout()
+        for widget in (self.fps_spin, self.use_button, self.player_button, self.delete_button):
+            actions.addWidget(widget)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(4)
+        layout.addWidget(self.canvas, 1)
+        layout.addWidget(self.facts)
+        layout.addLayout(actions)
+        self.show_picture(None, None)
+
+    def _emit(self, signal: Any) -> None:
+        if self.asset is not None:
+            signal.emit(self.asset.name)
+
+    def show_picture(self, project: Project | None, asset: Asset | None) -> None:
+        self.timer.stop()
+        self._tasks.cancel_all()
+        self.asset, self.frames, self.frame = asset, [], 0
+        self.canvas.clear()
+        for widget in (self.use_button, self.player_button, self.delete_button):
+            widget.setEnabled(asset is not None)
+        self.fps_spin.setVisible(False)
+        if asset is None or project is None:
+            self.facts.setText("Choose a picture to see it here.")
+            return
+        self.player_button.setEnabled(asset.meta.get("kind") in PLAYER_KINDS)
+        self.facts.setText(describe_picture(asset))
+        data = project.blobs.read(asset.blob)
+        self._tasks.start(asyncio.to_thread(self._frames_of, data, dict(asset.meta)), self._ready)
+
+    def _frames_of(self, data: bytes, meta: dict[str, Any]) -> list[QImage]:
+        """What to show, decoded on a worker thread: a sheet's frames, a repeat, the picture."""
+        image = decode(data)
+        if image.isNull():
+            return []
+        layout = sheet_layout(meta)
+        if layout is not None:
+            return [image.copy(QRect(*_rect(box))) for box in layout.boxes()]
+        kind = meta.get("kind")
+        if kind == "tile":
+            return [repeated(image, 3, 3)]
+        if kind == "background":
+            return [repeated(image, 2, 1)]
+        return [image]
+
+    def _ready(self, task: asyncio.Future) -> None:
+        if task.cancelled() or task.exception() is not None:
+            return
+        self.frames = task.result()
+        if not self.frames:
+            self.facts.setText(f"{self.facts.text()}\nThis file cannot be shown as a picture.")
+            return
+        self.fps_spin.setVisible(len(self.frames) > 1)
+        self._paint()
+        self._restart_timer()
+
+    def _restart_timer(self) -> None:
+        self.timer.stop()
+        if len(self.frames) > 1:
+            self.timer.start(round(1000 / self.fps_spin.value()))
+
+    def _next_frame(self) -> None:
+        if self.frames:
+            self.frame = (self.frame + 1) % len(self.frames)
+            self._paint()
+
+    def _paint(self) -> None:
+        if not self.frames:
+            return
+        space = self.canvas.size() - QSize(8, 8)
+        picture = fit(self.frames[self.frame], space)
+        self.canvas.setPixmap(QPixmap.fromImage(checkered(picture)))
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt API)
+        super().resizeEvent(event)
+        self._paint()
+
+    async def idle(self) -> None:
+        await self._tasks.wait_all()
+
+
+def _rect(box: tuple[int, int, int, int]) -> tuple[int, int, int, int]:
+    left, top, right, bottom = box
+    return left, top, right - left, bottom - top
+
+
+def describe_picture(asset: Asset) -> str:
+    """One line of facts: name, size, kind, frames, seams, prompt."""
+    m = asset.meta
+    parts = [asset.name]
+    if m.get("width") and m.get("height"):
+        parts.append(f"{m['width']}×{m['height']}")
+    kind = str(m.get("kind") or "picture").replace("_", " ")
+    layout = sheet_layout(dict(m))
+    if layout is not None:
+        kind += f", {layout.frames} frames of {layout.frame_width}×{layout.frame_height}"
+    parts.append(kind)
+    seams = m.get("seams")
+    if isinstance(seams, dict) and "ok" in seams:
+        parts.append("repeats without a seam" if seams["ok"] else "a seam shows where it repeats")
+    text = " · ".join(parts)
+    if m.get("prompt"):
+        text += f"\n“{str(m['prompt']).splitlines()[0][:120]}”"
+    return text

@@ -67,6 +67,10 @@ class ImageForm(QWidget):
     def _build(self) -> None:
         self.style_box = QComboBox()
         self.style_box.setEditable(True)
+        self.style_box.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
+        self.style_box.setMinimumContentsLength(10)
         self.style_box.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
         self.style_box.addItems(STYLES)
         self.style_box.setCurrentText("")

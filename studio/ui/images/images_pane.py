@@ -17,6 +17,7 @@ goes to Chat through the session (`chat_request`).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 
 from PySide6.QtCore import QSize, Qt, QTimer, Signal
@@ -178,7 +179,9 @@ class ImagesPane(QWidget):
         old, self.jobs = self.jobs, None
         if old is not None:
             old.close_now()  # its jobs stay in the project and resume with it
-            self._closing.start(old.aclose())
+            with contextlib.suppress(RuntimeError):  # no loop: nothing ran, nothing to wait
+                asyncio.get_running_loop()
+                self._closing.start(old.aclose())
         self.work.clear_error()
         self.results.forget()
         self.library.forget()

@@ -3,7 +3,7 @@
 Each entry has a key (the picture's blob: the same picture is decoded once), a caption and
 the bytes; thumbnails are made on a worker thread (`picture_images.thumbnails`) and shown
 when ready. Library entries can be dragged: the drag carries the asset's name (for the
-Chat prompt box, which names it) as `ASSET_MIME` and as text `assets/<name>`.
+Chat prompt box, which names it: `studio.ui.widgets.asset_drag`).
 """
 
 from __future__ import annotations
@@ -18,11 +18,11 @@ from PySide6.QtGui import QIcon, QImage, QPixmap
 from PySide6.QtWidgets import QListWidget, QListWidgetItem, QWidget
 
 from studio.ui.images.picture_images import thumbnails
+from studio.ui.widgets.asset_drag import ASSET_MIME, asset_mime_data
 from studio.ui.widgets.background import Tasks
 
 log = logging.getLogger(__name__)
 
-ASSET_MIME = "application/x-studio-asset"  # a project asset's name, dragged
 ENTRY_ROLE = Qt.ItemDataRole.UserRole + 1
 
 
@@ -140,8 +140,4 @@ class PictureGrid(QListWidget):
         return [ASSET_MIME, "text/plain"]
 
     def mimeData(self, items: Sequence[QListWidgetItem]) -> QMimeData:  # noqa: N802
-        names = [item.data(ENTRY_ROLE).name for item in items if item.data(ENTRY_ROLE).name]
-        data = QMimeData()
-        data.setData(ASSET_MIME, "\n".join(names).encode())
-        data.setText(" ".join(f"assets/{name}" for name in names))
-        return data
+        return asset_mime_data(item.data(ENTRY_ROLE).name for item in items)

@@ -69,7 +69,7 @@ class PictureView(QWidget):
         self.canvas = QLabel()
         self.canvas.setObjectName("pictureCanvas")
         self.canvas.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.canvas.setMinimumSize(160, 120)
+        self.canvas.setMinimumSize(120, 80)
         self.canvas.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.canvas.setStyleSheet("background: #14171d; border-radius: 4px;")
         self.facts = QLabel()

@@ -5,10 +5,11 @@ same jobs.
 
 A picture job is a row of the project's jobs table with kind "image" (the table video jobs
 use: the same persistence, the same `status`/`progress`/`error` fields the lists show and
-`video_queue.describe` words, and the same place for what a job cost, `params["cost"]`). A picture is usually one request;
-a batch (eight sprites, or more pictures than the model makes at once) is several, and
-each request's pictures are stored (in the blob store, named in `result`) and counted as
-they come, so a job interrupted by a restart goes on with the pictures still missing.
+`video_queue.describe` words, and the same place for what a job cost, `params["cost"]`).
+A picture is usually one request; a batch (eight sprites, or more pictures than the model
+makes at once) is several, and each request's pictures are stored (in the blob store,
+named in `result`) and counted as they come, so a job interrupted by a restart goes on
+with the pictures still missing.
 
 Life of a job (`status`):
 
@@ -22,9 +23,10 @@ the pictures it lacks. Transient failures (a rate limit, no connection, a server
 retried after the wait the service asked for (`retry_after`), or with back-off; the job
 shows why it waits. Any other failure ends the job with one sentence.
 
-The pictures of a finished job are candidates: `keep` makes one a project asset (a new
-name each time, as clips get), `discard` hides it. What a picture cost is estimated before
-(`estimate`) from the provider's prices and recorded as requests come back.
+The pictures of a finished job are candidates: `keep` makes one a project asset, ready for
+a game by its kind (a new name each time, as clips get), `discard` hides it. What a picture
+costs is estimated before (`estimate`) from the provider's prices and recorded as requests
+come back.
 """
 
 from __future__ import annotations
@@ -37,7 +39,6 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from studio.ai import picture_prompts
 from studio.ai.image_provider import (
     ImageCapabilities,
     ImageError,
@@ -46,9 +47,11 @@ from studio.ai.image_provider import (
     image_capabilities_of,
 )
 from studio.core.errors import NotFoundError
+from studio.core.pictures import KINDS, Picture, image_prompt, picture_style
 from studio.core.records import VideoJob
 from studio.core.store import Project
 from studio.errors import StudioError
+from studio.media.pictures import make_repeating, open_picture, png_bytes
 
 __all__ = [
     "ACTIVE",
@@ -69,6 +72,20 @@ FINISHED = ("completed", "failed", "cancelled")
 ProviderSource = Callable[[str], ImageProvider]
 JobListener = Callable[[VideoJob], None]
 
+# What to ask for when the person does not say, by kind: a size (the model's shapes: wide
+# for a row of frames and for scenery) and whether the background should be see-through.
+KIND_REQUESTS: dict[str, tuple[str, bool]] = {
+    "character": ("1024x1024", True),
+    "hero": ("1024x1024", True),
+    "sprite_sheet": ("1536x1024", True),
+    "background": ("1536x1024", False),
+    "tile": ("1024x1024", False),
+    "item": ("1024x1024", True),
+    "ui": ("1024x1024", True),
+}
+DEFAULT_FRAMES = 4
+MOST_COLUMNS = 4  # a sheet's frames in rows of at most this many
+
 
 @dataclass(frozen=True)
 class RetryPolicy:
@@ -86,8 +103,9 @@ class RetryPolicy:
 
 @dataclass(frozen=True)
 class PictureRequest:
-    """What a person asks for. `kind` is one of `picture_prompts.KINDS`; `size`,
-    `transparent` and `frames` default to what the kind needs; `style` is the project's."""
+    """What a person asks for. `kind` is one of `studio.core.pictures.KINDS`; `size`,
+    `transparent` and `frames` default to what the kind needs; the prompt is sent in the
+    project's style (`image_prompt`) unless `raw_prompt`."""
 
     prompt: str
     kind: str = "character"
@@ -98,7 +116,6 @@ class PictureRequest:
     frames: int | None = None
     inputs: tuple[bytes, ...] = ()
     mask: bytes | None = None
-    style: str | None = None
     name: str | None = None
     raw_prompt: bool = False  # send `prompt` as it is (the hero dialog composes its own)
     options: Mapping[str, Any] = field(default_factory=dict)
@@ -189,31 +206,31 @@ class ImageJobs:
             raise StudioError("The prompt is empty: say what the picture should show.")
         if wanted.count < 1:
             raise StudioError("Ask for at least one picture.")
-        try:
-            kind = picture_prompts.kind(wanted.kind)
-        except ValueError as exc:
-            raise StudioError(str(exc)) from None
+        kind = wanted.kind.strip().lower().replace(" ", "_")
+        if kind not in KINDS:
+            raise StudioError(f"No picture kind {wanted.kind!r}: use {', '.join(KINDS)}.")
         caps = self.capabilities(provider, wanted.model)
         if wanted.inputs and not caps.edit:
             raise StudioError(f"The image provider {provider!r} cannot start from a picture.")
         if wanted.mask is not None and not caps.mask:
             raise StudioError(f"The image provider {provider!r} takes no mask.")
-        size = wanted.size or (kind.size if kind.size in caps.sizes else caps.sizes[0])
-        transparent = kind.transparent if wanted.transparent is None else wanted.transparent
-        frames = (
-            (wanted.frames or picture_prompts.DEFAULT_FRAMES)
-            if kind.name == "sprite_sheet"
-            else None
-        )
-        prompt = (
-            wanted.prompt.strip()
-            if wanted.raw_prompt
-            else picture_prompts.compose_prompt(wanted.prompt, kind.name, wanted.style, frames)
-        )
+        kind_size, kind_transparent = KIND_REQUESTS[kind]
+        size = wanted.size or (kind_size if kind_size in caps.sizes else caps.sizes[0])
+        transparent = kind_transparent if wanted.transparent is None else wanted.transparent
+        frames = columns = None
+        if kind == "sprite_sheet":
+            frames = wanted.frames or DEFAULT_FRAMES
+            columns = min(frames, MOST_COLUMNS)
+        if wanted.raw_prompt:
+            prompt = wanted.prompt.strip()
+        else:
+            style = picture_style(self.project)
+            extra = {"frames": frames, "columns": columns} if frames else {}
+            prompt = image_prompt(kind, wanted.prompt, style, **extra)
         params: dict[str, Any] = {
             "asked": wanted.prompt.strip(),
             "prompt": prompt,
-            "picture_kind": kind.name,
+            "picture_kind": kind,
             "size": size,
             "count": int(wanted.count),
             "transparent": transparent and caps.transparent,
@@ -225,7 +242,7 @@ class ImageJobs:
         optional = {
             "model": wanted.model,
             "frames": frames,
-            "style": wanted.style,
+            "columns": columns,
             "name": wanted.name,
             "options": dict(wanted.options) or None,
         }
@@ -323,7 +340,11 @@ class ImageJobs:
             job = self.project.job(job_id)
             provider = self.provider(job.provider)
             caps = image_capabilities_of(provider, job.params.get("model"))
-            job = self._update(job_id, status="running", error=None)
+            params = dict(job.params)
+            default_model = getattr(provider, "model", None)
+            if not params.get("model") and isinstance(default_model, str):
+                params["served_model"] = default_model  # what the provider used
+            job = self._update(job_id, status="running", error=None, params=params)
             while len(job.result) < int(job.params["count"]):
                 wanted = min(int(job.params["count"]) - len(job.result), max(1, caps.max_count))
                 pictures = await self._ask(provider, job, wanted)
@@ -410,6 +431,36 @@ class ImageJobs:
         discarded = [*job.params.get("discarded", []), sha]
         return self._update(job_id, params={**job.params, "discarded": discarded})
 
+    def keep(self, job_id: int, sha: str, *, name: str | None = None) -> Picture:
+        """Make picture `sha` of job `job_id` a project asset, ready for a game by its kind
+        (`studio.operations.pictures.import_picture`: cut out, sliced into frames, made
+        pixel art in a pixel-art project) and, for a background, made to repeat. Blocking
+        (a second for a large picture): the UI calls it on a worker thread."""
+        from studio.operations.pictures import import_picture
+
+        job = self.project.job(job_id)
+        if sha not in job.result:
+            raise StudioError(f"Job {job_id} made no such picture.")
+        p = job.params
+        kind = str(p.get("picture_kind") or "character")
+        data = self.project.blobs.read(sha)
+        if kind == "background":
+            data = png_bytes(make_repeating(open_picture(data)))
+        picture = import_picture(
+            self.project,
+            data,
+            kind=kind,
+            name=name or p.get("name") or p.get("asked"),
+            cut=True if p.get("cut_out") else None,
+            frames=p.get("frames"),
+            columns=p.get("columns"),
+            prompt=p.get("asked"),
+            model=p.get("model") or p.get("served_model"),
+            source="generated",
+        )
+        self.mark_kept(job_id, sha, picture.name)
+        return picture
+
     def mark_kept(self, job_id: int, sha: str, asset: str) -> VideoJob:
         job = self.project.job(job_id)
         kept = {**job.params.get("kept", {}), sha: asset}
@@ -419,4 +470,3 @@ class ImageJobs:
         """Hide a finished job from the list (the row stays in the database)."""
         job = self.project.job(job_id)
         return self._update(job_id, params={**job.params, "dismissed": True})
-

@@ -4,9 +4,10 @@ same request, and easy for a test to recognise.
 - A picture (`figure`): one character, standing on its feet at the bottom middle, in the
   prompt's colour (`prompt_colour`) with a dark outline, on a flat light ground or, when a
   transparent background was asked for, on nothing (alpha 0).
-- A sprite sheet (`sheet`), when the prompt asks for "N frames": N such characters in a row,
-  one per cell, each a little further in its walk (legs apart, then together) and each in
-  its own colour (`frame_colour`), so a test can tell the frames apart on a screen.
+- A sprite sheet (`sheet`), when the prompt asks for "N frames" (in "a grid of C columns",
+  else in one row): N such characters, one per cell, each a little further in its walk
+  (legs apart, then together) and each in its own colour (`frame_colour`), so a test can
+  tell the frames apart on a screen.
 - An edit (`edited`): the first input picture fitted to the size asked for; where the mask
   is transparent (or everywhere, without a mask) it takes the prompt's colour half way, and
   a transparent background makes the input's own background (its corner colour) clear.
@@ -36,6 +37,7 @@ __all__ = [
 GROUND = (236, 232, 220)  # the flat background of an opaque picture
 OUTLINE = (24, 20, 28)
 _FRAMES = re.compile(r"\b(\d{1,2})[- ]frames?\b", re.I)
+_COLUMNS = re.compile(r"\b(\d{1,2}) columns?\b", re.I)
 # Distinct, saturated colours for the frames of a sheet.
 _FRAME_COLOURS = (
     (220, 40, 60),
@@ -64,10 +66,15 @@ def frame_colour(index: int) -> tuple[int, int, int]:
     return _FRAME_COLOURS[index % len(_FRAME_COLOURS)]
 
 
-def frames_asked(prompt: str) -> int:
-    """How many frames a prompt asks for ("a sprite sheet of 4 frames"): 0 for a picture."""
+def frames_asked(prompt: str) -> tuple[int, int]:
+    """How many frames a prompt asks for ("a sprite sheet of 4 frames"), and in how many
+    columns ("a grid of 2 columns"; else all in one row): (0, 0) for a picture."""
     found = _FRAMES.search(prompt)
-    return min(int(found.group(1)), 16) if found else 0
+    if not found:
+        return 0, 0
+    frames = max(1, min(int(found.group(1)), 16))
+    columns = _COLUMNS.search(prompt)
+    return frames, max(1, min(int(columns.group(1)), frames)) if columns else frames
 
 
 def _draw_character(
@@ -170,9 +177,9 @@ def _like(image: Image.Image, colour: tuple[int, ...], tolerance: int = 24) -> I
 def paint(prompt: str, width: int, height: int, transparent: bool, variant: int = 0) -> Image.Image:
     """What a generation answers: a sheet when the prompt asks for frames, else a figure
     (`variant`: which picture of the request, so that no two are the same)."""
-    frames = frames_asked(prompt)
+    frames, columns = frames_asked(prompt)
     if frames > 1:
-        return sheet(frames, width, height, transparent, variant)
+        return sheet(frames, width, height, transparent, variant, columns)
     return figure(prompt, width, height, transparent, variant)
 
 

@@ -1,6 +1,7 @@
-"""The Images tab's form: the project's style, a prompt, the kind of picture, its size and how
-many, provider and model (offering only what the chosen model can do), pictures to start
-from (and a mask), the price, and Generate, which asks the tab's picture jobs."""
+"""The Images tab's form: the project's style (look, sprite size, palette: kept in the
+project and added to every prompt), a prompt, the kind of picture, its size and how many,
+provider and model (offering only what the chosen model can do), pictures to start from
+(and a mask), the price, and Generate, which asks the tab's picture jobs."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
     QLabel,
+    QLineEdit,
     QPlainTextEdit,
     QPushButton,
     QSpinBox,
@@ -22,30 +24,32 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from studio.ai import picture_prompts
 from studio.ai.image_provider import ImageCapabilities, ImageError, image_capabilities_of
 from studio.ai.image_sources import HostImageProviders
+from studio.core.pictures import KINDS, LOOKS, PictureStyle
 from studio.core.records import VideoJob
 from studio.errors import StudioError
-from studio.operations.image_jobs import ImageJobs, PictureRequest, estimate
+from studio.media.pictures.palettes import PALETTES
+from studio.operations.image_jobs import (
+    DEFAULT_FRAMES,
+    KIND_REQUESTS,
+    ImageJobs,
+    PictureRequest,
+    estimate,
+)
 from studio.ui.video.video_work import PaneWork, plain_message
 from studio.ui.widgets.elided_label import ElidedLabel
 from studio.ui.widgets.flow_layout import FlowLayout
 
 DEFAULT_CAPS = ImageCapabilities()
-STYLES = (
-    "pixel art, 32 px sprites, a small bright palette, dark outlines",
-    "flat vector, bold shapes, thick outlines",
-    "watercolour, soft edges, paper texture",
-    "hand-drawn ink and crayon, like a child's drawing",
-)
+KIND_LABELS = {"ui": "UI", "sprite_sheet": "Sprite sheet"}
 PICTURE_FILES = "Pictures (*.png *.jpg *.jpeg *.webp)"
 
 
 class ImageForm(QWidget):
     """`ImageForm(source, work)`; `jobs` is the open project's (None: no project)."""
 
-    style_edited = Signal(str)  # the person changed the project's style
+    style_edited = Signal(dict)  # the person changed the style: look, sprite_size, palette
 
     def __init__(
         self, source: HostImageProviders, work: PaneWork, parent: QWidget | None = None
@@ -65,25 +69,34 @@ class ImageForm(QWidget):
         self.count_spin.valueChanged.connect(lambda _n: self._show_price())
 
     def _build(self) -> None:
-        self.style_box = QComboBox()
-        self.style_box.setEditable(True)
-        self.style_box.setSizeAdjustPolicy(
+        self.look_box = QComboBox()
+        self.look_box.setEditable(True)
+        self.look_box.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        self.look_box.setSizeAdjustPolicy(
             QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
         )
-        self.style_box.setMinimumContentsLength(10)
-        self.style_box.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
-        self.style_box.addItems(STYLES)
-        self.style_box.setCurrentText("")
-        self.style_box.lineEdit().setPlaceholderText("The game's style, added to every picture")
-        self.style_box.setToolTip(
-            "Kept in the project and added to every prompt, so a game's pictures match"
+        self.look_box.setMinimumContentsLength(8)
+        self.look_box.addItems(LOOKS)
+        self.look_box.setToolTip(
+            "The game's look: kept in the project and added to every prompt, so its "
+            "pictures match (pick one or write your own)"
         )
-        self.style_box.lineEdit().editingFinished.connect(self._style_done)
-        self.style_box.activated.connect(lambda _i: self._style_done())
-        style_row = QHBoxLayout()
-        style_row.setContentsMargins(0, 0, 0, 0)
-        style_row.addWidget(QLabel("Style"))
-        style_row.addWidget(self.style_box, 1)
+        self.sprite_edit = QLineEdit()
+        self.sprite_edit.setMaximumWidth(64)
+        self.sprite_edit.setToolTip("Sprite size in pixels, e.g. 32 or 32x48")
+        self.palette_box = QComboBox()
+        self.palette_box.setEditable(True)
+        self.palette_box.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        self.palette_box.addItems(["", *PALETTES])
+        self.palette_box.lineEdit().setPlaceholderText("any colours")
+        self.palette_box.setToolTip("The palette: a name, a number of colours, or #rrggbb,…")
+        for edit in (self.look_box.lineEdit(), self.sprite_edit, self.palette_box.lineEdit()):
+            edit.editingFinished.connect(self._style_done)
+        self.look_box.activated.connect(lambda _i: self._style_done())
+        self.palette_box.activated.connect(lambda _i: self._style_done())
+        style_row = FlowLayout()
+        for widget in (QLabel("Style"), self.look_box, self.sprite_edit, self.palette_box):
+            style_row.addWidget(widget)
 
         self.prompt = QPlainTextEdit()
         self.prompt.setObjectName("imagePrompt")
@@ -92,11 +105,11 @@ class ImageForm(QWidget):
 
         self.kind_box = QComboBox()
         self.kind_box.setToolTip("What the picture is for")
-        for kind in picture_prompts.KINDS.values():
-            self.kind_box.addItem(kind.label, kind.name)
+        for kind in KINDS:
+            self.kind_box.addItem(KIND_LABELS.get(kind, kind.capitalize()), kind)
         self.frames_spin = QSpinBox()
         self.frames_spin.setRange(2, 16)
-        self.frames_spin.setValue(picture_prompts.DEFAULT_FRAMES)
+        self.frames_spin.setValue(DEFAULT_FRAMES)
         self.frames_spin.setSuffix(" frames")
         self.frames_spin.setToolTip("Frames in the sprite sheet")
         self.frames_spin.setVisible(False)
@@ -165,23 +178,35 @@ class ImageForm(QWidget):
 
     # -- the project ---------------------------------------------------------------------
 
-    def set_jobs(self, jobs: ImageJobs | None, style: str) -> None:
+    def set_jobs(self, jobs: ImageJobs | None, style: PictureStyle) -> None:
         """Another project (or none): its jobs and its style."""
         self.jobs = jobs
-        self.style_box.setCurrentText(style)
+        self.show_style(style)
         self.clear_inputs()
         for widget in self.findChildren(QWidget):
             widget.setEnabled(jobs is not None)
         self.show_capabilities()
 
+    def show_style(self, style: PictureStyle) -> None:
+        width, height = style.sprite_size
+        self.look_box.setCurrentText(style.look)
+        self.sprite_edit.setText(f"{width}x{height}")
+        self.palette_box.setCurrentText(style.palette)
+
     def _style_done(self) -> None:
-        self.style_edited.emit(self.style_box.currentText().strip())
+        self.style_edited.emit(
+            {
+                "look": self.look_box.currentText().strip(),
+                "sprite_size": self.sprite_edit.text().strip(),
+                "palette": self.palette_box.currentText().strip(),
+            }
+        )
 
     # -- what the provider offers ----------------------------------------------------------
 
     @property
-    def kind(self) -> picture_prompts.PictureKind:
-        return picture_prompts.kind(self.kind_box.currentData() or "character")
+    def kind(self) -> str:
+        return str(self.kind_box.currentData() or "character")
 
     def _capabilities(self, model: str | None) -> ImageCapabilities:
         name = self.provider_box.currentText()
@@ -224,17 +249,18 @@ class ImageForm(QWidget):
             self.size_box.addItem(size.replace("x", "×"), size)
         index = self.size_box.findData(current)
         if index < 0:
-            index = self.size_box.findData(self.kind.size)
+            index = self.size_box.findData(KIND_REQUESTS[self.kind][0])
         self.size_box.setCurrentIndex(max(0, index))
         self.size_box.blockSignals(False)
 
     def _kind_chosen(self) -> None:
         kind, caps = self.kind, self.caps
-        self.frames_spin.setVisible(kind.name == "sprite_sheet")
-        index = self.size_box.findData(kind.size)
+        size, transparent = KIND_REQUESTS[kind]
+        self.frames_spin.setVisible(kind == "sprite_sheet")
+        index = self.size_box.findData(size)
         if index >= 0:
             self.size_box.setCurrentIndex(index)
-        self.transparent_box.setChecked(kind.transparent)
+        self.transparent_box.setChecked(transparent)
         self.transparent_box.setText("See-through" if caps.transparent else "See-through (cut out)")
         self.transparent_box.setToolTip(
             "A transparent background"
@@ -304,15 +330,14 @@ class ImageForm(QWidget):
     def request(self) -> PictureRequest:
         return PictureRequest(
             prompt=self.prompt.toPlainText(),
-            kind=self.kind.name,
+            kind=self.kind,
             size=self.size_box.currentData(),
             count=self.count_spin.value(),
             model=self.model_box.currentData(),
             transparent=self.transparent_box.isChecked(),
-            frames=self.frames_spin.value() if self.kind.name == "sprite_sheet" else None,
+            frames=self.frames_spin.value() if self.kind == "sprite_sheet" else None,
             inputs=tuple(data for _, data in self.inputs),
             mask=self.mask,
-            style=self.style_box.currentText().strip() or None,
         )
 
     def generate(self) -> VideoJob | None:

@@ -7,8 +7,9 @@ or throw away, the kept pictures (drag one into the Chat prompt box to name it),
 chosen picture as a game would show it (`picture_view`) with Use in game…, Use as the
 player and Delete.
 
-The tab holds no rule of the domain: picture jobs are `studio.operations.image_jobs`,
-keeping, the library, the style and the requests to Chat are `studio.operations.pictures`.
+The tab holds no rule of the domain: picture jobs and keeping a picture are
+`studio.operations.image_jobs`, the library and the style `studio.core.pictures`, the
+requests to Chat `studio.operations.pictures.use_picture_request`.
 Providers are built by name from the plugin host and settings.json's `image_providers`,
 merged with `overrides[name]` (`studio.ai.image_sources`). A request to the code model
 goes to Chat through the session (`chat_request`).
@@ -33,12 +34,14 @@ from PySide6.QtWidgets import (
 )
 
 from studio.ai.image_sources import HostImageProviders
+from studio.core import pictures as library
 from studio.core.errors import NotFoundError
 from studio.core.records import VideoJob
 from studio.core.store import Project
 from studio.errors import StudioError
-from studio.operations import pictures as library
+from studio.media.errors import MediaError
 from studio.operations.image_jobs import ImageJobs
+from studio.operations.pictures import use_picture_request
 from studio.ui.images.image_form import ImageForm
 from studio.ui.images.picture_grid import Entry, PictureGrid
 from studio.ui.images.picture_view import PictureView
@@ -188,7 +191,9 @@ class ImagesPane(QWidget):
         if project is not None:
             self.jobs = ImageJobs(project, self.source, on_change=self._job_changed)
             QTimer.singleShot(0, self, self._start_jobs)
-        self.form.set_jobs(self.jobs, library.project_style(project) if project else "")
+        self.form.set_jobs(
+            self.jobs, library.picture_style(project) if project else library.PictureStyle()
+        )
         self.hero_button.setEnabled(project is not None)
         self.refresh_jobs()
         self.refresh_results()
@@ -206,14 +211,22 @@ class ImagesPane(QWidget):
         jobs.start()
         self.refresh_jobs()
 
-    def _style_edited(self, style: str) -> None:
+    def _style_edited(self, changes: dict) -> None:
         project = self.project
-        if project is None or style == library.project_style(project):
+        if project is None:
             return
-        library.set_project_style(project, style)
-        self.work.show_note(
-            f"The project's style is now “{style}”." if style else "The project has no style now."
-        )
+        style = library.picture_style(project)
+        try:
+            new = library.restyled(style, **changes)
+        except (MediaError, StudioError) as exc:
+            self.work.show_error(f"The style was not changed: {exc}")
+            self.form.show_style(style)
+            return
+        if new == style:
+            return
+        new = library.set_picture_style(project, new)
+        self.work.clear_error()
+        self.work.show_note(f"New pictures are asked for in this style: {new.describe()}.")
 
     # -- jobs ------------------------------------------------------------------------------
 
@@ -288,14 +301,11 @@ class ImagesPane(QWidget):
         async def keep() -> None:
             kept = []
             for entry in chosen:
-                asset = await asyncio.to_thread(
-                    library.keep_picture, project, jobs, int(entry.ref), entry.key
-                )
-                kept.append(asset)
+                kept.append(await asyncio.to_thread(jobs.keep, int(entry.ref), entry.key))
             if project is not self.project:
                 return
             self.refresh_results()
-            self.refresh_library(select=kept[-1].blob)
+            self.refresh_library(select=project.asset(kept[-1].name).blob)
             self.session.assets_changed.emit()
             self.work.show_note(
                 "Kept " + ", ".join(a.name for a in kept) + ": drag one into the Chat prompt "
@@ -316,7 +326,9 @@ class ImagesPane(QWidget):
 
     def refresh_library(self, select: str | None = None) -> None:
         project = self.project
-        found = library.pictures(project) if project is not None else []
+        found = (
+            [project.asset(p.name) for p in reversed(library.pictures(project))] if project else []
+        )
         entries = [Entry(a.blob, a.name, project.blobs.path(a.blob), name=a.name) for a in found]
         self.library.set_entries(entries)
         if select is not None:
@@ -331,13 +343,13 @@ class ImagesPane(QWidget):
 
     def _picture_chosen(self) -> None:
         name, project = self.selected_picture(), self.project
-        asset = None
+        picture = None
         if name is not None and project is not None:
             try:
-                asset = project.asset(name)
+                picture = library.picture(project, name)
             except NotFoundError:
-                asset = None
-        self.view.show_picture(project, asset)
+                picture = None
+        self.view.show_picture(project, picture)
 
     def use_in_game(self, name: str) -> None:
         """Ask (the person, then the code model) how the game should use picture `name`."""
@@ -348,7 +360,7 @@ class ImagesPane(QWidget):
             self,
             "Use in game",
             f"What should the game do with {name}? This goes to the code model:",
-            library.use_request(project.asset(name)),
+            use_picture_request(library.picture(project, name)),
         )
         if ok and text.strip():
             self.session.chat_request.emit("", text.strip())
@@ -356,14 +368,15 @@ class ImagesPane(QWidget):
     def use_as_player(self, name: str) -> None:
         project = self.project
         if project is not None:
-            self.session.chat_request.emit("", library.player_request(project.asset(name)))
+            request = use_picture_request(library.picture(project, name), "player")
+            self.session.chat_request.emit("", request)
 
     def delete_picture(self, name: str) -> None:
         project = self.project
         if project is None:
             return
         try:
-            project.remove_asset(name)
+            library.delete_picture(project, name)
         except StudioError as exc:
             self.work.show_error(plain_message(exc))
             return
@@ -388,6 +401,5 @@ class ImagesPane(QWidget):
             return
         self.refresh_library(select=project.asset(name).blob)
         self.session.assets_changed.emit()
-        self.session.chat_request.emit(
-            "Use as the player", library.player_request(project.asset(name))
-        )
+        request = use_picture_request(library.picture(project, name), "player")
+        self.session.chat_request.emit("Use as the player", request)

@@ -20,26 +20,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from studio.core.records import Asset
+from studio.core.pictures import Picture
 from studio.core.store import Project
-from studio.media.pictures.sheets import SheetLayout
+from studio.media.pictures import SheetLayout
 from studio.ui.images.picture_images import checkered, decode, fit
 from studio.ui.widgets.background import Tasks
 from studio.ui.widgets.flow_layout import FlowLayout
 
 DEFAULT_FPS = 8
-PLAYER_KINDS = ("character", "sprite_sheet")  # pictures that can be the player
-
-
-def sheet_layout(meta: dict[str, Any]) -> SheetLayout | None:
-    """The sprite sheet layout stored with a picture (None: not a sheet)."""
-    if meta.get("kind") != "sprite_sheet":
-        return None
-    stored = meta.get("layout") if isinstance(meta.get("layout"), dict) else meta
-    try:
-        return SheetLayout.from_meta(stored)
-    except Exception:  # a picture kept before it was sliced: shown as it is
-        return None
+PLAYER_KINDS = ("character", "hero", "sprite_sheet")  # pictures that can be the player
 
 
 def repeated(image: QImage, columns: int, rows: int) -> QImage:
@@ -54,7 +43,7 @@ def repeated(image: QImage, columns: int, rows: int) -> QImage:
 
 
 class PictureView(QWidget):
-    """`show_picture(project, asset)`; `frames` are what the animation cycles through."""
+    """`show_picture(project, picture)`; `frames` are what the animation cycles through."""
 
     use_in_game = Signal(str)
     use_as_player = Signal(str)
@@ -62,7 +51,7 @@ class PictureView(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.asset: Asset | None = None
+        self.picture: Picture | None = None
         self.frames: list[QImage] = []
         self.frame = 0
         self._tasks = Tasks()
@@ -105,34 +94,36 @@ class PictureView(QWidget):
         self.show_picture(None, None)
 
     def _emit(self, signal: Any) -> None:
-        if self.asset is not None:
-            signal.emit(self.asset.name)
+        if self.picture is not None:
+            signal.emit(self.picture.name)
 
-    def show_picture(self, project: Project | None, asset: Asset | None) -> None:
+    def show_picture(self, project: Project | None, picture: Picture | None) -> None:
         self.timer.stop()
         self._tasks.cancel_all()
-        self.asset, self.frames, self.frame = asset, [], 0
+        self.picture, self.frames, self.frame = picture, [], 0
         self.canvas.clear()
         for widget in (self.use_button, self.player_button, self.delete_button):
-            widget.setEnabled(asset is not None)
+            widget.setEnabled(picture is not None)
         self.fps_spin.setVisible(False)
-        if asset is None or project is None:
+        if picture is None or project is None:
             self.facts.setText("Choose a picture to see it here.")
             return
-        self.player_button.setEnabled(asset.meta.get("kind") in PLAYER_KINDS)
-        self.facts.setText(describe_picture(asset))
-        data = project.blobs.read(asset.blob)
-        self._tasks.start(asyncio.to_thread(self._frames_of, data, dict(asset.meta)), self._ready)
+        self.player_button.setEnabled(picture.kind in PLAYER_KINDS)
+        self.facts.setText(describe_picture(picture))
+        path = project.blobs.path(project.asset(picture.name).blob)
+        work = asyncio.to_thread(self._frames_of, path, picture.kind, picture.layout)
+        self._tasks.start(work, self._ready)
 
-    def _frames_of(self, data: bytes, meta: dict[str, Any]) -> list[QImage]:
+    def _frames_of(self, path: Any, kind: str, layout: SheetLayout | None) -> list[QImage]:
         """What to show, decoded on a worker thread: a sheet's frames, a repeat, the picture."""
-        image = decode(data)
+        try:
+            image = decode(path.read_bytes())
+        except OSError:
+            return []
         if image.isNull():
             return []
-        layout = sheet_layout(meta)
         if layout is not None:
             return [image.copy(QRect(*_rect(box))) for box in layout.boxes()]
-        kind = meta.get("kind")
         if kind == "tile":
             return [repeated(image, 3, 3)]
         if kind == "background":
@@ -180,21 +171,18 @@ def _rect(box: tuple[int, int, int, int]) -> tuple[int, int, int, int]:
     return left, top, right - left, bottom - top
 
 
-def describe_picture(asset: Asset) -> str:
-    """One line of facts: name, size, kind, frames, seams, prompt."""
-    m = asset.meta
-    parts = [asset.name]
-    if m.get("width") and m.get("height"):
-        parts.append(f"{m['width']}×{m['height']}")
-    kind = str(m.get("kind") or "picture").replace("_", " ")
-    layout = sheet_layout(dict(m))
-    if layout is not None:
+def describe_picture(picture: Picture) -> str:
+    """A line of facts (name, size, kind, frames, seams), then the prompt that made it."""
+    parts = [picture.name, f"{picture.width}×{picture.height}"]
+    kind = picture.kind.replace("_", " ")
+    if picture.layout is not None:
+        layout = picture.layout
         kind += f", {layout.frames} frames of {layout.frame_width}×{layout.frame_height}"
     parts.append(kind)
-    seams = m.get("seams")
-    if isinstance(seams, dict) and "ok" in seams:
-        parts.append("repeats without a seam" if seams["ok"] else "a seam shows where it repeats")
+    seamless = picture.meta.get("seamless")
+    if isinstance(seamless, bool):
+        parts.append("repeats without a seam" if seamless else "a seam shows where it repeats")
     text = " · ".join(parts)
-    if m.get("prompt"):
-        text += f"\n“{str(m['prompt']).splitlines()[0][:120]}”"
+    if picture.prompt:
+        text += f"\n“{picture.prompt.splitlines()[0][:120]}”"
     return text

@@ -53,6 +53,13 @@ def _palette(style: PictureStyle, palette: tuple[RGB, ...] | int | None) -> tupl
     return style.colours() or FREE_COLOURS
 
 
+def _outline_colour(palette: tuple[RGB, ...] | int) -> RGB:
+    """The palette's darkest colour (a sprite keeps to its palette), else near-black."""
+    if isinstance(palette, int):
+        return OUTLINE
+    return min(palette, key=lambda c: 0.299 * c[0] + 0.587 * c[1] + 0.114 * c[2])
+
+
 def sprite_from(
     image: Image.Image,
     style: PictureStyle,
@@ -66,14 +73,27 @@ def sprite_from(
     `size`): cut out, pixelated with the feet at the bottom, reduced to the palette,
     outlined. Returns the sprite and the cut-out method used."""
     cut = make_cutout(image, method=method)
-    sprite = to_sprite(
-        cut.image,
-        size or style.sprite_size,
-        palette=_palette(style, palette),
-        outline_colour=OUTLINE if outline else None,
-        bold_lines=cut.method == "paper",  # a pen's lines would be averaged away
-    )
+    sprite = _sprite(cut.image, cut.method, style, size=size, palette=palette, outline=outline)
     return sprite, cut.method
+
+
+def _sprite(
+    image: Image.Image,
+    cut_method: str | None,
+    style: PictureStyle,
+    *,
+    size: tuple[int, int] | None = None,
+    palette: tuple[RGB, ...] | int | None = None,
+    outline: bool = True,
+) -> Image.Image:
+    colours = _palette(style, palette)
+    return to_sprite(
+        image,
+        size or style.sprite_size,
+        palette=colours,
+        outline_colour=_outline_colour(colours) if outline else None,
+        bold_lines=cut_method == "paper",  # a pen's lines would be averaged away
+    )
 
 
 def make_hero(
@@ -165,13 +185,7 @@ def prepare_picture(
         return Prepared(image, cutout=method, seamless=check_seams(image).tiles)
     if kind in STANDING:
         if pixel:
-            sprite = to_sprite(
-                image,
-                style.sprite_size,
-                palette=_palette(style, None),
-                outline_colour=OUTLINE,
-                bold_lines=method == "paper",
-            )
+            sprite = _sprite(image, method, style)
             return Prepared(sprite, anchor=(sprite.width // 2, sprite.height), cutout=method)
         image = trim(image) if cut else image
         return Prepared(image, anchor=(image.width // 2, image.height), cutout=method)

@@ -21,3 +21,7 @@ class MediaError(Exception):
 
 class FFmpegNotFoundError(MediaError):
     """The ffmpeg binary is missing or cannot be started."""
+
+
+class PictureError(MediaError):
+    """A picture that cannot be read or used; the message is meant for a person."""

@@ -28,7 +28,8 @@ import cv2
 import numpy as np
 from PIL import Image
 
-from studio.media.pictures.images import PictureError, as_array, from_array
+from studio.media.errors import PictureError
+from studio.media.pictures.images import as_array, from_array
 
 __all__ = [
     "METHODS",

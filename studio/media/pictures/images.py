@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import io
-import re
 import warnings
 from pathlib import Path
 
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from studio.media.errors import MediaError
+from studio.media.errors import PictureError
 
 __all__ = [
     "MAX_PIXELS",
@@ -18,7 +17,6 @@ __all__ = [
     "as_array",
     "from_array",
     "open_picture",
-    "parse_size",
     "picture_format",
     "png_bytes",
     "rgba",
@@ -27,11 +25,6 @@ __all__ = [
 # A 48-megapixel phone photo is about the largest a person brings; far larger is a
 # decompression bomb (a small file that expands to gigabytes).
 MAX_PIXELS = 64_000_000
-_SIZE = re.compile(r"^\s*(\d{1,5})\s*(?:[x×]\s*(\d{1,5}))?\s*$")
-
-
-class PictureError(MediaError):
-    """A picture that cannot be read or used; the message is meant for a person."""
 
 
 def open_picture(data: bytes | Path) -> Image.Image:
@@ -102,20 +95,3 @@ def png_bytes(image: Image.Image) -> bytes:
     out = io.BytesIO()
     image.save(out, format="PNG", optimize=True)
     return out.getvalue()
-
-
-def parse_size(text: str | int | tuple[int, int]) -> tuple[int, int]:
-    """`32` → (32, 32); `"32x48"` → (32, 48). Sides from 1 to 4096."""
-    if isinstance(text, int):
-        width = height = text
-    elif isinstance(text, tuple):
-        width, height = text
-    else:
-        match = _SIZE.match(text)
-        if not match:
-            raise PictureError(f"a size looks like 32 or 32x48, not {text!r}")
-        width = int(match.group(1))
-        height = int(match.group(2) or width)
-    if not (0 < width <= 4096 and 0 < height <= 4096):
-        raise PictureError(f"a size must be between 1 and 4096 pixels a side, not {width}x{height}")
-    return width, height

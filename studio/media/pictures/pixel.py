@@ -7,72 +7,27 @@ scaled up without smoothing, where soft edges would show as a grey fringe).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 
 import cv2
 import numpy as np
 from PIL import Image
 
-from studio.media.pictures.images import PictureError, as_array, from_array, rgba
+from studio.media.errors import PictureError
+from studio.media.pictures.images import as_array, from_array, rgba
+from studio.media.pictures.palettes import RGB
 
 __all__ = [
-    "PALETTES",
-    "RGB",
     "content_box",
     "outline",
-    "palette_colours",
-    "parse_palette",
     "pixelate",
+    "pixelate_frames",
     "reduce_palette",
     "to_sprite",
     "trim",
 ]
 
-RGB = tuple[int, int, int]
 SOLID = 128  # alpha from which a pixel of a pixelated sprite is part of it
-
-# Well-known small palettes (each is public and widely used for pixel art).
-PALETTES: dict[str, tuple[str, ...]] = {
-    "pico-8": (
-        "#000000",
-        "#1d2b53",
-        "#7e2553",
-        "#008751",
-        "#ab5236",
-        "#5f574f",
-        "#c2c3c7",
-        "#fff1e8",
-        "#ff004d",
-        "#ffa300",
-        "#ffec27",
-        "#00e436",
-        "#29adff",
-        "#83769c",
-        "#ff77a8",
-        "#ffccaa",
-    ),  # fmt: skip
-    "game-boy": ("#0f380f", "#306230", "#8bac0f", "#9bbc0f"),
-    "sweetie-16": (
-        "#1a1c2c",
-        "#5d275d",
-        "#b13e53",
-        "#ef7d57",
-        "#ffcd75",
-        "#a7f070",
-        "#38b764",
-        "#257179",
-        "#29366f",
-        "#3b5dc9",
-        "#41a6f6",
-        "#73eff7",
-        "#f4f4f4",
-        "#94b0c2",
-        "#566c86",
-        "#333c57",
-    ),  # fmt: skip
-}
-_HEX = re.compile(r"^#?([0-9a-fA-F]{6})$")
 
 
 def content_box(image: Image.Image, threshold: int = 0) -> tuple[int, int, int, int] | None:
@@ -112,17 +67,41 @@ def pixelate(
     if min(room) < 1:
         raise PictureError(f"a {width}x{height} sprite has no room inside a {margin} px margin")
     scale = min(room[0] / content.width, room[1] / content.height)
+    small = _shrink(content, scale, bold_lines)
+    canvas = Image.new("RGBA", size, (0, 0, 0, 0))
+    left = (width - small.width) // 2
+    top = height - margin - small.height if align == "bottom" else (height - small.height) // 2
+    canvas.paste(small, (left, top))
+    return canvas
+
+
+def pixelate_frames(
+    frames: Sequence[Image.Image], size: tuple[int, int], *, bold_lines: bool = False
+) -> list[Image.Image]:
+    """The frames of an animation pixelated at one scale (so nothing grows or shrinks from
+    frame to frame), the largest fitting `size`; each cropped to its content."""
+    contents = [trim(frame, threshold=8) for frame in frames]
+    if not contents:
+        raise PictureError("there are no frames to pixelate")
+    widest = max(c.width for c in contents)
+    tallest = max(c.height for c in contents)
+    scale = min(size[0] / widest, size[1] / tallest)
+    return [_shrink(c, scale, bold_lines) for c in contents]
+
+
+def _shrink(content: Image.Image, scale: float, bold_lines: bool) -> Image.Image:
+    """`content` scaled by `scale`, each new pixel the average of those it covers (Pillow
+    weighs colours by alpha), then alpha made hard; cropped to what is left."""
     if bold_lines and scale < 0.5:
         content = _widen_dark(content, round(0.8 / scale))
     fitted = (max(1, round(content.width * scale)), max(1, round(content.height * scale)))
-    small = content.resize(fitted, Image.Resampling.BOX)  # Pillow averages with alpha weights
-    pixels = as_array(small).copy()
+    pixels = as_array(content.resize(fitted, Image.Resampling.BOX)).copy()
     pixels[:, :, 3] = np.where(pixels[:, :, 3] >= SOLID, 255, 0)
-    canvas = Image.new("RGBA", size, (0, 0, 0, 0))
-    left = (width - fitted[0]) // 2
-    top = height - margin - fitted[1] if align == "bottom" else (height - fitted[1]) // 2
-    canvas.paste(from_array(pixels), (left, top))
-    return canvas
+    small = from_array(pixels)
+    box = content_box(small)
+    if box is None:
+        raise PictureError("the picture is too thin to show at this size")
+    return small.crop(box)
 
 
 def _widen_dark(image: Image.Image, width: int) -> Image.Image:
@@ -133,35 +112,6 @@ def _widen_dark(image: Image.Image, width: int) -> Image.Image:
     kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (width | 1, width | 1))
     pixels[:, :, :3] = cv2.erode(colours, kernel)
     return from_array(pixels)
-
-
-def parse_palette(text: str) -> tuple[RGB, ...] | int:
-    """A palette by name (`pico-8`), a colour count (`16`), or colours (`#1a1c2c,#5d275d`)."""
-    text = text.strip().lower()
-    if text in PALETTES:
-        return palette_colours(PALETTES[text])
-    if text.isdigit():
-        count = int(text)
-        if not 2 <= count <= 256:
-            raise PictureError(f"a palette has 2 to 256 colours, not {count}")
-        return count
-    colours = [c for c in re.split(r"[\s,;]+", text) if c]
-    if len(colours) >= 2 and all(_HEX.match(c) for c in colours):
-        return palette_colours(colours)
-    names = ", ".join(PALETTES)
-    raise PictureError(f"a palette is one of {names}, a number of colours, or #rrggbb colours")
-
-
-def palette_colours(colours: Sequence[str]) -> tuple[RGB, ...]:
-    """`#rrggbb` strings as RGB triples."""
-    out = []
-    for colour in colours:
-        match = _HEX.match(colour.strip())
-        if not match:
-            raise PictureError(f"{colour!r} is not a #rrggbb colour")
-        value = int(match.group(1), 16)
-        out.append((value >> 16, (value >> 8) & 255, value & 255))
-    return tuple(out)
 
 
 def _lab(colours: np.ndarray) -> np.ndarray:

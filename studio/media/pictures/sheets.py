@@ -11,14 +11,15 @@ the ground at the anchor.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 from PIL import Image
 
-from studio.media.pictures.images import PictureError, as_array, rgba
+from studio.media.errors import PictureError
+from studio.media.pictures.images import as_array, rgba
+from studio.media.pictures.layout import Box, SheetLayout
 
 __all__ = [
     "Box",
@@ -31,60 +32,8 @@ __all__ = [
     "split_frames",
 ]
 
-Box = tuple[int, int, int, int]  # left, top, right, bottom (right and bottom exclusive)
 VISIBLE = 16  # alpha above which a pixel is content when looking for frames
 FRAGMENT = 0.3  # a run of content narrower than this share of the typical one is a part
-
-
-@dataclass(frozen=True)
-class SheetLayout:
-    """Where the frames of a sheet are: a grid of `columns` × `rows` cells of one size, the
-    first `frames` of them used, left to right then top to bottom; `anchor` is the point of a
-    frame (x from its left, y from its top) that stands on the ground."""
-
-    columns: int
-    rows: int
-    frame_width: int
-    frame_height: int
-    frames: int
-    anchor: tuple[int, int]
-
-    def boxes(self) -> list[Box]:
-        """Each frame's box in the sheet, in order (what a preview animates)."""
-        w, h = self.frame_width, self.frame_height
-        cells = [(i % self.columns, i // self.columns) for i in range(self.frames)]
-        return [(c * w, r * h, (c + 1) * w, (r + 1) * h) for c, r in cells]
-
-    def to_meta(self) -> dict[str, Any]:
-        return {
-            "columns": self.columns,
-            "rows": self.rows,
-            "frame_width": self.frame_width,
-            "frame_height": self.frame_height,
-            "frames": self.frames,
-            "anchor": list(self.anchor),
-        }
-
-    @classmethod
-    def from_meta(cls, meta: Mapping[str, Any]) -> SheetLayout:
-        """The layout stored with an asset; PictureError when it is not one."""
-        try:
-            anchor = meta["anchor"]
-            layout = cls(
-                int(meta["columns"]),
-                int(meta["rows"]),
-                int(meta["frame_width"]),
-                int(meta["frame_height"]),
-                int(meta["frames"]),
-                (int(anchor[0]), int(anchor[1])),
-            )
-        except (KeyError, TypeError, ValueError, IndexError):
-            raise PictureError(f"not a sprite sheet layout: {dict(meta)!r}") from None
-        if min(layout.columns, layout.rows, layout.frame_width, layout.frame_height) < 1 or not (
-            0 < layout.frames <= layout.columns * layout.rows
-        ):
-            raise PictureError(f"not a sprite sheet layout: {dict(meta)!r}")
-        return layout
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image
 
-from studio.media.pictures.images import PictureError, as_array, from_array, rgba
+from studio.media.errors import PictureError
+from studio.media.pictures.images import as_array, from_array, rgba
 
 __all__ = ["SEAM_SCORE", "SeamCheck", "check_seams", "make_repeating"]
 

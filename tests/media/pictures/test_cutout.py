@@ -11,14 +11,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from studio.media.pictures import (
-    PictureError,
-    choose_method,
-    cut_out,
-    cut_out_mask,
-    make_cutout,
-    open_picture,
-)
+from studio.media.errors import PictureError
+from studio.media.pictures.cutout import choose_method, cut_out, cut_out_mask, make_cutout
+from studio.media.pictures.images import open_picture
 from studio.testing.pictures import Scene, character_on_flat, drawing_on_paper, figure_on_texture
 
 SCENES: dict[str, tuple[Callable[..., Scene], str]] = {

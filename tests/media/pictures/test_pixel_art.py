@@ -6,13 +6,12 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
-from studio.media.pictures import (
-    PALETTES,
-    PictureError,
+from studio.media.errors import PictureError
+from studio.media.pictures.cutout import cut_out
+from studio.media.pictures.palettes import PALETTES, parse_palette
+from studio.media.pictures.pixel import (
     content_box,
-    cut_out,
     outline,
-    parse_palette,
     pixelate,
     reduce_palette,
     to_sprite,

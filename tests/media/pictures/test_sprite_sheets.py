@@ -7,10 +7,10 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from studio.media.pictures import (
-    PictureError,
-    SheetLayout,
-    cut_out,
+from studio.media.errors import PictureError
+from studio.media.pictures.cutout import cut_out
+from studio.media.pictures.layout import SheetLayout
+from studio.media.pictures.sheets import (
     find_frames,
     frame_at,
     make_sheet,

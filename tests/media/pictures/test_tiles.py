@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from studio.media.pictures import PictureError, check_seams, make_repeating
+from studio.media.errors import PictureError
+from studio.media.pictures.tiles import check_seams, make_repeating
 from studio.testing.pictures import figure_on_texture, tile
 
 

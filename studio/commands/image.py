@@ -35,14 +35,39 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--mask", type=Path, help="PNG, transparent where the first picture changes")
     p.add_argument("--name", help="the asset's name (default: from the prompt)")
     p.add_argument("--no-keep", dest="keep", action="store_false", help="keep none (choose later)")
-    add_provider_options(p)
+    add_service_options(p, default="openai")
     p.set_defaults(handler=cmd_image)
 
 
-def add_provider_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--provider", default="openai", help="image provider (default: openai)")
+def add_service_options(p: argparse.ArgumentParser, default: str | None = None) -> None:
+    """--provider, --base-url and --model (`studio hero`: no provider means offline)."""
+    what = f"default: {default}" if default else "default: none, it is made offline"
+    p.add_argument("--provider", default=default, help=f"the image provider ({what})")
     p.add_argument("--base-url", help="the service's API base URL")
     p.add_argument("--model", help="the image model")
+
+
+def hero_with_service(
+    project: Project, photo: bytes, args: argparse.Namespace, sprite: dict[str, Any]
+) -> Any:
+    """`studio hero --provider P`: the hero drawn by P, after saying where the photo goes."""
+    from studio.ai.image_provider import ImageError
+    from studio.operations import hero_service
+
+    async def run() -> Any:
+        jobs = image_jobs(project, args, _reporter())
+        try:
+            print(hero_service.destination(jobs.provider(args.provider), args.provider), flush=True)
+            return await hero_service.hero_from_service(
+                jobs, args.provider, photo, model=args.model, **sprite
+            )
+        finally:
+            await jobs.aclose()
+
+    try:
+        return asyncio.run(run())
+    except ImageError as exc:
+        raise StudioError(str(exc)) from None
 
 
 def image_jobs(project: Project, args: argparse.Namespace, on_change: Any = None) -> Any:
@@ -71,16 +96,17 @@ def read_picture(path: Path) -> bytes:
 
 
 def _reporter() -> Any:
+    """Say why a job waits (a rate limit, a lost connection): a picture takes seconds, so
+    there is no progress to tell otherwise, and the end is said once, below."""
     from studio.operations.video_queue import describe
 
     last: dict[int, str] = {}
 
     def report(job) -> None:
         line = describe(job)
-        if job.status in ("failed", "completed") or last.get(job.id) == line:
-            return  # the end is said once, below
-        last[job.id] = line
-        print(f"job {job.id}: {line}", flush=True)
+        if job.error and job.status in ("queued", "running") and last.get(job.id) != line:
+            last[job.id] = line
+            print(f"job {job.id}: {line}", flush=True)
 
     return report
 

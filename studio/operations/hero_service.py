@@ -49,9 +49,10 @@ async def hero_from_service(
     photo: bytes,
     *,
     model: str | None = None,
-    keep_photo: bool = False,
+    **sprite: Any,
 ) -> Picture:
-    """The hero drawn by `provider` from `photo`, made a sprite and kept as the hero."""
+    """The hero drawn by `provider` from `photo`, made a sprite and kept as the hero;
+    `sprite` options (`size`, `palette`, `outline`, `keep_photo`...) go to `make_hero`."""
     project = jobs.project
     prompt = hero_prompt(project)
     request = PictureRequest(
@@ -75,8 +76,8 @@ async def hero_from_service(
         photo,
         picture=picture,
         prompt=prompt,
-        model=job.params.get("model") or model,
-        keep_photo=keep_photo,
+        model=job.params.get("model") or job.params.get("served_model"),
+        **sprite,
     )
     jobs.mark_kept(job.id, sha, hero.name)
     return hero

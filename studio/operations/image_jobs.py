@@ -51,7 +51,6 @@ from studio.core.pictures import KINDS, Picture, image_prompt, picture_style
 from studio.core.records import VideoJob
 from studio.core.store import Project
 from studio.errors import StudioError
-from studio.media.pictures import make_repeating, open_picture, png_bytes
 
 __all__ = [
     "ACTIVE",
@@ -436,6 +435,8 @@ class ImageJobs:
         (`studio.operations.pictures.import_picture`: cut out, sliced into frames, made
         pixel art in a pixel-art project) and, for a background, made to repeat. Blocking
         (a second for a large picture): the UI calls it on a worker thread."""
+        from studio.media.pictures.images import open_picture, png_bytes
+        from studio.media.pictures.tiles import make_repeating
         from studio.operations.pictures import import_picture
 
         job = self.project.job(job_id)

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from studio.ai.image_openai import OpenAIImageProvider
+from studio.core.pictures import PictureStyle, image_prompt, picture_style, set_picture_style
 from studio.core.records import VideoJob
 from studio.core.store import Project
 from studio.operations.image_jobs import (
@@ -52,15 +53,17 @@ async def run_one(jobs: ImageJobs, request: PictureRequest) -> VideoJob:
 
 
 async def test_a_picture_with_the_projects_style(project, server) -> None:
+    set_picture_style(project, PictureStyle("watercolour", (48, 48), "pico-8"))
     jobs = jobs_for(project, server)
-    request = PictureRequest("a knight with a red cape", kind="character", style="pixel art, 32 px")
-    job = await run_one(jobs, request)
+    job = await run_one(jobs, PictureRequest("a knight with a red cape", kind="character"))
 
     assert job.status == "completed" and job.kind == "image" and len(job.result) == 1
     assert project.jobs() == [] and [j.id for j in project.jobs(kind="image")] == [job.id]
     sent = server.calls()[0].fields
-    assert sent["prompt"].startswith("a knight with a red cape. One game character, whole body")
-    assert sent["prompt"].endswith("Style: pixel art, 32 px.")
+    assert sent["prompt"] == image_prompt(
+        "character", "a knight with a red cape", picture_style(project)
+    )
+    assert "watercolour" in sent["prompt"] and "#ff004d" in sent["prompt"]  # pico-8's red
     assert sent["background"] == "transparent" and sent["size"] == "1024x1024"
     assert project.blobs.read(job.result[0]).startswith(b"\x89PNG")
     assert job.params["estimate"] == job.params["cost"] == 0.034  # gpt-image-1.5, medium
@@ -73,10 +76,10 @@ async def test_each_kind_asks_for_what_a_game_needs(project, server) -> None:
     sheet = await run_one(jobs, PictureRequest("a fox running", kind="sprite sheet", frames=6))
     background = await run_one(jobs, PictureRequest("a forest", kind="background"))
     first, second = (c.fields for c in server.calls())
-    assert "6 frames of the same character in one row" in first["prompt"]
+    assert "6 frames of the same character in a grid of 4 columns and 2 rows" in first["prompt"]
     assert first["size"] == "1536x1024" and first["background"] == "transparent"
     assert sheet.params["frames"] == 6 and sheet.params["picture_kind"] == "sprite_sheet"
-    assert "join up seamlessly" in second["prompt"] and "background" not in second
+    assert "edges alike so it can scroll" in second["prompt"] and "background" not in second
     assert background.params["transparent"] is False
 
 
@@ -184,7 +187,7 @@ async def test_unknown_kinds_and_empty_prompts_are_refused(project, server) -> N
     from studio.errors import StudioError
 
     jobs = jobs_for(project, server)
-    with pytest.raises(StudioError, match="no picture kind 'portrait'"):
+    with pytest.raises(StudioError, match="No picture kind 'portrait'"):
         jobs.request("openai", PictureRequest("a coin", kind="portrait"))
     with pytest.raises(StudioError, match="prompt is empty"):
         jobs.request("openai", PictureRequest("  "))
@@ -198,3 +201,56 @@ async def test_discarded_and_kept_pictures_leave_the_candidates(project, server)
     jobs.discard(job.id, first)
     jobs.mark_kept(job.id, second, "coin.png")
     assert jobs.candidates(job.id) == [third]
+
+
+def _colours(image) -> set[tuple[int, int, int]]:
+    """The opaque colours of a picture (a frame of a sheet)."""
+    colours = image.convert("RGBA").getcolors(maxcolors=1 << 20) or []
+    return {rgba[:3] for _count, rgba in colours if rgba[3] == 255}
+
+
+async def test_a_kept_sheet_is_sliced_into_its_frames(project, server) -> None:
+    from studio.media.pictures.images import open_picture
+    from studio.media.pictures.sheets import split_frames
+    from studio.testing.servers.image_paint import frame_colour
+
+    set_picture_style(project, PictureStyle("flat vector", (32, 32), ""))
+    jobs = jobs_for(project, server)
+    job = await run_one(jobs, PictureRequest("a fox running", kind="sprite_sheet", frames=6))
+    sheet = jobs.keep(job.id, job.result[0])
+    assert sheet.name == "a-fox-running.png" and sheet.kind == "sprite_sheet"
+    assert (sheet.layout.frames, sheet.layout.columns, sheet.layout.rows) == (6, 4, 2)
+    assert sheet.prompt == "a fox running" and sheet.model == "gpt-image-1.5"
+    frames = split_frames(
+        open_picture(project.blobs.read(project.asset(sheet.name).blob)), sheet.layout
+    )
+    for i, frame in enumerate(frames):  # each frame is the figure drawn in its own colour
+        assert frame_colour(i) in _colours(frame), f"frame {i}"
+    assert jobs.candidates(job.id) == []
+    assert project.job(job.id).params["kept"] == {job.result[0]: sheet.name}
+
+
+async def test_a_kept_character_becomes_a_sprite_of_the_projects_size(project, server) -> None:
+    jobs = jobs_for(project, server)  # the default style: pixel art, 32x32 sprites
+    job = await run_one(jobs, PictureRequest("a knight", kind="character", count=2))
+    first = jobs.keep(job.id, job.result[0])
+    second = jobs.keep(job.id, job.result[1])
+    assert (first.name, second.name) == ("a-knight.png", "a-knight-2.png")  # versioned names
+    assert (first.width, first.height) == (32, 32) and first.anchor == (16, 32)
+
+
+async def test_a_kept_background_repeats_and_a_painted_item_is_cut_out(project, server) -> None:
+    from studio.media.pictures.images import open_picture
+    from studio.media.pictures.tiles import check_seams
+
+    set_picture_style(project, PictureStyle("flat vector", (32, 32), ""))
+    jobs = jobs_for(project, server, model="dall-e-3")  # paints every background
+    scene = await run_one(jobs, PictureRequest("a hill", kind="background"))
+    item = await run_one(jobs, PictureRequest("a gem", kind="item"))
+    background = jobs.keep(scene.id, scene.result[0])
+    gem = jobs.keep(item.id, item.result[0])
+    picture = open_picture(project.blobs.read(project.asset(background.name).blob))
+    assert check_seams(picture).repeats_across
+    assert picture.width < 1792  # the ends were cross-faded into each other
+    cut = open_picture(project.blobs.read(project.asset(gem.name).blob)).convert("RGBA")
+    assert cut.getpixel((0, 0))[3] == 0 and gem.meta["cutout"] in ("flood", "key")

@@ -129,15 +129,25 @@ def figure(
     return image
 
 
-def sheet(frames: int, width: int, height: int, transparent: bool, variant: int = 0) -> Image.Image:
-    """`frames` characters in a row of equal cells, each standing on the cell's bottom."""
+def sheet(
+    frames: int,
+    width: int,
+    height: int,
+    transparent: bool,
+    variant: int = 0,
+    columns: int | None = None,
+) -> Image.Image:
+    """`frames` characters in rows of `columns` equal cells (one row by default), each
+    standing on its cell's bottom."""
     image = _canvas(width, height, transparent)
     draw = ImageDraw.Draw(image)
-    cell = width // frames
-    side = min(cell, height) * 3 // 4
-    bottom = height - max(1, height // 8)
+    columns = columns or frames
+    rows = -(-frames // columns)
+    cell_w, cell_h = width // columns, height // rows
+    side = min(cell_w, cell_h) * 3 // 4
     for i in range(frames):
-        left = i * cell + (cell - side) // 2
+        left = (i % columns) * cell_w + (cell_w - side) // 2
+        bottom = (i // columns + 1) * cell_h - max(1, cell_h // 8)
         box = (left, bottom - side, left + side, bottom)
         _draw_character(draw, box, frame_colour(i + variant), i)
     return image

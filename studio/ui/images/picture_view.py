@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 
 from studio.core.pictures import Picture
 from studio.core.store import Project
-from studio.media.pictures import SheetLayout
+from studio.media.pictures.layout import SheetLayout
 from studio.ui.images.picture_images import checkered, decode, fit
 from studio.ui.widgets.background import Tasks
 from studio.ui.widgets.flow_layout import FlowLayout

@@ -101,15 +101,9 @@ def test_image_edits_with_a_mask_and_can_leave_the_choice(
 
 
 def test_image_failures_are_one_line(tmp_path: Path, game: Path, server: ImageServer) -> None:
+    # (Each way a service fails is worded by the provider: tests/ai/test_image_openai.py.)
     base = ("--base-url", server.base_url)
     failed(studio(tmp_path, server, "image", game, "a violent fight", *base), "safety system")
-    failed(
-        studio(tmp_path, server, "image", game, "a coin", "--size", "1000x1000", *base),
-        "does not make that size",
-    )
-    server.quota_exhausted = True
-    failed(studio(tmp_path, server, "image", game, "a coin", *base), "Out of credit")
-    failed(studio(tmp_path, server, "image", game, "a coin", "--size", "big"), "--size must")
     failed(studio(tmp_path, server, "image", game, "a coin", "--provider", "nope"), "nope")
     not_a_picture = tmp_path / "notes.txt"
     not_a_picture.write_text("hello")

@@ -9,8 +9,9 @@ same request, and easy for a test to recognise.
   (legs apart, then together) and each in its own colour (`frame_colour`), so a test can
   tell the frames apart on a screen.
 - An edit (`edited`): the first input picture fitted to the size asked for; where the mask
-  is transparent (or everywhere, without a mask) it takes the prompt's colour half way, and
-  a transparent background makes the input's own background (its corner colour) clear.
+  is transparent (or everywhere, without a mask) it takes the prompt's colour half way. An
+  edit asked for a transparent background without a mask ("this person as a game hero")
+  answers a character on nothing in the colour of the input's middle (`likeness`).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import hashlib
 import io
 import re
 
-from PIL import Image, ImageChops, ImageDraw
+from PIL import Image, ImageDraw
 
 __all__ = [
     "GROUND",
@@ -28,6 +29,7 @@ __all__ = [
     "figure",
     "frame_colour",
     "frames_asked",
+    "likeness",
     "paint",
     "png_bytes",
     "prompt_colour",
@@ -162,26 +164,35 @@ def edited(
     mask: Image.Image | None,
     variant: int = 0,
 ) -> Image.Image:
+    """What an edit answers. With a mask: the input, changed (tinted) where the mask is
+    transparent. Asked for a see-through background without a mask ("this person as a game
+    hero"): a character on nothing, in the colour of the input's middle (its likeness).
+    Otherwise: the whole input tinted by the prompt's colour."""
     original = source.convert("RGBA").resize((width, height), Image.Resampling.LANCZOS)
+    if transparent and mask is None:
+        image = _canvas(width, height, True)
+        side = min(width, height) * 3 // 4
+        left, bottom = (width - side) // 2, height - max(1, height // 16)
+        box = (left, bottom - side, left + side, bottom)
+        _draw_character(ImageDraw.Draw(image), box, likeness(original), variant)
+        return image
     tint = Image.new("RGBA", (width, height), (*prompt_colour(prompt), 255))
     blended = Image.blend(original, tint, 0.5 + 0.04 * (variant % 10))
     if mask is None:
-        picture = blended
-    else:  # the API's rule: the mask's fully transparent pixels are where to change
-        where = mask.convert("RGBA").resize((width, height)).getchannel("A")
-        picture = original.copy()
-        picture.paste(blended, (0, 0), where.point(lambda a: 255 if a == 0 else 0))
-    if transparent:
-        ground = _like(original.convert("RGB"), original.getpixel((0, 0))[:3])
-        picture.putalpha(ImageChops.multiply(picture.getchannel("A"), ImageChops.invert(ground)))
+        return blended
+    # The API's rule: the mask's fully transparent pixels are where to change.
+    where = mask.convert("RGBA").resize((width, height)).getchannel("A")
+    picture = original.copy()
+    picture.paste(blended, (0, 0), where.point(lambda a: 255 if a == 0 else 0))
     return picture
 
 
-def _like(image: Image.Image, colour: tuple[int, ...], tolerance: int = 24) -> Image.Image:
-    """255 where `image` is within `tolerance` of `colour` in every channel, else 0."""
-    difference = ImageChops.difference(image, Image.new("RGB", image.size, colour[:3]))
-    near = [band.point(lambda v: 255 if v <= tolerance else 0) for band in difference.split()]
-    return ImageChops.multiply(ImageChops.multiply(near[0], near[1]), near[2])
+def likeness(picture: Image.Image) -> tuple[int, int, int]:
+    """The mean colour of the middle ninth of a picture: what a hero drawn from it wears."""
+    w, h = picture.size
+    middle = picture.convert("RGB").crop((w // 3, h // 3, 2 * w // 3, 2 * h // 3))
+    r, g, b = (int(v) for v in middle.resize((1, 1), Image.Resampling.BOX).getpixel((0, 0)))
+    return r, g, b
 
 
 def paint(prompt: str, width: int, height: int, transparent: bool, variant: int = 0) -> Image.Image:

@@ -58,6 +58,7 @@ __all__ = [
     "ImageJobs",
     "PictureRequest",
     "RetryPolicy",
+    "closest_size",
     "estimate",
     "spent_by_service",
 ]
@@ -118,6 +119,23 @@ class PictureRequest:
     name: str | None = None
     raw_prompt: bool = False  # send `prompt` as it is (the hero dialog composes its own)
     options: Mapping[str, Any] = field(default_factory=dict)
+
+
+def closest_size(wanted: str, offered: tuple[str, ...]) -> str:
+    """`wanted` when offered, else the offered size nearest in shape (wide, square, tall)
+    and then in area; `wanted` itself when nothing is offered."""
+    if wanted in offered or not offered:
+        return wanted
+
+    def shape(size: str) -> tuple[float, float]:
+        try:
+            w, h = (int(v) for v in size.split("x"))
+        except ValueError:
+            return (float("inf"), float("inf"))
+        return (w / h, float(w * h))
+
+    ratio, area = shape(wanted)
+    return min(offered, key=lambda s: (abs(shape(s)[0] - ratio), abs(shape(s)[1] - area)))
 
 
 def estimate(
@@ -214,7 +232,7 @@ class ImageJobs:
         if wanted.mask is not None and not caps.mask:
             raise StudioError(f"The image provider {provider!r} takes no mask.")
         kind_size, kind_transparent = KIND_REQUESTS[kind]
-        size = wanted.size or (kind_size if kind_size in caps.sizes else caps.sizes[0])
+        size = wanted.size or closest_size(kind_size, caps.sizes)
         transparent = kind_transparent if wanted.transparent is None else wanted.transparent
         frames = columns = None
         if kind == "sprite_sheet":

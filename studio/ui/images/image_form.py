@@ -35,6 +35,7 @@ from studio.operations.image_jobs import (
     KIND_REQUESTS,
     ImageJobs,
     PictureRequest,
+    closest_size,
     estimate,
 )
 from studio.ui.video.video_work import PaneWork, plain_message
@@ -249,7 +250,7 @@ class ImageForm(QWidget):
             self.size_box.addItem(size.replace("x", "×"), size)
         index = self.size_box.findData(current)
         if index < 0:
-            index = self.size_box.findData(KIND_REQUESTS[self.kind][0])
+            index = self.size_box.findData(closest_size(KIND_REQUESTS[self.kind][0], caps.sizes))
         self.size_box.setCurrentIndex(max(0, index))
         self.size_box.blockSignals(False)
 
@@ -257,7 +258,7 @@ class ImageForm(QWidget):
         kind, caps = self.kind, self.caps
         size, transparent = KIND_REQUESTS[kind]
         self.frames_spin.setVisible(kind == "sprite_sheet")
-        index = self.size_box.findData(size)
+        index = self.size_box.findData(closest_size(size, caps.sizes))
         if index >= 0:
             self.size_box.setCurrentIndex(index)
         self.transparent_box.setChecked(transparent)

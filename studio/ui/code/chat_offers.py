@@ -17,6 +17,8 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QToolBut
 
 from studio.ui.session import ProjectSession
 
+SHOWN = 72  # characters of the request the bar shows (all of it is in its tooltip)
+
 
 class _Chat(Protocol):
     prompt: object
@@ -60,7 +62,7 @@ class OfferBar(QFrame):
             return
         self.button.setText(button or "Send")
         first = request.split(". ")[0]
-        self.label.setText(first if len(first) < 160 else first[:157] + "…")
+        self.label.setText(first if len(first) <= SHOWN else first[: SHOWN - 1] + "…")
         self.label.setToolTip(request)
         self.button.setToolTip(f"Ask the code model: {request}")
         self.show()

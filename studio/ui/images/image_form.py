@@ -40,11 +40,30 @@ from studio.operations.image_jobs import (
 )
 from studio.ui.video.video_work import PaneWork, plain_message
 from studio.ui.widgets.elided_label import ElidedLabel
-from studio.ui.widgets.flow_layout import FlowLayout
 
 DEFAULT_CAPS = ImageCapabilities()
 KIND_LABELS = {"ui": "UI", "sprite_sheet": "Sprite sheet"}
 PICTURE_FILES = "Pictures (*.png *.jpg *.jpeg *.webp)"
+
+
+def _combo(tip: str) -> QComboBox:
+    """A combo box that may shrink below its longest item (the tab can be narrow)."""
+    box = QComboBox()
+    box.setToolTip(tip)
+    box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+    box.setMinimumContentsLength(6)
+    return box
+
+
+def _row(*items: QWidget | tuple[QWidget, int]) -> QHBoxLayout:
+    """A row of widgets; a (widget, stretch) pair takes a share of the room left."""
+    row = QHBoxLayout()
+    row.setContentsMargins(0, 0, 0, 0)
+    row.setSpacing(4)
+    for item in items:
+        widget, stretch = item if isinstance(item, tuple) else (item, 0)
+        row.addWidget(widget, stretch)
+    return row
 
 
 class ImageForm(QWidget):
@@ -95,17 +114,16 @@ class ImageForm(QWidget):
             edit.editingFinished.connect(self._style_done)
         self.look_box.activated.connect(lambda _i: self._style_done())
         self.palette_box.activated.connect(lambda _i: self._style_done())
-        style_row = FlowLayout()
-        for widget in (QLabel("Style"), self.look_box, self.sprite_edit, self.palette_box):
-            style_row.addWidget(widget)
+        style_row = _row(
+            QLabel("Style"), (self.look_box, 3), self.sprite_edit, (self.palette_box, 2)
+        )
 
         self.prompt = QPlainTextEdit()
         self.prompt.setObjectName("imagePrompt")
         self.prompt.setPlaceholderText("Describe a picture: a knight with a red cape, a gold coin…")
-        self.prompt.setFixedHeight(58)
+        self.prompt.setFixedHeight(52)
 
-        self.kind_box = QComboBox()
-        self.kind_box.setToolTip("What the picture is for")
+        self.kind_box = _combo("What the picture is for")
         for kind in KINDS:
             self.kind_box.addItem(KIND_LABELS.get(kind, kind.capitalize()), kind)
         self.frames_spin = QSpinBox()
@@ -114,28 +132,27 @@ class ImageForm(QWidget):
         self.frames_spin.setSuffix(" frames")
         self.frames_spin.setToolTip("Frames in the sprite sheet")
         self.frames_spin.setVisible(False)
-        self.size_box = QComboBox()
-        self.size_box.setToolTip("Size (width×height)")
-        self.count_spin = QSpinBox()
-        self.count_spin.setRange(1, 8)
-        self.count_spin.setPrefix("× ")
-        self.count_spin.setToolTip("How many pictures to choose from")
-        what = FlowLayout()
-        for widget in (self.kind_box, self.frames_spin, self.size_box, self.count_spin):
-            what.addWidget(widget)
+        self.size_box = _combo("Size (width×height)")
+        what = _row((self.kind_box, 2), self.frames_spin, (self.size_box, 2))
 
-        self.provider_box = QComboBox()
-        self.provider_box.setToolTip("Image provider")
-        self.model_box = QComboBox()
-        self.model_box.setToolTip("Model")
+        self.provider_box = _combo("Image provider")
+        self.model_box = _combo("Model")
         self.transparent_box = QCheckBox("See-through")
         self.transparent_box.setToolTip("A transparent background (characters, items, UI)")
-        who = FlowLayout()
-        for widget in (self.provider_box, self.model_box, self.transparent_box):
-            who.addWidget(widget)
+        who = _row((self.provider_box, 1), (self.model_box, 2), self.transparent_box)
 
-        self.inputs_text = ElidedLabel("Starts from nothing")
-        self.inputs_text.setStyleSheet("color: #7f8794;")
+        # Pictures to start from: the row shows only when there are some.
+        self.inputs_text = ElidedLabel("")
+        self.inputs_text.setStyleSheet("color: #9da5b4;")
+        self.clear_inputs_button = QToolButton(text="✕")
+        self.clear_inputs_button.setToolTip("Start from nothing")
+        self.clear_inputs_button.clicked.connect(self.clear_inputs)
+        self.inputs_row = QWidget()
+        inputs = QHBoxLayout(self.inputs_row)
+        inputs.setContentsMargins(0, 0, 0, 0)
+        inputs.addWidget(self.inputs_text, 1)
+        inputs.addWidget(self.clear_inputs_button)
+
         self.add_input_button = QToolButton(text="Picture…")
         self.add_input_button.setToolTip("Change or combine pictures (an edit) instead")
         self.add_input_button.clicked.connect(self._input_dialog)
@@ -144,37 +161,31 @@ class ImageForm(QWidget):
             "A PNG whose transparent pixels mark where the first picture may change"
         )
         self.mask_button.clicked.connect(self._mask_dialog)
-        self.clear_inputs_button = QToolButton(text="✕")
-        self.clear_inputs_button.setToolTip("Start from nothing")
-        self.clear_inputs_button.clicked.connect(self.clear_inputs)
-        inputs = FlowLayout()
-        for widget in (
-            self.inputs_text,
-            self.add_input_button,
-            self.mask_button,
-            self.clear_inputs_button,
-        ):
-            inputs.addWidget(widget)
-
+        self.count_spin = QSpinBox()
+        self.count_spin.setRange(1, 8)
+        self.count_spin.setPrefix("× ")
+        self.count_spin.setToolTip("How many pictures to choose from")
         self.generate_button = QPushButton("Generate")
         self.generate_button.setObjectName("primaryButton")
         self.generate_button.clicked.connect(self.generate)
         self.price = QLabel()
         self.price.setStyleSheet("color: #9da5b4;")
-        go = QHBoxLayout()
-        go.setContentsMargins(0, 0, 0, 0)
-        go.addWidget(self.generate_button, 1)
-        go.addWidget(self.price)
+        go = _row(
+            self.add_input_button,
+            self.mask_button,
+            self.count_spin,
+            (self.generate_button, 1),
+            self.price,
+        )
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(5)
-        layout.addLayout(style_row)
-        layout.addWidget(self.prompt)
-        layout.addLayout(what)
-        layout.addLayout(who)
-        layout.addLayout(inputs)
-        layout.addLayout(go)
+        for row in (style_row, self.prompt, what, who, self.inputs_row, go):
+            if isinstance(row, QWidget):
+                layout.addWidget(row)
+            else:
+                layout.addLayout(row)
         self._show_inputs()
 
     # -- the project ---------------------------------------------------------------------
@@ -297,14 +308,11 @@ class ImageForm(QWidget):
         self._show_inputs()
 
     def _show_inputs(self) -> None:
-        if not self.inputs:
-            text = "Starts from nothing"
-        else:
-            text = "Changes " + ", ".join(label for label, _ in self.inputs)
-            if self.mask is not None:
-                text += " (masked)"
+        text = "Changes " + ", ".join(label for label, _ in self.inputs)
+        if self.mask is not None:
+            text += " (masked)"
         self.inputs_text.setText(text)
-        self.clear_inputs_button.setEnabled(bool(self.inputs))
+        self.inputs_row.setVisible(bool(self.inputs))
         self.mask_button.setEnabled(bool(self.inputs) and self.jobs is not None)
 
     def _read(self, title: str, then: Callable[[str, bytes], None]) -> None:

@@ -53,8 +53,8 @@ from studio.ui.widgets.provider_combo import follow_providers
 
 log = logging.getLogger(__name__)
 
-RESULT_THUMB = QSize(96, 96)
-LIBRARY_THUMB = QSize(72, 72)
+RESULT_THUMB = QSize(88, 88)
+LIBRARY_THUMB = QSize(64, 64)
 
 
 def _section(title: str) -> QLabel:
@@ -79,8 +79,10 @@ class ImagesPane(QWidget):
         self.job_list = JobList()
         self.results = PictureGrid(RESULT_THUMB)
         self.results.setObjectName("imageResults")
+        self.results.as_strip()
         self.library = PictureGrid(LIBRARY_THUMB)
         self.library.setObjectName("pictureLibrary")
+        self.library.setSelectionMode(PictureGrid.SelectionMode.SingleSelection)
         self.library.allow_dragging()
         self.view = PictureView()
         self._closing = Tasks()  # closed projects' jobs shutting down
@@ -131,7 +133,7 @@ class ImagesPane(QWidget):
         new_layout.setContentsMargins(0, 0, 0, 0)
         new_layout.setSpacing(3)
         new_layout.addLayout(new_buttons)
-        new_layout.addWidget(self.results, 1)
+        new_layout.addWidget(self.results)
 
         self.empty = QLabel("No pictures yet: describe one above, or put yourself in the game.")
         self.empty.setObjectName("emptyState")
@@ -149,9 +151,10 @@ class ImagesPane(QWidget):
         self.job_list.setMaximumHeight(120)
         self.splitter = QSplitter(Qt.Orientation.Vertical)
         self.splitter.setChildrenCollapsible(False)
-        for part in (new, kept, self.view):
+        for part, stretch in ((kept, 1), (self.view, 2)):
             self.splitter.addWidget(part)
-        self.splitter.setSizes([150, 130, 260])
+            self.splitter.setStretchFactor(self.splitter.count() - 1, stretch)
+        self.splitter.setSizes([120, 260])
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 4, 6, 6)
@@ -162,6 +165,7 @@ class ImagesPane(QWidget):
         layout.addWidget(self.work.note)
         layout.addWidget(self.work.bar)
         layout.addWidget(self.job_list)
+        layout.addWidget(new)
         layout.addWidget(self.splitter, 1)
 
     @property
@@ -307,7 +311,7 @@ class ImagesPane(QWidget):
             self.refresh_results()
             self.refresh_library(select=project.asset(kept[-1].name).blob)
             self.session.assets_changed.emit()
-            self.work.show_note(
+            self.session.status.emit(
                 "Kept " + ", ".join(a.name for a in kept) + ": drag one into the Chat prompt "
                 "to name it, or use it in the game below."
             )

@@ -129,6 +129,15 @@ class PictureGrid(QListWidget):
     def has_icon(self, key: str) -> bool:
         return key in self._icons
 
+    def as_strip(self) -> None:
+        """One row that scrolls sideways, as tall as a thumbnail and its caption (new
+        pictures: a few at a time, and the row never takes room from the rest)."""
+        self.setFlow(QListWidget.Flow.LeftToRight)
+        self.setWrapping(False)
+        self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scrollbar = self.horizontalScrollBar().sizeHint().height()
+        self.setFixedHeight(self.gridSize().height() + scrollbar + 2 * self.frameWidth() + 4)
+
     def allow_dragging(self) -> None:
         """Entries with an asset name can be dragged out (to name them in a prompt)."""
         self.setDragEnabled(True)

@@ -12,10 +12,12 @@ from typing import Any
 from PySide6.QtCore import QRect, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QImage, QPainter, QPixmap
 from PySide6.QtWidgets import (
+    QHBoxLayout,
     QLabel,
     QPushButton,
     QSizePolicy,
     QSpinBox,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -25,7 +27,6 @@ from studio.core.store import Project
 from studio.media.pictures.layout import SheetLayout
 from studio.ui.images.picture_images import checkered, decode, fit
 from studio.ui.widgets.background import Tasks
-from studio.ui.widgets.flow_layout import FlowLayout
 
 DEFAULT_FPS = 8
 PLAYER_KINDS = ("character", "hero", "sprite_sheet")  # pictures that can be the player
@@ -74,17 +75,20 @@ class PictureView(QWidget):
         self.use_button = QPushButton("Use in game…")
         self.use_button.setToolTip("Ask the code model to use this picture (you say how)")
         self.use_button.clicked.connect(lambda: self._emit(self.use_in_game))
-        self.player_button = QPushButton("Use as the player")
+        self.player_button = QPushButton("Use as player")
         self.player_button.setToolTip("Ask the code model to draw the player with this picture")
         self.player_button.clicked.connect(lambda: self._emit(self.use_as_player))
-        self.delete_button = QPushButton("Delete")
+        self.delete_button = QToolButton(text="Delete")
         self.delete_button.setToolTip("Remove from the library (versions keep their copies)")
         self.delete_button.clicked.connect(lambda: self._emit(self.delete))
         self.timer = QTimer(self)
         self.timer.timeout.connect(self._next_frame)
-        actions = FlowLayout()
+        actions = QHBoxLayout()
+        actions.setContentsMargins(0, 0, 0, 0)
+        actions.setSpacing(4)
         for widget in (self.fps_spin, self.use_button, self.player_button, self.delete_button):
             actions.addWidget(widget)
+        actions.addStretch(1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(4)

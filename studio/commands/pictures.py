@@ -1,6 +1,7 @@
 """Picture commands: put me in the game (`hero`: offline, or drawn by an image service with
 `--provider`), take a picture in as a game asset (`picture`, offline), and the project's
-picture style (`style`)."""
+picture style (`style`). A picture that cannot be used raises PictureError, a StudioError:
+one line."""
 
 from __future__ import annotations
 
@@ -83,74 +84,60 @@ def describe_picture(pic: Picture) -> str:
 
 
 def cmd_hero(args: argparse.Namespace) -> int:
-    from studio.media.errors import MediaError
     from studio.media.pictures.layout import parse_size
     from studio.media.pictures.palettes import parse_palette
     from studio.operations.pictures import make_hero
 
     photo = _read(args.photo)
     with Project.open(args.path) as project:
-        try:
-            sprite = {
-                "size": parse_size(args.size) if args.size else None,
-                "palette": parse_palette(args.palette) if args.palette else None,
-                "method": args.method,
-                "outline": args.outline,
-                "keep_photo": args.keep_photo,
-            }
-            if args.provider:
-                hero = hero_with_service(project, photo, args, sprite)
-            else:
-                hero = make_hero(project, photo, **sprite)
-        except MediaError as exc:
-            raise StudioError(str(exc)) from None
+        sprite = {
+            "size": parse_size(args.size) if args.size else None,
+            "palette": parse_palette(args.palette) if args.palette else None,
+            "method": args.method,
+            "outline": args.outline,
+            "keep_photo": args.keep_photo,
+        }
+        if args.provider:
+            hero = hero_with_service(project, photo, args, sprite)
+        else:
+            hero = make_hero(project, photo, **sprite)
         print(describe_picture(hero))
     return 0
 
 
 def cmd_picture(args: argparse.Namespace) -> int:
     from studio.core.pictures import KINDS
-    from studio.media.errors import MediaError
     from studio.operations.pictures import import_picture
 
     if args.kind not in KINDS:
         raise StudioError(f"--kind must be one of {', '.join(KINDS)}, not {args.kind!r}")
     data = _read(args.file)
     with Project.open(args.path) as project:
-        try:
-            pic = import_picture(
-                project,
-                data,
-                kind=args.kind,
-                name=args.name or args.file.stem,
-                cut=args.cut,
-                pixel=args.pixel,
-                columns=args.columns,
-                rows=args.rows,
-                frames=args.frames,
-            )
-        except MediaError as exc:
-            raise StudioError(str(exc)) from None
+        pic = import_picture(
+            project,
+            data,
+            kind=args.kind,
+            name=args.name or args.file.stem,
+            cut=args.cut,
+            pixel=args.pixel,
+            columns=args.columns,
+            rows=args.rows,
+            frames=args.frames,
+        )
         print(describe_picture(pic))
     return 0
 
 
 def cmd_style(args: argparse.Namespace) -> int:
     from studio.core.pictures import picture_style, restyled, set_picture_style
-    from studio.media.errors import MediaError
 
     with Project.open(args.path) as project:
         style = picture_style(project)
         if args.look is not None or args.sprite_size is not None or args.palette is not None:
-            try:
-                style = set_picture_style(
-                    project,
-                    restyled(
-                        style, look=args.look, sprite_size=args.sprite_size, palette=args.palette
-                    ),
-                )
-            except MediaError as exc:
-                raise StudioError(str(exc)) from None
+            changed = restyled(
+                style, look=args.look, sprite_size=args.sprite_size, palette=args.palette
+            )
+            style = set_picture_style(project, changed)
         w, h = style.sprite_size
         print(f"look: {style.look}\nsprite size: {w}x{h}\npalette: {style.palette or 'any'}")
     return 0

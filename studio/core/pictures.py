@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import io
 import json
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
@@ -62,6 +63,7 @@ LOOKS = ("pixel art", "flat vector", "watercolour", "cartoon", "hand-drawn", "pa
 PICTURE_ROLE = "picture"
 SOURCE_ROLE = "source"  # a kept source photo: never offered to the code model
 STYLE_KEY = "picture_style"  # the project meta key holding the style as JSON
+_ADDING = threading.Lock()
 _STORED_FORMATS = {"png": ".png", "jpeg": ".jpg", "webp": ".webp"}
 _MIMES = {"png": "image/png", "jpeg": "image/jpeg", "webp": "image/webp"}
 
@@ -323,20 +325,6 @@ def add_picture(
         or layout.rows * layout.frame_height > image.height
     ):
         raise PictureError("the sheet layout does not fit the picture")
-    stored = _stored_name(project, name, _STORED_FORMATS[fmt], replace_existing)
-    previous_photo = _previous_photo(project, stored)
-    photo_name = None
-    if photo is not None and keep_photo:
-        photo_raw, photo_fmt, _ = _encoded(photo)
-        photo_name = f"{stored.rsplit('.', 1)[0]}-photo{_STORED_FORMATS[photo_fmt]}"
-        project.add_asset(
-            photo_name,
-            photo_raw,
-            mime=_MIMES[photo_fmt],
-            meta={"role": SOURCE_ROLE, "picture": stored},
-        )
-    if previous_photo and previous_photo != photo_name:
-        project.remove_asset(previous_photo)
     record: dict[str, Any] = {
         **dict(meta or {}),
         "role": PICTURE_ROLE,
@@ -344,7 +332,6 @@ def add_picture(
         "width": image.width,
         "height": image.height,
         "source": source,
-        "photo": photo_name,
     }
     if layout is not None:
         record["layout"] = layout.to_meta()
@@ -355,7 +342,34 @@ def add_picture(
         record["prompt"] = prompt
     if model:
         record["model"] = model
-    return _picture_of(project.add_asset(stored, raw, mime=_MIMES[fmt], meta=record))
+    kept = _encoded(photo) if photo is not None and keep_photo else None
+    with _ADDING:  # one name chosen and taken at a time
+        stored = _stored_name(project, name, _STORED_FORMATS[fmt], replace_existing)
+        previous_photo = _previous_photo(project, stored)
+        record["photo"] = None
+        if kept is not None:
+            record["photo"] = _photo_name(project, stored, _STORED_FORMATS[kept[1]], previous_photo)
+            project.add_asset(
+                record["photo"],
+                kept[0],
+                mime=_MIMES[kept[1]],
+                meta={"role": SOURCE_ROLE, "picture": stored},
+            )
+        try:
+            added = project.add_asset(stored, raw, mime=_MIMES[fmt], meta=record)
+        except BaseException:
+            if record["photo"] and record["photo"] != previous_photo:
+                project.remove_asset(record["photo"])
+            raise
+        if previous_photo and previous_photo != record["photo"]:
+            project.remove_asset(previous_photo)
+    return _picture_of(added)
+
+
+def _photo_name(project: Project, stored: str, suffix: str, previous: str | None) -> str:
+    """`<stem>-photo.<ext>`, or a free name near it if another asset has that one."""
+    wanted = f"{stored.rsplit('.', 1)[0]}-photo{suffix}"
+    return wanted if wanted == previous else project.unique_asset_name(wanted)
 
 
 def _previous_photo(project: Project, name: str) -> str | None:

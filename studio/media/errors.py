@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from studio.errors import StudioError
+
 
 class MediaError(Exception):
     """A media operation failed.
@@ -23,5 +25,6 @@ class FFmpegNotFoundError(MediaError):
     """The ffmpeg binary is missing or cannot be started."""
 
 
-class PictureError(MediaError):
-    """A picture that cannot be read or used; the message is meant for a person."""
+class PictureError(MediaError, StudioError):
+    """A picture that cannot be read or used; the message is meant for a person (a
+    StudioError too: the faces show it as one line)."""

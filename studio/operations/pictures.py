@@ -166,7 +166,7 @@ def prepare_picture(
     background and UI pictures are kept as they are unless `cut` says otherwise."""
     cut = kind in (*STANDING, "sprite_sheet") if cut is None else cut
     pixel = style.pixel_art if pixel is None else pixel
-    palette = style.colours() if pixel else None
+    palette = _palette(style, None) if pixel else None
     method = None
     if cut:
         result = make_cutout(image)
@@ -176,12 +176,12 @@ def prepare_picture(
         if pixel:
             cells = pixelate_frames(split_frames(sheet.image, sheet.layout), style.sprite_size)
             sheet = make_sheet(cells, columns=sheet.layout.columns)
-        picture = reduce_palette(sheet.image, palette) if palette else sheet.image
+        picture = reduce_palette(sheet.image, palette) if palette is not None else sheet.image
         return Prepared(picture, sheet.layout, sheet.layout.anchor, method)
     if kind == "tile":
         if pixel:
             image = image.convert("RGBA").resize(style.sprite_size, Image.Resampling.BOX)
-            image = reduce_palette(image, palette) if palette else image
+            image = reduce_palette(image, palette) if palette is not None else image
         return Prepared(image, cutout=method, seamless=check_seams(image).tiles)
     if kind in STANDING:
         if pixel:

@@ -214,3 +214,11 @@ def test_the_image_prompt_carries_kind_style_and_words() -> None:
         image_prompt("poster", "a cat", style)
     with pytest.raises(StudioError, match="say what"):
         image_prompt("tile", "   ", style)
+
+
+def test_a_kept_photo_never_replaces_another_asset(project: Project) -> None:
+    photo = encoded(Image.new("RGB", (60, 80), (90, 90, 90)), "JPEG")
+    project.add_asset("hero-photo.jpg", b"someone else's file")
+    hero = add_picture(project, "hero", SPRITE, kind="hero", photo=photo, keep_photo=True)
+    assert hero.photo == "hero-photo-2.jpg"
+    assert project.blobs.read(project.asset("hero-photo.jpg").blob) == b"someone else's file"

@@ -5,7 +5,7 @@ project's sprite size, and a follow-up generation, by the scripted model through
 from __future__ import annotations
 
 import io
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -27,7 +27,7 @@ from studio.testing.pictures import (
     sprite_sheet,
     tile,
 )
-from tests.ai.chat_server import TEST_API_KEY, ChatServer, Scripted
+from tests.ai.chat_server import ChatServer, Scripted
 
 GAME = """<!DOCTYPE html>
 <html>
@@ -76,23 +76,8 @@ def project(tmp_path: Path) -> Iterator[Project]:
         yield project
 
 
-@pytest.fixture
-def chat_server() -> Iterator[ChatServer]:
-    with ChatServer() as server:
-        yield server
-
-
-@pytest.fixture
-async def provider(chat_server: ChatServer) -> AsyncIterator[OpenAIChatProvider]:
-    made = OpenAIChatProvider(
-        base_url=chat_server.base_url, api_key=TEST_API_KEY, timeout=5.0, backoff=0.05
-    )
-    yield made
-    await made.aclose()
-
-
 async def test_a_photo_becomes_the_hero_and_a_follow_up_puts_it_in_the_game(
-    project: Project, chat_server: ChatServer, provider: OpenAIChatProvider
+    project: Project, chat_server: ChatServer, chat_provider: OpenAIChatProvider
 ) -> None:
     game = project.commit({"index.html": GAME}, parent=None, kind="manual")
     photo = jpeg(figure_on_texture((960, 720), seed=5).image)
@@ -112,7 +97,7 @@ async def test_a_photo_becomes_the_hero_and_a_follow_up_puts_it_in_the_game(
 
     chat_server.script(Scripted.text(USE_HERO))
     request = use_picture_request(picture(project, "hero.png"), "player")
-    outcome = await Generator(project, provider, "test-model").generate(request)
+    outcome = await Generator(project, chat_provider, "test-model").generate(request)
     assert outcome.ok, outcome.notice
     version = outcome.version
     assert version is not None and version.parent == game.id

@@ -56,7 +56,16 @@ def open_picture(data: bytes | Path) -> Image.Image:
         raise PictureError(f"{name} is damaged and cannot be read ({exc})") from None
     except Image.DecompressionBombWarning:
         raise PictureError(f"{name} is too large to open safely") from None
-    return upright if upright is not None else image
+    return _eight_bit(upright if upright is not None else image)
+
+
+def _eight_bit(image: Image.Image) -> Image.Image:
+    """16-bit and floating-point grey pictures as 8-bit grey (Pillow would clip them)."""
+    if image.mode not in ("I", "F") and not image.mode.startswith("I;16"):
+        return image
+    values = np.asarray(image, dtype=np.float64)
+    top = 65535.0 if image.mode.startswith("I;16") or values.max() > 255 else 255.0
+    return Image.fromarray(np.clip(values / top * 255 + 0.5, 0, 255).astype(np.uint8), "L")
 
 
 def picture_format(data: bytes) -> str | None:

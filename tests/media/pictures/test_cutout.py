@@ -130,6 +130,10 @@ def test_opening_pictures() -> None:
     png = _encoded(photo, "PNG")
     with pytest.raises(PictureError, match="damaged"):
         open_picture(png[: len(png) // 2])
+    grey = np.arange(64, dtype=np.uint16).reshape(8, 8) * 1000  # a 16-bit scan
+    deep = open_picture(_encoded(Image.fromarray(grey), "PNG"))
+    assert deep.mode == "L"  # not clipped to white: scaled to 8 bits
+    assert np.array_equal(np.asarray(deep), np.round(grey / 65535 * 255).astype(np.uint8))
 
 
 def test_a_decompression_bomb_is_refused() -> None:

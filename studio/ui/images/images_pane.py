@@ -190,8 +190,9 @@ class ImagesPane(QWidget):
                 asyncio.get_running_loop()
                 self._closing.start(old.aclose())
         self.work.clear_error()
-        self.results.forget()
-        self.library.forget()
+        for grid in (self.results, self.library):
+            grid.forget()
+            grid.read = project.blobs.read if project is not None else None
         if project is not None:
             self.jobs = ImageJobs(project, self.source, on_change=self._job_changed)
             QTimer.singleShot(0, self, self._start_jobs)
@@ -286,7 +287,7 @@ class ImagesPane(QWidget):
                     str(job.params.get("asked") or "").splitlines()[0][:40] if job.params else ""
                 )
                 for sha in jobs.candidates(job.id):
-                    entries.append(Entry(sha, caption, project.blobs.path(sha), ref=job.id))
+                    entries.append(Entry(sha, caption, ref=job.id))
         self.results.set_entries(entries)
         self._update_buttons()
 
@@ -330,10 +331,9 @@ class ImagesPane(QWidget):
 
     def refresh_library(self, select: str | None = None) -> None:
         project = self.project
-        found = (
-            [project.asset(p.name) for p in reversed(library.pictures(project))] if project else []
-        )
-        entries = [Entry(a.blob, a.name, project.blobs.path(a.blob), name=a.name) for a in found]
+        # Newest first, from the assets' rows read once (a name and a blob are all it needs).
+        found = [a for a in project.assets() if library.is_picture(a)][::-1] if project else []
+        entries = [Entry(a.blob, a.name, name=a.name) for a in found]
         self.library.set_entries(entries)
         if select is not None:
             self.library.select_key(select)

@@ -1,7 +1,7 @@
 """A grid of picture thumbnails (the Images tab's results and its library).
 
-Each entry has a key (the picture's blob: the same picture is decoded once), a caption and
-the bytes; thumbnails are made on a worker thread (`picture_images.thumbnails`) and shown
+Each entry has a key (the picture's blob: the same picture is decoded once) and a caption;
+thumbnails are made on a worker thread (`picture_images.thumbnails`) and shown
 when ready. Library entries can be dragged: the drag carries the asset's name (for the
 Chat prompt box, which names it: `studio.ui.widgets.asset_drag`).
 """
@@ -9,9 +9,8 @@ Chat prompt box, which names it: `studio.ui.widgets.asset_drag`).
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 from PySide6.QtCore import QMimeData, QSize, Qt
 from PySide6.QtGui import QIcon, QImage, QPixmap
@@ -28,17 +27,20 @@ ENTRY_ROLE = Qt.ItemDataRole.UserRole + 1
 
 @dataclass(frozen=True)
 class Entry:
-    key: str  # the picture's blob hash
+    key: str  # the picture's blob hash: `read(key)` gives its bytes (on a worker thread)
     caption: str
-    path: Path  # the picture's file (read on a worker thread, only for a new thumbnail)
     name: str | None = None  # the asset's name (library entries: draggable)
     ref: object = None  # what the owner needs back (a job id, ...)
 
 
 class PictureGrid(QListWidget):
+    """`read(key)` gives a picture's bytes (the open project's blob store); it is called on
+    a worker thread, and only for pictures without a thumbnail yet."""
+
     def __init__(self, thumb: QSize, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.thumb = thumb
+        self.read: Callable[[str], bytes] | None = None
         self.setViewMode(QListWidget.ViewMode.IconMode)
         self.setIconSize(thumb)
         self.setGridSize(QSize(thumb.width() + 16, thumb.height() + 30))
@@ -81,7 +83,10 @@ class PictureGrid(QListWidget):
     def _load(self, entries: list[Entry]) -> None:
         if not entries:
             return
-        wanted = {e.key: e.path for e in entries}
+        read = self.read
+        if read is None:
+            return
+        keys = [e.key for e in entries]
 
         def done(task) -> None:
             if task.cancelled() or task.exception() is not None:
@@ -90,7 +95,7 @@ class PictureGrid(QListWidget):
                 return
             self._show(task.result())
 
-        self._tasks.start(thumbnails(wanted, self.thumb), done)
+        self._tasks.start(thumbnails(keys, read, self.thumb), done)
 
     def _show(self, images: dict[str, QImage]) -> None:
         for key, image in images.items():

@@ -9,11 +9,12 @@ the small results become pixmaps on the GUI thread.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
-from pathlib import Path
+from collections.abc import Callable, Iterable
 
 from PySide6.QtCore import QRect, QSize, Qt
 from PySide6.QtGui import QColor, QImage, QPainter
+
+from studio.errors import StudioError
 
 __all__ = ["checkered", "decode", "fit", "thumbnail", "thumbnails"]
 
@@ -58,20 +59,25 @@ def checkered(image: QImage, size: QSize | None = None) -> QImage:
     return out
 
 
-def thumbnail(picture: bytes | Path, size: QSize) -> QImage:
+def thumbnail(data: bytes, size: QSize) -> QImage:
     """A thumbnail of `size` on a checkerboard (blocking: call it on a worker thread)."""
-    data = picture if isinstance(picture, bytes) else _read(picture)
     return checkered(fit(decode(data), size), size)
 
 
-def _read(path: Path) -> bytes:
-    try:
-        return path.read_bytes()
-    except OSError:  # gone meanwhile: an empty square rather than a failure
-        return b""
+async def thumbnails(
+    keys: Iterable[str], read: Callable[[str], bytes], size: QSize
+) -> dict[str, QImage]:
+    """Thumbnails of several pictures by key (`read(key)` gives the bytes), made on a worker
+    thread; a picture that cannot be read gets an empty square."""
 
+    def make() -> dict[str, QImage]:
+        made = {}
+        for key in keys:
+            try:
+                data = read(key)
+            except (OSError, StudioError):  # gone meanwhile
+                data = b""
+            made[key] = thumbnail(data, size)
+        return made
 
-async def thumbnails(pictures: Mapping[str, bytes | Path], size: QSize) -> dict[str, QImage]:
-    """Thumbnails of several pictures (bytes or files) by key, made on a worker thread."""
-    items = list(pictures.items())
-    return await asyncio.to_thread(lambda: {key: thumbnail(data, size) for key, data in items})
+    return await asyncio.to_thread(make)

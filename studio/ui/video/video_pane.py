@@ -63,7 +63,13 @@ class VideoPane(QWidget):
         self.library.activated.connect(self.clip_panel.player.toggle)
         self.clip_panel.continue_from.connect(self.form.continue_from)
         self.jobs.action.connect(self._job_action)
-        follow_providers(self.form.provider_box, session.host, on_refill=self._providers_refilled)
+        # Plugins' providers sort before or after it by name; the default stays the built-in.
+        follow_providers(
+            self.form.provider_box,
+            session.host,
+            prefer=("openai",),
+            on_refill=self._providers_refilled,
+        )
         session.project_changed.connect(self._project_changed)
         session.assets_changed.connect(self.library.refresh_gallery)
         session.video_job_changed.connect(self._job_changed)

@@ -26,32 +26,29 @@ from __future__ import annotations
 
 import base64
 import binascii
+import os
 import re
 import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from types import ModuleType
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
-from studio.ai.errors import parse_retry_after
 from studio.ai.http_download import stream_to_file
-from studio.ai.image_openai_models import (
-    LEGACY_MODELS,
-    MODELS,
-    TODAYS_MODELS,
-    model_info,
-)
+from studio.ai.image_openai_models import LEGACY_MODELS, MODELS, TODAYS_MODELS, model_info
 from studio.ai.image_provider import ImageCapabilities, ImageError, ImageRequest, ImageResult
-from studio.ai.openai_client import LazyClient, openai_module, short_reason
+from studio.ai.sdk_client import SdkConnection, ServiceWords, error_detail, service_key
 
 if TYPE_CHECKING:
     import openai
 
 __all__ = ["DEFAULT_MODEL", "OpenAIImageProvider", "create_provider", "picture_mime"]
 
+DEFAULT_BASE_URL = "https://api.openai.com/v1"
 DEFAULT_MODEL = "gpt-image-1.5"  # known prices, transparency, edits that keep a likeness
+ENV_KEY = "OPENAI_API_KEY"
 
-_REJECTED = re.compile(r"moderation|safety|content[_ ]?polic|refus|blocked", re.I)
-_QUOTA = re.compile(r"quota|billing|credit|spend[_ ]limit", re.I)
 _GONE = re.compile(r"shut down|retired|deprecated|no longer (available|supported|offered)", re.I)
 _SIGNATURES = (
     (b"\x89PNG\r\n\x1a\n", "image/png"),
@@ -62,6 +59,75 @@ _SIGNATURES = (
 _SDK_OPTIONS = frozenset(
     {"moderation", "input_fidelity", "output_format", "output_compression", "style", "user"}
 )
+
+
+class OpenAIImagesConnection(SdkConnection["openai.AsyncOpenAI"]):
+    """The `openai` client for the Images API at any base URL. The key: given, else the one
+    stored for `key_name` (default the provider's name), else `api_key_env`'s variable or
+    OPENAI_API_KEY. A local OpenAI-compatible server may need none: then none is sent."""
+
+    service = "OpenAI Images"
+    env_key = ENV_KEY
+    default_base_url = DEFAULT_BASE_URL
+    key_name = "openai"
+
+    def __init__(self, *, name: str, api_key_env: str | None = None, **options: Any) -> None:
+        base_url = options.pop("base_url", None) or _environ_base_url()
+        super().__init__(
+            base_url=base_url, key_name=options.pop("key_name", None) or name, **options
+        )
+        self.env_var = api_key_env or ENV_KEY
+        self.words = ServiceWords(
+            self.service, f"store a key for {self._key[0]!r} or set {self.env_var}"
+        )
+
+    def sdk(self) -> ModuleType:
+        import openai
+
+        return openai
+
+    def _connect(self) -> openai.AsyncOpenAI:
+        """The key, looked up here (a worker thread): given, else a variable the person
+        named, else the stored one, else OPENAI_API_KEY. The client insists on a key, so a
+        keyless local server gets a placeholder."""
+        name, explicit = self._key
+        named = os.environ.get(self.env_var, "").strip() if self.env_var != ENV_KEY else ""
+        key = explicit or named or service_key(name, None, ENV_KEY)
+        self._secrets.append(key)
+        return self.make_client(key or "no-key")
+
+    def make_client(self, key: str) -> openai.AsyncOpenAI:
+        return self.sdk().AsyncOpenAI(base_url=self.base_url, api_key=key, **self.client_args)
+
+    @property
+    def official(self) -> bool:
+        """Whether this is OpenAI's own service (not a gateway or a local server)."""
+        return urlsplit(self.base_url).hostname == "api.openai.com"
+
+
+def _own_error(connection: OpenAIImagesConnection, model: str, exc: Exception) -> ImageError | None:
+    """What the Images API says its own way: a model it does not know or no longer offers
+    (404 `model_not_found`), and a size the model does not make (`param: size`)."""
+    body = getattr(exc, "body", None)
+    if not isinstance(body, Mapping) or getattr(exc, "status_code", 0) >= 500:
+        return None
+    detail = connection.clean(error_detail(body).rstrip(".")) or "no reason given"
+    host = connection.host
+    if body.get("code") == "model_not_found" or _GONE.search(detail):
+        if _GONE.search(detail) or model in LEGACY_MODELS:
+            return ImageError(
+                "gone",
+                f"{host} no longer offers the model {model} ({detail}); pick another model, "
+                f"such as {DEFAULT_MODEL}.",
+            )
+        return ImageError("bad_request", f"{host} does not offer the model {model}: {detail}.")
+    if body.get("param") == "size":
+        return ImageError("bad_request", f"The model {model} does not make that size: {detail}.")
+    return None
+
+
+def _environ_base_url() -> str | None:
+    return os.environ.get("OPENAI_BASE_URL") or None
 
 
 def picture_mime(data: bytes) -> str | None:
@@ -91,37 +157,23 @@ class OpenAIImageProvider:
         self,
         *,
         name: str = "openai",
-        base_url: str | None = None,
-        api_key: str | None = None,
         model: str | None = None,
         quality: str | None = None,
         response_format: str | None = None,
         models: Sequence[str] | None = None,
         sizes: Sequence[str] | None = None,
-        key_name: str | None = None,
-        api_key_env: str | None = None,
         timeout: float = 180.0,
-        max_retries: int = 2,
+        **connection: Any,
     ) -> None:
         self.name = name
-        self.client = LazyClient(
-            name=name,
-            what="image provider",
-            error=ImageError,
-            base_url=base_url,
-            api_key=api_key,
-            key_name=key_name,
-            api_key_env=api_key_env,
-            timeout=timeout,
-            max_retries=max_retries,
-        )
+        self.connection = OpenAIImagesConnection(name=name, timeout=timeout, **connection)
         self.model = model or DEFAULT_MODEL
         self.quality = quality
         self.response_format = response_format
         self.sizes = tuple(sizes) if sizes else None
         if models:
             self.models = tuple(models)
-        elif self.client.official:
+        elif self.connection.official:
             self.models = TODAYS_MODELS  # OpenAI no longer serves the legacy ones
         else:
             self.models = TODAYS_MODELS + LEGACY_MODELS
@@ -133,11 +185,11 @@ class OpenAIImageProvider:
 
     @property
     def base_url(self) -> str:
-        return self.client.base_url
+        return self.connection.base_url
 
     @property
     def host(self) -> str:
-        return self.client.host
+        return self.connection.host
 
     @property
     def capabilities(self) -> ImageCapabilities:
@@ -148,14 +200,13 @@ class OpenAIImageProvider:
         return model_info(model or self.model).capabilities(self.models, self.quality, self.sizes)
 
     async def aclose(self) -> None:
-        await self.client.aclose()
+        await self.connection.aclose()
 
     # -- calls ----------------------------------------------------------------------------
 
     async def check(self) -> None:
         """One cheap authenticated call (`GET /models/{model}`) for Test connection."""
-        client = await self.client.get()
-        await self._call(client.models.with_raw_response.retrieve(self.model), "check")
+        await self._call(lambda c: c.models.with_raw_response.retrieve(self.model), "check")
 
     async def generate(self, request: ImageRequest) -> list[ImageResult]:
         """The pictures, as the request says: an edit of `request.inputs` when there are any."""
@@ -178,16 +229,16 @@ class OpenAIImageProvider:
                 "unsupported", f"The model {model} cannot make a transparent background."
             )
         body = self._body(request, model)
-        client = await self.client.get()
         if request.inputs:
             images = [_upload(data, f"input-{i + 1}") for i, data in enumerate(request.inputs)]
             body["image"] = images[0] if len(images) == 1 else images
             if request.mask:
                 body["mask"] = ("mask.png", request.mask, "image/png")
-            call = client.images.with_raw_response.edit(**body)
+            raw = await self._call(lambda c: c.images.with_raw_response.edit(**body), "edit", model)
         else:
-            call = client.images.with_raw_response.generate(**body)
-        raw = await self._call(call, "edit" if request.inputs else "generate", model)
+            raw = await self._call(
+                lambda c: c.images.with_raw_response.generate(**body), "generate", model
+            )
         return await self._results(raw.parse())
 
     def _body(self, request: ImageRequest, model: str) -> dict[str, Any]:
@@ -242,76 +293,10 @@ class OpenAIImageProvider:
     # -- errors ---------------------------------------------------------------------------
 
     async def _call(self, request: Any, action: str, model: str | None = None) -> Any:
-        try:
-            return await request
-        except openai_module().OpenAIError as exc:
-            raise self._map(exc, action, model or self.model) from None
-
-    def _map(self, exc: openai.OpenAIError, action: str, model: str) -> ImageError:
-        """One sentence for each way a call fails, with the key scrubbed out."""
-        openai, host, clean = openai_module(), self.host, self.client.clean
-        if isinstance(exc, openai.APITimeoutError):
-            return ImageError("unreachable", f"The image service at {host} did not answer in time.")
-        if isinstance(exc, openai.APIConnectionError):
-            cause = exc.__cause__ or exc.__context__
-            reason = f": {short_reason(cause)}" if cause else ""
-            return ImageError(
-                "unreachable", clean(f"Cannot reach the image service at {host}{reason}.")
-            )
-        if not isinstance(exc, openai.APIStatusError):
-            return ImageError("server", clean(f"The image service at {host} failed: {exc}"))
-        status = exc.status_code
-        body = exc.body if isinstance(exc.body, Mapping) else {}
-        code = str(body.get("code") or exc.code or "")
-        param = str(body.get("param") or "")
-        detail = clean(str(body.get("message") or "").strip().rstrip(".") or f"HTTP {status}")
-        if status == 401:
-            hint = (
-                "check the key"
-                if self.client.has_key
-                else (f"store a key for {self.name!r} or set OPENAI_API_KEY")
-            )
-            return ImageError(
-                "auth", f"The image service at {host} refused the API key (401): {hint}."
-            )
-        if status == 403:
-            return ImageError("auth", f"The image service at {host} does not allow this: {detail}.")
-        if status == 429:
-            if code in ("insufficient_quota", "billing_hard_limit_reached") or _QUOTA.search(
-                f"{code} {detail}"
-            ):
-                return ImageError(
-                    "quota", f"Out of credit at {host}: {detail}. Check the account's billing."
-                )
-            headers = exc.response.headers
-            wait = parse_retry_after(
-                headers.get("retry-after"), value_ms=headers.get("retry-after-ms")
-            )
-            return ImageError(
-                "rate_limited", f"Too many requests to {host} for now: {detail}.", retry_after=wait
-            )
-        if status >= 500:
-            return ImageError("server", f"The image service at {host} failed ({status}): {detail}.")
-        if code == "model_not_found" or _GONE.search(detail):
-            if _GONE.search(detail) or model in LEGACY_MODELS:
-                return ImageError(
-                    "gone",
-                    f"{host} no longer offers the model {model} ({detail}); pick another "
-                    f"model, such as {DEFAULT_MODEL}.",
-                )
-            return ImageError("bad_request", f"{host} does not offer the model {model}: {detail}.")
-        if code == "moderation_blocked" or _REJECTED.search(f"{code} {detail}"):
-            return ImageError(
-                "rejected",
-                f"The service refused the request: {detail}. Change the prompt or picture.",
-            )
-        if param == "size":
-            return ImageError(
-                "bad_request", f"The model {model} does not make that size: {detail}."
-            )
-        what = f" ({param})" if param else ""
-        return ImageError(
-            "bad_request", f"The service did not accept the {action}{what}: {detail}."
+        """`request(client)`; a failure is an ImageError of the shared kinds, one sentence."""
+        connection, model = self.connection, model or self.model
+        return await connection.call(
+            request, action, error=ImageError, own=lambda exc: _own_error(connection, model, exc)
         )
 
 

@@ -297,13 +297,13 @@ async def test_the_stored_key_is_looked_up_on_a_worker_thread(
     keys.set_api_key("my-images", KEY)
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
     looked_up: list[str] = []
-    real = keys.resolve_api_key
+    real = keys.get_api_key
 
-    def spy(name: str, **kwargs: Any) -> str | None:
+    def spy(name: str) -> str | None:
         looked_up.append(threading.current_thread().name)
-        return real(name, **kwargs)
+        return real(name)
 
-    monkeypatch.setattr(keys, "resolve_api_key", spy)
+    monkeypatch.setattr(keys, "get_api_key", spy)
     provider = create_provider({"base_url": server.base_url, "key_name": "my-images"})
     assert looked_up == []  # making a provider does no I/O
     try:

@@ -193,7 +193,7 @@ def test_failures_show_plainly_and_retry(
         await until(lambda: project.job(job.id).status == "failed")
         row = pane.job_list.row_for(job.id)
         assert row is not None and row.status.text().startswith(
-            "failed: The service refused the request: Your request was rejected by the safety"
+            "failed: OpenAI Images refused the prompt: Your request was rejected by the safety"
         )
         assert row.button.text() == "Retry"
 

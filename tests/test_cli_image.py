@@ -69,7 +69,7 @@ def test_image_makes_kept_pictures(tmp_path: Path, game: Path, server: ImageServ
     assert added.startswith("added a-fox-running.png (") and "4 frames of " in added
     assert "x32)" in added or "x32," in added
     assert cost == "cost: $0.015"  # gpt-image-1-mini, medium, 1536x1024
-    sent = server.calls()[0].fields
+    sent = server.pictures_asked()[0].fields
     assert sent["model"] == "gpt-image-1-mini" and sent["size"] == "1536x1024"
     assert sent["background"] == "transparent" and "4 frames" in sent["prompt"]
     with Project.open(game) as project:
@@ -92,9 +92,9 @@ def test_image_edits_with_a_mask_and_can_leave_the_choice(
         )
     )  # fmt: skip
     assert "2 pictures wait in the Images tab" in out
-    call = server.calls()[0]
+    call = server.pictures_asked()[0]
     assert call.path == "/v1/images/edits" and len(call.fields["image[]"]) == 2
-    assert call.fields["mask"].data == mask.read_bytes() and call.fields["n"] == "2"
+    assert call.fields["mask"]["data"] == mask.read_bytes() and call.fields["n"] == "2"
     with Project.open(game) as project:
         assert pictures(project) == []  # nothing kept: chosen later
         assert len(project.jobs(kind="image")[0].result) == 2
@@ -124,8 +124,8 @@ def test_hero_with_a_service_says_where_the_photo_goes(
     host = server.base_url.split("//")[1].split("/")[0]
     assert lines[0] == f"Your photo will be sent to openai ({host}) to be drawn as your hero."
     assert lines[-1].startswith("added hero.png (32x32 hero")
-    call = server.calls()[0]
-    assert call.path == "/v1/images/edits" and call.fields["image"].data == photo.read_bytes()
+    call = server.pictures_asked()[0]
+    assert call.path == "/v1/images/edits" and call.fields["image"]["data"] == photo.read_bytes()
     assert "Keep the likeness" in call.fields["prompt"]
     with Project.open(game) as project:
         hero = picture(project, "hero.png")

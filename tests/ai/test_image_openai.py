@@ -22,7 +22,7 @@ from studio.ai.image_provider import (
 )
 from studio.plugins.host import PluginHost
 from studio.testing.servers.image_paint import GROUND, png_bytes, prompt_colour
-from studio.testing.servers.images import FormFile, ImageServer
+from studio.testing.servers.images import ImageServer
 
 KEY = "sk-test-images-SECRET-7d21"
 
@@ -75,7 +75,7 @@ async def test_generate_a_transparent_picture_as_b64_json(make, server) -> None:
     request = ImageRequest("a knight in red", size="1024x1536", transparent=True)
     (result,) = await provider.generate(request)
 
-    (call,) = server.calls()
+    (call,) = server.pictures_asked()
     assert call.path == "/v1/images/generations"
     assert call.headers["authorization"] == f"Bearer {KEY}"
     assert call.fields == {
@@ -100,7 +100,7 @@ async def test_opaque_pictures_several_at_once(make, server) -> None:
         ImageRequest("a coin", count=3)
     )
     assert len(results) == 3
-    call = server.calls()[0]
+    call = server.pictures_asked()[0]
     assert call.fields["n"] == 3 and call.fields["quality"] == "high"
     assert "background" not in call.fields
     assert near(picture(results[0].data).getpixel((0, 0)), (*GROUND, 255))
@@ -112,23 +112,23 @@ async def test_url_results_are_fetched_at_once_without_the_key(make, server) -> 
     (result,) = await provider.generate(ImageRequest("a castle", size="1792x1024"))
     assert picture(result.data).size == (1792, 1024)
     assert result.revised_prompt == "a castle."
-    fetched = [c for c in server.requests if c.path.startswith("/v1/images/files/")]
+    fetched = [c for c in server.requests if c.path.startswith("/files/")]
     assert len(fetched) == 1
     assert "authorization" not in fetched[0].headers  # the key goes to the API only
-    assert "quality" in server.calls("/v1/images/generations")[0].fields
-    assert server.calls("/v1/images/generations")[0].fields["quality"] == "standard"
+    assert "quality" in server.pictures_asked("/v1/images/generations")[0].fields
+    assert server.pictures_asked("/v1/images/generations")[0].fields["quality"] == "standard"
 
 
 async def test_response_format_is_sent_only_to_models_that_take_it(make, server) -> None:
     await make(model="dall-e-3", response_format="b64_json").generate(ImageRequest("a tree"))
-    assert server.calls()[0].fields["response_format"] == "b64_json"
+    assert server.pictures_asked()[0].fields["response_format"] == "b64_json"
     # GPT image models refuse the field (they always answer b64_json): never sent.
     await make(response_format="url").generate(ImageRequest("a tree"))
-    assert "response_format" not in server.calls()[1].fields
+    assert "response_format" not in server.pictures_asked()[1].fields
 
 
 async def test_an_expired_url_is_an_expired_result(make, server) -> None:
-    server.expire_urls = True
+    server.expired = True
     with pytest.raises(ImageError) as caught:
         await make(model="dall-e-3").generate(ImageRequest("a castle"))
     assert caught.value.kind == "expired"
@@ -145,13 +145,13 @@ async def test_edit_with_several_pictures_and_a_mask(make, server) -> None:
     request = ImageRequest("paint it orange", size="1024x1024", inputs=(blue, green), mask=mask)
     (result,) = await make().generate(request)
 
-    (call,) = server.calls()
+    (call,) = server.pictures_asked()
     assert call.path == "/v1/images/edits"
     assert call.headers["content-type"].startswith("multipart/form-data")
     images = call.fields["image[]"]  # how the package names several files
-    assert [f.data for f in images] == [blue, green]
-    assert [f.content_type for f in images] == ["image/png", "image/png"]
-    assert isinstance(call.fields["mask"], FormFile) and call.fields["mask"].data == mask
+    assert [f["data"] for f in images] == [blue, green]
+    assert [f["content_type"] for f in images] == ["image/png", "image/png"]
+    assert call.fields["mask"]["data"] == mask
     assert call.fields["prompt"] == "paint it orange"
     image = picture(result.data)
     assert near(image.getpixel((1000, 500)), (20, 40, 200, 255))  # kept where the mask is opaque
@@ -163,9 +163,9 @@ async def test_edit_with_one_picture_sends_a_single_image_field(make, server) ->
     jpeg = io.BytesIO()
     Image.new("RGB", (40, 30), (200, 30, 30)).save(jpeg, "JPEG")
     await make().generate(ImageRequest("a hero", inputs=(jpeg.getvalue(),), transparent=True))
-    fields = server.calls()[0].fields
-    assert isinstance(fields["image"], FormFile) and fields["image"].content_type == "image/jpeg"
-    assert fields["image"].filename == "input-1.jpg"
+    fields = server.pictures_asked()[0].fields
+    assert fields["image"]["content_type"] == "image/jpeg"
+    assert fields["image"]["filename"] == "input-1.jpg"
     assert fields["background"] == "transparent"
 
 
@@ -206,7 +206,7 @@ async def test_the_clients_own_retry_honours_retry_after(make, server) -> None:
     server.rate_limited, server.retry_after = 1, "0.05"
     (result,) = await make(max_retries=1).generate(ImageRequest("a coin"))
     assert picture_mime(result.data) == "image/png"
-    assert len(server.calls()) == 2
+    assert len(server.pictures_asked()) == 2
 
 
 async def test_out_of_credit(make, server) -> None:
@@ -311,7 +311,7 @@ async def test_the_stored_key_is_looked_up_on_a_worker_thread(
     finally:
         await provider.aclose()
     assert looked_up and looked_up[0] != threading.main_thread().name
-    assert server.calls()[0].headers["authorization"] == f"Bearer {KEY}"
+    assert server.pictures_asked()[0].headers["authorization"] == f"Bearer {KEY}"
 
 
 async def test_the_built_in_plugin_registers_it(server) -> None:
@@ -329,3 +329,18 @@ async def test_the_built_in_plugin_registers_it(server) -> None:
         await provider.aclose()
     with pytest.raises(ImageError, match="no image provider named 'nope'"):
         make_image_provider(host, "nope")
+
+
+def test_the_images_server_needs_no_qt() -> None:
+    """Plugin authors' test runs (and a headless CI) load the server without PySide6."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "import studio.testing.servers.images, studio.ai.image_openai\n"
+        "bad = [m for m in sys.modules if m.split('.')[0] in ('PySide6', 'shiboken6')]\n"
+        "sys.exit(f'Qt imported: {bad}' if bad else 0)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stdout + done.stderr

@@ -59,7 +59,7 @@ async def test_a_picture_with_the_projects_style(project, server) -> None:
 
     assert job.status == "completed" and job.kind == "image" and len(job.result) == 1
     assert project.jobs() == [] and [j.id for j in project.jobs(kind="image")] == [job.id]
-    sent = server.calls()[0].fields
+    sent = server.pictures_asked()[0].fields
     assert sent["prompt"] == image_prompt(
         "character", "a knight with a red cape", picture_style(project)
     )
@@ -75,7 +75,7 @@ async def test_each_kind_asks_for_what_a_game_needs(project, server) -> None:
     jobs = jobs_for(project, server)
     sheet = await run_one(jobs, PictureRequest("a fox running", kind="sprite sheet", frames=6))
     background = await run_one(jobs, PictureRequest("a forest", kind="background"))
-    first, second = (c.fields for c in server.calls())
+    first, second = (c.fields for c in server.pictures_asked())
     assert "6 frames of the same character in a grid of 4 columns and 2 rows" in first["prompt"]
     assert first["size"] == "1536x1024" and first["background"] == "transparent"
     assert sheet.params["frames"] == 6 and sheet.params["picture_kind"] == "sprite_sheet"
@@ -87,11 +87,11 @@ async def test_a_batch_larger_than_a_request_is_several_requests(project, server
     jobs = jobs_for(project, server, model="dall-e-3")  # one picture per request
     job = await run_one(jobs, PictureRequest("a gem", kind="item", count=3))
     assert job.status == "completed" and len(job.result) == 3
-    assert len(server.calls("/v1/images/generations")) == 3
+    assert len(server.pictures_asked("/v1/images/generations")) == 3
     assert job.params["cost"] == 0.12 and spent_by_service(project) == {"openai": 0.12}
     # dall-e-3 makes no transparent background: Studio will cut the item out itself.
     assert job.params["cut_out"] is True and job.params["transparent"] is False
-    assert "background" not in server.calls()[0].fields
+    assert "background" not in server.pictures_asked()[0].fields
 
 
 async def test_a_job_cut_short_goes_on_after_a_restart(tmp_path, server) -> None:
@@ -113,7 +113,7 @@ async def test_a_job_cut_short_goes_on_after_a_restart(tmp_path, server) -> None
         done = again.job(job.id)
         assert done.status == "completed" and len(done.result) == 3
         assert done.result[: len(stored.result)] == stored.result  # what came is kept
-        made = len(server.calls("/v1/images/generations"))
+        made = len(server.pictures_asked("/v1/images/generations"))
         assert made in (3, 4)  # a request in flight when Studio quit is asked again
 
 
@@ -124,7 +124,7 @@ async def test_rate_limits_wait_as_the_service_says(project, server) -> None:
     jobs.subscribe(lambda job: seen.append(describe(job)))
     job = await run_one(jobs, PictureRequest("a coin", kind="item"))
     assert job.status == "completed" and job.error is None
-    assert len(server.calls()) == 3
+    assert len(server.pictures_asked()) == 3
     assert any("Too many requests" in line and "Trying again in 0 s" in line for line in seen)
 
 
@@ -132,7 +132,7 @@ async def test_a_refused_prompt_fails_at_once_with_the_reason(project, server) -
     jobs = jobs_for(project, server)
     job = await run_one(jobs, PictureRequest("a violent fight"))
     assert job.status == "failed" and "rejected by the safety system" in job.error
-    assert len(server.calls()) == 1  # a refusal is not retried
+    assert len(server.pictures_asked()) == 1  # a refusal is not retried
     assert job.params["cost"] == 0.0
 
 
@@ -146,7 +146,7 @@ async def test_too_many_rate_limits_fail_the_job(project, server) -> None:
     server.rate_limited, server.retry_after = 10, "0"
     job = await run_one(jobs_for(project, server), PictureRequest("a coin"))
     assert job.status == "failed" and "Too many requests" in job.error
-    assert len(server.calls()) == FAST.attempts
+    assert len(server.pictures_asked()) == FAST.attempts
     server.rate_limited = 0
     jobs = jobs_for(project, server)
     jobs.retry(job.id)
@@ -168,9 +168,10 @@ async def test_an_edit_keeps_its_pictures_in_the_project(project, server) -> Non
     )
     assert job.status == "completed"
     assert [project.blobs.read(s) for s in job.params["inputs"]] == [photo, other]
-    fields = server.calls()[0].fields
+    fields = server.pictures_asked()[0].fields
     assert fields["prompt"] == "as a hero"
-    assert [f.data for f in fields["image[]"]] == [photo, other] and fields["mask"].data == mask
+    assert [f["data"] for f in fields["image[]"]] == [photo, other]
+    assert fields["mask"]["data"] == mask
 
 
 async def test_cancel_stops_a_job_and_keeps_what_came(project, server) -> None:

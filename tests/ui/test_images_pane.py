@@ -82,7 +82,7 @@ def test_generate_keep_and_throw_away(
         assert project.jobs() == []  # not a video job: the Video pane lists none of it
         await until(lambda: pane.results.count() == 3, what="three new pictures")
         await until(lambda: all(pane.results.has_icon(e.key) for e in pane.results.entries()))
-        sent = server.calls()[0].fields
+        sent = server.pictures_asked()[0].fields
         assert sent["n"] == 3 and sent["background"] == "transparent"
         assert sent["prompt"].startswith("a knight with a red cape")
         assert pane.job_list.isHidden()  # finished jobs leave the list
@@ -139,7 +139,7 @@ def test_the_style_is_kept_in_the_project_and_sent(
         form.kind_box.setCurrentIndex(form.kind_box.findData("item"))
         job = form.generate()
         await until(lambda: project.job(job.id).status == "completed")
-        assert "watercolour" in server.calls()[0].fields["prompt"]
+        assert "watercolour" in server.pictures_asked()[0].fields["prompt"]
         await close(window)
 
         window.open_path(probe_project)  # the style stays with the project
@@ -201,7 +201,7 @@ def test_failures_show_plainly_and_retry(
         form.prompt.setPlainText("a coin")
         job = form.generate()
         await until(lambda: project.job(job.id).status == "completed", what="after the wait")
-        assert len(server.calls()) == 3  # the refusal, the 429, the picture
+        assert len(server.pictures_asked()) == 3  # the refusal, the 429, the picture
         await close(window)
 
     run_with_qt(scenario())

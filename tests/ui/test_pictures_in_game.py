@@ -212,8 +212,9 @@ def test_with_a_service_the_dialog_says_where_the_photo_goes_first(
         qtbot.mouseClick(dialog.make_button, Qt.MouseButton.LeftButton)
         await until(lambda: dialog.hero is not None or "error" in dialog.status.text().lower())
         assert dialog.hero is not None, dialog.status.text()
-        (call,) = images.calls()
-        assert call.path == "/v1/images/edits" and call.fields["image"].data == photo.read_bytes()
+        (call,) = images.pictures_asked()
+        assert call.path == "/v1/images/edits"
+        assert call.fields["image"]["data"] == photo.read_bytes()
         hero = picture(project, "hero.png")
         assert hero.source == "generated" and hero.width == 32
         dialog.close()

@@ -13,8 +13,8 @@ Written from the API reference (developers.openai.com/api/docs/api-reference/ima
   and refuse `response_format` ("Unsupported for GPT image models"); `dall-e-3` (which OpenAI
   retired, as a gateway may still serve it) answers a `url` unless asked for `b64_json`, and
   rewrites the prompt (`revised_prompt`). URLs are served by this same server, without the
-  key, as signed storage links are (`GET /v1/images/files/<id>.png`), and can be made to
-  expire (403, as such storage answers).
+  key, as signed storage links are (`MediaServer.publish`), and can be made to expire
+  (`expired`: 403, as such storage answers).
 - `GET /v1/models` and `GET /v1/models/{id}`: what Test connection asks.
 - Errors in OpenAI's shape `{"error": {"message", "type", "param", "code"}}` with the
   status codes the reference and the package's error classes use: 401 `invalid_api_key`;
@@ -40,24 +40,19 @@ Usage (or the `studio_image_server` fixture of `studio.testing.fixtures`)::
 from __future__ import annotations
 
 import base64
-import contextlib
 import email.parser
 import email.policy
 import io
-import json
 import re
-import threading
 import time
-from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlsplit
 
 from PIL import Image, UnidentifiedImageError
 
 from studio.testing.servers import image_paint
-from studio.testing.servers.base import LocalHandler, LocalServer
+from studio.testing.servers.media import MediaHandler, MediaServer, Recorded
 
-__all__ = ["GPT_SIZES", "MODELS", "FormFile", "ImageServer", "Recorded"]
+__all__ = ["GPT_SIZES", "MODELS", "ImageServer", "Recorded"]
 
 GPT_SIZES = ("1024x1024", "1536x1024", "1024x1536")
 # The models this server answers for, and the sizes each takes ("*": any multiple of 16).
@@ -72,21 +67,7 @@ MODELS: dict[str, tuple[str, ...]] = {
 }
 _LEGACY = {"dall-e-3"}  # takes `response_format`, answers URLs, one picture a request
 _SIZE = re.compile(r"^(\d{2,5})x(\d{2,5})$")
-
-
-@dataclass
-class FormFile:
-    filename: str
-    content_type: str
-    data: bytes
-
-
-@dataclass
-class Recorded:
-    method: str
-    path: str
-    headers: dict[str, str]
-    fields: dict[str, Any] = field(default_factory=dict)  # a list for repeated fields
+_CODES = {401: "invalid_api_key", 429: "rate_limit_exceeded"}  # for MediaHandler's failures
 
 
 class _Refused(Exception):
@@ -106,42 +87,31 @@ def _error(
     )
 
 
-class ImageServer(LocalServer):
-    """Start with `start()` (or `with`); `base_url` ends in `/v1`."""
+class ImageServer(MediaServer):
+    """Start with `start()` (or `with`); `base_url` ends in `/v1`. Beside `MediaServer`'s
+    scripted failures: `gone_models`, `quota_exhausted`, `fail_requests` (the next n answer
+    500) and `delay` (seconds each picture request takes)."""
 
     def __init__(self, *, api_key: str = "sk-test-image-key") -> None:
-        super().__init__(_Handler)
-        self.api_key = api_key
-        self.reject_words: tuple[str, ...] = ("violent",)
+        super().__init__(_Handler, api_key=api_key)
+        self.retry_after = 1
         self.gone_models: dict[str, str] = {
             "gpt-image-1": "GPT Image 1 was shut down on October 23, 2026. Use "
             "gpt-image-2.5-sunburst or gpt-image-2.5-flare instead."
         }
-        self.rate_limited = 0  # the next n requests answer 429 with `retry-after`
-        self.retry_after = "1"
         self.quota_exhausted = False
-        self.fail_requests = 0  # the next n requests answer 500
-        self.expire_urls = False  # URL results answer 403, as an expired signed link does
-        self.delay = 0.0  # seconds each picture request takes
-        self.requests: list[Recorded] = []
-        self.files: dict[str, bytes] = {}  # served at /v1/images/files/<name>
-        self._lock = threading.Lock()
-        self._next = 1
+        self.fail_requests = 0
+        self.delay = 0.0
 
-    def calls(self, path: str = "/v1/images") -> list[Recorded]:
-        """The recorded requests whose path starts with `path`."""
-        return [r for r in self.requests if r.path.startswith(path)]
-
-    def _file_url(self, data: bytes) -> str:
-        with self._lock:
-            name = f"img_{self._next:04d}.png"
-            self._next += 1
-            self.files[name] = data
-        return f"{self.base_url}/images/files/{name}"
+    def pictures_asked(self, path: str = "/v1/images") -> list[Recorded]:
+        """The picture requests made (generations and edits), in order."""
+        return self.calls("POST", path)
 
 
 def _form(content_type: str, body: bytes) -> dict[str, Any]:
-    """Multipart fields by name; a field sent more than once (`image[]`) is a list."""
+    """Multipart fields by name (files as dicts of `filename`, `content_type`, `data`); a
+    field sent more than once, or named `x[]` (how the `openai` package sends a list of
+    files), is a list."""
     message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(
         f"Content-Type: {content_type}\r\n\r\n".encode() + body
     )
@@ -151,7 +121,7 @@ def _form(content_type: str, body: bytes) -> dict[str, Any]:
         payload = part.get_payload(decode=True) or b""
         filename = part.get_filename()
         value: Any = (
-            FormFile(filename, part.get_content_type(), payload)
+            {"filename": filename, "content_type": part.get_content_type(), "data": payload}
             if filename is not None
             else payload.decode()
         )
@@ -163,70 +133,43 @@ def _form(content_type: str, body: bytes) -> dict[str, Any]:
     return fields
 
 
-class _Handler(LocalHandler):
+class _Handler(MediaHandler):
     owner: ImageServer
+    unauthorised_message = "Incorrect API key provided."
+    too_many_message = (
+        "Rate limit reached for images per minute (IPM): Limit 5, Used 5, Requested 1."
+    )
 
-    def _serve(self, method: str) -> None:
-        # The client may give up (a cancelled request): then there is nothing to answer.
-        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
-            try:
-                self._route(method)
-            except _Refused as refused:
-                self._send_json(refused.status, refused.body, refused.headers)
+    def send_failure(
+        self, status: int, message: str, headers: dict[str, str] | None = None
+    ) -> None:
+        kind = "requests" if status == 429 else "invalid_request_error"
+        body = {"error": {"message": message, "type": kind, "param": None,
+                          "code": _CODES.get(status)}}  # fmt: skip
+        self._send_json(status, body, headers)
 
-    def do_GET(self) -> None:  # noqa: N802 (stdlib name)
-        self._serve("GET")
-
-    def do_POST(self) -> None:  # noqa: N802
-        self._serve("POST")
-
-    def _record(self, method: str, path: str) -> dict[str, Any]:
-        body = self._read_bytes() if method == "POST" else b""
+    def _fields(self, body: bytes) -> Any:
         kind = self.headers.get("Content-Type", "")
-        fields: dict[str, Any] = {}
-        with contextlib.suppress(ValueError):
-            if kind.startswith("application/json"):
-                fields = json.loads(body or b"{}")
-            elif kind.startswith("multipart/form-data"):
-                fields = _form(kind, body)
-        headers = {k.lower(): v for k, v in self.headers.items()}
-        with self.owner._lock:
-            self.owner.requests.append(Recorded(method, path, headers, fields))
-        return fields
+        if kind.startswith("multipart/form-data"):
+            return _form(kind, body)
+        return super()._fields(body)
 
-    def _route(self, method: str) -> None:
-        path = urlsplit(self.path).path.rstrip("/")
-        fields = self._record(method, path)
-        if method == "GET" and path.startswith("/v1/images/files/"):
-            self._file(path.rsplit("/", 1)[-1])  # a signed link: no key needed
-            return
-        if self.headers.get("Authorization") != f"Bearer {self.owner.api_key}":
-            raise _error(401, "Incorrect API key provided.", "invalid_api_key")
-        if method == "GET" and path == "/v1/models":
-            data = [_model_json(name) for name in MODELS]
-            self._send_json(200, {"object": "list", "data": data})
-        elif method == "GET" and path.startswith("/v1/models/"):
-            self._send_json(200, _model_json(self._model(path.rsplit("/", 1)[-1])))
-        elif method == "POST" and path in ("/v1/images/generations", "/v1/images/edits"):
-            self._pictures(fields, edit=path.endswith("edits"))
-        else:
-            raise _error(404, f"Invalid URL ({method} {path})", None)
-
-    def _file(self, name: str) -> None:
-        data = self.owner.files.get(name)
-        if data is None or self.owner.expire_urls:
-            body = b"<Error><Code>AuthenticationFailed</Code></Error>"
-            self.send_response(403 if data is not None else 404)
-            self.send_header("Content-Type", "application/xml")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-            return
-        self.send_response(200)
-        self.send_header("Content-Type", "image/png")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
+    def route(self, method: str, parts: list[str], request: Recorded) -> None:
+        try:
+            if method == "GET" and parts == ["v1", "models"]:
+                data = [_model_json(name) for name in MODELS]
+                self._send_json(200, {"object": "list", "data": data})
+            elif method == "GET" and parts[:2] == ["v1", "models"] and len(parts) == 3:
+                self._send_json(200, _model_json(self._model(parts[2])))
+            elif method == "POST" and parts in (
+                ["v1", "images", "generations"],
+                ["v1", "images", "edits"],
+            ):
+                self._pictures(request.fields, edit=parts[-1] == "edits")
+            else:
+                raise _error(404, f"Invalid URL ({method} {request.path})", None)
+        except _Refused as refused:
+            self._send_json(refused.status, refused.body, refused.headers)
 
     # -- checks, in the order the service makes them ---------------------------------------
 
@@ -246,27 +189,15 @@ class _Handler(LocalHandler):
         return model
 
     def _limits(self) -> None:
-        server = self.owner
-        with server._lock:
-            if server.fail_requests > 0:
-                server.fail_requests -= 1
-                raise _error(
-                    500,
-                    "The server had an error while processing your request.",
-                    None,
-                    kind="server_error",
-                )
-            if server.rate_limited > 0:
-                server.rate_limited -= 1
-                refused = _error(
-                    429,
-                    "Rate limit reached for images per minute (IPM): Limit 5, Used 5, "
-                    f"Requested 1. Please try again in {server.retry_after}s.",
-                    "rate_limit_exceeded",
-                    kind="requests",
-                )
-                refused.headers = {"retry-after": server.retry_after}
-                raise refused
+        server = self.owner  # (its rate limit is MediaHandler's, before any route)
+        if server.fail_requests > 0:
+            server.fail_requests -= 1
+            raise _error(
+                500,
+                "The server had an error while processing your request.",
+                None,
+                kind="server_error",
+            )
         if server.quota_exhausted:
             raise _error(
                 429,
@@ -396,7 +327,8 @@ class _Handler(LocalHandler):
                 picture = image_paint.paint(prompt, width, height, transparent, variant=i)
             encoded = image_paint.png_bytes(picture, output)
             if response_format == "url":
-                data.append({"url": server._file_url(encoded), "revised_prompt": f"{prompt}."})
+                url = server.publish(f"img-{i}.png", encoded, "image/png")
+                data.append({"url": url, "revised_prompt": f"{prompt}."})
             elif response_format == "b64_json":
                 item = {"b64_json": base64.b64encode(encoded).decode()}
                 data.append({**item, "revised_prompt": f"{prompt}."})
@@ -436,10 +368,10 @@ def _free_size(match: re.Match[str]) -> bool:
 
 
 def _open(file: Any, what: str) -> Image.Image:
-    if not isinstance(file, FormFile):
+    if not isinstance(file, dict) or "data" not in file:
         raise _error(400, f"Invalid file for {what}: expected a file upload.", "invalid_value")
     try:
-        picture = Image.open(io.BytesIO(file.data))
+        picture = Image.open(io.BytesIO(file["data"]))
         picture.load()
     except (UnidentifiedImageError, OSError, ValueError):
         raise _error(

@@ -17,6 +17,7 @@ from studio.core.pictures import picture, pictures
 from studio.core.store import Project
 from studio.testing.pictures import figure_on_texture
 from studio.testing.servers.images import ImageServer
+from tests.test_cli_pictures import failed, ok
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -44,17 +45,6 @@ def studio(
     )
     command = [sys.executable, "-m", "studio", *map(str, args)]
     return subprocess.run(command, capture_output=True, text=True, timeout=120, env=env)
-
-
-def ok(result: subprocess.CompletedProcess[str]) -> str:
-    assert result.returncode == 0 and "Traceback" not in result.stderr, result.stderr
-    return result.stdout
-
-
-def failed(result: subprocess.CompletedProcess[str], words: str) -> None:
-    assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
-    assert result.stderr.strip().splitlines()[-1].startswith("studio: error: ")
-    assert words in result.stderr, result.stderr
 
 
 def test_image_makes_kept_pictures(tmp_path: Path, game: Path, server: ImageServer) -> None:

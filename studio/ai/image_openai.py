@@ -184,6 +184,13 @@ class OpenAIImageProvider:
         return f"OpenAIImageProvider(name={self.name!r}, host={self.host!r})"
 
     @property
+    def label(self) -> str:
+        """What forms call it: OpenAI's service, or one that speaks its Images API."""
+        if self.connection.official:
+            return "OpenAI Images"
+        return f"OpenAI-compatible images ({self.host})"
+
+    @property
     def base_url(self) -> str:
         return self.connection.base_url
 

@@ -8,8 +8,7 @@ Each test runs one scenario as a coroutine on a qasync loop over the running QAp
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -20,7 +19,7 @@ from studio.testing.servers.images import ImageServer
 from studio.ui.images.images_pane import ImagesPane
 from studio.ui.main_window import MainWindow
 from studio.ui.widgets.asset_drag import asset_mime_data
-from tests.qt_asyncio import run_with_qt
+from tests.qt_asyncio import run_with_qt, until
 from tests.ui.conftest import open_project
 
 KEY = "sk-test-images-pane-SECRET-77aa"
@@ -32,17 +31,18 @@ def server() -> Iterator[ImageServer]:
         yield server
 
 
-async def until(predicate: Callable[[], object], timeout: float = 30.0, what: str = "") -> None:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not predicate():
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError(f"timed out waiting for {what or predicate}")
-        await asyncio.sleep(0.02)
-
-
-def point_at(pane: ImagesPane, base_url: str, **options) -> None:
-    pane.overrides["openai"] = {"base_url": base_url, "api_key": KEY, "max_retries": 0, **options}
-    pane.form.show_capabilities()
+@pytest.fixture
+def window(make_window, server: ImageServer) -> MainWindow:
+    """A window showing its Images tab, whose `openai` image provider is the local server."""
+    window = make_window()
+    window.media.setCurrentWidget(window.images)
+    window.images.overrides["openai"] = {
+        "base_url": server.base_url,
+        "api_key": KEY,
+        "max_retries": 0,
+    }
+    window.images.form.show_capabilities()
+    return window
 
 
 async def close(window: MainWindow) -> None:
@@ -51,22 +51,15 @@ async def close(window: MainWindow) -> None:
     await window.video.idle()
 
 
-def show_images(window: MainWindow) -> ImagesPane:
-    window.media.setCurrentWidget(window.images)
-    return window.images
-
-
 def sizes(pane: ImagesPane) -> list[str]:
     box = pane.form.size_box
     return [box.itemData(i) for i in range(box.count())]
 
 
 def test_generate_keep_and_throw_away(
-    qtbot, make_window, probe_project: Path, server: ImageServer
+    qtbot, window: MainWindow, probe_project: Path, server: ImageServer
 ) -> None:
-    window = make_window()
-    pane = show_images(window)
-    point_at(pane, server.base_url)
+    pane = window.images
 
     async def scenario() -> None:
         project = open_project(window, probe_project)
@@ -111,11 +104,9 @@ def test_generate_keep_and_throw_away(
 
 
 def test_the_style_is_kept_in_the_project_and_sent(
-    make_window, probe_project: Path, server: ImageServer
+    window: MainWindow, probe_project: Path, server: ImageServer
 ) -> None:
-    window = make_window()
-    pane = show_images(window)
-    point_at(pane, server.base_url)
+    pane = window.images
 
     async def scenario() -> None:
         project = open_project(window, probe_project)
@@ -150,11 +141,9 @@ def test_the_style_is_kept_in_the_project_and_sent(
 
 
 def test_the_form_offers_what_the_model_can_do(
-    make_window, probe_project: Path, server: ImageServer
+    window: MainWindow, probe_project: Path, server: ImageServer
 ) -> None:
-    window = make_window()
-    pane = show_images(window)
-    point_at(pane, server.base_url)
+    pane = window.images
 
     async def scenario() -> None:
         open_project(window, probe_project)
@@ -176,11 +165,9 @@ def test_the_form_offers_what_the_model_can_do(
 
 
 def test_failures_show_plainly_and_retry(
-    qtbot, make_window, probe_project: Path, server: ImageServer
+    qtbot, window: MainWindow, probe_project: Path, server: ImageServer
 ) -> None:
-    window = make_window()
-    pane = show_images(window)
-    point_at(pane, server.base_url)
+    pane = window.images
 
     async def scenario() -> None:
         project = open_project(window, probe_project)
@@ -208,11 +195,9 @@ def test_failures_show_plainly_and_retry(
 
 
 def test_a_sheet_animates_and_pictures_go_to_chat(
-    qtbot, make_window, probe_project: Path, server: ImageServer
+    qtbot, window: MainWindow, probe_project: Path, server: ImageServer
 ) -> None:
-    window = make_window()
-    pane = show_images(window)
-    point_at(pane, server.base_url)
+    pane = window.images
     requests: list[tuple[str, str]] = []
     window.session.chat_request.connect(lambda button, text: requests.append((button, text)))
 

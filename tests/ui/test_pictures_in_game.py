@@ -6,9 +6,8 @@ photo goes before anything is sent."""
 
 from __future__ import annotations
 
-import asyncio
 import io
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -25,7 +24,7 @@ from studio.ui.images.camera import png_of
 from studio.ui.images.hero_dialog import HeroDialog
 from studio.ui.main_window import MainWindow
 from tests.pictures_game import answer, frames_on_screen, sheet_game
-from tests.qt_asyncio import run_with_qt
+from tests.qt_asyncio import run_with_qt, until
 from tests.ui.conftest import open_project, preview_version
 
 HERO_GAME = """<!DOCTYPE html>
@@ -80,14 +79,6 @@ def window(make_window, chat: ChatServer, images: ImageServer, monkeypatch, no_k
         "max_retries": 0,
     }
     return window
-
-
-async def until(predicate: Callable[[], object], timeout: float = 30.0, what: str = "") -> None:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not predicate():
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError(f"timed out waiting for {what or predicate}")
-        await asyncio.sleep(0.05)
 
 
 async def close(window: MainWindow) -> None:

@@ -123,11 +123,17 @@ def figure(
     prompt: str, width: int, height: int, transparent: bool, variant: int = 0
 ) -> Image.Image:
     """The character; each `variant` (the pictures of one request) stands a little apart."""
-    image = _canvas(width, height, transparent)
+    return _standing(_canvas(width, height, transparent), prompt_colour(prompt), variant)
+
+
+def _standing(image: Image.Image, colour: tuple[int, int, int], variant: int) -> Image.Image:
+    """`image` with one character standing on its bottom middle, three quarters as tall."""
+    width, height = image.size
     side = min(width, height) * 3 // 4
     left, bottom = (width - side) // 2, height - max(1, height // 16)
-    box = (left, bottom - side, left + side, bottom)
-    _draw_character(ImageDraw.Draw(image), box, prompt_colour(prompt), variant)
+    _draw_character(
+        ImageDraw.Draw(image), (left, bottom - side, left + side, bottom), colour, variant
+    )
     return image
 
 
@@ -170,12 +176,7 @@ def edited(
     Otherwise: the whole input tinted by the prompt's colour."""
     original = source.convert("RGBA").resize((width, height), Image.Resampling.LANCZOS)
     if transparent and mask is None:
-        image = _canvas(width, height, True)
-        side = min(width, height) * 3 // 4
-        left, bottom = (width - side) // 2, height - max(1, height // 16)
-        box = (left, bottom - side, left + side, bottom)
-        _draw_character(ImageDraw.Draw(image), box, likeness(original), variant)
-        return image
+        return _standing(_canvas(width, height, True), likeness(original), variant)
     tint = Image.new("RGBA", (width, height), (*prompt_colour(prompt), 255))
     blended = Image.blend(original, tint, 0.5 + 0.04 * (variant % 10))
     if mask is None:

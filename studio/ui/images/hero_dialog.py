@@ -81,9 +81,9 @@ class HeroDialog(QDialog):
         width, height = style.sprite_size
         self._build(width, height)
         names = [r.name for r in session.host.registrations("image_providers")]
-        self.provider_box.addItems(names)
-        if provider in names:
-            self.provider_box.setCurrentText(provider)
+        for name in names:
+            self.provider_box.addItem(name, name)
+        self.provider_box.setCurrentIndex(max(0, self.provider_box.findData(provider)))
         self.service_radio.setEnabled(bool(names))
         self.provider_box.currentTextChanged.connect(lambda _n: self._provider_chosen())
         self.how.buttonToggled.connect(lambda *_: self._update())
@@ -185,7 +185,7 @@ class HeroDialog(QDialog):
         self._update()
 
     def _provider_chosen(self) -> None:
-        name = self.provider_box.currentText()
+        name = self.provider_box.currentData() or ""
         self.model_box.clear()
         self.model_box.addItem("Default model", None)
         if name:
@@ -202,7 +202,7 @@ class HeroDialog(QDialog):
         service = self.service_radio.isChecked()
         self.provider_box.setEnabled(service)
         self.model_box.setEnabled(service)
-        name = self.provider_box.currentText()
+        name = self.provider_box.currentData() or ""
         self.destination.setVisible(service)
         if service and name:
             try:
@@ -220,7 +220,7 @@ class HeroDialog(QDialog):
             return None
         photo, keep = self.photo, self.keep_photo_box.isChecked()
         if self.service_radio.isChecked():
-            name, model = self.provider_box.currentText(), self.model_box.currentData()
+            name, model = self.provider_box.currentData(), self.model_box.currentData()
             self.status.setText(f"Sending the photo to {name}; drawing your hero…")
             work = hero_service.hero_from_service(
                 self.jobs, name, photo, model=model, keep_photo=keep

@@ -216,12 +216,18 @@ class ImageForm(QWidget):
 
     # -- what the provider offers ----------------------------------------------------------
 
+    def provider_name(self) -> str:
+        """The chosen provider's registered name (an item may show a label, its data the
+        name; a plain item is its name)."""
+        data = self.provider_box.currentData()
+        return data if isinstance(data, str) else self.provider_box.currentText()
+
     @property
     def kind(self) -> str:
         return str(self.kind_box.currentData() or "character")
 
     def _capabilities(self, model: str | None) -> ImageCapabilities:
-        name = self.provider_box.currentText()
+        name = self.provider_name()
         if not name or self.jobs is None:
             return DEFAULT_CAPS
         try:
@@ -356,7 +362,7 @@ class ImageForm(QWidget):
             self.work.show_error("Open or create a project first.")
             return None
         try:
-            job = self.jobs.request(self.provider_box.currentText(), self.request())
+            job = self.jobs.request(self.provider_name(), self.request())
         except (StudioError, ImageError) as exc:
             self.work.show_error(plain_message(exc))
             return None

@@ -395,7 +395,7 @@ class ImagesPane(QWidget):
 
         if self.project is None or self.jobs is None:
             return
-        dialog = HeroDialog(self.session, self.jobs, self.form.provider_box.currentText(), self)
+        dialog = HeroDialog(self.session, self.jobs, self.form.provider_name(), self)
         dialog.hero_made.connect(self._hero_made)
         dialog.open()
 

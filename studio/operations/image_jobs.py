@@ -138,6 +138,12 @@ def closest_size(wanted: str, offered: tuple[str, ...]) -> str:
     return min(offered, key=lambda s: (abs(shape(s)[0] - ratio), abs(shape(s)[1] - area)))
 
 
+def default_model(provider: ImageProvider) -> str | None:
+    """The model a provider uses when none is asked for, where it says (its `model`)."""
+    model = getattr(provider, "model", None)
+    return model if isinstance(model, str) and model else None
+
+
 def estimate(
     caps: ImageCapabilities, model: str | None, size: str | None, count: int
 ) -> float | None:
@@ -217,6 +223,12 @@ class ImageJobs:
         """What provider `name` offers with `model` (building a provider does no I/O)."""
         return image_capabilities_of(self.provider(name), model)
 
+    def price(self, name: str, model: str | None, size: str | None, count: int) -> float | None:
+        """What `count` pictures would cost with provider `name` (None: no listed price)."""
+        provider = self.provider(name)
+        caps = image_capabilities_of(provider, model)
+        return estimate(caps, model or default_model(provider), size, count)
+
     def request(self, provider: str, wanted: PictureRequest) -> VideoJob:
         """Queue a picture job; it runs at once when an event loop runs (else at `start`)."""
         if not wanted.prompt.strip():
@@ -253,7 +265,7 @@ class ImageJobs:
             "transparent": transparent and caps.transparent,
             # Asked for, but the model cannot: Studio cuts the picture out itself.
             "cut_out": transparent and not caps.transparent,
-            "estimate": estimate(caps, wanted.model, size, wanted.count),
+            "estimate": self.price(provider, wanted.model, size, wanted.count),
             "cost": 0.0,
         }
         optional = {
@@ -358,9 +370,8 @@ class ImageJobs:
             provider = self.provider(job.provider)
             caps = image_capabilities_of(provider, job.params.get("model"))
             params = dict(job.params)
-            default_model = getattr(provider, "model", None)
-            if not params.get("model") and isinstance(default_model, str):
-                params["served_model"] = default_model  # what the provider used
+            if not params.get("model") and default_model(provider):
+                params["served_model"] = default_model(provider)  # what the provider used
             job = self._update(job_id, status="running", error=None, params=params)
             while len(job.result) < int(job.params["count"]):
                 wanted = min(int(job.params["count"]) - len(job.result), max(1, caps.max_count))
@@ -425,7 +436,8 @@ class ImageJobs:
         shas = [self.project.blobs.put(p.data) for p in pictures][: count - len(job.result)]
         result = [*job.result, *shas]
         params = dict(job.params)
-        cost = estimate(caps, params.get("model"), params.get("size"), len(shas))
+        model = params.get("model") or params.get("served_model")
+        cost = estimate(caps, model, params.get("size"), len(shas))
         if cost is not None:
             params["cost"] = round(float(params.get("cost") or 0.0) + cost, 4)
         revised = [p.revised_prompt for p in pictures if getattr(p, "revised_prompt", None)]

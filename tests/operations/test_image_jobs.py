@@ -255,3 +255,22 @@ async def test_a_kept_background_repeats_and_a_painted_item_is_cut_out(project, 
     assert picture.width < 1792  # the ends were cross-faded into each other
     cut = open_picture(project.blobs.read(project.asset(gem.name).blob)).convert("RGBA")
     assert cut.getpixel((0, 0))[3] == 0 and gem.meta["cutout"] in ("flood", "key")
+
+
+def test_prices_follow_the_model_a_provider_uses_by_default(project) -> None:
+    from studio.ai.image_provider import ImageCapabilities, ImagePrice
+
+    class Priced:  # a plugin's provider: prices by model, its default model its own
+        name, model = "priced", "fast-1"
+        capabilities = ImageCapabilities(
+            models=("slow-1", "fast-1"),
+            prices={"slow-1": ImagePrice({"": 0.1}), "fast-1": ImagePrice({"": 0.02})},
+        )
+
+        async def aclose(self) -> None:
+            pass
+
+    jobs = ImageJobs(project, lambda _name: Priced())
+    assert jobs.price("priced", None, "1024x1024", 3) == 0.06
+    assert jobs.price("priced", "slow-1", "1024x1024", 1) == 0.1
+    assert jobs.price("priced", "other", "1024x1024", 1) is None

@@ -36,7 +36,6 @@ from studio.operations.image_jobs import (
     ImageJobs,
     PictureRequest,
     closest_size,
-    estimate,
 )
 from studio.ui.video.video_work import PaneWork, plain_message
 from studio.ui.widgets.elided_label import ElidedLabel
@@ -290,7 +289,8 @@ class ImageForm(QWidget):
     def _show_price(self) -> None:
         count = self.count_spin.value()
         model, size = self.model_box.currentData(), self.size_box.currentData()
-        cost = estimate(self.caps, model, size, count)
+        name = self.provider_name()
+        cost = self.jobs.price(name, model, size, count) if self.jobs and name else None
         self.price.setText("price not known" if cost is None else f"≈ ${cost:.2f}")
         self.price.setToolTip(
             "The provider lists no price for this model and size"

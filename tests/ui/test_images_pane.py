@@ -8,6 +8,7 @@ Each test runs one scenario as a coroutine on a qasync loop over the running QAp
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -183,6 +184,15 @@ def test_failures_show_plainly_and_retry(
             "failed: OpenAI Images refused the prompt: Your request was rejected by the safety"
         )
         assert row.button.text() == "Retry"
+
+        await form.test_connection()  # Test: one cheap call with the key
+        assert pane.work.note.text() == "openai works."
+        assert server.requests[-1].path == "/v1/models/gpt-image-1.5"
+        window.images.overrides["openai"]["api_key"] = "sk-wrong-SECRET-1234"
+        await asyncio.wait([form.test_connection()])  # fails: the pane says why
+        assert "refused the API key" in pane.work.error.text()
+        assert "sk-wrong" not in pane.work.error.text()
+        window.images.overrides["openai"]["api_key"] = KEY
 
         server.rate_limited, server.retry_after = 1, "0.1"
         form.prompt.setPlainText("a coin")

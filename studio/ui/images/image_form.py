@@ -5,6 +5,7 @@ provider and model (offering only what the chosen model can do), pictures to sta
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from pathlib import Path
 
@@ -138,7 +139,12 @@ class ImageForm(QWidget):
         self.model_box = _combo("Model")
         self.transparent_box = QCheckBox("See-through")
         self.transparent_box.setToolTip("A transparent background (characters, items, UI)")
-        who = _row((self.provider_box, 1), (self.model_box, 2), self.transparent_box)
+        self.test_button = QToolButton(text="Test")
+        self.test_button.setToolTip("Test the connection: one cheap call with the stored key")
+        self.test_button.clicked.connect(self.test_connection)
+        who = _row(
+            (self.provider_box, 1), (self.model_box, 2), self.transparent_box, self.test_button
+        )
 
         # Pictures to start from: the row shows only when there are some.
         self.inputs_text = ElidedLabel("")
@@ -234,6 +240,31 @@ class ImageForm(QWidget):
         except (ImageError, StudioError) as exc:
             self.work.show_error(plain_message(exc))
             return DEFAULT_CAPS
+
+    def test_connection(self) -> asyncio.Future | None:
+        """Ask the chosen provider for its one cheap authenticated call (`check`), where it
+        has one; say in the note line whether it works."""
+        name, jobs = self.provider_name(), self.jobs
+        if not name or jobs is None:
+            return None
+        try:
+            provider = jobs.provider(name)
+        except (ImageError, StudioError) as exc:
+            self.work.show_error(plain_message(exc))
+            return None
+        check = getattr(provider, "check", None)
+        if check is None:
+            self.work.show_note(f"{name} has no connection test; generate a picture to try it.")
+            return None
+
+        async def test() -> None:
+            try:
+                await check()
+            finally:
+                await provider.aclose()
+            self.work.show_note(f"{name} works.")
+
+        return self.work.run(test(), doing=f"Testing {name}…")
 
     def show_capabilities(self) -> None:
         """Offer what the chosen provider and model can do (after any of them changed)."""

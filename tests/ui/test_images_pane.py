@@ -155,11 +155,12 @@ def test_the_form_offers_what_the_model_can_do(
         assert form.transparent_box.isChecked() and form.transparent_box.text() == "See-through"
         form.model_box.setCurrentIndex(form.model_box.findData("dall-e-3"))
         assert sizes(pane) == ["1024x1024", "1792x1024", "1024x1792"]
-        assert form.transparent_box.text() == "See-through (cut out)"
+        assert form.transparent_box.text() == "See-through*"
+        assert "Studio cuts the picture out" in form.transparent_box.toolTip()
         assert not form.add_input_button.isEnabled()  # dall-e-3 makes no edits
         assert form.price.text() == "≈ $0.08"
         form.model_box.setCurrentIndex(form.model_box.findData("gpt-image-2"))
-        assert form.price.text() == "price not known" and form.add_input_button.isEnabled()
+        assert form.price.text() == "no price" and form.add_input_button.isEnabled()
         await close(window)
 
     run_with_qt(scenario())

@@ -51,7 +51,7 @@ def _combo(tip: str) -> QComboBox:
     box = QComboBox()
     box.setToolTip(tip)
     box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-    box.setMinimumContentsLength(6)
+    box.setMinimumContentsLength(4)
     return box
 
 
@@ -95,7 +95,7 @@ class ImageForm(QWidget):
         self.look_box.setSizeAdjustPolicy(
             QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
         )
-        self.look_box.setMinimumContentsLength(8)
+        self.look_box.setMinimumContentsLength(6)
         self.look_box.addItems(LOOKS)
         self.look_box.setToolTip(
             "The game's look: kept in the project and added to every prompt, so its "
@@ -309,11 +309,11 @@ class ImageForm(QWidget):
         if index >= 0:
             self.size_box.setCurrentIndex(index)
         self.transparent_box.setChecked(transparent)
-        self.transparent_box.setText("See-through" if caps.transparent else "See-through (cut out)")
+        self.transparent_box.setText("See-through" if caps.transparent else "See-through*")
         self.transparent_box.setToolTip(
             "A transparent background"
             if caps.transparent
-            else "This model paints a background: Studio cuts the picture out itself"
+            else "* This model paints a background: Studio cuts the picture out itself"
         )
         self._show_price()
 
@@ -322,7 +322,7 @@ class ImageForm(QWidget):
         model, size = self.model_box.currentData(), self.size_box.currentData()
         name = self.provider_name()
         cost = self.jobs.price(name, model, size, count) if self.jobs and name else None
-        self.price.setText("price not known" if cost is None else f"≈ ${cost:.2f}")
+        self.price.setText("no price" if cost is None else f"≈ ${cost:.2f}")
         self.price.setToolTip(
             "The provider lists no price for this model and size"
             if cost is None

@@ -67,7 +67,6 @@ log = logging.getLogger(__name__)
 
 KIND = "image"  # the jobs table's kind for picture jobs
 ACTIVE = ("queued", "running")
-FINISHED = ("completed", "failed", "cancelled")
 
 ProviderSource = Callable[[str], ImageProvider]
 JobListener = Callable[[VideoJob], None]

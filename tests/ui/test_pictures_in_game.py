@@ -20,7 +20,7 @@ from studio.core.store import Project
 from studio.testing.pictures import figure_on_texture
 from studio.testing.servers.chat import TEST_API_KEY, ChatServer, Scripted
 from studio.testing.servers.images import ImageServer
-from studio.ui.images.camera import png_of
+from studio.ui.images.camera import has_camera, png_of
 from studio.ui.images.hero_dialog import HeroDialog
 from studio.ui.main_window import MainWindow
 from tests.pictures_game import answer, frames_on_screen, sheet_game
@@ -146,6 +146,9 @@ def test_put_me_in_the_game_offline_and_use_as_the_player(
         dialog = pane.findChild(HeroDialog)
         assert dialog is not None and dialog.isVisible()
         assert dialog.offline_radio.isChecked() and not dialog.destination.isVisible()
+        if not has_camera():  # (a camera needs QtMultimedia to find one)
+            assert not dialog.camera_button.isEnabled()
+            assert dialog.camera_button.toolTip() == "No camera was found on this computer"
         assert not dialog.make_button.isEnabled()  # no photo yet
         dialog.use_photo_file(photo)
         assert dialog.make_button.text() == "Make my hero"

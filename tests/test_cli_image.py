@@ -66,7 +66,7 @@ def test_image_makes_kept_pictures(tmp_path: Path, game: Path, server: ImageServ
         sheet = picture(project, "a-fox-running.png")
         assert sheet.layout.frames == 4 and sheet.source == "generated"
         (job,) = project.jobs(kind="image")
-        assert job.status == "completed" and job.params["cost"] == 0.015
+        assert job.status == "completed" and job.params["cost_usd"] == 0.015
 
 
 def test_image_edits_with_a_mask_and_can_leave_the_choice(

@@ -114,7 +114,7 @@ def _reporter() -> Any:
 def cmd_image(args: argparse.Namespace) -> int:
     from studio.ai.image_provider import ImageError
     from studio.media.errors import MediaError
-    from studio.operations.image_jobs import PictureRequest
+    from studio.operations.image_jobs import COST, PictureRequest
 
     if args.size and not _SIZE.match(args.size):
         raise StudioError(f"--size must look like 1024x1024, not {args.size!r}")
@@ -161,6 +161,6 @@ def cmd_image(args: argparse.Namespace) -> int:
             print(describe_picture(picture))
         if not args.keep:
             print(f"{len(job.result)} pictures wait in the Images tab (job {job.id})")
-        cost = job.params.get("cost")
+        cost = job.params.get(COST)
         print(f"cost: ${cost:.3f}" if cost else "cost: not known (the provider lists no price)")
     return 0

@@ -5,7 +5,8 @@ same jobs.
 
 A picture job is a row of the project's jobs table with kind "image" (the table video jobs
 use: the same persistence, the same `status`/`progress`/`error` fields the lists show and
-`video_queue.describe` words, and the same place for what a job cost, `params["cost"]`).
+`video_queue.describe` words, and the same place and names for what a job cost:
+`params["estimate_usd"]` when it is queued, `params["cost_usd"]` as pictures come).
 A picture is usually one request; a batch (eight sprites, or more pictures than the model
 makes at once) is several, and each request's pictures are stored (in the blob store,
 named in `result`) and counted as they come, so a job interrupted by a restart goes on
@@ -66,6 +67,8 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 KIND = "image"  # the jobs table's kind for picture jobs
+# Where a job's price goes in its params: the names video jobs use too.
+ESTIMATE, COST, COST_FROM = "estimate_usd", "cost_usd", "cost_from"
 ACTIVE = ("queued", "running")
 
 ProviderSource = Callable[[str], ImageProvider]
@@ -159,7 +162,7 @@ def spent_by_service(project: Project) -> dict[str, float]:
     """What the project's jobs of every kind recorded as spent, in dollars, by provider."""
     spent: dict[str, float] = {}
     for job in project.jobs(kind=None):
-        cost = job.params.get("cost")
+        cost = job.params.get(COST)
         if isinstance(cost, int | float) and cost:
             spent[job.provider] = round(spent.get(job.provider, 0.0) + float(cost), 4)
     return spent
@@ -264,8 +267,7 @@ class ImageJobs:
             "transparent": transparent and caps.transparent,
             # Asked for, but the model cannot: Studio cuts the picture out itself.
             "cut_out": transparent and not caps.transparent,
-            "estimate": self.price(provider, wanted.model, size, wanted.count),
-            "cost": 0.0,
+            ESTIMATE: self.price(provider, wanted.model, size, wanted.count),
         }
         optional = {
             "model": wanted.model,
@@ -438,7 +440,8 @@ class ImageJobs:
         model = params.get("model") or params.get("served_model")
         cost = estimate(caps, model, params.get("size"), len(shas))
         if cost is not None:
-            params["cost"] = round(float(params.get("cost") or 0.0) + cost, 4)
+            params[COST] = round(float(params.get(COST) or 0.0) + cost, 4)
+            params[COST_FROM] = "estimate"  # the listed price: the API reports no charge
         revised = [p.revised_prompt for p in pictures if getattr(p, "revised_prompt", None)]
         if revised:
             params["revised_prompt"] = revised[-1]

@@ -4,10 +4,10 @@ Panes never talk to each other directly: they call the session's operations and 
 its signals. Which version a change builds on is the session's rule, not a pane's.
 
 The open project's video job queue is the session's too (`video_queue`): the Video pane
-lists its jobs and the story panel's Make clips adds to it. A pane asks Chat for a change to
-the game through `chat_request` (the Images tab's "Use as the player", "Use in game…"). Its providers are built by name
+lists its jobs and the story panel's Make clips adds to it. Its providers are built by name
 from the plugin host and settings.json, merged with `video_overrides[name]`
-(`studio.ai.video_sources`).
+(`studio.ai.video_sources`). A pane asks Chat for a change to the game through
+`chat_request` (the Images tab's "Use as the player", "Use in game…").
 """
 
 from __future__ import annotations

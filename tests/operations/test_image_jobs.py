@@ -66,7 +66,8 @@ async def test_a_picture_with_the_projects_style(project, server) -> None:
     assert "watercolour" in sent["prompt"] and "#ff004d" in sent["prompt"]  # pico-8's red
     assert sent["background"] == "transparent" and sent["size"] == "1024x1024"
     assert project.blobs.read(job.result[0]).startswith(b"\x89PNG")
-    assert job.params["estimate"] == job.params["cost"] == 0.034  # gpt-image-1.5, medium
+    assert job.params["estimate_usd"] == job.params["cost_usd"] == 0.034  # gpt-image-1.5, medium
+    assert job.params["cost_from"] == "estimate"
     assert describe(job) == "done"
     assert jobs.candidates(job.id) == job.result
 
@@ -88,7 +89,7 @@ async def test_a_batch_larger_than_a_request_is_several_requests(project, server
     job = await run_one(jobs, PictureRequest("a gem", kind="item", count=3))
     assert job.status == "completed" and len(job.result) == 3
     assert len(server.pictures_asked("/v1/images/generations")) == 3
-    assert job.params["cost"] == 0.12 and spent_by_service(project) == {"openai": 0.12}
+    assert job.params["cost_usd"] == 0.12 and spent_by_service(project) == {"openai": 0.12}
     # dall-e-3 makes no transparent background: Studio will cut the item out itself.
     assert job.params["cut_out"] is True and job.params["transparent"] is False
     assert "background" not in server.pictures_asked()[0].fields
@@ -133,7 +134,7 @@ async def test_a_refused_prompt_fails_at_once_with_the_reason(project, server) -
     job = await run_one(jobs, PictureRequest("a violent fight"))
     assert job.status == "failed" and "rejected by the safety system" in job.error
     assert len(server.pictures_asked()) == 1  # a refusal is not retried
-    assert job.params["cost"] == 0.0
+    assert "cost_usd" not in job.params  # nothing was made: nothing spent
 
 
 async def test_a_size_the_model_does_not_make_fails_clearly(project, server) -> None:

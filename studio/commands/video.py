@@ -1,10 +1,9 @@
-"""Video commands: generate a clip, record gameplay, list assets and jobs, use a clip."""
+"""Video commands: generate a clip, record gameplay, list and resume video jobs."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import re
 from pathlib import Path
 from typing import Any
@@ -66,17 +65,6 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--size", default="800x600", help="viewport WIDTHxHEIGHT (default 800x600)")
     p.add_argument("--keep", action="store_true", help="also keep the recording as a clip")
     p.set_defaults(handler=cmd_record)
-
-    p = sub.add_parser("assets", help="list a project's assets")
-    p.add_argument("path", type=Path)
-    p.add_argument("--json", action="store_true", help="the manifest the code model gets")
-    p.set_defaults(handler=cmd_assets)
-
-    p = sub.add_parser("use-asset", help="make a version whose game has assets/NAME")
-    p.add_argument("path", type=Path)
-    p.add_argument("name", help="an asset name (a clip is added as its WebM proxy)")
-    p.add_argument("--version", type=int, dest="version_id", help="version to add it to")
-    p.set_defaults(handler=cmd_use_asset)
 
 
 def _provider_options(p: argparse.ArgumentParser) -> None:
@@ -256,63 +244,6 @@ def cmd_jobs(args: argparse.Namespace) -> int:
         print(spend_line(spent_by_service(jobs)) or "Spent in this project: nothing yet")
         # After --resume, a job still open (the service stayed unreachable) is a failure.
         return 1 if args.resume and project.jobs(ACTIVE) else 0
-
-
-def _human_size(size: int) -> str:
-    value = float(size)
-    for unit in ("B", "KB", "MB", "GB"):
-        if value < 1024 or unit == "GB":
-            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1024
-    return f"{size} B"
-
-
-def cmd_assets(args: argparse.Namespace) -> int:
-    from studio.core.assets import asset_manifest, library_manifest
-
-    with Project.open(args.path) as project:
-        if args.json:
-            data = {
-                "game": asset_manifest(project) if project.head else [],
-                "library": library_manifest(project),
-            }
-            print(json.dumps(data, indent=2))
-            return 0
-        rows = project.assets()
-        if not rows:
-            print("no assets")
-            return 0
-        for a in rows:
-            m = a.meta
-            duration = f"{m['duration']:.1f} s" if m.get("duration") else ""
-            shape = f"{m['width']}x{m['height']}" if m.get("width") else ""
-            role = m.get("role")
-            if role == "proxy":
-                note = f"clip ({m.get('source', 'imported')})"
-                if m.get("prompt"):
-                    note += f": {str(m['prompt']).splitlines()[0][:40]}"
-            elif role in ("original", "thumbnail"):
-                note = f"{role} of {m.get('clip')}"
-            else:
-                note = role or ""
-            print(
-                f"{a.name:<32} {a.kind:<6} {_human_size(a.size):>9}  {duration:>7}  "
-                f"{shape:<10} {note}".rstrip()
-            )
-    return 0
-
-
-def cmd_use_asset(args: argparse.Namespace) -> int:
-    from studio.core.assets import use_in_game
-
-    with Project.open(args.path) as project:
-        before = project.head
-        version = use_in_game(project, args.name, version_id=args.version_id)
-        if version.id == before:
-            print(f"version {version.id} already has {args.name}")
-        else:
-            print(f"version {version.id}: {version.meta.get('label')}")
-    return 0
 
 
 def cmd_record(args: argparse.Namespace) -> int:

@@ -1,26 +1,34 @@
 """What providers read in what a person gives them: a picture's type from its first bytes,
 a "WIDTHxHEIGHT" size, and the aspect ratio or resolution a service offers for that size.
 
-Services take pictures as PNG, JPEG or WebP (some only the first two) and describe a clip's
-shape as an aspect ratio ("16:9") and a resolution ("720p") where Studio may hold a size.
+Services take pictures as PNG, JPEG or WebP (some only the first two; OpenAI's Images API
+and ffmpeg GIFs too) and describe a clip's shape as an aspect ratio ("16:9") and a
+resolution ("720p") where Studio may hold a size.
 """
 
 from __future__ import annotations
 
 __all__ = ["PICTURE_SUFFIX", "nearest_aspect", "parse_size", "picture_mime", "resolution_of"]
 
-PICTURE_SUFFIX = {"image/png": ".png", "image/jpeg": ".jpg", "image/webp": ".webp"}
+PICTURE_SUFFIX = {
+    "image/png": ".png",
+    "image/jpeg": ".jpg",
+    "image/webp": ".webp",
+    "image/gif": ".gif",
+}
 
 
-def picture_mime(data: bytes) -> str | None:
-    """ "image/png", "image/jpeg" or "image/webp" by the picture's first bytes; None for
-    anything else."""
+def picture_mime(data: bytes, *, gif: bool = False) -> str | None:
+    """ "image/png", "image/jpeg" or "image/webp" by the picture's first bytes, and with
+    `gif` "image/gif"; None for anything else."""
     if data.startswith(b"\x89PNG"):
         return "image/png"
     if data.startswith(b"\xff\xd8\xff"):
         return "image/jpeg"
     if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
         return "image/webp"
+    if gif and data.startswith(b"GIF8"):
+        return "image/gif"
     return None
 
 

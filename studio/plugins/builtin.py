@@ -10,7 +10,7 @@ from studio.errors import StudioError
 from studio.plugins.hookspecs import Register, hookimpl
 from studio.plugins.lazy import lazy_factory
 
-STUDIO_API = 1
+STUDIO_API = 2  # image providers
 log = logging.getLogger(__name__)
 
 
@@ -41,6 +41,13 @@ def register_video_providers(register: Register) -> None:
     # opens): the `openai` package, the key and the client wait for its first call, and
     # are then made on a worker thread (`OpenAIVideoProvider.connect`).
     register("openai", lazy_factory("studio.ai.video_openai:create_provider"))
+
+
+@hookimpl
+def register_image_providers(register: Register) -> None:
+    # The OpenAI Images API at any base URL (OpenAI, a gateway, a local server); as for
+    # video, making the provider does no I/O and imports no `openai`.
+    register("openai", lazy_factory("studio.ai.image_openai:create_provider"))
 
 
 @hookimpl

@@ -33,6 +33,7 @@ from studio.ai.video_provider import (
     Variant,
     VideoCapabilities,
     VideoError,
+    VideoPrice,
     VideoRequest,
     VideoStatus,
 )
@@ -109,6 +110,7 @@ class TitleCardsProvider:
             variants=("video", "thumbnail"),
             remote_cancel=True,
             models=STYLES,
+            prices={"": VideoPrice()},  # drawn here: nothing to pay, nothing to ask before
         )
         self._jobs: dict[str, _Job] = {}
         self._slots = asyncio.Semaphore(max(1, int(concurrency)))
@@ -238,8 +240,7 @@ class TitleCardsProvider:
         try:
             folder.mkdir(parents=True)
             if image:
-                gif = image.startswith(b"GIF8")  # ffmpeg reads GIFs too, which services do not take
-                suffix = PICTURE_SUFFIX.get(picture_mime(image) or "", ".gif" if gif else ".png")
+                suffix = PICTURE_SUFFIX.get(picture_mime(image, gif=True) or "", ".png")
                 picture = folder / ("picture" + suffix)
                 picture.write_bytes(image)
                 spec = dataclasses.replace(spec, image=str(picture))

@@ -35,6 +35,11 @@ class Recorded:
     body: Any = None
     query: dict[str, str] = field(default_factory=dict)
 
+    @property
+    def fields(self) -> Any:
+        """The body by the name the OpenAI servers' tests read a form by (`calls(...).fields`)."""
+        return self.body
+
 
 class LocalHandler(BaseHTTPRequestHandler):
     owner: Any  # the LocalServer this handler answers for

@@ -60,7 +60,7 @@ class MediaServer(LocalServer):
             return True
 
     def retry_after_header(self) -> dict[str, str]:
-        return {} if self.retry_after is None else {"Retry-After": f"{self.retry_after:g}"}
+        return {} if self.retry_after is None else {"Retry-After": str(self.retry_after)}
 
     def calls(self, method: str, prefix: str = "/") -> list[Recorded]:
         return [r for r in self.requests if r.method == method and r.path.startswith(prefix)]

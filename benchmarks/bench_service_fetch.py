@@ -1,21 +1,22 @@
 """From a finished remote job to a playable WebM in the library, for every installed service
-plugin, side by side with the ffmpeg floor; run by hand:
-``python benchmarks/bench_service_fetch.py [--repeat N]``.
+plugin (and the built-in OpenAI Videos provider), side by side with the ffmpeg floor; run
+by hand: ``python benchmarks/bench_service_fetch.py [--repeat N]``.
 
 One 1920x1080 8 s 30 fps H.264 + AAC clip (testsrc2 and a tone, busier than most real
 footage) is the result of a finished job on each service's local server
-(`studio.testing.servers`: fal, Replicate, Runway, Luma, Google's Veo, ComfyUI), handed out
-as that service does (a CDN URL, a delivery URL, base64 inside Google's operation, ComfyUI's
-`/view`). For each service, timed through its provider on its official SDK, as Studio's job
-queue does once a job is done:
+(`studio.testing.servers`: fal, Replicate, Runway, Luma, Google's Veo, ComfyUI, OpenAI
+Videos), handed out as that service does (a CDN URL, a delivery URL, base64 inside Google's
+operation, ComfyUI's `/view`, OpenAI's content endpoint). For each service, timed through
+its provider on its official SDK, as Studio's job queue does once a job is done:
 
 - poll: the poll that finds the job finished (for Veo it brings the clip itself);
 - download: the provider writes the clip to disk, whole or not at all;
 - import: Studio checks it (a full decode), makes the WebM proxy and the thumbnail and
   stores all three (`studio.core.assets.import_video`).
 
-The floor, in the same run on the same file: the WebM proxy alone (`make_proxy`). Each
-figure is the median of `--repeat` rounds; a round measures every service, then the floor.
+The floor, in the same run on the same file: the WebM proxy alone (`make_proxy`), made
+right after each service's fetch, so that a ratio compares two runs under the same load.
+Each figure is the median of `--repeat` rounds.
 """
 
 from __future__ import annotations
@@ -117,10 +118,21 @@ def comfyui() -> Service:
     return Service("comfyui", ComfyUIServer, ComfyVideoProvider, SHORT, {"poll_wait": 0.2})
 
 
+def openai() -> Service:
+    from studio.ai.video_openai import OpenAIVideoProvider
+    from studio.testing.servers.video import VideoServer
+
+    def server(clip: bytes) -> VideoServer:
+        return VideoServer(clip, api_key=KEY)
+
+    request = VideoRequest("a bench clip", seconds=8, size="1280x720")
+    return Service("openai", server, OpenAIVideoProvider, request, {"max_retries": 0})
+
+
 def installed() -> list[Service]:
-    """The services whose plugin is installed here."""
+    """The services whose plugin is installed here, and the built-in one."""
     found = []
-    for service in (fal, replicate, runway, luma, veo, comfyui):
+    for service in (fal, replicate, runway, luma, veo, comfyui, openai):
         with suppress(ImportError):  # its plugin is not installed
             found.append(service())
     return found
@@ -173,25 +185,24 @@ async def main(repeat: int) -> None:
                 )
                 stack.push_async_callback(provider.aclose)
                 jobs.append((service.name, provider, await finished_job(provider, service.request)))
-            times: dict[str, list[tuple[float, ...]]] = {name: [] for name, _, _ in jobs}
-            floors = []
+            runs: dict[str, list[tuple[float, ...]]] = {name: [] for name, _, _ in jobs}
             for n in range(repeat):
                 for name, provider, remote_id in jobs:
-                    times[name].append(await fetch(provider, remote_id, folder, f"{name}-{n}"))
-                start = time.perf_counter()
-                await make_proxy(source, folder / f"floor-{n}.webm")
-                floors.append(time.perf_counter() - start)
-        floor = statistics.median(floors)
-        heads = ("poll", "download", "import", "total", "x floor")
+                    times = await fetch(provider, remote_id, folder, f"{name}-{n}")
+                    start = time.perf_counter()
+                    await make_proxy(source, folder / f"floor-{name}-{n}.webm")
+                    runs[name].append((*times, time.perf_counter() - start))
+        heads = ("poll", "download", "import", "total", "floor", "x floor")
         print(f"{'service':10}" + "".join(f" {head:>9}" for head in heads))
-        for name, runs in times.items():
-            poll, download, imported = (statistics.median(c) for c in zip(*runs, strict=True))
-            total = poll + download + imported
+        for name, measured in runs.items():
+            columns = list(zip(*measured, strict=True))
+            poll, download, imported, floor = (statistics.median(c) for c in columns)
+            ratio = statistics.median(sum(m[:3]) / m[3] for m in measured)
             print(
                 f"{name:10} {poll * 1e3:6.0f} ms {download * 1e3:6.0f} ms {imported:7.2f} s"
-                f" {total:7.2f} s {total / floor:7.2f}x"
+                f" {poll + download + imported:7.2f} s {floor:7.2f} s {ratio:8.2f}x"
             )
-        print(f"floor: the WebM proxy alone, same file: {floor:.2f} s (median of {repeat})")
+        print(f"medians of {repeat}; floor: the WebM proxy alone, same file, right after")
 
 
 if __name__ == "__main__":

@@ -7,8 +7,9 @@
 - Slicing a 16-frame sprite sheet drawn with uneven gaps: on a clear background, and on a
   flat colour (cut out first).
 - The prompt-size cost of the asset list for 200 pictures (characters, sprite sheets,
-  backgrounds, tiles, items, UI) in Studio's own token estimate (four characters a token),
-  against the same list as plain images, and the system prompt's picture section.
+  backgrounds, tiles, items, UI) in Studio's own token count (studio.ai.tokens, close to
+  OpenAI's o200k tokenizer), against the same list as plain images, and the system
+  prompt's picture section.
 
 Wall time is the median of `--repeat` runs; CPU time is the process's user + system time
 of the same runs (OpenCV may use more than one core).
@@ -29,8 +30,9 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from studio.ai.context import TokenBudget, estimate_tokens, format_assets
+from studio.ai.context import TokenBudget, format_assets
 from studio.ai.prompts import system_prompt
+from studio.ai.tokens import count_tokens
 from studio.core.assets import library_manifest
 from studio.core.pictures import add_picture
 from studio.core.store import Project
@@ -134,7 +136,7 @@ def prompt_cost() -> None:
     plain = format_assets(
         [{k: a[k] for k in ("name", "kind", "size", "width", "height")} for a in manifest]
     )
-    tokens, plain_tokens = estimate_tokens(listed), estimate_tokens(plain)
+    tokens, plain_tokens = count_tokens(listed), count_tokens(plain)
     window = TokenBudget().available
     print(
         f"asset list, {len(manifest)} pictures: {tokens} tokens ({tokens / len(manifest):.1f} a "
@@ -145,8 +147,8 @@ def prompt_cost() -> None:
     system = system_prompt()
     section = system[system.index("- Pictures listed") : system.index("- Plays with the keyboard")]
     print(
-        f"system prompt: {estimate_tokens(system)} tokens, of which the pictures part "
-        f"{estimate_tokens(section)}"
+        f"system prompt: {count_tokens(system)} tokens, of which the pictures part "
+        f"{count_tokens(section)}"
     )
 
 

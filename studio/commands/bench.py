@@ -120,7 +120,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
         timing=Timing(),
         temperature=config.temperature,
         max_tokens=config.max_tokens,
-        budget=config.budget(),
+        context_window=config.context_window,
         prices=prices_from(settings, models, args.price_in, args.price_out),
         provider=config.name,
         base_url=getattr(provider, "base_url", "") or config.base_url,

@@ -117,6 +117,8 @@ class Progress:
         if isinstance(event, ContextReady):
             for item in event.left_out:
                 self.line(f"left out of the request to fit the context: {item}")
+            if event.prompt_speed:  # a slow model read before: say how long it will take
+                self.line(event.waiting())
         elif isinstance(event, MessageText):
             if self.prose and event.text:
                 self.write(event.text)

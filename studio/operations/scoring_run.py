@@ -80,7 +80,8 @@ class BenchConfig:
     timing: Timing = field(default_factory=Timing)
     temperature: float | None = None
     max_tokens: int | None = None
-    budget: TokenBudget | None = None
+    budget: TokenBudget | None = None  # None: planned from the model's context window
+    context_window: int | None = None  # Settings' number for the model, if any
     prices: dict[str, Price] = field(default_factory=dict)
     provider: str = ""  # what the report says the models were reached through
     base_url: str = ""
@@ -414,6 +415,7 @@ class Bench:
             else self.suite.temperature,
             max_tokens=self.config.max_tokens,
             budget=self.config.budget,
+            context_window=self.config.context_window,
         )
         previous: Observation | None = None
         first_failed = False

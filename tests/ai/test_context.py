@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from studio.ai.context import TokenBudget, build_messages, estimate_tokens, format_assets
+from studio.ai.context import TokenBudget, build_messages, format_assets
 from studio.ai.prompts import (
     continue_prompt,
     fix_prompt,
@@ -9,6 +9,7 @@ from studio.ai.prompts import (
     retry_edit_prompt,
     system_prompt,
 )
+from studio.ai.tokens import count_tokens
 from studio.config.resources import resource_path
 
 ASSETS = [
@@ -147,9 +148,9 @@ def test_reports_when_nothing_more_can_go() -> None:
     assert not built.fits and built.left_out
 
 
-def test_estimate_tokens() -> None:
-    assert estimate_tokens("") == 0
-    assert estimate_tokens("abcd" * 10) == 10
+def test_count_tokens() -> None:
+    assert count_tokens("") == 0
+    assert count_tokens(" word" * 10) == 10  # a word with its space is one token
 
 
 BIG = "".join(f"line {i + 1} of the big game file with some code in it;\n" for i in range(3000))

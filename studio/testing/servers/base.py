@@ -1,12 +1,16 @@
 """What the local test servers share: a ThreadingHTTPServer on 127.0.0.1 serving from a
 daemon thread, and a quiet HTTP/1.1 request handler that reads bodies and answers JSON.
 
-A server subclasses `LocalServer`, giving it its handler class (a `LocalHandler`); each
-request's handler reaches the server object as `self.owner`.
+A server subclasses `LocalServer`, giving it its handler class (a `LocalHandler` that
+answers in `_handle(method)`); each request's handler reaches the server object as
+`self.owner`.
 """
 
 from __future__ import annotations
 
+import contextlib
+import email.parser
+import email.policy
 import json
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -22,15 +26,66 @@ class LocalHandler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 (stdlib name)
         pass
 
+    def _handle(self, method: str) -> None:
+        """Answer a request (GET, POST or DELETE); a server's handler routes it here."""
+        self.send_error(405)
+
+    def _serve(self, method: str) -> None:
+        # The client may give up (a cancelled poll, a cut download): nothing to answer then.
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+            self._handle(method)
+
+    def do_GET(self) -> None:  # noqa: N802 (stdlib name)
+        self._serve("GET")
+
+    def do_POST(self) -> None:  # noqa: N802
+        self._serve("POST")
+
+    def do_DELETE(self) -> None:  # noqa: N802
+        self._serve("DELETE")
+
     def _read_bytes(self) -> bytes:
         length = int(self.headers.get("Content-Length") or 0)
         return self.rfile.read(length) if length else b""
 
-    def _send_json(self, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
+    def _fields(self, body: bytes) -> Any:
+        """A request body: JSON as it is (ValueError when it is not JSON), multipart/form-data
+        as a dict (text as str, files as dicts with `filename`, `content_type` and `data`),
+        anything else as {}."""
+        kind = self.headers.get("Content-Type", "")
+        if kind.startswith("application/json"):
+            return json.loads(body or b"{}")
+        if not kind.startswith("multipart/form-data"):
+            return {}
+        message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(
+            f"Content-Type: {kind}\r\n\r\n".encode() + body
+        )
+        fields: dict[str, Any] = {}
+        for part in message.iter_parts():
+            name = part.get_param("name", header="content-disposition")
+            filename = part.get_filename()
+            payload = part.get_payload(decode=True) or b""
+            if filename is not None:
+                fields[name] = {
+                    "filename": filename,
+                    "content_type": part.get_content_type(),
+                    "data": payload,
+                }
+            else:
+                fields[name] = payload.decode()
+        return fields
+
+    def _send_json(
+        self,
+        status: int,
+        body: Any,
+        headers: dict[str, str] | None = None,
+        content_type: str = "application/json",
+    ) -> None:
         """`body` as JSON; a string is sent as it is."""
         data = body.encode() if isinstance(body, str) else json.dumps(body).encode()
         self.send_response(status)
-        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(data)))
         for name, value in (headers or {}).items():
             self.send_header(name, value)

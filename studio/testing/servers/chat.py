@@ -78,9 +78,16 @@ class RecordedRequest:
 class ChatServer(LocalServer):
     """Start with `start()` (or `with`), script answers, read `requests`, `stop()`."""
 
-    def __init__(self, models: tuple[str, ...] = ("test-model", "other-model")) -> None:
+    def __init__(
+        self,
+        models: tuple[str, ...] = ("test-model", "other-model"),
+        context_length: int | None = 128_000,
+    ) -> None:
         super().__init__(_Handler)
         self.models = list(models)
+        # What /v1/models says of each model's window, as OpenRouter's list does
+        # (`context_length`); None leaves it out, as OpenAI's own list does.
+        self.context_length = context_length
         self.models_response: Scripted | None = None  # scripted error for /v1/models
         self.requests: list[RecordedRequest] = []
         self.disconnects = 0  # responses the client stopped reading
@@ -153,8 +160,10 @@ class _Handler(LocalHandler):
         if scripted is not None and scripted.status != 200:
             self._send_json(scripted.status, scripted.error or {}, scripted.headers)
             return
+        window = self.owner.context_length
         data = [
             {"id": m, "object": "model", "created": 0, "owned_by": "test"}
+            | ({"context_length": window} if window else {})
             for m in self.owner.models
         ]
         self._send_json(200, {"object": "list", "data": data})

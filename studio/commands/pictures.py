@@ -1,6 +1,7 @@
-"""Picture commands, all offline: put me in the game (`hero`), take a picture in as a game
-asset (`picture`), and the project's picture style (`style`). A picture that cannot be used
-raises PictureError, a StudioError: one line."""
+"""Picture commands: put me in the game (`hero`: offline, or drawn by an image service with
+`--provider`), take a picture in as a game asset (`picture`, offline), and the project's
+picture style (`style`). A picture that cannot be used raises PictureError, a StudioError:
+one line."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from studio.commands.image import add_service_options, hero_with_service
 from studio.core.store import Project
 from studio.errors import StudioError
 
@@ -18,12 +20,14 @@ if TYPE_CHECKING:
 def add_commands(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "hero",
-        help="put me in the game: a photo or drawing becomes assets/hero.png (offline)",
+        help="put me in the game: a photo or drawing becomes assets/hero.png (offline, or "
+        "drawn by an image service with --provider)",
     )
     p.add_argument("path", type=Path, help="the project")
     p.add_argument("photo", type=Path, help="a photo or a drawing (PNG, JPEG, WebP)")
     _sprite_options(p)
     p.add_argument("--keep-photo", action="store_true", help="also keep the photo in the project")
+    add_service_options(p)
     p.set_defaults(handler=cmd_hero)
 
     p = sub.add_parser("picture", help="take a picture in as a game asset (offline)")
@@ -86,15 +90,17 @@ def cmd_hero(args: argparse.Namespace) -> int:
 
     photo = _read(args.photo)
     with Project.open(args.path) as project:
-        hero = make_hero(
-            project,
-            photo,
-            size=parse_size(args.size) if args.size else None,
-            palette=parse_palette(args.palette) if args.palette else None,
-            method=args.method,
-            outline=args.outline,
-            keep_photo=args.keep_photo,
-        )
+        sprite = {
+            "size": parse_size(args.size) if args.size else None,
+            "palette": parse_palette(args.palette) if args.palette else None,
+            "method": args.method,
+            "outline": args.outline,
+            "keep_photo": args.keep_photo,
+        }
+        if args.provider:
+            hero = hero_with_service(project, photo, args, sprite)
+        else:
+            hero = make_hero(project, photo, **sprite)
         print(describe_picture(hero))
     return 0
 

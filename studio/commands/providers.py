@@ -4,6 +4,7 @@ takes and costs, and whether a key is set."""
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 from typing import Any
 
@@ -31,19 +32,25 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
 
 def cmd_providers(args: argparse.Namespace) -> int:
     from studio.config.settings import Settings
-    from studio.operations.provider_catalog import provider_catalog
+    from studio.operations.provider_catalog import code_windows, provider_catalog
     from studio.plugins.control import load_host
 
     settings = Settings()
-    catalog = provider_catalog(load_host(settings), settings)
+    host = load_host(settings)
+    catalog = provider_catalog(host, settings, asyncio.run(code_windows(host, settings)))
     if args.json:
         print(json.dumps(catalog, indent=2))
         return 0
     print("Code providers")
     for entry in catalog["code"]:
+        window = (
+            f" · context {entry['context_window']:,} tokens ({entry['context_source']})"
+            if "context_window" in entry
+            else ""
+        )
         print(
             f"  {entry['name']} ({entry['type']}): {entry['base_url']} · model {entry['model']} · "
-            f"{_KEY_WORDS[entry['key']]}"
+            f"{_KEY_WORDS[entry['key']]}{window}"
         )
     for kind in ("video", "image"):
         print(f"\n{kind.capitalize()} providers")

@@ -9,11 +9,13 @@ breaks while being made is listed with the reason.
 
 from __future__ import annotations
 
+import asyncio
 import os
 from collections.abc import Mapping
 from typing import Any
 
-from studio.ai.code_providers import DEFAULT_MODEL, provider_configs
+from studio.ai.code_providers import DEFAULT_MODEL, make_code_provider, provider_configs
+from studio.ai.context_window import ContextWindow, resolve_window
 from studio.ai.image_provider import image_capabilities_of, make_image_provider
 from studio.ai.video_cost import price_for, price_overrides, price_words, usd
 from studio.ai.video_openai import DEFAULT_BASE_URL  # OpenAI's, as code providers use it
@@ -25,8 +27,9 @@ from studio.ai.video_provider import (
     provider_options,
 )
 from studio.config import keys
+from studio.errors import StudioError
 
-__all__ = ["provider_catalog"]
+__all__ = ["code_windows", "provider_catalog"]
 
 
 def _key(name: str, options: Mapping[str, Any]) -> dict[str, str]:
@@ -35,17 +38,41 @@ def _key(name: str, options: Mapping[str, Any]) -> dict[str, str]:
     return {"key_name": key_name, "key": keys.key_source(key_name, options.get("api_key_env"))}
 
 
-def _code(settings: Any) -> list[dict[str, Any]]:
-    return [
-        {
+def _code(settings: Any, windows: Mapping[str, ContextWindow]) -> list[dict[str, Any]]:
+    out = []
+    for config in provider_configs(settings):
+        entry = {
             "name": config.name,
             "type": config.type,
             "base_url": config.base_url or os.environ.get("OPENAI_BASE_URL") or DEFAULT_BASE_URL,
             "model": config.effective_model or DEFAULT_MODEL,
             **_key(config.name, {}),
         }
-        for config in provider_configs(settings)
-    ]
+        window = windows.get(config.name)
+        if window is not None:
+            entry |= {"context_window": window.tokens, "context_source": window.source}
+        out.append(entry)
+    return out
+
+
+async def code_windows(host: Any, settings: Any) -> dict[str, ContextWindow]:
+    """Each code provider's context window and where it comes from (its server is asked:
+    a few local requests, at most a couple of seconds each)."""
+    windows = {}
+    for config in provider_configs(settings):
+        try:
+            provider = await asyncio.to_thread(make_code_provider, host, config)
+        except StudioError:
+            continue  # a provider that cannot be made has no window to tell
+        try:
+            windows[config.name] = await resolve_window(
+                provider, config.effective_model, config.context_window
+            )
+        finally:
+            aclose = getattr(provider, "aclose", None)
+            if aclose is not None:
+                await aclose()
+    return windows
 
 
 def _video(host: Any, settings: Any) -> list[dict[str, Any]]:
@@ -124,10 +151,13 @@ def _image_price(per_image: Mapping[str, float]) -> str:
     return ", ".join(f"{usd(v)} ({size or 'any size'})" for size, v in per_image.items()) or "free"
 
 
-def provider_catalog(host: Any, settings: Any) -> dict[str, list[dict[str, Any]]]:
-    """The code, video and image providers (see the module doc), ready for JSON."""
+def provider_catalog(
+    host: Any, settings: Any, windows: Mapping[str, ContextWindow] | None = None
+) -> dict[str, list[dict[str, Any]]]:
+    """The code, video and image providers (see the module doc), ready for JSON; with
+    `windows` (from `code_windows`), the code providers' context windows too."""
     return {
-        "code": _code(settings),
+        "code": _code(settings, windows or {}),
         "video": _video(host, settings),
         "image": _image(host, settings),
     }

@@ -76,3 +76,29 @@ def test_providers_lists_models_capabilities_prices_and_keys(tmp_path: Path) -> 
     assert "sora-2: 4, 8 or 12 s;" in text.stdout and "$0.07/s (yours)" in text.stdout
     assert "title-cards · no key set · cannot test its connection" in text.stdout
     assert SECRET not in text.stdout + text.stderr
+
+
+def test_providers_tell_each_code_models_context_window_and_its_source(tmp_path: Path) -> None:
+    from studio.testing.servers.local_models import LocalModelServer
+
+    config = tmp_path / "config"
+    config.mkdir()
+    with LocalModelServer("llama.cpp", 8192) as server:
+        settings = {
+            "code_providers": {
+                "llama": {"type": "openai", "base_url": server.base_url, "model": "local-model"},
+                "set": {"type": "openai", "base_url": server.base_url, "context_window": 12000},
+            }
+        }
+        (config / "settings.json").write_text(json.dumps(settings))
+        run = studio(config, "--json")
+        text = studio(config)
+    assert run.returncode == 0, run.stderr
+    code = {c["name"]: c for c in json.loads(run.stdout)["code"]}
+    assert (code["llama"]["context_window"], code["llama"]["context_source"]) == (
+        8192,
+        "llama.cpp's /props (n_ctx)",
+    )
+    assert code["set"]["context_window"] == 12000
+    assert code["set"]["context_source"] == "set in Settings › Code model"
+    assert "context 8,192 tokens (llama.cpp's /props (n_ctx))" in text.stdout

@@ -174,7 +174,7 @@ def test_the_asset_list_stays_small(project: Project) -> None:
     sheet = slice_sheet(sprite_sheet(8, 4, 0).image)
     add_picture(project, "walk", sheet.image, kind="sprite_sheet", layout=sheet.layout)
     line = format_assets(library_manifest(project))
-    assert count_tokens(line) < 45
+    assert count_tokens(line) < 40
 
 
 def test_the_style_is_kept_in_the_project(project: Project) -> None:

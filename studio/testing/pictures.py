@@ -1,6 +1,7 @@
 """Pictures made for tests and benchmarks, each with its truth: a figure on a textured,
 noisy background (a photo), a pen drawing on paper under uneven light, a character on a flat
-colour, sprite sheets with uneven gaps, and tiles that do or do not repeat.
+colour, sprite sheets with uneven gaps, and tiles that do or do not repeat; and `png`, a
+plain picture of one colour for requests and the local servers' answers.
 
 Every maker is seeded, so a picture is the same on every run. A scene is drawn as a
 foreground layer (colours and coverage, drawn at a finer scale and averaged down, so edges
@@ -11,6 +12,7 @@ a cut-out can be measured against them.
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -23,6 +25,7 @@ __all__ = [
     "character_on_flat",
     "drawing_on_paper",
     "figure_on_texture",
+    "png",
     "sprite_sheet",
     "tile",
 ]
@@ -338,3 +341,10 @@ def tile(size: tuple[int, int] = (64, 64), seed: int = 0, repeats: bool = True) 
     stone = np.array([170, 160, 140], np.float32)
     colours = grass * (1 - field[:, :, None]) + stone * field[:, :, None]
     return Image.fromarray((colours + 0.5).astype(np.uint8), "RGB")
+
+
+def png(width: int, height: int, rgb: RGB = (40, 120, 200)) -> bytes:
+    """A `width` x `height` PNG of one colour (another colour, other bytes)."""
+    out = io.BytesIO()
+    Image.new("RGB", (width, height), rgb).save(out, "PNG", compress_level=1)
+    return out.getvalue()

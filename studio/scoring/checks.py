@@ -46,6 +46,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from studio.errors import StudioError
+from studio.sandbox.input_script import valid_key
 
 __all__ = [
     "CHANGE_CONDITIONS",
@@ -89,29 +90,6 @@ DEFAULT_KEYS = ("Space", "Enter", "ArrowLeft", "ArrowRight", "ArrowUp", "ArrowDo
 DEFAULT_TAPS = ((0.5, 0.5), (0.3, 0.7), (0.7, 0.7))
 DEFAULT_PHONE = (390, 844)
 DEFAULT_HOLD = 0.15
-
-# The DOM key names the playtest can press (studio.sandbox.playtest.qt_key, kept Qt-free).
-_NAMED_KEYS = {
-    "ArrowUp",
-    "ArrowDown",
-    "ArrowLeft",
-    "ArrowRight",
-    "Space",
-    " ",
-    "Enter",
-    "Escape",
-    "Tab",
-    "Shift",
-    "Control",
-    "Backspace",
-}
-
-
-def valid_key(name: str) -> bool:
-    if name in _NAMED_KEYS:
-        return True
-    rest = name.removeprefix("Key").removeprefix("Digit")
-    return len(rest) == 1 and rest.isascii() and rest.isalnum()
 
 
 @dataclass

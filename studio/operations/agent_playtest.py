@@ -120,6 +120,7 @@ class AgentPlaytest:
         version: int | None = None,
         on_event: Callable[[AgentEvent], object] | None = None,
         on_screenshot: Callable[[int, bytes], str | None] | None = None,
+        goal_check: Callable[[Moment], tuple[bool, str]] | None = None,
     ) -> None:
         if not callable(getattr(provider, "tool_turn", None)):
             name = getattr(provider, "name", type(provider).__name__)
@@ -135,6 +136,7 @@ class AgentPlaytest:
         self.temperature = temperature
         self.on_event = on_event
         self.on_screenshot = on_screenshot
+        self.goal_check = goal_check  # (held, what was seen) after each action: ends the run
         self.report = AgentReport(
             project=project,
             version=version,
@@ -392,6 +394,11 @@ class AgentPlaytest:
             text = describe_change(change, did_words(change.action or action, wait, game.viewport))
             if change.stopped:
                 raise _End("game", change.stopped)
+            if self.goal_check is not None:
+                held, seen = self.goal_check(change.after)
+                if held:
+                    self.report.goal_reached = True
+                    raise _End("goal", seen)
             return text, None
         if name == "state":
             if not game.has_state:

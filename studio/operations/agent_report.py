@@ -17,6 +17,7 @@ DEFAULT_GOAL = "play as a new player would: learn the controls, try to win, try 
 # Why a run ended: its key, and what a person reads.
 STOPS = {
     "finished": "the model finished",
+    "goal": "the goal was reached",
     "steps": "the step limit was reached",
     "tokens": "the token limit was reached",
     "money": "the money limit was reached",
@@ -55,6 +56,19 @@ class StepRecord:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+    def lines(self) -> list[str]:
+        """The step for a person, in a few short lines: why, what was done, what changed."""
+        result = self.result.splitlines()
+        did = result[0] if result else ""
+        if self.tool not in ("press", "type", "tap", "drag", "wait"):
+            did = f"{self.tool}(): {did}" if did else f"{self.tool}()"
+        changed = [
+            line
+            for line in result[1:]
+            if line.startswith(("state:", "error:", "the game stopped", "the page did not"))
+        ]
+        return [f"{self.step} · {self.reason or self.tool}", did, *changed[:2]]
 
 
 @dataclass

@@ -17,7 +17,7 @@ from studio.operations.generator import Generator
 from studio.operations.outcomes import Outcome
 from studio.operations.playtest_findings import Finding, FixCheck, confirm_fixes, findings_as_errors
 
-__all__ = ["FIX_NOTE", "fix_findings", "kept_findings", "run_and_keep"]
+__all__ = ["FIX_NOTE", "confirm_fix", "fix_findings", "kept_findings", "run_and_keep"]
 
 FIX_NOTE = (
     "These problems were found by an AI playtester playing the game; each one replayed the "
@@ -49,29 +49,36 @@ async def fix_findings(
     on_event: Callable[[Any], object] | None = None,
 ) -> tuple[Outcome, list[FixCheck]]:
     """Ask the code model to fix `findings` on top of `version_id`; when it makes a version,
-    replay each finding's inputs there (`replay_on(version)` plays scripts on it) and say
-    in the conversation which problems are gone."""
+    confirm it (`confirm_fix`; `replay_on(version)` plays scripts on a version)."""
     outcome = await generator.fix(
         findings_as_errors(findings), note=FIX_NOTE, base=version_id, on_event=on_event
     )
     if not outcome.ok or outcome.version is None:
         return outcome, []
     new = outcome.version.id
-    checks = await confirm_fixes(findings, replay_on(new))
+    return outcome, await confirm_fix(generator.project, new, findings, replay_on(new))
+
+
+async def confirm_fix(
+    project: Project, version_id: int, findings: Sequence[Finding], replay: Replayer
+) -> list[FixCheck]:
+    """Replay each finding's inputs on the fixed version `version_id` and say in the
+    conversation which problems are gone."""
+    checks = await confirm_fixes(findings, replay)
     fixed = sum(1 for c in checks if c.fixed)
     left = sum(1 for c in checks if c.fixed is False)
-    words = f"Replayed the playtester's {len(checks)} finding(s) on version {new}: {fixed} fixed"
-    words += f", {left} still there" if left else ""
     unknown = len(checks) - fixed - left
-    words += f", {unknown} not checkable by replay" if unknown else ""
+    words = (
+        f"Replayed the playtester's {len(checks)} finding(s) on version {version_id}: "
+        f"{fixed} fixed"
+        + (f", {left} still there" if left else "")
+        + (f", {unknown} not checkable by replay" if unknown else "")
+    )
     await asyncio.to_thread(
-        generator.project.add_message,
+        project.add_message,
         "status",
         words + ".",
-        version=new,
-        meta={
-            "level": "ok" if not left else "warning",
-            "fix_checks": [c.to_dict() for c in checks],
-        },
+        version=version_id,
+        meta={"level": "warning" if left else "ok", "fix_checks": [c.to_dict() for c in checks]},
     )
-    return outcome, checks
+    return checks

@@ -25,6 +25,7 @@ import contextlib
 import json
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
@@ -32,7 +33,8 @@ from PySide6.QtCore import QBuffer, QByteArray, QEvent, QIODevice, QObject, QPoi
 from PySide6.QtGui import QImage, QMouseEvent
 from PySide6.QtTest import QTest
 from PySide6.QtWebEngineCore import QWebEngineScript
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtWebEngineWidgets import QWebEngineView
+from PySide6.QtWidgets import QApplication
 
 from studio.core.store import Project
 from studio.sandbox.agent_page import (
@@ -101,12 +103,16 @@ class GameSession(PlaytestRunner):
     # -- opening and closing --------------------------------------------------------------
 
     @property
-    def view(self) -> QWidget | None:
+    def view(self) -> QWebEngineView | None:
         return self._view
 
-    async def open(self) -> None:
-        """Load the game; GameStopped when it does not load."""
+    async def open(self, place: Callable[[QWebEngineView], object] | None = None) -> None:
+        """Load the game; GameStopped when it does not load. `place(view)` may put the view
+        on screen first (the Preview shows it while the model plays)."""
         self._build_view()
+        if place is not None:
+            self._view.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen, False)
+            place(self._view)
         for name, source, world, point in (
             ("studio-seed", seed_script(self.seed), MAIN, "DocumentCreation"),
             ("studio-agent", AGENT_JS, ISOLATED, "DocumentCreation"),
@@ -170,8 +176,10 @@ class GameSession(PlaytestRunner):
         started, done = time.monotonic(), 0
         while left > 0:
             step = min(left, PACED_CHUNK if self.pace else CLOCK_CHUNK)
-            error = await self._js(advance_script(step))
+            # Counted first: a game that freezes in this chunk froze by its end, and a
+            # replay must run that far to freeze again.
             self._ticks += step
+            error = await self._js(advance_script(step))
             left -= step
             done += step
             if error:

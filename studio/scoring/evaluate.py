@@ -33,9 +33,13 @@ class CheckResult:
     label: str
     passed: bool
     detail: str
+    agent: dict[str, Any] | None = None  # an agent check's play: steps, screenshots, end
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        data = asdict(self)
+        if self.agent is None:
+            del data["agent"]
+        return data
 
 
 @dataclass
@@ -291,6 +295,11 @@ def _generic(check: Check, index: int, plan: Plan, obs: Observation) -> tuple[bo
 def evaluate(
     check: Check, index: int, plan: Plan, obs: Observation, previous: Observation | None = None
 ) -> CheckResult:
+    if check.kind == "agent":
+        played = obs.agents.get(index)
+        if played is None:
+            return CheckResult(check.kind, check.label, False, "the agent did not play")
+        return CheckResult(check.kind, check.label, played["passed"], played["detail"], played)
     if check.kind == "state":
         passed, detail = _state_check(check, index, plan, obs, previous)
     else:

@@ -9,7 +9,8 @@
   events the page received, so an action waits until its events have arrived before the
   clock moves; `page()` lists the page as indexed text (the items a player can use, the
   visible words, the canvases), the shape Playwright MCP and Browser Use give a model;
-  `item(i)` says where item i is now.
+  `item(i)` says where item i is now; `frame()` and `painted(n)` tell when the picture shows
+  what the page did (so a screenshot after an action is of its result, not the frame before).
 
 Nothing here is a protection: the sandbox's protections live in the browser process.
 """
@@ -164,6 +165,16 @@ AGENT_JS = r"""(() => {
     return JSON.stringify({x: r.left + r.width / 2, y: r.top + r.height / 2, label: name(el)});
   }
 
+  // Two frames from now the picture shows what the page did before this call: the first
+  // frame's paint has reached the screen when the second one begins.
+  let asked = 0, reached = 0;
+  function frame() {
+    const n = ++asked;
+    requestAnimationFrame(() => requestAnimationFrame(() => { reached = Math.max(reached, n); }));
+    return n;
+  }
+  const painted = (n) => reached >= n;
+
   function find(label) {
     page();
     const i = items.findIndex((el) => name(el) === label);
@@ -171,7 +182,7 @@ AGENT_JS = r"""(() => {
   }
 
   Object.defineProperty(window, '__agent', {value: Object.freeze({
-    counts: () => JSON.stringify(counts), page, item, find,
+    counts: () => JSON.stringify(counts), page, item, find, frame, painted,
   })});
 })();"""
 

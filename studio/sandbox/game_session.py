@@ -58,6 +58,7 @@ ISOLATED = QWebEngineScript.ScriptWorldId.ApplicationWorld
 CLOCK_CHUNK = 15  # ticks per advance call: a game that freezes is caught within 0.25 s
 PACED_CHUNK = 2  # ticks per call when a person watches
 DELIVERY_TIMEOUT = 1.0  # seconds an input's events may take to reach the page
+FRAME_TIMEOUT = 0.5  # seconds to wait for the picture of an action's result
 JS_TIMEOUT = 10.0
 MAX_STATE = 4000  # characters of state JSON kept
 SHOT_QUALITY = 80
@@ -96,6 +97,8 @@ class GameSession(PlaytestRunner):
         self.script = InputScript(seed=seed, viewport=viewport)
         self.last: Moment | None = None  # the moment after the last action
         self._ticks = 0
+        self.clock_seconds = 0.0  # wall time the game spent in advance(): its own updates
+        self.frame_seconds = 0.0  # wall time waiting for the picture of an action's result
         self._loaded_at = 0.0
         self._frame = QImage()
         self._stepping_errors: list[dict[str, Any]] = []  # what advance() threw
@@ -134,6 +137,8 @@ class GameSession(PlaytestRunner):
             raise GameStopped(reason)
         self.report.loaded = True
         self._view.setFocus()
+        if not await self._agent("counts()"):
+            raise GameStopped("Studio's page helper did not start (a bug of Studio's)")
         hooks = json.loads(await self._js(HOOKS_JS) or "{}")
         self.game_clock = bool(hooks.get("paused"))
         self.has_state = bool(hooks.get("state"))
@@ -141,6 +146,7 @@ class GameSession(PlaytestRunner):
             raise GameStopped("the game has no window.studio.advance(ms): it has no game clock")
         self.script.clock = "game" if self.game_clock else "real"
         self._loaded_at = time.monotonic()
+        await self._painted()
         self.last = await self.moment()
         self._frame = self.grab()
 
@@ -179,7 +185,9 @@ class GameSession(PlaytestRunner):
             # Counted first: a game that freezes in this chunk froze by its end, and a
             # replay must run that far to freeze again.
             self._ticks += step
+            stepping = time.perf_counter()
             error = await self._js(advance_script(step))
+            self.clock_seconds += time.perf_counter() - stepping
             left -= step
             done += step
             if error:
@@ -208,7 +216,7 @@ class GameSession(PlaytestRunner):
                 error = "window.studio.state() returned something that is not JSON"
             if isinstance(state, dict) and set(state) == {"error"}:
                 state, error = None, f"window.studio.state() threw: {state['error']}"[:300]
-        page = PageText.from_json(await self._js("window.__agent.page()", ISOLATED))
+        page = PageText.from_json(await self._agent("page()"))
         return Moment(self.now(), state, error, page)
 
     def look(self) -> bytes:
@@ -243,6 +251,7 @@ class GameSession(PlaytestRunner):
         try:
             if action is None:
                 await self.run_clock(wait)
+                await self._painted()
             else:
                 action = replace(action, at=self.now())
                 action, delivered = await self._do(action)
@@ -266,60 +275,55 @@ class GameSession(PlaytestRunner):
         )
 
     async def _do(self, action: Action) -> tuple[Action, bool]:
-        """Send the action's events and let its time pass; the action as done (a tap on a
-        page item gets the point it hit) and whether the page received the events."""
+        """Send the action's events and let its time pass, until the picture shows the
+        result; the action as done (a tap on a page item gets the point it hit) and whether
+        the page received its events."""
+        if action.kind == "type" and action.element is not None:  # click the item to focus it
+            tapped, _ = await self._do(replace(action, kind="tap"))
+            action = replace(tapped, kind="type")
+        if action.kind == "tap" and action.element is not None:
+            action = await self._locate(action)
         target = self._view.focusProxy() or self._view
+        counts, delivered = await self._counts(), True
         if action.kind == "key":
             keys = [qt_key(k) for k in action.keys]
-            counts = await self._counts()
             for key in keys:
                 QTest.keyPress(target, key)
-            delivered = await self._received("keydown", counts, len(keys))
+            delivered = await self._received("keydown", len(keys), before=counts)
             await self.run_clock(action.hold)
             for key in reversed(keys):
                 QTest.keyRelease(target, key)
-            return action, delivered and await self._received("keyup", counts, len(keys))
-        if action.kind == "type":
-            if action.element is not None:  # click the item first, to focus it
-                tapped, _ = await self._do(replace(action, kind="tap"))
-                action = replace(tapped, kind="type")
-            counts = await self._counts()
+            last = ("keyup", len(keys))
+        elif action.kind == "type":
             QTest.keyClicks(target, action.text)
-            return action, await self._received("keyup", counts, len(action.text))
-        if action.kind == "tap":
-            if action.element is not None:
-                action = await self._locate(action)
-            x, y = action.point or (0.5, 0.5)
-            counts = await self._counts()
+            last = ("keyup", len(action.text))
+        elif action.kind in ("tap", "drag"):
+            path = action.path or (action.point or (0.5, 0.5),)
+            (x, y), rest = path[0], path[1:]
             self._mouse(QEvent.Type.MouseMove, x, y, Qt.MouseButton.NoButton)
             self._mouse(QEvent.Type.MouseButtonPress, x, y, Qt.MouseButton.LeftButton)
-            delivered = await self._received("pointerdown", counts, 1)
-            await self.run_clock(TAP_HOLD)
-            self._mouse(QEvent.Type.MouseButtonRelease, x, y, Qt.MouseButton.LeftButton)
-            return action, delivered and await self._received("pointerup", counts, 1)
-        if action.kind == "drag":
-            (x, y), rest = action.path[0], action.path[1:]
-            counts = await self._counts()
-            self._mouse(QEvent.Type.MouseMove, x, y, Qt.MouseButton.NoButton)
-            self._mouse(QEvent.Type.MouseButtonPress, x, y, Qt.MouseButton.LeftButton)
-            delivered = await self._received("pointerdown", counts, 1)
+            delivered = await self._received("pointerdown", 1, before=counts)
+            if not rest:
+                await self.run_clock(TAP_HOLD)
             for x, y in rest:
                 await self.run_clock(action.hold / len(rest))
                 self._mouse(QEvent.Type.MouseMove, x, y, Qt.MouseButton.LeftButton)
             self._mouse(QEvent.Type.MouseButtonRelease, x, y, Qt.MouseButton.LeftButton)
-            return action, delivered and await self._received("pointerup", counts, 1)
-        raise ValueError(f"unknown action {action.kind!r}")
+            last = ("pointerup", 1)
+        else:
+            raise ValueError(f"unknown action {action.kind!r}")
+        # The picture is awaited first: events sent while the game draws arrive after it.
+        await self._painted()
+        return action, delivered and await self._received(*last, before=counts)
 
     async def _locate(self, action: Action) -> Action:
         """Where page item `action.element` is now; in a replay, the item with the recorded
         words when the numbering moved (else the recorded point)."""
-        found = json.loads(
-            await self._js(f"window.__agent.item({action.element})", ISOLATED) or "null"
-        )
+        found = json.loads(await self._agent(f"item({action.element})") or "null")
         if action.label and (not found or found.get("label") != action.label):
-            index = await self._js(f"window.__agent.find({json.dumps(action.label)})", ISOLATED)
+            index = await self._agent(f"find({json.dumps(action.label)})")
             if index:
-                found = json.loads(await self._js(f"window.__agent.item({int(index)})", ISOLATED))
+                found = json.loads(await self._agent(f"item({int(index)})") or "null")
         if not found:
             if action.point is None:
                 raise GameStopped(f"there is no item {action.element} on the page")
@@ -344,10 +348,22 @@ class GameSession(PlaytestRunner):
         )
         QApplication.sendEvent(target, event)
 
-    async def _counts(self) -> dict[str, int]:
-        return json.loads(await self._js("window.__agent.counts()", ISOLATED) or "{}")
+    async def _painted(self) -> None:
+        """Wait until the picture shows what the game did (a game that draws little or
+        nothing may give no frame: then a short wait is enough)."""
+        started = time.perf_counter()
+        number = await self._agent("frame()")
+        deadline = time.monotonic() + FRAME_TIMEOUT
+        while not await self._agent(f"painted({int(number or 0)})"):
+            if time.monotonic() > deadline:
+                break
+            await asyncio.sleep(0.003)
+        self.frame_seconds += time.perf_counter() - started
 
-    async def _received(self, kind: str, before: dict[str, int], more: int) -> bool:
+    async def _counts(self) -> dict[str, int]:
+        return json.loads(await self._agent("counts()") or "{}")
+
+    async def _received(self, kind: str, more: int, *, before: dict[str, int]) -> bool:
         """Wait until the page has received `more` events of `kind` since `before`."""
         deadline = time.monotonic() + DELIVERY_TIMEOUT
         while True:
@@ -388,6 +404,11 @@ class GameSession(PlaytestRunner):
         deadline = time.monotonic() + timeout
         while not done() and time.monotonic() < deadline:
             await asyncio.sleep(0.01)
+
+    async def _agent(self, call: str) -> Any:
+        """Call Studio's page helper (`AGENT_JS`, in its own world); None when the page has
+        none (it is being replaced), never an error in the game's console."""
+        return await self._js(f"window.__agent ? window.__agent.{call} : null", ISOLATED)
 
     async def _js(self, script: str, world: int = MAIN, timeout: float = JS_TIMEOUT) -> Any:
         """Run `script` in the page; its result (None for null). GameStopped when the game

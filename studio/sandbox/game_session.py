@@ -307,7 +307,10 @@ class GameSession(PlaytestRunner):
                 await self.run_clock(TAP_HOLD)
             for x, y in rest:
                 await self.run_clock(action.hold / len(rest))
+                moves = await self._counts()
                 self._mouse(QEvent.Type.MouseMove, x, y, Qt.MouseButton.LeftButton)
+                # Moves are merged per frame: each point of the path arrives before the next.
+                await self._received("pointermove", 1, before=moves)
             self._mouse(QEvent.Type.MouseButtonRelease, x, y, Qt.MouseButton.LeftButton)
             last = ("pointerup", 1)
         else:

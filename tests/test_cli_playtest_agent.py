@@ -21,7 +21,7 @@ from tests.sandbox.playtester_games import climb
 REPO = Path(__file__).resolve().parents[1]
 PLAY = [
     Scripted.calls(
-        press := Call("press", {"keys": ["ArrowRight"], "hold_ms": 1000, "reason": "to the coin"})
+        Call("press", {"keys": ["ArrowRight"], "hold_ms": 1000, "reason": "to the coin"})
     ),
     Scripted.calls(Call("press", {"keys": ["ArrowRight", "Space"], "hold_ms": 700})),
     Scripted.calls(

@@ -106,7 +106,7 @@ class _End(Exception):
 class AgentPlaytest:
     def __init__(
         self,
-        provider: Any,
+        provider: ToolModel,
         model: str,
         game: GameTools,
         replay: Replayer,

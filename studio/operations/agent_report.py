@@ -152,15 +152,7 @@ class AgentReport:
             lines.append(
                 f"{number}. [{finding.kind_words}] {finding.title} ({confirmed[finding.confirmed]})"
             )
-            for label, value in (
-                ("expected", finding.expected),
-                ("happened", finding.actual),
-                ("steps", finding.steps),
-                ("seen", finding.seen),
-                ("replay", finding.replay),
-            ):
-                if value:
-                    lines.append(f"   {label}: {value}")
+            lines += [f"   {label}: {value}" for label, value in finding.details()]
             lines.append(f"   inputs: {len(finding.script) - 1} over {finding.game_time:.2f} s")
         if self.dismissed:
             lines.append(f"dismissed (a check held): {len(self.dismissed)}")

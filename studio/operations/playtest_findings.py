@@ -19,7 +19,6 @@ replay on the new version passes it.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -86,6 +85,17 @@ class Finding:
 
     def headline(self) -> str:
         return f"{self.kind_words}: {self.title}"
+
+    def details(self) -> list[tuple[str, str]]:
+        """(label, words) of what is known about it, for a person."""
+        known = (
+            ("expected", self.expected),
+            ("happened", self.actual),
+            ("steps", self.steps),
+            ("Studio saw", self.seen),
+            ("replay", self.replay),
+        )
+        return [(label, value) for label, value in known if value]
 
     def as_error(self) -> dict[str, Any]:
         """The finding as an error for the code model's fix request."""
@@ -217,7 +227,3 @@ async def confirm_fixes(
         there, seen = judge(finding, await replay(script))
         out.append(FixCheck(finding, None if there is None else not there, seen))
     return out
-
-
-def describe_check(check: Mapping[str, Any] | None) -> str:
-    return json.dumps(dict(check), ensure_ascii=False) if check else "none"

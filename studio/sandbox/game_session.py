@@ -103,6 +103,20 @@ class GameSession(PlaytestRunner):
         self._frame = QImage()
         self._stepping_errors: list[dict[str, Any]] = []  # what advance() threw
 
+    @classmethod
+    def for_script(
+        cls, project: Project, version_id: int, script: InputScript, **options: Any
+    ) -> GameSession:
+        """A session to replay `script`: its viewport, clock and seed."""
+        return cls(
+            project,
+            version_id,
+            viewport=script.viewport,
+            clock=script.clock,
+            seed=script.seed,
+            **options,
+        )
+
     # -- opening and closing --------------------------------------------------------------
 
     @property
@@ -437,14 +451,7 @@ async def replay_script(
     project: Project, version_id: int, script: InputScript, *, watchdog_timeout: float = 3.0
 ) -> Replay:
     """Play `script` on a version in a fresh hidden session, with its clock and seed."""
-    session = GameSession(
-        project,
-        version_id,
-        viewport=script.viewport,
-        clock=script.clock,
-        seed=script.seed,
-        watchdog_timeout=watchdog_timeout,
-    )
+    session = GameSession.for_script(project, version_id, script, watchdog_timeout=watchdog_timeout)
     try:
         await session.open()
     except GameStopped as exc:

@@ -23,7 +23,6 @@ Clock "game": the game's clock stands still between actions and moves only throu
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -296,11 +295,3 @@ def _action(raw: Any, number: int) -> Action:
             raise
         raise _fail(number, str(exc)) from None
     raise _fail(number, "has no key, keys, tap, element, type or drag")
-
-
-def script_of(actions: Sequence[Action], **header: Any) -> InputScript:
-    """A script holding `actions` (tests and replays build scripts this way)."""
-    script = InputScript(**header)
-    for action in actions:
-        script.add(action)
-    return script

@@ -28,7 +28,9 @@ const PLATFORM = {x: 330, w: 150, y: 420};
 const COIN = {x: 150};
 const keys = new Set();
 let p, score, won, time, coin;
-function reset() { p = {x: 40, y: GROUND, vy: 0, ground: true}; score = 0; won = false; time = 0; coin = true; }
+function reset() {
+  p = {x: 40, y: GROUND, vy: 0, ground: true}; score = 0; won = false; time = 0; coin = true;
+}
 reset();
 addEventListener('keydown', (e) => {
   if (BUG === 'dead_key' && e.key === 'ArrowLeft') return;
@@ -45,7 +47,9 @@ function update(dt) {
   const wasAbove = p.y <= PLATFORM.y;
   p.vy += GRAVITY * dt; p.y += p.vy * dt;
   const over = p.x + W > PLATFORM.x && p.x < PLATFORM.x + PLATFORM.w;
-  if (over && wasAbove && p.y >= PLATFORM.y && p.vy > 0) { p.y = PLATFORM.y; p.vy = 0; p.ground = true; won = true; }
+  if (over && wasAbove && p.y >= PLATFORM.y && p.vy > 0) {
+    p.y = PLATFORM.y; p.vy = 0; p.ground = true; won = true;
+  }
   else if (p.y >= GROUND) { p.y = GROUND; p.vy = 0; p.ground = true; }
   else if (!(over && p.y === PLATFORM.y)) p.ground = p.y >= GROUND;
   if (coin && Math.abs(p.x + W / 2 - COIN.x) < 20 && p.y > GROUND - 40) {
@@ -58,12 +62,14 @@ function render() {
   g.fillStyle = '#ca6'; g.fillRect(PLATFORM.x, PLATFORM.y, PLATFORM.w, 12);
   if (coin) { g.fillStyle = '#fd0'; g.beginPath(); g.arc(COIN.x, GROUND - 15, 8, 0, 7); g.fill(); }
   g.fillStyle = won ? '#4f4' : '#f84'; g.fillRect(p.x, p.y - 40, W, 40);
-  g.fillStyle = '#fff'; g.font = '20px sans-serif'; g.fillText('Score ' + score + (won ? '  You win!' : ''), 10, 30);
+  g.fillStyle = '#fff'; g.font = '20px sans-serif';
+  g.fillText('Score ' + score + (won ? '  You win!' : ''), 10, 30);
 }
 let last = 0, acc = 0, rest = 0;
 const STEP = 1000 / 60;
 function frame(t) { if (!last) last = t; acc += Math.min(250, t - last); last = t;
-  while (acc >= STEP) { update(STEP / 1000); acc -= STEP; } render(); requestAnimationFrame(frame); }
+  while (acc >= STEP) { update(STEP / 1000); acc -= STEP; }
+  render(); requestAnimationFrame(frame); }
 requestAnimationFrame(frame);
 window.studio = {
   state: () => ({x: Math.round(p.x), y: Math.round(p.y), onGround: p.ground, score, won,

@@ -8,6 +8,7 @@ findings is confirmed by replaying them."""
 from __future__ import annotations
 
 import base64
+import json
 
 import pytest
 from PySide6.QtGui import QImage
@@ -20,6 +21,7 @@ from studio.operations.agent_runs import fix_findings, kept_findings, run_and_ke
 from studio.operations.generator import Generator
 from studio.operations.playtest_findings import judge
 from studio.sandbox.game_session import GameSession, replay_script
+from studio.sandbox.input_script import InputScript
 from studio.testing.servers.chat import TEST_API_KEY, ChatServer, Scripted
 from studio.testing.servers.chat import ScriptedCall as Call
 from tests.qt_asyncio import wait_for
@@ -159,13 +161,9 @@ def test_a_replay_plays_exactly_as_the_run_did(qloop, make_project, server) -> N
     server.script(*TO_THE_PLATFORM, FINISH)
     run = agent_play(project, version, server)
     final = [s for s in run.steps if s.tool == "state"][-1].result.splitlines()[1]
-    from studio.sandbox.input_script import InputScript
-
     for _ in range(2):
         replayed = wait_for(replay_script(project, version, InputScript.from_json(run.script)))
         assert replayed.after is not None and replayed.errors == []
-        import json
-
         assert json.loads(final) == replayed.after.state
     assert replayed.after.state["won"] is True and replayed.after.state["x"] == 414
 

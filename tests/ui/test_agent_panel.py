@@ -79,12 +79,16 @@ def test_one_button_plays_lists_findings_and_the_fix_is_confirmed(qtbot, window,
     assert panel is not None and panel.isVisible() and not preview.stage.isVisible()
     qtbot.waitUntil(lambda: panel.steps.count() >= 1, timeout=PLAY_MS)
     assert panel.game is not None and panel.game.view.isVisible()  # the model plays on screen
-    assert panel.steps.item(0).text().startswith(
-        "1 · walk to the coin\nheld ArrowRight for 1000 ms; game time 0.00 → 1.00 s\n"
-        "state: coin true → false; score 0 → 1"
+    assert (
+        panel.steps.item(0)
+        .text()
+        .startswith(
+            "1 · walk to the coin\nheld ArrowRight for 1000 ms; game time 0.00 → 1.00 s\n"
+            "state: coin true → false; score 0 → 1"
+        )
     )
     qtbot.waitUntil(lambda: panel.report is not None, timeout=PLAY_MS)
-    assert "AI playtest · v1 · test-model" == panel.title.text()
+    assert panel.title.text() == "AI playtest · v1 · test-model"
     assert panel.findings.item(0).text() == (
         "✔ unwinnable: the platform cannot be reached — confirmed by replay\n"
         "expected to land on it; happened: the jump falls short"

@@ -322,19 +322,7 @@ class AgentPanel(QWidget):
                     f"expected {finding.expected or '?'}; happened: {finding.actual or '?'}"
                 )
             item = QListWidgetItem("\n".join(lines))
-            item.setToolTip(
-                "\n".join(
-                    f"{label}: {value}"
-                    for label, value in (
-                        ("expected", finding.expected),
-                        ("happened", finding.actual),
-                        ("steps", finding.steps),
-                        ("Studio saw", finding.seen),
-                        ("replay", finding.replay),
-                    )
-                    if value
-                )
-            )
+            item.setToolTip("\n".join(f"{label}: {value}" for label, value in finding.details()))
             self.findings.addItem(item)
         if not report.findings:
             self.findings.addItem("No problems found.")
@@ -365,15 +353,7 @@ class AgentPanel(QWidget):
     async def _replay(self, finding: Finding) -> str:
         script = InputScript.from_json(finding.script)
         self._say(f"Replaying “{finding.title}”: {len(script.actions)} inputs…")
-        game = GameSession(
-            self.project,
-            self.version_id,
-            viewport=script.viewport,
-            clock=script.clock,
-            seed=script.seed,
-            pace=True,
-            parent=self,
-        )
+        game = GameSession.for_script(self.project, self.version_id, script, pace=True, parent=self)
         await self._open(game)
         there, seen = judge(finding, await game.replay(script))
         verdict = {True: "it happened again", False: "it did not happen", None: "cannot tell"}

@@ -94,6 +94,8 @@ def test_one_button_plays_lists_findings_and_the_fix_is_confirmed(qtbot, window,
         "expected to land on it; happened: the jump falls short"
     )
     assert "Ended: the model finished. 1 finding" in panel.status.text()
+    assert [panel.lists.tabText(i) for i in (0, 1)] == ["Steps (4)", "Findings (1)"]
+    assert panel.lists.currentIndex() == 1  # the findings are shown once it is done
     assert panel.fix_button.isEnabled() and panel.replay_button.isEnabled()
 
     server.script(Scripted.text(FIX))

@@ -21,13 +21,13 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWebEngineWidgets import QWebEngineView
 from PySide6.QtWidgets import (
     QHBoxLayout,
-    QLabel,
     QLineEdit,
     QListWidget,
     QListWidgetItem,
     QPushButton,
     QSpinBox,
     QSplitter,
+    QTabWidget,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -116,19 +116,13 @@ class AgentPanel(QWidget):
         found = QWidget()
         found_layout = QVBoxLayout(found)
         found_layout.setContentsMargins(0, 0, 0, 0)
-        found_layout.addWidget(QLabel("Findings"))
         found_layout.addWidget(self.findings, 1)
         found_layout.addLayout(finding_buttons)
-        done = QWidget()
-        done_layout = QVBoxLayout(done)
-        done_layout.setContentsMargins(0, 0, 0, 0)
-        done_layout.addWidget(QLabel("Steps"))
-        done_layout.addWidget(self.steps, 1)
-        lists = QSplitter(Qt.Orientation.Horizontal)
-        lists.setChildrenCollapsible(False)
-        lists.addWidget(done)
-        lists.addWidget(found)
-        lists.setSizes([360, 240])
+        # Steps while it plays, findings when it is done: each gets the panel's whole width.
+        self.lists = QTabWidget()
+        self.lists.setDocumentMode(True)
+        self.lists.addTab(self.steps, "Steps")
+        self.lists.addTab(found, "Findings")
 
         self.goal = QLineEdit()
         self.goal.setPlaceholderText(f"Goal: {DEFAULT_GOAL}")
@@ -150,7 +144,7 @@ class AgentPanel(QWidget):
         split = QSplitter(Qt.Orientation.Vertical)
         split.setChildrenCollapsible(False)
         split.addWidget(self.stage_box)
-        split.addWidget(lists)
+        split.addWidget(self.lists)
         split.setSizes([420, 260])
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -194,6 +188,8 @@ class AgentPanel(QWidget):
         self.project, self.version_id, self.report = project, version_id, None
         self.steps.clear()
         self.findings.clear()
+        self.lists.setCurrentIndex(0)
+        self._count()
         self.title.setText(f"AI playtest · v{version_id}")
         self._say("Starting the game…")
         goal = self.goal.text().strip()
@@ -302,12 +298,15 @@ class AgentPanel(QWidget):
             lines = record.lines()
             item = QListWidgetItem("\n".join(lines))
             item.setToolTip(record.result)
+            item.setData(Qt.ItemDataRole.UserRole, record.step)
             if record.error:
                 item.setForeground(Qt.GlobalColor.darkYellow)
             self.steps.addItem(item)
+            self._count()
             self.steps.scrollToBottom()
         elif event.kind == "finding" and event.finding is not None:
             self.findings.addItem(f"… {event.finding.headline()} (checking)")
+            self._count()
         elif event.kind in ("thinking", "checking", "warning"):
             budget = self.agent.budget.steps if self.agent is not None else 0
             self._say(event.text + (f" (of {budget})" if event.kind == "thinking" else ""))
@@ -324,11 +323,20 @@ class AgentPanel(QWidget):
             item = QListWidgetItem("\n".join(lines))
             item.setToolTip("\n".join(f"{label}: {value}" for label, value in finding.details()))
             self.findings.addItem(item)
+        self._count(len(report.findings))
+        self.lists.setCurrentIndex(1)
         if not report.findings:
             self.findings.addItem("No problems found.")
         else:
             self.findings.setCurrentRow(0)
         self._update_buttons()
+
+    def _count(self, findings: int | None = None) -> None:
+        found = self.findings.count() if findings is None else findings
+        last = self.steps.item(self.steps.count() - 1) if self.steps.count() else None
+        turns = last.data(Qt.ItemDataRole.UserRole) if last is not None else 0
+        self.lists.setTabText(0, f"Steps ({turns})")  # the model's turns, as budgets count
+        self.lists.setTabText(1, f"Findings ({found})")
 
     def _say(self, text: str) -> None:
         self.status.setText(text)

@@ -28,7 +28,11 @@ FIX_NOTE = (
 async def run_and_keep(project: Project, version_id: int, agent: AgentPlaytest) -> AgentReport:
     """Run the playtest and keep its report (and findings' screenshots) with the version."""
     report = await agent.run()
-    await asyncio.to_thread(save_playtest_run, project, version_id, report.to_dict(), agent.shots)
+    stored = await asyncio.to_thread(
+        save_playtest_run, project, version_id, report.to_dict(), agent.shots
+    )
+    for finding, kept in zip(report.findings, stored.get("findings") or [], strict=False):
+        finding.screenshot = kept.get("screenshot")  # the blob it was stored as
     return report
 
 

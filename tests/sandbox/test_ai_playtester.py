@@ -229,6 +229,7 @@ def test_fixing_the_findings_makes_a_version_and_the_replay_confirms_it(
     assert len(found.findings) == 1
     runs = playtest_runs(project, version)
     shot = runs[-1]["findings"][0]["screenshot"]
+    assert shot == found.findings[0].screenshot
     assert screenshot(project, shot)[:2] == b"\xff\xd8"  # a JPEG in the blob store
 
     edit = (

@@ -110,15 +110,37 @@ def _size(n: float) -> str:
     return f"{n:.1f} GB"  # pragma: no cover - unreachable
 
 
+_PICTURE_KINDS = {"sprite_sheet": "sprite sheet", "ui": "UI picture", "hero": "hero picture"}
+
+
+def _picture_extras(asset: Mapping[str, object]) -> list[str]:
+    """A sprite sheet's frames and grid, and the point a picture stands on."""
+    extras = []
+    layout = asset.get("layout")
+    if isinstance(layout, Mapping):
+        extras.append(
+            f"{asset.get('frames')} frames of {layout.get('frame_width')}×"
+            f"{layout.get('frame_height')} in {layout.get('columns')} columns × "
+            f"{layout.get('rows')} rows"
+        )
+    anchor = asset.get("anchor")
+    if isinstance(anchor, list | tuple) and len(anchor) == 2:
+        extras.append(f"feet at {anchor[0]},{anchor[1]}")
+    return extras
+
+
 def format_assets(assets: Sequence[Mapping[str, object]]) -> str:
-    """The manifest as lines the model can use: URL, kind, size, duration, dimensions."""
+    """The manifest as lines the model can use: URL, kind, dimensions, duration, file size;
+    a picture says its kind, a sheet its frames and grid, and where it stands (no file size:
+    the code has no use for it)."""
     lines = []
     for asset in assets:
         name = str(asset.get("name", "")).strip()
         if not name:
             continue
         url = name if name.startswith("assets/") else f"assets/{name}"
-        facts = [str(asset.get("kind") or "file")]
+        picture = str(asset.get("picture") or "")
+        facts = [_PICTURE_KINDS.get(picture, picture) or str(asset.get("kind") or "file")]
         width, height = asset.get("width"), asset.get("height")
         if width and height:
             facts.append(f"{width}×{height}")
@@ -126,7 +148,9 @@ def format_assets(assets: Sequence[Mapping[str, object]]) -> str:
         if isinstance(duration, int | float) and duration > 0:
             facts.append(f"{duration:.1f} s")
         size = asset.get("size")
-        if isinstance(size, int | float):
+        if picture:
+            facts += _picture_extras(asset)
+        elif isinstance(size, int | float):
             facts.append(_size(size))
         lines.append(f"- {url} ({', '.join(facts)})")
     return "\n".join(lines)

@@ -35,6 +35,7 @@ from studio.ai.tokens import count_tokens
 
 __all__ = [
     "OLLAMA_DEFAULT",
+    "compare_counts",
     "UNKNOWN_LOCAL",
     "UNKNOWN_REMOTE",
     "ContextWindow",
@@ -299,6 +300,25 @@ async def discover(
     finally:
         if own:
             await client.aclose()
+
+
+def compare_counts(base_url: str, model: str, built: Any, reported: int) -> str | None:
+    """Compare the prompt's tokens as the server counted them (`reported`) with Studio's
+    count of the request it sent (`built`, a `studio.ai.context.BuiltContext`): the ratio
+    corrects the next count for this model. Far fewer means the server cut the request to
+    fit its window without saying (Ollama does): then the warning to show is returned."""
+    estimated = built.estimated_tokens
+    if reported < 200 or estimated < 200:
+        return None
+    if reported < 0.75 * estimated:
+        return (
+            f"The server read only {reported:,} tokens of the about {estimated:,} sent: it "
+            "probably cut the request to its context window without saying so, and the "
+            "model did not see all of the game. Give the model a larger context window "
+            "(Ollama: num_ctx) or set the window in Settings › Code model."
+        )
+    learn(base_url, model, scale=built.scale * reported / estimated)
+    return None
 
 
 # Local models' tokenizers cut code finer than the one Studio's count follows (by 12% for the

@@ -254,15 +254,18 @@ class SdkConnection(Generic[C]):
         remote_id: str = "",
         *,
         error: type[ServiceError] = ServiceError,
+        own: Callable[[Exception], ServiceError | None] | None = None,
     ) -> T:
-        """`request(client)`, with the SDK's errors as `error` (one sentence each)."""
+        """`request(client)`, with the SDK's errors as `error` (one sentence each). `own(exc)`
+        may word an error its own way first (None: `sdk_error` words it); it scrubs its
+        message itself (`clean`)."""
         try:
             client = await self._client.get()
             return await request(client)
         except ServiceError as exc:
             raise error(exc.kind, exc.message, retry_after=exc.retry_after) from None
         except self.sdk().APIError as exc:
-            raise sdk_error(
+            raise (own(exc) if own else None) or sdk_error(
                 self.sdk(),
                 exc,
                 self.words,
@@ -272,6 +275,10 @@ class SdkConnection(Generic[C]):
                 error=error,
                 secrets=self._secrets,
             ) from None
+
+    def clean(self, text: str) -> str:
+        """`text` with the key (and any `Bearer …`) masked."""
+        return scrub(text, self._secrets)
 
 
 def short_reason(exc: BaseException) -> str:

@@ -50,7 +50,7 @@ from studio.ai.context import (
 )
 from studio.ai.context_window import (
     ContextWindow,
-    learn,
+    compare_counts,
     resolve_scale,
     resolve_window,
 )
@@ -447,24 +447,6 @@ class Generator(Variations):
         manifest += [a for a in library_manifest(self.project) if a["name"] not in have]
         return manifest
 
-    def _measure(self, prepared: _Prepared, reported: int, result_retried: bool) -> str | None:
-        """Compare the prompt's tokens as the server counted them with Studio's count: the
-        ratio corrects the next count for this model; far fewer means the server cut the
-        request to fit its window without saying (Ollama does), and the person is told."""
-        estimated = prepared.built.estimated_tokens
-        if reported < 200 or estimated < 200 or result_retried:
-            return None
-        if reported < 0.75 * estimated:
-            return (
-                f"The server read only {reported:,} tokens of the about {estimated:,} sent: it "
-                "probably cut the request to its context window without saying so, and the "
-                "model did not see all of the game. Give the model a larger context window "
-                "(Ollama: num_ctx) or set the window in Settings › Code model."
-            )
-        scale = prepared.built.scale
-        learn(self._base_url, self.model, scale=scale * reported / estimated)
-        return None
-
     async def _conclude(
         self,
         request: Request,
@@ -478,7 +460,11 @@ class Generator(Variations):
     ) -> Outcome:
         prior = prior or Usage()
         info = _info(self.provider, self.model, result, prior)
-        cut_by_server = self._measure(prepared, result.usage.prompt_tokens, result.retried)
+        cut_by_server = None
+        if not result.retried:  # a retry's tokens are in the usage too: nothing to compare
+            cut_by_server = compare_counts(
+                self._base_url, self.model, prepared.built, result.usage.prompt_tokens
+            )
         if cut_by_server:
             await _io(
                 self.project.add_message,

@@ -9,7 +9,7 @@ from studio.core.templates import load_template
 from studio.errors import StudioError
 from studio.plugins.hookspecs import Register, hookimpl
 
-STUDIO_API = 1
+STUDIO_API = 2  # image providers
 log = logging.getLogger(__name__)
 
 
@@ -50,6 +50,18 @@ def register_video_providers(register: Register) -> None:
         return create_provider(options)
 
     register("openai", openai_videos)
+
+
+@hookimpl
+def register_image_providers(register: Register) -> None:
+    # The OpenAI Images API at any base URL (OpenAI, a gateway, a local server); as for
+    # video, making the provider does no I/O and imports no `openai`.
+    def openai_images(options):
+        from studio.ai.image_openai import create_provider
+
+        return create_provider(options)
+
+    register("openai", openai_images)
 
 
 @hookimpl

@@ -32,6 +32,7 @@ from studio.ai.video_provider import (
     Variant,
     VideoCapabilities,
     VideoError,
+    VideoPrice,
     VideoRequest,
     VideoStatus,
 )
@@ -109,6 +110,7 @@ class TitleCardsProvider:
             variants=("video", "thumbnail"),
             remote_cancel=True,
             models=STYLES,
+            prices={"": VideoPrice()},  # drawn here: nothing to pay, nothing to ask before
         )
         self._jobs: dict[str, _Job] = {}
         self._slots = asyncio.Semaphore(max(1, int(concurrency)))

@@ -414,9 +414,11 @@ class AgentPanel(QWidget):
 
 
 def agent_button(parent: QWidget, start: Any) -> QToolButton:
-    """The Preview toolbar's "Playtest with AI" button."""
+    """The Preview toolbar's "Playtest with AI" button: "with AI", right after "Playtest"
+    (short, so the toolbar does not widen the pane)."""
     button = QToolButton(parent)
-    button.setText("Playtest with AI")
-    button.setToolTip("A model plays the shown version and reports what it finds")
+    button.setText("with AI")
+    button.setAccessibleName("Playtest with AI")
+    button.setToolTip("Playtest with AI: a model plays the shown version and reports what it finds")
     button.clicked.connect(start)
     return button

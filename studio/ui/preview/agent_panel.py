@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 from collections.abc import Awaitable
 from typing import Any
 
@@ -53,6 +54,23 @@ from studio.ui.widgets.elided_label import ElidedLabel
 log = logging.getLogger(__name__)
 
 MARKS = {True: "✔", None: "•", False: "✖"}
+
+
+class ExactStage(GameStage):
+    """A stage whose zoom keeps the game's CSS size exact (800x600 stays 800x600, not
+    799x600), so what the model plays here replays the same way headless."""
+
+    def relayout(self) -> None:
+        super().relayout()
+        if self.css_size is None:
+            return
+        width, height = self.css_size
+        steps = math.gcd(width, height)  # zooms of n/steps give whole pixels both ways
+        zoom = max(1, math.floor(self.zoom * steps)) / steps
+        w, h = round(width * zoom), round(height * zoom)
+        self.view.setGeometry((self.width() - w) // 2, (self.height() - h) // 2, w, h)
+        self.view.setZoomFactor(zoom)
+        self.zoom = zoom
 
 
 class AgentPanel(QWidget):
@@ -254,7 +272,7 @@ class AgentPanel(QWidget):
     def _show_view(self, view: QWebEngineView) -> None:
         if self.stage is not None:
             self.stage.deleteLater()
-        self.stage = GameStage(view)
+        self.stage = ExactStage(view)
         self.stage.set_css_size(self.game.viewport if self.game else (800, 600))
         self.stage_box.layout().addWidget(self.stage)
         view.show()

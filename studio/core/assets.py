@@ -43,6 +43,8 @@ __all__ = [
     "asset_file",
     "asset_manifest",
     "clip",
+    "clip_count",
+    "clip_page",
     "clips",
     "delete_clip",
     "export_clip",
@@ -96,13 +98,31 @@ def _clip_of(asset: Asset) -> Clip:
     )
 
 
+# A clip is listed by its proxy; a video stored without a role (from before clips had
+# three files) is a clip on its own.
+_CLIP_ROLES = ("proxy",)
+
+
 def clips(project: Project) -> list[Clip]:
     """The library's clips, oldest first (one entry per clip, however many files it has)."""
-    return [
+    return [_clip_of(a) for a in project.assets_with_role(_CLIP_ROLES, bare_kind="video")]
+
+
+def clip_count(project: Project) -> int:
+    return project.count_assets_with_role(_CLIP_ROLES, bare_kind="video")
+
+
+def clip_page(project: Project, start: int, count: int) -> list[tuple[Clip, str | None]]:
+    """`count` clips from `start`, newest first (a gallery's rows, read as they scroll into
+    view), each with its thumbnail's blob (None: it has none, or it is gone)."""
+    found = [
         _clip_of(a)
-        for a in project.assets()
-        if a.meta.get("role") == "proxy" or (a.kind == "video" and "role" not in a.meta)
+        for a in project.assets_with_role(
+            _CLIP_ROLES, bare_kind="video", newest_first=True, start=start, count=count
+        )
     ]
+    thumbs = project.asset_blobs(c.thumbnail for c in found if c.thumbnail)
+    return [(c, thumbs.get(c.thumbnail) if c.thumbnail else None) for c in found]
 
 
 def clip(project: Project, name: str) -> Clip:

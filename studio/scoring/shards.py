@@ -33,6 +33,7 @@ _SAME = {
     "models": "models",
     "repeat": "--repeat",
     "tasks": "--task choice",
+    "agent_model": "--agent-model",
 }
 
 

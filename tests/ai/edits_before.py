@@ -1,7 +1,8 @@
 """Studio's edit matching as it was before issue 21 (difflib's SequenceMatcher, the text
 split and normalised again for every block), kept only as the oracle that
 test_edits_equivalence.py compares the faster matcher with. Helpers that did not change are
-imported from `studio.ai.edits`.
+imported from `studio.ai.edits` (re-indenting too: that cydifflib's opcodes are difflib's
+is tested on its own).
 """
 
 from __future__ import annotations
@@ -17,13 +18,11 @@ from studio.ai.edits import (
     EditResult,
     _ambiguous,
     _closest,
-    _indent,
     _join,
     _lines,
-    _make_indent,
     _norm,
+    _reindent,
     _trim_blank,
-    _width,
     detect_placeholders,
 )
 
@@ -46,53 +45,6 @@ def apply_edits(
             result.files[block.path] = new_text
         result.results.append(outcome)
     return result
-
-
-def _indent_map(search: list[str], found: list[str]) -> dict[int, str]:
-    """Indentation width in SEARCH -> indentation in the text, from lines that correspond."""
-    pairs = SequenceMatcher(None, [_norm(x) for x in search], [_norm(x) for x in found])
-    mapping: dict[int, str] = {}
-    for tag, i1, i2, j1, j2 in pairs.get_opcodes():
-        if tag in ("equal", "replace") and i2 - i1 == j2 - j1:
-            for s_line, t_line in zip(search[i1:i2], found[j1:j2], strict=True):
-                if s_line.strip() and t_line.strip():
-                    mapping.setdefault(_width(_indent(s_line)), _indent(t_line))
-    return mapping
-
-
-def _reindent(replace: list[str], search: list[str], found: list[str]) -> list[str]:
-    """Give the replacement the text's indentation where SEARCH's differed from it.
-
-    Widths SEARCH used map to what the text has there; other widths are placed by the
-    step between the two deepest known levels (e.g. 2-space SEARCH into 4-space text).
-    """
-    mapping = _indent_map(search, found)
-    if not mapping or all(
-        _indent(line) == mapping.get(_width(_indent(line)), _indent(line))
-        for line in search
-        if line.strip()
-    ):
-        return replace
-    keys = sorted(mapping)
-    step = 1.0
-    if len(keys) >= 2:
-        (k1, k2) = keys[-2:]
-        step = (_width(mapping[k2]) - _width(mapping[k1])) / (k2 - k1)
-    out = []
-    for line in replace:
-        body = line.lstrip(" \t")
-        if not body:
-            out.append(line)
-            continue
-        width = _width(_indent(line))
-        if width in mapping:
-            out.append(mapping[width] + body)
-            continue
-        below = [k for k in keys if k <= width]
-        base = below[-1] if below else keys[0]
-        new_width = max(0, _width(mapping[base]) + round((width - base) * step))
-        out.append(_make_indent(new_width, mapping[base]) + body)
-    return out
 
 
 def _find_exact(text: list[str], search: list[str]) -> list[int]:

@@ -116,3 +116,25 @@ def test_the_same_choices_in_a_long_file_with_repeated_lines() -> None:
     for _ in range(30):
         blocks = [_block(rng, "f.js", text) for _ in range(3)]
         _same(apply_edits({"f.js": text}, blocks), edits_before.apply_edits({"f.js": text}, blocks))
+
+
+def test_cydifflib_matches_as_difflib_does() -> None:
+    """The matcher scores windows and re-indents with cydifflib: the same blocks, ratios and
+    opcodes as the standard library's SequenceMatcher, on text and on lists of lines."""
+    import difflib
+
+    import cydifflib
+
+    rng = random.Random(7)
+    for _ in range(1500):
+        a = "\n".join(_line(rng) for _ in range(rng.randint(0, 6)))
+        b = "\n".join(_line(rng) for _ in range(rng.randint(0, 6)))
+        if rng.random() < 0.5:
+            b = a.replace("e", "E", 1) + rng.choice(["", ";", "\n}"])
+        ours = cydifflib.SequenceMatcher(None, a, b, autojunk=False)
+        theirs = difflib.SequenceMatcher(None, a, b, autojunk=False)
+        assert ours.ratio() == theirs.ratio()
+        assert ours.get_matching_blocks() == theirs.get_matching_blocks()
+        la, lb = a.split("\n"), b.split("\n")
+        ours_lines = cydifflib.SequenceMatcher(None, la, lb)
+        assert ours_lines.get_opcodes() == difflib.SequenceMatcher(None, la, lb).get_opcodes()

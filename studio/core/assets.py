@@ -160,7 +160,7 @@ def slug(text: str, fallback: str = "clip", limit: int = 32) -> str:
 
 def _free_base(project: Project, base: str, suffix: str) -> tuple[str, str, str]:
     """Names for proxy, original and thumbnail that are all free, sharing one base."""
-    taken = {a.name for a in project.assets()}
+    taken = project.asset_names()
     n = 1
     while True:
         stem = base if n == 1 else f"{base}-{n}"
@@ -298,7 +298,7 @@ def _take_back(project: Project, added: list[Asset], new_blobs: set[str]) -> Non
     with _STORING:
         for asset in added:
             project.remove_asset(asset.name)
-        in_use = {a.blob for a in project.assets()}
+        in_use = project.blobs_of_assets()
         for sha in new_blobs - in_use:
             project.blobs.path(sha).unlink(missing_ok=True)
         added.clear()

@@ -438,6 +438,14 @@ class Project:
         where, args = _role_filter(list(roles), bare_kind)
         return int(self._tuples(f"SELECT count(*) FROM assets WHERE {where}", args)[0][0])
 
+    def asset_names(self) -> set[str]:
+        """The names in the library (no metadata read: choosing a free name needs no more)."""
+        return {r[0] for r in self._tuples("SELECT name FROM assets")}
+
+    def blobs_of_assets(self) -> set[str]:
+        """Every blob an asset of the library names."""
+        return {r[0] for r in self._tuples("SELECT DISTINCT blob FROM assets")}
+
     def asset_blobs(self, names: Iterable[str]) -> dict[str, str]:
         """The blob of each named asset that exists (thumbnails for a page of clips)."""
         wanted = list(dict.fromkeys(names))
@@ -455,7 +463,7 @@ class Project:
 
     def unique_asset_name(self, wanted: str) -> str:
         wanted = _clean_asset_name(wanted)
-        taken = {a.name for a in self.assets()}
+        taken = self.asset_names()
         stem, dot, ext = wanted.rpartition(".")
         if not dot:
             stem, ext = wanted, ""

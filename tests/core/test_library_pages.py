@@ -86,3 +86,10 @@ def test_picture_pages_run_newest_first(project: Project) -> None:
         blob == project.asset(p.name).blob and p == picture(project, p.name) for p, blob in rows
     )
     assert rows[0][0].layout is not None and rows[0][0].layout.frames == 2
+
+
+def test_names_and_blobs_without_the_metadata(project: Project) -> None:
+    every = project.assets()
+    assert project.asset_names() == {a.name for a in every}
+    assert project.blobs_of_assets() == {a.blob for a in every}
+    assert project.unique_asset_name("clip-0.webm") == "clip-0-2.webm"

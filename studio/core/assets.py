@@ -45,6 +45,7 @@ __all__ = [
     "clip",
     "clip_count",
     "clip_page",
+    "clip_row",
     "clips",
     "delete_clip",
     "export_clip",
@@ -123,6 +124,11 @@ def clip_page(project: Project, start: int, count: int) -> list[tuple[Clip, str 
     ]
     thumbs = project.asset_blobs(c.thumbnail for c in found if c.thumbnail)
     return [(c, thumbs.get(c.thumbnail) if c.thumbnail else None) for c in found]
+
+
+def clip_row(project: Project, name: str) -> int | None:
+    """The row of clip `name` in `clip_page`'s order (None: no such clip)."""
+    return project.asset_position(name, _CLIP_ROLES, bare_kind="video")
 
 
 def clip(project: Project, name: str) -> Clip:

@@ -54,6 +54,7 @@ __all__ = [
     "picture_count",
     "picture_facts",
     "picture_page",
+    "picture_row",
     "picture_style",
     "pictures",
     "restyled",
@@ -251,6 +252,11 @@ def picture_page(project: Project, start: int, count: int) -> list[tuple[Picture
     into view), each with its blob (for the thumbnail)."""
     found = project.assets_with_role([PICTURE_ROLE], newest_first=True, start=start, count=count)
     return [(_picture_of(a), a.blob) for a in found]
+
+
+def picture_row(project: Project, name: str) -> int | None:
+    """The row of picture `name` in `picture_page`'s order (None: no such picture)."""
+    return project.asset_position(name, [PICTURE_ROLE])
 
 
 def picture(project: Project, name: str) -> Picture:

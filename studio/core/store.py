@@ -438,6 +438,22 @@ class Project:
         where, args = _role_filter(list(roles), bare_kind)
         return int(self._tuples(f"SELECT count(*) FROM assets WHERE {where}", args)[0][0])
 
+    def asset_position(
+        self, name: str, roles: Iterable[str], *, bare_kind: str | None = None
+    ) -> int | None:
+        """Where `name` stands in `assets_with_role(..., newest_first=True)` (None: it is not
+        one of them), counted in SQL: a view selects a row it has not read yet."""
+        where, args = _role_filter(list(roles), bare_kind)
+        found = self._tuples(
+            f"SELECT created FROM assets WHERE name = ? AND {where}", [name, *args]
+        )
+        if not found:
+            return None
+        created = found[0][0]
+        newer = "(created > ? OR (created = ? AND name > ?))"
+        sql = f"SELECT count(*) FROM assets WHERE {where} AND {newer}"
+        return int(self._tuples(sql, [*args, created, created, name])[0][0])
+
     def asset_names(self) -> set[str]:
         """The names in the library (no metadata read: choosing a free name needs no more)."""
         return {r[0] for r in self._tuples("SELECT name FROM assets")}

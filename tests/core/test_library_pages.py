@@ -7,8 +7,15 @@ from pathlib import Path
 
 import pytest
 
-from studio.core.assets import clip, clip_count, clip_page, clips
-from studio.core.pictures import PICTURE_ROLE, picture, picture_count, picture_page, pictures
+from studio.core.assets import clip, clip_count, clip_page, clip_row, clips
+from studio.core.pictures import (
+    PICTURE_ROLE,
+    picture,
+    picture_count,
+    picture_page,
+    picture_row,
+    pictures,
+)
 from studio.core.store import Project
 
 
@@ -93,3 +100,12 @@ def test_names_and_blobs_without_the_metadata(project: Project) -> None:
     assert project.asset_names() == {a.name for a in every}
     assert project.blobs_of_assets() == {a.blob for a in every}
     assert project.unique_asset_name("clip-0.webm") == "clip-0-2.webm"
+
+
+def test_a_row_is_found_by_name(project: Project) -> None:
+    for row, (c, _) in enumerate(clip_page(project, 0, 100)):
+        assert clip_row(project, c.name) == row
+    for row, (p, _) in enumerate(picture_page(project, 0, 100)):
+        assert picture_row(project, p.name) == row
+    assert clip_row(project, "clip-2.jpg") is None and clip_row(project, "nothing") is None
+    assert picture_row(project, "clip-0.webm") is None

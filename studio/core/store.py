@@ -35,6 +35,7 @@ from studio.core.records import (
     version_from_row,
 )
 from studio.core.schema import APP_ID, FORMAT_VERSION, REQUIRED_TABLES, initialise, migrate
+from studio.core.store_queries import ListQueries
 
 DB_NAME = "project.db"
 
@@ -62,7 +63,7 @@ def project_path(path: Path | str) -> Path:
     return path if path.suffix == SUFFIX else path.with_name(path.name + SUFFIX)
 
 
-class Project:
+class Project(ListQueries):
     """An open project. Use `Project.create` or `Project.open`; close it when done."""
 
     def __init__(self, path: Path, conn: sqlite3.Connection) -> None:
@@ -187,14 +188,6 @@ class Project:
         with self._lock:
             self._check_open()
             return self._conn.execute(sql, tuple(args)).fetchall()
-
-    def _tuples(self, sql: str, args: Iterable[Any] = ()) -> list[tuple[Any, ...]]:
-        """Rows as plain tuples: for long lists, where sqlite3.Row's lookups by name cost."""
-        with self._lock:
-            self._check_open()
-            cursor = self._conn.cursor()
-            cursor.row_factory = None
-            return cursor.execute(sql, tuple(args)).fetchall()
 
     # -- project settings ----------------------------------------------------------------
 
@@ -323,13 +316,8 @@ class Project:
     def versions_by_id(self, ids: Iterable[int]) -> dict[int, Version]:
         """The records of the given versions (a page of History), by id; unknown ids are
         left out."""
-        wanted = list(dict.fromkeys(ids))
-        found: dict[int, Version] = {}
-        for at in range(0, len(wanted), _IN_LIMIT):
-            chunk = wanted[at : at + _IN_LIMIT]
-            sql = f"SELECT {VERSION_COLUMNS} FROM versions WHERE id IN ({_marks(chunk)})"
-            found.update((r[0], version_from_row(r)) for r in self._tuples(sql, chunk))
-        return found
+        sql = f"SELECT {VERSION_COLUMNS} FROM versions WHERE id IN ({{}})"
+        return {r[0]: version_from_row(r) for r in self._tuples_in(sql, ids)}
 
     def resolve(self, version_id: int | None) -> int:
         """The given version, or the head when None."""
@@ -412,65 +400,6 @@ class Project:
         if not rows:
             raise NotFoundError(f"no asset named {name}")
         return asset_from_row(rows[0])
-
-    def assets_with_role(
-        self,
-        roles: Iterable[str],
-        *,
-        bare_kind: str | None = None,
-        newest_first: bool = False,
-        start: int = 0,
-        count: int | None = None,
-    ) -> list[Asset]:
-        """Assets whose meta `role` is one of `roles` (and, with `bare_kind`, assets of that
-        kind with no role at all), in the library's order (`assets()`'s, or its reverse),
-        `count` of them from `start`. SQLite picks them out of the JSON, so only the rows
-        returned are decoded: a page of a long library costs what the page holds."""
-        where, args = _role_filter(list(roles), bare_kind)
-        order = "created DESC, name DESC" if newest_first else "created, name"
-        sql = f"SELECT {ASSET_COLUMNS} FROM assets WHERE {where} ORDER BY {order}"
-        sql += " LIMIT ? OFFSET ?"
-        args += [-1 if count is None else max(0, count), max(0, start)]
-        return [asset_from_row(r) for r in self._tuples(sql, args)]
-
-    def count_assets_with_role(self, roles: Iterable[str], *, bare_kind: str | None = None) -> int:
-        """How many assets `assets_with_role` would list in all."""
-        where, args = _role_filter(list(roles), bare_kind)
-        return int(self._tuples(f"SELECT count(*) FROM assets WHERE {where}", args)[0][0])
-
-    def asset_position(
-        self, name: str, roles: Iterable[str], *, bare_kind: str | None = None
-    ) -> int | None:
-        """Where `name` stands in `assets_with_role(..., newest_first=True)` (None: it is not
-        one of them), counted in SQL: a view selects a row it has not read yet."""
-        where, args = _role_filter(list(roles), bare_kind)
-        found = self._tuples(
-            f"SELECT created FROM assets WHERE name = ? AND {where}", [name, *args]
-        )
-        if not found:
-            return None
-        created = found[0][0]
-        newer = "(created > ? OR (created = ? AND name > ?))"
-        sql = f"SELECT count(*) FROM assets WHERE {where} AND {newer}"
-        return int(self._tuples(sql, [*args, created, created, name])[0][0])
-
-    def asset_names(self) -> set[str]:
-        """The names in the library (no metadata read: choosing a free name needs no more)."""
-        return {r[0] for r in self._tuples("SELECT name FROM assets")}
-
-    def blobs_of_assets(self) -> set[str]:
-        """Every blob an asset of the library names."""
-        return {r[0] for r in self._tuples("SELECT DISTINCT blob FROM assets")}
-
-    def asset_blobs(self, names: Iterable[str]) -> dict[str, str]:
-        """The blob of each named asset that exists (thumbnails for a page of clips)."""
-        wanted = list(dict.fromkeys(names))
-        found: dict[str, str] = {}
-        for at in range(0, len(wanted), _IN_LIMIT):
-            chunk = wanted[at : at + _IN_LIMIT]
-            sql = f"SELECT name, blob FROM assets WHERE name IN ({_marks(chunk)})"
-            found.update(self._tuples(sql, chunk))  # type: ignore[arg-type]
-        return found
 
     def remove_asset(self, name: str) -> None:
         """Take an asset out of the library; versions that use it keep their copy."""
@@ -566,24 +495,6 @@ class Project:
             args.extend(wanted)
         sql = "SELECT * FROM video_jobs" + (f" WHERE {' AND '.join(where)}" if where else "")
         return [job_from_row(r) for r in self._rows(sql + " ORDER BY id", args)]
-
-
-# Values bound at once in an IN (...) list: well below SQLite's limit on variables.
-_IN_LIMIT = 500
-
-
-def _marks(values: list[Any]) -> str:
-    return ",".join("?" * len(values))
-
-
-def _role_filter(roles: list[str], bare_kind: str | None) -> tuple[str, list[Any]]:
-    """SQL for "meta.role is one of `roles`, or kind is `bare_kind` and meta has no role"."""
-    where = f"json_extract(meta, '$.role') IN ({_marks(roles)})" if roles else "0"
-    args: list[Any] = list(roles)
-    if bare_kind is not None:
-        where = f"({where} OR (kind = ? AND json_type(meta, '$.role') IS NULL))"
-        args.append(bare_kind)
-    return where, args
 
 
 @contextmanager

@@ -8,11 +8,14 @@ must find exactly one place; an ambiguous block fails rather than guessing.
 
 from __future__ import annotations
 
+import heapq
 import re
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from difflib import SequenceMatcher
 from typing import Literal
+
+from cydifflib import SequenceMatcher
 
 from studio.ai.blocks import CodeBlock, EditBlock, FileComplete
 
@@ -76,8 +79,18 @@ def apply_edits(
     """Apply blocks in order to a copy of `files`. A whole file replaces the old text, unless
     it leaves parts out as placeholders (refused); an edit that does not match is skipped."""
     result = EditResult(files=dict(files))
+    # A file being edited stays split into lines (and normalised ones) from one block to the
+    # next; its text is joined again when a whole file needs it, and at the end.
+    working: dict[str, _Text] = {}
+
+    def settle(path: str) -> None:
+        doc = working.pop(path, None)
+        if doc is not None and doc.changed:
+            result.files[path] = doc.text()
+
     for block in blocks:
         if isinstance(block, FileComplete):
+            settle(block.path)
             lazy = detect_placeholders(block.content, result.files.get(block.path))
             if lazy:
                 result.refused[block.path] = lazy
@@ -85,11 +98,58 @@ def apply_edits(
                 result.files[block.path] = block.content
                 result.written.append(block.path)
             continue
-        new_text, outcome = apply_block(result.files.get(block.path), block, threshold=threshold)
-        if new_text is not None:
-            result.files[block.path] = new_text
+        doc = working.get(block.path)
+        if doc is None:
+            text = result.files.get(block.path)
+            doc = None if text is None else working.setdefault(block.path, _Text(text))
+        made, outcome = _apply(doc, block, threshold)
+        if made is not None:  # a new file, or one that only had blank lines
+            working.pop(block.path, None)
+            result.files[block.path] = made
         result.results.append(outcome)
+    for path in list(working):
+        settle(path)
     return result
+
+
+class _Text:
+    """A file's text as lines while blocks apply to it, with each line's whitespace-
+    normalised form beside them (made when a block first needs it). Splicing keeps both,
+    so a long file is split and normalised once, not once per block."""
+
+    __slots__ = ("changed", "had_newline", "lines", "_normed")
+
+    def __init__(self, text: str) -> None:
+        self.lines = _lines(text)
+        self.had_newline = text.endswith("\n") or not text
+        self.changed = False
+        self._normed: list[str] | None = None
+
+    @property
+    def normed(self) -> list[str]:
+        if self._normed is None:
+            self._normed = [_norm(line) for line in self.lines]
+        return self._normed
+
+    def text(self) -> str:
+        if not self.lines:
+            return ""
+        body = "\n".join(self.lines)
+        return body + "\n" if self.had_newline else body
+
+    def splice(self, start: int, end: int, new: list[str]) -> None:
+        self.lines[start:end] = new
+        if self._normed is not None:
+            self._normed[start:end] = [_norm(line) for line in new]
+        self.changed = True
+        # As if the text were joined and split again: a last empty line without a newline
+        # after it is the newline of the line before.
+        if not self.had_newline and (not self.lines or self.lines[-1] == ""):
+            self.had_newline = True
+            if self.lines:
+                self.lines.pop()
+                if self._normed is not None:
+                    self._normed.pop()
 
 
 def _lines(text: str) -> list[str]:
@@ -174,24 +234,44 @@ def _reindent(replace: list[str], search: list[str], found: list[str]) -> list[s
 
 
 def _find_exact(text: list[str], search: list[str]) -> list[int]:
-    n = len(search)
-    first = search[0]
-    return [i for i in range(len(text) - n + 1) if text[i] == first and text[i : i + n] == search]
+    """Starts of every place the lines of `search` stand in `text` (list.index does the
+    scanning, at C speed)."""
+    n, first, found = len(search), search[0], []
+    last = len(text) - n  # the last start where `search` fits
+    i = 0
+    while True:
+        try:
+            i = text.index(first, i, last + 1)
+        except ValueError:
+            return found
+        if text[i : i + n] == search:
+            found.append(i)
+        i += 1
 
 
-def _find_whitespace(text: list[str], search: list[str]) -> list[tuple[int, int]]:
-    """Matches ignoring indentation, inner spacing and blank lines: (start, end) ranges."""
+def _find_whitespace(normed: list[str], search: list[str]) -> list[tuple[int, int]]:
+    """Matches ignoring indentation, inner spacing and blank lines: (start, end) ranges.
+    `normed` is the text's lines normalised (a blank line is empty)."""
     wanted = [_norm(line) for line in search if line.strip()]
     if not wanted:
         return []
-    kept = [(i, _norm(line)) for i, line in enumerate(text) if line.strip()]
-    norms = [n for _, n in kept]
-    n = len(wanted)
-    return [
-        (kept[j][0], kept[j + n - 1][0] + 1)
-        for j in range(len(norms) - n + 1)
-        if norms[j] == wanted[0] and norms[j : j + n] == wanted
-    ]
+    spans, size, i = [], len(normed), 0
+    while True:
+        try:
+            i = normed.index(wanted[0], i)
+        except ValueError:
+            return spans
+        j, k = i, 1
+        while k < len(wanted):  # the next lines that are not blank must be the rest
+            j += 1
+            while j < size and not normed[j]:
+                j += 1
+            if j == size or normed[j] != wanted[k]:
+                break
+            k += 1
+        if k == len(wanted):
+            spans.append((i, j + 1))
+        i += 1
 
 
 def _anchors(normed: list[str], search: list[str]) -> set[int]:
@@ -202,15 +282,13 @@ def _anchors(normed: list[str], search: list[str]) -> set[int]:
     few SEARCH lines are used.
     """
     wanted = [_norm(line) for line in search]
-    counts: dict[str, int] = {}
-    for line in normed:
-        counts[line] = counts.get(line, 0) + 1
+    counts = Counter(normed)
     offsets: dict[str, list[int]] = {}
     for k, line in enumerate(wanted):
-        if len(line) >= 4 and counts.get(line, 0) <= 10:
+        if len(line) >= 4 and counts[line] <= 10:
             offsets.setdefault(line, []).append(k)
     starts = {
-        max(0, i - k) for i, line in enumerate(normed) if line in offsets for k in offsets[line]
+        max(0, i - k) for line, ks in offsets.items() for i in _places(normed, line) for k in ks
     }
     if starts:
         return starts
@@ -220,48 +298,84 @@ def _anchors(normed: list[str], search: list[str]) -> set[int]:
     probes = [k for k, line in enumerate(wanted) if len(line) >= 4]
     for k in sorted({probes[0], probes[len(probes) // 2], probes[-1]} if probes else ()):
         target = _trigrams(wanted[k])
-        scores = sorted(
-            ((len(target & g) / len(target | g), i) for i, g in enumerate(grams) if g),
-            reverse=True,
+        size = len(target)
+        best = heapq.nlargest(
+            FUZZY_ANCHORS,
+            (
+                (common / (size + len(g) - common), i)
+                for i, g in enumerate(grams)
+                if g
+                for common in (len(target & g),)
+            ),
         )
-        starts.update(max(0, i - k) for score, i in scores[:FUZZY_ANCHORS] if score >= 0.4)
+        starts.update(max(0, i - k) for score, i in best if score >= 0.4)
     return starts
 
 
-def _trigrams(line: str) -> set[str]:
-    return {line[i : i + 3] for i in range(max(1, len(line) - 2))} if line else set()
+def _places(lines: list[str], line: str) -> list[int]:
+    """Every index of `line` in `lines`."""
+    found, i = [], 0
+    while True:
+        try:
+            i = lines.index(line, i)
+        except ValueError:
+            return found
+        found.append(i)
+        i += 1
+
+
+def _trigrams(line: str) -> set[str] | set[tuple[str, str, str]]:
+    """A line's character trigrams (as tuples: zip makes them at C speed); a line shorter
+    than three characters is its own one gram."""
+    if len(line) < 3:
+        return {line} if line else set()
+    return set(zip(line, line[1:], line[2:], strict=False))
 
 
 def _find_fuzzy(
-    text: list[str], search: list[str], threshold: float
+    normed: list[str], search: list[str], threshold: float
 ) -> tuple[float, tuple[int, int] | None, bool]:
-    """Best window by SequenceMatcher ratio: (score, range, unique)."""
+    """Best window by SequenceMatcher ratio: (score, range, unique).
+
+    The Indel similarity (rapidfuzz: the longest common subsequence, which no set of
+    matching blocks exceeds) bounds SequenceMatcher's ratio from above and costs little, so
+    windows are scored from the highest bound down, and a window whose bound is below the
+    best score found (less the margin the rivals are kept within) is never scored. What is
+    chosen does not depend on the order: the best window and its rivals are always scored.
+    """
+    from rapidfuzz.distance import Indel  # here: 10-15 ms to import, needed on no first screen
+
     n = len(search)
-    if not text or not n:
+    if not normed or not n:
         return 0.0, None, False
-    normed = [_norm(line) for line in text]
     spread = max(1, n // 10)
     sizes = sorted({max(1, n + d) for d in range(-spread, spread + 1)})
+    wanted = "\n".join(_norm(line) for line in search)
+    windows: list[tuple[float, int, int, str]] = []
+    for start in _anchors(normed, search):
+        for end in sorted({min(len(normed), start + size) for size in sizes}):
+            if end > start:
+                window = "\n".join(normed[start:end])
+                total = len(window) + len(wanted)
+                bound = (total - Indel.distance(window, wanted)) / total
+                windows.append((bound, start, end, window))
+    windows.sort(key=lambda w: (-w[0], w[1], w[2]))
     matcher = SequenceMatcher(None, autojunk=False)
-    matcher.set_seq2("\n".join(_norm(line) for line in search))
+    matcher.set_seq2(wanted)
     scored: list[tuple[float, int, int]] = []
     best = 0.0
-    for start in sorted(_anchors(normed, search)):
-        for size in sizes:
-            end = min(len(text), start + size)
-            if end <= start:
-                continue
-            matcher.set_seq1("\n".join(normed[start:end]))
-            floor = best - 0.011
-            if matcher.real_quick_ratio() < floor or matcher.quick_ratio() < floor:
-                continue
-            score = matcher.ratio()
-            if score >= floor:
-                scored.append((score, start, end))
-                best = max(best, score)
+    for bound, start, end, window in windows:
+        floor = best - 0.011
+        if bound < floor:
+            break  # and so is every bound after it
+        matcher.set_seq1(window)
+        score = matcher.ratio()
+        if score >= floor:
+            scored.append((score, start, end))
+            best = max(best, score)
     if not scored:
         return 0.0, None, False
-    scored.sort(key=lambda item: (-item[0], item[1]))
+    scored.sort(key=lambda item: (-item[0], item[1], item[2]))
     score, start, end = scored[0]
     # Another window that does not overlap the best one and scores about as well: ambiguous.
     rival = any(
@@ -283,11 +397,6 @@ def _join(lines: list[str]) -> str:
     return "".join(line + "\n" for line in lines)
 
 
-def _splice(text: list[str], start: int, end: int, new: list[str], had_newline: bool) -> str:
-    out = _join(text[:start] + new + text[end:])
-    return out if had_newline or not out else out[:-1]
-
-
 def apply_block(
     text: str | None, block: EditBlock, *, threshold: float = FUZZY_THRESHOLD
 ) -> tuple[str | None, BlockResult]:
@@ -295,44 +404,51 @@ def apply_block(
 
     Returns the new text (None when the block failed) and what happened.
     """
+    doc = None if text is None else _Text(text)
+    made, outcome = _apply(doc, block, threshold)
+    if made is not None or not outcome.ok:
+        return made, outcome
+    return doc.text() if doc is not None else None, outcome
+
+
+def _apply(doc: _Text | None, block: EditBlock, threshold: float) -> tuple[str | None, BlockResult]:
+    """Apply one block to `doc` in place. Returns the text of a file made anew (a SEARCH
+    that is empty, on a file that is missing or blank), else None, and what happened."""
     search = _lines(block.search.replace("\r\n", "\n"))
     replace = _lines(block.replace.replace("\r\n", "\n"))
     if not _trim_blank(search):
-        if text is None or not text.strip():
+        if doc is None or not any(line.strip() for line in doc.lines):
             return _join(replace), BlockResult(block, "created")
         return None, BlockResult(
             block, "failed", 0.0, f"SEARCH is empty but {block.path} already has content"
         )
-    if text is None:
+    if doc is None:
         return None, BlockResult(block, "failed", 0.0, f"{block.path} does not exist")
+    lines = doc.lines
 
-    had_newline = text.endswith("\n") or not text
-    lines = _lines(text)
-
-    for s_lines, r_lines in ((search, replace), (_trim_blank(search), _trim_blank(replace))):
+    trimmed = _trim_blank(search), _trim_blank(replace)
+    for s_lines, r_lines in ((search, replace), trimmed):
         found = _find_exact(lines, s_lines)
         if len(found) == 1:
-            start = found[0]
-            new = _splice(lines, start, start + len(s_lines), r_lines, had_newline)
-            return new, BlockResult(block, "exact")
+            doc.splice(found[0], found[0] + len(s_lines), r_lines)
+            return None, BlockResult(block, "exact")
         if len(found) > 1:
             return None, _ambiguous(block, lines, (found[0], found[0] + len(s_lines)), found)
 
-    search, replace = _trim_blank(search), _trim_blank(replace)
-    spans = _find_whitespace(lines, search)
+    search, replace = trimmed
+    spans = _find_whitespace(doc.normed, search)
     if len(spans) == 1:
         start, end = spans[0]
-        new_lines = _reindent(replace, search, lines[start:end])
-        return _splice(lines, start, end, new_lines, had_newline), BlockResult(block, "whitespace")
+        doc.splice(start, end, _reindent(replace, search, lines[start:end]))
+        return None, BlockResult(block, "whitespace")
     if len(spans) > 1:
         return None, _ambiguous(block, lines, spans[0], [s for s, _ in spans])
 
-    score, span, unique = _find_fuzzy(lines, search, threshold)
+    score, span, unique = _find_fuzzy(doc.normed, search, threshold)
     if span is not None and score >= threshold and unique:
         start, end = span
-        new_lines = _reindent(replace, search, lines[start:end])
-        new = _splice(lines, start, end, new_lines, had_newline)
-        return new, BlockResult(block, "fuzzy", round(score, 3))
+        doc.splice(start, end, _reindent(replace, search, lines[start:end]))
+        return None, BlockResult(block, "fuzzy", round(score, 3))
     closest, where = _closest(lines, span)
     reason = (
         f"SEARCH matches several places in {block.path} about equally well"

@@ -2,6 +2,8 @@
 
 Progress goes to stderr, the summary table to stdout; results.json, results.csv and
 report.html are written to the out folder with a project per result (`studio open` it).
+`--shard K/N` runs one slice of the units; `studio bench merge OUT SHARD_DIR...` joins the
+slices' out folders into the report a single run writes.
 """
 
 from __future__ import annotations
@@ -24,9 +26,15 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
         description="Run every task of a suite (a TOML file, or `default` for the built-in "
         "one) with each model: generate, follow up, fix once on errors, play headlessly and "
         "check. Writes a project per result and results.json, results.csv and report.html "
-        "to the out folder; prints a summary table.",
+        "to the out folder; prints a summary table. `studio bench merge OUT_DIR SHARD_DIR...` "
+        "joins the out folders of a run's shards (--shard K/N) into one.",
     )
-    p.add_argument("suite", help="suite file, or the name of a built-in suite (default)")
+    p.add_argument(
+        "suite",
+        help="suite file, or the name of a built-in suite (default); or `merge` followed by "
+        "OUT_DIR and the shards' out folders",
+    )
+    p.add_argument("folders", nargs="*", metavar="DIR", help=argparse.SUPPRESS)
     p.add_argument("--base-url", help="the service's API base URL (OpenAI-compatible)")
     p.add_argument(
         "--model",
@@ -64,6 +72,18 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
         metavar="M",
         help="the model that plays agent checks (default: each model plays its own games)",
     )
+    p.add_argument(
+        "--shard",
+        metavar="K/N",
+        help="run only the K-th of N disjoint slices of the task × model × repeat units "
+        "(merge the N out folders with `studio bench merge`)",
+    )
+    p.add_argument(
+        "--suite-file",
+        type=Path,
+        metavar="FILE",
+        help="merge: the suite file, where it is not at the path the shards recorded",
+    )
     p.add_argument("-q", "--quiet", action="store_true", help="no progress lines")
     p.set_defaults(handler=cmd_bench)
 
@@ -81,6 +101,10 @@ def _check_args(args: argparse.Namespace) -> None:
             raise StudioError(f"--{name.replace('_', '-')} cannot be negative")
     if args.seconds is not None and not 1 <= args.seconds <= 120:
         raise StudioError("--seconds must be from 1 to 120")
+    if args.shard is not None:
+        from studio.scoring.shards import parse_shard
+
+        parse_shard(args.shard)  # a mistake is told before anything starts
     if args.api_key_env and not os.environ.get(args.api_key_env):
         raise StudioError(f"the environment variable {args.api_key_env} is not set")
 
@@ -92,6 +116,38 @@ def default_out(suite_name: str) -> Path:
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
+    if args.suite == "merge":
+        return cmd_merge(args)
+    if args.folders:
+        raise StudioError(f"unexpected arguments after the suite: {' '.join(args.folders)}")
+    return cmd_run(args)
+
+
+def cmd_merge(args: argparse.Namespace) -> int:
+    from studio.scoring.results import OutDir
+    from studio.scoring.shards import merge_shards
+
+    if len(args.folders) < 2:
+        raise StudioError("usage: studio bench merge OUT_DIR SHARD_DIR [SHARD_DIR ...]")
+    out, *shards = args.folders
+    run = merge_shards(
+        OutDir(out),
+        [Path(d) for d in shards],
+        suite_path=args.suite_file,
+        on_warning=lambda text: print(f"studio: warning: {text}", file=sys.stderr),
+    )
+    _report(run)
+    return 0
+
+
+def _report(run: Any) -> None:
+    print(_table(run))
+    files = run.files
+    print(f"\nresults: {files['json']}\n         {files['csv']}", file=sys.stderr)
+    print(f"report:  {files['html']}", file=sys.stderr)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
     from studio.ai.code_providers import make_code_provider, provider_config
     from studio.commands.project import load_host
     from studio.config.settings import Settings
@@ -114,6 +170,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
     from studio.scoring.plan import Timing
     from studio.scoring.prices import prices_from
     from studio.scoring.results import OutDir
+    from studio.scoring.shards import parse_shard
 
     bench_config = BenchConfig(
         models=models,
@@ -132,6 +189,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
         provider=config.name,
         base_url=getattr(provider, "base_url", "") or config.base_url,
         agent_model=args.agent_model,
+        shard=parse_shard(args.shard) if args.shard else None,
     )
     out = OutDir(args.out or default_out(suite.name))
 
@@ -142,10 +200,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
             raise StudioError(str(exc.args[0])) from None
 
     run = _run_on_qt(suite, out, provider, bench_config, template, args)
-    print(_table(run))
-    files = run.files
-    print(f"\nresults: {files['json']}\n         {files['csv']}", file=sys.stderr)
-    print(f"report:  {files['html']}", file=sys.stderr)
+    _report(run)
     return 0
 
 

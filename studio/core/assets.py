@@ -43,6 +43,9 @@ __all__ = [
     "asset_file",
     "asset_manifest",
     "clip",
+    "clip_count",
+    "clip_page",
+    "clip_row",
     "clips",
     "delete_clip",
     "export_clip",
@@ -96,13 +99,36 @@ def _clip_of(asset: Asset) -> Clip:
     )
 
 
+# A clip is listed by its proxy; a video stored without a role (from before clips had
+# three files) is a clip on its own.
+_CLIP_ROLES = ("proxy",)
+
+
 def clips(project: Project) -> list[Clip]:
     """The library's clips, oldest first (one entry per clip, however many files it has)."""
-    return [
+    return [_clip_of(a) for a in project.assets_with_role(_CLIP_ROLES, bare_kind="video")]
+
+
+def clip_count(project: Project) -> int:
+    return project.count_assets_with_role(_CLIP_ROLES, bare_kind="video")
+
+
+def clip_page(project: Project, start: int, count: int) -> list[tuple[Clip, str | None]]:
+    """`count` clips from `start`, newest first (a gallery's rows, read as they scroll into
+    view), each with its thumbnail's blob (None: it has none, or it is gone)."""
+    found = [
         _clip_of(a)
-        for a in project.assets()
-        if a.meta.get("role") == "proxy" or (a.kind == "video" and "role" not in a.meta)
+        for a in project.assets_with_role(
+            _CLIP_ROLES, bare_kind="video", newest_first=True, start=start, count=count
+        )
     ]
+    thumbs = project.asset_blobs(c.thumbnail for c in found if c.thumbnail)
+    return [(c, thumbs.get(c.thumbnail) if c.thumbnail else None) for c in found]
+
+
+def clip_row(project: Project, name: str) -> int | None:
+    """The row of clip `name` in `clip_page`'s order (None: no such clip)."""
+    return project.asset_position(name, _CLIP_ROLES, bare_kind="video")
 
 
 def clip(project: Project, name: str) -> Clip:
@@ -140,7 +166,7 @@ def slug(text: str, fallback: str = "clip", limit: int = 32) -> str:
 
 def _free_base(project: Project, base: str, suffix: str) -> tuple[str, str, str]:
     """Names for proxy, original and thumbnail that are all free, sharing one base."""
-    taken = {a.name for a in project.assets()}
+    taken = project.asset_names()
     n = 1
     while True:
         stem = base if n == 1 else f"{base}-{n}"
@@ -278,7 +304,7 @@ def _take_back(project: Project, added: list[Asset], new_blobs: set[str]) -> Non
     with _STORING:
         for asset in added:
             project.remove_asset(asset.name)
-        in_use = {a.blob for a in project.assets()}
+        in_use = project.blobs_of_assets()
         for sha in new_blobs - in_use:
             project.blobs.path(sha).unlink(missing_ok=True)
         added.clear()

@@ -51,7 +51,10 @@ __all__ = [
     "image_prompt",
     "is_picture",
     "picture",
+    "picture_count",
     "picture_facts",
+    "picture_page",
+    "picture_row",
     "picture_style",
     "pictures",
     "restyled",
@@ -237,7 +240,23 @@ def _is_point(value: object) -> bool:
 
 def pictures(project: Project) -> list[Picture]:
     """The library's pictures, oldest first."""
-    return [_picture_of(a) for a in project.assets() if is_picture(a)]
+    return [_picture_of(a) for a in project.assets_with_role([PICTURE_ROLE])]
+
+
+def picture_count(project: Project) -> int:
+    return project.count_assets_with_role([PICTURE_ROLE])
+
+
+def picture_page(project: Project, start: int, count: int) -> list[tuple[Picture, str]]:
+    """`count` pictures from `start`, newest first (a library's rows, read as they scroll
+    into view), each with its blob (for the thumbnail)."""
+    found = project.assets_with_role([PICTURE_ROLE], newest_first=True, start=start, count=count)
+    return [(_picture_of(a), a.blob) for a in found]
+
+
+def picture_row(project: Project, name: str) -> int | None:
+    """The row of picture `name` in `picture_page`'s order (None: no such picture)."""
+    return project.asset_position(name, [PICTURE_ROLE])
 
 
 def picture(project: Project, name: str) -> Picture:

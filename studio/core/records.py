@@ -86,24 +86,28 @@ def guess_mime(name: str) -> str:
     return mime or "application/octet-stream"
 
 
-def version_from_row(r: sqlite3.Row) -> Version:
-    return Version(
-        id=r["id"],
-        parent=r["parent"],
-        created=r["created"],
-        kind=r["kind"],
-        prompt=r["prompt"],
-        info=GenerationInfo(
-            r["provider"], r["model"], r["tokens_in"], r["tokens_out"], r["ttft"], r["total_time"]
-        ),
-        meta=json.loads(r["meta"]),
-    )
+# The columns the record readers take, in order: rows are read as plain tuples (no
+# sqlite3.Row lookups by name), and a version's or asset's meta that is empty, as most
+# are, is not decoded.
+VERSION_COLUMNS = (
+    "id, parent, created, kind, prompt, provider, model, tokens_in, tokens_out, ttft,"
+    " total_time, meta"
+)
+ASSET_COLUMNS = "name, blob, kind, mime, size, created, meta"
 
 
-def asset_from_row(r: sqlite3.Row) -> Asset:
-    return Asset(
-        r["name"], r["blob"], r["kind"], r["mime"], r["size"], r["created"], json.loads(r["meta"])
-    )
+def _meta(text: str) -> dict[str, Any]:
+    return {} if text == "{}" else json.loads(text)
+
+
+def version_from_row(r: tuple[Any, ...]) -> Version:
+    """A version from a row of VERSION_COLUMNS."""
+    return Version(r[0], r[1], r[2], r[3], r[4], GenerationInfo(*r[5:11]), _meta(r[11]))
+
+
+def asset_from_row(r: tuple[Any, ...]) -> Asset:
+    """An asset from a row of ASSET_COLUMNS."""
+    return Asset(r[0], r[1], r[2], r[3], r[4], r[5], _meta(r[6]))
 
 
 def message_from_row(r: sqlite3.Row) -> Message:

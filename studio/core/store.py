@@ -20,6 +20,8 @@ from typing import Any
 from studio.core.blobs import BlobStore, os_reason
 from studio.core.errors import NotFoundError, ProjectError
 from studio.core.records import (
+    ASSET_COLUMNS,
+    VERSION_COLUMNS,
     Asset,
     GenerationInfo,
     Message,
@@ -33,6 +35,7 @@ from studio.core.records import (
     version_from_row,
 )
 from studio.core.schema import APP_ID, FORMAT_VERSION, REQUIRED_TABLES, initialise, migrate
+from studio.core.store_queries import ListQueries
 
 DB_NAME = "project.db"
 
@@ -60,7 +63,7 @@ def project_path(path: Path | str) -> Path:
     return path if path.suffix == SUFFIX else path.with_name(path.name + SUFFIX)
 
 
-class Project:
+class Project(ListQueries):
     """An open project. Use `Project.create` or `Project.open`; close it when done."""
 
     def __init__(self, path: Path, conn: sqlite3.Connection) -> None:
@@ -296,13 +299,25 @@ class Project:
         return self.version(vid)
 
     def versions(self) -> list[Version]:
-        return [version_from_row(r) for r in self._rows("SELECT * FROM versions ORDER BY id")]
+        sql = f"SELECT {VERSION_COLUMNS} FROM versions ORDER BY id"
+        return [version_from_row(r) for r in self._tuples(sql)]
 
     def version(self, version_id: int) -> Version:
-        rows = self._rows("SELECT * FROM versions WHERE id = ?", (version_id,))
+        sql = f"SELECT {VERSION_COLUMNS} FROM versions WHERE id = ?"
+        rows = self._tuples(sql, (version_id,))
         if not rows:
             raise NotFoundError(f"no version {version_id} in {self.name}")
         return version_from_row(rows[0])
+
+    def version_links(self) -> list[tuple[int, int | None]]:
+        """Every version's (id, parent), oldest first: the tree's shape without the records."""
+        return self._tuples("SELECT id, parent FROM versions ORDER BY id")  # type: ignore[return-value]
+
+    def versions_by_id(self, ids: Iterable[int]) -> dict[int, Version]:
+        """The records of the given versions (a page of History), by id; unknown ids are
+        left out."""
+        sql = f"SELECT {VERSION_COLUMNS} FROM versions WHERE id IN ({{}})"
+        return {r[0]: version_from_row(r) for r in self._tuples_in(sql, ids)}
 
     def resolve(self, version_id: int | None) -> int:
         """The given version, or the head when None."""
@@ -377,12 +392,11 @@ class Project:
         return self.asset(name)
 
     def assets(self) -> list[Asset]:
-        return [
-            asset_from_row(r) for r in self._rows("SELECT * FROM assets ORDER BY created, name")
-        ]
+        sql = f"SELECT {ASSET_COLUMNS} FROM assets ORDER BY created, name"
+        return [asset_from_row(r) for r in self._tuples(sql)]
 
     def asset(self, name: str) -> Asset:
-        rows = self._rows("SELECT * FROM assets WHERE name = ?", (name,))
+        rows = self._tuples(f"SELECT {ASSET_COLUMNS} FROM assets WHERE name = ?", (name,))
         if not rows:
             raise NotFoundError(f"no asset named {name}")
         return asset_from_row(rows[0])
@@ -394,7 +408,7 @@ class Project:
 
     def unique_asset_name(self, wanted: str) -> str:
         wanted = _clean_asset_name(wanted)
-        taken = {a.name for a in self.assets()}
+        taken = self.asset_names()
         stem, dot, ext = wanted.rpartition(".")
         if not dot:
             stem, ext = wanted, ""

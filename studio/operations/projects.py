@@ -10,6 +10,7 @@ from studio.core.records import Version
 from studio.core.store import Project
 from studio.core.templates import Template
 from studio.errors import StudioError
+from studio.operations.history import tree_order
 
 MAX_IMPORT_BYTES = 512 * 1024 * 1024
 
@@ -89,17 +90,8 @@ def save_edit(
 
 
 def version_tree(project: Project) -> list[tuple[int, Version]]:
-    """Versions in tree order with their depth, children after their parent."""
-    versions = project.versions()
-    children: dict[int | None, list[Version]] = {}
-    for v in versions:
-        children.setdefault(v.parent, []).append(v)
-    ordered: list[tuple[int, Version]] = []
-    stack = [(0, v) for v in reversed(children.get(None, []))]
-    while stack:
-        depth, v = stack.pop()
-        ordered.append((depth, v))
-        kids = children.get(v.id, [])
-        # The first child continues the line; later children are forks, one level in.
-        stack.extend((depth + (1 if i else 0), k) for i, k in reversed(list(enumerate(kids))))
-    return ordered
+    """Versions in tree order with their depth, children after their parent (all of them;
+    `studio.operations.history.VersionTree` reads a page at a time)."""
+    versions = {v.id: v for v in project.versions()}
+    ids, depths = tree_order((v.id, v.parent) for v in versions.values())
+    return [(depth, versions[vid]) for vid, depth in zip(ids, depths, strict=True)]

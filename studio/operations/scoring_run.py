@@ -48,6 +48,7 @@ from studio.sandbox.input_script import InputScript
 from studio.scoring.checks import Check
 from studio.scoring.evaluate import CheckResult, evaluate_all, reaction
 from studio.scoring.observe import Observation
+from studio.scoring.outputs import prices_to_meta, write_outputs
 from studio.scoring.plan import Plan, Timing, build_plan
 from studio.scoring.results import (
     INFRA_ERRORS,
@@ -57,9 +58,9 @@ from studio.scoring.results import (
     PlayRecord,
     StepResult,
     UnitResult,
-    summarise,
     unit_id,
 )
+from studio.scoring.shards import Shard, plan_units, shard_units
 from studio.scoring.suite import Price, Suite, Task
 
 __all__ = ["Bench", "BenchConfig", "BenchEvent", "Player"]
@@ -101,6 +102,7 @@ class BenchConfig:
     base_url: str = ""
     agent_model: str | None = None  # who plays agent checks (None: the model under test)
     agent_seconds: float = 300.0  # wall-clock limit of one agent check
+    shard: Shard | None = None  # run only this slice of the units (`--shard K/N`)
 
 
 @dataclass
@@ -215,12 +217,11 @@ class Bench:
 
     def units(self) -> list[tuple[Task, str, int]]:
         """Every task × model × repeat, models interleaved so a stopped run stays fair."""
-        return [
-            (task, model, repeat)
-            for repeat in range(1, self.config.repeat + 1)
-            for task in self.tasks
-            for model in self.config.models
-        ]
+        return plan_units(self.tasks, self.config.models, self.config.repeat)
+
+    @property
+    def prices(self) -> dict[str, Price]:
+        return {**self.suite.prices, **self.config.prices}
 
     def _emit(self, kind: str, text: str, **extra: Any) -> None:
         if self.on_event is not None:
@@ -238,11 +239,16 @@ class Bench:
             "provider": self.config.provider,
             "base_url": self.config.base_url,
             "started": _dt.datetime.now().isoformat(timespec="seconds"),
+            # What a merge of shards checks they share, and counts the cost with.
+            "tasks": self.config.tasks,
+            "agent_model": self.config.agent_model,
+            "shard": str(self.config.shard) if self.config.shard else None,
+            "prices": prices_to_meta(self.prices),
         }
         warnings = await asyncio.to_thread(self.out.prepare, meta, resume=self.config.resume)
         for warning in warnings:
             self._emit("warning", warning)
-        units = self.units()
+        units = shard_units(self.units(), self.config.shard)
         todo = []
         skipped = 0
         for task, model, repeat in units:
@@ -254,7 +260,8 @@ class Bench:
         self.total = len(todo)
         self._emit(
             "start",
-            f"{len(todo)} to run"
+            (f"shard {self.config.shard}: " if self.config.shard else "")
+            + f"{len(todo)} to run"
             + (f", {skipped} already done" if skipped else "")
             + f" ({len(self.tasks)} tasks × {len(self.config.models)} models"
             + (f" × {self.config.repeat} repeats" if self.config.repeat > 1 else "")
@@ -296,22 +303,7 @@ class Bench:
 
     def write_outputs(self) -> BenchRun:
         """Summarise every result in the out folder and write JSON, CSV and HTML."""
-        from studio.scoring.report import write_reports
-
-        meta = self.out.read_meta() or {}
-        models = list(dict.fromkeys([*meta.get("models", []), *self.config.models]))
-        order = {t.id: i for i, t in enumerate(self.suite.tasks)}
-        rank = {m: i for i, m in enumerate(models)}
-        results = sorted(
-            self.out.load_all(),
-            key=lambda r: (order.get(r.task, len(order)), r.task, r.repeat, rank.get(r.model, 99)),
-        )
-        models += [r.model for r in results if r.model not in models]
-        prices = {**self.suite.prices, **self.config.prices}
-        summaries = summarise(results, models, prices)
-        run = BenchRun(self.out.path, results, summaries, models)
-        run.files = write_reports(run, self.suite, self.out, meta, prices)
-        return run
+        return write_outputs(self.out, self.suite, self.config.models, self.prices)
 
     # -- one unit ------------------------------------------------------------------------
 

@@ -11,5 +11,7 @@ headless playtest. The pieces:
 - `observe`: what one playtest saw (report, state and layout samples);
 - `play`: playing a game with a step's input plan, sampling state and layout;
 - `results`: per-result records on disk and the per-model summary;
-- `report`: the text table, JSON, CSV and HTML report.
+- `report`: the text table, JSON, CSV and HTML report;
+- `outputs`: the end of a run or of a merge: every result summarised and reported;
+- `shards`: `--shard K/N` slices of a run's units, and merging the shards' out folders.
 """

@@ -486,12 +486,14 @@ async def test_clip_in_the_library(
 async def test_queue_rides_out_rate_limits_and_server_errors(
     server: GoogleServer, studio_project: Project
 ) -> None:
+    server.hold.set()  # the job waits at Google until the faults are armed
     queue = veo_queue(studio_project, server)
     job = queue.generate("veo", "a cat")
     queue.start()
-    await until(lambda: studio_project.job(job.id).status == "submitted")
+    await until(lambda: studio_project.job(job.id).status in ("submitted", "running"))
     # Polls meet a 429 (RetryInfo: wait 0.05 s) and a 503: both pass; the job carries on.
     server.rate_limited, server.retry_delay, server.fail_polls = 1, "0.05s", 1
+    server.hold.clear()
     await asyncio.wait_for(queue.run(), 30)
     await queue.aclose()
     done = studio_project.job(job.id)

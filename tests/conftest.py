@@ -29,6 +29,20 @@ def _prepare_qt() -> None:
 _prepare_qt()
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("studio soak", "the random-kill soak (tests/soak)")
+    group.addoption("--soak-kills", type=int, default=40, help="kills in the soak (default 40)")
+    group.addoption("--soak-seed", type=int, default=None, help="the soak's seed (default: new)")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """The soak's time grows with its kills: its timeout does too."""
+    kills = config.getoption("--soak-kills")
+    for item in items:
+        if "tests/soak/" in item.nodeid:
+            item.add_marker(pytest.mark.timeout(240 + 6 * kills))
+
+
 @pytest.fixture
 def config_dir(tmp_path, monkeypatch):
     """A fresh settings folder for one test."""

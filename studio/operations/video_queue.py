@@ -516,6 +516,10 @@ class VideoQueue:
     async def _fetch(self, provider: VideoProvider, job: VideoJob) -> None:
         """Download the result and store it as a clip, then mark the job completed."""
         assert job.remote_id is not None
+        stored = _clip_stored_by(self.project, job.id)  # a run killed before saying so
+        if stored:
+            self._update(job.id, status="completed", progress=1.0, error=None, result=stored)
+            return
         p = job.params
         stem = assets.slug(p.get("name") or p.get("prompt", ""), "clip")
         with tempfile.TemporaryDirectory(prefix="studio-video-") as folder:
@@ -554,7 +558,7 @@ class VideoQueue:
             status="completed",
             progress=1.0,
             error=None,
-            result=[n for n in (clip.name, clip.original, clip.thumbnail) if n],
+            result=_clip_names(clip),
         )
 
     async def _keep_download(self, path: Path, stem: str, meta: dict[str, Any]) -> str:
@@ -573,6 +577,18 @@ class VideoQueue:
         self._progress_written[job_id] = (fraction, now)
         with contextlib.suppress(sqlite3.ProgrammingError):
             self._update(job_id, progress=round(min(fraction, 0.99), 3))
+
+
+def _clip_names(clip: assets.Clip) -> list[str]:
+    return [n for n in (clip.name, clip.original, clip.thumbnail) if n]
+
+
+def _clip_stored_by(project: Project, job_id: int) -> list[str]:
+    """The clip a job stored (its proxy goes in last, so it is whole), if one did."""
+    for asset in project.assets():
+        if asset.meta.get("role") == "proxy" and asset.meta.get("job") == job_id:
+            return _clip_names(assets.clip(project, asset.name))
+    return []
 
 
 def _carry(params: Mapping[str, Any]) -> dict[str, Any]:

@@ -355,3 +355,26 @@ async def test_plugin_switched_off_and_on_gets_a_new_provider(
     await queue.aclose()
     assert [project.job(j.id).status for j in (first, waiting, again)] == ["completed"] * 3
     assert project.job(again.id).params["model"] == "outro"
+
+
+async def test_killed_after_storing_its_clip_the_job_completes_with_that_clip(
+    project: Project, server: VideoServer
+) -> None:
+    """Found by the kill soak (tests/soak): a process killed between storing a job's clip and
+    marking the job completed left it "downloading"; resumed, it fetched and stored the clip
+    a second time. Now the clip it stored is recognised by its job."""
+    queue = make_queue(project, server.base_url)
+    job = queue.generate("openai", "A red fox runs")
+    await queue.run()
+    await queue.aclose()
+    done = project.job(job.id)
+    project.update_job(job.id, status="downloading", progress=0.4, result=[])  # the kill
+    downloads = len(server.calls("GET", f"/v1/videos/{done.remote_id}/content"))
+
+    queue = make_queue(project, server.base_url)
+    await queue.run()
+    await queue.aclose()
+    resumed = project.job(job.id)
+    assert (resumed.status, resumed.result) == ("completed", done.result)
+    assert len(assets.clips(project)) == 1
+    assert len(server.calls("GET", f"/v1/videos/{done.remote_id}/content")) == downloads

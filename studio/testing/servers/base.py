@@ -8,6 +8,7 @@ request's handler reaches the server object as `self.owner`.
 from __future__ import annotations
 
 import json
+import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Self
@@ -38,6 +39,15 @@ class LocalHandler(BaseHTTPRequestHandler):
         self.wfile.write(data)
 
 
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return  # a client that went away (closed, killed): nothing to report
+        super().handle_error(request, client_address)
+
+
 class LocalServer:
     """Start with `start()` (or `with`), point a client at `base_url`, `stop()`."""
 
@@ -48,8 +58,7 @@ class LocalServer:
 
     def start(self) -> Self:
         handler = type("Handler", (self._handler,), {"owner": self})
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        self._httpd.daemon_threads = True
+        self._httpd = _Server(("127.0.0.1", 0), handler)
         self._thread = threading.Thread(
             target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
         )

@@ -61,6 +61,8 @@ VERSION_KINDS = ("template", "generate", "edit", "fix", "manual", "import", "res
 def project_path(path: Path | str) -> Path:
     """`game` and `game.studio` name the same project folder."""
     path = Path(path).expanduser()
+    if not path.name:  # `/`, or `~` for a home folder at the root
+        raise ProjectError(f"{path} cannot be a project: give it a name")
     return path if path.suffix == SUFFIX else path.with_name(path.name + SUFFIX)
 
 

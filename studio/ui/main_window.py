@@ -344,11 +344,14 @@ class MainWindow(QMainWindow):
         )
 
     def restore_layout(self) -> None:
-        layout = self.settings.get("layout") or {}
+        layout = self.settings.value("layout", dict, {})
 
         def decode(key: str) -> QByteArray | None:
             value = layout.get(key)
-            return QByteArray(base64.b64decode(value)) if value else None
+            try:
+                return QByteArray(base64.b64decode(value, validate=True)) if value else None
+            except (TypeError, ValueError):  # not what save_layout wrote: the default
+                return None
 
         if (geometry := decode("geometry")) is not None:
             self.restoreGeometry(geometry)
@@ -356,14 +359,22 @@ class MainWindow(QMainWindow):
             self.splitter.restoreState(state)
         if (state := decode("code_splitter")) is not None:
             self.code.splitter.restoreState(state)
+        hidden = layout.get("hidden")
         for name in PANES:
-            self.set_pane_visible(name, name not in layout.get("hidden", []))
+            self.set_pane_visible(name, not isinstance(hidden, list) or name not in hidden)
 
     def restore_last_project(self) -> None:
-        last = self.settings.get("last_project")
-        if last and Path(last).exists():
-            version = self.settings.get("last_version")
-            self.open_path(Path(last), version)
+        """Open the project that was open when Studio closed. One that no longer opens is
+        only mentioned: a dialog before the window is up would be in the way."""
+        last = self.settings.value("last_project", str, "")
+        if not last or not Path(last).exists():
+            return
+        try:
+            project = Project.open(Path(last))
+        except StudioError as exc:
+            self.statusBar().showMessage(f"Could not open the last project: {exc}", 10000)
+            return
+        self.open_project(project, self.settings.value("last_version", int, None))
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
         self.save_layout()

@@ -34,7 +34,6 @@ import logging
 import sqlite3
 import tempfile
 import time
-from collections import deque
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -46,6 +45,8 @@ from studio.core.errors import NotFoundError
 from studio.core.records import VideoJob
 from studio.core.store import Project
 from studio.errors import StudioError
+from studio.operations.job_slots import Slots
+from studio.operations.job_writer import JobWriter
 
 __all__ = ["ACTIVE", "FINISHED", "PollPolicy", "VideoQueue", "describe"]
 
@@ -78,44 +79,6 @@ class PollPolicy:
 
     def suggested(self, seconds: float) -> float:
         return min(max(seconds, self.min_suggested), self.max_suggested)
-
-
-class _Slots:
-    """A counting limit whose release needs no await (it runs in `finally` blocks)."""
-
-    def __init__(self, limit: int) -> None:
-        self.limit = max(1, limit)
-        self.used = 0
-        self._waiters: deque[asyncio.Future[None]] = deque()
-
-    async def acquire(self) -> None:
-        while self.used >= self.limit:
-            waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-            self._waiters.append(waiter)
-            try:
-                await waiter
-            except asyncio.CancelledError:
-                if waiter.done() and not waiter.cancelled():
-                    self._wake()  # woken, then cancelled: pass the turn on
-                raise
-            finally:
-                with contextlib.suppress(ValueError):
-                    self._waiters.remove(waiter)
-        self.used += 1
-
-    def take(self) -> None:
-        self.used += 1
-
-    def release(self) -> None:
-        self.used = max(0, self.used - 1)
-        self._wake()
-
-    def _wake(self) -> None:
-        while self._waiters:
-            waiter = self._waiters.popleft()
-            if not waiter.done():
-                waiter.set_result(None)
-                return
 
 
 _UNKNOWN = object()  # the stamp of a provider built without asking (equal to nothing)
@@ -151,10 +114,11 @@ class VideoQueue:
         self.limits = dict(limits or {})
         self.poll = poll or PollPolicy()
         self._listeners: list[JobListener] = [on_change] if on_change else []
-        self._slots: dict[str, _Slots] = {}
+        self._slots: dict[str, Slots] = {}
         self._tasks: dict[int, asyncio.Task[None]] = {}
         self._cancelling: set[int] = set()
         self._media = asyncio.Semaphore(1)  # ffmpeg work: one clip at a time on small machines
+        self._writer = JobWriter(project, self._emit)  # job changes: written off the loop
         self._progress_written: dict[int, tuple[float, float]] = {}
         self.closed = False
 
@@ -332,7 +296,7 @@ class VideoQueue:
             job = self.project.job(job_id)
             if job.status not in ACTIVE:
                 return job  # it finished before the cancel arrived
-            job = self._update(job_id, status="cancelled", error=None)
+            job = await self._writer.commit(job_id, status="cancelled", error=None)
         finally:
             self._cancelling.discard(job_id)
         if job.remote_id:
@@ -346,6 +310,7 @@ class VideoQueue:
         tasks = list(self._tasks.values())
         if tasks:
             await asyncio.wait(tasks)
+        await self._writer.aclose()
         providers = [kept.provider for kept in self._providers.values()] + self._retired
         self._providers, self._retired = {}, []
         for provider in providers:
@@ -400,20 +365,20 @@ class VideoQueue:
                 "unsupported", f"The video provider {name!r} is not available: {exc}"
             ) from None
 
-    def _slots_for(self, name: str) -> _Slots:
+    def _slots_for(self, name: str) -> Slots:
         if name not in self._slots:
-            self._slots[name] = _Slots(self.limits.get(name, self.limit))
+            self._slots[name] = Slots(self.limits.get(name, self.limit))
         return self._slots[name]
 
     async def _drive(self, job_id: int) -> None:
-        slots: _Slots | None = None
+        slots: Slots | None = None
         try:
             job = self.project.job(job_id)
             try:
                 provider = await self.current_provider(job.provider)
             except VideoError as exc:
                 # Kept as it is: it runs again once the provider is back (plugin enabled).
-                self._update(job_id, error=exc.message)
+                await self._writer.commit(job_id, error=exc.message)
                 return
             if job.status == "queued":
                 slots = self._slots_for(job.provider)
@@ -422,7 +387,7 @@ class VideoQueue:
                 if job.status != "queued":
                     return
                 remote_id = await self._submit(provider, job)
-                job = self._update(
+                job = await self._writer.commit(
                     job_id, status="submitted", remote_id=remote_id, progress=0.0, error=None
                 )
             elif job.status in ("submitted", "running"):
@@ -435,9 +400,13 @@ class VideoQueue:
                 slots.release()
                 slots = None
                 if status.status == "failed":
-                    self._update(job_id, status="failed", error=status.error or "The video failed.")
+                    await self._writer.commit(
+                        job_id, status="failed", error=status.error or "The video failed."
+                    )
                     return
-                job = self._update(job_id, status="downloading", progress=0.0, error=None)
+                job = await self._writer.commit(
+                    job_id, status="downloading", progress=0.0, error=None
+                )
             if job.status == "downloading":
                 await self._fetch(provider, job)
         except asyncio.CancelledError:
@@ -445,18 +414,18 @@ class VideoQueue:
         except sqlite3.ProgrammingError:
             log.info("project closed while job %s ran; it resumes when the project opens", job_id)
         except (VideoError, StudioError) as exc:
-            self._fail(job_id, str(exc))
+            await self._fail(job_id, str(exc))
         except Exception as exc:  # never let one job's surprise stop the others
             log.exception("video job %s failed", job_id)
-            self._fail(job_id, f"Unexpected error: {type(exc).__name__}: {exc}")
+            await self._fail(job_id, f"Unexpected error: {type(exc).__name__}: {exc}")
         finally:
             if slots is not None:
                 slots.release()
             self._progress_written.pop(job_id, None)
 
-    def _fail(self, job_id: int, message: str) -> None:
+    async def _fail(self, job_id: int, message: str) -> None:
         with contextlib.suppress(sqlite3.ProgrammingError, NotFoundError):
-            self._update(job_id, status="failed", error=message)
+            await self._writer.commit(job_id, status="failed", error=message)
 
     async def _submit(self, provider: VideoProvider, job: VideoJob) -> str:
         p = job.params
@@ -489,24 +458,24 @@ class VideoQueue:
                     raise
                 transient += 1
                 if transient > self.poll.max_transient:
-                    self._update(
+                    await self._writer.commit(
                         job.id,
                         error=f"{exc.message} Stopped asking for now; the job resumes when "
                         "the queue starts again (or press Resume).",
                     )
                     return None
-                self._update(job.id, error=f"{exc.message} Trying again…")
+                await self._writer.commit(job.id, error=f"{exc.message} Trying again…")
                 wait = exc.retry_after if exc.retry_after is not None else interval
                 interval = self.poll.next(interval)
                 await asyncio.sleep(self.poll.suggested(wait))
                 continue
             if transient or job.error:
-                job = self._update(job.id, error=None)
+                job = await self._writer.commit(job.id, error=None)
                 transient = 0
             if status.done:
                 return status
             if job.status != "running" or abs(job.progress - status.progress) > 1e-6:
-                job = self._update(job.id, status="running", progress=status.progress)
+                job = await self._writer.commit(job.id, status="running", progress=status.progress)
             if status.poll_after is not None:
                 delay = self.poll.suggested(status.poll_after)
             else:
@@ -516,9 +485,11 @@ class VideoQueue:
     async def _fetch(self, provider: VideoProvider, job: VideoJob) -> None:
         """Download the result and store it as a clip, then mark the job completed."""
         assert job.remote_id is not None
-        stored = _clip_stored_by(self.project, job.id)  # a run killed before saying so
+        stored = assets.clip_of_job(self.project, job.id)  # a run killed before saying so
         if stored:
-            self._update(job.id, status="completed", progress=1.0, error=None, result=stored)
+            await self._writer.commit(
+                job.id, status="completed", progress=1.0, error=None, result=stored
+            )
             return
         p = job.params
         stem = assets.slug(p.get("name") or p.get("prompt", ""), "clip")
@@ -553,12 +524,12 @@ class VideoQueue:
                         f"Downloaded, but the video cannot be used: {exc} "
                         f"(the file is kept as {kept})."
                     ) from None
-        self._update(
+        await self._writer.commit(
             job.id,
             status="completed",
             progress=1.0,
             error=None,
-            result=_clip_names(clip),
+            result=assets.clip_names(clip),
         )
 
     async def _keep_download(self, path: Path, stem: str, meta: dict[str, Any]) -> str:
@@ -575,20 +546,7 @@ class VideoQueue:
         if fraction - last_value < 0.1 and now - last_time < 0.5:
             return
         self._progress_written[job_id] = (fraction, now)
-        with contextlib.suppress(sqlite3.ProgrammingError):
-            self._update(job_id, progress=round(min(fraction, 0.99), 3))
-
-
-def _clip_names(clip: assets.Clip) -> list[str]:
-    return [n for n in (clip.name, clip.original, clip.thumbnail) if n]
-
-
-def _clip_stored_by(project: Project, job_id: int) -> list[str]:
-    """The clip a job stored (its proxy goes in last, so it is whole), if one did."""
-    for asset in project.assets():
-        if asset.meta.get("role") == "proxy" and asset.meta.get("job") == job_id:
-            return _clip_names(assets.clip(project, asset.name))
-    return []
+        self._writer.commit_later(job_id, progress=round(min(fraction, 0.99), 3))
 
 
 def _carry(params: Mapping[str, Any]) -> dict[str, Any]:

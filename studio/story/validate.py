@@ -149,7 +149,8 @@ def check_story(text: str | bytes, files: Mapping[str, Any] | None = None) -> li
                 lines.get(("start",)),
             )
         )
-    reachable = story.reachable() if story.start in index_of else {}
+    started = bool(story.start) and story.start in index_of  # (a scene may have id "")
+    reachable = story.reachable() if started else {}
     for i, raw in enumerate(items(data.get("scenes"))):
         if not isinstance(raw, dict) or not isinstance(raw.get("id"), str):
             continue
@@ -166,7 +167,7 @@ def check_story(text: str | bytes, files: Mapping[str, Any] | None = None) -> li
                         lines.get(("scenes", i, "choices", n, "next")) or scene_line(i),
                     )
                 )
-        if first and story.start in index_of and scene.id not in reachable:
+        if first and started and scene.id not in reachable:
             problems.append(
                 Problem(
                     "unreachable",

@@ -205,14 +205,25 @@ class MainWindow(QMainWindow):
         if dialog.exec():
             self.create_project(dialog.chosen_path(), dialog.chosen_template())
 
-    def create_project(self, path: Path, template: Template | None) -> Project | None:
-        try:
-            project = new_project(path, template)
-        except (StudioError, OSError) as exc:  # the core words the OSErrors it expects
-            self.show_error("Could not create the project", exc)
-            return None
-        self.open_project(project)
-        return project
+    def create_project(self, path: Path, template: Template | None) -> asyncio.Future:
+        """Make a project (from a template: its first version) off the GUI thread, since
+        copying a template and fsyncing its blobs may take a while; it opens once made. The
+        future gives the project, or None when it could not be made (the person is told)."""
+        self.statusBar().showMessage(f"Creating {path.name}…")
+
+        async def work() -> Project | None:
+            try:
+                project = await asyncio.to_thread(new_project, path, template)
+            except (StudioError, OSError) as exc:  # the core words the OSErrors it expects
+                self.statusBar().clearMessage()
+                # The modal box opens after this task step, not inside it.
+                QTimer.singleShot(0, self, partial(self.show_error, "Could not create", exc))
+                return None
+            self.statusBar().clearMessage()
+            self.open_project(project)
+            return project
+
+        return asyncio.ensure_future(work())
 
     def open_dialog(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, "Open project (a .studio folder)")

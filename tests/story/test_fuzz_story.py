@@ -84,7 +84,7 @@ def expected_unreachable(data: dict) -> set[str]:
         if isinstance(raw, dict) and isinstance(raw.get("id"), str):
             first.setdefault(raw["id"], raw)
     start = data.get("start")
-    if not isinstance(start, str) or start not in first:
+    if not isinstance(start, str) or not start or start not in first:
         return set()
     seen, queue = {start}, deque([start])
     while queue:
@@ -102,6 +102,7 @@ def expected_unreachable(data: dict) -> set[str]:
 @example({"scenes": True})  # found: each of these raised TypeError in Story.from_data
 @example({"scenes": [{"id": "gate", "choices": True}]})
 @example({"cast": True, "scenes": None})
+@example({"scenes": [{"id": "gate"}, {"id": ""}]})  # found: "gate" unreachable from no start
 def test_random_story_graphs_get_every_problem_named(data):
     text = json.dumps(data)
     problems = check_story(text, {"assets/gate.webm": "x"})

@@ -65,6 +65,7 @@ class VideoSettings(QWidget):
         super().__init__(parent)
         self.settings = settings
         self.pending = pending
+        pending.on_read.append(self._update_key_note)  # a stored key's state arrived
         self._shares_key = shares_key
         stored = settings.get("video_providers")
         stored = {

@@ -28,27 +28,7 @@ function loop() {
 }
 """
 
-EDITS = """I made it faster and the jump higher.
-
-<edit path="game.js">
-<<<<<<< SEARCH
-const speed = 2;
-=======
-const speed = 3;
->>>>>>> REPLACE
-<<<<<<< SEARCH
-  if (keys.up) {
-    jump();
-  }
-=======
-  if (keys.up || keys.space) {
-    jump(1.5);
-  }
->>>>>>> REPLACE
-</edit>
-"""
-
-ANSWERS = [SAMPLE, SAMPLE.replace("\n", "\r\n"), EDITS, NEW_STORY, ADD_BRANCH]
+ANSWERS = [SAMPLE, SAMPLE.replace("\n", "\r\n"), NEW_STORY, ADD_BRANCH]
 FILES = {"game.js": GAME_JS, "index.html": "<!DOCTYPE html>\n<script src='game.js'></script>\n"}
 
 # Pieces models (and broken streams) put where they do not belong.

@@ -170,18 +170,23 @@ def attempted(messages: list[str]) -> set[str]:
     return set()
 
 
+ANSWER = (
+    b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nAccess-Control-Allow-Origin: *\r\n"
+    b"Content-Length: 6\r\nConnection: close\r\n\r\nleaked"
+)
+
+
 class CountingListener:
     """TCP and UDP on one port of 127.0.0.1 and ::1: every connection and every datagram is
-    counted, with the first bytes of each (an HTTP request line tells which kind it was)."""
+    counted, with the first bytes of each (an HTTP request line tells which kind it was).
+    A TCP connection is answered with a small HTTP response, as a server would."""
 
     def __init__(self) -> None:
         self.heard: list[tuple[str, bytes]] = []  # (protocol and address family, first bytes)
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._sockets: list[socket.socket] = []
-        tcp = self._bind(socket.AF_INET, socket.SOCK_STREAM, "127.0.0.1", 0)
-        self.port = tcp.getsockname()[1]
-        self._bind(socket.AF_INET, socket.SOCK_DGRAM, "127.0.0.1", self.port)
+        self.port = self._bind_free_port()
         with contextlib.suppress(OSError):  # a machine without IPv6 loopback
             self._bind(socket.AF_INET6, socket.SOCK_STREAM, "::1", self.port)
             self._bind(socket.AF_INET6, socket.SOCK_DGRAM, "::1", self.port)
@@ -190,6 +195,21 @@ class CountingListener:
         ]
         for thread in self._threads:
             thread.start()
+
+    def _bind_free_port(self) -> int:
+        """A port free for both TCP and UDP on 127.0.0.1 (the system picks the TCP one; its
+        UDP twin may be taken, then another is tried)."""
+        for _ in range(20):
+            tcp = self._bind(socket.AF_INET, socket.SOCK_STREAM, "127.0.0.1", 0)
+            port = tcp.getsockname()[1]
+            try:
+                self._bind(socket.AF_INET, socket.SOCK_DGRAM, "127.0.0.1", port)
+            except OSError:
+                self._sockets.remove(tcp)
+                tcp.close()
+                continue
+            return port
+        raise OSError("no port free for both TCP and UDP on 127.0.0.1")
 
     def _bind(self, family: int, kind: int, host: str, port: int) -> socket.socket:
         sock = socket.socket(family, kind)
@@ -217,13 +237,24 @@ class CountingListener:
                     with conn:
                         conn.settimeout(0.5)
                         try:
-                            data = conn.recv(512)
+                            data = conn.recv(4096)
                         except OSError:
                             data = b""
+                        with contextlib.suppress(OSError):
+                            conn.sendall(ANSWER)
             except (TimeoutError, OSError):
                 continue
             with self._lock:
                 self.heard.append((label, data or b"(connected, nothing sent)"))
+
+    @property
+    def origin(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def connections(self) -> list[bytes]:
+        """What each TCP connection sent first."""
+        return [data for label, data in self.heard if label.startswith("tcp")]
 
     def summary(self) -> str:
         lines = [f"{label} {data[:60]!r}" for label, data in self.heard]

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
-import socket
-import threading
 import urllib.request
 
 import pytest
@@ -183,29 +180,11 @@ pc.createOffer().then(o => pc.setLocalDescription(o)).then(() => console.log('OF
 </script></body></html>"""
 
 
-def test_webrtc_sends_no_udp(preview, make_project, qtbot):
+def test_webrtc_sends_no_udp(preview, make_project, listener, qtbot):
     """STUN and TURN pass neither the CSP nor the request guard; Chromium's WebRTC policy
     (chromium_flags) keeps them off UDP. Without it this listener got 10 packets."""
-    udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    udp.bind(("127.0.0.1", 0))
-    udp.settimeout(0.1)
-    received: list[bytes] = []
-    stop = threading.Event()
-
-    def serve() -> None:
-        while not stop.is_set():
-            with contextlib.suppress(OSError):
-                received.append(udp.recv(2048))
-
-    thread = threading.Thread(target=serve, daemon=True)
-    thread.start()
-    try:
-        project = make_project("rtc", {"index.html": WEBRTC.format(port=udp.getsockname()[1])})
-        preview.open(project)
-        preview.wait_message("OFFERED")
-        wait_seconds(qtbot, 3.0)
-    finally:
-        stop.set()
-        thread.join(2)
-        udp.close()
-    assert received == []
+    project = make_project("rtc", {"index.html": WEBRTC.format(port=listener.port)})
+    preview.open(project)
+    preview.wait_message("OFFERED")
+    wait_seconds(qtbot, 3.0)
+    assert listener.heard == [], listener.summary()

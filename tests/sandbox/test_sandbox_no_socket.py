@@ -14,7 +14,6 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -30,13 +29,6 @@ from tests.sandbox.hostile_network import (
 )
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture
-def counting_listener() -> Iterator[CountingListener]:
-    listener = CountingListener()
-    yield listener
-    listener.close()
 
 
 def run_hostile_game(face: str, listener: CountingListener, tmp_path: Path, defence: bool):
@@ -66,22 +58,22 @@ def run_hostile_game(face: str, listener: CountingListener, tmp_path: Path, defe
 
 
 @pytest.mark.parametrize("face", ["preview", "playtest"])
-def test_a_hostile_game_opens_no_socket_and_looks_up_no_name(face, counting_listener, tmp_path):
-    messages, netlog = run_hostile_game(face, counting_listener, tmp_path, defence=True)
+def test_a_hostile_game_opens_no_socket_and_looks_up_no_name(face, listener, tmp_path):
+    messages, netlog = run_hostile_game(face, listener, tmp_path, defence=True)
     assert attempted(messages) >= set(KINDS), messages  # the game did try everything
-    assert counting_listener.heard == [], counting_listener.summary()
+    assert listener.heard == [], listener.summary()
     counts, hosts = netlog_activity(netlog)
     assert not counts, (counts, hosts)
 
 
 @pytest.mark.parametrize("face", ["preview", "playtest"])
-def test_without_the_defence_the_same_game_reaches_out(face, counting_listener, tmp_path):
+def test_without_the_defence_the_same_game_reaches_out(face, listener, tmp_path):
     """The control: the shipped profile minus SANDBOX_NETWORK_SWITCHES (CSP and request
     guard still on). Resource hints and WebRTC pass both, so the listener hears the game and
     the network log shows the names it looked up: the test above fails without the defence."""
-    messages, netlog = run_hostile_game(face, counting_listener, tmp_path, defence=False)
+    messages, netlog = run_hostile_game(face, listener, tmp_path, defence=False)
     assert attempted(messages) >= set(KINDS), messages
-    assert len(counting_listener.heard) >= 4, counting_listener.summary()
+    assert len(listener.heard) >= 4, listener.summary()
     counts, hosts = netlog_activity(netlog)
     assert counts["HOST_RESOLVER_MANAGER_REQUEST"] > 0 and counts["TCP_CONNECT_ATTEMPT"] > 0
     assert any(DNS_HOST in host for host in hosts), hosts

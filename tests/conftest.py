@@ -15,6 +15,7 @@ os.environ["STUDIO_CONFIG_DIR"] = tempfile.mkdtemp(prefix="studio-test-config-")
 
 import keyring  # noqa: E402
 import pytest  # noqa: E402
+from hypothesis import HealthCheck, settings  # noqa: E402
 from keyring.backends.fail import Keyring as FailKeyring  # noqa: E402
 
 
@@ -27,6 +28,28 @@ def _prepare_qt() -> None:
 
 
 _prepare_qt()
+
+# Fuzzing (Hypothesis): "ci" keeps every target to its base number of examples (see
+# tests/fuzz.py); `--hypothesis-profile long` runs 20 times as many. No deadline: a slow
+# example on a busy machine is not a failure (a hang is, by pytest-timeout).
+_FUZZ = {"deadline": None, "suppress_health_check": [HealthCheck.too_slow], "print_blob": True}
+settings.register_profile("ci", max_examples=100, **_FUZZ)
+settings.register_profile("long", max_examples=2000, **_FUZZ)
+settings.load_profile("ci")
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("studio soak", "the random-kill soak (tests/soak)")
+    group.addoption("--soak-kills", type=int, default=40, help="kills in the soak (default 40)")
+    group.addoption("--soak-seed", type=int, default=None, help="the soak's seed (default: new)")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """The soak's time grows with its kills: its timeout does too."""
+    kills = config.getoption("--soak-kills")
+    for item in items:
+        if "tests/soak/" in item.nodeid:
+            item.add_marker(pytest.mark.timeout(240 + 6 * kills))
 
 
 @pytest.fixture

@@ -147,13 +147,16 @@ def save_provider_config(settings: Any, config: ProviderConfig, *, current: bool
         settings.set("code_provider", name)
 
 
-def remove_provider_config(settings: Any, name: str) -> None:
+def remove_provider_config(settings: Any, name: str, *, forget_key: bool = True) -> None:
+    """Take the entry out of the settings, and its stored key unless the caller forgets it
+    itself (the Settings dialog does, off the GUI thread)."""
     stored = dict(settings.get("code_providers") or {})
     stored.pop(name, None)
     settings.set("code_providers", stored)
     if settings.get("code_provider") == name:
         settings.set("code_provider", DEFAULT_PROVIDER)
-    keys.delete_api_key(name)
+    if forget_key:
+        keys.delete_api_key(name)
 
 
 def create_openai_chat_provider(options: Mapping[str, Any]) -> ChatProvider:

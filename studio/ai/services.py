@@ -58,7 +58,10 @@ def build_provider(
         factory = host.get(kind, name)
     except KeyError as exc:
         raise error("unsupported", str(exc.args[0])) from None
-    provider = factory(dict(options or {}))
+    try:
+        provider = factory(dict(options or {}))
+    except (TypeError, ValueError) as exc:  # settings.json options that make no sense
+        raise error("bad_request", f"The settings of {name!r} cannot be used: {exc}") from None
     if not getattr(provider, "name", None):
         provider.name = name
     return provider

@@ -225,7 +225,8 @@ def provider_options(
     (e.g. `--base-url`), leaving out empty values. `settings` needs `.get`."""
     options: dict[str, Any] = {}
     if settings is not None:
-        stored = (settings.get(section) or {}).get(name) or {}
+        section_value = settings.get(section)
+        stored = section_value.get(name) if isinstance(section_value, Mapping) else None
         if isinstance(stored, Mapping):
             options.update({k: v for k, v in stored.items() if k != "api_key"})
     options.update({k: v for k, v in (overrides or {}).items() if v not in (None, "")})

@@ -10,11 +10,13 @@ import json
 import os
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import platformdirs
 
 FILE_NAME = "settings.json"
+
+T = TypeVar("T")
 
 
 def config_dir() -> Path:
@@ -59,6 +61,14 @@ class Settings:
 
     def get(self, key: str, default: Any = None) -> Any:
         return self._data.get(key, default)
+
+    def value(self, key: str, kind: type[T], default: T) -> T:
+        """The stored value when it is a `kind`, else `default`: the file may have been
+        edited by hand, or written by another Studio (a bool is no int here)."""
+        value = self._data.get(key, default)
+        if isinstance(value, bool) and kind is not bool:
+            return default
+        return value if isinstance(value, kind) else default
 
     def set(self, key: str, value: Any) -> None:
         self._data[key] = value

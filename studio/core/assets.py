@@ -46,6 +46,8 @@ __all__ = [
     "clip_count",
     "clip_page",
     "clip_row",
+    "clip_names",
+    "clip_of_job",
     "clips",
     "delete_clip",
     "export_clip",
@@ -354,6 +356,20 @@ def use_in_game(project: Project, name: str, *, version_id: int | None = None) -
         kind="manual",
         meta={"label": f"added {path}", "asset": asset.name},
     )
+
+
+def clip_names(clip: Clip) -> list[str]:
+    """A clip's files: its proxy, original and thumbnail (those it has)."""
+    return [n for n in (clip.name, clip.original, clip.thumbnail) if n]
+
+
+def clip_of_job(project: Project, job_id: int) -> list[str]:
+    """`clip_names` of the clip video job `job_id` stored, if it did (its proxy goes in
+    last, so a clip found is whole); [] when none."""
+    for asset in project.assets():
+        if asset.meta.get("role") == "proxy" and asset.meta.get("job") == job_id:
+            return clip_names(_clip_of(asset))
+    return []
 
 
 def delete_clip(project: Project, name: str) -> list[str]:

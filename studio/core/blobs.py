@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import shutil
 import tempfile
 from pathlib import Path
@@ -16,6 +17,7 @@ except ImportError:  # Windows: an open file cannot be deleted, which protects i
     fcntl = None  # type: ignore[assignment]
 
 _CHUNK = 1 << 20
+_HEX64 = re.compile(r"[0-9a-f]{64}")
 
 
 def sha256_bytes(data: bytes) -> str:
@@ -55,9 +57,39 @@ class BlobStore:
 
     def __init__(self, root: Path) -> None:
         self.root = root
+        self._held: int | None = None  # the folder, locked while the project is open
+
+    # A process between writing a blob and committing the row that names it must not see
+    # that blob removed as unnamed: every process with the project open holds a shared lock
+    # on the blob folder, and leftovers are only removed under the exclusive one.
+
+    def hold(self) -> bool:
+        """Mark the store in use by this project until `release()`. True when no one else
+        had it in use: the lock is exclusive then, until `share()`, so leftovers may go."""
+        if fcntl is None:  # no flock: never sure to be alone, so never clean
+            return False
+        self._held = os.open(self.root, os.O_RDONLY)
+        if _lock(self._held, wait=False):
+            return True
+        fcntl.flock(self._held, fcntl.LOCK_SH)  # waits out a cleaner, if one is at work
+        return False
+
+    def share(self) -> None:
+        """Let other processes open the project too (after `hold()` returned True)."""
+        if fcntl is not None and self._held is not None:
+            fcntl.flock(self._held, fcntl.LOCK_SH)
+
+    def release(self) -> None:
+        if self._held is not None:
+            os.close(self._held)
+            self._held = None
+
+    def names(self) -> set[str]:
+        """The blobs stored (temporary files left out)."""
+        return {entry.name for entry in os.scandir(self.root) if _HEX64.fullmatch(entry.name)}
 
     def path(self, sha: str) -> Path:
-        if len(sha) != 64 or any(c not in "0123456789abcdef" for c in sha):
+        if not _HEX64.fullmatch(sha):
             raise ProjectError(f"not a blob id: {sha!r}")
         return self.root / sha
 

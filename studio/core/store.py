@@ -8,6 +8,7 @@ names them is committed, so a crash in between leaves the project as it was.
 from __future__ import annotations
 
 import json
+import logging
 import shutil
 import sqlite3
 import threading
@@ -19,6 +20,7 @@ from typing import Any
 
 from studio.core.blobs import BlobStore, os_reason
 from studio.core.errors import NotFoundError, ProjectError
+from studio.core.orphans import Orphans, remove_orphans
 from studio.core.records import (
     ASSET_COLUMNS,
     VERSION_COLUMNS,
@@ -36,6 +38,8 @@ from studio.core.records import (
 )
 from studio.core.schema import APP_ID, FORMAT_VERSION, REQUIRED_TABLES, initialise, migrate
 from studio.core.store_queries import ListQueries
+
+log = logging.getLogger(__name__)
 
 DB_NAME = "project.db"
 
@@ -60,6 +64,8 @@ VERSION_KINDS = ("template", "generate", "edit", "fix", "manual", "import", "res
 def project_path(path: Path | str) -> Path:
     """`game` and `game.studio` name the same project folder."""
     path = Path(path).expanduser()
+    if not path.name:  # `/`, or `~` for a home folder at the root
+        raise ProjectError(f"{path} cannot be a project: give it a name")
     return path if path.suffix == SUFFIX else path.with_name(path.name + SUFFIX)
 
 
@@ -72,6 +78,7 @@ class Project(ListQueries):
         self.closed = False
         self._lock = threading.RLock()
         self.blobs = BlobStore(path / BLOB_DIR)
+        self.cleaned = Orphans()  # what cut-off work had left, removed when it opened
 
     # -- opening -------------------------------------------------------------------------
 
@@ -93,6 +100,7 @@ class Project(ListQueries):
         except OSError as exc:
             raise ProjectError(f"cannot create {path}: {os_reason(exc, path)}") from None
         conn: sqlite3.Connection | None = None
+        project: Project | None = None
         with _removed_on_failure(path):
             try:
                 (path / BLOB_DIR).mkdir(parents=True, exist_ok=True)
@@ -104,9 +112,12 @@ class Project(ListQueries):
                         (name or path.stem,),
                     )
                 project = cls(path, conn)
+                project._hold_store()
                 if setup is not None:
                     setup(project)
             except BaseException as exc:
+                if project is not None:
+                    project.blobs.release()
                 if conn is not None:
                     conn.close()
                 if isinstance(exc, OSError):
@@ -153,12 +164,27 @@ class Project(ListQueries):
         project = cls(path, conn)
         (path / BLOB_DIR).mkdir(exist_ok=True)
         project.blobs.remove_temporaries()
+        project._hold_store()
         return project
+
+    def _hold_store(self) -> None:
+        """Mark the project open in this process; when no other process has it open, first
+        remove what work cut off mid-way left behind (`studio.core.orphans`)."""
+        try:
+            if not self.blobs.hold():
+                return
+            try:
+                self.cleaned = remove_orphans(self._conn, self.blobs)
+            finally:
+                self.blobs.share()
+        except (OSError, sqlite3.Error) as exc:  # a read-only copy, say: it opens all the same
+            log.warning("could not look for leftovers in %s: %s", self.path, exc)
 
     def close(self) -> None:
         with self._lock:
             self.closed = True
             self._conn.close()
+            self.blobs.release()
 
     def _check_open(self) -> None:
         # Work started before the project closed (an import on a worker thread) ends with

@@ -41,11 +41,13 @@ def load_template(folder: Path) -> Template:
         meta = json.loads(meta_path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise StudioError(f"template {folder.name} has no readable template.json: {exc}") from None
+    if not isinstance(meta, dict):
+        raise StudioError(f"template {folder.name}: template.json is not a JSON object")
     if not (folder / "index.html").is_file():
         raise StudioError(f"template {folder.name} has no index.html")
     return Template(
-        name=str(meta.get("name") or folder.name),
-        title=str(meta.get("title") or folder.name),
+        name=str(meta.get("name") or "").strip() or folder.name,
+        title=str(meta.get("title") or "").strip() or folder.name,
         description=str(meta.get("description") or ""),
         kind=str(meta.get("kind") or ""),
         folder=folder,

@@ -76,24 +76,19 @@ def exporters(host: Any) -> list[Exporter]:
 
 
 def exporter_broke(host: Any, exporter: Exporter, exc: BaseException) -> str:
-    """`exporter` raised `exc`: say so in plain words, and when `exc` is a bug of an outside
-    plugin (not a StudioError, nor an OSError of the person's disk) report it to the host,
-    which marks the plugin failed and drops what it registered."""
+    """`exporter` raised `exc`: say so in plain words. An outside plugin's exporter comes
+    guarded by the host (`studio.plugins.guard`): its bugs arrive as an ExportError that
+    says so, its plugin switched off already. Anything else that is not a StudioError nor
+    an OSError of the person's disk is Studio's own bug, which the host logs."""
     what = f"{type(exc).__name__}: {exc}"
     if isinstance(exc, StudioError):
         return str(exc)
     if isinstance(exc, OSError):
         return f"{exc.filename}: {exc.strerror}" if exc.filename and exc.strerror else what
     plugin = host.owner("exporters", exporter.name)
-    if plugin is None:  # its plugin was switched off meanwhile
-        return what
-    host.report_failure(plugin, exc)  # the built-in plugin's (Studio's own bug) is only logged
-    if host.info(plugin).builtin:
-        return what
-    return (
-        f"the export format {exporter.title!r} of the plugin {plugin!r} broke ({what}). "
-        "Studio switched that plugin off (see Settings > Plugins)."
-    )
+    if plugin is not None:
+        host.report_failure(plugin, exc)
+    return what
 
 
 def get_exporter(host: Any, name: str) -> Exporter:

@@ -60,6 +60,7 @@ from studio.core.records import VideoJob
 from studio.core.store import Project
 from studio.errors import StudioError
 from studio.operations.job_pacing import PollPolicy, Slots
+from studio.operations.job_writer import JobWriter
 from studio.operations.kept_providers import KeptProviders, ProviderSource, ProviderStamp
 from studio.operations.video_costs import (
     ESTIMATE,
@@ -109,6 +110,7 @@ class VideoQueue:
         self.poll = poll or PollPolicy()
         self._listeners: list[JobListener] = [on_change] if on_change else []
         self._slots: dict[str, Slots] = {}
+        self._writer = JobWriter(project, self._emit)  # job changes: written off the loop
         self._tasks: dict[int, asyncio.Task[None]] = {}
         self._cancelling: set[int] = set()
         self._media = asyncio.Semaphore(1)  # ffmpeg work: one clip at a time on small machines
@@ -366,7 +368,7 @@ class VideoQueue:
             job = self.project.job(job_id)
             if job.status not in ACTIVE:
                 return job  # it finished before the cancel arrived
-            job = self._update(job_id, status="cancelled", error=None)
+            job = await self._writer.commit(job_id, status="cancelled", error=None)
         finally:
             self._cancelling.discard(job_id)
         if job.remote_id:
@@ -380,6 +382,7 @@ class VideoQueue:
         tasks = list(self._tasks.values())
         if tasks:
             await asyncio.wait(tasks)
+        await self._writer.aclose()
         await self._kept.aclose()
 
     def close_now(self) -> None:
@@ -415,7 +418,7 @@ class VideoQueue:
                 provider = await self.current_provider(job.provider)
             except VideoError as exc:
                 # Kept as it is: it runs again once the provider is back (plugin enabled).
-                self._update(job_id, error=exc.message)
+                await self._writer.commit(job_id, error=exc.message)
                 return
             if job.status == "queued":
                 slots = self._slots_for(job.provider)
@@ -424,7 +427,7 @@ class VideoQueue:
                 if job.status != "queued":
                     return
                 remote_id = await self._submit(provider, job)
-                job = self._update(
+                job = await self._writer.commit(
                     job_id, status="submitted", remote_id=remote_id, progress=0.0, error=None
                 )
             elif job.status in ("submitted", "running"):
@@ -438,11 +441,15 @@ class VideoQueue:
                 slots = None
                 finished = _finished_params(job.params, status)
                 if finished is not None:
-                    job = self._update(job_id, params=finished)
+                    job = await self._writer.commit(job_id, params=finished)
                 if status.status == "failed":
-                    self._update(job_id, status="failed", error=status.error or "The video failed.")
+                    await self._writer.commit(
+                        job_id, status="failed", error=status.error or "The video failed."
+                    )
                     return
-                job = self._update(job_id, status="downloading", progress=0.0, error=None)
+                job = await self._writer.commit(
+                    job_id, status="downloading", progress=0.0, error=None
+                )
             if job.status == "downloading":
                 await self._fetch(provider, job)
         except asyncio.CancelledError:
@@ -450,18 +457,18 @@ class VideoQueue:
         except sqlite3.ProgrammingError:
             log.info("project closed while job %s ran; it resumes when the project opens", job_id)
         except (VideoError, StudioError) as exc:
-            self._fail(job_id, str(exc))
+            await self._fail(job_id, str(exc))
         except Exception as exc:  # never let one job's surprise stop the others
             log.exception("video job %s failed", job_id)
-            self._fail(job_id, f"Unexpected error: {type(exc).__name__}: {exc}")
+            await self._fail(job_id, f"Unexpected error: {type(exc).__name__}: {exc}")
         finally:
             if slots is not None:
                 slots.release()
             self._progress_written.pop(job_id, None)
 
-    def _fail(self, job_id: int, message: str) -> None:
+    async def _fail(self, job_id: int, message: str) -> None:
         with contextlib.suppress(sqlite3.ProgrammingError, NotFoundError):
-            self._update(job_id, status="failed", error=message)
+            await self._writer.commit(job_id, status="failed", error=message)
 
     async def _submit(self, provider: VideoProvider, job: VideoJob) -> str:
         p = job.params
@@ -485,24 +492,24 @@ class VideoQueue:
                     raise
                 transient += 1
                 if transient > self.poll.max_transient:
-                    self._update(
+                    await self._writer.commit(
                         job.id,
                         error=f"{exc.message} Stopped asking for now; the job resumes when "
                         "the queue starts again (or press Resume).",
                     )
                     return None
-                self._update(job.id, error=f"{exc.message} Trying again…")
+                await self._writer.commit(job.id, error=f"{exc.message} Trying again…")
                 wait = exc.retry_after if exc.retry_after is not None else interval
                 interval = self.poll.next(interval)
                 await asyncio.sleep(self.poll.suggested(wait))
                 continue
             if transient or job.error:
-                job = self._update(job.id, error=None)
+                job = await self._writer.commit(job.id, error=None)
                 transient = 0
             if status.done:
                 return status
             if job.status != "running" or abs(job.progress - status.progress) > 1e-6:
-                job = self._update(job.id, status="running", progress=status.progress)
+                job = await self._writer.commit(job.id, status="running", progress=status.progress)
             if status.poll_after is not None:
                 delay = self.poll.suggested(status.poll_after)
             else:
@@ -511,6 +518,12 @@ class VideoQueue:
 
     async def _fetch(self, provider: VideoProvider, job: VideoJob) -> None:
         """Download the result and store it as a clip, then mark the job completed."""
+        stored = assets.clip_of_job(self.project, job.id)  # a run killed before saying so
+        if stored:
+            await self._writer.commit(
+                job.id, status="completed", progress=1.0, error=None, result=stored
+            )
+            return
         clip = await store_result(
             self.project,
             provider,
@@ -519,12 +532,12 @@ class VideoQueue:
             on_progress=lambda f: self._media_progress(job.id, f),
         )
         params = self.project.job(job.id).params
-        self._update(
+        await self._writer.commit(
             job.id,
             status="completed",
             progress=1.0,
             error=None,
-            result=[n for n in (clip.name, clip.original, clip.thumbnail) if n],
+            result=assets.clip_names(clip),
             params=with_cost(params, None, made=True) or params,
         )
 
@@ -535,8 +548,7 @@ class VideoQueue:
         if fraction - last_value < 0.1 and now - last_time < 0.5:
             return
         self._progress_written[job_id] = (fraction, now)
-        with contextlib.suppress(sqlite3.ProgrammingError):
-            self._update(job_id, progress=round(min(fraction, 0.99), 3))
+        self._writer.commit_later(job_id, progress=round(min(fraction, 0.99), 3))
 
 
 def _finished_params(params: Mapping[str, Any], status: VideoStatus) -> dict[str, Any] | None:

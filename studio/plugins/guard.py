@@ -1,13 +1,18 @@
 """Wrappers that keep a plugin's provider from taking Studio down with it.
 
-`PluginHost.get` hands out an outside plugin's provider factory wrapped here. The factory
-and every provider it makes are transparent proxies (attributes, `isinstance`, assignment
-all reach the real object), with one difference: an exception that is not one of Studio's
-own error types (`ServiceError` such as `VideoError`, `GenerationError`, `StudioError`,
-`MediaError`: a service or a file failed, which is normal) is a bug in the plugin. It is
+`PluginHost.get` hands out an outside plugin's provider factory or exporter wrapped here.
+The factory and every provider it makes, and the exporter, are transparent proxies
+(attributes, `isinstance`, assignment all reach the real object), with one difference: an
+exception that is not one of Studio's own error types (`ServiceError` such as `VideoError`,
+`GenerationError`, `StudioError`, `MediaError`: a service or a file failed, which is
+normal; for an exporter an `OSError` too, the person's disk) is a bug in the plugin. It is
 reported to `host.report_failure`, which marks the plugin failed and drops what it
-registered, and the caller gets a `VideoError` or `ImageError` (media providers) or the
-original exception (others).
+registered, and the caller gets a `VideoError` or `ImageError` (media providers), an
+`ExportError` (exporters) or the original exception (others).
+
+An exporter runs on a worker thread (`ui.widgets.background.ThreadJob`). Its fault is
+reported on the thread the proxy was made on, through the asyncio loop running there (the
+GUI thread's, in the app), so the host and the widgets listening to it change only there.
 
 A provider made before its plugin was disabled refuses further work (`aclose` and `cancel`
 still pass, so resources are freed), so disabling takes effect at once, even for jobs that
@@ -16,8 +21,10 @@ were already running.
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import inspect
+import threading
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any
 
@@ -26,6 +33,7 @@ from studio.ai.image_provider import ImageError
 from studio.ai.services import ServiceError
 from studio.ai.video_provider import VideoError
 from studio.errors import StudioError
+from studio.export.base import ExportError
 from studio.media.errors import MediaError
 
 if TYPE_CHECKING:
@@ -42,15 +50,32 @@ CLEANUP = frozenset({"aclose", "close", "cancel"})
 
 
 class _Context:
-    __slots__ = ("host", "kind", "reg")
+    __slots__ = ("expected", "host", "kind", "loop", "reg", "thread")
 
     def __init__(self, host: PluginHost, reg: Registration, kind: str) -> None:
         self.host, self.reg, self.kind = host, reg, kind
+        self.expected = EXPECTED + (OSError,) if kind == "exporters" else EXPECTED
+        self.thread = threading.get_ident()
+        try:
+            self.loop: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
+        except RuntimeError:  # made outside a loop (a command): faults are told at once
+            self.loop = None
 
     @property
     def what(self) -> str:
+        if self.kind == "exporters":
+            title = getattr(self.reg.obj, "title", self.reg.name)
+            return f"the export format {title!r} of the plugin {self.reg.plugin!r}"
         label = self.kind.replace("_", " ")[:-1]
         return f"the {label} {self.reg.name!r} (plugin {self.reg.plugin})"
+
+    def report(self, exc: BaseException) -> None:
+        """Tell the host, on the thread this proxy was made on."""
+        loop = self.loop
+        if threading.get_ident() != self.thread and loop is not None and not loop.is_closed():
+            loop.call_soon_threadsafe(self.host.report_failure, self.reg.plugin, exc)
+        else:
+            self.host.report_failure(self.reg.plugin, exc)
 
     def check_current(self, attr: str) -> None:
         if attr in CLEANUP or self.host.is_current(self.reg, self.kind):
@@ -61,11 +86,16 @@ class _Context:
         error = SERVICE_ERRORS.get(self.kind)
         if error is not None:
             raise error("unsupported", message)
-        raise StudioError(message)
+        raise ExportError(message) if self.kind == "exporters" else StudioError(message)
 
     def failed(self, exc: BaseException) -> BaseException:
         """Report the plugin and return the exception to raise instead."""
-        self.host.report_failure(self.reg.plugin, exc)
+        self.report(exc)
+        if self.kind == "exporters":
+            return ExportError(
+                f"{self.what} broke ({type(exc).__name__}: {exc}). Studio switched that "
+                "plugin off (see Settings > Plugins)."
+            )
         service_error = SERVICE_ERRORS.get(self.kind)
         if service_error is not None:
             error = service_error(
@@ -110,7 +140,7 @@ class Guarded:
         ctx.check_current("__call__")
         try:
             result = self._target(*args, **kwargs)
-        except EXPECTED:
+        except ctx.expected:
             raise
         except Exception as exc:
             raise ctx.failed(exc) from None
@@ -132,7 +162,7 @@ def _wrap_callable(fn: Any, ctx: _Context, attr: str) -> Any:
             ctx.check_current(attr)
             try:
                 return await fn(*args, **kwargs)
-            except EXPECTED:
+            except ctx.expected:
                 raise
             except Exception as exc:
                 raise ctx.failed(exc) from None
@@ -153,7 +183,7 @@ def _wrap_callable(fn: Any, ctx: _Context, attr: str) -> Any:
         ctx.check_current(attr)
         try:
             result = fn(*args, **kwargs)
-        except EXPECTED:
+        except ctx.expected:
             raise
         except Exception as exc:
             raise ctx.failed(exc) from None
@@ -174,7 +204,7 @@ def _wrap_result(result: Any, ctx: _Context) -> Any:
 async def _guard_awaitable(awaitable: Any, ctx: _Context) -> Any:
     try:
         return await awaitable
-    except EXPECTED:
+    except ctx.expected:
         raise
     except Exception as exc:
         raise ctx.failed(exc) from None
@@ -184,7 +214,7 @@ async def _guard_iter(iterator: Any, ctx: _Context) -> AsyncIterator[Any]:
     try:
         async for item in iterator:
             yield item
-    except EXPECTED:
+    except ctx.expected:
         raise
     except Exception as exc:
         raise ctx.failed(exc) from None

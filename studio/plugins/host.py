@@ -43,8 +43,10 @@ KINDS = {
     "register_image_providers": "image_providers",
     "register_exporters": "exporters",
 }
-# Kinds whose objects are wrapped by `get` so that a raising provider is reported.
-GUARDED_KINDS = ("code_providers", "video_providers", "image_providers")
+# Kinds registered as factories (callables taking an options dict).
+FACTORY_KINDS = ("code_providers", "video_providers", "image_providers")
+# Kinds whose objects are wrapped by `get` so that a raising provider or exporter is reported.
+GUARDED_KINDS = (*FACTORY_KINDS, "exporters")
 
 # Exceptions a plugin's hook or object may leak that must not take Studio down with them.
 _PLUGIN_ERRORS = (Exception, SystemExit)
@@ -427,7 +429,7 @@ def check_registration(kind: str, name: str, obj: Any) -> None:
                 f"template {name!r} must be a studio.core.templates.Template "
                 f"(see load_template), not {type(obj).__name__}"
             )
-    elif kind in GUARDED_KINDS:
+    elif kind in FACTORY_KINDS:
         if not callable(obj):
             raise TypeError(
                 f"{kind_label(kind)} {name!r} must be registered as a factory "

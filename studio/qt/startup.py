@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import re
 import sys
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
@@ -47,12 +48,48 @@ def register_scheme() -> None:
     QWebEngineUrlScheme.registerScheme(scheme)
 
 
+# Games run in this process's QtWebEngine, and Studio puts nothing else in it (its own
+# connections, to models and video services, are Python's), so Chromium's network stack as a
+# whole is made to lead nowhere. The CSP and the request guard (`studio.sandbox`) never see
+# resource hints, speculative loads or WebRTC; these switches stop every kind without having
+# to recognise it:
+# - every connection goes through a proxy whose name cannot resolve, loopback included
+#   (`<-loopback>` takes back Chromium's implicit bypass of localhost and 127.0.0.1);
+# - every name, IP literals too, resolves to nothing inside Chromium, so no lookup leaves
+#   (`^NOTFOUND` is the sentinel of the Chromium in QtWebEngine 6.10, Chromium 140, which
+#   looks `~NOTFOUND`, the older one, up as a name).
+# tests/sandbox/test_sandbox_no_socket.py builds the flags without them to show they matter.
+SANDBOX_NETWORK_SWITCHES: tuple[str, ...] = (
+    "--proxy-server=http://studio-sandbox-has-no-network.invalid:9",
+    "--proxy-bypass-list=<-loopback>",
+    '"--host-resolver-rules=MAP * ^NOTFOUND"',
+)
+# WebRTC's STUN/TURN traffic passes neither the CSP nor the request guard: with this policy
+# it may only go through the proxy above, so it has no UDP and no TCP at all.
+WEBRTC_POLICY = "--force-webrtc-ip-handling-policy=disable_non_proxied_udp"
+# Switches that would loosen the ones above; taken out of QTWEBENGINE_CHROMIUM_FLAGS.
+_NETWORK_SWITCH_NAMES = (
+    "--proxy-server",
+    "--proxy-bypass-list",
+    "--proxy-pac-url",
+    "--proxy-auto-detect",
+    "--no-proxy-server",
+    "--host-resolver-rules",
+    "--host-rules",
+    "--force-webrtc-ip-handling-policy",
+)
+# One command-line token as QtWebEngine splits QTWEBENGINE_CHROMIUM_FLAGS (QProcess::
+# splitCommand): runs of non-space characters and double-quoted parts.
+_TOKEN = re.compile(r'(?:[^\s"]+|"[^"]*")+')
+
+
 def chromium_flags() -> str:
     """Flags for Chromium, read once at start-up (QTWEBENGINE_CHROMIUM_FLAGS).
 
     Chromium's sandbox stays on, except as root where Chromium refuses to start with it.
     A game's JavaScript heap is bounded, so a runaway page dies (reported as a crash)
-    instead of eating the machine's memory; WebRTC gets no UDP (it would reach any host).
+    instead of eating the machine's memory; the network stack leads nowhere
+    (SANDBOX_NETWORK_SWITCHES), whatever the environment asked for.
     """
     flags = os.environ.get("QTWEBENGINE_CHROMIUM_FLAGS", "")
     if hasattr(os, "geteuid") and os.geteuid() == 0:
@@ -64,11 +101,13 @@ def chromium_flags() -> str:
         log.info("Chromium's sandbox is on for the Preview")
     if "--js-flags" not in flags:
         flags += " --js-flags=--max-old-space-size=512"
-    if "webrtc-ip-handling-policy" not in flags:
-        # WebRTC's STUN/TURN traffic passes neither the CSP nor the request guard: without
-        # a proxy this policy leaves it no UDP at all.
-        flags += " --force-webrtc-ip-handling-policy=disable_non_proxied_udp"
-    return flags.strip()
+    kept = []
+    for token in _TOKEN.findall(flags):
+        if token.strip('"').split("=", 1)[0] in _NETWORK_SWITCH_NAMES:
+            log.warning("ignored %s: games get no network", token)
+        else:
+            kept.append(token)
+    return " ".join([*kept, *SANDBOX_NETWORK_SWITCHES, WEBRTC_POLICY])
 
 
 def prepare_environment() -> None:

@@ -14,6 +14,7 @@ Path = tuple[str | int, ...]
 
 _WS = " \t\n\r"
 _SCALAR = json.JSONDecoder()
+MAX_DEPTH = 100  # a story nests six deep; far deeper is an attack on the recursion limit
 
 
 def parse_with_lines(text: str) -> tuple[Any, dict[Path, int]]:
@@ -43,6 +44,8 @@ def parse_with_lines(text: str) -> tuple[Any, dict[Path, int]]:
         pos = skip(pos)
         if pos >= len(text):
             raise fail("Expecting value", pos)
+        if len(path) > MAX_DEPTH:
+            raise fail(f"Nested more than {MAX_DEPTH} deep", pos)
         lines[path] = line_of(pos)
         char = text[pos]
         if char == "{":

@@ -40,6 +40,11 @@ def _str(value: Any) -> str:
     return value if isinstance(value, str) else ""
 
 
+def items(value: Any) -> list[Any]:
+    """A field that should hold a list, as one (anything else a model wrote: empty)."""
+    return value if isinstance(value, list) else []
+
+
 @dataclass(frozen=True)
 class Choice:
     label: str
@@ -92,7 +97,7 @@ class Story:
         if not isinstance(data, dict):
             return cls(data={})
         scenes = []
-        for raw in data.get("scenes") or []:
+        for raw in items(data.get("scenes")):
             if not isinstance(raw, dict) or not isinstance(raw.get("id"), str):
                 continue
             choices = tuple(
@@ -103,7 +108,7 @@ class Story:
                     if isinstance(c.get("at"), int | float) and not isinstance(c["at"], bool)
                     else None,
                 )
-                for c in raw.get("choices") or []
+                for c in items(raw.get("choices"))
                 if isinstance(c, dict)
             )
             seconds = raw.get("seconds")
@@ -125,7 +130,7 @@ class Story:
                 _str(c.get("description")),
                 c["picture"] if isinstance(c.get("picture"), str) and c["picture"] else None,
             )
-            for c in data.get("cast") or []
+            for c in items(data.get("cast"))
             if isinstance(c, dict)
         )
         return cls(
@@ -192,8 +197,10 @@ class Story:
                     parent.setdefault(choice.next, current)
         return parent
 
-    def paths_to_endings(self, limit: int = 50) -> list[list[str]]:
-        """Simple paths from the start to each ending (at most `limit`), shortest first."""
+    def paths_to_endings(self, limit: int = 50, budget: int = 10_000) -> list[list[str]]:
+        """Simple paths from the start to each ending (at most `limit`), shortest first. A
+        graph can have more paths than atoms in the universe: the search stops after trying
+        `budget` of them, with what it found."""
         by_id = {s.id: s for s in reversed(self.scenes)}
         found: list[list[str]] = []
         queue: deque[list[str]] = deque([[self.start]] if self.start in by_id else [])
@@ -204,8 +211,9 @@ class Story:
                 found.append(path)
                 continue
             for choice in scene.choices:
-                if choice.next in by_id and choice.next not in path:
+                if budget > 0 and choice.next in by_id and choice.next not in path:
                     queue.append([*path, choice.next])
+                    budget -= 1
         return found
 
 
@@ -233,6 +241,8 @@ def _json(text: str | bytes) -> Any:
         return json.loads(text)
     except ValueError as exc:
         raise StudioError(f"story.json is not valid JSON: {exc}") from None
+    except RecursionError:
+        raise StudioError("story.json is not valid JSON: it is nested too deeply") from None
 
 
 def _data(text: str | bytes) -> dict[str, Any]:

@@ -28,7 +28,7 @@ from typing import Any
 
 from studio.core.store import Project
 from studio.story.jsonpos import parse_with_lines
-from studio.story.model import ASSET_DIR, STORY_FILE, Story
+from studio.story.model import ASSET_DIR, STORY_FILE, Story, items
 from studio.story.schema import schema_errors
 
 __all__ = ["KINDS", "Problem", "as_errors", "check_files", "check_story"]
@@ -46,6 +46,8 @@ KINDS = (
     "missing_picture",
 )
 ERROR_KIND = "story"  # the `kind` of the error dicts offered to Fix
+# The schema's 200 scenes with every field at its longest come to about 1 MB.
+MAX_STORY_BYTES = 4 << 20
 
 
 @dataclass(frozen=True)
@@ -96,6 +98,9 @@ def _describe(data: Any, path: tuple, message: str) -> tuple[str, str | None]:
 
 def check_story(text: str | bytes, files: Mapping[str, Any] | None = None) -> list[Problem]:
     """Every problem of a story.json text. With the version's `files`, clips are checked too."""
+    if len(text) > MAX_STORY_BYTES:  # reading it would take seconds: it is not a story
+        size = f"{len(text) / 2**20:.1f} MB"
+        return [Problem("schema", f"is {size}; a story is at most {MAX_STORY_BYTES >> 20} MB")]
     if isinstance(text, bytes):
         text = text.decode("utf-8-sig", errors="replace")
     try:
@@ -116,9 +121,9 @@ def check_story(text: str | bytes, files: Mapping[str, Any] | None = None) -> li
     def scene_line(index: int) -> int | None:
         return lines.get(("scenes", index, "id")) or lines.get(("scenes", index))
 
-    raw_scenes = [s for s in data.get("scenes") or [] if isinstance(s, dict)]
+    raw_scenes = [s for s in items(data.get("scenes")) if isinstance(s, dict)]
     index_of: dict[str, int] = {}
-    for i, raw in enumerate(data.get("scenes") or []):
+    for i, raw in enumerate(items(data.get("scenes"))):
         scene_id = raw.get("id") if isinstance(raw, dict) else None
         if not isinstance(scene_id, str):
             continue
@@ -146,8 +151,9 @@ def check_story(text: str | bytes, files: Mapping[str, Any] | None = None) -> li
                 lines.get(("start",)),
             )
         )
-    reachable = story.reachable() if story.start in index_of else {}
-    for i, raw in enumerate(data.get("scenes") or []):
+    started = bool(story.start) and story.start in index_of  # (a scene may have id "")
+    reachable = story.reachable() if started else {}
+    for i, raw in enumerate(items(data.get("scenes"))):
         if not isinstance(raw, dict) or not isinstance(raw.get("id"), str):
             continue
         scene = Story.from_data({"scenes": [raw]}).scenes[0]
@@ -163,7 +169,7 @@ def check_story(text: str | bytes, files: Mapping[str, Any] | None = None) -> li
                         lines.get(("scenes", i, "choices", n, "next")) or scene_line(i),
                     )
                 )
-        if first and story.start in index_of and scene.id not in reachable:
+        if first and started and scene.id not in reachable:
             problems.append(
                 Problem(
                     "unreachable",

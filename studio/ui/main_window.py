@@ -220,14 +220,25 @@ class MainWindow(QMainWindow):
         if dialog.exec():
             self.create_project(dialog.chosen_path(), dialog.chosen_template())
 
-    def create_project(self, path: Path, template: Template | None) -> Project | None:
-        try:
-            project = new_project(path, template)
-        except (StudioError, OSError) as exc:  # the core words the OSErrors it expects
-            self.show_error("Could not create the project", exc)
-            return None
-        self.open_project(project)
-        return project
+    def create_project(self, path: Path, template: Template | None) -> asyncio.Future:
+        """Make a project (from a template: its first version) off the GUI thread, since
+        copying a template and fsyncing its blobs may take a while; it opens once made. The
+        future gives the project, or None when it could not be made (the person is told)."""
+        self.statusBar().showMessage(f"Creating {path.name}…")
+
+        async def work() -> Project | None:
+            try:
+                project = await asyncio.to_thread(new_project, path, template)
+            except (StudioError, OSError) as exc:  # the core words the OSErrors it expects
+                self.statusBar().clearMessage()
+                # The modal box opens after this task step, not inside it.
+                QTimer.singleShot(0, self, partial(self.show_error, "Could not create", exc))
+                return None
+            self.statusBar().clearMessage()
+            self.open_project(project)
+            return project
+
+        return asyncio.ensure_future(work())
 
     def open_dialog(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, "Open project (a .studio folder)")
@@ -359,11 +370,14 @@ class MainWindow(QMainWindow):
         )
 
     def restore_layout(self) -> None:
-        layout = self.settings.get("layout") or {}
+        layout = self.settings.value("layout", dict, {})
 
         def decode(key: str) -> QByteArray | None:
             value = layout.get(key)
-            return QByteArray(base64.b64decode(value)) if value else None
+            try:
+                return QByteArray(base64.b64decode(value, validate=True)) if value else None
+            except (TypeError, ValueError):  # not what save_layout wrote: the default
+                return None
 
         if (geometry := decode("geometry")) is not None:
             self.restoreGeometry(geometry)
@@ -371,14 +385,22 @@ class MainWindow(QMainWindow):
             self.splitter.restoreState(state)
         if (state := decode("code_splitter")) is not None:
             self.code.splitter.restoreState(state)
+        hidden = layout.get("hidden")
         for name in PANES:
-            self.set_pane_visible(name, name not in layout.get("hidden", []))
+            self.set_pane_visible(name, not isinstance(hidden, list) or name not in hidden)
 
     def restore_last_project(self) -> None:
-        last = self.settings.get("last_project")
-        if last and Path(last).exists():
-            version = self.settings.get("last_version")
-            self.open_path(Path(last), version)
+        """Open the project that was open when Studio closed. One that no longer opens is
+        only mentioned: a dialog before the window is up would be in the way."""
+        last = self.settings.value("last_project", str, "")
+        if not last or not Path(last).exists():
+            return
+        try:
+            project = Project.open(Path(last))
+        except StudioError as exc:
+            self.statusBar().showMessage(f"Could not open the last project: {exc}", 10000)
+            return
+        self.open_project(project, self.settings.value("last_version", int, None))
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
         self.save_layout()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -355,3 +356,56 @@ async def test_plugin_switched_off_and_on_gets_a_new_provider(
     await queue.aclose()
     assert [project.job(j.id).status for j in (first, waiting, again)] == ["completed"] * 3
     assert project.job(again.id).params["model"] == "outro"
+
+
+async def test_killed_after_storing_its_clip_the_job_completes_with_that_clip(
+    project: Project, server: VideoServer
+) -> None:
+    """Found by the kill soak (tests/soak): a process killed between storing a job's clip and
+    marking the job completed left it "downloading"; resumed, it fetched and stored the clip
+    a second time. Now the clip it stored is recognised by its job."""
+    queue = make_queue(project, server.base_url)
+    job = queue.generate("openai", "A red fox runs")
+    await queue.run()
+    await queue.aclose()
+    done = project.job(job.id)
+    project.update_job(job.id, status="downloading", progress=0.4, result=[])  # the kill
+    downloads = len(server.calls("GET", f"/v1/videos/{done.remote_id}/content"))
+
+    queue = make_queue(project, server.base_url)
+    await queue.run()
+    await queue.aclose()
+    resumed = project.job(job.id)
+    assert (resumed.status, resumed.result) == ("completed", done.result)
+    assert len(assets.clips(project)) == 1
+    assert len(server.calls("GET", f"/v1/videos/{done.remote_id}/content")) == downloads
+
+
+async def test_job_state_is_committed_off_the_loop_thread(
+    project: Project, server: VideoServer
+) -> None:
+    """Every state change is fsynced on the queue's writer thread, never on the loop's (the
+    GUI thread in the app); listeners still hear of each, in order, on the loop's."""
+    written: list[tuple[str, int]] = []
+    real = project.update_job
+
+    def update_job(job_id, **fields):
+        written.append((fields.get("status", "-"), threading.get_ident()))
+        return real(job_id, **fields)
+
+    project.update_job = update_job
+    heard: list[tuple[str, int]] = []
+    queue = make_queue(
+        project,
+        server.base_url,
+        on_change=lambda j: heard.append((j.status, threading.get_ident())),
+    )
+    job = queue.generate("openai", "A red fox runs")
+    await queue.run()
+    await queue.aclose()
+    loop_thread = threading.get_ident()
+    assert project.job(job.id).status == "completed"
+    assert {"submitted", "running", "downloading", "completed"} <= {s for s, _ in written}
+    assert all(thread != loop_thread for _, thread in written)
+    assert all(thread == loop_thread for _, thread in heard)
+    assert [s for s, _ in heard][-1] == "completed"

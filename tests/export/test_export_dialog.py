@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import pytest
@@ -118,6 +119,7 @@ def test_a_plugin_exporter_that_raises_switches_its_plugin_off(qtbot, project, t
     info = host.plugins["broken"]
     assert info.state == PluginState.FAILED and f"{where} blew up" in info.error
     # Its format is gone; the built-in ones go on working.
+    qtbot.waitUntil(lambda: dialog.format.count() == 4)
     formats = [dialog.format.itemData(i) for i in range(dialog.format.count())]
     assert formats == ["html", "zip", "folder", "archive"]
     assert dialog.exporter.name == "html" and dialog.export_button.isEnabled()
@@ -176,3 +178,25 @@ def test_file_menu_offers_export_and_import_archive(qtbot, host, project, config
         # Deleted now: its web page and renderer go with it.
         QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
         qtbot.wait(50)
+
+
+def test_an_exporter_breaking_on_the_worker_thread_is_reported_on_the_gui_thread(
+    qtbot, qloop, project, tmp_path
+):
+    """The export runs on a worker thread; the host, and the widgets listening to it, hear
+    of the broken plugin on the GUI thread (through the asyncio loop running there)."""
+    host = PluginHost()
+    host.load_all(entry_points=False)
+    host.add_module("broken", raising_exporter_plugin("export"))
+    heard: list[tuple[str, int]] = []
+    host.subscribe(lambda: heard.append((host.plugins["broken"].state, threading.get_ident())))
+    dialog = ExportDialog(project, host)
+    qtbot.addWidget(dialog)
+    dialog.select_format("broken")
+    dialog.dest.setText(str(tmp_path / "out.broken"))
+    dialog.export_button.click()
+    worker = dialog.job.thread
+    qtbot.waitUntil(lambda: dialog.job is None and dialog.format.count() == 4, timeout=10_000)
+    assert heard == [(PluginState.FAILED, threading.main_thread().ident)]
+    assert worker is not None and worker.ident != threading.main_thread().ident
+    assert "plugin 'broken' broke (RuntimeError: export blew up)" in dialog.status.text()

@@ -427,5 +427,5 @@ def test_the_test_fixture_loads_a_module_as_a_plugin(studio_plugin_host, make_di
     )
     host = studio_plugin_host(dist.module, name="mine")
     assert host.plugins["mine"].state == PluginState.ENABLED
-    assert host.get("exporters", "fixture-export") == "an exporter"
+    assert host.owner("exporters", "fixture-export") == "mine"  # (handed out guarded)
     assert host.plugins[BUILTIN].state == PluginState.ENABLED

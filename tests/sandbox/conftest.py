@@ -4,8 +4,6 @@ on 127.0.0.1 that records every connection, and helpers to read the page."""
 from __future__ import annotations
 
 import contextlib
-import socket
-import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -19,6 +17,7 @@ from studio.plugins.host import PluginHost
 from studio.sandbox.console import ConsoleEntry
 from studio.ui.preview.preview_pane import PreviewPane
 from studio.ui.session import ProjectSession
+from tests.sandbox.hostile_network import CountingListener
 
 LOAD_MS = 20_000  # a page load, software rendering on a busy 2-core machine
 
@@ -106,55 +105,10 @@ def preview(qtbot) -> Iterator[Pane]:
     QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
 
 
-class Listener:
-    """A TCP server on 127.0.0.1 in a thread that records every connection it gets (and the
-    first bytes sent on it), answering anything with a small HTTP response."""
-
-    def __init__(self) -> None:
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(64)
-        self.sock.settimeout(0.2)
-        self.port = self.sock.getsockname()[1]
-        self.connections: list[bytes] = []
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._serve, daemon=True)
-        self._thread.start()
-
-    @property
-    def origin(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def _serve(self) -> None:
-        while not self._stop.is_set():
-            try:
-                conn, _ = self.sock.accept()
-            except (TimeoutError, OSError):
-                continue
-            with conn:
-                conn.settimeout(1.0)
-                try:
-                    data = conn.recv(4096)
-                except OSError:
-                    data = b""
-                self.connections.append(data or b"(connected)")
-                with contextlib.suppress(OSError):
-                    conn.sendall(
-                        b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n"
-                        b"Access-Control-Allow-Origin: *\r\nContent-Length: 6\r\n"
-                        b"Connection: close\r\n\r\nleaked"
-                    )
-
-    def close(self) -> None:
-        self._stop.set()
-        self._thread.join(2)
-        self.sock.close()
-
-
 @pytest.fixture
-def listener() -> Iterator[Listener]:
-    server = Listener()
+def listener() -> Iterator[CountingListener]:
+    """TCP and UDP on one port of 127.0.0.1 and ::1 that records whatever reaches it."""
+    server = CountingListener()
     yield server
     server.close()
 

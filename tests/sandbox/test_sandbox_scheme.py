@@ -8,7 +8,7 @@ import json
 import pytest
 from PySide6.QtCore import QUrl
 
-from studio.qt.startup import chromium_flags
+from studio.qt.startup import SANDBOX_NETWORK_SWITCHES, WEBRTC_POLICY, chromium_flags
 from studio.sandbox import profile as profile_module
 from studio.sandbox import scheme as scheme_module
 from studio.sandbox.scheme import (
@@ -225,3 +225,18 @@ def test_chromium_flags_cap_the_js_heap_and_keep_the_sandbox_unless_root(monkeyp
     assert "--force-webrtc-ip-handling-policy=disable_non_proxied_udp" in flags
     monkeypatch.setattr("os.geteuid", lambda: 0)
     assert "--no-sandbox" in chromium_flags()
+
+
+def test_chromium_flags_keep_the_network_defence_whatever_the_environment_says(monkeypatch):
+    """A proxy or resolver rule from QTWEBENGINE_CHROMIUM_FLAGS would reopen the network to
+    games; it is dropped, and the sandbox's own switches always come last."""
+    monkeypatch.setenv(
+        "QTWEBENGINE_CHROMIUM_FLAGS",
+        '--log-net-log=/tmp/n.json "--proxy-server=direct://" --no-proxy-server '
+        '--host-resolver-rules="MAP * 127.0.0.1" --force-webrtc-ip-handling-policy=default',
+    )
+    flags = chromium_flags()
+    assert flags.startswith("--log-net-log=/tmp/n.json ")
+    assert "direct://" not in flags and "--no-proxy-server" not in flags
+    assert "127.0.0.1" not in flags and "=default" not in flags
+    assert flags.endswith(" ".join([*SANDBOX_NETWORK_SWITCHES, WEBRTC_POLICY]))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import threading
 
 import pytest
 from PySide6.QtCore import QPoint, QRect, Qt, QTimer
@@ -119,7 +120,7 @@ def test_layout_is_restored_on_restart(make_window, qtbot):
 
 
 @pytest.mark.parametrize("name", TEMPLATES)
-def test_new_from_each_template_plays_in_the_preview(make_window, qtbot, projects_dir, name):
+def test_new_from_each_template_plays_in_the_preview(make_window, qtbot, qloop, projects_dir, name):
     window = make_window()
     assert name in [t.name for t in window.session.host.templates()], (
         f"template {name} is not registered by the plugin host"
@@ -138,8 +139,8 @@ def test_new_from_each_template_plays_in_the_preview(make_window, qtbot, project
     QTimer.singleShot(0, pick)
     window.new_action.trigger()
     assert chosen, "the gallery did not open"
+    qtbot.waitUntil(lambda: window.session.project is not None)  # made off the GUI thread
     project = window.session.project
-    assert project is not None
     assert project.path.parent == projects_dir
     versions = project.versions()
     assert [v.kind for v in versions] == ["template"]
@@ -205,11 +206,21 @@ def test_run_makes_a_version_and_the_preview_shows_it(make_window, qtbot, probe_
     assert len(project.versions()) == count
 
 
-def test_run_on_a_template_game_shows_the_edit(make_window, qtbot, projects_dir):
+def test_run_on_a_template_game_shows_the_edit(
+    make_window, qtbot, qloop, projects_dir, monkeypatch
+):
+    made_on: list[int] = []
+
+    def new_project_here(*args):
+        made_on.append(threading.get_ident())
+        return new_project(*args)
+
+    monkeypatch.setattr("studio.ui.main_window.new_project", new_project_here)
     window = make_window()
     template = window.session.host.template(TEMPLATES[0])
-    project = window.create_project(projects_dir / "edited", template)
-    assert project is not None
+    project = wait_for(window.create_project(projects_dir / "edited", template))
+    assert project is not None and window.session.project is project
+    assert made_on and made_on[0] != threading.main_thread().ident  # off the GUI thread
     wait_for_picture(qtbot, window)
     editor = window.code.editor
     text = editor.toPlainText()
@@ -276,11 +287,13 @@ def message_boxes(qtbot):
     timer.stop()
 
 
-def test_a_project_that_cannot_be_created_is_explained(make_window, tmp_path, message_boxes):
+def test_a_project_that_cannot_be_created_is_explained(
+    make_window, qtbot, qloop, tmp_path, message_boxes
+):
     window = make_window()
     (tmp_path / "plain").write_text("a file, not a folder")
-    assert window.create_project(tmp_path / "plain" / "game", None) is None
-    assert len(message_boxes) == 1
+    assert wait_for(window.create_project(tmp_path / "plain" / "game", None)) is None
+    qtbot.waitUntil(lambda: len(message_boxes) == 1)
     assert "cannot create" in message_boxes[0] and "Not a directory" in message_boxes[0]
     assert window.session.project is None
     assert (tmp_path / "plain").read_text() == "a file, not a folder"

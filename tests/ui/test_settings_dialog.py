@@ -176,7 +176,7 @@ def test_the_video_service_is_set_up_here_and_the_provider_uses_it(
     assert dialog.entry_box.currentText() == "openai" and dialog.key.text() == VIDEO_KEY
     dialog.accept()
 
-    assert dialog.result() == QDialog.DialogCode.Accepted
+    qtbot.waitUntil(lambda: dialog.result() == QDialog.DialogCode.Accepted)  # keys written
     assert settings.get("video_providers") == {
         "openai": {"sizes": sizes, "base_url": video_server.base_url, "model": "gateway-video-1"}
     }

@@ -219,6 +219,8 @@ def test_errors_and_cancel_are_shown_plainly(
         assert not pane.error.isVisible()
         (rejected,) = project.jobs()
         await until(lambda: project.job(rejected.id).status == "failed", what="the refusal")
+        # (written off the GUI thread: the list hears of it a moment after the database has it)
+        await until(lambda: pane.jobs.row_for(rejected.id).button.text() == "Retry")
         row = pane.jobs.row_for(rejected.id)
         assert row is not None and row.status.text() == (
             "failed: The service refused the prompt: "
@@ -232,6 +234,7 @@ def test_errors_and_cancel_are_shown_plainly(
         pane.prompt.setPlainText("a slow one")
         job = pane.generate()
         await until(lambda: project.job(job.id).status == "running", what="the job running")
+        await until(lambda: pane.jobs.row_for(job.id).bar.isVisible(), what="the row running")
         row = pane.jobs.row_for(job.id)
         assert row.button.text() == "Cancel" and row.bar.isVisible()
         qtbot.mouseClick(row.button, Qt.MouseButton.LeftButton)
@@ -248,6 +251,7 @@ def test_errors_and_cancel_are_shown_plainly(
         pane.prompt.setPlainText("a cat")
         job = pane.generate()
         await until(lambda: window.session.project.job(job.id).status == "failed")
+        await until(lambda: pane.jobs.row_for(job.id).status.text().startswith("failed"))
         row = pane.jobs.row_for(job.id)
         assert row.status.text().startswith("failed: Cannot reach the video service at 127.0.0.1:9")
         await close(window)
@@ -351,6 +355,7 @@ def test_providers_follow_plugins_and_the_model_goes_with_the_job(
         assert job.params.get("model") == model
         await until(lambda: project.job(job.id).status in ("completed", "failed"), 60)
         assert project.job(job.id).status == "completed", project.job(job.id).error
+        await until(lambda: pane.jobs.row_for(job.id) is None)  # done: the list heard of it
 
     async def scenario() -> None:
         open_project(window, probe_project)

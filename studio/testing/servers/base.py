@@ -15,6 +15,7 @@ import email.parser
 import email.policy
 import json
 import socket
+import sys
 import threading
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -163,6 +164,15 @@ class LocalHandler(BaseHTTPRequestHandler):
         self.end_headers()
 
 
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return  # a client that went away (closed, killed): nothing to report
+        super().handle_error(request, client_address)
+
+
 class LocalServer:
     """Start with `start()` (or `with`), point a client at `base_url`, `stop()`. Requests a
     handler `record`s are in `requests`."""
@@ -180,8 +190,7 @@ class LocalServer:
 
     def start(self) -> Self:
         handler = type("Handler", (self._handler,), {"owner": self})
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        self._httpd.daemon_threads = True
+        self._httpd = _Server(("127.0.0.1", 0), handler)
         self._thread = threading.Thread(
             target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
         )

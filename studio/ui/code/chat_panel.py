@@ -191,7 +191,7 @@ class ChatPanel(QWidget):
         self.variations_btn.clicked.connect(lambda: self.start_variations())
         self.variations_spin = QSpinBox()
         self.variations_spin.setRange(2, 8)
-        self.variations_spin.setValue(int(self.settings.get("variations", 3) or 3))
+        self.variations_spin.setValue(min(8, max(2, self.settings.value("variations", int, 3))))
         self.variations_spin.setToolTip("How many variations")
         self.variations_spin.valueChanged.connect(lambda n: self.settings.set("variations", n))
         self.fix_btn = QPushButton("Fix")
@@ -202,7 +202,7 @@ class ChatPanel(QWidget):
             "When a new version reports errors in the Preview, ask for a fix at once "
             "(at most once per prompt, never after a fix)"
         )
-        self.auto_fix_box.setChecked(bool(self.settings.get("auto_fix", False)))
+        self.auto_fix_box.setChecked(self.settings.value("auto_fix", bool, False))
         self.auto_fix_box.toggled.connect(lambda on: self.settings.set("auto_fix", on))
         buttons = FlowLayout()  # wraps when the pane is narrow
         buttons.setContentsMargins(6, 0, 6, 6)

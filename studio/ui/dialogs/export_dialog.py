@@ -11,7 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QSignalBlocker, Qt, QUrl, Signal
+from PySide6.QtCore import QSignalBlocker, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QComboBox,
@@ -58,9 +58,10 @@ def _reveal(path: Path) -> None:
 class ExportDialog(QDialog):
     """Pick a format and a version, see the size, export, then show or open the result.
 
-    The formats are the host's exporters. One that raises something other than a
-    StudioError (a plugin's bug) is reported to the host, which switches its plugin off;
-    the person reads what happened and its formats leave the list."""
+    The formats are the host's exporters, an outside plugin's guarded by the host: one that
+    raises something other than a StudioError (a plugin's bug) switches its plugin off,
+    also when it breaks on the export's worker thread (the host hears of it on the GUI
+    thread); the person reads what happened and the plugin's formats leave the list."""
 
     exported = Signal(object)  # ExportResult
 
@@ -78,6 +79,7 @@ class ExportDialog(QDialog):
         self.host = host
         self.exporters: list[Exporter] = []
         self.job: ThreadJob | None = None
+        self._exporting: Exporter | None = None
         self.result: ExportResult | None = None
         self._dest_edited = False
 
@@ -155,6 +157,8 @@ class ExportDialog(QDialog):
 
         self.format.currentIndexChanged.connect(self._changed)
         self.version.currentIndexChanged.connect(self._changed)
+        host.subscribe(self._plugins_changed)
+        self.finished.connect(lambda _result: host.unsubscribe(self._plugins_changed))
         self._changed()
 
     # -- choices -------------------------------------------------------------------------
@@ -183,12 +187,17 @@ class ExportDialog(QDialog):
             self.format.setCurrentIndex(max(self.format.findData(current), 0))
         return True
 
-    def _broke(self, exporter: Exporter, exc: Exception, doing: str) -> None:
-        """Say what `exporter` raised (reporting a plugin's bug to the host), and drop the
-        formats of a plugin the host switched off."""
-        self.status.setText(f"{doing}: {exporter_broke(self.host, exporter, exc)}")
+    def _plugins_changed(self) -> None:
+        """A plugin was switched off or failed: its formats leave the list, once what runs
+        now (the estimate that broke, say) has said why."""
+        QTimer.singleShot(0, self, self._refresh_formats)
+
+    def _refresh_formats(self) -> None:
         if self._fill_formats():
             self._changed()
+
+    def _offered(self, exporter: Exporter) -> bool:
+        return any(r.name == exporter.name for r in self.host.registrations("exporters"))
 
     def select_format(self, name: str) -> None:
         index = self.format.findData(name)
@@ -208,16 +217,15 @@ class ExportDialog(QDialog):
             self.dest.setText(str(folder / name))
         try:
             estimate = exporter.estimate(self.project, self.version_id)
-        except StudioError as exc:
+        except Exception as exc:  # a plugin's broken estimate among them: shown, not fatal
             self.size.setText("—")
-            self._set_warning(str(exc))
             self.export_button.setEnabled(False)
-            return
-        except Exception as exc:  # a plugin's estimate: show it, do not crash the dialog
-            self.size.setText("—")
-            self._set_warning(None)
-            self.export_button.setEnabled(False)
-            self._broke(exporter, exc, "Cannot export")
+            message = exporter_broke(self.host, exporter, exc)
+            if self._offered(exporter):
+                self._set_warning(message)
+            else:  # its plugin was switched off just now: the format goes, the reason stays
+                self._set_warning(None)
+                self.status.setText(f"Cannot export: {message}")
             return
         self.export_button.setEnabled(self.job is None)
         self.size.setText(f"about {human_size(estimate)}")
@@ -257,6 +265,7 @@ class ExportDialog(QDialog):
         if out.exists() and not self.confirm_replace(out):
             return
         exporter, version = self.exporter, self.version_id
+        self._exporting = exporter  # the list may change meanwhile (a plugin switched off)
         project = self.project
         self.result = None
         for b in (self.show_folder, self.open_browser):
@@ -306,12 +315,11 @@ class ExportDialog(QDialog):
         self.exported.emit(result)
 
     def _failed(self, message: str) -> None:
-        exporter, error = self.exporter, self.job.error if self.job is not None else None
+        exporter, error = self._exporting, self.job.error if self.job is not None else None
         self._finish()
-        if error is None:
-            self.status.setText(f"Export failed: {message}")
-        else:
-            self._broke(exporter, error, "Export failed")
+        if error is not None:  # not a StudioError: Studio's own bug, logged by the host
+            message = exporter_broke(self.host, exporter, error)
+        self.status.setText(f"Export failed: {message}")
 
     def browser_target(self) -> Path | None:
         """What a browser can open: the HTML file, or a web folder's index.html."""

@@ -156,7 +156,7 @@ class SettingsDialog(QDialog):
         self.problem.setStyleSheet("color: #e06c75;")
         self.problem.hide()
 
-        buttons = QDialogButtonBox(
+        self.buttons = buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
         )
         buttons.accepted.connect(self.accept)
@@ -165,6 +165,7 @@ class SettingsDialog(QDialog):
         layout.addWidget(self.tabs)
         layout.addWidget(self.problem)
         layout.addWidget(buttons)
+        self.pending.on_read.append(self._update_key_note)
         current = provider_config(settings).name
         self.entry_box.setCurrentText(current)
         self._show_entry(current)
@@ -274,8 +275,9 @@ class SettingsDialog(QDialog):
         typed = self.key.text().strip() or None
         provider = None
         try:
-            provider = make_code_provider(
-                self.host, dataclasses.replace(config, timeout=15.0), api_key=typed
+            quick = dataclasses.replace(config, timeout=15.0)
+            provider = await asyncio.to_thread(  # the stored key is read off the GUI thread
+                lambda: make_code_provider(self.host, quick, api_key=typed)
             )
             models = await provider.list_models()
         except StudioError as exc:  # GenerationError is not one: caught below
@@ -321,12 +323,36 @@ class SettingsDialog(QDialog):
             self.problem.show()
             return
         for name in self._saved_names - set(self._configs):
-            remove_provider_config(self.settings, name)  # its stored key too
+            # Its stored key is forgotten with the other keys (Remove marked it so).
+            remove_provider_config(self.settings, name, forget_key=False)
         for config in self._configs.values():
             save_provider_config(self.settings, config, current=False)
         self.settings.set("code_provider", self._shown or "openai")
         self.video.save()
-        self.saved_keys = self.pending.save()
+        self._write_keys()
+
+    def _write_keys(self) -> None:
+        """Store and forget the keys on a worker thread (a keyring may take a while); the
+        dialog closes once they are written."""
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # no loop, so no GUI to hold: at once
+            self._keys_written(self.pending.write())
+            return
+        self.buttons.setEnabled(False)
+        writing = loop.run_in_executor(None, self.pending.write)
+        writing.add_done_callback(self._keys_done)
+
+    def _keys_done(self, writing: asyncio.Future) -> None:
+        self.buttons.setEnabled(True)
+        if writing.exception() is not None:
+            self.problem.setText(f"The keys could not be stored: {writing.exception()}")
+            self.problem.show()
+            return
+        self._keys_written(writing.result())
+
+    def _keys_written(self, where: dict[str, keys.KeySource]) -> None:
+        self.saved_keys = where
         self.key.clear()
         super().accept()
 
@@ -341,5 +367,6 @@ class SettingsDialog(QDialog):
     def done(self, result: int) -> None:  # noqa: D102 - stop background work left running
         if self._models_task is not None and not self._models_task.done():
             self._models_task.cancel()
+        self.pending.stop()
         self.video.stop()
         super().done(result)

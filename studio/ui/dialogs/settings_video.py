@@ -84,6 +84,7 @@ class VideoSettings(QWidget):
         self.settings = settings
         self.host = host
         self.pending = pending
+        pending.on_read.append(self._update_key_note)  # a stored key's state arrived
         self._shares_key = shares_key
         stored = settings.get("video_providers")
         stored = {

@@ -69,7 +69,16 @@ class FalImageProvider:
             ]
             arguments[model.inputs] = urls if model.inputs.endswith("s") else urls[0]
         arguments |= dict(request.options)
-        handle = await self.fal.call("submit", endpoint, lambda c: c.submit(endpoint, arguments))
+        submitting = asyncio.ensure_future(
+            self.fal.call("submit", endpoint, lambda c: c.submit(endpoint, arguments))
+        )
+        try:
+            handle = await asyncio.shield(submitting)
+        except asyncio.CancelledError:
+            # Cancelled while fal takes the request: once it is taken, drop it there too.
+            with contextlib.suppress(Exception):
+                await self._drop(await submitting)
+            raise
         try:
             await self._finish(endpoint, handle)
         except asyncio.CancelledError:

@@ -298,6 +298,15 @@ class Project:
     def versions(self) -> list[Version]:
         return [version_from_row(r) for r in self._rows("SELECT * FROM versions ORDER BY id")]
 
+    def newest(self) -> int | None:
+        """The version made last (whatever line it is on)."""
+        return self._rows("SELECT MAX(id) FROM versions")[0][0]
+
+    def children(self, version_id: int) -> list[int]:
+        """The versions made on `version_id`, oldest first."""
+        rows = self._rows("SELECT id FROM versions WHERE parent = ? ORDER BY id", (version_id,))
+        return [r[0] for r in rows]
+
     def version(self, version_id: int) -> Version:
         rows = self._rows("SELECT * FROM versions WHERE id = ?", (version_id,))
         if not rows:

@@ -92,11 +92,17 @@ def assess(
     settings: object,
     servers: Sequence[LocalServer],
     env: Mapping[str, str] | None = None,
+    *,
+    usable: bool | None = None,
 ) -> ModelSetup:
     """Whether the chosen code model can be used; when not, set up the first thing found
-    (`servers`: the local servers found; `env`: where keys may be, os.environ by default)."""
+    (`servers`: the local servers found; `env`: where keys may be, os.environ by default;
+    `usable`: whether the chosen entry has what it needs, when it was looked up already on
+    a worker thread)."""
     config = provider_config(settings)
-    if missing_key(config) is None:
+    if usable is None:
+        usable = missing_key(config) is None
+    if usable:
         return ModelSetup(True, f"Model: {where(config)}")
     for server in servers:
         model = server.best_model()

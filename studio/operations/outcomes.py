@@ -47,6 +47,14 @@ class Outcome:
         return self.status == "ok"
 
     @property
+    def level(self) -> str:
+        """How the notice is shown: "ok", "warning" (stopped, cut off: nothing lost) or
+        "error"."""
+        if self.ok:
+            return "ok"
+        return "warning" if self.status in ("cut_off", "cancelled", "skipped") else "error"
+
+    @property
     def pending(self) -> bool:
         """Cut off or stopped with text: Continue or Discard is offered."""
         return (

@@ -52,6 +52,12 @@ def compare_pair(selected: Sequence[int]) -> tuple[int, int] | str:
     return "Select two versions (Ctrl+click) to compare them."
 
 
+def media_in_use(project: Project) -> bool:
+    """Whether the project has clips, pictures or media jobs: the Video and Images pane is
+    folded to a bar until it does (or the person opens it)."""
+    return bool(project.assets()) or bool(project.jobs(kind=None))
+
+
 class Session:
     def __init__(self) -> None:
         self.project: Project | None = None

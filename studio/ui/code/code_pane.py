@@ -1,4 +1,7 @@
-"""The Code pane: the game's files in an editor with Run, and tabs for Chat and History."""
+"""The Code pane: the game's files in an editor with Run, and tabs for Chat and History.
+In a story project the story (graph, scene editor, cast, Make clips) has a tab of its own
+beside the files, with the whole width of the pane. After each version the editor marks
+the lines that changed since the version it was made from."""
 
 from __future__ import annotations
 
@@ -14,10 +17,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from studio.core.diff import changed_lines
 from studio.ui.code.editor import EditorWithFind
 from studio.ui.code.history_panel import HistoryPanel
 from studio.ui.session import ProjectSession
 from studio.ui.story.story_graph import StoryPanel
+from studio.ui.widgets.background import ThreadJob
 
 TEXT_SUFFIXES = (".html", ".htm", ".js", ".mjs", ".css", ".json", ".txt", ".md", ".svg")
 
@@ -53,22 +58,24 @@ class CodePane(QWidget):
         self.history = HistoryPanel(session)
         self.tabs = QTabWidget()
         self.tabs.addTab(self.history, "History")
-        top = QWidget()
-        top_layout = QVBoxLayout(top)
-        top_layout.setContentsMargins(0, 0, 0, 0)
-        top_layout.addLayout(bar)
-        # A story project shows its graph beside the file (it hides itself otherwise).
+        files = QWidget()
+        files_layout = QVBoxLayout(files)
+        files_layout.setContentsMargins(0, 0, 0, 0)
+        files_layout.addLayout(bar)
+        files_layout.addWidget(self.editor_box, 1)
+        self.editor_box.setMinimumWidth(160)
+        # A story project gets a Story tab (first) beside the files; other projects show
+        # the files alone, with no tab bar.
         self.story = StoryPanel(session)
         self.story.code = self
-        self.editor_split = QSplitter(Qt.Orientation.Horizontal)
-        self.editor_split.setChildrenCollapsible(False)
-        self.editor_split.addWidget(self.editor_box)
-        self.editor_split.addWidget(self.story)
-        self.editor_split.setSizes([480, 520])
-        self.editor_box.setMinimumWidth(160)
-        top_layout.addWidget(self.editor_split, 1)
+        self.story.presence_changed.connect(self._story_present)
+        self.top_tabs = QTabWidget()
+        self.top_tabs.setDocumentMode(True)
+        self.top_tabs.addTab(self.story, "Story")
+        self.top_tabs.addTab(files, "Files")
+        self._story_present(False)
         self.splitter = QSplitter(Qt.Orientation.Vertical)
-        self.splitter.addWidget(top)
+        self.splitter.addWidget(self.top_tabs)
         self.splitter.addWidget(self.tabs)
         # The editor is what a person works in; History and the other tabs get a third.
         self.splitter.setStretchFactor(0, 2)
@@ -80,8 +87,20 @@ class CodePane(QWidget):
         session.version_shown.connect(self.load_version)
         session.project_changed.connect(lambda p: p is None and self.clear())
         self._loading = False
+        self._marking: ThreadJob | None = None  # working out the changed lines
+        self._marking_for: tuple[int | None, str | None] = (None, None)
         self._stream_path: str | None = None  # the file code is streaming into, if any
         self.streaming = False  # generated code is being written into the editor
+
+    def _story_present(self, present: bool) -> None:
+        """A story project opened (the Story tab comes first) or closed (the files alone)."""
+        was = self.top_tabs.isTabVisible(0)
+        self.top_tabs.setTabVisible(0, present)
+        self.top_tabs.tabBar().setVisible(present)
+        if present and not was:
+            self.top_tabs.setCurrentIndex(0)
+        elif not present:
+            self.top_tabs.setCurrentIndex(1)
 
     def add_tab(self, widget: QWidget, title: str, *, first: bool = False) -> None:
         if first:
@@ -138,11 +157,39 @@ class CodePane(QWidget):
         if path == self._stream_path:
             self._stream_path = None
         self._loading = was_loading
+        self._mark_changes()
+
+    def _mark_changes(self) -> None:
+        """Mark the lines of the file shown that its version changed (on a worker thread:
+        comparing a long file is more than a frame's work)."""
+        self.editor.set_marks(frozenset())
+        project, version, path = self.session.project, self.session.shown, self._current
+        if project is None or version is None or path is None or self.streaming:
+            return
+        parent = project.version(version).parent
+        if parent is None:
+            return  # the first version: everything is new, nothing to point out
+        sha, new = project.file_hashes(parent).get(path), self._buffers.get(path, "")
+
+        def compare(_report: object) -> set[int]:
+            old = project.blobs.read(sha).decode("utf-8", errors="replace") if sha else ""
+            return changed_lines(old, new)
+
+        job = ThreadJob(compare, name="studio-marks")
+        job.succeeded.connect(self._marks_found)  # a bound method: gone with the pane
+        self._marking, self._marking_for = job, (version, path)
+        job.start()
+
+    def _marks_found(self, lines: set[int]) -> None:
+        if self._marking_for == (self.session.shown, self._current):
+            self.editor.set_marks(lines)
 
     def _text_changed(self) -> None:
         if not self._loading and self._current is not None:
             self._buffers[self._current] = self.editor.toPlainText()
             self._update_modified()
+            if self.editor.marks:  # typed over: the marks no longer line up
+                self.editor.set_marks(frozenset())
 
     def _update_modified(self) -> None:
         changed = self.is_modified()

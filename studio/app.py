@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import sys
 from pathlib import Path
 
 
@@ -30,7 +31,11 @@ def create_window(app, project: Path | None):
 
 
 def open_files_from_the_desktop(app, window) -> None:
-    """macOS sends files Finder opens with Studio as QFileOpenEvent, not as arguments."""
+    """macOS sends files Finder opens with Studio as QFileOpenEvent, not as arguments. The
+    filter sees every event of the application, so it is installed there only (under
+    Linux's offscreen and xcb platforms an application-wide Python filter crashed Qt)."""
+    if sys.platform != "darwin":
+        return
     from PySide6.QtCore import QEvent, QObject
 
     class Opener(QObject):

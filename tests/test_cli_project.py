@@ -439,3 +439,27 @@ def test_open_an_archive_shows_what_it_holds_before_importing(
     assert any(line.startswith("  logo.png  (image/png, ") for line in lines)
     assert lines[-1] == f"imported {archive} as {share / 'Game.studio'}"  # written after
     assert opened == [share / "Game.studio"]
+
+
+def test_studio_path_opens_a_project_or_an_archive(
+    tmp_path: Path, config_dir: Path, monkeypatch: pytest.MonkeyPatch, capsys
+) -> None:
+    """`studio PATH`, as a file manager or the desktop entry (`Exec=studio %f`) runs it."""
+    import studio.app
+    from studio.cli import main
+
+    opened: list[Path] = []
+    monkeypatch.setattr(studio.app, "run_app", lambda path: opened.append(path) or 0)  # no GUI
+    with Project.create(tmp_path / "game", name="Game") as p:
+        p.commit({"index.html": "<p>one</p>"}, parent=None, kind="manual")
+        folder = p.path
+    assert main([str(folder)]) == 0
+    archive = tmp_path / "Game.studioproj"
+    assert main(["export", str(folder), "--format", "archive", "--out", str(archive)]) == 0
+    assert main([str(archive)]) == 0
+    assert opened == [folder, tmp_path / "Game.studio"]  # the archive imported beside it
+    assert "imported" in capsys.readouterr().out
+    # A command name stays a command; a missing project is said in one line.
+    assert main(["templates"]) == 0
+    assert main([str(tmp_path / "nowhere.studio")]) == 1
+    assert "nowhere.studio" in capsys.readouterr().err

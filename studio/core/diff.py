@@ -82,7 +82,7 @@ class SideRow:
 
 def side_by_side(old_text: str, new_text: str, context: int = 3) -> list[SideRow]:
     """The rows of a two-column comparison: changed lines face each other, unchanged runs
-    longer than twice `context` fold to their first and last `context` lines."""
+    longer than twice `context` (and one) fold to their first and last `context` lines."""
     old, new = old_text.splitlines(), new_text.splitlines()
     rows: list[SideRow] = []
 
@@ -94,7 +94,7 @@ def side_by_side(old_text: str, new_text: str, context: int = 3) -> list[SideRow
         if tag == "equal":
             head = context if i1 > 0 else 0
             tail = context if i2 < len(old) else 0
-            if i2 - i1 > head + tail:
+            if i2 - i1 > head + tail + 1:  # a fold hides two lines at least
                 same(i1, i1 + head, j1 - i1)
                 hidden = i2 - i1 - head - tail
                 rows.append(SideRow("fold", None, plural(hidden, "unchanged line"), None, None))

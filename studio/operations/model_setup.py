@@ -61,7 +61,7 @@ def where(config: ProviderConfig) -> str:
     place = " (this computer)" if is_local_url(url) else ""
     if config.type != DEFAULT_PROVIDER:  # a plugin's provider: its own address and key
         return f"{config.effective_model} ({config.type})"
-    return f"{config.effective_model} at {_host(url)}{place}"
+    return f"{config.effective_model} ({config.name}) at {_host(url)}{place}"
 
 
 def missing_key(config: ProviderConfig) -> str | None:

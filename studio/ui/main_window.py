@@ -49,6 +49,7 @@ PANES = ("code", "preview", "video")  # "video": the media pane, Video and Image
 PANE_TITLES = {"code": "Code", "preview": "Preview", "video": "Video && Images"}
 FIRST_SIZE = (1500, 900)  # the first window's size, where the screen is large enough
 MEDIA_WIDTH = 340  # the media pane's width when it opens
+STORY_WIDTH = 0.5  # of the window's width, for the Code pane when a story opens
 
 
 class MainWindow(QMainWindow):
@@ -71,6 +72,7 @@ class MainWindow(QMainWindow):
         self.code.add_tab(self.chat, "Chat", first=True)
         self.code.splitter.setSizes([480, 420])  # the chat is where a person works most
         self.chat.conversation.version_clicked.connect(self.code.history.compare_with_parent)
+        self.code.story.presence_changed.connect(self._story_opened)
         self.thumbnails = Thumbnailer(self.session, self.preview, self)
         self.thumbnails.saved.connect(self.code.history.picture_saved)
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
@@ -287,6 +289,14 @@ class MainWindow(QMainWindow):
         if open_ and len(sizes) == 3 and sizes[2] < MEDIA_WIDTH - 40:
             give = min(MEDIA_WIDTH - sizes[2], max(0, sizes[1] - 320))
             self.splitter.setSizes([sizes[0], sizes[1] - give, sizes[2] + give])
+
+    def _story_opened(self, present: bool) -> None:
+        """A story's graph is wide: the Code pane (its Story tab) gets half the width."""
+        sizes = self.splitter.sizes()
+        total = sum(sizes)
+        if present and total > 0 and sizes[0] < total * STORY_WIDTH:
+            give = int(total * STORY_WIDTH) - sizes[0]
+            self.splitter.setSizes([sizes[0] + give, max(0, sizes[1] - give), sizes[2]])
 
     # -- the start screen ----------------------------------------------------------------
 

@@ -61,7 +61,9 @@ def test_a_local_server_found_is_set_up_and_chosen(settings):
     # The next look finds it set up: nothing changes.
     again = assess(settings, found)
     assert again.ready and again.adopted is None
-    assert again.line == f"Model: qwen2.5-coder:7b at 127.0.0.1:{server.port} (this computer)"
+    assert again.line == (
+        f"Model: qwen2.5-coder:7b (ollama) at 127.0.0.1:{server.port} (this computer)"
+    )
 
 
 def test_the_model_a_person_chose_for_a_server_is_kept(settings):
@@ -90,7 +92,7 @@ def test_a_server_without_a_model_says_how_to_get_one(settings):
 def test_a_chosen_model_that_works_is_left_alone(settings, monkeypatch):
     monkeypatch.setenv("OPENAI_API_KEY", "sk-from-env")
     setup = assess(settings, [LocalServer("Ollama", "http://127.0.0.1:11434/v1", ("m",))])
-    assert setup.ready and setup.adopted is None and "gpt-4.1 at api.openai.com" in setup.line
+    assert setup.ready and setup.adopted is None and "gpt-4.1 (openai) at api.openai.com" in setup.line
 
 
 # -- Test connection: each set-up error in its own words ----------------------------------

@@ -144,6 +144,14 @@ def open_project(window: MainWindow, path: Path) -> Project:
     return project
 
 
+def open_with_media(window: MainWindow, path: Path) -> Project:
+    """Open a project and the Video and Images pane, as a person about to use it does (a
+    project with no clips or pictures yet shows the pane folded to a bar)."""
+    project = open_project(window, path)
+    window.set_media_open(True)
+    return project
+
+
 # -- looking at the Preview ------------------------------------------------------------------
 
 

@@ -5,7 +5,7 @@ the lines that changed since the version it was made from."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -24,6 +24,7 @@ from studio.ui.session import ProjectSession
 from studio.ui.story.story_graph import StoryPanel
 from studio.ui.widgets.background import ThreadJob
 
+STORY_SHARE = 0.64  # of the pane's height, for the Story tab when a story opens
 TEXT_SUFFIXES = (".html", ".htm", ".js", ".mjs", ".css", ".json", ".txt", ".md", ".svg")
 
 
@@ -69,6 +70,7 @@ class CodePane(QWidget):
         self.story = StoryPanel(session)
         self.story.code = self
         self.story.presence_changed.connect(self._story_present)
+        self._story_room = False  # a story arrived: give it room once the pane has a size
         self.top_tabs = QTabWidget()
         self.top_tabs.setDocumentMode(True)
         self.top_tabs.addTab(self.story, "Story")
@@ -99,8 +101,25 @@ class CodePane(QWidget):
         self.top_tabs.tabBar().setVisible(present)
         if present and not was:
             self.top_tabs.setCurrentIndex(0)
+            self._story_room = True
+            self._give_story_room()
         elif not present:
             self.top_tabs.setCurrentIndex(1)
+
+    def _give_story_room(self) -> None:
+        """The story (graph and scene editor) gets most of the pane's height, once laid out."""
+        total = sum(self.splitter.sizes()) if hasattr(self, "splitter") else 0
+        if self._story_room and total > 0 and self.isVisible():
+            self._story_room = False
+            self.splitter.setSizes([int(total * STORY_SHARE), total - int(total * STORY_SHARE)])
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt API)
+        super().resizeEvent(event)
+        self._give_story_room()
+
+    def showEvent(self, event) -> None:  # noqa: N802 (Qt API)
+        super().showEvent(event)
+        QTimer.singleShot(0, self, self._give_story_room)  # once the window has its size
 
     def add_tab(self, widget: QWidget, title: str, *, first: bool = False) -> None:
         if first:

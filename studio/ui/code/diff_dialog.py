@@ -107,9 +107,10 @@ class CompareDialog(QDialog):
             f"{plural(len(self.diffs), 'file')} changed: {names}" if self.diffs else "No changes"
         )
         self.columns = [self._column(), self._column()]
-        left, right = (c.verticalScrollBar() for c in self.columns)
-        left.valueChanged.connect(right.setValue)  # the two columns scroll together
-        right.valueChanged.connect(left.setValue)
+        for bar in ("verticalScrollBar", "horizontalScrollBar"):  # the columns scroll together
+            left, right = (getattr(c, bar)() for c in self.columns)
+            left.valueChanged.connect(right.setValue)
+            right.valueChanged.connect(left.setValue)
         code = QWidget()
         code_layout = QVBoxLayout(code)
         code_layout.setContentsMargins(0, 0, 0, 0)

@@ -111,8 +111,8 @@ class SceneEditor(QWidget):
         self.choices.setWordWrap(True)
         self.choices.setStyleSheet(f"color: {MUTED.name()};")
         form.addRow("Choices", self.choices)
-        buttons = QHBoxLayout()
-        buttons.addStretch(1)
+        buttons = QHBoxLayout()  # beside the heading: the fields get the height
+        buttons.addWidget(self.heading, 1)
         buttons.addWidget(self.remake_btn)
         buttons.addWidget(self.apply_btn)
         fields = QWidget()
@@ -123,9 +123,8 @@ class SceneEditor(QWidget):
         scroll.setWidget(fields)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 4, 6, 4)
-        layout.addWidget(self.heading)
-        layout.addWidget(scroll, 1)
         layout.addLayout(buttons)
+        layout.addWidget(scroll, 1)
         self._original: dict[str, str] = {}
         self.show_scene(None)
 
@@ -377,7 +376,13 @@ class StoryPanel(QWidget):
 
     def _scene_selected(self, scene_id: str) -> None:
         if self.story is not None and self.story.has(scene_id):
+            opening = self.editor.isHidden()
             self.editor.show_scene(self.story.scene(scene_id))
+            self.hint.hide()  # it was said; the room goes to the scene
+            if opening:  # the scene editor gets nearly half the room, the graph the rest
+                graph, editor, cast = self.splitter.sizes()
+                room = graph + editor
+                self.splitter.setSizes([room - int(room * 0.45), int(room * 0.45), cast])
 
     # -- editing --------------------------------------------------------------------------
 

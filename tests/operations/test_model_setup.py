@@ -92,7 +92,8 @@ def test_a_server_without_a_model_says_how_to_get_one(settings):
 def test_a_chosen_model_that_works_is_left_alone(settings, monkeypatch):
     monkeypatch.setenv("OPENAI_API_KEY", "sk-from-env")
     setup = assess(settings, [LocalServer("Ollama", "http://127.0.0.1:11434/v1", ("m",))])
-    assert setup.ready and setup.adopted is None and "gpt-4.1 (openai) at api.openai.com" in setup.line
+    assert setup.ready and setup.adopted is None
+    assert "gpt-4.1 (openai) at api.openai.com" in setup.line
 
 
 # -- Test connection: each set-up error in its own words ----------------------------------

@@ -417,3 +417,24 @@ def test_use_in_game_fills_the_prompt_box(make_window, probe_project):
     assert window.chat.prompt.toPlainText() == "Use the video assets/city.webm as the background."
     assert window.code.tabs.currentWidget() is window.chat
     assert QApplication.focusWidget() in (window.chat.prompt, None)
+
+
+def test_run_saves_a_version_only_when_something_changed(make_window, tmp_path):
+    """A file the editor shows differently from its bytes (Windows line ends) is not a
+    change: Run without an edit makes no version; Run after one makes one."""
+    crlf = PROBE_GAME.replace("\n", "\r\n").encode()
+    with Project.create(tmp_path / "windows") as made:
+        made.commit({"index.html": crlf, "notes.txt": b"caf\xe9\r\n"}, parent=None, kind="import")
+        path = made.path
+    window = make_window()
+    project = open_project(window, path)
+    window.code.run()
+    window.code.run()
+    assert len(project.versions()) == 1
+    editor = window.code.editor
+    editor.setPlainText(editor.toPlainText().replace("First title", "Edited"))
+    window.code.run()
+    assert len(project.versions()) == 2
+    files = project.files(project.head)
+    assert files["notes.txt"] == b"caf\xe9\r\n"  # a file not edited keeps its bytes
+    assert b"Edited" in files["index.html"] and b"\r\n" in files["index.html"]  # its line ends

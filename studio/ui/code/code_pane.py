@@ -28,6 +28,10 @@ STORY_SHARE = 0.64  # of the pane's height, for the Story tab when a story opens
 TEXT_SUFFIXES = (".html", ".htm", ".js", ".mjs", ".css", ".json", ".txt", ".md", ".svg")
 
 
+def _one_line_end(text: str) -> str:
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
 def is_text_file(path: str) -> bool:
     return path.lower().endswith(TEXT_SUFFIXES)
 
@@ -215,14 +219,27 @@ class CodePane(QWidget):
         self.modified_label.setText("● edited, not run" if changed else "")
 
     def is_modified(self) -> bool:
-        return self._buffers != getattr(self, "_saved", {})
+        return any(self._edited(p, t) for p, t in self._buffers.items())
+
+    def _edited(self, path: str, text: str) -> bool:
+        """Whether `text` differs from the file as loaded, line ends aside (the editor shows
+        Windows line ends as its own)."""
+        saved = getattr(self, "_saved", {}).get(path)
+        return saved is None or _one_line_end(saved) != _one_line_end(text)
 
     def current_files(self) -> dict[str, bytes]:
-        """The shown version's files with the editor's text in place of the originals."""
+        """The shown version's files with the editor's text in place of the originals. A
+        file not edited keeps its bytes: the editor's text of it may differ (line ends,
+        bytes that are not UTF-8), and Run must not make a version of that."""
         files = self.session.files()
         if self._current is not None:
             self._buffers[self._current] = self.editor.toPlainText()
-        files.update({p: t.encode("utf-8") for p, t in self._buffers.items()})
+        saved = getattr(self, "_saved", {})
+        for path, text in self._buffers.items():
+            if self._edited(path, text):  # an edited file keeps its line ends
+                crlf = "\r\n" in saved.get(path, "")
+                text = _one_line_end(text).replace("\n", "\r\n") if crlf else text
+                files[path] = text.encode("utf-8")
         return files
 
     def save_edits(self) -> None:

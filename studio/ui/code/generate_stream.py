@@ -37,6 +37,7 @@ from studio.ai.blocks import (
 )
 from studio.core.records import Message
 from studio.operations.outcomes import ContextReady
+from studio.words import plural
 
 _BLANK_RUNS = re.compile(r"\n\s*\n\s*\n+")
 
@@ -367,7 +368,7 @@ class StreamBatcher(QObject):
             return f"{self.waiting} {elapsed:.1f} s"
         parts = []
         if self.path and self.path not in self.files_done:
-            parts.append(f"Writing {self.path} · {self.lines:,} lines")
+            parts.append(f"Writing {self.path} · {plural(self.lines, 'line')}")
         elif self.edits:
             parts.append(f"{self.edits} edit{'s' if self.edits != 1 else ''}")
         else:

@@ -37,6 +37,7 @@ from studio.plugins.host import PluginHost
 from studio.ui.code.chat_panel import ChatPanel
 from studio.ui.code.code_pane import CodePane
 from studio.ui.dialogs.template_gallery import GalleryDialog
+from studio.ui.icons import icon
 from studio.ui.images.images_pane import ImagesPane
 from studio.ui.preview.preview_pane import PreviewPane
 from studio.ui.preview.thumbnailer import Thumbnailer
@@ -211,7 +212,10 @@ class MainWindow(QMainWindow):
         toolbar = self.addToolBar("Main")
         toolbar.setObjectName("mainToolbar")
         toolbar.setMovable(False)
-        for a in (self.start_action, self.new_action, self.open_action):
+        toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        for a, name in ((self.start_action, "start"), (self.new_action, "new"),
+                        (self.open_action, "open")):  # fmt: skip
+            a.setIcon(icon(name))
             toolbar.addAction(a)
         self.toolbar = toolbar
 

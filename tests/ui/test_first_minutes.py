@@ -438,3 +438,23 @@ def test_run_saves_a_version_only_when_something_changed(make_window, tmp_path):
     files = project.files(project.head)
     assert files["notes.txt"] == b"caf\xe9\r\n"  # a file not edited keeps its bytes
     assert b"Edited" in files["index.html"] and b"\r\n" in files["index.html"]  # its line ends
+
+
+def test_one_run_and_one_set_of_icons(make_window, probe_project):
+    from studio.ui.icons import NAMES, icon
+
+    window = make_window()
+    open_project(window, probe_project)
+    menus = [a.text() for a in window.menuBar().actions()]
+    assert "&Run" not in menus  # no menu of one item
+    runs = [b for b in window.findChildren(QAbstractButton) if b.text().endswith("Run")]
+    assert len(runs) == 1 and runs[0] is window.code.run_btn
+    assert window.run_action in window.generate_menu.actions()  # its keys, Ctrl+R
+    assert window.run_action not in window.toolbar.actions()
+    for name in NAMES:
+        assert not icon(name).pixmap(24, 24).isNull(), name
+    assert window.preview.reload_button.icon().cacheKey() == icon("reload").cacheKey()
+    assert [a.text() for a in window.help_menu.actions()][:2] == [
+        "&Start screen",
+        "Set up a &code model…",
+    ]

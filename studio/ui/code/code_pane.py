@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 from studio.core.diff import changed_lines
 from studio.ui.code.editor import EditorWithFind
 from studio.ui.code.history_panel import HistoryPanel
+from studio.ui.icons import icon
 from studio.ui.session import ProjectSession
 from studio.ui.story.story_graph import StoryPanel
 from studio.ui.widgets.background import ThreadJob
@@ -47,7 +48,7 @@ class CodePane(QWidget):
         self.file_box = QComboBox()
         self.file_box.setMinimumWidth(160)
         self.file_box.currentTextChanged.connect(self._switch_file)
-        self.run_btn = QPushButton("▶ Run")
+        self.run_btn = QPushButton(icon("run"), "Run")
         self.run_btn.setObjectName("runButton")
         self.run_btn.setToolTip("Save the edits as a new version and play it (Ctrl+R, Ctrl+Enter)")
         self.run_btn.clicked.connect(self.run)

@@ -24,6 +24,7 @@ from studio.operations.recent import thumbnail_path
 from studio.operations.session import compare_pair
 from studio.ui.code.diff_dialog import CompareDialog
 from studio.ui.code.history_delegate import PICTURE_ROLE, ROW_ROLE, HistoryDelegate
+from studio.ui.icons import icon
 from studio.ui.session import ProjectSession
 
 ID_ROLE = Qt.ItemDataRole.UserRole
@@ -97,7 +98,7 @@ class HistoryPanel(QWidget):
         self.tree.setColumnWidth(0, 320)
         self.tree.itemSelectionChanged.connect(self._selection_changed)
         self.tree.itemDoubleClicked.connect(lambda item, _c: self._toggle_fold(item))
-        self.compare_btn = QPushButton("Compare")
+        self.compare_btn = QPushButton(icon("compare"), "Compare")
         self.restore_btn = QPushButton("Restore")
         self.restore_btn.setToolTip("Bring the selected version back as the newest version")
         self.fork_btn = QPushButton("Fork")

@@ -7,9 +7,10 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QObject, Qt
 from PySide6.QtWidgets import QMenu, QProgressBar, QSpinBox, QToolButton
 
+from studio.ui.icons import icon
 from studio.ui.session import ProjectSession
 from studio.ui.video.clip_library import ClipLibrary
 from studio.ui.video.video_work import PaneWork, Progress
@@ -34,6 +35,8 @@ class Recording(QObject):
         self.library = library
         self.recorder: GameRecorder | None = None
         self.record_button = QToolButton()
+        self.record_button.setIcon(icon("record"))
+        self.record_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         self.record_button.setToolTip("Record gameplay from the Preview (its length: the arrow)")
         self.record_button.clicked.connect(self._record_clicked)
         # The length lives in the button's menu: one duration in the pane is the clip's.
@@ -69,7 +72,8 @@ class Recording(QObject):
         self.record_bar.setRange(0, round(seconds))
         self.record_bar.setValue(0)
         self.record_bar.setVisible(True)
-        self.record_button.setText("■ Stop")
+        self.record_button.setText("Stop")
+        self.record_button.setIcon(icon("stop"))
         self.record_button.setObjectName("stopButton")
         recorder.progress.connect(lambda done, _total: self.record_bar.setValue(int(done)))
         making: list[Progress] = []  # the work bar's, once the recording is in
@@ -121,7 +125,8 @@ class Recording(QObject):
 
     def _label(self) -> None:
         if self.recorder is None:
-            self.record_button.setText(f"● Record {self.record_seconds.value()} s")
+            self.record_button.setText(f"Record {self.record_seconds.value()} s")
+            self.record_button.setIcon(icon("record"))
 
     def _record_clicked(self) -> None:
         if self.recorder is not None:

@@ -337,7 +337,7 @@ def apply_block(
     reason = (
         f"SEARCH matches several places in {block.path} about equally well"
         if span is not None and score >= threshold
-        else f"the lines to replace do not match {block.path}" + _closest_words(score)
+        else f"the code to replace does not match {block.path}" + _closest_words(score)
     )
     return None, BlockResult(block, "failed", round(score, 3), reason, closest, where)
 

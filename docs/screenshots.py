@@ -71,6 +71,7 @@ def main() -> int:
             # The set-up message: nothing found (no server listens on the ports looked at),
             # a prompt sent anyway: said in words, nothing sent, the prompt kept for Retry.
             os.environ["STUDIO_MODEL_PORTS"] = ""
+            os.environ["STUDIO_CONFIG_DIR"] = str(work / size / "config-setup")
             _no_usual_ports()
             first = work / size / "block-runner"
             _game(new_project, first, "Block Runner", "#203040", "#ffcc00", 2)

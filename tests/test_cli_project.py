@@ -411,14 +411,21 @@ def test_history_commands_refuse_unknown_versions(cli) -> None:
     assert len(cli("versions", "game").ok().out.splitlines()) == 3
 
 
-def test_open_an_archive_shows_what_it_holds_before_importing(
-    tmp_path: Path, config_dir: Path, monkeypatch: pytest.MonkeyPatch, capsys
-) -> None:
+@pytest.fixture
+def opened(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
+    """The projects the app would open (no window: `run_app` only notes its argument)."""
     import studio.app
+
+    paths: list[Path] = []
+    monkeypatch.setattr(studio.app, "run_app", lambda path: paths.append(path) or 0)
+    return paths
+
+
+def test_open_an_archive_shows_what_it_holds_before_importing(
+    tmp_path: Path, config_dir: Path, opened: list[Path], capsys
+) -> None:
     from studio.cli import main
 
-    opened: list[Path] = []
-    monkeypatch.setattr(studio.app, "run_app", lambda path: opened.append(path) or 0)  # no GUI
     with Project.create(tmp_path / "game", name="Game") as p:
         v1 = p.commit({"index.html": "<p>one</p>"}, parent=None, kind="manual")
         p.commit({"index.html": "<p>two</p>"}, parent=v1.id, kind="edit")
@@ -442,14 +449,11 @@ def test_open_an_archive_shows_what_it_holds_before_importing(
 
 
 def test_studio_path_opens_a_project_or_an_archive(
-    tmp_path: Path, config_dir: Path, monkeypatch: pytest.MonkeyPatch, capsys
+    tmp_path: Path, config_dir: Path, opened: list[Path], capsys
 ) -> None:
     """`studio PATH`, as a file manager or the desktop entry (`Exec=studio %f`) runs it."""
-    import studio.app
     from studio.cli import main
 
-    opened: list[Path] = []
-    monkeypatch.setattr(studio.app, "run_app", lambda path: opened.append(path) or 0)  # no GUI
     with Project.create(tmp_path / "game", name="Game") as p:
         p.commit({"index.html": "<p>one</p>"}, parent=None, kind="manual")
         folder = p.path

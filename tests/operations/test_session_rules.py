@@ -4,8 +4,6 @@ pictures, the start screen's plan, two-column diffs and changed lines. Plain pyt
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from studio.config.settings import Settings
@@ -25,10 +23,8 @@ from studio.words import plural
 
 
 @pytest.fixture
-def project(tmp_path: Path):
-    p = Project.create(tmp_path / "game")
-    yield p
-    p.close()
+def project(studio_project: Project) -> Project:
+    return studio_project  # an empty project (studio.testing.fixtures)
 
 
 def commit(project: Project, text: str, parent: int | None, **kw) -> int:

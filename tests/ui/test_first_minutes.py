@@ -9,7 +9,6 @@ from __future__ import annotations
 import contextlib
 import json
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QPoint, QRect, Qt
@@ -192,17 +191,6 @@ def test_retry_sends_the_failed_prompt_again(
 
 
 # -- "Changing v1 (not the newest, v3)" ------------------------------------------------------
-
-
-@pytest.fixture
-def three_versions(probe_project: Path) -> Path:
-    with Project.open(probe_project) as project:
-        html = project.read_file(project.head, "index.html").decode()
-        for title in ("Probe two", "Probe three"):
-            project.commit(
-                {"index.html": html.replace("Probe one", title)}, parent=project.head, kind="manual"
-            )
-    return probe_project
 
 
 def test_the_changing_bar_says_which_version_a_prompt_changes_and_switches(

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import pytest
 from PySide6.QtCore import Qt
 
 from studio.core.store import Project
@@ -13,19 +10,6 @@ from studio.ui.main_window import MainWindow
 from tests.ui.conftest import open_project, preview_version, wait_for_js
 
 TITLES = ("Probe one", "Probe two", "Probe three")
-
-
-@pytest.fixture
-def three_versions(probe_project: Path) -> Path:
-    """The probe game in three versions, each with its own `<title>` and one extra line."""
-    with Project.open(probe_project) as project:
-        html = project.read_file(project.head, "index.html").decode()
-        for n, title in enumerate(TITLES[1:], 2):
-            changed = html.replace("Probe one", title).replace(
-                "let frames = 0;", f"let frames = 0;\nconst release = {n};"
-            )
-            project.commit({"index.html": changed}, parent=project.head, kind="manual")
-    return probe_project
 
 
 def click(qtbot, window: MainWindow, version_id: int, modifier=Qt.KeyboardModifier.NoModifier):

@@ -4,30 +4,20 @@ words and the rule are the session's (`studio.operations.session.change_target`)
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton
+from PySide6.QtWidgets import QPushButton
 
 from studio.ui.session import ProjectSession
+from studio.ui.widgets.notice_bar import WARNING, NoticeBar
 
 
-class ChangeBar(QFrame):
+class ChangeBar(NoticeBar):
     def __init__(self, session: ProjectSession) -> None:
-        super().__init__()
-        self.session = session
-        self.newest: int | None = None
-        self.setObjectName("changeBar")
-        self.setStyleSheet(
-            "#changeBar { background: #3a3222; border-radius: 4px; }"
-            "#changeBar QLabel { color: #e5c07b; }"
-        )
-        self.label = QLabel()
-        self.label.setWordWrap(True)
         self.switch_btn = QPushButton()
         self.switch_btn.setToolTip("Show the newest version: the next prompt changes that one")
+        super().__init__("changeBar", WARNING, self.switch_btn)
+        self.session = session
+        self.newest: int | None = None
         self.switch_btn.clicked.connect(self.switch_to_newest)
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(8, 4, 8, 4)
-        layout.addWidget(self.label, 1)
-        layout.addWidget(self.switch_btn)
         session.version_shown.connect(lambda _v: self.refresh())
         session.versions_changed.connect(self.refresh)
         session.project_changed.connect(lambda _p: self.refresh())

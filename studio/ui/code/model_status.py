@@ -11,13 +11,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QObject, Qt, Signal
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QWidget
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtWidgets import QPushButton
 
 from studio.ai.code_providers import provider_config
 from studio.ai.model_discovery import find_local_servers
 from studio.operations.model_setup import ModelSetup, assess, missing_key
 from studio.ui.widgets.background import ThreadJob
+from studio.ui.widgets.notice_bar import NEWS, PROBLEM, NoticeBar
 
 LOOKING = "Looking for a code model on this computer…"
 
@@ -79,32 +80,21 @@ class ModelStatus(QObject):
         self._show(setup)
 
 
-class SetupLine(QFrame):
+class SetupLine(NoticeBar):
     """The model's line: a warning with what to do, or (once) what Studio set up."""
 
     settings_requested = Signal()
 
-    def __init__(
-        self, status: ModelStatus, *, always: bool = False, parent: QWidget | None = None
-    ) -> None:
-        super().__init__(parent)
-        self.status = status
-        self.always = always  # the start screen says it even when all is well
-        self.setObjectName("setupLine")
-        self.label = QLabel()
-        self.label.setWordWrap(True)
-        self.label.setTextFormat(Qt.TextFormat.PlainText)
+    def __init__(self, status: ModelStatus, *, always: bool = False) -> None:
         self.look_btn = QPushButton("Look again")
         self.look_btn.setToolTip("Look for model servers on this computer and keys again")
-        self.look_btn.clicked.connect(status.look)
         self.settings_btn = QPushButton("Settings…")
         self.settings_btn.setToolTip("Settings › Code model: a key, a base URL, the model")
+        super().__init__("setupLine", NEWS, self.look_btn, self.settings_btn)
+        self.status = status
+        self.always = always  # the start screen says it even when all is well
+        self.look_btn.clicked.connect(status.look)
         self.settings_btn.clicked.connect(self.settings_requested)
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(8, 4, 8, 4)
-        layout.addWidget(self.label, 1)
-        layout.addWidget(self.look_btn)
-        layout.addWidget(self.settings_btn)
         status.changed.connect(self.show_setup)
         self.show_setup(status.setup)
 
@@ -112,11 +102,7 @@ class SetupLine(QFrame):
         problem = setup is not None and not setup.ready
         news = setup is not None and setup.adopted is not None
         self.label.setText(LOOKING if setup is None else setup.line)
-        self.setProperty("problem", problem)
-        self.setStyleSheet(
-            "#setupLine { background: %s; border-radius: 4px; } #setupLine QLabel { color: %s; }"
-            % (("#3a2a22", "#e5a07b") if problem else ("#1f3147", "#c8d7ea"))
-        )
+        self.set_colours(PROBLEM if problem else NEWS)
         self.look_btn.setVisible(problem)
         self.look_btn.setEnabled(setup is not None)
         self.setVisible(self.always or problem or news)

@@ -46,6 +46,16 @@ def placeholder(text: str, *, big: bool = False) -> QPixmap:
     return pixmap
 
 
+def template_item(t: Template) -> QListWidgetItem:
+    """A template as a gallery's item: its picture (or a card), title, description, name."""
+    item = QListWidgetItem(t.title)
+    thumbnail = QPixmap(str(t.thumbnail)) if t.thumbnail else QPixmap()
+    item.setIcon(QIcon(thumbnail if not thumbnail.isNull() else placeholder(t.kind)))
+    item.setToolTip(t.description)
+    item.setData(NAME_ROLE, t.name)
+    return item
+
+
 class GalleryDialog(QDialog):
     """Pick a template (or an empty project), a name and a folder."""
 
@@ -64,12 +74,7 @@ class GalleryDialog(QDialog):
         self.list.setWordWrap(True)
         self.list.setObjectName("gallery")
         for t in templates:
-            item = QListWidgetItem(t.title)
-            thumbnail = QPixmap(str(t.thumbnail)) if t.thumbnail else QPixmap()
-            item.setIcon(QIcon(thumbnail if not thumbnail.isNull() else placeholder(t.kind)))
-            item.setToolTip(t.description)
-            item.setData(NAME_ROLE, t.name)
-            self.list.addItem(item)
+            self.list.addItem(template_item(t))
         empty = QListWidgetItem("Empty project")
         empty.setIcon(QIcon(placeholder("+", big=True)))
         empty.setToolTip("Start from nothing and describe your game in the prompt")

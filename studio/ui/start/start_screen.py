@@ -31,10 +31,10 @@ from PySide6.QtWidgets import (
 from studio.core.templates import Template
 from studio.operations.recent import RecentProject
 from studio.ui.code.model_status import ModelStatus, SetupLine
-from studio.ui.dialogs.template_gallery import placeholder
+from studio.ui.dialogs.template_gallery import NAME_ROLE, placeholder, template_item
 
 CARD = QSize(168, 94)
-DATA = Qt.ItemDataRole.UserRole
+DATA = NAME_ROLE  # what an item stands for: a template's name, a project's path
 MAX_WIDTH = 1180
 
 
@@ -181,12 +181,7 @@ class StartScreen(QScrollArea):
     def show_templates(self, templates: list[Template]) -> None:
         self.templates.clear()
         for t in templates:
-            item = QListWidgetItem(t.title)
-            picture = QPixmap(str(t.thumbnail)) if t.thumbnail else QPixmap()
-            item.setIcon(QIcon(picture if not picture.isNull() else placeholder(t.kind)))
-            item.setToolTip(t.description)
-            item.setData(DATA, t.name)
-            self.templates.addItem(item)
+            self.templates.addItem(template_item(t))
         fit_height(self.templates)
 
     def show_recent(self, projects: list[RecentProject]) -> None:

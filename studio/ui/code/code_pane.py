@@ -5,6 +5,9 @@ the lines that changed since the version it was made from."""
 
 from __future__ import annotations
 
+import contextlib
+from concurrent.futures import Future, ThreadPoolExecutor
+
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QComboBox,
@@ -23,8 +26,8 @@ from studio.ui.code.history_panel import HistoryPanel
 from studio.ui.icons import icon
 from studio.ui.session import ProjectSession
 from studio.ui.story.story_graph import StoryPanel
-from studio.ui.widgets.background import ThreadJob
 
+_MARKING = ThreadPoolExecutor(1, thread_name_prefix="studio-marks")  # one thread, kept
 STORY_SHARE = 0.64  # of the pane's height, for the Story tab when a story opens
 TEXT_SUFFIXES = (".html", ".htm", ".js", ".mjs", ".css", ".json", ".txt", ".md", ".svg")
 
@@ -39,6 +42,7 @@ def is_text_file(path: str) -> bool:
 
 class CodePane(QWidget):
     run_requested = Signal()
+    marks_found = Signal(int, str, object)  # version, file, its changed lines (a worker's)
 
     def __init__(self, session: ProjectSession, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -94,7 +98,7 @@ class CodePane(QWidget):
         session.version_shown.connect(self.load_version)
         session.project_changed.connect(lambda p: p is None and self.clear())
         self._loading = False
-        self._marking: ThreadJob | None = None  # working out the changed lines
+        self.marks_found.connect(self._show_marks)
         self._marking_for: tuple[int | None, str | None] = (None, None)
         self._stream_path: str | None = None  # the file code is streaming into, if any
         self.streaming = False  # generated code is being written into the editor
@@ -199,13 +203,16 @@ class CodePane(QWidget):
             old = project.blobs.read(sha).decode("utf-8", errors="replace") if sha else ""
             return changed_lines(old, new)
 
-        job = ThreadJob(compare, name="studio-marks")
-        job.succeeded.connect(self._marks_found)  # a bound method: gone with the pane
-        self._marking, self._marking_for = job, (version, path)
-        job.start()
+        def found(future: Future) -> None:  # on the worker thread: a queued signal
+            if future.exception() is None:
+                with contextlib.suppress(RuntimeError):  # the pane is gone: nobody to tell
+                    self.marks_found.emit(version, path, future.result())
 
-    def _marks_found(self, lines: set[int]) -> None:
-        if self._marking_for == (self.session.shown, self._current):
+        self._marking_for = (version, path)
+        _MARKING.submit(compare, None).add_done_callback(found)
+
+    def _show_marks(self, version: int, path: str, lines: set[int]) -> None:
+        if (version, path) == self._marking_for == (self.session.shown, self._current):
             self.editor.set_marks(lines)
 
     def _text_changed(self) -> None:

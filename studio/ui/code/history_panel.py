@@ -137,13 +137,14 @@ class HistoryPanel(QWidget):
             items = []
             rows = history_rows(project.versions(), self.expanded)
             self.delegate.lanes = max((r.lane for r in rows), default=0) + 1
+            pictures = str(thumbnail_path(project.path, 0).parent)  # one Path, not a thousand
             for row in rows:
                 v = row.version
                 when = time.strftime("%b %d %H:%M", time.localtime(v.created))
                 item = QTreeWidgetItem([row_title(row), v.kind, when, made_by(v)])
                 item.setData(0, ID_ROLE, v.id)
                 item.setData(0, ROW_ROLE, row)
-                item.setData(0, PICTURE_ROLE, str(thumbnail_path(project.path, v.id)))
+                item.setData(0, PICTURE_ROLE, f"{pictures}/v{v.id}.png")
                 tip = describe(v)
                 if row.folded:
                     tip += f"\n\n{len(row.versions)} alike versions: double-click to show each"

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import contextlib
 from functools import partial
 from pathlib import Path
 
@@ -30,9 +29,8 @@ from studio.core.store import Project
 from studio.core.templates import Template
 from studio.errors import StudioError
 from studio.operations.projects import import_source, new_project
-from studio.operations.recent import recent_projects, remember_recent
+from studio.operations.recent import remember_recent
 from studio.operations.session import media_in_use
-from studio.operations.start import free_project_path, plan_start, projects_dir
 from studio.plugins.host import PluginHost
 from studio.ui.code.chat_panel import ChatPanel
 from studio.ui.code.code_pane import CodePane
@@ -42,6 +40,7 @@ from studio.ui.images.images_pane import ImagesPane
 from studio.ui.preview.preview_pane import PreviewPane
 from studio.ui.preview.thumbnailer import Thumbnailer
 from studio.ui.session import ProjectSession
+from studio.ui.start.actions import StartActions
 from studio.ui.start.start_screen import StartScreen
 from studio.ui.video.video_pane import VideoPane
 from studio.ui.widgets.collapsed_bar import FoldingTabs
@@ -50,10 +49,11 @@ PANES = ("code", "preview", "video")  # "video": the media pane, Video and Image
 PANE_TITLES = {"code": "Code", "preview": "Preview", "video": "Video && Images"}
 FIRST_SIZE = (1500, 900)  # the first window's size, where the screen is large enough
 MEDIA_WIDTH = 340  # the media pane's width when it opens
+LATER_LOOK_MS = 1000  # a project opened at start-up: its first frames go first
 STORY_WIDTH = 0.5  # of the window's width, for the Code pane when a story opens
 
 
-class MainWindow(QMainWindow):
+class MainWindow(StartActions, QMainWindow):
     def __init__(self, host: PluginHost, settings: Settings) -> None:
         super().__init__()
         self.settings = settings
@@ -97,8 +97,15 @@ class MainWindow(QMainWindow):
         self.restore_layout()
         self.set_media_open(False)
         self.show_start()
-        # Which code model a prompt goes to, once the window is up (a worker thread).
-        QTimer.singleShot(0, self, self.chat.model_status.look)
+        # Which code model a prompt goes to, once the window is up (a worker thread): at
+        # once on the start screen, after the first frames when a project opens straight away.
+        QTimer.singleShot(0, self, self._first_look)
+
+    def _first_look(self) -> None:
+        if self.stack.currentWidget() is self.start:
+            self.chat.model_status.look()
+        else:
+            QTimer.singleShot(LATER_LOOK_MS, self, self.chat.model_status.look)
 
     def fit_to_screen(self, size: tuple[int, int] = FIRST_SIZE) -> None:
         """Take `size`, or all the screen leaves when that is smaller (window frame aside)."""
@@ -302,77 +309,6 @@ class MainWindow(QMainWindow):
             give = int(total * STORY_WIDTH) - sizes[0]
             self.splitter.setSizes([sizes[0] + give, max(0, sizes[1] - give), sizes[2]])
 
-    # -- the start screen ----------------------------------------------------------------
-
-    def _connect_start(self) -> None:
-        start = self.start
-        start.sentence_submitted.connect(self.start_from_sentence)
-        start.template_chosen.connect(self.create_from_template)
-        start.recent_chosen.connect(lambda path: self.open_path(path))
-        start.open_requested.connect(self.open_dialog)
-        start.import_requested.connect(self.import_game)
-        start.back_requested.connect(self.show_work)
-        start.settings_requested.connect(self.chat.open_settings)
-
-    def show_start(self) -> None:
-        project = self.session.project
-        self.start.show_templates(self.session.host.templates())
-        self.start.show_recent(
-            [r for r in recent_projects(self.settings) if project is None or r.path != project.path]
-        )
-        self.start.set_open_project(project.name if project else None)
-        self.stack.setCurrentWidget(self.start)
-        self.start.sentence.setFocus()
-
-    def show_work(self) -> None:
-        if self.session.project is not None:
-            self.stack.setCurrentWidget(self.splitter)
-
-    def start_from_sentence(self, sentence: str) -> Project | None:
-        """The start screen's box: a project named after the sentence (the story template
-        for a story), opened, and the sentence sent to the code model."""
-        if self.chat.model_status.ready is False:
-            self.statusBar().showMessage("Set up a code model first (see the line above)", 8000)
-            return None
-        plan = plan_start(sentence)
-        template = None
-        if plan.template is not None:
-            template = next(
-                (t for t in self.session.host.templates() if t.name == plan.template), None
-            )
-        project = self.create_project(self._new_path(plan.name), template)
-        if project is not None:
-            self.start.sentence.clear()
-            self.chat.prompt.setPlainText(plan.request)
-            self.chat.generate()
-        return project
-
-    def create_from_template(self, name: str) -> Project | None:
-        template = next((t for t in self.session.host.templates() if t.name == name), None)
-        if template is None:
-            return None
-        return self.create_project(self._new_path(template.title), template)
-
-    def _new_path(self, name: str) -> Path:
-        folder = projects_dir()
-        with contextlib.suppress(OSError):  # said when the project cannot be made there
-            folder.mkdir(parents=True, exist_ok=True)
-        return free_project_path(folder, name)
-
-    def import_game(self, kind: str) -> None:
-        """A game made elsewhere becomes a new project ("file", "folder" or "archive")."""
-        if kind == "archive":
-            self.import_archive_dialog()
-            return
-        if kind == "folder":
-            source = QFileDialog.getExistingDirectory(self, "Import a folder with index.html")
-        else:
-            source = QFileDialog.getOpenFileName(
-                self, "Import an HTML file", "", "HTML (*.html *.htm)"
-            )[0]
-        if source and self.create_project(self._new_path(Path(source).stem), None):
-            self.import_path(Path(source))
-
     def show_shortcuts(self) -> None:
         from studio.ui.dialogs.shortcuts import show_shortcuts
 
@@ -512,6 +448,10 @@ class MainWindow(QMainWindow):
             "About Studio",
             f"<b>Studio {__version__}</b><p>Make mini-games and videos with AI.</p>",
         )
+
+    def showEvent(self, event) -> None:  # noqa: N802 (Qt API)
+        super().showEvent(event)
+        self.fill_start_once_shown()
 
     # -- layout --------------------------------------------------------------------------
 

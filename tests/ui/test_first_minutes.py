@@ -12,12 +12,14 @@ from collections.abc import Iterator
 
 import pytest
 from PySide6.QtCore import QPoint, QRect, Qt
+from PySide6.QtGui import QImage
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QAbstractButton, QApplication
 
 from studio.ai.code_providers import ProviderConfig, provider_config, save_provider_config
 from studio.core.store import Project
 from studio.operations.projects import new_project
+from studio.operations.recent import thumbnail_path
 from studio.testing.servers.chat import ChatServer, Scripted
 from studio.testing.servers.local_models import LocalModelServer
 from studio.ui.code.diff_dialog import CompareDialog
@@ -284,6 +286,39 @@ def test_the_first_window_fits_the_screen_it_opens_on(make_window, monkeypatch):
     window.fit_to_screen()
     assert window.width() <= 1280 and window.height() <= 760
     assert QRect(0, 0, 1280, 800).contains(window.geometry())
+
+
+# -- pictures of versions ------------------------------------------------------------------
+
+
+def has_colour(image: QImage, colour: str, rect: QRect | None = None) -> bool:
+    rect = rect or image.rect()
+    return any(
+        image.pixelColor(x, y).name() == colour
+        for x in range(rect.left(), rect.right(), 2)
+        for y in range(rect.top(), rect.bottom(), 2)
+    )
+
+
+def test_a_version_shown_gets_its_picture_in_history_and_on_the_start_screen(
+    make_window, qtbot, tmp_path, probe_template, probe_project
+):
+    window = make_window()
+    project = open_project(window, probe_project)
+    name, picture = project.name, thumbnail_path(project.path, project.head)
+    qtbot.waitUntil(picture.exists, timeout=BUILD_WAIT)  # a moment after the first paint
+    image = QImage(str(picture))
+    assert 0 < image.width() <= 320 and 0 < image.height() <= 180
+    assert has_colour(image, "#203040")  # the probe game's page, as the Preview drew it
+    history = window.code.history
+    row = history.tree.visualItemRect(history.item_for(project.head))
+    qtbot.waitUntil(lambda: has_colour(history.tree.viewport().grab().toImage(), "#203040", row))
+    with new_project(tmp_path / "next", probe_template) as other:
+        open_project(window, other.path)
+    window.show_start()  # the first project is a recent one now, with its picture
+    (card,) = (window.start.recent.item(i) for i in range(window.start.recent.count()))
+    assert card.text() == name
+    assert has_colour(card.icon().pixmap(160, 90).toImage(), "#203040")
 
 
 # -- another project leaves nothing behind ----------------------------------------------------

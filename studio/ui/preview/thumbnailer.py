@@ -28,6 +28,13 @@ class Thumbnailer(QObject):
         self._timer.timeout.connect(self._take)
         self._waiting: int | None = None
         preview.first_frame.connect(self._painted)
+        session.project_changed.connect(self._project_changed)
+
+    def _project_changed(self, _project: object) -> None:
+        # A picture waited for belongs to the project before: its version number may exist
+        # in the next one too, and must not get the next project's frame.
+        self._timer.stop()
+        self._waiting = None
 
     def _painted(self, _seconds: float) -> None:
         version = self.preview.version_id

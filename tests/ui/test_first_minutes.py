@@ -433,6 +433,26 @@ def test_chat_version_lines_open_their_changes(make_window, qtbot, three_version
     dialog.close()
 
 
+def test_the_editor_marks_the_lines_the_shown_version_changed(make_window, qtbot, three_versions):
+    window = make_window()
+    editor = window.code.editor
+    project = open_project(window, three_versions)
+    v1, _v2, v3 = (v.id for v in project.versions())
+    lines = editor.toPlainText().splitlines()
+    changed = {n for n, line in enumerate(lines, 1) if "Probe three" in line or "release" in line}
+    assert len(changed) == 2
+    qtbot.waitUntil(lambda: editor.marks == changed)  # v3's two lines, against v2
+    qtbot.wait(300)  # the highlighter's later passes over the file leave them
+    assert editor.marks == changed
+    window.session.show_version(v1)
+    qtbot.waitUntil(lambda: "Probe one" in editor.toPlainText())
+    assert editor.marks == frozenset()  # the first version: nothing to point out
+    window.session.show_version(v3)
+    qtbot.waitUntil(lambda: editor.marks == changed)
+    editor.textCursor().insertText("// typed\n")
+    assert editor.marks == frozenset()  # typed over: the marks would no longer line up
+
+
 def test_use_in_game_fills_the_prompt_box(make_window, probe_project):
     window = make_window()
     open_project(window, probe_project)

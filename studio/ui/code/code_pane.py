@@ -217,9 +217,12 @@ class CodePane(QWidget):
 
     def _text_changed(self) -> None:
         if not self._loading and self._current is not None:
-            self._buffers[self._current] = self.editor.toPlainText()
+            text = self.editor.toPlainText()
+            self._buffers[self._current] = text
             self._update_modified()
-            if self.editor.marks:  # typed over: the marks no longer line up
+            # Typed over, the marks no longer line up. (The highlighter's later passes over
+            # a long file say the text changed too: those leave it as it was.)
+            if self.editor.marks and self._edited(self._current, text):
                 self.editor.set_marks(frozenset())
 
     def _update_modified(self) -> None:

@@ -69,6 +69,14 @@ def test_the_installer_puts_entry_icons_and_type_in_place(tmp_path):
     assert not (data / "mime/packages/studio.xml").exists()
 
 
+def test_the_xcb_libraries_a_bare_x_session_lacks_are_listed_and_named_in_readme():
+    """Without these two the window does not open on a bare Debian X session (issue 20)."""
+    listed = set((ROOT / ".ci/apt-packages.txt").read_text().split())
+    readme = (ROOT / "README.md").read_text()
+    for package in ("libxcb-icccm4", "libxcb-keysyms1"):
+        assert package in listed and package in readme, package
+
+
 def _owner(library: str) -> str | None:
     found = subprocess.run(["dpkg", "-S", library], capture_output=True, text=True)
     return found.stdout.split(":")[0] if found.returncode == 0 else None

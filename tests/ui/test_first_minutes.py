@@ -23,6 +23,7 @@ from studio.operations.recent import thumbnail_path
 from studio.testing.servers.chat import ChatServer, Scripted
 from studio.testing.servers.local_models import LocalModelServer
 from studio.ui.code.diff_dialog import CompareDialog
+from studio.ui.dialogs.settings_dialog import SettingsDialog
 from studio.ui.main_window import MainWindow
 from tests.ui.conftest import PROBE_GAME, open_project, preview_version, wait_for_js
 
@@ -98,6 +99,23 @@ def test_a_sentence_on_the_start_screen_becomes_a_game_by_the_local_server(
     window.show_start()
     assert window.start.back_btn.isVisible()
     assert "platformer-where-a-cat" in window.start.back_btn.text()
+
+
+def test_a_local_server_found_is_an_entry_in_settings_with_its_models_listed(
+    make_window, qtbot, qloop, no_keys, ollama
+):
+    window = make_window()
+    looked(qtbot, window)
+    dialog = SettingsDialog(window.settings, window.session.host, window)
+    qtbot.addWidget(dialog)
+    assert dialog.entry_box.currentText() == "ollama"  # the entry Studio set up is chosen
+    assert dialog.base_url.text() == ollama.base_url
+    task = dialog.fetch_models()
+    qtbot.waitUntil(task.done, timeout=10_000)
+    listed = [dialog.model.itemText(i) for i in range(dialog.model.count())]
+    assert listed == ["llama3.2:latest", "qwen2.5-coder:7b"]
+    assert dialog.model.currentText() == "qwen2.5-coder:7b"
+    assert dialog.models_note.text() == "2 models from the server."
 
 
 def test_with_nothing_found_the_start_screen_says_what_to_do(

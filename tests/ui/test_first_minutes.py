@@ -20,6 +20,7 @@ from studio.ai.code_providers import ProviderConfig, provider_config, save_provi
 from studio.core.store import Project
 from studio.operations.projects import new_project
 from studio.operations.recent import thumbnail_path
+from studio.sandbox.console import ConsoleEntry
 from studio.testing.servers.chat import ChatServer, Scripted
 from studio.testing.servers.local_models import LocalModelServer
 from studio.ui.code.diff_dialog import CompareDialog
@@ -357,6 +358,10 @@ def test_opening_another_project_clears_every_pane(make_window, qtbot, tmp_path,
     window.images.form.prompt.setPlainText("a knight with a red cape")
     window.chat.conversation.add_status("Version 5: wrote index.html.", "ok")
     window.code.story.status.setText("6 clips made")
+    window.preview.console.add(ConsoleEntry("error", "Uncaught TypeError: cat is undefined"))
+    window.preview.console.refresh()
+    window.code.history.tree.selectAll()
+    assert any("cat is undefined" in line for line in window.preview.console.lines())
 
     open_project(window, second_path)
 
@@ -366,6 +371,8 @@ def test_opening_another_project_clears_every_pane(make_window, qtbot, tmp_path,
     assert window.video.note.isHidden() and window.video.work.note.text() == ""
     assert window.images.form.prompt.toPlainText() == ""
     assert window.code.story.status.text() == ""
+    assert not any("cat is undefined" in line for line in window.preview.console.lines())
+    assert len(window.code.history.selected_ids()) == 1  # the second project's version shown
     assert window.windowTitle().startswith("second")
     assert not window.chat.change_bar.isVisible()
 

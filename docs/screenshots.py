@@ -4,7 +4,8 @@
 
 At 1280x800 and 1920x1080 each: the start screen with a local model server found
 (`start-*.png`), the set-up message when no model is found (`setup-*.png`), story mode with a
-scene open (`story-*.png`) and Compare with two versions playing (`compare-*.png`). The model
+scene open (`story-*.png`), Compare with two versions playing (`compare-*.png`) and the
+"Changing v1" bar above the prompt box when an older version is shown (`changing-*.png`). The model
 server is Studio's Ollama-like test server on 127.0.0.1; projects and settings go to a
 temporary folder.
 """
@@ -133,6 +134,11 @@ def main() -> int:
             await pause(3.0)
             dialog.grab().save(str(out / f"compare-{size}.png"))
             dialog.close()
+            # The older version shown: the bar above the prompt box says what a prompt changes.
+            window.session.show_version(old)
+            window.chat.prompt.setPlainText("make the block blue")
+            await pause(2.0)
+            window.grab().save(str(out / f"changing-{size}.png"))
             window.close()
         app.quit()
 

@@ -46,6 +46,7 @@ APP="$BUILD/dist/studio"
 
 step "desktop entry, icons, plugins folder"
 install -Dm644 "$HERE/studio.desktop" "$APP/share/applications/studio.desktop"
+install -Dm644 "$HERE/studio-mime.xml" "$APP/share/mime/packages/studio.xml"
 for png in "$HERE"/icons/studio-*.png; do
     size=$(basename "$png" .png); size=${size#studio-}
     install -Dm644 "$png" "$APP/share/icons/hicolor/${size}x${size}/apps/studio.png"

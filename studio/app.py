@@ -1,11 +1,14 @@
 """The window app: QApplication, one asyncio loop on Qt's (qasync), the main window.
 
-What Qt must have before QApplication exists is set by `studio.qt.startup`."""
+What Qt must have before QApplication exists is set by `studio.qt.startup`. A file the
+desktop opens with Studio comes as an argument (`studio PATH`, Linux and Windows) or, on
+macOS, as a file-open event: both open the project, or import the archive first."""
 
 from __future__ import annotations
 
 import asyncio
 import gc
+import sys
 from pathlib import Path
 
 
@@ -27,6 +30,29 @@ def create_window(app, project: Path | None):
     return window
 
 
+def open_files_from_the_desktop(app, window) -> None:
+    """macOS sends files Finder opens with Studio as QFileOpenEvent, not as arguments. The
+    filter sees every event of the application, so it is installed there only (under
+    Linux's offscreen and xcb platforms an application-wide Python filter crashed Qt)."""
+    if sys.platform != "darwin":
+        return
+    from PySide6.QtCore import QEvent, QObject
+
+    class Opener(QObject):
+        def eventFilter(self, _watched, event) -> bool:  # noqa: N802 (Qt API)
+            if event.type() != QEvent.Type.FileOpen:
+                return False
+            path = Path(event.file())
+            if path.suffix == ".studioproj":
+                window.import_archive_dialog(path)
+            else:
+                window.open_path(path)
+            return True
+
+    opener = Opener(app)
+    app.installEventFilter(opener)
+
+
 def run_app(project: Path | None) -> int:
     from studio.qt.startup import prepare_environment
 
@@ -45,6 +71,7 @@ def run_app(project: Path | None) -> int:
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
     window = create_window(app, project)
+    open_files_from_the_desktop(app, window)
     window.show()
     # What start-up made lives as long as the app: keep it out of full garbage collections,
     # which would otherwise scan all of it (tens of ms on the GUI thread) now and then.

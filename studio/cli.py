@@ -2,7 +2,8 @@
 
 Each command group is a module in `studio/commands/` with `add_commands(subparsers)`; every
 module there is picked up. A command's handler returns an exit code. Errors a person can act
-on print one line.
+on print one line. `studio PATH` (a project folder or a `.studioproj` archive, as a file
+manager or the desktop entry passes it) is `studio open PATH`.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import importlib
 import logging
 import pkgutil
 import sys
+from pathlib import Path
 
 from studio import __version__, commands
 from studio.errors import StudioError
@@ -35,9 +37,28 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _commands(parser: argparse.ArgumentParser) -> set[str]:
+    return {
+        name
+        for action in parser._actions
+        if isinstance(action, argparse._SubParsersAction)
+        for name in action.choices
+    }
+
+
+def _opens_a_path(args_list: list[str], parser: argparse.ArgumentParser) -> bool:
+    """`studio PATH`: one argument that is no command or option but a project or archive."""
+    if len(args_list) != 1 or args_list[0].startswith("-") or args_list[0] in _commands(parser):
+        return False
+    path = Path(args_list[0])
+    return path.exists() or path.suffix in (".studio", ".studioproj")
+
+
 def main(argv: list[str] | None = None) -> int:
     args_list = sys.argv[1:] if argv is None else argv
     parser = build_parser()
+    if _opens_a_path(args_list, parser):
+        args_list = ["open", *args_list]
     args = parser.parse_args(args_list)
     logging.basicConfig(
         level=logging.INFO if args.verbose else logging.WARNING,

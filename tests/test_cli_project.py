@@ -411,14 +411,21 @@ def test_history_commands_refuse_unknown_versions(cli) -> None:
     assert len(cli("versions", "game").ok().out.splitlines()) == 3
 
 
-def test_open_an_archive_shows_what_it_holds_before_importing(
-    tmp_path: Path, config_dir: Path, monkeypatch: pytest.MonkeyPatch, capsys
-) -> None:
+@pytest.fixture
+def opened(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
+    """The projects the app would open (no window: `run_app` only notes its argument)."""
     import studio.app
+
+    paths: list[Path] = []
+    monkeypatch.setattr(studio.app, "run_app", lambda path: paths.append(path) or 0)
+    return paths
+
+
+def test_open_an_archive_shows_what_it_holds_before_importing(
+    tmp_path: Path, config_dir: Path, opened: list[Path], capsys
+) -> None:
     from studio.cli import main
 
-    opened: list[Path] = []
-    monkeypatch.setattr(studio.app, "run_app", lambda path: opened.append(path) or 0)  # no GUI
     with Project.create(tmp_path / "game", name="Game") as p:
         v1 = p.commit({"index.html": "<p>one</p>"}, parent=None, kind="manual")
         p.commit({"index.html": "<p>two</p>"}, parent=v1.id, kind="edit")
@@ -439,3 +446,24 @@ def test_open_an_archive_shows_what_it_holds_before_importing(
     assert any(line.startswith("  logo.png  (image/png, ") for line in lines)
     assert lines[-1] == f"imported {archive} as {share / 'Game.studio'}"  # written after
     assert opened == [share / "Game.studio"]
+
+
+def test_studio_path_opens_a_project_or_an_archive(
+    tmp_path: Path, config_dir: Path, opened: list[Path], capsys
+) -> None:
+    """`studio PATH`, as a file manager or the desktop entry (`Exec=studio %f`) runs it."""
+    from studio.cli import main
+
+    with Project.create(tmp_path / "game", name="Game") as p:
+        p.commit({"index.html": "<p>one</p>"}, parent=None, kind="manual")
+        folder = p.path
+    assert main([str(folder)]) == 0
+    archive = tmp_path / "Game.studioproj"
+    assert main(["export", str(folder), "--format", "archive", "--out", str(archive)]) == 0
+    assert main([str(archive)]) == 0
+    assert opened == [folder, tmp_path / "Game.studio"]  # the archive imported beside it
+    assert "imported" in capsys.readouterr().out
+    # A command name stays a command; a missing project is said in one line.
+    assert main(["templates"]) == 0
+    assert main([str(tmp_path / "nowhere.studio")]) == 1
+    assert "nowhere.studio" in capsys.readouterr().err

@@ -6,6 +6,7 @@ through the plugin host, with its key resolved.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -19,6 +20,9 @@ DEFAULT_PROVIDER = "openai"
 
 
 DEFAULT_MODEL = "gpt-4.1"
+
+
+OPENAI_BASE_URL = "https://api.openai.com/v1"  # the built-in entry's service
 
 
 LEGACY_DEFAULT_WINDOW = 128_000  # what every entry kept before Studio asked servers
@@ -52,6 +56,8 @@ class ProviderConfig:
     `name` is the person's name for the entry (and the key's name in the keyring); `type`
     is the registered provider factory that serves it ("openai" for any OpenAI-compatible
     service). An empty `base_url` means OPENAI_BASE_URL, else the service's own address.
+    `key_env` names the environment variable the key may come from (an entry Studio made
+    for a key it found there: `studio.operations.model_setup`).
     """
 
     name: str = DEFAULT_PROVIDER
@@ -63,6 +69,7 @@ class ProviderConfig:
     context_window: int | None = None  # None: ask the server (studio.ai.context_window)
     timeout: float = DEFAULT_TIMEOUT
     vision: str = "auto"  # does the model take images: "auto" (by name), "yes" or "no"
+    key_env: str = ""
 
     @classmethod
     def from_dict(cls, name: str, data: Mapping[str, Any]) -> ProviderConfig:
@@ -78,6 +85,7 @@ class ProviderConfig:
             context_window=_window_setting(data.get("context_window")),
             timeout=max(5.0, _number(data.get("timeout"), float, DEFAULT_TIMEOUT)),
             vision=vision if (vision := data.get("vision")) in VISION_SETTINGS else "auto",
+            key_env=str(data.get("key_env") or "").strip(),
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -91,11 +99,16 @@ class ProviderConfig:
             "context_window": self.context_window,
             "timeout": self.timeout,
             "vision": self.vision,
-        }
+        } | ({"key_env": self.key_env} if self.key_env else {})
 
     @property
     def effective_model(self) -> str:
         return self.model or DEFAULT_MODEL
+
+    @property
+    def effective_base_url(self) -> str:
+        """Where requests go: the entry's address, else OPENAI_BASE_URL, else OpenAI's."""
+        return self.base_url or os.environ.get("OPENAI_BASE_URL") or OPENAI_BASE_URL
 
     def factory_options(self) -> dict[str, Any]:
         options: dict[str, Any] = {"name": self.name, "timeout": self.timeout}
@@ -185,7 +198,7 @@ def make_code_provider(
     except KeyError as exc:
         raise StudioError(str(exc.args[0])) from None
     options = {**config.factory_options(), **extra}
-    key = api_key or keys.resolve_api_key(config.name, env_var=env_var)
+    key = api_key or keys.resolve_api_key(config.name, env_var=env_var or config.key_env or None)
     if key:
         options["api_key"] = key
     provider = factory(options)

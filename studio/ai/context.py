@@ -21,6 +21,7 @@ from studio.ai.prompts import error_places, fix_prompt, system_prompt
 from studio.ai.providers import ChatMessage
 from studio.ai.stream_parser import parse_answer
 from studio.ai.tokens import count_tokens
+from studio.words import plural
 
 __all__ = [
     "BuiltContext",
@@ -174,8 +175,8 @@ def format_files(files: Mapping[str, str], omitted: Mapping[str, str] = {}) -> s
     for path in _ordered(omitted):
         lines = omitted[path].count("\n") + 1
         parts.append(
-            f"({path}: {lines} lines, not shown to fit the context window; keep it as it is "
-            "and do not write it anew.)"
+            f"({path}: {plural(lines, 'line')}, not shown to fit the context window; keep it as "
+            "it is and do not write it anew.)"
         )
     return "\n\n".join(parts)
 

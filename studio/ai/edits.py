@@ -453,9 +453,14 @@ def _apply(doc: _Text | None, block: EditBlock, threshold: float) -> tuple[str |
     reason = (
         f"SEARCH matches several places in {block.path} about equally well"
         if span is not None and score >= threshold
-        else f"SEARCH does not match {block.path} (best similarity {score:.0%})"
+        else f"the code to replace does not match {block.path}" + _closest_words(score)
     )
     return None, BlockResult(block, "failed", round(score, 3), reason, closest, where)
+
+
+def _closest_words(score: float) -> str:
+    """How close the nearest lines came, when they came close at all."""
+    return f" (the nearest lines are {score:.0%} alike)" if score >= 0.5 else " (nothing like them)"
 
 
 def _ambiguous(

@@ -18,7 +18,15 @@ from studio.ai.services import ServiceError
 __all__ = ["CheckResult", "Verdict", "check_connection"]
 
 Verdict = Literal[
-    "works", "key_refused", "no_credit", "unreachable", "gone", "cannot_test", "failed"
+    "works",
+    "key_refused",
+    "no_credit",
+    "unreachable",
+    "gone",
+    "cannot_test",
+    "failed",
+    "no_key",  # code models (studio.operations.code_check): nothing was sent
+    "unknown_model",
 ]
 TIMEOUT = 30.0
 

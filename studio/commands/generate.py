@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from studio.errors import StudioError
+from studio.words import plural
 
 
 def add_commands(sub: argparse._SubParsersAction) -> None:
@@ -130,12 +131,12 @@ class Progress:
             now = time.monotonic()
             if self.tty and now - self.shown >= self.REFRESH:
                 self.shown = now
-                self.write(f"\r{self.prefix}writing {self.path}: {self.lines} lines")
+                self.write(f"\r{self.prefix}writing {self.path}: {plural(self.lines, 'line')}")
         elif isinstance(event, FileComplete):
             if self.tty:
                 self.write("\r\033[K")
                 self.at_line_start = True
-            self.line(f"wrote {event.path} ({event.content.count(chr(10))} lines)")
+            self.line(f"wrote {event.path} ({plural(event.content.count(chr(10)), 'line')})")
         elif isinstance(event, EditBlock):
             self.line(f"edit to {event.path}")
         elif isinstance(event, Incomplete):

@@ -21,7 +21,8 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
         "providers",
         help="list the code, video and image providers, their models, what they take and "
         "cost, and whether a key is set",
-        description="The code providers set up in Settings and the video and image "
+        description="The code providers set up in Settings, the local model servers running "
+        "here (Ollama, LM Studio, llama.cpp, vLLM on their usual ports) and the video and image "
         "providers the plugins registered: models, what each model takes (lengths, shapes, "
         "pictures, sound...), prices (yours from Settings win), and whether a key is set "
         "(never the key).",
@@ -31,13 +32,19 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_providers(args: argparse.Namespace) -> int:
+    from studio.ai.model_discovery import find_local_servers
     from studio.config.settings import Settings
     from studio.operations.provider_catalog import code_windows, provider_catalog
     from studio.plugins.control import load_host
 
     settings = Settings()
     host = load_host(settings)
-    catalog = provider_catalog(host, settings, asyncio.run(code_windows(host, settings)))
+
+    async def ask() -> tuple[Any, Any]:
+        return await asyncio.gather(code_windows(host, settings), find_local_servers())
+
+    windows, local = asyncio.run(ask())
+    catalog = provider_catalog(host, settings, windows, local)
     if args.json:
         print(json.dumps(catalog, indent=2))
         return 0
@@ -52,6 +59,13 @@ def cmd_providers(args: argparse.Namespace) -> int:
             f"  {entry['name']} ({entry['type']}): {entry['base_url']} · model {entry['model']} · "
             f"{_KEY_WORDS[entry['key']]}{window}"
         )
+    print("\nLocal model servers (found on this computer now)")
+    if not catalog["local"]:
+        print("  none answers on the usual ports (Ollama 11434, LM Studio 1234, llama.cpp 8080, "
+              "vLLM 8000)")  # fmt: skip
+    for server in catalog["local"]:
+        models = ", ".join(server["models"]) or "no model loaded"
+        print(f"  {server['kind']}: {server['base_url']} · {models}")
     for kind in ("video", "image"):
         print(f"\n{kind.capitalize()} providers")
         if not catalog[kind]:

@@ -328,6 +328,15 @@ class Project(ListQueries):
         sql = f"SELECT {VERSION_COLUMNS} FROM versions ORDER BY id"
         return [version_from_row(r) for r in self._tuples(sql)]
 
+    def newest(self) -> int | None:
+        """The version made last (whatever line it is on)."""
+        return self._rows("SELECT MAX(id) FROM versions")[0][0]
+
+    def children(self, version_id: int) -> list[int]:
+        """The versions made on `version_id`, oldest first."""
+        rows = self._rows("SELECT id FROM versions WHERE parent = ? ORDER BY id", (version_id,))
+        return [r[0] for r in rows]
+
     def version(self, version_id: int) -> Version:
         sql = f"SELECT {VERSION_COLUMNS} FROM versions WHERE id = ?"
         rows = self._tuples(sql, (version_id,))

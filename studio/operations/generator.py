@@ -73,10 +73,10 @@ from studio.operations.outcomes import (
     Outcome,
     describe_ok,
     describe_problem,
-    plural,
     too_large,
 )
 from studio.operations.variations import Variations
+from studio.words import plural
 
 __all__ = ["ErrorCheck", "Generator"]
 

@@ -11,6 +11,7 @@ from studio.ai.answer import (
 )
 from studio.ai.context_window import ContextWindow
 from studio.core.records import Version
+from studio.words import plural
 
 # Where in the app a person fixes what made a request fail.
 HINTS = {
@@ -44,6 +45,14 @@ class Outcome:
     @property
     def ok(self) -> bool:
         return self.status == "ok"
+
+    @property
+    def level(self) -> str:
+        """How the notice is shown: "ok", "warning" (stopped, cut off: nothing lost) or
+        "error"."""
+        if self.ok:
+            return "ok"
+        return "warning" if self.status in ("cut_off", "cancelled", "skipped") else "error"
 
     @property
     def pending(self) -> bool:
@@ -87,10 +96,6 @@ def too_large(needed: int, window: ContextWindow) -> str:
         "or in Settings › Code model if the server allows more, pick a model with a larger "
         "window, or make the game smaller."
     )
-
-
-def plural(n: int, word: str) -> str:
-    return f"{n} {word}" + ("" if n == 1 else "s")
 
 
 def describe_ok(result: GenerationResult, version: Version) -> str:

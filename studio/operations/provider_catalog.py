@@ -1,6 +1,7 @@
 """Every provider Studio can use, as `studio providers` lists them: the code providers set
-up in Settings, and the video and image providers the plugins registered, with their
-models, what each model takes, its price, and whether a key is set (never the key).
+up in Settings, the local model servers running on this computer (`local_servers`), and the
+video and image providers the plugins registered, with their models, what each model
+takes, its price, and whether a key is set (never the key).
 
 Making a provider and reading its capabilities do no I/O (the provider contract), so the
 list costs a settings read and a key-store look-up per provider. A provider whose plugin
@@ -17,6 +18,7 @@ from typing import Any
 from studio.ai.code_providers import DEFAULT_MODEL, make_code_provider, provider_configs
 from studio.ai.context_window import ContextWindow, resolve_window
 from studio.ai.image_provider import image_capabilities_of, make_image_provider
+from studio.ai.model_discovery import LocalServer
 from studio.ai.video_cost import price_for, price_overrides, price_words, usd
 from studio.ai.video_openai import DEFAULT_BASE_URL  # OpenAI's, as code providers use it
 from studio.ai.video_options import capability_words
@@ -152,12 +154,20 @@ def _image_price(per_image: Mapping[str, float]) -> str:
 
 
 def provider_catalog(
-    host: Any, settings: Any, windows: Mapping[str, ContextWindow] | None = None
+    host: Any,
+    settings: Any,
+    windows: Mapping[str, ContextWindow] | None = None,
+    local_servers: list[LocalServer] | None = None,
 ) -> dict[str, list[dict[str, Any]]]:
     """The code, video and image providers (see the module doc), ready for JSON; with
-    `windows` (from `code_windows`), the code providers' context windows too."""
+    `windows` (from `code_windows`), the code providers' context windows too, and with
+    `local_servers` (from `studio.ai.model_discovery.find_local_servers`), those servers."""
     return {
         "code": _code(settings, windows or {}),
+        "local": [
+            {"kind": s.kind, "base_url": s.base_url, "models": list(s.models)}
+            for s in local_servers or []
+        ],
         "video": _video(host, settings),
         "image": _image(host, settings),
     }

@@ -80,3 +80,14 @@ async def _last_seconds(path: Path, seconds: float) -> Path:
     if info.duration <= seconds + 0.25:
         return path
     return await trim(path, path.with_name(f"{path.stem}-new.mp4"), info.duration - seconds)
+
+
+def use_clip_request(clip: Clip) -> str:
+    """The request "Use in game" suggests for a clip (it fills Chat's prompt box, for the
+    person to change or send)."""
+    shape = f"{clip.width}×{clip.height}, " if clip.width and clip.height else ""
+    return (
+        f"Use the video assets/{clip.name} ({shape}{clip.duration:.0f} s) in the game: play it "
+        "muted and looping as the background behind the play area. Keep everything else as "
+        "it is."
+    )

@@ -20,6 +20,7 @@ from typing import Any
 from studio.scoring.agent_html import agent_plays_html
 from studio.scoring.results import BenchRun, ModelSummary, OutDir, UnitResult
 from studio.scoring.suite import Price, Suite
+from studio.words import plural
 
 __all__ = ["csv_text", "html_report", "summary_table", "write_reports"]
 
@@ -444,9 +445,9 @@ def _gen_text(g: Any) -> str:
     bits = [g.status]
     if g.edits_applied or g.edits_failed:
         failed = f", {g.edits_failed} failed" if g.edits_failed else ""
-        bits.append(f"{g.edits_applied} edit(s) applied{failed}")
+        bits.append(f"{plural(g.edits_applied, 'edit')} applied{failed}")
     if g.files_written:
-        bits.append(f"{g.files_written} file(s) written")
+        bits.append(f"{plural(g.files_written, 'file')} written")
     if g.retried:
         bits.append("failed edits sent back once")
     bits.append(f"TTFT {_secs(g.ttft)}, {_secs(g.total_time)}")

@@ -1,5 +1,6 @@
-"""The main window: Code, Preview and the media pane (Video and Images tabs) side by side,
-menus and toolbar."""
+"""The main window: the start screen while no project is open; then Code, Preview and the
+media pane (Video and Images tabs, folded to a bar until used) side by side; menus and
+toolbar. The first window fits the screen it opens on."""
 
 from __future__ import annotations
 
@@ -8,13 +9,15 @@ import base64
 from functools import partial
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, Qt, QTimer
+from PySide6.QtCore import QByteArray, QRect, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
+    QApplication,
     QFileDialog,
     QMainWindow,
     QMessageBox,
     QSplitter,
+    QStackedWidget,
     QTabWidget,
     QWidget,
 )
@@ -26,26 +29,37 @@ from studio.core.store import Project
 from studio.core.templates import Template
 from studio.errors import StudioError
 from studio.operations.projects import import_source, new_project
+from studio.operations.recent import remember_recent
+from studio.operations.session import media_in_use
 from studio.plugins.host import PluginHost
 from studio.ui.code.chat_panel import ChatPanel
 from studio.ui.code.code_pane import CodePane
 from studio.ui.dialogs.template_gallery import GalleryDialog
+from studio.ui.icons import icon
 from studio.ui.images.images_pane import ImagesPane
 from studio.ui.preview.preview_pane import PreviewPane
+from studio.ui.preview.thumbnailer import Thumbnailer
 from studio.ui.session import ProjectSession
+from studio.ui.start.actions import StartActions
+from studio.ui.start.start_screen import StartScreen
 from studio.ui.video.video_pane import VideoPane
+from studio.ui.widgets.collapsed_bar import FoldingTabs
 
 PANES = ("code", "preview", "video")  # "video": the media pane, Video and Images tabs
 PANE_TITLES = {"code": "Code", "preview": "Preview", "video": "Video && Images"}
+FIRST_SIZE = (1500, 900)  # the first window's size, where the screen is large enough
+MEDIA_WIDTH = 340  # the media pane's width when it opens
+LATER_LOOK_MS = 1000  # a project opened at start-up: its first frames go first
+STORY_WIDTH = 0.5  # of the window's width, for the Code pane when a story opens
 
 
-class MainWindow(QMainWindow):
+class MainWindow(StartActions, QMainWindow):
     def __init__(self, host: PluginHost, settings: Settings) -> None:
         super().__init__()
         self.settings = settings
         self.session = ProjectSession(host, self)
         self.setWindowTitle("Studio")
-        self.resize(1500, 900)
+        self.fit_to_screen()
         self.code = CodePane(self.session)
         self.preview = PreviewPane(self.session)
         self.video = VideoPane(self.session)
@@ -54,16 +68,26 @@ class MainWindow(QMainWindow):
         self.media.setDocumentMode(True)
         self.media.addTab(self.video, "Video")
         self.media.addTab(self.images, "Images")
+        self.media_pane = self._fold_media()
         self.chat = ChatPanel(self.session, self.code, settings)
         self.code.add_tab(self.chat, "Chat", first=True)
         self.code.splitter.setSizes([480, 420])  # the chat is where a person works most
+        self.chat.conversation.version_clicked.connect(self.code.history.compare_with_parent)
+        self.code.story.presence_changed.connect(self._story_opened)
+        self.thumbnails = Thumbnailer(self.session, self.preview, self)
+        self.thumbnails.saved.connect(self.code.history.picture_saved)
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.setChildrenCollapsible(False)
-        for pane, name in zip((self.code, self.preview, self.media), PANES, strict=True):
+        for pane, name in zip((self.code, self.preview, self.media_pane), PANES, strict=True):
             pane.setObjectName(f"{name}Pane")
             self.splitter.addWidget(pane)
-        self.splitter.setSizes([520, 640, 340])
-        self.setCentralWidget(self.splitter)
+        self.splitter.setSizes([520, 640, MEDIA_WIDTH])
+        self.start = StartScreen(self.chat.model_status)
+        self._connect_start()
+        self.stack = QStackedWidget()
+        self.stack.addWidget(self.start)
+        self.stack.addWidget(self.splitter)
+        self.setCentralWidget(self.stack)
         self.pane_actions: dict[str, QAction] = {}
         self._build_actions()
         self.session.status.connect(lambda text: self.statusBar().showMessage(text, 5000))
@@ -71,6 +95,33 @@ class MainWindow(QMainWindow):
         self.session.version_shown.connect(self._version_shown)
         self.statusBar().showMessage("Ready")
         self.restore_layout()
+        self.set_media_open(False)
+        self.show_start()
+        # Which code model a prompt goes to, once the window is up (a worker thread): at
+        # once on the start screen, after the first frames when a project opens straight away.
+        QTimer.singleShot(0, self, self._first_look)
+
+    def _first_look(self) -> None:
+        if self.stack.currentWidget() is self.start:
+            self.chat.model_status.look()
+        else:
+            QTimer.singleShot(LATER_LOOK_MS, self, self.chat.model_status.look)
+
+    def fit_to_screen(self, size: tuple[int, int] = FIRST_SIZE) -> None:
+        """Take `size`, or all the screen leaves when that is smaller (window frame aside)."""
+        screen = self.screen() or QApplication.primaryScreen()
+        if screen is None:
+            self.resize(*size)
+            return
+        room = screen.availableGeometry()
+        # The title bar and borders the window manager adds (unknown before it is shown).
+        frame_w, frame_h = 8, 40
+        width = min(size[0], room.width() - frame_w)
+        height = min(size[1], room.height() - frame_h)
+        self.resize(width, height)
+        geometry = QRect(self.geometry())
+        geometry.moveCenter(room.center())
+        self.move(max(room.left(), geometry.left()), max(room.top(), geometry.top() - frame_h // 2))
 
     # -- actions -------------------------------------------------------------------------
 
@@ -88,6 +139,9 @@ class MainWindow(QMainWindow):
 
     def _build_actions(self) -> None:
         bar = self.menuBar()
+        self.start_action = self._action(
+            "&Start screen", self.show_start, ["Alt+Home"], "Describe a new game, or open one"
+        )
         self.new_action = self._action(
             "&New…", self.new_from_gallery, ["Ctrl+N"], "New game from a template"
         )
@@ -108,6 +162,7 @@ class MainWindow(QMainWindow):
         quit_action = self._action("&Quit", self.close, ["Ctrl+Q"])
         self.file_menu = bar.addMenu("&File")
         for a in (
+            self.start_action,
             self.new_action,
             self.open_action,
             self.import_action,
@@ -121,8 +176,6 @@ class MainWindow(QMainWindow):
         self.run_action = self._action(
             "&Run", self.code.run, ["Ctrl+R", "Ctrl+Return"], "Save edits as a version and play it"
         )
-        self.run_menu = bar.addMenu("&Run")
-        self.run_menu.addAction(self.run_action)
         self._add_generate_actions(bar)
         self.view_menu = bar.addMenu("&View")
         for i, name in enumerate(PANES):
@@ -153,12 +206,23 @@ class MainWindow(QMainWindow):
         self.settings_menu.addAction(self.code_model_action)
         self.settings_menu.addAction(self.video_service_action)
         self.settings_menu.addAction(self.plugins_action)
-        help_menu = bar.addMenu("&Help")
-        help_menu.addAction(self._action("&About Studio", self.about))
+        self.help_menu = bar.addMenu("&Help")
+        for a in (
+            self._action("&Start screen", self.show_start, [], "Describe a new game"),
+            self._action(
+                "Set up a &code model…", self.chat.open_settings, [], "Settings › Code model"
+            ),
+            self._action("&Keyboard shortcuts", self.show_shortcuts),
+            self._action("&About Studio", self.about),
+        ):
+            self.help_menu.addAction(a)
         toolbar = self.addToolBar("Main")
         toolbar.setObjectName("mainToolbar")
         toolbar.setMovable(False)
-        for a in (self.new_action, self.open_action, self.run_action):
+        toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        for a, name in ((self.start_action, "start"), (self.new_action, "new"),
+                        (self.open_action, "open")):  # fmt: skip
+            a.setIcon(icon(name))
             toolbar.addAction(a)
         self.toolbar = toolbar
 
@@ -180,6 +244,8 @@ class MainWindow(QMainWindow):
         self.generate_menu = bar.addMenu("&Generate")
         for a in (self.generate_action, self.stop_action, self.variations_action, self.fix_action):
             self.generate_menu.addAction(a)
+        self.generate_menu.addSeparator()
+        self.generate_menu.addAction(self.run_action)  # the editor's own Run, for the keys
         self.chat.busy_changed.connect(self.stop_action.setEnabled)
         self.chat.settings_saved.connect(self.video.settings_changed)
 
@@ -190,7 +256,7 @@ class MainWindow(QMainWindow):
             self.chat.prompt.setFocus()
 
     def pane(self, name: str) -> QWidget:
-        return {"code": self.code, "preview": self.preview, "video": self.media}[name]
+        return {"code": self.code, "preview": self.preview, "video": self.media_pane}[name]
 
     def set_pane_visible(self, name: str, visible: bool) -> None:
         self.pane(name).setVisible(visible)
@@ -212,6 +278,41 @@ class MainWindow(QMainWindow):
         from studio.ui.dialogs.plugins_dialog import PluginsDialog
 
         PluginsDialog(self.session.host, self.settings, self).exec()
+
+    # -- the media pane, folded to a bar until used -----------------------------------------
+
+    def _fold_media(self) -> FoldingTabs:
+        pane = FoldingTabs(
+            self.media,
+            "Video & Images",
+            "Open the Video and Images pane: clips and pictures for the game",
+        )
+        pane.opened.connect(self._media_opened)
+        self.session.video_job_changed.connect(lambda _job: pane.set_open(True))
+        return pane
+
+    def set_media_open(self, open_: bool) -> None:
+        self.media_pane.set_open(open_)
+
+    def _media_opened(self, open_: bool) -> None:
+        """An opened media pane takes its room from the Preview."""
+        sizes = self.splitter.sizes() if hasattr(self, "splitter") else []
+        if open_ and len(sizes) == 3 and sizes[2] < MEDIA_WIDTH - 40:
+            give = min(MEDIA_WIDTH - sizes[2], max(0, sizes[1] - 320))
+            self.splitter.setSizes([sizes[0], sizes[1] - give, sizes[2] + give])
+
+    def _story_opened(self, present: bool) -> None:
+        """A story's graph is wide: the Code pane (its Story tab) gets half the width."""
+        sizes = self.splitter.sizes()
+        total = sum(sizes)
+        if present and total > 0 and sizes[0] < total * STORY_WIDTH:
+            give = int(total * STORY_WIDTH) - sizes[0]
+            self.splitter.setSizes([sizes[0] + give, max(0, sizes[1] - give), sizes[2]])
+
+    def show_shortcuts(self) -> None:
+        from studio.ui.dialogs.shortcuts import show_shortcuts
+
+        show_shortcuts(self)
 
     # -- projects ------------------------------------------------------------------------
 
@@ -330,6 +431,12 @@ class MainWindow(QMainWindow):
     def _project_changed(self, project: Project | None) -> None:
         self.setWindowTitle(f"{project.name} — Studio" if project else "Studio")
         self.settings.set("last_project", str(project.path) if project else None)
+        if project is not None:
+            remember_recent(self.settings, project.path)
+            self.set_media_open(media_in_use(project))
+            self.stack.setCurrentWidget(self.splitter)
+        else:
+            self.show_start()
         for a in (
             self.run_action,
             self.import_action,
@@ -352,6 +459,10 @@ class MainWindow(QMainWindow):
             "About Studio",
             f"<b>Studio {__version__}</b><p>Make mini-games and videos with AI.</p>",
         )
+
+    def showEvent(self, event) -> None:  # noqa: N802 (Qt API)
+        super().showEvent(event)
+        self.fill_start_once_shown()
 
     # -- layout --------------------------------------------------------------------------
 
@@ -381,6 +492,9 @@ class MainWindow(QMainWindow):
 
         if (geometry := decode("geometry")) is not None:
             self.restoreGeometry(geometry)
+            room = self.screen().availableGeometry() if self.screen() else None
+            if room is not None and not room.contains(self.frameGeometry()):
+                self.fit_to_screen((self.width(), self.height()))  # a smaller screen now
         if (state := decode("splitter")) is not None:
             self.splitter.restoreState(state)
         if (state := decode("code_splitter")) is not None:

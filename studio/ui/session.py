@@ -65,6 +65,9 @@ class ProjectSession(QObject):
     # A pane asks Chat for a change: (button text, request). Chat shows the button and sends
     # the request when it is pressed; with no button text it sends at once.
     chat_request = Signal(str, str)
+    # A pane suggests a request for the person to send or change ("Use in game" on a clip):
+    # it fills Chat's prompt box.
+    prompt_suggested = Signal(str)
 
     def __init__(self, host: PluginHost, parent: QObject | None = None) -> None:
         super().__init__(parent)

@@ -102,3 +102,25 @@ def test_providers_tell_each_code_models_context_window_and_its_source(tmp_path:
     assert code["set"]["context_window"] == 12000
     assert code["set"]["context_source"] == "set in Settings › Code model"
     assert "context 8,192 tokens (llama.cpp's /props (n_ctx))" in text.stdout
+
+
+def test_providers_lists_the_local_model_servers_running(tmp_path: Path) -> None:
+    from studio.testing.servers.local_models import LocalModelServer
+
+    config = tmp_path / "config"
+    config.mkdir()
+    server = LocalModelServer("ollama", models=("llama3.2:latest", "qwen2.5-coder:7b"))
+    try:
+        server.start(11434)  # Ollama's usual port, when it is free here
+    except OSError:
+        server.start()
+    try:
+        run = studio(config, "--json", STUDIO_MODEL_PORTS=str(server.port))
+        text = studio(config, STUDIO_MODEL_PORTS=str(server.port))
+    finally:
+        server.stop()
+    assert run.returncode == 0, run.stderr
+    local = json.loads(run.stdout)["local"]
+    assert {"kind": "Ollama", "base_url": server.base_url,
+            "models": ["llama3.2:latest", "qwen2.5-coder:7b"]} in local  # fmt: skip
+    assert f"Ollama: {server.base_url} · llama3.2:latest, qwen2.5-coder:7b" in text.stdout

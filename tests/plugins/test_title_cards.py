@@ -69,6 +69,22 @@ def test_the_prompt_gives_title_subtitle_and_options() -> None:
     assert CardSpec.from_json(spec.to_json()) == spec
 
 
+def test_a_story_clip_prompt_draws_its_title_and_scene_not_style_and_cast() -> None:
+    from studio.story.model import parse_story
+    from studio.story.prompts import clip_prompt
+
+    story = parse_story(
+        b'{"title": "T", "start": "a", "style": "hand-painted, misty", '
+        b'"cast": [{"name": "Mara", "description": "a keeper in a yellow coat"}], '
+        b'"scenes": [{"id": "a", "title": "The Dark Tower", "text": "Rain.", '
+        b'"prompt": "Mara climbs the tower", "ending": true}]}'
+    )
+    prompt = clip_prompt(story, story.scene("a"))
+    assert "Visual style: hand-painted" in prompt and "Cast: Mara" in prompt
+    spec = build_spec(prompt, size=SMALL)
+    assert (spec.title, spec.subtitle) == ("The Dark Tower", ("Mara climbs the tower",))
+
+
 def test_options_give_defaults_and_the_prompt_wins() -> None:
     options = {"background": "navy", "text_color": "#fff", "style": "outro", "seconds": 5}
     spec = build_spec("The end\nbackground: black", options=options)

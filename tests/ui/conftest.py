@@ -110,6 +110,19 @@ def probe_project(tmp_path: Path, probe_template: Template) -> Path:
 
 
 @pytest.fixture
+def three_versions(probe_project: Path) -> Path:
+    """The probe game in three versions, each with its own `<title>` and one extra line."""
+    with Project.open(probe_project) as project:
+        html = project.read_file(project.head, "index.html").decode()
+        for n, title in enumerate(("Probe two", "Probe three"), 2):
+            changed = html.replace("Probe one", title).replace(
+                "let frames = 0;", f"let frames = 0;\nconst release = {n};"
+            )
+            project.commit({"index.html": changed}, parent=project.head, kind="manual")
+    return probe_project
+
+
+@pytest.fixture
 def make_window(qtbot, host: PluginHost, config_dir: Path) -> Iterator[Callable[[], MainWindow]]:
     """Make shown main windows that all read and write the same settings file.
 
@@ -141,6 +154,14 @@ def activate(qtbot, widget) -> None:
 def open_project(window: MainWindow, path: Path) -> Project:
     project = window.open_path(path)
     assert project is not None, f"could not open {path}"
+    return project
+
+
+def open_with_media(window: MainWindow, path: Path) -> Project:
+    """Open a project and the Video and Images pane, as a person about to use it does (a
+    project with no clips or pictures yet shows the pane folded to a bar)."""
+    project = open_project(window, path)
+    window.set_media_open(True)
     return project
 
 

@@ -325,9 +325,11 @@ def test_errors_are_said_in_the_conversation_and_the_version_stays(
     said = window.chat.conversation.plain_text()
     assert words in said and "unchanged" in said and API_KEY not in said
     assert project.head == before and len(project.versions()) == 1
-    assert window.chat.generate_btn.isEnabled() is False  # the prompt box is empty again
+    # The prompt that failed is back in the box, and Generate says Retry.
+    qtbot.waitUntil(lambda: window.chat.prompt.toPlainText() == "make it faster", timeout=5000)
+    assert window.chat.generate_btn.isEnabled() and window.chat.generate_btn.text() == "Retry"
     window.chat.prompt.setPlainText("again")
-    assert window.chat.generate_btn.isEnabled()
+    assert window.chat.generate_btn.text() == "Generate"
 
 
 def test_rate_limit_wait_is_shown_and_retried(

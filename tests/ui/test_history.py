@@ -2,30 +2,14 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import pytest
 from PySide6.QtCore import Qt
 
 from studio.core.store import Project
-from studio.ui.code.diff_dialog import DiffDialog
+from studio.ui.code.diff_dialog import CompareDialog
 from studio.ui.main_window import MainWindow
 from tests.ui.conftest import open_project, preview_version, wait_for_js
 
 TITLES = ("Probe one", "Probe two", "Probe three")
-
-
-@pytest.fixture
-def three_versions(probe_project: Path) -> Path:
-    """The probe game in three versions, each with its own `<title>` and one extra line."""
-    with Project.open(probe_project) as project:
-        html = project.read_file(project.head, "index.html").decode()
-        for n, title in enumerate(TITLES[1:], 2):
-            changed = html.replace("Probe one", title).replace(
-                "let frames = 0;", f"let frames = 0;\nconst release = {n};"
-            )
-            project.commit({"index.html": changed}, parent=project.head, kind="manual")
-    return probe_project
 
 
 def click(qtbot, window: MainWindow, version_id: int, modifier=Qt.KeyboardModifier.NoModifier):
@@ -36,18 +20,6 @@ def click(qtbot, window: MainWindow, version_id: int, modifier=Qt.KeyboardModifi
     qtbot.mouseClick(
         tree.viewport(), Qt.MouseButton.LeftButton, modifier, tree.visualItemRect(item).center()
     )
-
-
-def table_rows(dialog: DiffDialog) -> list[list[str]]:
-    """The side-by-side table as text: [old number, old line, new number, new line] rows."""
-    cursor = dialog.view.document().find("Probe one")
-    table = cursor.currentTable()
-    assert table is not None, "the side-by-side view is not a table"
-    return [
-        [table.cellAt(r, c).firstCursorPosition().block().text() for c in range(4)]
-        for r in range(table.rows())
-        if table.cellAt(r, 1).columnSpan() == 1
-    ]
 
 
 def history_ids(window: MainWindow) -> list[int]:
@@ -123,7 +95,10 @@ def test_fork_starts_a_new_line_from_an_old_version(make_window, qtbot, three_ve
     assert project.file_hashes(fork.id) == project.file_hashes(v2)
     # The main line goes on (v3 stays v2's first child); the fork is listed one level in.
     assert history_ids(window) == [v1, v2, v3, fork.id]
-    assert history.item_for(fork.id).text(0) == f"   └ v{fork.id}  fork of v{v2}"
+    assert history.item_for(fork.id).text(0) == f"v{fork.id}  fork of v{v2}"
+    row = history.item_for(fork.id).data(0, Qt.ItemDataRole.UserRole + 1)
+    assert row.lane == 1  # a lane of its own, leaving v2's dot
+    assert history.item_for(v2).data(0, Qt.ItemDataRole.UserRole + 1).forks == (1,)
     assert history.item_for(fork.id).font(0).bold()
     assert window.session.shown == fork.id
     wait_for_js(qtbot, window, "document.title", "Probe two")
@@ -137,12 +112,13 @@ def test_fork_starts_a_new_line_from_an_old_version(make_window, qtbot, three_ve
     wait_for_js(qtbot, window, "document.title", "Probe fork")
 
 
-def test_compare_shows_unified_and_split_diffs(make_window, qtbot, three_versions):
+def test_compare_shows_both_versions_side_by_side(make_window, qtbot, three_versions):
     window = make_window()
     project = open_project(window, three_versions)
     v1, _, v3 = (v.id for v in project.versions())
     history = window.code.history
     click(qtbot, window, v1)
+    assert not history.compare_btn.isEnabled()  # one version: a second is asked for
     click(qtbot, window, v3, Qt.KeyboardModifier.ControlModifier)
     assert history.selected_ids() == [v1, v3]
     assert window.session.shown == v1, "a second selected version must not change the preview"
@@ -151,38 +127,41 @@ def test_compare_shows_unified_and_split_diffs(make_window, qtbot, three_version
 
     qtbot.mouseClick(history.compare_btn, Qt.MouseButton.LeftButton)
 
-    dialogs = history.findChildren(DiffDialog)
-    assert len(dialogs) == 1
-    dialog = dialogs[0]
+    (dialog,) = history.findChildren(CompareDialog)
     qtbot.addWidget(dialog)
     assert dialog.isVisible()
-    assert dialog.windowTitle() == f"Compare v{v1} → v{v3}"
-    unified = dialog.view.toPlainText()
-    assert "-<title>Probe one</title>" in unified
-    assert "+<title>Probe three</title>" in unified
-    assert "+const release = 3;" in unified
-    assert "window.studio" not in unified, "unchanged lines far from a change are shown"
-    assert "@@" in unified
-
-    dialog.mode.setCurrentIndex(1)  # side by side
-    split = dialog.view.toPlainText()
-    assert "-<title>" not in split
-    rows = table_rows(dialog)
-    assert ["5", "<title>Probe one</title>", "5", "<title>Probe three</title>"] in rows
-    added = next(r for r in rows if r[3] == "const release = 3;")
-    assert added[:2] == ["", ""], "an added line has an old side"
-    assert ["17", "let frames = 0;", "17", "let frames = 0;"] in rows  # context
-    html = dialog.view.toHtml()
-    assert "#4a2224" in html and "#1f3b2a" in html  # removed and added lines are coloured
+    assert dialog.windowTitle() == f"Compare v{v1} and v{v3}"
+    assert dialog.file_box.currentText() == "index.html (changed)"
+    left, right = (c.toPlainText().splitlines() for c in dialog.columns)
+    assert "    5  <title>Probe one</title>" in left
+    assert "    5  <title>Probe three</title>" in right
+    added = right.index("   18  const release = 3;")
+    assert left[added] == "", "an added line has an empty old side"
+    assert "   17  let frames = 0;" in left and "   17  let frames = 0;" in right  # context
+    assert not any("window.studio" in line for line in left), "far unchanged lines are shown"
+    assert any("unchanged lines" in line for line in left)  # folded, and said
+    kinds = {m.format.background().color().name() for m in dialog.columns[0].extraSelections()}
+    assert "#3a3322" in kinds  # a changed line is coloured
+    kinds = {m.format.background().color().name() for m in dialog.columns[1].extraSelections()}
+    assert "#1f3b2a" in kinds  # an added one too, on the new side
+    dialog.close()
 
 
-def test_compare_one_version_with_its_parent(make_window, qtbot, three_versions):
+def test_history_folds_runs_of_alike_versions(make_window, qtbot, probe_project):
+    with Project.open(probe_project) as project:
+        html = project.read_file(project.head, "index.html").decode()
+        for n in range(4):  # a clip landing per scene, as story mode makes them
+            project.commit(
+                {"index.html": html.replace("Probe one", f"Scene {n}")},
+                parent=project.head, kind="manual", meta={"label": f"clips for {n + 1} scene"},
+            )  # fmt: skip
+        ids = [v.id for v in project.versions()]
     window = make_window()
-    project = open_project(window, three_versions)
-    _, v2, v3 = (v.id for v in project.versions())
-    dialog = window.code.history.compare_selected()  # the head is selected
-    assert dialog is not None
-    qtbot.addWidget(dialog)
-    assert dialog.windowTitle() == f"Compare v{v2} → v{v3}"
-    text = dialog.view.toPlainText()
-    assert "-<title>Probe two</title>" in text and "+<title>Probe three</title>" in text
+    open_project(window, probe_project)
+    history = window.code.history
+    assert history.tree.topLevelItemCount() == 2
+    folded = history.item_for(ids[-1])
+    assert folded is history.item_for(ids[1])  # one row for the run
+    assert folded.text(0).startswith(f"▸ v{ids[1]}–v{ids[-1]}") and "(4 alike)" in folded.text(0)
+    history.tree.itemDoubleClicked.emit(folded, 0)
+    assert history.tree.topLevelItemCount() == 5

@@ -21,7 +21,7 @@ from studio.ui.images.images_pane import ImagesPane
 from studio.ui.main_window import MainWindow
 from studio.ui.widgets.asset_drag import asset_mime_data
 from tests.qt_asyncio import run_with_qt, until
-from tests.ui.conftest import open_project
+from tests.ui.conftest import open_with_media as open_project
 
 KEY = "sk-test-images-pane-SECRET-77aa"
 

@@ -34,12 +34,20 @@ from tests.ui.conftest import (
 TEMPLATES = ("runner", "breakout", "arena")
 
 
-def test_window_has_code_preview_and_media_panes(make_window):
+def test_window_has_code_preview_and_media_panes(make_window, probe_project):
     window = make_window()
+    assert window.stack.currentWidget() is window.start  # no project: the start screen
+    open_project(window, probe_project)
+    assert window.stack.currentWidget() is window.splitter
     panes = [window.splitter.widget(i) for i in range(window.splitter.count())]
-    assert panes == [window.code, window.preview, window.media]
+    assert panes == [window.code, window.preview, window.media_pane]
     tabs = [window.media.tabText(i) for i in range(window.media.count())]
     assert tabs == ["Video", "Images"] and window.media.currentWidget() is window.video
+    # Nothing made yet: the media pane is a bar until it is used.
+    assert not window.media_pane.is_open and window.media_pane.bar.isVisible()
+    assert window.media_pane.width() <= 30
+    window.media_pane.bar.click()
+    assert window.media_pane.is_open
     for pane in (window.code, window.preview, window.video):
         assert pane.isVisible()
         assert pane.width() > 100, f"{pane.objectName()} is squeezed to {pane.width()} px"
@@ -47,10 +55,12 @@ def test_window_has_code_preview_and_media_panes(make_window):
     assert view_actions == ["Code", "Preview", "Video && Images"]
 
 
-def test_window_fits_a_small_laptop_screen_with_every_pane(make_window, qtbot):
+def test_window_fits_a_small_laptop_screen_with_every_pane(make_window, qtbot, probe_project):
     """A 1280×720 screen (less the desktop's bars) holds the window with all three panes:
     rows of buttons wrap and long titles shorten instead of widening their pane."""
     window = make_window()
+    open_project(window, probe_project)
+    window.set_media_open(True)
     window.resize(1100, 640)
     qtbot.waitUntil(lambda: window.width() <= 1100)
     assert window.minimumSizeHint().width() <= 1100
@@ -64,8 +74,10 @@ def test_window_fits_a_small_laptop_screen_with_every_pane(make_window, qtbot):
                 assert pane.rect().contains(box), f"{button.text()!r} sticks out of its pane"
 
 
-def test_view_menu_hides_and_brings_back_each_pane(make_window, qtbot):
+def test_view_menu_hides_and_brings_back_each_pane(make_window, qtbot, probe_project):
     window = make_window()
+    open_project(window, probe_project)
+    window.set_media_open(True)
     for name in ("code", "preview", "video"):
         action, pane = window.pane_actions[name], window.pane(name)
         others = [window.pane(n) for n in ("code", "preview", "video") if n != name]
@@ -89,8 +101,10 @@ def test_view_shortcuts_toggle_panes(make_window):
     assert keys == {n: QKeySequence(f"Ctrl+{i}") for i, n in enumerate(keys, 1)}
 
 
-def test_layout_is_restored_on_restart(make_window, qtbot):
+def test_layout_is_restored_on_restart(make_window, qtbot, probe_project):
     first = make_window()
+    open_project(first, probe_project)
+    first.set_media_open(True)
     assert first.screen().geometry().width() >= 1600, "the test screen is too small"
     first.setGeometry(QRect(40, 30, 1500, 800))
     first.splitter.setSizes([560, 560, 380])
@@ -104,9 +118,10 @@ def test_layout_is_restored_on_restart(make_window, qtbot):
     first.close()
 
     second = make_window()
+    open_project(second, probe_project)
     qtbot.wait(20)
     assert not second.pane_actions["video"].isChecked()
-    assert not second.video.isVisible()
+    assert not second.media_pane.isVisible()
     assert second.code.isVisible() and second.preview.isVisible()
     assert second.geometry().size() == geometry.size()
     assert second.splitter.sizes() == sizes
@@ -116,7 +131,8 @@ def test_layout_is_restored_on_restart(make_window, qtbot):
     second.pane_actions["video"].trigger()
     second.close()
     third = make_window()
-    assert third.video.isVisible() and third.pane_actions["video"].isChecked()
+    open_project(third, probe_project)
+    assert third.media_pane.isVisible() and third.pane_actions["video"].isChecked()
 
 
 @pytest.mark.parametrize("name", TEMPLATES)

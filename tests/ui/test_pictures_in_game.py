@@ -25,7 +25,8 @@ from studio.ui.images.hero_dialog import HeroDialog
 from studio.ui.main_window import MainWindow
 from tests.pictures_game import answer, frames_on_screen, sheet_game
 from tests.qt_asyncio import run_with_qt, until
-from tests.ui.conftest import open_project, preview_version
+from tests.ui.conftest import open_with_media as open_project
+from tests.ui.conftest import preview_version
 
 HERO_GAME = """<!DOCTYPE html>
 <html><head><meta charset="utf-8"><title>Hero game</title>

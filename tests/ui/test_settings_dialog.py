@@ -292,3 +292,43 @@ def test_the_video_service_menu_opens_the_video_tab_and_save_reaches_the_video_p
     window.video_service_action.trigger()
     assert shown == [True]
     assert rebuilt == [True]  # the pane builds its providers from the saved settings
+
+
+# -- Test connection for a code model -------------------------------------------------------
+
+
+def test_test_connection_says_how_a_code_model_answers(
+    qtbot, dialog: SettingsDialog, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from studio.testing.servers.chat import ChatServer, Scripted
+
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
+    form = dialog.tester
+    assert dialog.type_box.count() == 1 and not dialog.type_box.isVisibleTo(dialog)  # one kind
+
+    def test(model: str, url: str) -> str:
+        dialog.base_url.setText(url)
+        dialog.model.setEditText(model)
+        job = dialog.test_connection()
+        assert job is not None and form.note.text() == "Testing…"
+        assert not form.button.isEnabled()
+        qtbot.waitUntil(lambda: form.button.isEnabled(), timeout=20_000)
+        return form.note.text()
+
+    # The built-in entry with no key and OpenAI's address: nothing is sent.
+    assert test("gpt-4.1", "").startswith("No API key for “openai” (api.openai.com)")
+    with ChatServer(models=("test-model",)) as server:
+        assert (
+            test("test-model", server.base_url) == "Works: the server answered and has test-model."
+        )
+        server.script(Scripted.fail(404, "model 'tset' not found"))
+        said = test("tset", server.base_url)
+        assert said.startswith("No model “tset” there") and "test-model" in said
+        server.models_response = Scripted.fail(401, "Incorrect API key provided")
+        assert "refused the API key (401)" in test("test-model", server.base_url)
+        url = server.base_url
+    assert test("test-model", url).startswith("Could not connect to 127.0.0.1")
+    # Each entry keeps its own last answer.
+    dialog.add_entry("other")
+    assert form.note.text() == ""

@@ -15,7 +15,7 @@ from studio.ui.video.video_jobs import JobRow
 from studio.ui.widgets.provider_combo import choose_name
 from tests.ai.local_models import RICH, Service, add_local
 from tests.qt_asyncio import run_with_qt
-from tests.ui.conftest import open_project
+from tests.ui.conftest import open_with_media as open_project
 from tests.ui.pictures import solid_png as png
 
 

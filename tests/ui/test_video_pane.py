@@ -24,7 +24,8 @@ from studio.ui.video.video_pane import VideoPane
 from studio.ui.widgets.provider_combo import choose_name, chosen_name
 from tests.ai.video_server import VideoServer, server_clip
 from tests.qt_asyncio import run_with_qt
-from tests.ui.conftest import colour_count, grab, open_project
+from tests.ui.conftest import colour_count, grab
+from tests.ui.conftest import open_with_media as open_project
 
 pytestmark = pytest.mark.filterwarnings("ignore:The Sora API:DeprecationWarning")
 
@@ -421,11 +422,11 @@ def test_recording_stopped_early_gives_a_shorter_clip(
         await until(lambda: colour_count(grab(window)) >= 8, what="the game's first frame")
         pane.record_seconds.setValue(20)
         qtbot.mouseClick(pane.record_button, Qt.MouseButton.LeftButton)
-        assert pane.recorder is not None and pane.record_button.text() == "■ Stop"
+        assert pane.recorder is not None and pane.record_button.text() == "Stop"
         await until(lambda: pane.record_bar.value() >= 1, what="a second recorded")
         qtbot.mouseClick(pane.record_button, Qt.MouseButton.LeftButton)  # Stop
         await until(lambda: pane.work_bar.text == "Making the clip", what="the clip being made")
-        assert pane.record_bar.isHidden() and pane.record_button.text() == "● Record"
+        assert pane.record_bar.isHidden() and pane.record_button.text() == "Record 20 s"
         await until(lambda: pane.gallery.count() == 1, what="the recording in the gallery")
         (clip,) = assets.clips(project)
         assert clip.source == "recorded"

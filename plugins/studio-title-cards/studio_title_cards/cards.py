@@ -12,6 +12,10 @@ The prompt's first line is the title, further lines the subtitle. Lines of the f
 Keys: `background`, `color` (also `colour`, `text-color`), `font-size`, `style`. The
 request's `model` picks the style too (`intro`, `level`, `outro`); the provider's options
 give the defaults.
+
+A story's clip prompt (`studio.story.prompts.clip_prompt`) adds lines for filmed clips,
+`Visual style: …` and `Cast: …`: a card does not draw those (the story's player shows its
+own caption under the card, and a card does not look like anything described there).
 """
 
 from __future__ import annotations
@@ -138,6 +142,9 @@ def parse_size(value: Any) -> tuple[int, int]:
     return width, height
 
 
+_FOR_FILM = re.compile(r"^\s*(visual style|cast)\s*:", re.I)
+
+
 def parse_prompt(prompt: str) -> tuple[list[str], dict[str, str]]:
     """The prompt's text lines and its `key: value` options."""
     lines, options = [], {}
@@ -146,7 +153,7 @@ def parse_prompt(prompt: str) -> tuple[list[str], dict[str, str]]:
         if match:
             key = re.sub(r"[-_ ]", "", match.group(1).lower()).replace("colour", "color")
             options["text_color" if key in ("color", "textcolor") else key] = match.group(2)
-        elif raw.strip():
+        elif raw.strip() and not _FOR_FILM.match(raw):
             lines.append(raw.strip())
     return lines, options
 

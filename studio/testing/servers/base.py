@@ -188,9 +188,10 @@ class LocalServer:
         with self._requests_lock:
             self.requests.append(request)
 
-    def start(self) -> Self:
+    def start(self, port: int = 0) -> Self:
+        """Serve on `port` of 127.0.0.1 (0: any free one; OSError when it is taken)."""
         handler = type("Handler", (self._handler,), {"owner": self})
-        self._httpd = _Server(("127.0.0.1", 0), handler)
+        self._httpd = _Server(("127.0.0.1", port), handler)
         self._thread = threading.Thread(
             target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
         )

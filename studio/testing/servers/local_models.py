@@ -101,7 +101,22 @@ class _LocalHandler(_Handler):
             ]
             self._send_json(200, {"object": "list", "data": data})
             return
-        if path.endswith("/models") and owner.flavour in ("llama.cpp", "vllm"):
+        if owner.flavour == "ollama" and path == "/api/version":
+            # Ollama's GET /api/version (docs.ollama.com/api-reference/get-version).
+            self._record(None)
+            self._send_json(200, {"version": "0.12.6"})
+            return
+        if owner.flavour == "vllm" and path == "/version":
+            # vLLM's GET /version (vllm/entrypoints/openai/api_server.py, `show_version`).
+            self._record(None)
+            self._send_json(200, {"version": "0.11.0"})
+            return
+        listing = path in ("/v1/models", "/models")  # each server lists its models there only
+        if path.endswith("/models") and not listing:
+            self._record(None)
+            self._send_json(404, {"error": {"message": f"no route {self.path}"}})
+            return
+        if listing and owner.flavour in ("llama.cpp", "vllm"):
             self._record(None)
             data = [self._model_entry(m) for m in owner.models]
             self._send_json(200, {"object": "list", "data": data})

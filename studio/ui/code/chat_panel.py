@@ -14,14 +14,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import gc
-import importlib
 import logging
-import threading
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QTextCursor
 from PySide6.QtWidgets import (
     QCheckBox,
     QFrame,
@@ -41,12 +39,16 @@ from studio.core.store import Project
 from studio.errors import StudioError
 from studio.operations.conversation import discard_partial, fix_request_text, pending_partial
 from studio.operations.generator import Generator
+from studio.operations.model_setup import ModelSetup, missing_key
 from studio.operations.outcomes import Outcome
 from studio.qt.collector import install as gui_collector
+from studio.ui.code.change_bar import ChangeBar
 from studio.ui.code.chat_offers import OfferBar
 from studio.ui.code.draft_preview import DraftPreview
 from studio.ui.code.generate_stream import ConversationView, StreamBatcher
+from studio.ui.code.model_status import ModelStatus, SetupLine
 from studio.ui.code.prompt_box import PromptBox
+from studio.ui.code.warm_up import warm_up
 from studio.ui.session import ProjectSession
 from studio.ui.widgets.background import Tasks
 from studio.ui.widgets.flow_layout import FlowLayout
@@ -54,35 +56,6 @@ from studio.ui.widgets.flow_layout import FlowLayout
 log = logging.getLogger(__name__)
 
 SHOWN_MESSAGES = 300  # of a long conversation, the newest are shown on opening
-
-_warmed = False
-
-
-def _warm_up() -> None:
-    global _warmed
-    if _warmed:
-        return
-    _warmed = True
-
-    collector = gui_collector()
-
-    def load() -> None:
-        with contextlib.suppress(Exception):  # it is only a head start
-            importlib.import_module("studio.ai.chat_provider")
-        # The app freezes what start-up made, so full garbage collections skip it (see
-        # studio.app.run_app); the client library is start-up too. Unfrozen, its ~100,000
-        # objects made every full collection 30-60 ms, a visible hitch mid-stream. The
-        # GUI thread does it: no collection may run on this one (studio/qt/collector.py).
-        if gc.get_freeze_count():  # only where the app chose that policy
-            collector.freeze_soon()
-
-    threading.Thread(target=load, name="studio-warm-up", daemon=True).start()
-
-
-def level_of(outcome: Outcome) -> str:
-    if outcome.ok:
-        return "ok"
-    return "warning" if outcome.status in ("cut_off", "cancelled", "skipped") else "error"
 
 
 class ChatPanel(QWidget):
@@ -113,6 +86,8 @@ class ChatPanel(QWidget):
         self._sent_prompt = ""  # given back to the prompt box if stopped before it was sent
         self._task_project: Project | None = None  # the project the running task works on
         self._pending: Message | None = None  # the cut-off answer offered to Continue
+        self._failed_prompt = ""  # a prompt given back after it failed: Generate says Retry
+        self.model_status = ModelStatus(settings, self)
         self._build()
         self.batcher = StreamBatcher(code, self.conversation, self)
         self.batcher.progress.connect(self.progress.setText)
@@ -121,22 +96,17 @@ class ChatPanel(QWidget):
         session.version_shown.connect(lambda _v: self._update_buttons())
         session.fix_requested.connect(self.fix)
         session.errors_changed.connect(lambda _n: self._update_buttons())
+        session.prompt_suggested.connect(self.suggest)
+        self.model_status.changed.connect(lambda _s: self.update_model_label())
         self._project_changed(session.project)
         self.update_model_label()
         # The `openai` package takes a second to import: do it early, off the GUI thread,
         # so the first Generate does not freeze the window.
-        QTimer.singleShot(1500, _warm_up)
+        QTimer.singleShot(1500, warm_up)
 
     # -- building -----------------------------------------------------------------------
 
     def _build(self) -> None:
-        # The theme gives the primary button one look; disabled (while busy) must look so.
-        self.setStyleSheet(
-            "QPushButton#primaryButton:disabled { background: #2c313a; color: #5c6370;"
-            " border-color: #3a404b; }"
-            "QPushButton#stopButton:disabled { background: #2c313a; color: #5c6370;"
-            " border-color: #3a404b; }"
-        )
         self.model_button = QToolButton()
         self.model_button.setObjectName("modelButton")
         self.model_button.setToolTip("The code model (click for Settings › Code model)")
@@ -224,6 +194,11 @@ class ChatPanel(QWidget):
         layout.addWidget(self.pending_bar)
         self.offers = OfferBar(self.session, self)  # requests from other panes (pictures)
         layout.addWidget(self.offers)
+        self.setup_line = SetupLine(self.model_status)  # no model set up: what to do
+        self.setup_line.settings_requested.connect(self.open_settings)
+        layout.addWidget(self.setup_line)
+        self.change_bar = ChangeBar(self.session)  # "Changing v1 (not the newest, v4)…"
+        layout.addWidget(self.change_bar)
         prompt_row = QHBoxLayout()
         prompt_row.setContentsMargins(6, 0, 6, 0)
         prompt_row.addWidget(self.prompt)
@@ -247,6 +222,8 @@ class ChatPanel(QWidget):
         if self.busy:
             self.stop()
         self.conversation.clear()
+        self.prompt.clear()  # a prompt typed for the other project
+        self._failed_prompt = ""
         self._said.clear()
         if project is not None:
             messages = project.messages(limit=SHOWN_MESSAGES)
@@ -267,8 +244,11 @@ class ChatPanel(QWidget):
     def _update_buttons(self) -> None:
         has_project = self.project is not None
         idle = has_project and not self.busy
-        has_prompt = bool(self.prompt.toPlainText().strip())
+        typed = self.prompt.toPlainText().strip()
+        has_prompt = bool(typed)
         self.generate_btn.setEnabled(idle and has_prompt)
+        retry = has_prompt and typed == self._failed_prompt
+        self.generate_btn.setText("Retry" if retry else "Generate")
         self.variations_btn.setEnabled(idle and has_prompt)
         self.stop_btn.setEnabled(self.busy)
         errors = len(self._preview_errors()) if has_project else 0
@@ -312,6 +292,10 @@ class ChatPanel(QWidget):
         self, operation: Callable[[Generator], Awaitable[Outcome]], kind: str
     ) -> Outcome:
         """Run `operation` with a new generator (see `_generator`)."""
+        problem = await asyncio.to_thread(missing_key, self.config())
+        if problem is not None:  # nothing is sent: the key is missing, not the network
+            self.model_status.say(ModelSetup(False, problem))
+            return Outcome(kind, "error", problem, error_kind="missing_key")
         try:
             generator = await self._generator()
         except StudioError as exc:
@@ -493,9 +477,13 @@ class ChatPanel(QWidget):
         QTimer.singleShot(0, lambda: self._conclude(outcome))
 
     def _conclude(self, outcome: Outcome | None) -> None:
-        nothing_came = outcome is not None and outcome.status == "cancelled" and not outcome.pending
-        if nothing_came and self._sent_prompt and not self.prompt.toPlainText().strip():
-            self.prompt.setPlainText(self._sent_prompt)  # stopped before any answer: not lost
+        # A prompt that made nothing (stopped before any answer, refused, failed) goes back
+        # in the box, and Generate says Retry; an unfinished answer has Continue instead.
+        lost = outcome is None or (not outcome.ok and not outcome.pending)
+        if lost and self._sent_prompt and not self.prompt.toPlainText().strip():
+            self._failed_prompt = self._sent_prompt
+            self.prompt.setPlainText(self._sent_prompt)
+            self.prompt.moveCursor(QTextCursor.MoveOperation.End)
         self._sent_prompt = ""
         shown = self._show(outcome)
         if self.code is not None and self.code.streaming:
@@ -527,7 +515,9 @@ class ChatPanel(QWidget):
                 newest = o.version
                 if o.version.id in self._said:
                     continue
-            self.conversation.add_status(o.notice_with_hint, level_of(o))
+            made = o.version if o.ok else None  # "view changes" compares with its parent
+            version = made.id if made is not None and made.parent is not None else None
+            self.conversation.add_status(o.notice_with_hint, o.level, version)
             self.session.status.emit(o.notice)
         if newest is not None and newest.id == self.session.shown:
             return None  # already shown (an auto-fix that made nothing)
@@ -580,6 +570,16 @@ class ChatPanel(QWidget):
             f"Kept variation {version.meta.get('variation')} as version {version.id}.", "ok"
         )
 
+    def suggest(self, request: str) -> None:
+        """Another pane suggests a request ("Use in game"): it fills the prompt box, for the
+        person to change or send."""
+        self.prompt.setPlainText(request)
+        self.prompt.moveCursor(QTextCursor.MoveOperation.End)
+        tabs = getattr(self.code, "tabs", None)
+        if tabs is not None:
+            tabs.setCurrentWidget(self)
+        self.prompt.setFocus()
+
     # -- settings -----------------------------------------------------------------------
 
     def open_settings(self, *, video: bool = False) -> None:
@@ -593,3 +593,4 @@ class ChatPanel(QWidget):
         if dialog.exec():
             self.update_model_label()
             self.settings_saved.emit()
+            self.model_status.look()  # what was set up may work now, or not

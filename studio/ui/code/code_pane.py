@@ -1,8 +1,14 @@
-"""The Code pane: the game's files in an editor with Run, and tabs for Chat and History."""
+"""The Code pane: the game's files in an editor with Run, and tabs for Chat and History.
+In a story project the story (graph, scene editor, cast, Make clips) has a tab of its own
+beside the files, with the whole width of the pane. After each version the editor marks
+the lines that changed since the version it was made from."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+import contextlib
+from concurrent.futures import Future, ThreadPoolExecutor
+
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -14,12 +20,20 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from studio.core.diff import changed_lines
 from studio.ui.code.editor import EditorWithFind
 from studio.ui.code.history_panel import HistoryPanel
+from studio.ui.icons import icon
 from studio.ui.session import ProjectSession
 from studio.ui.story.story_graph import StoryPanel
 
+_MARKING = ThreadPoolExecutor(1, thread_name_prefix="studio-marks")  # one thread, kept
+STORY_SHARE = 0.64  # of the pane's height, for the Story tab when a story opens
 TEXT_SUFFIXES = (".html", ".htm", ".js", ".mjs", ".css", ".json", ".txt", ".md", ".svg")
+
+
+def _one_line_end(text: str) -> str:
+    return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 def is_text_file(path: str) -> bool:
@@ -28,6 +42,7 @@ def is_text_file(path: str) -> bool:
 
 class CodePane(QWidget):
     run_requested = Signal()
+    marks_found = Signal(int, str, object)  # version, file, its changed lines (a worker's)
 
     def __init__(self, session: ProjectSession, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -37,7 +52,7 @@ class CodePane(QWidget):
         self.file_box = QComboBox()
         self.file_box.setMinimumWidth(160)
         self.file_box.currentTextChanged.connect(self._switch_file)
-        self.run_btn = QPushButton("▶ Run")
+        self.run_btn = QPushButton(icon("run"), "Run")
         self.run_btn.setObjectName("runButton")
         self.run_btn.setToolTip("Save the edits as a new version and play it (Ctrl+R, Ctrl+Enter)")
         self.run_btn.clicked.connect(self.run)
@@ -53,22 +68,25 @@ class CodePane(QWidget):
         self.history = HistoryPanel(session)
         self.tabs = QTabWidget()
         self.tabs.addTab(self.history, "History")
-        top = QWidget()
-        top_layout = QVBoxLayout(top)
-        top_layout.setContentsMargins(0, 0, 0, 0)
-        top_layout.addLayout(bar)
-        # A story project shows its graph beside the file (it hides itself otherwise).
+        files = QWidget()
+        files_layout = QVBoxLayout(files)
+        files_layout.setContentsMargins(0, 0, 0, 0)
+        files_layout.addLayout(bar)
+        files_layout.addWidget(self.editor_box, 1)
+        self.editor_box.setMinimumWidth(160)
+        # A story project gets a Story tab (first) beside the files; other projects show
+        # the files alone, with no tab bar.
         self.story = StoryPanel(session)
         self.story.code = self
-        self.editor_split = QSplitter(Qt.Orientation.Horizontal)
-        self.editor_split.setChildrenCollapsible(False)
-        self.editor_split.addWidget(self.editor_box)
-        self.editor_split.addWidget(self.story)
-        self.editor_split.setSizes([480, 520])
-        self.editor_box.setMinimumWidth(160)
-        top_layout.addWidget(self.editor_split, 1)
+        self.story.presence_changed.connect(self._story_present)
+        self._story_room = False  # a story arrived: give it room once the pane has a size
+        self.top_tabs = QTabWidget()
+        self.top_tabs.setDocumentMode(True)
+        self.top_tabs.addTab(self.story, "Story")
+        self.top_tabs.addTab(files, "Files")
+        self._story_present(False)
         self.splitter = QSplitter(Qt.Orientation.Vertical)
-        self.splitter.addWidget(top)
+        self.splitter.addWidget(self.top_tabs)
         self.splitter.addWidget(self.tabs)
         # The editor is what a person works in; History and the other tabs get a third.
         self.splitter.setStretchFactor(0, 2)
@@ -80,8 +98,37 @@ class CodePane(QWidget):
         session.version_shown.connect(self.load_version)
         session.project_changed.connect(lambda p: p is None and self.clear())
         self._loading = False
+        self.marks_found.connect(self._show_marks)
+        self._marking_for: tuple[int | None, str | None] = (None, None)
         self._stream_path: str | None = None  # the file code is streaming into, if any
         self.streaming = False  # generated code is being written into the editor
+
+    def _story_present(self, present: bool) -> None:
+        """A story project opened (the Story tab comes first) or closed (the files alone)."""
+        was = self.top_tabs.isTabVisible(0)
+        self.top_tabs.setTabVisible(0, present)
+        self.top_tabs.tabBar().setVisible(present)
+        if present and not was:
+            self.top_tabs.setCurrentIndex(0)
+            self._story_room = True
+            self._give_story_room()
+        elif not present:
+            self.top_tabs.setCurrentIndex(1)
+
+    def _give_story_room(self) -> None:
+        """The story (graph and scene editor) gets most of the pane's height, once laid out."""
+        total = sum(self.splitter.sizes()) if hasattr(self, "splitter") else 0
+        if self._story_room and total > 0 and self.isVisible():
+            self._story_room = False
+            self.splitter.setSizes([int(total * STORY_SHARE), total - int(total * STORY_SHARE)])
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt API)
+        super().resizeEvent(event)
+        self._give_story_room()
+
+    def showEvent(self, event) -> None:  # noqa: N802 (Qt API)
+        super().showEvent(event)
+        QTimer.singleShot(0, self, self._give_story_room)  # once the window has its size
 
     def add_tab(self, widget: QWidget, title: str, *, first: bool = False) -> None:
         if first:
@@ -138,25 +185,72 @@ class CodePane(QWidget):
         if path == self._stream_path:
             self._stream_path = None
         self._loading = was_loading
+        self._mark_changes()
+
+    def _mark_changes(self) -> None:
+        """Mark the lines of the file shown that its version changed (on a worker thread:
+        comparing a long file is more than a frame's work)."""
+        self.editor.set_marks(frozenset())
+        project, version, path = self.session.project, self.session.shown, self._current
+        if project is None or version is None or path is None or self.streaming:
+            return
+        parent = project.version(version).parent
+        if parent is None:
+            return  # the first version: everything is new, nothing to point out
+        sha, new = project.file_hashes(parent).get(path), self._buffers.get(path, "")
+
+        def compare(_report: object) -> set[int]:
+            old = project.blobs.read(sha).decode("utf-8", errors="replace") if sha else ""
+            return changed_lines(old, new)
+
+        def found(future: Future) -> None:  # on the worker thread: a queued signal
+            if future.exception() is None:
+                with contextlib.suppress(RuntimeError):  # the pane is gone: nobody to tell
+                    self.marks_found.emit(version, path, future.result())
+
+        self._marking_for = (version, path)
+        _MARKING.submit(compare, None).add_done_callback(found)
+
+    def _show_marks(self, version: int, path: str, lines: set[int]) -> None:
+        if (version, path) == self._marking_for == (self.session.shown, self._current):
+            self.editor.set_marks(lines)
 
     def _text_changed(self) -> None:
         if not self._loading and self._current is not None:
-            self._buffers[self._current] = self.editor.toPlainText()
+            text = self.editor.toPlainText()
+            self._buffers[self._current] = text
             self._update_modified()
+            # Typed over, the marks no longer line up. (The highlighter's later passes over
+            # a long file say the text changed too: those leave it as it was.)
+            if self.editor.marks and self._edited(self._current, text):
+                self.editor.set_marks(frozenset())
 
     def _update_modified(self) -> None:
         changed = self.is_modified()
         self.modified_label.setText("● edited, not run" if changed else "")
 
     def is_modified(self) -> bool:
-        return self._buffers != getattr(self, "_saved", {})
+        return any(self._edited(p, t) for p, t in self._buffers.items())
+
+    def _edited(self, path: str, text: str) -> bool:
+        """Whether `text` differs from the file as loaded, line ends aside (the editor shows
+        Windows line ends as its own)."""
+        saved = getattr(self, "_saved", {}).get(path)
+        return saved is None or _one_line_end(saved) != _one_line_end(text)
 
     def current_files(self) -> dict[str, bytes]:
-        """The shown version's files with the editor's text in place of the originals."""
+        """The shown version's files with the editor's text in place of the originals. A
+        file not edited keeps its bytes: the editor's text of it may differ (line ends,
+        bytes that are not UTF-8), and Run must not make a version of that."""
         files = self.session.files()
         if self._current is not None:
             self._buffers[self._current] = self.editor.toPlainText()
-        files.update({p: t.encode("utf-8") for p, t in self._buffers.items()})
+        saved = getattr(self, "_saved", {})
+        for path, text in self._buffers.items():
+            if self._edited(path, text):  # an edited file keeps its line ends
+                crlf = "\r\n" in saved.get(path, "")
+                text = _one_line_end(text).replace("\n", "\r\n") if crlf else text
+                files[path] = text.encode("utf-8")
         return files
 
     def save_edits(self) -> None:

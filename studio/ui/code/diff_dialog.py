@@ -1,111 +1,196 @@
-"""Compare two versions: a unified diff, or the two sides next to each other."""
+"""Compare two versions: the two games playing next to each other, and the code of each
+changed file in two columns that scroll together (old on the left, new on the right).
+
+The rows come from `studio.core.diff.side_by_side`; the games play in the Preview's sandbox
+(same profile, scheme and guard), each page watched for hangs like the Preview's. The
+dialog lets go of the project when it closes or when another project opens.
+"""
 
 from __future__ import annotations
 
-import difflib
-import html
+import contextlib
 
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QCloseEvent, QColor, QFontDatabase, QTextCharFormat, QTextCursor
+from PySide6.QtWebEngineWidgets import QWebEngineView
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QHBoxLayout,
     QLabel,
-    QTextBrowser,
+    QPlainTextEdit,
+    QSplitter,
+    QTextEdit,
     QVBoxLayout,
     QWidget,
 )
 
-from studio.core.diff import FileDiff, diff_versions
+from studio.core.diff import FileDiff, SideRow, diff_versions, side_by_side
 from studio.core.store import Project
+from studio.sandbox.page import SandboxPage
+from studio.sandbox.profile import sandbox_profile
+from studio.sandbox.scheme import version_url
+from studio.sandbox.watchdog import Watchdog
+from studio.ui.session import ProjectSession
+from studio.words import plural
 
-CONTEXT = 3  # unchanged lines shown around a change, in both views
-
-_CSS = """
-<style>
-table { border-collapse: collapse; width: 100%; font-family: monospace; font-size: 12px; }
-td { padding: 0 6px; white-space: pre; vertical-align: top; }
-.add { background: #1f3b2a; color: #b8f2c8; } .del { background: #4a2224; color: #f5c2c4; }
-.hunk { color: #61afef; } .file { color: #e5c07b; font-weight: bold; padding-top: 8px; }
-.num { color: #5c6370; text-align: right; }
-</style>
-"""
+CONTEXT = 3  # unchanged lines shown around a change
+SIDE_COLOURS = {"removed": "#4a2224", "added": "#1f3b2a", "changed": "#3a3322", "fold": "#262b33"}
 
 
-def unified_html(diffs: list[FileDiff]) -> str:
-    rows = []
-    for d in diffs:
-        if d.status == "same":
-            continue
-        rows.append(f"<tr><td class=file>{html.escape(d.path)} ({d.status})</td></tr>")
-        lines = d.unified(CONTEXT).splitlines()
-        for line in lines if d.binary else lines[2:]:  # the ---/+++ header is the file row
-            cls = {"+": "add", "-": "del", "@": "hunk"}.get(line[:1], "")
-            rows.append(f"<tr><td class='{cls}'>{html.escape(line)}</td></tr>")
-    return _CSS + "<table>" + "".join(rows) + "</table>" if rows else "<p>No differences.</p>"
+def column_text(rows: list[SideRow], side: str) -> str:
+    """One column's text: a line per row, numbered, blank where that side has no line."""
+    lines = []
+    for row in rows:
+        number, text = (row.old_no, row.old) if side == "old" else (row.new_no, row.new)
+        if row.kind == "fold":
+            lines.append(f"      ⋯ {row.old}")
+        elif text is None:
+            lines.append("")
+        else:
+            lines.append(f"{number:>5}  {text}")
+    return "\n".join(lines)
 
 
-def split_html(diffs: list[FileDiff]) -> str:
-    rows = []
-    for d in diffs:
-        if d.status == "same":
-            continue
-        rows.append(f"<tr><td class=file colspan=4>{html.escape(d.path)} ({d.status})</td></tr>")
-        if d.binary:
-            rows.append("<tr><td class=hunk colspan=4>binary file: no text to compare</td></tr>")
-            continue
-        old, new = d.old_text.splitlines(), d.new_text.splitlines()
-        for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, old, new).get_opcodes():
-            if tag == "equal" and i2 - i1 > 2 * CONTEXT:
-                # Fold a long unchanged run, keeping CONTEXT lines next to each change as
-                # the unified view does.
-                head = CONTEXT if i1 > 0 else 0
-                tail = CONTEXT if i2 < len(old) else 0
-                rows += _split_rows(old, new, tag, i1, i1 + head, j1, j1 + head)
-                rows.append("<tr><td class=hunk colspan=4>⋯</td></tr>")
-                rows += _split_rows(old, new, tag, i2 - tail, i2, j2 - tail, j2)
-                continue
-            rows += _split_rows(old, new, tag, i1, i2, j1, j2)
-    return _CSS + "<table>" + "".join(rows) + "</table>" if rows else "<p>No differences.</p>"
+class GameSide(QWidget):
+    """One version playing, with its name above it."""
 
-
-def _split_rows(
-    old: list[str], new: list[str], tag: str, i1: int, i2: int, j1: int, j2: int
-) -> list[str]:
-    rows = []
-    for k in range(max(i2 - i1, j2 - j1)):
-        a = old[i1 + k] if i1 + k < i2 else ""
-        b = new[j1 + k] if j1 + k < j2 else ""
-        ca = "del" if tag != "equal" and i1 + k < i2 else ""
-        cb = "add" if tag != "equal" and j1 + k < j2 else ""
-        na = str(i1 + k + 1) if i1 + k < i2 else ""
-        nb = str(j1 + k + 1) if j1 + k < j2 else ""
-        rows.append(
-            f"<tr><td class=num>{na}</td><td class='{ca}'>{html.escape(a)}</td>"
-            f"<td class=num>{nb}</td><td class='{cb}'>{html.escape(b)}</td></tr>"
-        )
-    return rows
-
-
-class DiffDialog(QDialog):
-    def __init__(self, project: Project, old: int, new: int, parent: QWidget | None = None) -> None:
+    def __init__(self, project: Project, version_id: int, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle(f"Compare v{old} → v{new}")
-        self.resize(1000, 700)
-        self.diffs = diff_versions(project, old, new)
-        self.mode = QComboBox()
-        self.mode.addItems(["Unified", "Side by side"])
-        self.view = QTextBrowser()
-        self.mode.currentIndexChanged.connect(self._render)
-        changed = sum(d.status != "same" for d in self.diffs)
-        top = QHBoxLayout()
-        top.addWidget(QLabel(f"v{old} → v{new}: {changed} file(s) changed"))
-        top.addStretch()
-        top.addWidget(self.mode)
+        self.version_id = version_id
+        version = project.version(version_id)
+        self.label = QLabel(f"<b>v{version_id}</b>  {version.title}")
+        self.label.setTextFormat(Qt.TextFormat.RichText)
+        self.view = QWebEngineView()
+        self.page = SandboxPage(sandbox_profile("preview"), self.view)
+        self.view.setPage(self.page)
+        self.view.setMinimumSize(200, 150)
+        self.watchdog = Watchdog(self.page, parent=self)
         layout = QVBoxLayout(self)
-        layout.addLayout(top)
-        layout.addWidget(self.view)
-        self._render()
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.label)
+        layout.addWidget(self.view, 1)
+        self.page.load_game(version_url(project, version_id))
+        self.watchdog.arm()
 
-    def _render(self) -> None:
-        render = split_html if self.mode.currentIndex() == 1 else unified_html
-        self.view.setHtml(render(self.diffs))
+    def stop(self) -> None:
+        self.watchdog.disarm()
+        self.page.clear()
+
+
+class CompareDialog(QDialog):
+    def __init__(
+        self, session: ProjectSession, old: int, new: int, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.session = session
+        project = session.project
+        assert project is not None
+        self.project = project
+        self.old, self.new = old, new
+        self.setWindowTitle(f"Compare v{old} and v{new}")
+        self.resize(1200, 800)
+        self.diffs = [d for d in diff_versions(project, old, new) if d.status != "same"]
+        sandbox_profile("preview").handler.mount(project)  # let go of in `_let_go`
+        self.games = [GameSide(project, old), GameSide(project, new)]
+        games = QSplitter(Qt.Orientation.Horizontal)
+        for side in self.games:
+            games.addWidget(side)
+
+        self.file_box = QComboBox()
+        for d in self.diffs:
+            self.file_box.addItem(f"{d.path} ({d.status})", d.path)
+        self.file_box.currentIndexChanged.connect(lambda _i: self.show_file())
+        names = ", ".join(d.path for d in self.diffs[:4]) + (" …" if len(self.diffs) > 4 else "")
+        summary = QLabel(
+            f"{plural(len(self.diffs), 'file')} changed: {names}" if self.diffs else "No changes"
+        )
+        self.columns = [self._column(), self._column()]
+        for bar in ("verticalScrollBar", "horizontalScrollBar"):  # the columns scroll together
+            left, right = (getattr(c, bar)() for c in self.columns)
+            left.valueChanged.connect(right.setValue)
+            right.valueChanged.connect(left.setValue)
+        code = QWidget()
+        code_layout = QVBoxLayout(code)
+        code_layout.setContentsMargins(0, 0, 0, 0)
+        top = QHBoxLayout()
+        top.addWidget(summary, 1)
+        top.addWidget(self.file_box)
+        code_layout.addLayout(top)
+        sides = QSplitter(Qt.Orientation.Horizontal)
+        for column in self.columns:
+            sides.addWidget(column)
+        code_layout.addWidget(sides, 1)
+
+        splitter = QSplitter(Qt.Orientation.Vertical)
+        splitter.addWidget(games)
+        splitter.addWidget(code)
+        splitter.setSizes([400, 400])
+        layout = QVBoxLayout(self)
+        layout.addWidget(splitter)
+        session.project_changed.connect(self._project_changed)
+        self.show_file()
+
+    @staticmethod
+    def _column() -> QPlainTextEdit:
+        column = QPlainTextEdit()
+        column.setReadOnly(True)
+        column.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
+        font = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
+        column.setFont(font)
+        return column
+
+    def file_diff(self) -> FileDiff | None:
+        path = self.file_box.currentData()
+        return next((d for d in self.diffs if d.path == path), None)
+
+    def show_file(self) -> None:
+        diff = self.file_diff()
+        if diff is None or diff.binary:
+            text = "" if diff is None else f"{diff.path}: not text, nothing to show line by line"
+            for column in self.columns:
+                column.setPlainText(text)
+            return
+        rows = side_by_side(diff.old_text, diff.new_text, CONTEXT)
+        for column, side in zip(self.columns, ("old", "new"), strict=True):
+            column.setPlainText(column_text(rows, side))
+            column.setExtraSelections(self._marks(column, rows, side))
+
+    @staticmethod
+    def _marks(column: QPlainTextEdit, rows: list[SideRow], side: str) -> list:
+        marks = []
+        for number, row in enumerate(rows):
+            own = "removed" if side == "old" else "added"  # what this side shows coloured
+            if row.kind not in ("changed", "fold", own):
+                continue
+            colour = SIDE_COLOURS[row.kind]
+            mark = QTextEdit.ExtraSelection()
+            fmt = QTextCharFormat()
+            fmt.setBackground(QColor(colour))
+            fmt.setProperty(QTextCharFormat.Property.FullWidthSelection, True)
+            mark.format = fmt
+            mark.cursor = QTextCursor(column.document().findBlockByNumber(number))
+            marks.append(mark)
+        return marks
+
+    def _project_changed(self, _project: object) -> None:
+        self.close()
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt API)
+        self._let_go()
+        super().closeEvent(event)
+
+    def done(self, result: int) -> None:
+        self._let_go()
+        super().done(result)
+
+    def _let_go(self) -> None:
+        if not self.games:
+            return
+        for side in self.games:
+            side.stop()
+        self.games = []
+        sandbox_profile("preview").handler.unmount(self.project)
+        with contextlib.suppress(RuntimeError, TypeError):  # disconnected already
+            self.session.project_changed.disconnect(self._project_changed)

@@ -25,6 +25,8 @@ from PySide6.QtWidgets import (
 from studio.ui.code.highlighter import CodeHighlighter
 from studio.ui.code.lexing import language_for
 
+MARK = QColor("#98c379")  # a line the shown version changed
+
 
 class _LineNumbers(QWidget):
     def __init__(self, editor: CodeEditor) -> None:
@@ -50,6 +52,7 @@ class CodeEditor(QPlainTextEdit):
         self.setTabStopDistance(self.fontMetrics().horizontalAdvance(" ") * 2)
         self.setObjectName("codeEditor")
         self._gutter = _LineNumbers(self)
+        self.marks: frozenset[int] = frozenset()  # lines (from 1) changed by the last version
         self.highlighter = CodeHighlighter(self.document())
         self.blockCountChanged.connect(lambda _n: self._update_margins())
         self.updateRequest.connect(self._update_gutter)
@@ -70,6 +73,11 @@ class CodeEditor(QPlainTextEdit):
         super().setPlainText(text)
         self.highlighter.setDocument(self.document())
         self.highlighter.set_language(language)
+
+    def set_marks(self, lines: set[int] | frozenset[int]) -> None:
+        """Mark `lines` (numbered from 1) in the gutter: what the version changed."""
+        self.marks = frozenset(lines)
+        self._gutter.update()
 
     def gutter_width(self) -> int:
         digits = max(3, len(str(self.blockCount())))
@@ -100,6 +108,8 @@ class CodeEditor(QPlainTextEdit):
         height = self.fontMetrics().height()
         while block.isValid() and top <= event.rect().bottom():
             if block.isVisible() and bottom >= event.rect().top():
+                if number + 1 in self.marks:  # a bar at the gutter's edge, as editors do
+                    painter.fillRect(self._gutter.width() - 3, top, 3, bottom - top, MARK)
                 painter.setPen(QColor("#c8ccd4" if number == current else "#5c6370"))
                 painter.drawText(
                     0,

@@ -14,8 +14,15 @@ import time
 from collections.abc import Sequence
 from typing import Any, Protocol
 
-from PySide6.QtCore import QObject, QTimer, Signal
-from PySide6.QtGui import QColor, QFont, QTextBlockFormat, QTextCharFormat, QTextCursor
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QMouseEvent,
+    QTextBlockFormat,
+    QTextCharFormat,
+    QTextCursor,
+)
 from PySide6.QtWidgets import QTextEdit, QWidget
 
 from studio.ai.answer import RetryStarted, Waiting
@@ -30,6 +37,7 @@ from studio.ai.blocks import (
 )
 from studio.core.records import Message
 from studio.operations.outcomes import ContextReady
+from studio.words import plural
 
 _BLANK_RUNS = re.compile(r"\n\s*\n\s*\n+")
 
@@ -47,12 +55,19 @@ LEVEL_COLOURS = {
 }
 
 
+VERSION_LINK = "version:"
+
+
 class ConversationView(QTextEdit):
-    """The chat: the person's prompts, the assistant's words (streamed), status lines."""
+    """The chat: the person's prompts, the assistant's words (streamed), status lines. A
+    line about a new version ends in "view changes", which asks for its diff."""
+
+    version_clicked = Signal(int)  # "view changes" on a version's line
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setReadOnly(True)
+        self.viewport().setMouseTracking(True)
         self.setObjectName("conversation")
         self.setUndoRedoEnabled(False)
         self.document().setDocumentMargin(10)
@@ -140,13 +155,38 @@ class ConversationView(QTextEdit):
         self._in_answer = False
         self._held = ""
 
-    def add_status(self, text: str, level: str = "info") -> None:
+    def add_status(self, text: str, level: str = "info", version: int | None = None) -> None:
         following = self._following()
         self._in_answer = False
         cursor = self._new_block(top=4, indent=0)
         mark = {"ok": "✓ ", "error": "✗ ", "warning": "⚠ "}.get(level, "· ")
         cursor.insertText(mark + text, self._char(level, italic=level == "info"))
+        if version is not None:
+            link = self._char("info")
+            link.setAnchor(True)
+            link.setAnchorHref(f"{VERSION_LINK}{version}")
+            link.setForeground(QColor("#61afef"))
+            link.setFontUnderline(True)
+            cursor.insertText("  ", self._char("info"))
+            cursor.insertText("view changes", link)
         self._follow(following or level != "info")
+
+    def _version_at(self, event: QMouseEvent) -> int | None:
+        href = self.anchorAt(event.position().toPoint())
+        number = href.removeprefix(VERSION_LINK)
+        return int(number) if href.startswith(VERSION_LINK) and number.isdigit() else None
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:  # noqa: N802 (Qt API)
+        super().mouseMoveEvent(event)
+        over = self._version_at(event) is not None
+        shape = Qt.CursorShape.PointingHandCursor if over else Qt.CursorShape.IBeamCursor
+        self.viewport().setCursor(shape)
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:  # noqa: N802 (Qt API)
+        super().mouseReleaseEvent(event)
+        version = self._version_at(event)
+        if version is not None and event.button() == Qt.MouseButton.LeftButton:
+            self.version_clicked.emit(version)
 
     def show_messages(self, messages: Sequence[Message]) -> None:
         """The recorded conversation, as it was said."""
@@ -169,7 +209,7 @@ class ConversationView(QTextEdit):
                     )
                 self.end_answer()
             elif m.role == "status":
-                self.add_status(m.content, str(m.meta.get("level") or "info"))
+                self.add_status(m.content, str(m.meta.get("level") or "info"), m.version)
         self.verticalScrollBar().setValue(self.verticalScrollBar().maximum())
 
     def scroll_to_end(self) -> None:
@@ -328,7 +368,7 @@ class StreamBatcher(QObject):
             return f"{self.waiting} {elapsed:.1f} s"
         parts = []
         if self.path and self.path not in self.files_done:
-            parts.append(f"Writing {self.path} · {self.lines:,} lines")
+            parts.append(f"Writing {self.path} · {plural(self.lines, 'line')}")
         elif self.edits:
             parts.append(f"{self.edits} edit{'s' if self.edits != 1 else ''}")
         else:

@@ -1,8 +1,11 @@
-"""History: the version tree, with preview, compare, restore and fork."""
+"""History: the version tree drawn as a graph (branches from where they grew, a picture per
+version, runs of alike versions folded), with preview, compare, restore and fork. The rules
+are the session's and `studio.operations.history_graph`'s; this panel only shows them."""
 
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
@@ -16,8 +19,12 @@ from PySide6.QtWidgets import (
 )
 
 from studio.core.records import Version
-from studio.operations.projects import version_tree
-from studio.ui.code.diff_dialog import DiffDialog
+from studio.operations.history_graph import GraphRow, history_rows
+from studio.operations.recent import thumbnail_path
+from studio.operations.session import compare_pair
+from studio.ui.code.diff_dialog import CompareDialog
+from studio.ui.code.history_delegate import PICTURE_ROLE, ROW_ROLE, HistoryDelegate
+from studio.ui.icons import icon
 from studio.ui.session import ProjectSession
 
 ID_ROLE = Qt.ItemDataRole.UserRole
@@ -67,20 +74,31 @@ def title_for(v: Version) -> str:
     return f"{made} v{v.parent}" if made else v.title
 
 
+def row_title(row: GraphRow) -> str:
+    """The list's line for a row: `v5  prompt`, or for a folded run `▸ v3–v8  … (6)`."""
+    first, last = row.versions[0], row.version
+    if not row.folded:
+        return f"v{last.id}  {title_for(last)}"
+    return f"▸ v{first.id}–v{last.id}  {title_for(last)}  ({len(row.versions)} alike)"
+
+
 class HistoryPanel(QWidget):
     def __init__(self, session: ProjectSession, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.session = session
+        self.expanded: set[int] = set()  # folded runs the person opened (by first version)
         self.tree = QTreeWidget()
         self.tree.setHeaderLabels(["Version", "Kind", "When", "Model"])
         self.tree.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.tree.setRootIsDecorated(False)
         self.tree.setAlternatingRowColors(True)
         self.tree.setUniformRowHeights(True)  # long histories lay out in constant time
-        self.tree.setColumnWidth(0, 260)
+        self.delegate = HistoryDelegate(self.tree)
+        self.tree.setItemDelegate(self.delegate)
+        self.tree.setColumnWidth(0, 320)
         self.tree.itemSelectionChanged.connect(self._selection_changed)
-        self.compare_btn = QPushButton("Compare")
-        self.compare_btn.setToolTip("Select two versions (Ctrl+click) to compare them")
+        self.tree.itemDoubleClicked.connect(lambda item, _c: self._toggle_fold(item))
+        self.compare_btn = QPushButton(icon("compare"), "Compare")
         self.restore_btn = QPushButton("Restore")
         self.restore_btn.setToolTip("Bring the selected version back as the newest version")
         self.fork_btn = QPushButton("Fork")
@@ -95,10 +113,15 @@ class HistoryPanel(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.tree)
         layout.addLayout(buttons)
-        session.project_changed.connect(lambda _p: self.refresh())
+        session.project_changed.connect(self._project_changed)
         session.versions_changed.connect(self.refresh)
         session.version_shown.connect(self._mark_shown)
         self._refreshing = False
+        self.refresh()
+
+    def _project_changed(self, _project: object) -> None:
+        self.expanded.clear()
+        self.delegate.forget()
         self.refresh()
 
     def refresh(self) -> None:
@@ -112,27 +135,48 @@ class HistoryPanel(QWidget):
         if project is not None:
             head = project.head
             items = []
-            for depth, v in version_tree(project):
-                indent = "   " * depth + ("└ " if depth else "")
+            rows = history_rows(project.versions(), self.expanded)
+            self.delegate.lanes = max((r.lane for r in rows), default=0) + 1
+            pictures = str(thumbnail_path(project.path, 0).parent)  # one Path, not a thousand
+            for row in rows:
+                v = row.version
                 when = time.strftime("%b %d %H:%M", time.localtime(v.created))
-                item = QTreeWidgetItem(
-                    [f"{indent}v{v.id}  {title_for(v)}", v.kind, when, made_by(v)]
-                )
+                item = QTreeWidgetItem([row_title(row), v.kind, when, made_by(v)])
                 item.setData(0, ID_ROLE, v.id)
-                item.setToolTip(0, describe(v))
+                item.setData(0, ROW_ROLE, row)
+                item.setData(0, PICTURE_ROLE, f"{pictures}/v{v.id}.png")
+                tip = describe(v)
+                if row.folded:
+                    tip += f"\n\n{len(row.versions)} alike versions: double-click to show each"
+                item.setToolTip(0, tip)
                 item.setToolTip(3, describe(v))
-                if v.id == head:
+                if head in (r.id for r in row.versions):
                     font = item.font(0)
                     font.setBold(True)
                     item.setFont(0, font)
                 items.append(item)
-                self._items[v.id] = item
+                self._items.update(dict.fromkeys((r.id for r in row.versions), item))
             self.tree.addTopLevelItems(items)
         self.tree.setUpdatesEnabled(True)
         self._refreshing = False
         if self.session.shown is not None:
             self._mark_shown(self.session.shown)
         self._update_buttons()
+
+    def picture_saved(self, version_id: int) -> None:
+        """The Preview saved version `version_id`'s picture: paint its row again."""
+        project = self.session.project
+        item = self.item_for(version_id)
+        if project is None or item is None:
+            return
+        self.delegate.forget(Path(item.data(0, PICTURE_ROLE)))
+        self.tree.viewport().update(self.tree.visualItemRect(item))
+
+    def _toggle_fold(self, item: QTreeWidgetItem) -> None:
+        row = item.data(0, ROW_ROLE)
+        if isinstance(row, GraphRow) and row.folded:
+            self.expanded.add(row.versions[0].id)
+            self.refresh()
 
     def item_for(self, version_id: int) -> QTreeWidgetItem | None:
         return self._items.get(version_id)
@@ -152,29 +196,42 @@ class HistoryPanel(QWidget):
         self._update_buttons()
         ids = self.selected_ids()
         if not self._refreshing and len(ids) == 1 and ids[0] != self.session.shown:
-            self.session.show_version(ids[0])
+            item = self.item_for(self.session.shown or -1)
+            if item is None or int(item.data(0, ID_ROLE)) != ids[0]:  # not the run shown
+                self.session.show_version(ids[0])
 
     def _update_buttons(self) -> None:
-        n = len(self.selected_ids())
-        self.compare_btn.setEnabled(n == 2 or (n == 1 and self.session.project is not None))
-        self.restore_btn.setEnabled(n == 1)
-        self.fork_btn.setEnabled(n == 1)
+        ids = self.selected_ids()
+        pair = compare_pair(ids)
+        ready = isinstance(pair, tuple) and self.session.project is not None
+        self.compare_btn.setEnabled(ready)
+        self.compare_btn.setToolTip(
+            "Both versions side by side: their code, and the two games playing"
+            if ready
+            else str(pair)
+        )
+        self.restore_btn.setEnabled(len(ids) == 1)
+        self.fork_btn.setEnabled(len(ids) == 1)
 
     def _with_selected(self, action) -> None:
         ids = self.selected_ids()
         if len(ids) == 1:
             action(ids[0])
 
-    def compare_selected(self) -> DiffDialog | None:
+    def compare_selected(self) -> CompareDialog | None:
+        pair = compare_pair(self.selected_ids())
+        return self.compare_versions(*pair) if isinstance(pair, tuple) else None
+
+    def compare_with_parent(self, version_id: int) -> CompareDialog | None:
+        """ "view changes" on a version's line in Chat: the version beside the one before."""
         project = self.session.project
-        ids = self.selected_ids()
-        if project is None or not ids:
+        parent = project.version(version_id).parent if project is not None else None
+        return self.compare_versions(parent, version_id) if parent is not None else None
+
+    def compare_versions(self, old: int, new: int) -> CompareDialog | None:
+        project = self.session.project
+        if project is None:
             return None
-        if len(ids) == 1:  # one selected: compare it with its parent
-            parent = project.version(ids[0]).parent
-            if parent is None:
-                return None
-            ids = [parent, ids[0]]
-        dialog = DiffDialog(project, ids[0], ids[-1], self)
+        dialog = CompareDialog(self.session, old, new, self)
         dialog.show()
         return dialog

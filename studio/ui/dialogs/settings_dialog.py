@@ -1,8 +1,10 @@
 """Settings: the code model's providers (tab "Code model") and video services and ffmpeg
 (tab "Video", `studio.ui.dialogs.settings_video`).
 
-Code model entries have a base URL, key, model, temperature and limits. Everything but the
-keys goes to settings.json; keys go to the keyring (or, where there is none, a private file;
+Code model entries have a base URL, key, model, temperature and limits, and Test connection
+(`studio.operations.code_check`: no key, key refused, no such model, cannot reach, works).
+The kind of service is asked only when a plugin adds one. Everything but the keys goes to
+settings.json; keys go to the keyring (or, where there is none, a private file;
 the dialog says which). The model list is asked of the server's `/models` where it answers;
 otherwise the name is typed.
 
@@ -48,6 +50,8 @@ from studio.ai.code_providers import (
 )
 from studio.config import keys
 from studio.errors import StudioError
+from studio.operations.code_check import check_code_model
+from studio.ui.dialogs.connection_test import ConnectionTest
 from studio.ui.dialogs.settings_keys import PendingKeys
 from studio.ui.dialogs.settings_video import NoteLabel, VideoSettings, key_widgets
 
@@ -127,11 +131,17 @@ class SettingsDialog(QDialog):
         ):
             self.vision.addItem(label, value)
         self.vision.setToolTip("Whether the AI playtester sends this model screenshots")
+        self.tester = ConnectionTest(
+            NoteLabel(), "One real request with the address, key and model above"
+        )
+        self.tester.button.clicked.connect(self.test_connection)
 
         form = QFormLayout()
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
         form.addRow("Provider", entry_row)
-        form.addRow("Kind", self.type_box)
+        form.addRow("Service kind", self.type_box)
+        # Only plugins add kinds: with the built-in one alone there is nothing to choose.
+        form.setRowVisible(self.type_box, self.type_box.count() > 1)
         form.addRow("Base URL", self.base_url)
         form.addRow("API key", key_row)
         form.addRow(self.key_note)
@@ -141,6 +151,7 @@ class SettingsDialog(QDialog):
         form.addRow("Max output tokens", self.max_tokens)
         form.addRow("Context window", self.context_window)
         form.addRow("Reads images", self.vision)
+        form.addRow(self.tester)
 
         code_tab = QWidget()
         code_layout = QVBoxLayout(code_tab)
@@ -205,6 +216,7 @@ class SettingsDialog(QDialog):
         self.vision.setCurrentIndex(max(0, self.vision.findData(config.vision)))
         self.remove_btn.setEnabled(name != "openai")
         self.models_note.setText("")
+        self.tester.show_entry(name)
         self._update_key_note()
 
     def _update_key_note(self) -> None:
@@ -259,6 +271,14 @@ class SettingsDialog(QDialog):
             timeout=self._configs.get(name, ProviderConfig()).timeout,
             vision=self.vision.currentData() or "auto",
         )
+
+    def test_connection(self):
+        """Test the entry as the form shows it now (the key typed too), on a worker thread."""
+        name, config = self._shown, self.current_config()
+        if name is None:
+            return None
+        typed = self.key.text().strip() or None
+        return self.tester.start(name, lambda: check_code_model(self.host, config, api_key=typed))
 
     # -- models -------------------------------------------------------------------------
 
@@ -369,4 +389,5 @@ class SettingsDialog(QDialog):
             self._models_task.cancel()
         self.pending.stop()
         self.video.stop()
+        self.tester.stop()
         super().done(result)

@@ -1,5 +1,5 @@
-"""Settings › Video: every video service (its base URL when it has one, default model, key,
-and Test connection), the price table, and the ffmpeg binary.
+"""Settings › Video: every video service (its base URL when it has one, its default model
+when it offers several, key, and Test connection), the price table, and the ffmpeg binary.
 
 A video provider's options are settings.json's `video_providers.<name>` (what the Video pane
 and `studio video` read); only `base_url` and `model` are edited here, other options (sizes,
@@ -39,15 +39,13 @@ from studio.ai.service_check import CheckResult, check_connection
 from studio.ai.video_provider import label_of, make_provider
 from studio.media.errors import MediaError
 from studio.media.ffmpeg import ENV_VAR, SETTING, ffmpeg_version
+from studio.ui.dialogs.connection_test import ConnectionTest
 from studio.ui.dialogs.settings_keys import PendingKeys
 from studio.ui.dialogs.settings_prices import PriceTable
 from studio.ui.widgets.background import ThreadJob
 
 EDITED = ("base_url", "model")  # the options this tab edits; the others are kept
 DEFAULT = "openai"  # the provider shown first
-
-
-_VERDICT_COLOURS = {"works": "#98c379", "cannot_test": "#9da5b4"}
 
 
 def video_services(host: Any, stored: dict[str, dict[str, Any]]) -> dict[str, Any]:
@@ -99,8 +97,6 @@ class VideoSettings(QWidget):
         self._stored_ffmpeg = str(settings.get(SETTING) or "").strip()
         self._ffmpeg_ok: set[str] = set()
         self._ffmpeg_check: tuple[str, asyncio.Task] | None = None  # (path, its check)
-        self._tests: dict[str, ThreadJob] = {}  # Test connection running, by provider
-        self._tested: dict[str, CheckResult] = {}  # the last answer, by provider
 
         self.provider_box = QComboBox()
         for name in sorted(self._services):
@@ -114,13 +110,9 @@ class VideoSettings(QWidget):
         self.model.lineEdit().setPlaceholderText("the service's default")
         self.key, self.forget_btn, key_row = key_widgets(self._forget_key)
         self.key_note = NoteLabel()
-        self.test_button = QPushButton("Test connection")
-        self.test_button.setToolTip("One cheap call with the key and address above")
+        self.tester = ConnectionTest(NoteLabel(), "One cheap call with the key and address above")
+        self.test_button, self.test_note = self.tester.button, self.tester.note
         self.test_button.clicked.connect(self.test_connection)
-        self.test_note = NoteLabel()
-        test_row = QHBoxLayout()
-        test_row.addWidget(self.test_button)
-        test_row.addWidget(self.test_note, 1)
 
         services = QGroupBox("Video service")
         self.form = form = QFormLayout(services)
@@ -130,7 +122,7 @@ class VideoSettings(QWidget):
         form.addRow("Default model", self.model)
         form.addRow("API key", key_row)
         form.addRow(self.key_note)
-        form.addRow(test_row)
+        form.addRow(self.tester)
         if not self._services:
             form.addRow(NoteLabel("No video provider is installed."))
             for widget in (self.base_url, self.model, self.key, self.forget_btn, self.test_button):
@@ -224,18 +216,20 @@ class VideoSettings(QWidget):
         models = getattr(getattr(provider, "capabilities", None), "models", ()) or ()
         self.model.addItems(list(models))
         self.model.setEditText(str(options.get("model") or ""))
+        # A service with one model (or none to choose) has no model to pick.
+        self.form.setRowVisible(self.model, len(models) > 1 or bool(options.get("model")))
         self._key_shown = self.pending.typed(self.key_name(name))
         self.key.setText(self._key_shown)
         self._update_key_note()
-        self._show_test(name)
+        self.tester.show_entry(name)
 
     # -- Test connection ---------------------------------------------------------------
 
     def test_connection(self) -> ThreadJob | None:
         """Check the service shown with what the form says now, on a worker thread."""
         name = self._shown
-        if name is None or name in self._tests:
-            return self._tests.get(name or "")
+        if name is None or name in self.tester.jobs:
+            return self.tester.jobs.get(name or "")
         self.sync()
         options = {k: v for k, v in self._options[name].items() if v not in ("", None)}
         typed = self.key.text().strip()
@@ -244,36 +238,9 @@ class VideoSettings(QWidget):
         try:
             provider = make_provider(self.host, name, options)
         except Exception as exc:  # a plugin that cannot be made: said, not raised
-            self._tested[name] = CheckResult("failed", f"The provider cannot be made: {exc}")
-            self._show_test(name)
+            self.tester.done(name, CheckResult("failed", f"The provider cannot be made: {exc}"))
             return None
-        job = ThreadJob(lambda _report: _check_and_close(provider), is_async=True)
-        job.succeeded.connect(lambda result: self._test_done(name, result))
-        job.failed.connect(lambda text: self._test_done(name, CheckResult("failed", text)))
-        self._tests[name] = job
-        self._show_test(name)
-        job.start()
-        return job
-
-    def _test_done(self, name: str, result: CheckResult) -> None:
-        self._tests.pop(name, None)
-        self._tested[name] = result
-        self._show_test(name)
-
-    def _show_test(self, name: str) -> None:
-        if name != self._shown:
-            return
-        testing = name in self._tests
-        self.test_button.setEnabled(not testing)
-        result = self._tested.get(name)
-        if testing:
-            text, colour = "Testing…", "#9da5b4"
-        elif result is None:
-            text, colour = "", "#9da5b4"
-        else:
-            text, colour = result.line, _VERDICT_COLOURS.get(result.verdict, "#e06c75")
-        self.test_note.setStyleSheet(f"color: {colour};")
-        self.test_note.setText(text)
+        return self.tester.start(name, lambda: _check_and_close(provider))
 
     def _update_key_note(self) -> None:
         name = self.key_name(self._shown or "")
@@ -354,8 +321,7 @@ class VideoSettings(QWidget):
     def stop(self) -> None:
         if self._ffmpeg_check is not None:
             self._ffmpeg_check[1].cancel()
-        for job in self._tests.values():
-            job.cancel()
+        self.tester.stop()
 
 
 def key_widgets(forget: Callable[[], None]) -> tuple[QLineEdit, QPushButton, QHBoxLayout]:

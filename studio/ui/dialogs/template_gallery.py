@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import os
-import re
 from pathlib import Path
 
-import platformdirs
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QColor, QIcon, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import (
@@ -24,24 +21,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from studio.core.store import project_path
 from studio.core.templates import Template
+from studio.operations.start import free_project_path, projects_dir
 
 NAME_ROLE = Qt.ItemDataRole.UserRole
 THUMBNAIL = QSize(256, 144)
-
-
-def projects_dir() -> Path:
-    override = os.environ.get("STUDIO_PROJECTS_DIR")
-    return Path(override) if override else Path(platformdirs.user_documents_dir()) / "Studio"
-
-
-def free_project_path(folder: Path, name: str) -> Path:
-    slug = re.sub(r"[^A-Za-z0-9_-]+", "-", name).strip("-").lower() or "game"
-    path, n = project_path(folder / slug), 2
-    while path.exists():
-        path, n = project_path(folder / f"{slug}-{n}"), n + 1
-    return path
 
 
 def placeholder(text: str, *, big: bool = False) -> QPixmap:
@@ -62,6 +46,16 @@ def placeholder(text: str, *, big: bool = False) -> QPixmap:
     return pixmap
 
 
+def template_item(t: Template) -> QListWidgetItem:
+    """A template as a gallery's item: its picture (or a card), title, description, name."""
+    item = QListWidgetItem(t.title)
+    thumbnail = QPixmap(str(t.thumbnail)) if t.thumbnail else QPixmap()
+    item.setIcon(QIcon(thumbnail if not thumbnail.isNull() else placeholder(t.kind)))
+    item.setToolTip(t.description)
+    item.setData(NAME_ROLE, t.name)
+    return item
+
+
 class GalleryDialog(QDialog):
     """Pick a template (or an empty project), a name and a folder."""
 
@@ -80,12 +74,7 @@ class GalleryDialog(QDialog):
         self.list.setWordWrap(True)
         self.list.setObjectName("gallery")
         for t in templates:
-            item = QListWidgetItem(t.title)
-            thumbnail = QPixmap(str(t.thumbnail)) if t.thumbnail else QPixmap()
-            item.setIcon(QIcon(thumbnail if not thumbnail.isNull() else placeholder(t.kind)))
-            item.setToolTip(t.description)
-            item.setData(NAME_ROLE, t.name)
-            self.list.addItem(item)
+            self.list.addItem(template_item(t))
         empty = QListWidgetItem("Empty project")
         empty.setIcon(QIcon(placeholder("+", big=True)))
         empty.setToolTip("Start from nothing and describe your game in the prompt")

@@ -24,7 +24,6 @@ import logging
 from PySide6.QtCore import QSize, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QHBoxLayout,
-    QInputDialog,
     QLabel,
     QPushButton,
     QSplitter,
@@ -190,6 +189,8 @@ class ImagesPane(QWidget):
                 asyncio.get_running_loop()
                 self._closing.start(old.aclose())
         self.work.clear_error()
+        self.work.show_note("")
+        self.form.prompt.clear()  # what was asked for the other project
         for grid in (self.results, self.library):
             grid.forget()
             grid.read = project.blobs.read if project is not None else None
@@ -356,18 +357,11 @@ class ImagesPane(QWidget):
         self.view.show_picture(project, picture)
 
     def use_in_game(self, name: str) -> None:
-        """Ask (the person, then the code model) how the game should use picture `name`."""
+        """Fill Chat's prompt box with a request to use picture `name`, to change or send."""
         project = self.project
-        if project is None:
-            return
-        text, ok = QInputDialog.getMultiLineText(
-            self,
-            "Use in game",
-            f"What should the game do with {name}? This goes to the code model:",
-            use_picture_request(library.picture(project, name)),
-        )
-        if ok and text.strip():
-            self.session.chat_request.emit("", text.strip())
+        if project is not None:
+            request = use_picture_request(library.picture(project, name))
+            self.session.prompt_suggested.emit(request)
 
     def use_as_player(self, name: str) -> None:
         project = self.project

@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 )
 
 from studio.sandbox.console import ConsoleBuffer, ConsoleEntry
+from studio.words import plural
 
 REFRESH_MS = 100
 _COLORS = {"log": "#c8ccd4", "warning": "#e5c07b", "error": "#ff6b6b"}
@@ -266,7 +267,7 @@ class ConsolePanel(QWidget):
         if errors != self._shown_errors:
             self._shown_errors = errors
             self.errors_changed.emit(errors)
-        extra = f"{self.buffer.received} lines" if self.buffer.received else ""
+        extra = plural(self.buffer.received, "line") if self.buffer.received else ""
         if self.buffer.dropped:
             extra += f", {self.buffer.dropped} older not kept"
         self.counts.setText(extra)

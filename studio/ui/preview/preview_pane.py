@@ -45,7 +45,6 @@ from PySide6.QtWidgets import (
     QMenu,
     QPlainTextEdit,
     QSplitter,
-    QStyle,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -63,6 +62,7 @@ from studio.sandbox.profile import sandbox_profile
 from studio.sandbox.scheme import Draft, draft_url, split_url, version_url
 from studio.sandbox.watchdog import Watchdog
 from studio.story.validate import as_errors, version_problems
+from studio.ui.icons import icon
 from studio.ui.preview.agent_panel import AgentPanel, agent_button
 from studio.ui.preview.console_panel import ConsolePanel
 from studio.ui.preview.preview_stage import DEVICES, GameStage, device, parse_size
@@ -147,27 +147,24 @@ class PreviewPane(QWidget):
 
     # -- toolbar -------------------------------------------------------------------------
 
-    def _tool(self, text: str, tip: str, icon: QStyle.StandardPixmap | None = None) -> QToolButton:
+    def _tool(self, text: str, tip: str, name: str | None = None) -> QToolButton:
         button = QToolButton(self)
         button.setText(text)
         button.setToolTip(tip)
-        if icon is not None:
-            button.setIcon(self.style().standardIcon(icon))
+        if name is not None:  # Studio's own icons (studio.ui.icons), not the platform's
+            button.setIcon(icon(name))
             button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonIconOnly)
         return button
 
     def _build_toolbar(self) -> None:
-        sp = QStyle.StandardPixmap
         self.title = ElidedLabel("No game")
         self.title.setObjectName("paneTitle")
-        self.reload_button = self._tool(
-            "Reload", "Reload the game (fresh start)", sp.SP_BrowserReload
-        )
+        self.reload_button = self._tool("Reload", "Reload the game (fresh start)", "reload")
         self.reload_button.clicked.connect(self.reload)
-        self.pause_button = self._tool("Pause", "Pause or resume the game", sp.SP_MediaPause)
+        self.pause_button = self._tool("Pause", "Pause or resume the game", "pause")
         self.pause_button.setCheckable(True)
         self.pause_button.toggled.connect(self.set_paused)
-        self.mute_button = self._tool("Mute", "Mute the game's sound", sp.SP_MediaVolume)
+        self.mute_button = self._tool("Mute", "Mute the game's sound", "sound")
         self.mute_button.setCheckable(True)
         self.mute_button.toggled.connect(self.set_muted)
         self.device_box = QComboBox(self)
@@ -187,7 +184,7 @@ class PreviewPane(QWidget):
         self.fps_label.setToolTip("Frames the game drew in the last second")
         self.fps_label.setMinimumWidth(48)
         self.fps_label.setStyleSheet("color: #98c379; font-family: monospace;")
-        self.shot_button = self._tool("Screenshot", "Screenshot", sp.SP_DialogSaveButton)
+        self.shot_button = self._tool("Screenshot", "Screenshot", "screenshot")
         menu = QMenu(self.shot_button)
         menu.addAction("Save as asset", self._save_shot_as_asset)
         menu.addAction("Save PNG…", self._save_shot_dialog)
@@ -448,8 +445,7 @@ class PreviewPane(QWidget):
         if self.pause_button.isChecked() != paused:
             self.pause_button.setChecked(paused)  # comes back here through toggled
             return
-        icon = QStyle.StandardPixmap.SP_MediaPlay if paused else QStyle.StandardPixmap.SP_MediaPause
-        self.pause_button.setIcon(self.style().standardIcon(icon))
+        self.pause_button.setIcon(icon("run" if paused else "pause"))
         self.pause_button.setToolTip("Resume the game" if paused else "Pause the game")
         call = "pause" if paused else "resume"
         self.page.runJavaScript(f"window.__studio && window.__studio.{call}()", 0)
@@ -459,12 +455,7 @@ class PreviewPane(QWidget):
             self.mute_button.setChecked(muted)
             return
         self.page.setAudioMuted(muted)
-        icon = (
-            QStyle.StandardPixmap.SP_MediaVolumeMuted
-            if muted
-            else QStyle.StandardPixmap.SP_MediaVolume
-        )
-        self.mute_button.setIcon(self.style().standardIcon(icon))
+        self.mute_button.setIcon(icon("muted" if muted else "sound"))
 
     def set_device(self, name: str) -> None:
         d = device(name)

@@ -33,6 +33,7 @@ from studio.story.validate import Problem
 
 NODE_W, NODE_H = 178.0, 62.0
 COL_GAP, ROW_GAP = 64.0, 24.0
+READABLE_SCALE = 0.8  # the smallest a node is drawn at (its title stays ~11 px high)
 BG = QColor("#16181f")
 NODE = QColor("#242833")
 NODE_END = QColor("#2e2540")
@@ -253,8 +254,6 @@ class StoryGraphView(QGraphicsView):
         self.setRenderHints(QPainter.RenderHint.Antialiasing | QPainter.RenderHint.TextAntialiasing)
         self.setBackgroundBrush(QBrush(BG))
         self.setDragMode(QGraphicsView.DragMode.ScrollHandDrag)
-        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setFrameShape(QGraphicsView.Shape.NoFrame)
         self.setMinimumHeight(140)
         self.setTransformationAnchor(QGraphicsView.ViewportAnchor.AnchorUnderMouse)
@@ -325,8 +324,14 @@ class StoryGraphView(QGraphicsView):
         self.resetTransform()
         view = self.viewport().rect()
         scale = min(view.width() / rect.width(), view.height() / rect.height(), 1.0)
-        self.scale(max(scale, 0.35), max(scale, 0.35))
-        self.centerOn(rect.center())
+        # Never so small that a scene's title cannot be read: a larger story is panned.
+        scale = max(scale, READABLE_SCALE)
+        self.scale(scale, scale)
+        start = next((n for n in self.nodes.values() if n.start), None)
+        fits = rect.width() * scale <= view.width() and rect.height() * scale <= view.height()
+        self.centerOn(
+            rect.center() if fits or start is None else start.sceneBoundingRect().center()
+        )
 
     def select(self, scene_id: str | None) -> None:
         for node in self.nodes.values():

@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QPlainTextEdit,
     QPushButton,
+    QScrollArea,
     QSplitter,
     QVBoxLayout,
     QWidget,
@@ -45,9 +46,37 @@ from studio.ui.session import ProjectSession
 from studio.ui.story.cast_editor import CastEditor
 from studio.ui.story.graph_view import BAD, MUTED, StoryGraphView
 from studio.ui.widgets.background import Tasks
+from studio.ui.widgets.flow_layout import FlowLayout
 from studio.ui.widgets.provider_combo import chosen_name, follow_providers, shrink_to_fit
 
 log = logging.getLogger(__name__)
+
+
+class GrowingText(QPlainTextEdit):
+    """A text field as tall as its text (wrapped), from two lines to `MOST_LINES`: no scroll
+    bar inside a scroll bar."""
+
+    MOST_LINES = 12
+
+    def __init__(self, placeholder: str) -> None:
+        super().__init__()
+        self.setPlaceholderText(placeholder)
+        self.setTabChangesFocus(True)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
+        self.document().documentLayout().documentSizeChanged.connect(lambda _s: self._fit())
+        self._fit()
+
+    def _fit(self) -> None:
+        line = self.fontMetrics().lineSpacing()
+        lines = max(2, min(self.MOST_LINES, int(self.document().size().height())))
+        margins = self.contentsMargins()
+        frame = 2 * int(self.document().documentMargin()) + margins.top() + margins.bottom()
+        self.setFixedHeight(lines * line + frame + 2)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt API)
+        super().resizeEvent(event)
+        self._fit()  # a new width wraps the text anew
 
 
 class SceneEditor(QWidget):
@@ -62,15 +91,8 @@ class SceneEditor(QWidget):
         self.heading = QLabel("Click a scene to edit it")
         self.heading.setObjectName("sceneHeading")
         self.title = QLineEdit()
-        self.text = QPlainTextEdit()
-        self.text.setPlaceholderText("Narration, shown as subtitles")
-        self.prompt = QPlainTextEdit()
-        self.prompt.setPlaceholderText("What the scene's clip shows")
-        for box in (self.text, self.prompt):
-            box.setTabChangesFocus(True)
-            box.setMinimumHeight(44)
-            box.setMaximumHeight(90)
-            box.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.text = GrowingText("Narration, shown as subtitles")
+        self.prompt = GrowingText("What the scene's clip shows")
         self.apply_btn = QPushButton("Apply")
         self.apply_btn.setObjectName("primaryButton")
         self.apply_btn.setToolTip("Save the scene as a new version")
@@ -89,15 +111,20 @@ class SceneEditor(QWidget):
         self.choices.setWordWrap(True)
         self.choices.setStyleSheet(f"color: {MUTED.name()};")
         form.addRow("Choices", self.choices)
-        buttons = QHBoxLayout()
-        buttons.addStretch(1)
+        buttons = QHBoxLayout()  # beside the heading: the fields get the height
+        buttons.addWidget(self.heading, 1)
         buttons.addWidget(self.remake_btn)
         buttons.addWidget(self.apply_btn)
+        fields = QWidget()
+        fields.setLayout(form)
+        scroll = QScrollArea()  # the fields grow with their text; the editor scrolls
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        scroll.setWidget(fields)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 4, 6, 4)
-        layout.addWidget(self.heading)
-        layout.addLayout(form, 1)
         layout.addLayout(buttons)
+        layout.addWidget(scroll, 1)
         self._original: dict[str, str] = {}
         self.show_scene(None)
 
@@ -149,6 +176,7 @@ class StoryPanel(QWidget):
     """The graph, the scene editor and Make clips, for the version the session shows."""
 
     clips_finished = Signal(object)  # a ClipsOutcome
+    presence_changed = Signal(bool)  # the shown version has a story (or no longer has one)
 
     def __init__(self, session: ProjectSession, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -171,6 +199,7 @@ class StoryPanel(QWidget):
         self.problem_label.setStyleSheet(f"color: {BAD.name()};")
         self.hint = QLabel("Click a scene to edit it · drag to pan · wheel to zoom")
         self.hint.setStyleSheet(f"color: {MUTED.name()};")
+        self.hint.setWordWrap(True)
         self.provider_box = QComboBox()
         self.provider_box.setToolTip("The video provider that makes the clips")
         self.continuity_box = QCheckBox("Continuity")
@@ -196,12 +225,10 @@ class StoryPanel(QWidget):
         self.cast.refused.connect(self.status.setText)
         self.cast.setVisible(False)
         self.cast_btn.toggled.connect(self._cast_toggled)
-        tools = QHBoxLayout()
+        tools = FlowLayout()  # wraps in a narrow pane instead of widening it
         tools.setContentsMargins(6, 0, 6, 0)
-        tools.addWidget(QLabel("Clips by"))
-        tools.addWidget(self.provider_box, 1)
-        tools.addWidget(self.continuity_box)
-        tools.addWidget(self.make_btn)
+        for widget in (QLabel("Clips by"), self.provider_box, self.continuity_box, self.make_btn):
+            tools.addWidget(widget)
         self.splitter = QSplitter(Qt.Orientation.Vertical)
         self.splitter.setChildrenCollapsible(False)
         self.splitter.addWidget(self.graph)
@@ -234,16 +261,21 @@ class StoryPanel(QWidget):
         # first when nothing was chosen: they work without a key.
         shrink_to_fit(self.provider_box, 6)
         follow_providers(self.provider_box, session.host, prefer=("title-cards",))
-        self.hide()
+        self.present = False  # whether the version shown has a story
 
     # -- following the session ------------------------------------------------------------
 
     def _project_changed(self, project: Any) -> None:
+        # Nothing of the other project's stays: "6 clips made", its problems, its progress.
+        self.status.setText("")
+        self.problem_label.hide()
+        self._node_progress.clear()
+        self._node_continuity.clear()
         if project is None:
             self.story = None
             self.graph.set_story(None, [], set())
             self.editor.show_scene(None)
-            self.hide()
+            self._present(False)
             if self._batch is not None:  # the project closes next: arrived clips go in first
                 self._batch.land_now()
             self._tasks.cancel_all()  # jobs stay in the project: they resume with it
@@ -252,7 +284,7 @@ class StoryPanel(QWidget):
         files = self.session.files()
         if STORY_FILE not in files:
             self.story = None
-            self.hide()
+            self._present(False)
             return
         self.problems = check_files(files)
         try:
@@ -286,9 +318,12 @@ class StoryPanel(QWidget):
             else None,
             keep_edits=True,
         )
-        if not self.isVisible():
-            self.show()
-            self._claim_space()
+        self._present(True)
+
+    def _present(self, present: bool) -> None:
+        if present != self.present:
+            self.present = present
+            self.presence_changed.emit(present)
 
     def _cast_toggled(self, shown: bool) -> None:
         """Show the cast editor with room for a few characters (the graph gives it up)."""
@@ -339,23 +374,15 @@ class StoryPanel(QWidget):
             self.session.assets_changed.emit()
             self.status.setText(f"Cast saved as version {version.id}")
 
-    def _claim_space(self) -> None:
-        """Shown again in a splitter that had squeezed it to nothing: take half of it."""
-        splitter = self.parentWidget()
-        if not isinstance(splitter, QSplitter):
-            return
-        sizes = splitter.sizes()
-        index = splitter.indexOf(self)
-        total = sum(sizes)
-        if index < 0 or total <= 0 or sizes[index] >= 160:
-            return
-        share = total * 0.6
-        rest = (total - share) / max(1, len(sizes) - 1)
-        splitter.setSizes([int(share) if i == index else int(rest) for i in range(len(sizes))])
-
     def _scene_selected(self, scene_id: str) -> None:
         if self.story is not None and self.story.has(scene_id):
+            opening = self.editor.isHidden()
             self.editor.show_scene(self.story.scene(scene_id))
+            self.hint.hide()  # it was said; the room goes to the scene
+            if opening:  # the scene editor gets nearly half the room, the graph the rest
+                graph, editor, cast = self.splitter.sizes()
+                room = graph + editor
+                self.splitter.setSizes([room - int(room * 0.45), int(room * 0.45), cast])
 
     # -- editing --------------------------------------------------------------------------
 

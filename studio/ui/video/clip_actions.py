@@ -32,6 +32,7 @@ from studio.core.assets import Clip
 from studio.core.records import Version, VideoJob
 from studio.errors import StudioError
 from studio.operations.video_queue import VideoQueue
+from studio.operations.video_results import use_clip_request
 from studio.ui.session import ProjectSession
 from studio.ui.video.clip_library import ClipLibrary
 from studio.ui.video.video_player import ClipPlayer, poster_image
@@ -213,15 +214,13 @@ class ClipActions(QWidget):
         except StudioError as exc:
             self.work.show_error(str(exc))
             return None
-        if version.id == before:
-            self.work.show_note(f"Version {version.id} already has assets/{name}.")
-            return version
-        self.session.add_version(version)
-        self.session.status.emit(f"Version {version.id}: the game can load assets/{name}")
-        self.work.show_note(
-            f"Version {version.id} has assets/{name}: ask for it in the Code pane, e.g. "
-            f"“play assets/{name} as the background”."
-        )
+        if version.id != before:
+            self.session.add_version(version)
+            self.session.status.emit(f"Version {version.id}: the game can load assets/{name}")
+        # What to ask for is filled in Chat's prompt box, to change or send.
+        clip = assets.clip(project, name)
+        self.session.prompt_suggested.emit(use_clip_request(clip))
+        self.work.show_note(f"Chat's prompt box has a request for assets/{name}: send it.")
         return version
 
     def _use_clicked(self) -> None:

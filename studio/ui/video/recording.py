@@ -1,5 +1,5 @@
-"""Recording gameplay from the Preview into a clip: the length, Record (Stop while it
-records), and a bar counting the seconds; making the clip afterwards shows in the pane's
+"""Recording gameplay from the Preview into a clip: Record (its length in its menu; Stop
+while it records), and a bar counting the seconds; making the clip afterwards shows in the pane's
 work bar with Cancel. The recorder itself is `studio.sandbox.recorder`."""
 
 from __future__ import annotations
@@ -7,9 +7,10 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject
-from PySide6.QtWidgets import QProgressBar, QSpinBox, QToolButton
+from PySide6.QtCore import QObject, Qt
+from PySide6.QtWidgets import QMenu, QProgressBar, QSpinBox, QToolButton
 
+from studio.ui.icons import icon
 from studio.ui.session import ProjectSession
 from studio.ui.video.clip_library import ClipLibrary
 from studio.ui.video.video_work import PaneWork, Progress
@@ -33,14 +34,24 @@ class Recording(QObject):
         self.work = work
         self.library = library
         self.recorder: GameRecorder | None = None
-        self.record_button = QToolButton(text="● Record")
-        self.record_button.setToolTip("Record gameplay from the Preview")
+        self.record_button = QToolButton()
+        self.record_button.setIcon(icon("record"))
+        self.record_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.record_button.setToolTip("Record gameplay from the Preview (its length: the arrow)")
         self.record_button.clicked.connect(self._record_clicked)
+        # The length lives in the button's menu: one duration in the pane is the clip's.
         self.record_seconds = QSpinBox()
         self.record_seconds.setRange(1, 120)
         self.record_seconds.setValue(5)
-        self.record_seconds.setSuffix(" s")
-        self.record_seconds.setToolTip("Length of the recording")
+        self.record_seconds.valueChanged.connect(lambda _v: self._label())
+        lengths = QMenu(self.record_button)
+        for seconds in (5, 10, 20, 30, 60):
+            lengths.addAction(
+                f"Record {seconds} seconds", lambda s=seconds: self.record_seconds.setValue(s)
+            )
+        self.record_button.setMenu(lengths)
+        self.record_button.setPopupMode(QToolButton.ToolButtonPopupMode.MenuButtonPopup)
+        self._label()
         self.record_bar = QProgressBar()
         self.record_bar.setFormat("Recording %v / %m s")
         self.record_bar.setVisible(False)
@@ -61,7 +72,8 @@ class Recording(QObject):
         self.record_bar.setRange(0, round(seconds))
         self.record_bar.setValue(0)
         self.record_bar.setVisible(True)
-        self.record_button.setText("■ Stop")
+        self.record_button.setText("Stop")
+        self.record_button.setIcon(icon("stop"))
         self.record_button.setObjectName("stopButton")
         recorder.progress.connect(lambda done, _total: self.record_bar.setValue(int(done)))
         making: list[Progress] = []  # the work bar's, once the recording is in
@@ -108,8 +120,13 @@ class Recording(QObject):
         if self.recorder is recorder:
             self.recorder = None
         self.record_bar.setVisible(False)
-        self.record_button.setText("● Record")
         self.record_button.setObjectName("")
+        self._label()
+
+    def _label(self) -> None:
+        if self.recorder is None:
+            self.record_button.setText(f"Record {self.record_seconds.value()} s")
+            self.record_button.setIcon(icon("record"))
 
     def _record_clicked(self) -> None:
         if self.recorder is not None:

@@ -87,7 +87,6 @@ class VideoPane(QWidget):
         head.setContentsMargins(0, 0, 0, 0)
         head.addWidget(title, 1)
         head.addWidget(self.import_button)
-        head.addWidget(self.recording.record_seconds)
         head.addWidget(self.recording.record_button)
 
         self.jobs.setVisible(False)
@@ -169,6 +168,8 @@ class VideoPane(QWidget):
             self.recording.stop()
             self.player.load(None)
         self.work.clear_error()
+        self.work.show_note("")  # "Version 5 has assets/…" was about the other project
+        self.form.prompt.clear()
         self.form.clear_reference()
         self.form.last.clear()
         self.form.references.clear()

@@ -199,6 +199,12 @@ def apply_block(
     reason = (
         f"SEARCH matches several places in {block.path} about equally well"
         if span is not None and score >= threshold
-        else f"SEARCH does not match {block.path} (best similarity {score:.0%})"
+        # Today's wording (the wording is not a choice this oracle keeps).
+        else f"the code to replace does not match {block.path}"
+        + (
+            f" (the nearest lines are {score:.0%} alike)"
+            if score >= 0.5
+            else " (nothing like them)"
+        )
     )
     return None, BlockResult(block, "failed", round(score, 3), reason, closest, where)

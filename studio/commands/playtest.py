@@ -259,6 +259,19 @@ def _agent(
 
 
 async def _play(project, version_id, viewport, args, provider, config, budget, vision) -> tuple:
+    try:
+        return await _play_and_fix(
+            project, version_id, viewport, args, provider, config, budget, vision
+        )
+    finally:  # also when the game does not start
+        aclose = getattr(provider, "aclose", None)
+        if aclose is not None:
+            await aclose()
+
+
+async def _play_and_fix(
+    project, version_id, viewport, args, provider, config, budget, vision
+) -> tuple:
     from studio.operations.agent_playtest import AgentPlaytest
     from studio.operations.agent_runs import fix_findings, run_and_keep
     from studio.operations.generator import Generator
@@ -291,21 +304,16 @@ async def _play(project, version_id, viewport, args, provider, config, budget, v
     finally:
         session.close()
     fixed = None
-    try:
-        if args.fix and report.findings:
-            from studio.commands.generate import Progress
+    if args.fix and report.findings:
+        from studio.commands.generate import Progress
 
-            generator = Generator.from_config(project, provider, config)
-            outcome, checks = await fix_findings(
-                generator, version_id, report.findings, replayer, on_event=Progress(sys.stderr)
-            )
-            fixed = {
-                "notice": outcome.notice,
-                "version": outcome.version.id if outcome.version else None,
-                "checks": [c.to_dict() for c in checks],
-            }
-    finally:
-        aclose = getattr(provider, "aclose", None)
-        if aclose is not None:
-            await aclose()
+        generator = Generator.from_config(project, provider, config)
+        outcome, checks = await fix_findings(
+            generator, version_id, report.findings, replayer, on_event=Progress(sys.stderr)
+        )
+        fixed = {
+            "notice": outcome.notice,
+            "version": outcome.version.id if outcome.version else None,
+            "checks": [c.to_dict() for c in checks],
+        }
     return report, fixed

@@ -7,7 +7,8 @@ The open project's video job queue is the session's too (`video_queue`): the Vid
 lists its jobs and the story panel's Make clips adds to it. Its providers are built by name
 from the plugin host and settings.json, merged with `video_overrides[name]`
 (`studio.ai.video_sources`). A pane asks Chat for a change to the game through
-`chat_request` (the Images tab's "Use as the player", "Use in game…").
+`chat_request` (the Images tab's "Use as the player", "Use in game…"), and for the fix of
+what the AI playtester found through `fix_findings` (Chat runs it and streams it).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -25,6 +26,8 @@ from PySide6.QtGui import QImage
 from studio.ai.video_sources import HostVideoProviders
 from studio.core.records import Version
 from studio.core.store import Project
+from studio.operations.outcomes import Outcome
+from studio.operations.playtest_findings import Finding, FixCheck
 from studio.operations.session import Session
 from studio.operations.video_queue import VideoQueue
 from studio.plugins.host import PluginHost
@@ -52,6 +55,17 @@ class GameView(Protocol):
     def grab_frame(self) -> QImage: ...
 
 
+# Told how "Fix what the playtester found" went: the fix's outcome (None when it did not
+# run) and each finding replayed on the new version.
+FixDone = Callable[[Outcome | None, list[FixCheck]], object]
+
+
+class FindingsFixer(Protocol):
+    """The Chat panel, which runs `studio.operations.agent_runs.fix_findings` for others."""
+
+    def fix_findings(self, version_id: int, findings: Sequence[Finding], done: FixDone) -> bool: ...
+
+
 class ProjectSession(QObject):
     project_changed = Signal(object)  # Project | None
     versions_changed = Signal()  # the tree gained or lost a version
@@ -71,6 +85,7 @@ class ProjectSession(QObject):
         self.host = host
         self.state = Session()
         self.preview: GameView | None = None  # the Preview registers itself
+        self.findings_fixer: FindingsFixer | None = None  # the Chat panel registers itself
         self.video_overrides: dict[str, dict[str, Any]] = {}  # kept by the providers
         self.video_providers = HostVideoProviders(host, overrides=self.video_overrides)
         self.video_queue: VideoQueue | None = None  # the open project's
@@ -140,6 +155,13 @@ class ProjectSession(QObject):
         with contextlib.suppress(RuntimeError):
             asyncio.get_running_loop()
             self._tasks.start(queue.aclose())
+
+    def fix_findings(self, version_id: int, findings: Sequence[Finding], done: FixDone) -> bool:
+        """Ask Chat to fix what the AI playtester found when it played `version_id` (the fix
+        builds on that version; its findings are replayed on the new one, then `done`).
+        False when Chat cannot take it now (it is busy, or there is none): nothing started."""
+        fixer = self.findings_fixer
+        return fixer is not None and fixer.fix_findings(version_id, findings, done)
 
     def show_version(self, version_id: int) -> None:
         """Preview any version; building on it later moves the head there."""

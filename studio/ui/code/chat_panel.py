@@ -45,6 +45,7 @@ from studio.operations.outcomes import Outcome
 from studio.qt.collector import install as gui_collector
 from studio.ui.code.chat_offers import OfferBar
 from studio.ui.code.draft_preview import DraftPreview
+from studio.ui.code.findings_fix import FindingsFix
 from studio.ui.code.generate_stream import ConversationView, StreamBatcher
 from studio.ui.code.prompt_box import PromptBox
 from studio.ui.session import ProjectSession
@@ -120,6 +121,7 @@ class ChatPanel(QWidget):
         session.project_changed.connect(self._project_changed)
         session.version_shown.connect(lambda _v: self._update_buttons())
         session.fix_requested.connect(self.fix)
+        self.findings_fix = FindingsFix(self)  # the AI playtester's fixes, asked by the Preview
         session.errors_changed.connect(lambda _n: self._update_buttons())
         self._project_changed(session.project)
         self.update_model_label()

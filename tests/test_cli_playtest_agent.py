@@ -125,7 +125,7 @@ def test_agent_json_report_then_findings_then_replay_then_fix(
 def test_a_money_budget_needs_a_price(studio, game) -> None:
     run = studio(game, "--agent", "--budget", "0.5")
     assert run.returncode == 1
-    assert "studio: error: --budget needs the price of test-model" in run.stderr
+    assert "studio: error: a money limit needs the price of test-model" in run.stderr
     assert "Traceback" not in run.stderr
 
 

@@ -201,19 +201,13 @@ def _budget(args: argparse.Namespace, model: str) -> Any:
     from studio.operations.agent_report import Budget
     from studio.scoring.prices import prices_from
 
-    if args.steps < 1:
-        raise StudioError("--steps must be at least 1")
     price = prices_from(Settings(), [model], args.price_in, args.price_out).get(model)
-    if args.budget is not None and price is None:
-        raise StudioError(
-            f"--budget needs the price of {model}: give --price-in/--price-out or set it in "
-            "Tools › Benchmark › Prices"
-        )
-    return Budget(
+    return Budget.limits(
+        model,
         steps=args.steps,
         tokens=args.tokens,
         money=args.budget,
-        seconds=args.minutes * 60 if args.minutes > 0 else None,
+        minutes=args.minutes,
         price=price,
     )
 

@@ -146,3 +146,28 @@ def test_stop_ends_the_run_within_one_step(qtbot, window, server) -> None:
     assert panel.report.turns <= 2 and len(server.chat_requests) <= 2
     assert "Ended: stopped by you" in panel.status.text()
     assert panel.findings.item(0).text() == "No problems found."
+
+
+def test_the_limits_menu_sets_all_four_limits(qtbot, window, server) -> None:
+    preview = window.preview
+    qtbot.waitUntil(lambda: preview.state == "running", timeout=PLAY_MS)
+    panel = preview.start_agent_playtest()
+    qtbot.waitUntil(lambda: not panel.running, timeout=PLAY_MS)  # the script was empty
+    limits = panel.limits
+    assert limits.text() == "30 steps · 10 min"
+    limits.tokens.setValue(100)
+    limits.money.setValue(0.5)
+    limits.minutes.setValue(0)
+    assert limits.text() == "30 steps · 0.1k tokens · $0.50"
+
+    panel.play_again()  # no price is kept for test-model: a money limit cannot be counted
+    qtbot.waitUntil(lambda: not panel.running, timeout=PLAY_MS)
+    assert "Could not play: a money limit needs the price of test-model" in panel.status.text()
+
+    limits.money.setValue(0)
+    server.script(*[Scripted.calls(press(["ArrowRight"], 100 + i)) for i in range(6)])
+    panel.play_again()
+    qtbot.waitUntil(lambda: not panel.running and panel.report is not None, timeout=PLAY_MS)
+    report = panel.report
+    assert report.stop == "tokens" and report.turns == 3  # 46 tokens a turn
+    assert "Ended: the token limit was reached" in panel.status.text()

@@ -25,7 +25,6 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QPushButton,
-    QSpinBox,
     QSplitter,
     QTabWidget,
     QToolButton,
@@ -46,6 +45,7 @@ from studio.operations.playtest_findings import Finding, FixCheck, judge
 from studio.sandbox.game_session import GameSession, GameStopped, replay_script
 from studio.sandbox.input_script import InputScript
 from studio.scoring.prices import stored_prices
+from studio.ui.preview.agent_limits import AgentLimits
 from studio.ui.preview.preview_stage import GameStage
 from studio.ui.session import ProjectSession
 from studio.ui.widgets.background import Tasks
@@ -144,17 +144,13 @@ class AgentPanel(QWidget):
         self.goal.setPlaceholderText(f"Goal: {DEFAULT_GOAL}")
         self.goal.setToolTip("What the model should try, e.g. “reach the exit” or “score 3”")
         self.goal.returnPressed.connect(self.play_again)
-        self.step_limit = QSpinBox()
-        self.step_limit.setRange(1, 200)
-        self.step_limit.setValue(30)
-        self.step_limit.setPrefix("at most ")
-        self.step_limit.setSuffix(" steps")
+        self.limits = AgentLimits()
         self.again_button = QPushButton("Play again")
         self.again_button.clicked.connect(self.play_again)
         foot = QHBoxLayout()
         foot.setContentsMargins(6, 0, 6, 4)
         foot.addWidget(self.goal, 1)
-        foot.addWidget(self.step_limit)
+        foot.addWidget(self.limits)
         foot.addWidget(self.again_button)
 
         split = QSplitter(Qt.Orientation.Vertical)
@@ -209,7 +205,7 @@ class AgentPanel(QWidget):
         self.title.setText(f"AI playtest · v{version_id}")
         self._say("Starting the game…")
         goal = self.goal.text().strip()
-        self.tasks.start(self._run(project, version_id, goal, self.step_limit.value()), self._done)
+        self.tasks.start(self._run(project, version_id, goal, self.limits.values()), self._done)
         self._update_buttons()
         return True
 
@@ -233,10 +229,13 @@ class AgentPanel(QWidget):
         self.hide()
         self.closed.emit()
 
-    async def _run(self, project: Project, version_id: int, goal: str, steps: int) -> AgentReport:
+    async def _run(
+        self, project: Project, version_id: int, goal: str, limits: dict[str, Any]
+    ) -> AgentReport:
         settings = Settings()
         config = provider_config(settings)
         model = config.effective_model
+        budget = Budget.limits(model, **limits, price=stored_prices(settings).get(model))
         provider = await asyncio.to_thread(make_code_provider, self.session.host, config)
         try:
             game = await self._open(GameSession(project, version_id, pace=True, parent=self))
@@ -246,7 +245,7 @@ class AgentPanel(QWidget):
                 game,
                 lambda script: replay_script(project, version_id, script),
                 goal=goal,
-                budget=Budget(steps=steps, price=stored_prices(settings).get(model)),
+                budget=budget,
                 vision=takes_images(model, config.vision),
                 temperature=config.temperature,
                 project=project.name,

@@ -20,6 +20,7 @@ from studio.core.store import Project
 from studio.media import probe
 from studio.operations.video_queue import VideoQueue
 from studio.testing.pictures import png
+from studio.testing.servers.media import MediaHandler, MediaServer
 from studio.testing.servers.veo import GoogleServer
 from studio.testing.servers.video import server_clip
 from tests.services.conftest import FAST, GOOGLE_KEY, finish
@@ -377,6 +378,31 @@ async def test_download_cut_off_halfway_leaves_nothing(
     server.cut_downloads = False
     clip = await provider.download(remote_id, "video", tmp_path / "clip.mp4")
     assert clip.read_bytes() == server.clip and list(tmp_path.iterdir()) == [clip]
+
+
+async def test_the_key_goes_to_googles_address_only_never_on_across_a_redirect(
+    make: MakeProvider, server: GoogleServer, tmp_path: Path
+) -> None:
+    with MediaServer(MediaHandler) as storage:  # another origin: it records what it gets
+        url = storage.publish("clip.mp4", server.clip, "video/mp4")
+        server.clip_urls, server.redirect_downloads = True, url
+        provider = make()
+        remote_id = await provider.submit(VideoRequest("a cat"))
+        await finish(provider, remote_id)
+        clip = await provider.download(remote_id, "video", tmp_path / "clip.mp4")
+        assert clip.read_bytes() == server.clip
+        (asked,) = server.calls(".mp4")  # the configured address: the key goes there
+        assert asked.path.startswith("/download/") and asked.headers["x-goog-api-key"]
+        (redirected,) = storage.calls("GET", "/files/")
+        assert "x-goog-api-key" not in redirected.headers  # but not on to the storage
+
+        server.clip_url, server.redirect_downloads = url, None  # a URL naming another host
+        remote_id = await provider.submit(VideoRequest("a dog"))
+        await finish(provider, remote_id)
+        await provider.download(remote_id, "video", tmp_path / "dog.mp4")
+        direct = storage.calls("GET", "/files/")[-1]
+        assert len(storage.calls("GET")) == 2 and "x-goog-api-key" not in direct.headers
+    assert all(GOOGLE_KEY not in str(r.headers) for r in storage.requests)
 
 
 async def test_unknown_job(make: MakeProvider) -> None:

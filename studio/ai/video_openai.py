@@ -215,6 +215,11 @@ class OpenAIVideoProvider:
         self._client: openai.AsyncOpenAI | None = None
         self._connecting: asyncio.Future[openai.AsyncOpenAI] | None = None
 
+    @property
+    def destination(self) -> str:
+        """Where what it is given (prompts, pictures) goes: the service's host."""
+        return self.host
+
     def __repr__(self) -> str:
         return f"OpenAIVideoProvider(name={self.name!r}, host={self.host!r})"
 

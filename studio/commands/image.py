@@ -137,7 +137,7 @@ def cmd_image(args: argparse.Namespace) -> int:
     async def run(project: Project):
         jobs = image_jobs(project, args, _reporter())
         try:
-            job = jobs.request(args.provider, request)
+            job = await jobs.request(args.provider, request)
             job = await jobs.wait(job.id)
             if job.status != "completed":
                 raise StudioError(job.error or f"the job ended {job.status}")

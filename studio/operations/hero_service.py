@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+from studio.ai.services import destination_of
 from studio.core.pictures import Picture, image_prompt, picture_style
 from studio.errors import StudioError
 from studio.operations.image_jobs import ImageJobs, PictureRequest
@@ -38,8 +39,8 @@ def hero_prompt(project: Any) -> str:
 
 def destination(provider: Any, name: str) -> str:
     """The sentence that says where the photo goes, for the person to read before."""
-    host = getattr(provider, "host", None) or getattr(provider, "base_url", None)
-    where = f"{name} ({host})" if host else name
+    host = destination_of(provider)
+    where = f"{name} ({host})" if host else f"{name} (it does not say at which address)"
     return f"Your photo will be sent to {where} to be drawn as your hero."
 
 
@@ -64,12 +65,12 @@ async def hero_from_service(
         name=HERO_NAME,
         raw_prompt=True,
     )
-    job = jobs.request(provider, request)
+    job = await jobs.request(provider, request)
     job = await jobs.wait(job.id)
     if job.status != "completed" or not job.result:
         raise StudioError(job.error or f"The hero was not made: the job ended {job.status}.")
     sha = job.result[0]
-    picture = project.blobs.read(sha)
+    picture = await asyncio.to_thread(project.blobs.read, sha)
     hero = await asyncio.to_thread(
         make_hero,
         project,

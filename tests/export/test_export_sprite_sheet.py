@@ -32,7 +32,7 @@ async def make_game(project: Project, images: ImageServer, chat: ChatServer) -> 
         project,
         lambda _name: OpenAIImageProvider(base_url=images.base_url, api_key=images.api_key),
     )
-    job = jobs.request(
+    job = await jobs.request(
         "openai", PictureRequest("a fox running", kind="sprite_sheet", frames=FRAMES)
     )
     job = await jobs.wait(job.id)

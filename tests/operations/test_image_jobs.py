@@ -47,7 +47,7 @@ def jobs_for(project: Project, server: ImageServer, **options) -> ImageJobs:
 
 
 async def run_one(jobs: ImageJobs, request: PictureRequest) -> VideoJob:
-    job = jobs.request("openai", request)
+    job = await jobs.request("openai", request)
     await asyncio.wait_for(jobs.run(), 30)
     return jobs.project.job(job.id)
 
@@ -101,7 +101,7 @@ async def test_a_job_cut_short_goes_on_after_a_restart(tmp_path, server) -> None
     jobs = jobs_for(project, server, model="dall-e-3")
     got_one = asyncio.Event()
     jobs.subscribe(lambda job: job.result and got_one.set())
-    job = jobs.request("openai", PictureRequest("a gem", kind="item", count=3))
+    job = await jobs.request("openai", PictureRequest("a gem", kind="item", count=3))
     await asyncio.wait_for(got_one.wait(), 30)
     await jobs.aclose()  # Studio quits with the job half done
     project.close()
@@ -176,12 +176,26 @@ async def test_an_edit_keeps_its_pictures_in_the_project(project, server) -> Non
 
 
 async def test_cancel_stops_a_job_and_keeps_what_came(project, server) -> None:
-    server.delay = 0.3
-    jobs = jobs_for(project, server)
-    job = jobs.request("openai", PictureRequest("a coin"))
-    await asyncio.sleep(0.05)
-    cancelled = await jobs.cancel(job.id)
-    assert cancelled.status == "cancelled" and cancelled.result == []
+    jobs = jobs_for(project, server, model="dall-e-3")  # one picture per request
+    first = asyncio.Event()
+
+    def hold_after_the_first(job: VideoJob) -> None:
+        if job.result and not first.is_set():
+            server.hold.set()  # the next request waits (set before it is sent)
+            first.set()
+
+    jobs.subscribe(hold_after_the_first)
+    try:
+        job = await jobs.request("openai", PictureRequest("a gem", kind="item", count=2))
+        await asyncio.wait_for(first.wait(), 30)
+        while len(server.pictures_asked()) < 2:  # the second picture is being made
+            await asyncio.sleep(0.01)
+        cancelled = await jobs.cancel(job.id)
+    finally:
+        server.hold.clear()
+    assert cancelled.status == "cancelled" and len(cancelled.result) == 1
+    assert jobs.candidates(job.id) == cancelled.result  # the picture that came is kept
+    assert project.blobs.read(cancelled.result[0]).startswith(b"\x89PNG")
     await jobs.aclose()
 
 
@@ -190,9 +204,9 @@ async def test_unknown_kinds_and_empty_prompts_are_refused(project, server) -> N
 
     jobs = jobs_for(project, server)
     with pytest.raises(StudioError, match="No picture kind 'portrait'"):
-        jobs.request("openai", PictureRequest("a coin", kind="portrait"))
+        await jobs.request("openai", PictureRequest("a coin", kind="portrait"))
     with pytest.raises(StudioError, match="prompt is empty"):
-        jobs.request("openai", PictureRequest("  "))
+        await jobs.request("openai", PictureRequest("  "))
     assert project.jobs(kind=None) == []
 
 
@@ -275,3 +289,91 @@ def test_prices_follow_the_model_a_provider_uses_by_default(project) -> None:
     assert jobs.price("priced", None, "1024x1024", 3) == 0.06
     assert jobs.price("priced", "slow-1", "1024x1024", 1) == 0.1
     assert jobs.price("priced", "other", "1024x1024", 1) is None
+
+
+async def test_providers_read_for_the_forms_are_kept_per_name_and_closed_with_the_jobs(
+    project,
+) -> None:
+    from studio.ai.image_provider import ImageCapabilities
+
+    made: list[object] = []
+    closed: list[object] = []
+
+    class Reader:  # what a form reads: capabilities and prices (no I/O)
+        capabilities = ImageCapabilities()
+
+        def __init__(self, name: str) -> None:
+            self.name = name
+            made.append(self)
+
+        async def aclose(self) -> None:
+            closed.append(self)
+
+    jobs = ImageJobs(project, Reader)
+    for _ in range(3):  # what the Images tab does as the person changes size and count
+        jobs.capabilities("one")
+        jobs.price("one", None, "1024x1024", 2)
+        jobs.provider("one")
+    jobs.capabilities("two")
+    assert [p.name for p in made] == ["one", "two"] and closed == []
+    jobs.forget_providers()  # plugins or settings changed
+    jobs.capabilities("one")
+    assert [p.name for p in made] == ["one", "two", "one"] and closed == []
+    await jobs.aclose()
+    assert sorted(map(id, closed)) == sorted(map(id, made))  # each closed, once
+
+
+async def test_pictures_go_in_and_out_of_the_store_off_the_event_loops_thread(
+    project, server, monkeypatch
+) -> None:
+    import threading
+
+    from PIL import Image
+
+    from studio.testing.servers.image_paint import png_bytes
+
+    threads: dict[str, set[str]] = {"put": set(), "read": set()}
+    blobs = project.blobs
+    real_put, real_read = blobs.put, blobs.read
+
+    def put(data: bytes) -> str:
+        threads["put"].add(threading.current_thread().name)
+        return real_put(data)
+
+    def read(sha: str) -> bytes:
+        threads["read"].add(threading.current_thread().name)
+        return real_read(sha)
+
+    monkeypatch.setattr(blobs, "put", put)
+    monkeypatch.setattr(blobs, "read", read)
+    photo = png_bytes(Image.new("RGBA", (32, 32), (200, 150, 120, 255)))
+    jobs = jobs_for(project, server)
+    job = await run_one(jobs, PictureRequest("as a hero", inputs=(photo,), raw_prompt=True))
+    assert job.status == "completed"
+    loop_thread = threading.current_thread().name
+    assert threads["put"] and loop_thread not in threads["put"]  # the photo and the result
+    assert threads["read"] and loop_thread not in threads["read"]  # the photo, sent
+
+
+async def test_test_connection_says_it_in_one_line_and_closes_its_provider(project, server) -> None:
+    closed: list[str] = []
+
+    def providers(name: str) -> OpenAIImageProvider:
+        key = server.api_key if name == "openai" else "sk-wrong-SECRET-1234"
+        provider = OpenAIImageProvider(name=name, base_url=server.base_url, api_key=key)
+        real = provider.aclose
+
+        async def aclose() -> None:
+            closed.append(name)
+            await real()
+
+        provider.aclose = aclose
+        return provider
+
+    jobs = ImageJobs(project, providers)
+    works = await jobs.check("openai")
+    assert works.verdict == "works" and works.line.startswith("Works")
+    refused = await jobs.check("wrong")
+    assert refused.verdict == "key_refused" and refused.line.startswith("Key refused:")
+    assert "sk-wrong" not in refused.line
+    assert closed == ["openai", "wrong"]  # each test's provider closed after it

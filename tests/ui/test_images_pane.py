@@ -8,7 +8,6 @@ Each test runs one scenario as a coroutine on a qasync loop over the running QAp
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -72,6 +71,7 @@ def test_generate_keep_and_throw_away(
         form.count_spin.setValue(3)
         assert form.price.text() == "≈ $0.10"
         qtbot.mouseClick(form.generate_button, Qt.MouseButton.LeftButton)
+        await until(lambda: len(project.jobs(kind="image")) == 1, what="the job")
         (job,) = project.jobs(kind="image")
         assert project.jobs() == []  # not a video job: the Video pane lists none of it
         await until(lambda: pane.results.count() == 3, what="three new pictures")
@@ -129,7 +129,7 @@ def test_the_style_is_kept_in_the_project_and_sent(
 
         form.prompt.setPlainText("a gold coin")
         form.kind_box.setCurrentIndex(form.kind_box.findData("item"))
-        job = form.generate()
+        job = await form.generate()
         await until(lambda: project.job(job.id).status == "completed")
         assert "watercolour" in server.pictures_asked()[0].fields["prompt"]
         await close(window)
@@ -175,10 +175,14 @@ def test_failures_show_plainly_and_retry(
         project = open_project(window, probe_project)
         form = pane.form
         qtbot.mouseClick(form.generate_button, Qt.MouseButton.LeftButton)
-        assert pane.work.error.text() == "The prompt is empty: say what the picture should show."
+        await until(
+            lambda: (
+                pane.work.error.text() == "The prompt is empty: say what the picture should show."
+            )
+        )
 
         form.prompt.setPlainText("a violent battle")
-        job = form.generate()
+        job = await form.generate()
         await until(lambda: project.job(job.id).status == "failed")
         row = pane.job_list.row_for(job.id)
         assert row is not None and row.status.text().startswith(
@@ -187,17 +191,20 @@ def test_failures_show_plainly_and_retry(
         assert row.button.text() == "Retry"
 
         await form.test_connection()  # Test: one cheap call with the key
-        assert pane.work.note.text() == "openai works."
+        assert pane.work.note.text() == (
+            "openai: Works: the service answered and accepted the request."
+        )
         assert server.requests[-1].path == "/v1/models/gpt-image-1.5"
         window.images.overrides["openai"]["api_key"] = "sk-wrong-SECRET-1234"
-        await asyncio.wait([form.test_connection()])  # fails: the pane says why
+        await form.test_connection()  # the pane says why, in Test connection's words
+        assert pane.work.error.text().startswith("openai: Key refused:")
         assert "refused the API key" in pane.work.error.text()
         assert "sk-wrong" not in pane.work.error.text()
         window.images.overrides["openai"]["api_key"] = KEY
 
         server.rate_limited, server.retry_after = 1, "0.1"
         form.prompt.setPlainText("a coin")
-        job = form.generate()
+        job = await form.generate()
         await until(lambda: project.job(job.id).status == "completed", what="after the wait")
         assert len(server.pictures_asked()) == 3  # the refusal, the 429, the picture
         await close(window)
@@ -218,7 +225,7 @@ def test_a_sheet_animates_and_pictures_go_to_chat(
         form.kind_box.setCurrentIndex(form.kind_box.findData("sprite_sheet"))
         form.frames_spin.setValue(4)
         form.prompt.setPlainText("a fox running")
-        job = form.generate()
+        job = await form.generate()
         await until(lambda: pane.results.count() == 1)
         pane.results.item(0).setSelected(True)
         await pane.keep_selected()

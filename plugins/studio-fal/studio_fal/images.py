@@ -52,6 +52,11 @@ class FalImageProvider:
         self.fal = FalConnection(ImageError, **connection)
         self.capabilities = self.capabilities_for(None)
 
+    @property
+    def destination(self) -> str:
+        """Where what it is given (prompts, pictures) goes: the service's host."""
+        return self.fal.host
+
     def capabilities_for(self, model: str | None) -> ImageCapabilities:
         names = tuple(m.id for m in IMAGE_MODELS)
         if not image_model(self.model).known:

@@ -78,6 +78,11 @@ class VeoProvider:
         # that follows (after a restart `download` fetches the operation again).
         self._finished: dict[str, types.GenerateVideosOperation] = {}
 
+    @property
+    def destination(self) -> str:
+        """Where what it is given (prompts, pictures) goes: the service's host."""
+        return self.google.host
+
     def __repr__(self) -> str:
         return f"VeoProvider(name={self.name!r}, host={self.google.host!r})"
 

@@ -396,7 +396,8 @@ class ImageJobs:
         provider: ImageProvider | None = None
         try:
             job = self.project.job(job_id)
-            provider = self._kept.build(job.provider)
+            # Building reads settings.json (and a plugin may read its key): a worker thread.
+            provider = await asyncio.to_thread(self._kept.build, job.provider)
             caps = image_capabilities_of(provider, job.params.get("model"))
             params = dict(job.params)
             if not params.get("model") and default_model(provider):

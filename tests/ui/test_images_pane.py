@@ -257,3 +257,28 @@ def test_a_sheet_animates_and_pictures_go_to_chat(
         await close(window)
 
     run_with_qt(scenario())
+
+
+def test_the_picture_jobs_are_the_sessions(
+    qtbot, window: MainWindow, probe_project: Path, server: ImageServer
+) -> None:
+    """The open project's picture jobs belong to the session (as its video jobs do): a job
+    asked for without the tab (the hero dialog does) shows in the tab; closing the project
+    stops them and lets their providers go."""
+    from studio.operations.image_jobs import PictureRequest
+
+    pane = window.images
+
+    async def scenario() -> None:
+        open_project(window, probe_project)
+        jobs = window.session.image_jobs
+        assert jobs is not None and pane.jobs is jobs and pane.form.jobs is jobs
+        job = await jobs.request("openai", PictureRequest("a silver coin", kind="item"))
+        await until(lambda: pane.job_list.row_for(job.id) is not None, what="the job's row")
+        await until(lambda: pane.results.count() == 1, what="its picture")
+        window.session.close()
+        assert window.session.image_jobs is None and pane.jobs is None and jobs.closed
+        assert pane.results.count() == 0
+        await close(window)
+
+    run_with_qt(scenario())

@@ -50,10 +50,13 @@ async def hero_from_service(
     photo: bytes,
     *,
     model: str | None = None,
+    destination: str | None = None,
     **sprite: Any,
 ) -> Picture:
     """The hero drawn by `provider` from `photo`, made a sprite and kept as the hero;
-    `sprite` options (`size`, `palette`, `outline`, `keep_photo`...) go to `make_hero`."""
+    `sprite` options (`size`, `palette`, `outline`, `keep_photo`...) go to `make_hero`.
+    `destination` is where the person was told the photo goes (`destination_of`): the job
+    sends it nowhere else."""
     project = jobs.project
     prompt = hero_prompt(project)
     request = PictureRequest(
@@ -64,6 +67,7 @@ async def hero_from_service(
         model=model,
         name=HERO_NAME,
         raw_prompt=True,
+        destination=destination,
     )
     job = await jobs.request(provider, request)
     job = await jobs.wait(job.id)

@@ -48,6 +48,7 @@ from studio.ai.image_provider import (
     image_capabilities_of,
 )
 from studio.ai.service_check import CheckResult, check_connection
+from studio.ai.services import destination_of
 from studio.core.errors import NotFoundError
 from studio.core.pictures import KINDS, Picture, image_prompt, picture_style
 from studio.core.records import VideoJob
@@ -123,6 +124,9 @@ class PictureRequest:
     name: str | None = None
     raw_prompt: bool = False  # send `prompt` as it is (the hero dialog composes its own)
     options: Mapping[str, Any] = field(default_factory=dict)
+    # Where the person was told the pictures go (`destination_of`, e.g. the hero's photo):
+    # the job sends nothing when its provider would send them elsewhere.
+    destination: str | None = None
 
 
 def closest_size(wanted: str, offered: tuple[str, ...]) -> str:
@@ -168,6 +172,19 @@ def spent_by_service(project: Project) -> dict[str, float]:
         if isinstance(cost, int | float) and cost:
             spent[job.provider] = round(spent.get(job.provider, 0.0) + float(cost), 4)
     return spent
+
+
+def _check_destination(job: VideoJob, provider: ImageProvider) -> None:
+    """StudioError when the person was told the job's pictures go somewhere else than
+    where `provider` sends them (its settings changed since): nothing is sent."""
+    said = job.params.get("destination")
+    now = destination_of(provider)
+    if said and now != said:
+        raise StudioError(
+            f"Nothing was sent: {job.provider} now sends pictures to "
+            f"{now or 'an address it does not say'}, not to {said} as you were told. "
+            "Look at where it goes and ask again."
+        )
 
 
 class ImageJobs:
@@ -310,6 +327,7 @@ class ImageJobs:
             "columns": columns,
             "name": wanted.name,
             "options": dict(wanted.options) or None,
+            "destination": wanted.destination,
         }
         return params | {k: v for k, v in optional.items() if v}
 
@@ -398,6 +416,7 @@ class ImageJobs:
             job = self.project.job(job_id)
             # Building reads settings.json (and a plugin may read its key): a worker thread.
             provider = await asyncio.to_thread(self._kept.build, job.provider)
+            _check_destination(job, provider)
             caps = image_capabilities_of(provider, job.params.get("model"))
             params = dict(job.params)
             if not params.get("model") and default_model(provider):

@@ -377,3 +377,35 @@ async def test_test_connection_says_it_in_one_line_and_closes_its_provider(proje
     assert refused.verdict == "key_refused" and refused.line.startswith("Key refused:")
     assert "sk-wrong" not in refused.line
     assert closed == ["openai", "wrong"]  # each test's provider closed after it
+
+
+async def test_a_photo_goes_only_where_the_person_was_told(project, server) -> None:
+    """The hero dialog says where the photo goes; if the provider's address changed since
+    (Settings edited), the job sends nothing and says so."""
+    from PIL import Image
+
+    from studio.ai.services import destination_of
+    from studio.errors import StudioError
+    from studio.operations.hero_service import hero_from_service
+    from studio.testing.servers.image_paint import png_bytes
+
+    address = {"base_url": server.base_url}
+
+    def providers(name: str) -> OpenAIImageProvider:
+        return OpenAIImageProvider(name=name, api_key=server.api_key, **address)
+
+    jobs = ImageJobs(project, providers, retry=FAST)
+    said = destination_of(jobs.provider("openai"))
+    assert said == server.base_url.split("//")[1].split("/")[0]  # 127.0.0.1:port
+    photo = png_bytes(Image.new("RGBA", (64, 64), (200, 150, 120, 255)))
+    address["base_url"] = "http://192.168.1.20:8080/v1"  # settings changed meanwhile
+    with pytest.raises(StudioError, match=r"Nothing was sent: openai now sends pictures to "):
+        await hero_from_service(jobs, "openai", photo, destination=said)
+    assert server.requests == []  # the photo stayed here
+    (job,) = project.jobs(kind="image")
+    assert job.status == "failed" and "192.168.1.20:8080" in job.error and said in job.error
+
+    address["base_url"] = server.base_url  # where the person was told: it goes
+    hero = await hero_from_service(jobs, "openai", photo, destination=said)
+    assert hero.name == "hero.png" and len(server.pictures_asked()) == 1
+    await jobs.aclose()

@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
 )
 
 from studio.ai.image_provider import ImageError
+from studio.ai.services import destination_of
 from studio.core.pictures import Picture, picture_style
 from studio.errors import StudioError
 from studio.media.errors import MediaError
@@ -78,6 +79,7 @@ class HeroDialog(QDialog):
         self.tasks = Tasks()
         self.task: asyncio.Future | None = None
         self.reading: asyncio.Future | None = None  # a photo being read and decoded
+        self.said: str | None = None  # where the person is told the photo goes
         style = picture_style(self.jobs.project)
         width, height = style.sprite_size
         self._build(width, height)
@@ -228,11 +230,15 @@ class HeroDialog(QDialog):
         self.model_box.setEnabled(service)
         name = self.provider_box.currentData() or ""
         self.destination.setVisible(service)
+        self.said = None
         if service and name:
             try:
-                self.destination.setText(hero_service.destination(self.jobs.provider(name), name))
+                provider = self.jobs.provider(name)
             except (ImageError, StudioError) as exc:
                 self.destination.setText(str(exc))
+            else:
+                self.said = destination_of(provider)
+                self.destination.setText(hero_service.destination(provider, name))
         busy = self.task is not None and not self.task.done()
         self.make_button.setEnabled(self.photo is not None and not busy)
         self.make_button.setText("Send the photo and make my hero" if service else "Make my hero")
@@ -247,7 +253,7 @@ class HeroDialog(QDialog):
             name, model = self.provider_box.currentData(), self.model_box.currentData()
             self.status.setText(f"Sending the photo to {name}; drawing your hero…")
             work = hero_service.hero_from_service(
-                self.jobs, name, photo, model=model, keep_photo=keep
+                self.jobs, name, photo, model=model, destination=self.said, keep_photo=keep
             )
         else:
             self.status.setText("Cutting you out and drawing your sprite…")
@@ -274,6 +280,8 @@ class HeroDialog(QDialog):
         if exc is not None:
             known = isinstance(exc, StudioError | ImageError | MediaError)
             text = str(exc) if known else f"Unexpected error: {type(exc).__name__}: {exc}"
+            self.jobs.forget_providers()  # its settings may have changed: say where it goes now
+            self._update()
             self.status.setText(text)
             return
         self.hero, image = task.result()

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -37,13 +38,28 @@ def project(tmp_path: Path) -> Iterator[Project]:
     project.close()
 
 
-def jobs_for(project: Project, server: ImageServer, **options) -> ImageJobs:
-    def providers(name: str) -> OpenAIImageProvider:
-        return OpenAIImageProvider(
-            name=name, base_url=server.base_url, api_key=server.api_key, max_retries=0, **options
-        )
+@pytest.fixture
+async def jobs_for() -> AsyncIterator[Callable[..., ImageJobs]]:
+    """`jobs_for(project, server, **options)`: picture jobs through the server, closed (and
+    the providers they kept) when the test ends."""
+    made: list[ImageJobs] = []
 
-    return ImageJobs(project, providers, retry=FAST)
+    def build(project: Project, server: ImageServer, **options: Any) -> ImageJobs:
+        def providers(name: str) -> OpenAIImageProvider:
+            return OpenAIImageProvider(
+                name=name,
+                base_url=server.base_url,
+                api_key=server.api_key,
+                max_retries=0,
+                **options,
+            )
+
+        made.append(ImageJobs(project, providers, retry=FAST))
+        return made[-1]
+
+    yield build
+    for jobs in made:
+        await jobs.aclose()
 
 
 async def run_one(jobs: ImageJobs, request: PictureRequest) -> VideoJob:
@@ -52,7 +68,7 @@ async def run_one(jobs: ImageJobs, request: PictureRequest) -> VideoJob:
     return jobs.project.job(job.id)
 
 
-async def test_a_picture_with_the_projects_style(project, server) -> None:
+async def test_a_picture_with_the_projects_style(project, server, jobs_for) -> None:
     set_picture_style(project, PictureStyle("watercolour", (48, 48), "pico-8"))
     jobs = jobs_for(project, server)
     job = await run_one(jobs, PictureRequest("a knight with a red cape", kind="character"))
@@ -72,7 +88,7 @@ async def test_a_picture_with_the_projects_style(project, server) -> None:
     assert jobs.candidates(job.id) == job.result
 
 
-async def test_each_kind_asks_for_what_a_game_needs(project, server) -> None:
+async def test_each_kind_asks_for_what_a_game_needs(project, server, jobs_for) -> None:
     jobs = jobs_for(project, server)
     sheet = await run_one(jobs, PictureRequest("a fox running", kind="sprite sheet", frames=6))
     background = await run_one(jobs, PictureRequest("a forest", kind="background"))
@@ -84,7 +100,7 @@ async def test_each_kind_asks_for_what_a_game_needs(project, server) -> None:
     assert background.params["transparent"] is False
 
 
-async def test_a_batch_larger_than_a_request_is_several_requests(project, server) -> None:
+async def test_a_batch_larger_than_a_request_is_several_requests(project, server, jobs_for) -> None:
     jobs = jobs_for(project, server, model="dall-e-3")  # one picture per request
     job = await run_one(jobs, PictureRequest("a gem", kind="item", count=3))
     assert job.status == "completed" and len(job.result) == 3
@@ -95,7 +111,7 @@ async def test_a_batch_larger_than_a_request_is_several_requests(project, server
     assert "background" not in server.pictures_asked()[0].fields
 
 
-async def test_a_job_cut_short_goes_on_after_a_restart(tmp_path, server) -> None:
+async def test_a_job_cut_short_goes_on_after_a_restart(tmp_path, server, jobs_for) -> None:
     server.delay = 0.05
     project = Project.create(tmp_path / "game")
     jobs = jobs_for(project, server, model="dall-e-3")
@@ -118,7 +134,7 @@ async def test_a_job_cut_short_goes_on_after_a_restart(tmp_path, server) -> None
         assert made in (3, 4)  # a request in flight when Studio quit is asked again
 
 
-async def test_rate_limits_wait_as_the_service_says(project, server) -> None:
+async def test_rate_limits_wait_as_the_service_says(project, server, jobs_for) -> None:
     server.rate_limited, server.retry_after = 2, "0.05"
     jobs = jobs_for(project, server)
     seen: list[str] = []
@@ -129,7 +145,7 @@ async def test_rate_limits_wait_as_the_service_says(project, server) -> None:
     assert any("Too many requests" in line and "Trying again in 0 s" in line for line in seen)
 
 
-async def test_a_refused_prompt_fails_at_once_with_the_reason(project, server) -> None:
+async def test_a_refused_prompt_fails_at_once_with_the_reason(project, server, jobs_for) -> None:
     jobs = jobs_for(project, server)
     job = await run_one(jobs, PictureRequest("a violent fight"))
     assert job.status == "failed" and "rejected by the safety system" in job.error
@@ -137,13 +153,13 @@ async def test_a_refused_prompt_fails_at_once_with_the_reason(project, server) -
     assert "cost_usd" not in job.params  # nothing was made: nothing spent
 
 
-async def test_a_size_the_model_does_not_make_fails_clearly(project, server) -> None:
+async def test_a_size_the_model_does_not_make_fails_clearly(project, server, jobs_for) -> None:
     job = await run_one(jobs_for(project, server), PictureRequest("a coin", size="1000x1000"))
     assert job.status == "failed" and "does not make that size" in job.error
     assert describe(job).startswith("failed: The model gpt-image-1.5 does not make that size")
 
 
-async def test_too_many_rate_limits_fail_the_job(project, server) -> None:
+async def test_too_many_rate_limits_fail_the_job(project, server, jobs_for) -> None:
     server.rate_limited, server.retry_after = 10, "0"
     job = await run_one(jobs_for(project, server), PictureRequest("a coin"))
     assert job.status == "failed" and "Too many requests" in job.error
@@ -155,7 +171,7 @@ async def test_too_many_rate_limits_fail_the_job(project, server) -> None:
     assert project.job(job.id).status == "completed"
 
 
-async def test_an_edit_keeps_its_pictures_in_the_project(project, server) -> None:
+async def test_an_edit_keeps_its_pictures_in_the_project(project, server, jobs_for) -> None:
     from PIL import Image
 
     from studio.testing.servers.image_paint import png_bytes
@@ -175,7 +191,7 @@ async def test_an_edit_keeps_its_pictures_in_the_project(project, server) -> Non
     assert fields["mask"]["data"] == mask
 
 
-async def test_cancel_stops_a_job_and_keeps_what_came(project, server) -> None:
+async def test_cancel_stops_a_job_and_keeps_what_came(project, server, jobs_for) -> None:
     jobs = jobs_for(project, server, model="dall-e-3")  # one picture per request
     first = asyncio.Event()
 
@@ -199,7 +215,7 @@ async def test_cancel_stops_a_job_and_keeps_what_came(project, server) -> None:
     await jobs.aclose()
 
 
-async def test_unknown_kinds_and_empty_prompts_are_refused(project, server) -> None:
+async def test_unknown_kinds_and_empty_prompts_are_refused(project, server, jobs_for) -> None:
     from studio.errors import StudioError
 
     jobs = jobs_for(project, server)
@@ -210,7 +226,7 @@ async def test_unknown_kinds_and_empty_prompts_are_refused(project, server) -> N
     assert project.jobs(kind=None) == []
 
 
-async def test_discarded_and_kept_pictures_leave_the_candidates(project, server) -> None:
+async def test_discarded_and_kept_pictures_leave_the_candidates(project, server, jobs_for) -> None:
     jobs = jobs_for(project, server)
     job = await run_one(jobs, PictureRequest("a coin", count=3))
     first, second, third = job.result
@@ -225,7 +241,7 @@ def _colours(image) -> set[tuple[int, int, int]]:
     return {rgba[:3] for _count, rgba in colours if rgba[3] == 255}
 
 
-async def test_a_kept_sheet_is_sliced_into_its_frames(project, server) -> None:
+async def test_a_kept_sheet_is_sliced_into_its_frames(project, server, jobs_for) -> None:
     from studio.media.pictures.images import open_picture
     from studio.media.pictures.sheets import split_frames
     from studio.testing.servers.image_paint import frame_colour
@@ -246,7 +262,9 @@ async def test_a_kept_sheet_is_sliced_into_its_frames(project, server) -> None:
     assert project.job(job.id).params["kept"] == {job.result[0]: sheet.name}
 
 
-async def test_a_kept_character_becomes_a_sprite_of_the_projects_size(project, server) -> None:
+async def test_a_kept_character_becomes_a_sprite_of_the_projects_size(
+    project, server, jobs_for
+) -> None:
     jobs = jobs_for(project, server)  # the default style: pixel art, 32x32 sprites
     job = await run_one(jobs, PictureRequest("a knight", kind="character", count=2))
     first = jobs.keep(job.id, job.result[0])
@@ -255,7 +273,9 @@ async def test_a_kept_character_becomes_a_sprite_of_the_projects_size(project, s
     assert (first.width, first.height) == (32, 32) and first.anchor == (16, 32)
 
 
-async def test_a_kept_background_repeats_and_a_painted_item_is_cut_out(project, server) -> None:
+async def test_a_kept_background_repeats_and_a_painted_item_is_cut_out(
+    project, server, jobs_for
+) -> None:
     from studio.media.pictures.images import open_picture
     from studio.media.pictures.tiles import check_seams
 
@@ -324,7 +344,7 @@ async def test_providers_read_for_the_forms_are_kept_per_name_and_closed_with_th
 
 
 async def test_pictures_go_in_and_out_of_the_store_off_the_event_loops_thread(
-    project, server, monkeypatch
+    project, server, monkeypatch, jobs_for
 ) -> None:
     import threading
 

@@ -555,8 +555,25 @@ async def test_cancel_through_the_queue(server: GoogleServer, studio_project: Pr
     queue.start()
     await until(lambda: studio_project.job(job.id).status == "running")
     cancelled = await queue.cancel(job.id)
-    polls = len(server.calls(":fetchPredictOperation"))
-    await asyncio.sleep(0.1)
-    await queue.aclose()
     assert cancelled.status == "cancelled"
-    assert len(server.calls(":fetchPredictOperation")) == polls  # no longer asked about
+    cancelled_op = cancelled.remote_id
+
+    def polls(operation: str | None) -> int:
+        return sum(
+            1
+            for call in server.calls(":fetchPredictOperation")
+            if call.body.get("operationName") == operation
+        )
+
+    # Another job goes on being polled; the cancelled one is no longer asked about. Counted
+    # by the other job's polls, not by time: its first poll comes after the cancel (a poll
+    # of the cancelled one in flight then is counted by the time of its second).
+    other = queue.generate("veo", "a dog")
+    await until(lambda: bool(studio_project.job(other.id).remote_id))
+    other_op = studio_project.job(other.id).remote_id
+    await until(lambda: polls(other_op) >= 2)
+    before = polls(cancelled_op)
+    assert cancelled_op and before >= 1  # it was polled while it ran
+    await until(lambda: polls(other_op) >= 5)
+    await queue.aclose()
+    assert polls(cancelled_op) == before

@@ -21,7 +21,7 @@ import contextlib
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QImage
@@ -39,6 +39,7 @@ from studio.plugins.host import PluginHost
 from studio.ui.widgets.background import Tasks
 
 log = logging.getLogger(__name__)
+Jobs = TypeVar("Jobs", VideoQueue, ImageJobs)  # the open project's video or picture jobs
 
 
 class GameView(Protocol):
@@ -153,25 +154,24 @@ class ProjectSession(QObject):
             QTimer.singleShot(0, self, self._start_video_queue)
 
     def _start_video_queue(self) -> None:
-        queue = self.video_queue
-        if queue is None or queue.closed:
-            return
-        try:
-            asyncio.get_running_loop()
-        except RuntimeError:
-            log.warning("no asyncio loop runs on Qt's: video jobs wait until one does")
-            return
-        queue.start()
-        self.video_queue_started.emit()
+        queue = _startable(self.video_queue, "video jobs")
+        if queue is not None:
+            queue.start()
+            self.video_queue_started.emit()
 
     def _close_video_queue(self) -> None:
         queue, self.video_queue = self.video_queue, None
-        if queue is None:
+        self._close_jobs(queue)
+
+    def _close_jobs(self, jobs: VideoQueue | ImageJobs | None) -> None:
+        """Stop driving `jobs` now (the project closes right after; its jobs stay in it and
+        resume with it), and close their providers when a loop runs."""
+        if jobs is None:
             return
-        queue.close_now()  # the project closes right after
-        with contextlib.suppress(RuntimeError):
+        jobs.close_now()
+        with contextlib.suppress(RuntimeError):  # no loop: nothing ran, nothing to wait for
             asyncio.get_running_loop()
-            self._tasks.start(queue.aclose())
+            self._tasks.start(jobs.aclose())
 
     def fix_findings(self, version_id: int, findings: Sequence[Finding], done: FixDone) -> bool:
         """Ask Chat to fix what the AI playtester found when it played `version_id` (the fix
@@ -183,25 +183,14 @@ class ProjectSession(QObject):
     # -- the picture jobs ------------------------------------------------------------------
 
     def _start_image_jobs(self) -> None:
-        jobs = self.image_jobs
-        if jobs is None or jobs.closed:
-            return
-        try:
-            asyncio.get_running_loop()
-        except RuntimeError:
-            log.warning("no asyncio loop runs on Qt's: picture jobs wait until one does")
-            return
-        jobs.start()
-        self.image_jobs_started.emit()
+        jobs = _startable(self.image_jobs, "picture jobs")
+        if jobs is not None:
+            jobs.start()
+            self.image_jobs_started.emit()
 
     def _close_image_jobs(self) -> None:
         jobs, self.image_jobs = self.image_jobs, None
-        if jobs is None:
-            return
-        jobs.close_now()  # its jobs stay in the project and resume with it
-        with contextlib.suppress(RuntimeError):  # no loop: nothing ran, nothing to wait for
-            asyncio.get_running_loop()
-            self._tasks.start(jobs.aclose())
+        self._close_jobs(jobs)
 
     def show_version(self, version_id: int) -> None:
         """Preview any version; building on it later moves the head there."""
@@ -247,3 +236,15 @@ class ProjectSession(QObject):
             self.add_version(version)
             self.status.emit(f"Forked version {version_id} as version {version.id}")
         return version
+
+
+def _startable(jobs: Jobs | None, what: str) -> Jobs | None:
+    """`jobs` when they can start (not closed, and an asyncio loop runs on Qt's)."""
+    if jobs is None or jobs.closed:
+        return None
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        log.warning("no asyncio loop runs on Qt's: %s wait until one does", what)
+        return None
+    return jobs

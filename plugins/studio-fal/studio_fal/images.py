@@ -74,11 +74,17 @@ class FalImageProvider:
             ]
             arguments[model.inputs] = urls if model.inputs.endswith("s") else urls[0]
         arguments |= dict(request.options)
-        handle = await self.fal.call("submit", endpoint, lambda c: c.submit(endpoint, arguments))
+        submitting = asyncio.ensure_future(
+            self.fal.call("submit", endpoint, lambda c: c.submit(endpoint, arguments))
+        )
         try:
+            handle = await asyncio.shield(submitting)
             await self._finish(endpoint, handle)
         except asyncio.CancelledError:
-            await self._drop(handle)
+            # Cancelled while its answer was on the way too: the request may be queued on
+            # fal already, so it is dropped as soon as its id is known.
+            with contextlib.suppress(Exception):
+                await self._drop(await submitting)
             raise
         result = await self.fal.call("result", endpoint, lambda c: handle.get())
         return await self._fetch(result, endpoint)

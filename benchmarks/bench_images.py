@@ -63,8 +63,9 @@ async def keeping(server: ImageServer, folder: Path, repeat: int) -> None:
             lambda _n: OpenAIImageProvider(base_url=server.base_url, api_key=server.api_key),
         )
         wanted = PictureRequest("a fox running", kind="sprite_sheet", frames=8, count=repeat)
-        job = jobs.request("openai", wanted)
+        job = await jobs.request("openai", wanted)
         job = await jobs.wait(job.id)
+        await jobs.aclose()  # the pictures are in the project: keeping needs no provider
         times = []
         for sha in job.result:
             started = time.perf_counter()

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from studio.core.store import Project
+from studio.errors import StudioError
 from studio.testing.servers.chat import TEST_API_KEY, ChatServer, Scripted
 from studio.testing.servers.chat import ScriptedCall as Call
 from tests.sandbox.playtester_games import climb
@@ -124,5 +125,53 @@ def test_agent_json_report_then_findings_then_replay_then_fix(
 def test_a_money_budget_needs_a_price(studio, game) -> None:
     run = studio(game, "--agent", "--budget", "0.5")
     assert run.returncode == 1
-    assert "studio: error: --budget needs the price of test-model" in run.stderr
+    assert "studio: error: a money limit needs the price of test-model" in run.stderr
     assert "Traceback" not in run.stderr
+
+
+# window.studio.state() loops forever from its third call on (Studio reads it when the game
+# opens and after the press): the game freezes when the model reads it.
+FREEZES_ON_READ = """<!DOCTYPE html><html><body><canvas width=800 height=600></canvas><script>
+let reads = 0;
+window.studio = { state() { if (++reads > 2) for (;;) {} return {reads}; }, advance() {} };
+</script></body></html>"""
+
+
+def test_a_game_that_freezes_ends_the_run_with_a_report(studio, server, tmp_path) -> None:
+    with Project.create(tmp_path / "frozen") as project:
+        project.commit({"index.html": FREEZES_ON_READ}, parent=None, kind="manual")
+    server.script(
+        Scripted.calls(Call("press", {"keys": ["Space"], "hold_ms": 200})),
+        Scripted.calls(Call("state", {"reason": "read the score"})),
+        Scripted.calls(Call("finish", {"summary": "not reached"})),
+    )
+    run = studio(tmp_path / "frozen", "--agent", "--json")
+    assert "Traceback" not in run.stderr, run.stderr
+    assert run.returncode == 1
+    report = json.loads(run.stdout)
+    assert report["stop"] == "game" and "stopped responding" in report["stop_detail"]
+    assert [s["tool"] for s in report["steps"]] == ["press", "state"]
+    (finding,) = report["findings"]
+    assert finding["title"] == "the game stopped responding" and finding["by"] == "studio"
+    assert len(server.chat_requests) == 2
+
+
+def test_the_chat_provider_is_closed_when_the_game_does_not_start(qloop, tmp_path) -> None:
+    import argparse
+
+    from studio.commands.playtest import _play
+    from tests.qt_asyncio import wait_for
+
+    class Provider:  # only closing matters here: the game fails before the model is asked
+        closed = 0
+
+        async def aclose(self) -> None:
+            self.closed += 1
+
+    with Project.create(tmp_path / "empty") as project:
+        project.commit({"README.md": "no game here"}, parent=None, kind="manual")
+        args = argparse.Namespace(goal="", no_stream=False, fix=False)
+        provider = Provider()
+        with pytest.raises(StudioError, match="did not start"):
+            wait_for(_play(project, project.head, (800, 600), args, provider, None, None, False))
+    assert provider.closed == 1

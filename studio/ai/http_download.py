@@ -14,8 +14,9 @@ import asyncio
 import contextlib
 import os
 import tempfile
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
 from pathlib import Path
+from typing import BinaryIO
 
 import httpx2
 
@@ -35,26 +36,26 @@ async def stream_to_file(
 ) -> Path:
     """Download `url` to `dest`; raise `error` with kind "expired" (403/404/410: the service
     dropped or no longer signs it), "auth" (401), "server" (5xx) or "unreachable" (no
-    connection, cut off)."""
+    connection, cut off). `headers` (a key) go to `url`'s origin only, never on across a
+    redirect to another. The file is written and synced on a worker thread."""
     dest = Path(dest)
     dest.parent.mkdir(parents=True, exist_ok=True)
     own = client is None
-    client = client or httpx2.AsyncClient(timeout=TIMEOUT, follow_redirects=True)
+    client = client or httpx2.AsyncClient(timeout=TIMEOUT)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".part", dir=dest.parent)
     tmp = Path(tmp_name)
     try:
         with os.fdopen(fd, "wb") as out:
-            async with client.stream("GET", url, headers=dict(headers or {})) as response:
+            async with _get(client, url, headers or {}, error) as response:
                 _check_status(response.status_code, error)
                 expected = response.headers.get("content-length")
                 got = 0
                 async for chunk in response.aiter_bytes(CHUNK):
-                    out.write(chunk)
+                    await asyncio.to_thread(out.write, chunk)
                     got += len(chunk)
             if expected is not None and expected.isdigit() and got != int(expected):
                 raise error("unreachable", f"The download was cut off ({got} of {expected} bytes).")
-            out.flush()
-            os.fsync(out.fileno())
+            await asyncio.to_thread(_sync, out)
         tmp.replace(dest)
         return dest
     except httpx2.HTTPError as exc:
@@ -64,6 +65,54 @@ async def stream_to_file(
             tmp.unlink()
         if own:
             await client.aclose()
+
+
+def same_origin(url: str, other: str) -> bool:
+    """Scheme, host and port alike (RFC 6454): where a key given for `other` may go."""
+    a, b = httpx2.URL(url), httpx2.URL(other)
+    return (a.scheme, a.host, a.port or _PORTS.get(a.scheme)) == (
+        b.scheme,
+        b.host,
+        b.port or _PORTS.get(b.scheme),
+    )
+
+
+def key_for(url: str, headers: Mapping[str, str], *origins: str) -> dict[str, str]:
+    """`headers` (a key) when `url` is on one of `origins` (the API's own address over
+    https, the address the person configured), else none: a result's URL may name any
+    host, and the key is for the service alone."""
+    return dict(headers) if any(same_origin(url, o) for o in origins if o) else {}
+
+
+_PORTS = {"http": 80, "https": 443}
+MAX_REDIRECTS = 10
+
+
+@contextlib.asynccontextmanager
+async def _get(
+    client: httpx2.AsyncClient, url: str, headers: Mapping[str, str], error: type[ServiceError]
+) -> AsyncIterator[httpx2.Response]:
+    """GET `url`, following redirects here rather than in the client: the client keeps
+    every header but Authorization when a redirect leaves the origin, so a key in another
+    header (x-goog-api-key) would go along. Once a redirect leaves it, no header given
+    goes on."""
+    sent = dict(headers)
+    for _ in range(MAX_REDIRECTS + 1):
+        async with client.stream("GET", url, headers=sent, follow_redirects=False) as response:
+            location = response.headers.get("location")
+            if not (response.is_redirect and location):
+                yield response
+                return
+            target = str(response.url.join(location))
+        if not same_origin(target, url):
+            sent = {}
+        url = target
+    raise error("failed", f"The result's address redirected more than {MAX_REDIRECTS} times.")
+
+
+def _sync(out: BinaryIO) -> None:
+    out.flush()
+    os.fsync(out.fileno())
 
 
 async def fetch_bytes(

@@ -171,6 +171,11 @@ class OpenAIImageProvider:
         if self.model not in self.models:
             self.models = (self.model, *self.models)
 
+    @property
+    def destination(self) -> str:
+        """Where what it is given (prompts, pictures) goes: the service's host."""
+        return self.host
+
     def __repr__(self) -> str:
         return f"OpenAIImageProvider(name={self.name!r}, host={self.host!r})"
 

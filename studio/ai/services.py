@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 ServiceErrorKind = Literal[
     "rejected",  # the prompt or image was refused (moderation, policy)
@@ -65,3 +66,17 @@ def build_provider(
     if not getattr(provider, "name", None):
         provider.name = name
     return provider
+
+
+def destination_of(provider: Any) -> str | None:
+    """Where a provider sends what it is given (prompts, photos), said to the person before
+    anything is sent: its `destination` (plugin API 2, optional: a host such as
+    "api.openai.com" or "192.168.1.20:8188", or words such as "this computer"); for a
+    plugin without one, the host of its `base_url`; None when it says nothing."""
+    where = getattr(provider, "destination", None)
+    if isinstance(where, str) and where.strip():
+        return where.strip()
+    base_url = getattr(provider, "base_url", None)
+    if isinstance(base_url, str) and base_url:
+        return urlsplit(base_url).netloc or base_url
+    return None

@@ -23,12 +23,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from studio.ai.providers import Usage
+from studio.ai.tokens import count_tokens
 
 __all__ = [
     "ToolArgumentsError",
     "ToolCall",
     "ToolCallAssembler",
     "ToolTurn",
+    "count_message_tokens",
     "function_tool",
     "image_message",
     "tool_result_message",
@@ -193,6 +195,33 @@ def tool_result_message(call_id: str, text: str) -> dict[str, Any]:
     """A tool's result for the call `call_id`. Tool messages carry text only: pictures go
     after them in a user message (`image_message`)."""
     return {"role": "tool", "tool_call_id": call_id, "content": text}
+
+
+# What OpenAI bills for one picture sent with detail "low", whatever its size (the vision
+# guide, "Calculating costs": a flat 85 tokens); `image_message` sends "low". Counting the
+# picture's base64 text instead would put ~30,000 tokens on an 800x600 screenshot.
+IMAGE_TOKENS = 85
+
+
+def count_message_tokens(messages: Sequence[Mapping[str, Any]]) -> int:
+    """The prompt tokens of a conversation, for a server that does not report them: its text
+    (message texts, text parts, tool calls' names and arguments) counted as words are, and a
+    flat `IMAGE_TOKENS` for each picture."""
+    texts: list[str] = []
+    pictures = 0
+    for message in messages:
+        content = message.get("content")
+        for part in content if isinstance(content, list) else [content]:
+            if isinstance(part, str):
+                texts.append(part)
+            elif isinstance(part, Mapping) and part.get("type") == "text":
+                texts.append(str(part.get("text") or ""))
+            elif isinstance(part, Mapping):
+                pictures += 1
+        for call in message.get("tool_calls") or ():
+            function = call.get("function") or {}
+            texts.append(f"{function.get('name', '')} {function.get('arguments', '')}")
+    return count_tokens("\n".join(texts)) + pictures * IMAGE_TOKENS
 
 
 def image_message(text: str, data_url: str, *, detail: str = "low") -> dict[str, Any]:

@@ -100,14 +100,26 @@ def _openai():
     return openai
 
 
+_SORA_WARNING = "The Sora API"
+
+
 def _quiet_sora_warning() -> None:
     """Ignore the `openai` package's deprecation warning on `client.videos` calls: it is
     about OpenAI's own (shut) service, and a person using a gateway cannot act on it.
 
-    A filter is put first in the list before each call rather than `catch_warnings` around
-    it: the warning is raised inside an awaited call, and `catch_warnings` is not safe for
-    tasks that interleave. Re-adding an identical filter only moves it to the front."""
-    warnings.filterwarnings("ignore", message="The Sora API", category=DeprecationWarning)
+    A filter first in the list rather than `catch_warnings` around the call: the warning is
+    raised inside an awaited call, and `catch_warnings` is not safe for tasks that
+    interleave. It is put there only when it is not first already: every change of the
+    filter list makes Python forget, in every module, which warnings it has shown."""
+    first = warnings.filters[0] if warnings.filters else None
+    if (
+        first is not None
+        and first[0] == "ignore"
+        and first[2] is DeprecationWarning
+        and getattr(first[1], "pattern", None) == _SORA_WARNING
+    ):
+        return
+    warnings.filterwarnings("ignore", message=_SORA_WARNING, category=DeprecationWarning)
 
 
 def _warm_up(client: openai.AsyncOpenAI) -> None:
@@ -202,6 +214,11 @@ class OpenAIVideoProvider:
         self._secrets = [api_key]
         self._client: openai.AsyncOpenAI | None = None
         self._connecting: asyncio.Future[openai.AsyncOpenAI] | None = None
+
+    @property
+    def destination(self) -> str:
+        """Where what it is given (prompts, pictures) goes: the service's host."""
+        return self.host
 
     def __repr__(self) -> str:
         return f"OpenAIVideoProvider(name={self.name!r}, host={self.host!r})"

@@ -52,14 +52,21 @@ def hero_with_service(
 ) -> Any:
     """`studio hero --provider P`: the hero drawn by P, after saying where the photo goes."""
     from studio.ai.image_provider import ImageError
+    from studio.ai.services import destination_of
     from studio.operations import hero_service
 
     async def run() -> Any:
         jobs = image_jobs(project, args, _reporter())
         try:
-            print(hero_service.destination(jobs.provider(args.provider), args.provider), flush=True)
+            provider = jobs.provider(args.provider)
+            print(hero_service.destination(provider, args.provider), flush=True)
             return await hero_service.hero_from_service(
-                jobs, args.provider, photo, model=args.model, **sprite
+                jobs,
+                args.provider,
+                photo,
+                model=args.model,
+                destination=destination_of(provider),
+                **sprite,
             )
         finally:
             await jobs.aclose()
@@ -137,7 +144,7 @@ def cmd_image(args: argparse.Namespace) -> int:
     async def run(project: Project):
         jobs = image_jobs(project, args, _reporter())
         try:
-            job = jobs.request(args.provider, request)
+            job = await jobs.request(args.provider, request)
             job = await jobs.wait(job.id)
             if job.status != "completed":
                 raise StudioError(job.error or f"the job ended {job.status}")

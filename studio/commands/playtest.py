@@ -201,19 +201,13 @@ def _budget(args: argparse.Namespace, model: str) -> Any:
     from studio.operations.agent_report import Budget
     from studio.scoring.prices import prices_from
 
-    if args.steps < 1:
-        raise StudioError("--steps must be at least 1")
     price = prices_from(Settings(), [model], args.price_in, args.price_out).get(model)
-    if args.budget is not None and price is None:
-        raise StudioError(
-            f"--budget needs the price of {model}: give --price-in/--price-out or set it in "
-            "Tools › Benchmark › Prices"
-        )
-    return Budget(
+    return Budget.limits(
+        model,
         steps=args.steps,
         tokens=args.tokens,
         money=args.budget,
-        seconds=args.minutes * 60 if args.minutes > 0 else None,
+        minutes=args.minutes,
         price=price,
     )
 
@@ -259,6 +253,19 @@ def _agent(
 
 
 async def _play(project, version_id, viewport, args, provider, config, budget, vision) -> tuple:
+    try:
+        return await _play_and_fix(
+            project, version_id, viewport, args, provider, config, budget, vision
+        )
+    finally:  # also when the game does not start
+        aclose = getattr(provider, "aclose", None)
+        if aclose is not None:
+            await aclose()
+
+
+async def _play_and_fix(
+    project, version_id, viewport, args, provider, config, budget, vision
+) -> tuple:
     from studio.operations.agent_playtest import AgentPlaytest
     from studio.operations.agent_runs import fix_findings, run_and_keep
     from studio.operations.generator import Generator
@@ -291,21 +298,16 @@ async def _play(project, version_id, viewport, args, provider, config, budget, v
     finally:
         session.close()
     fixed = None
-    try:
-        if args.fix and report.findings:
-            from studio.commands.generate import Progress
+    if args.fix and report.findings:
+        from studio.commands.generate import Progress
 
-            generator = Generator.from_config(project, provider, config)
-            outcome, checks = await fix_findings(
-                generator, version_id, report.findings, replayer, on_event=Progress(sys.stderr)
-            )
-            fixed = {
-                "notice": outcome.notice,
-                "version": outcome.version.id if outcome.version else None,
-                "checks": [c.to_dict() for c in checks],
-            }
-    finally:
-        aclose = getattr(provider, "aclose", None)
-        if aclose is not None:
-            await aclose()
+        generator = Generator.from_config(project, provider, config)
+        outcome, checks = await fix_findings(
+            generator, version_id, report.findings, replayer, on_event=Progress(sys.stderr)
+        )
+        fixed = {
+            "notice": outcome.notice,
+            "version": outcome.version.id if outcome.version else None,
+            "checks": [c.to_dict() for c in checks],
+        }
     return report, fixed

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import json
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -32,6 +31,7 @@ from studio.ai.tool_calls import (
     ToolArgumentsError,
     ToolCall,
     ToolTurn,
+    count_message_tokens,
     image_message,
     tool_result_message,
 )
@@ -57,9 +57,10 @@ from studio.operations.playtester_tools import (
     did_words,
     parse_action,
     state_text,
+    timeless,
     tool_specs,
 )
-from studio.sandbox.game_moments import Change, Moment, Replay
+from studio.sandbox.game_moments import Change, GameStopped, Moment, Replay
 from studio.sandbox.input_script import Action, InputScript
 
 __all__ = ["AgentPlaytest", "GameTools", "ToolModel"]
@@ -149,6 +150,7 @@ class AgentPlaytest:
         self.shots: dict[int, bytes] = {}  # a screenshot per finding (its index in findings)
         self._stopping = False
         self._request: asyncio.Task[ToolTurn] | None = None
+        self._replaying: asyncio.Future[Replay] | None = None
         self._repeats: list[str] = []
         self._acted_before: Moment | None = None  # the moment before the last action
         self._seen_errors: set[str] = set()
@@ -156,11 +158,17 @@ class AgentPlaytest:
 
     # -- control --------------------------------------------------------------------------
 
+    @property
+    def stopping(self) -> bool:
+        return self._stopping
+
     def stop(self) -> None:
-        """End the run at the next step (a request to the model is cancelled now)."""
+        """End the run at the next step (a request to the model, or the replay of a finding,
+        is cancelled now; findings not replayed yet stay unchecked)."""
         self._stopping = True
-        if self._request is not None and not self._request.done():
-            self._request.cancel()
+        for work in (self._request, self._replaying):
+            if work is not None and not work.done():
+                work.cancel()
 
     def _emit(self, kind: str, text: str, **extra: Any) -> None:
         if self.on_event is not None:
@@ -301,7 +309,7 @@ class AgentPlaytest:
             report.tokens_in += turn.usage.prompt_tokens
             report.tokens_out += turn.usage.completion_tokens
         else:  # a server that does not say: counted the way requests are planned
-            report.tokens_in += count_tokens(json.dumps(self.messages, default=str))
+            report.tokens_in += count_message_tokens(self.messages)
             report.tokens_out += count_tokens(
                 turn.text + "".join(c.arguments_text for c in turn.calls)
             )
@@ -358,14 +366,21 @@ class AgentPlaytest:
             text, image = await self._dispatch(call.name, args)
         except (ToolArgumentsError, StudioError) as exc:
             text, record.error = f"error: {exc}. Call it again with correct arguments.", True
-        except _End as end:
+        except (_End, GameStopped) as exc:
+            end = exc if isinstance(exc, _End) else self._game_gone(str(exc))
             record.result = end.detail or "the playtest ends"
             self._step(record)
-            raise
+            raise end from None
         record.result, record.game_time = text, self.game.now()
         self._step(record)
         self._watch_loop(call, text)
         return text, image
+
+    def _game_gone(self, why: str) -> _End:
+        """The game stopped answering while a tool read it: a finding of Studio's, and the
+        end of the run (what was found so far is kept)."""
+        self._add_finding(self._stopped_finding(self.game.stopped() or why))
+        return _End("game", self.game.stopped() or why)
 
     def _step(self, record: StepRecord) -> None:
         self.report.steps.append(record)
@@ -376,7 +391,7 @@ class AgentPlaytest:
         )
 
     def _watch_loop(self, call: ToolCall, result: str) -> None:
-        signature = f"{call.name} {call.arguments_text.strip()} -> {result}"
+        signature = f"{call.name} {call.arguments_text.strip()} -> {timeless(result)}"
         self._repeats = [*self._repeats[-(LOOP_LIMIT - 1) :], signature]
         if len(self._repeats) == LOOP_LIMIT and len(set(self._repeats)) == 1:
             raise _End(
@@ -486,20 +501,21 @@ class AgentPlaytest:
                 )
             )
         if change.stopped:
-            hung = "responding" in change.stopped
-            self._add_finding(
-                Finding(
-                    kind="stuck" if hung else "crash",
-                    title="the game stopped responding" if hung else "the game crashed",
-                    expected="the game keeps running",
-                    actual=change.stopped,
-                    by="studio",
-                    check={"keeps_running": True},
-                    script=script,
-                    game_time=self.game.now(),
-                    seen=change.stopped,
-                )
-            )
+            self._add_finding(self._stopped_finding(change.stopped))
+
+    def _stopped_finding(self, why: str) -> Finding:
+        hung = "responding" in why or "did not answer" in why
+        return Finding(
+            kind="stuck" if hung else "crash",
+            title="the game stopped responding" if hung else "the game crashed",
+            expected="the game keeps running",
+            actual=why,
+            by="studio",
+            check={"keeps_running": True},
+            script=self.game.script.until(self.game.now()).to_json(),
+            game_time=self.game.now(),
+            seen=why,
+        )
 
     async def _verify(self) -> None:
         """Replay each finding's inputs on the same version: one whose check holds again is
@@ -510,16 +526,14 @@ class AgentPlaytest:
         for index, finding in enumerate(findings):
             if index >= MAX_VERIFIED:
                 finding.replay = "not replayed (too many findings)"
+            elif self._stopping:
+                finding.replay = "not replayed (stopped by you)"
             else:
                 self._emit(
                     "checking",
                     f"replaying finding {index + 1} of {min(len(findings), MAX_VERIFIED)}",
                 )
-                try:
-                    replay = await self.replay(InputScript.from_json(finding.script))
-                    finding.confirmed, finding.replay = judge(finding, replay)
-                except StudioError as exc:
-                    finding.confirmed, finding.replay = None, f"it could not be replayed: {exc}"
+                await self._replay_finding(finding)
             if finding.confirmed is False:
                 self.report.dismissed.append(finding)
                 continue
@@ -527,3 +541,17 @@ class AgentPlaytest:
                 shots[len(kept)] = self.shots[index]
             kept.append(finding)
         self.report.findings, self.shots = kept, shots
+
+    async def _replay_finding(self, finding: Finding) -> None:
+        self._replaying = asyncio.ensure_future(self.replay(InputScript.from_json(finding.script)))
+        try:
+            finding.confirmed, finding.replay = judge(finding, await self._replaying)
+        except StudioError as exc:
+            finding.confirmed, finding.replay = None, f"it could not be replayed: {exc}"
+        except asyncio.CancelledError:
+            task = asyncio.current_task()
+            if not self._stopping or (task is not None and task.cancelling()):
+                raise  # not the Stop: the run itself is cancelled
+            finding.confirmed, finding.replay = None, "not replayed (stopped by you)"
+        finally:
+            self._replaying = None

@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from studio.errors import StudioError
 from studio.operations.playtest_findings import Finding
 from studio.scoring.suite import Price
 
@@ -40,6 +41,35 @@ class Budget:
     money: float | None = None
     seconds: float | None = 600.0
     price: Price | None = None
+
+    @classmethod
+    def limits(
+        cls,
+        model: str,
+        *,
+        steps: int = 30,
+        tokens: int | None = None,
+        money: float | None = None,
+        minutes: float | None = 10.0,
+        price: Price | None = None,
+    ) -> Budget:
+        """The limits a person set (the CLI's flags, the Preview's Limits menu); no limit for
+        tokens, money or minutes that are None or 0. StudioError when they cannot work: money
+        is counted with `model`'s price, so a money limit needs one."""
+        if steps < 1:
+            raise StudioError("the step limit must be at least 1")
+        if money and price is None:
+            raise StudioError(
+                f"a money limit needs the price of {model}: set it in Tools › Benchmark › "
+                "Prices (or give --price-in/--price-out)"
+            )
+        return cls(
+            steps=steps,
+            tokens=tokens or None,
+            money=money or None,
+            seconds=minutes * 60 if minutes and minutes > 0 else None,
+            price=price,
+        )
 
 
 @dataclass

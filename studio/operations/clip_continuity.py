@@ -46,7 +46,7 @@ __all__ = [
 ]
 
 CONTINUITY = "continuity"  # the job parameter keeping the choice made
-Method = Literal["extend", "first_frame", "cast", "end_frame"]
+Method = Literal["extend", "first_frame", "reference", "cast", "end_frame"]
 # A result whose expiry the service did not say is taken to be kept this long.
 KEPT_WITHOUT_EXPIRY = 3600.0
 MARGIN = 120.0  # an extension must start well before the result expires
@@ -96,7 +96,7 @@ class Continuity:
     def words(self) -> str:
         """`starts on the last frame of shore`; "" when nothing joins the clip."""
         parts = []
-        if self.method in ("extend", "first_frame"):
+        if self.method in ("extend", "first_frame", "reference"):
             parts.append(_WORDS[self.method].format(self.source))
         if self.cast:
             parts.append(_WORDS["cast"].format(", ".join(self.cast)))
@@ -108,6 +108,7 @@ class Continuity:
 _WORDS = {
     "extend": "extends the clip of {}",
     "first_frame": "starts on the last frame of {}",
+    "reference": "has the last frame of {} as a reference picture",
     "cast": "with the pictures of {}",
     "end_frame": "ends on the first frame of {}",
 }

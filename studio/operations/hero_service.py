@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+from studio.ai.services import destination_of
 from studio.core.pictures import Picture, image_prompt, picture_style
 from studio.errors import StudioError
 from studio.operations.image_jobs import ImageJobs, PictureRequest
@@ -38,8 +39,8 @@ def hero_prompt(project: Any) -> str:
 
 def destination(provider: Any, name: str) -> str:
     """The sentence that says where the photo goes, for the person to read before."""
-    host = getattr(provider, "host", None) or getattr(provider, "base_url", None)
-    where = f"{name} ({host})" if host else name
+    host = destination_of(provider)
+    where = f"{name} ({host})" if host else f"{name} (it does not say at which address)"
     return f"Your photo will be sent to {where} to be drawn as your hero."
 
 
@@ -49,10 +50,13 @@ async def hero_from_service(
     photo: bytes,
     *,
     model: str | None = None,
+    destination: str | None = None,
     **sprite: Any,
 ) -> Picture:
     """The hero drawn by `provider` from `photo`, made a sprite and kept as the hero;
-    `sprite` options (`size`, `palette`, `outline`, `keep_photo`...) go to `make_hero`."""
+    `sprite` options (`size`, `palette`, `outline`, `keep_photo`...) go to `make_hero`.
+    `destination` is where the person was told the photo goes (`destination_of`): the job
+    sends it nowhere else."""
     project = jobs.project
     prompt = hero_prompt(project)
     request = PictureRequest(
@@ -63,13 +67,14 @@ async def hero_from_service(
         model=model,
         name=HERO_NAME,
         raw_prompt=True,
+        destination=destination,
     )
-    job = jobs.request(provider, request)
+    job = await jobs.request(provider, request)
     job = await jobs.wait(job.id)
     if job.status != "completed" or not job.result:
         raise StudioError(job.error or f"The hero was not made: the job ended {job.status}.")
     sha = job.result[0]
-    picture = project.blobs.read(sha)
+    picture = await asyncio.to_thread(project.blobs.read, sha)
     hero = await asyncio.to_thread(
         make_hero,
         project,

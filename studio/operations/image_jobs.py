@@ -47,11 +47,14 @@ from studio.ai.image_provider import (
     ImageRequest,
     image_capabilities_of,
 )
+from studio.ai.service_check import CheckResult, check_connection
+from studio.ai.services import destination_of
 from studio.core.errors import NotFoundError
 from studio.core.pictures import KINDS, Picture, image_prompt, picture_style
 from studio.core.records import VideoJob
 from studio.core.store import Project
 from studio.errors import StudioError
+from studio.operations.kept_providers import KeptProviders
 
 __all__ = [
     "ACTIVE",
@@ -121,6 +124,9 @@ class PictureRequest:
     name: str | None = None
     raw_prompt: bool = False  # send `prompt` as it is (the hero dialog composes its own)
     options: Mapping[str, Any] = field(default_factory=dict)
+    # Where the person was told the pictures go (`destination_of`, e.g. the hero's photo):
+    # the job sends nothing when its provider would send them elsewhere.
+    destination: str | None = None
 
 
 def closest_size(wanted: str, offered: tuple[str, ...]) -> str:
@@ -168,10 +174,24 @@ def spent_by_service(project: Project) -> dict[str, float]:
     return spent
 
 
+def _check_destination(job: VideoJob, provider: ImageProvider) -> None:
+    """StudioError when the person was told the job's pictures go somewhere else than
+    where `provider` sends them (its settings changed since): nothing is sent."""
+    said = job.params.get("destination")
+    now = destination_of(provider)
+    if said and now != said:
+        raise StudioError(
+            f"Nothing was sent: {job.provider} now sends pictures to "
+            f"{now or 'an address it does not say'}, not to {said} as you were told. "
+            "Look at where it goes and ask again."
+        )
+
+
 class ImageJobs:
-    """Runs a project's picture jobs. `providers(name)` builds a provider for one job (and
-    for reading capabilities); it is closed when the job ends, so a job always uses the
-    settings and plugins of the moment it starts."""
+    """Runs a project's picture jobs. `providers(name)` builds a provider for one job; it is
+    closed when the job ends, so a job always uses the settings and plugins of the moment
+    it starts. To read what a provider offers (sizes, prices, where it sends pictures) one
+    provider per name is kept (`provider`), until `forget_providers` or `aclose`."""
 
     def __init__(
         self,
@@ -183,6 +203,7 @@ class ImageJobs:
     ) -> None:
         self.project = project
         self._make_provider = providers
+        self._kept = KeptProviders(providers, error=ImageError, what="image")
         self.retry_policy = retry or RetryPolicy()
         self._listeners: list[JobListener] = [on_change] if on_change else []
         self._tasks: dict[int, asyncio.Task[None]] = {}
@@ -211,15 +232,14 @@ class ImageJobs:
         return self.project.jobs(kind=KIND)
 
     def provider(self, name: str) -> ImageProvider:
-        """A new provider `name` (to read its capabilities; close it with `aclose`)."""
-        try:
-            return self._make_provider(name)
-        except ImageError:
-            raise
-        except Exception as exc:  # e.g. a plugin that was disabled or failed
-            raise ImageError(
-                "unsupported", f"The image provider {name!r} is not available: {exc}"
-            ) from None
+        """Provider `name`, kept to read what it offers (closed with the jobs: do not close
+        it). ImageError when it cannot be built."""
+        return self._kept.get(name)
+
+    def forget_providers(self) -> None:
+        """Plugins or settings changed: providers are read anew (the old ones are closed
+        with the jobs, as a reader may still hold one)."""
+        self._kept.forget()
 
     def capabilities(self, name: str, model: str | None = None) -> ImageCapabilities:
         """What provider `name` offers with `model` (building a provider does no I/O)."""
@@ -231,8 +251,40 @@ class ImageJobs:
         caps = image_capabilities_of(provider, model)
         return estimate(caps, model or default_model(provider), size, count)
 
-    def request(self, provider: str, wanted: PictureRequest) -> VideoJob:
-        """Queue a picture job; it runs at once when an event loop runs (else at `start`)."""
+    async def check(self, name: str) -> CheckResult:
+        """Test connection (`studio.ai.service_check`) with provider `name` as the settings
+        and the stored key are now; the provider is closed after."""
+        try:
+            provider = await asyncio.to_thread(self._kept.build, name)  # reads the key
+        except ImageError as exc:
+            return CheckResult("failed", str(exc))
+        try:
+            return await check_connection(provider)
+        finally:
+            with contextlib.suppress(Exception):
+                await provider.aclose()
+
+    async def request(self, provider: str, wanted: PictureRequest) -> VideoJob:
+        """Queue a picture job; it runs at once (or at `start` when no loop ran). The
+        pictures it starts from are stored first, on a worker thread."""
+        params = self._params(provider, wanted)
+        # Pictures go into the blob store, so a job resumed after a restart still has them.
+        if wanted.inputs or wanted.mask is not None:
+            params |= await asyncio.to_thread(self._store_inputs, wanted)
+        job = self.project.add_job(provider, params, kind=KIND)
+        self._emit(job)
+        self._spawn_if_running(job.id)
+        return job
+
+    def _store_inputs(self, wanted: PictureRequest) -> dict[str, Any]:
+        put = self.project.blobs.put
+        stored: dict[str, Any] = {"inputs": [put(data) for data in wanted.inputs]}
+        if wanted.mask is not None:
+            stored["mask"] = put(wanted.mask)
+        return {k: v for k, v in stored.items() if v}
+
+    def _params(self, provider: str, wanted: PictureRequest) -> dict[str, Any]:
+        """The job's params for `wanted` (StudioError when it cannot be asked for)."""
         if not wanted.prompt.strip():
             raise StudioError("The prompt is empty: say what the picture should show.")
         if wanted.count < 1:
@@ -275,17 +327,9 @@ class ImageJobs:
             "columns": columns,
             "name": wanted.name,
             "options": dict(wanted.options) or None,
+            "destination": wanted.destination,
         }
-        params |= {k: v for k, v in optional.items() if v}
-        # Pictures go into the blob store, so a job resumed after a restart still has them.
-        if wanted.inputs:
-            params["inputs"] = [self.project.blobs.put(data) for data in wanted.inputs]
-        if wanted.mask is not None:
-            params["mask"] = self.project.blobs.put(wanted.mask)
-        job = self.project.add_job(provider, params, kind=KIND)
-        self._emit(job)
-        self._spawn_if_running(job.id)
-        return job
+        return params | {k: v for k, v in optional.items() if v}
 
     def resume(self, job_id: int) -> None:
         """Drive an active job that is not running now (it stopped after a failure)."""
@@ -351,11 +395,13 @@ class ImageJobs:
         return job
 
     async def aclose(self) -> None:
-        """Stop driving jobs (they stay in the project and resume with it)."""
+        """Stop driving jobs (they stay in the project and resume with it); close the
+        providers kept to read."""
         self.close_now()
         tasks = list(self._tasks.values())
         if tasks:
             await asyncio.wait(tasks)
+        await self._kept.aclose()
 
     def close_now(self) -> None:
         self.closed = True
@@ -368,7 +414,9 @@ class ImageJobs:
         provider: ImageProvider | None = None
         try:
             job = self.project.job(job_id)
-            provider = self.provider(job.provider)
+            # Building reads settings.json (and a plugin may read its key): a worker thread.
+            provider = await asyncio.to_thread(self._kept.build, job.provider)
+            _check_destination(job, provider)
             caps = image_capabilities_of(provider, job.params.get("model"))
             params = dict(job.params)
             if not params.get("model") and default_model(provider):
@@ -377,7 +425,7 @@ class ImageJobs:
             while len(job.result) < int(job.params["count"]):
                 wanted = min(int(job.params["count"]) - len(job.result), max(1, caps.max_count))
                 pictures = await self._ask(provider, job, wanted)
-                job = self._add_pictures(job, caps, pictures)
+                job = await self._add_pictures(job, caps, pictures)
             self._update(job_id, status="completed", progress=1.0, error=None)
         except asyncio.CancelledError:
             raise  # cancel() marks the job; closing leaves it to resume
@@ -398,6 +446,7 @@ class ImageJobs:
             self._update(job_id, status="failed", error=message)
 
     def _image_request(self, job: VideoJob, count: int) -> ImageRequest:
+        """The request for `count` more pictures (reads the blob store: a worker thread)."""
         p = job.params
         return ImageRequest(
             prompt=p["prompt"],
@@ -412,7 +461,7 @@ class ImageJobs:
 
     async def _ask(self, provider: ImageProvider, job: VideoJob, count: int) -> list[Any]:
         """One request, retried after transient failures as the policy says."""
-        request = self._image_request(job, count)
+        request = await asyncio.to_thread(self._image_request, job, count)
         attempt = 0
         while True:
             try:
@@ -429,12 +478,14 @@ class ImageJobs:
                 self._update(job.id, error=None)
             return pictures
 
-    def _add_pictures(
+    async def _add_pictures(
         self, job: VideoJob, caps: ImageCapabilities, pictures: list[Any]
     ) -> VideoJob:
-        """Store the pictures that came and what they cost, before anyone is told."""
+        """Store the pictures that came (on a worker thread) and what they cost, before
+        anyone is told."""
         count = int(job.params["count"])
-        shas = [self.project.blobs.put(p.data) for p in pictures][: count - len(job.result)]
+        datas = [p.data for p in pictures][: count - len(job.result)]
+        shas = await asyncio.to_thread(lambda: [self.project.blobs.put(d) for d in datas])
         result = [*job.result, *shas]
         params = dict(job.params)
         model = params.get("model") or params.get("served_model")

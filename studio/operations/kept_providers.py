@@ -2,7 +2,8 @@
 built from changed (a plugin switched off and on, settings or a key edited): a job about to
 use a kept provider first asks `stamp(name)` and compares the answer with the one the
 provider was built under. Providers replaced while a job may still use them are closed
-only with the queue.
+only with the queue. Picture jobs keep theirs the same way (`error=ImageError`), to read
+what each provider offers.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+from studio.ai.services import ServiceError
 from studio.ai.video_provider import VideoError, VideoProvider
 
 __all__ = ["KeptProviders", "ProviderSource", "ProviderStamp"]
@@ -34,16 +36,24 @@ class _Kept:
 class KeptProviders:
     """`get(name)` builds with `make` and keeps; `await current(name)` checks `stamp`."""
 
-    def __init__(self, make: ProviderSource, stamp: ProviderStamp | None = None) -> None:
+    def __init__(
+        self,
+        make: ProviderSource,
+        stamp: ProviderStamp | None = None,
+        *,
+        error: type[ServiceError] = VideoError,
+        what: str = "video",
+    ) -> None:
         self._make = make
         self._stamp = stamp
+        self._error, self._what = error, what  # how a provider that cannot be built is said
         self._kept: dict[str, _Kept] = {}
         self._retired: list[VideoProvider] = []  # replaced, maybe still used by a job
 
     def get(self, name: str) -> VideoProvider:
         kept = self._kept.get(name)
         if kept is None:
-            kept = self._kept[name] = _Kept(self._build(name))
+            kept = self._kept[name] = _Kept(self.build(name))
         return kept.provider
 
     async def current(self, name: str) -> VideoProvider:
@@ -57,7 +67,7 @@ class KeptProviders:
         kept = self._kept.get(name)
         if kept is not None and kept.stamp == stamp:
             return kept.provider
-        provider = self._build(name)
+        provider = self.build(name)
         if kept is not None:
             self._retired.append(kept.provider)
         self._kept[name] = _Kept(provider, stamp)
@@ -74,12 +84,13 @@ class KeptProviders:
             with contextlib.suppress(Exception):
                 await provider.aclose()
 
-    def _build(self, name: str) -> VideoProvider:
+    def build(self, name: str) -> VideoProvider:
+        """A new provider `name`, not kept (the caller closes it)."""
         try:
             return self._make(name)
-        except VideoError:
+        except self._error:
             raise
         except Exception as exc:  # e.g. a plugin that was disabled or failed
-            raise VideoError(
-                "unsupported", f"The video provider {name!r} is not available: {exc}"
+            raise self._error(
+                "unsupported", f"The {self._what} provider {name!r} is not available: {exc}"
             ) from None

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -19,12 +20,13 @@ from studio.sandbox.game_moments import Change, Moment
 from studio.sandbox.input_script import MAX_TEXT, Action, valid_key
 from studio.scoring.observe import MISSING, changed_paths, resolve
 
-__all__ = ["ACTIONS", "describe_change", "parse_action", "tool_specs"]
+__all__ = ["ACTIONS", "describe_change", "parse_action", "timeless", "tool_specs"]
 
 ACTIONS = ("press", "type", "tap", "drag", "wait")
 MAX_HOLD_MS = 5000
 MAX_WAIT_MS = 10_000
 MAX_RESULT = 3000
+_GAME_TIME = re.compile(r"game time [\d.]+(?: → [\d.]+)? s")  # as the results below say it
 _REASON = {"type": "string", "description": "Why, in one short sentence (shown to the person)."}
 _CHECK = {
     "type": "object",
@@ -269,6 +271,12 @@ def describe_change(change: Change, did: str) -> str:
         lines.append(f"the game stopped: {change.stopped}. The playtest ends here.")
     text = "\n".join(lines)
     return text if len(text) <= MAX_RESULT else text[: MAX_RESULT - 1] + "…"
+
+
+def timeless(result: str) -> str:
+    """A tool's result without its game time, which moves on with every action and wait: two
+    results that differ only there changed nothing."""
+    return _GAME_TIME.sub("game time", result)
 
 
 def did_words(action: Action | None, wait: float, viewport: tuple[int, int]) -> str:

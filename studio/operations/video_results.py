@@ -21,6 +21,7 @@ from studio.core.assets import Clip
 from studio.core.records import VideoJob
 from studio.core.store import Project
 from studio.errors import StudioError
+from studio.operations.clip_continuity import CONTINUITY
 
 __all__ = ["store_result"]
 
@@ -48,6 +49,8 @@ async def store_result(
         }
         if p.get("kind") in ("remix", "extend"):
             meta["from_job"] = p.get("source_job")
+        if p.get(CONTINUITY):
+            meta[CONTINUITY] = p[CONTINUITY]  # how the clip joins the one it continues
         async with lock:
             try:
                 if p.get("keep_last"):

@@ -12,7 +12,12 @@ from typing import Any
 
 from studio.sandbox.input_script import Action
 
-__all__ = ["Change", "Moment", "PageText", "Replay"]
+__all__ = ["Change", "GameStopped", "Moment", "PageText", "Replay"]
+
+
+class GameStopped(Exception):
+    """The game is gone (hung, crashed, did not load) or did not answer: why, in words.
+    (Here, Qt-free, so the agent's loop can catch it without loading Qt.)"""
 
 
 @dataclass(frozen=True)

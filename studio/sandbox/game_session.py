@@ -44,7 +44,7 @@ from studio.sandbox.agent_page import (
     clock_script,
     seed_script,
 )
-from studio.sandbox.game_moments import Change, Moment, PageText, Replay
+from studio.sandbox.game_moments import Change, GameStopped, Moment, PageText, Replay
 from studio.sandbox.input_script import TAP_HOLD, TICK, Action, InputScript, ticks
 from studio.sandbox.playtest import LOAD_TIMEOUT, STATE_JS, PlaytestRunner, frame_difference, qt_key
 from studio.sandbox.scheme import version_url
@@ -62,10 +62,6 @@ FRAME_TIMEOUT = 0.5  # seconds to wait for the picture of an action's result
 JS_TIMEOUT = 10.0
 MAX_STATE = 4000  # characters of state JSON kept
 SHOT_QUALITY = 80
-
-
-class GameStopped(Exception):
-    """The game is gone (hung, crashed, did not load) or did not answer: why, in words."""
 
 
 class GameSession(PlaytestRunner):
@@ -258,11 +254,13 @@ class GameSession(PlaytestRunner):
     async def perform(self, action: Action | None, wait: float = 0.0) -> Change:
         """Do `action` now (None: let `wait` seconds pass), record it, and say what changed."""
         game_clock = self.game_clock
-        before = self.last if game_clock and self.last is not None else await self.moment()
         frame = self._frame if game_clock else self.grab()
         errors, stepping = len(self._errors), len(self._stepping_errors)
         delivered, stopped = True, None
+        before = self.last or Moment(self.now())  # what is known if the game is gone already
         try:
+            if not game_clock or self.last is None:  # a game in real time moved meanwhile
+                before = await self.moment()
             if action is None:
                 await self.run_clock(wait)
                 await self._painted()

@@ -6,8 +6,12 @@ its signals. Which version a change builds on is the session's rule, not a pane'
 The open project's video job queue is the session's too (`video_queue`): the Video pane
 lists its jobs and the story panel's Make clips adds to it. Its providers are built by name
 from the plugin host and settings.json, merged with `video_overrides[name]`
-(`studio.ai.video_sources`). A pane asks Chat for a change to the game through
-`chat_request` (the Images tab's "Use as the player", "Use in game…").
+(`studio.ai.video_sources`). So are its picture jobs (`image_jobs`, providers merged with
+`image_overrides[name]`): the Images tab lists them, the hero dialog adds to them.
+
+A pane asks Chat for a change to the game through `chat_request` (the Images tab's "Use as
+the player", "Use in game…"), and for the fix of what the AI playtester found through
+`fix_findings` (Chat runs it and streams it).
 """
 
 from __future__ import annotations
@@ -15,22 +19,27 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QImage
 
+from studio.ai.image_sources import HostImageProviders
 from studio.ai.video_sources import HostVideoProviders
 from studio.core.records import Version
 from studio.core.store import Project
+from studio.operations.image_jobs import ImageJobs
+from studio.operations.outcomes import Outcome
+from studio.operations.playtest_findings import Finding, FixCheck
 from studio.operations.session import Session
 from studio.operations.video_queue import VideoQueue
 from studio.plugins.host import PluginHost
 from studio.ui.widgets.background import Tasks
 
 log = logging.getLogger(__name__)
+Jobs = TypeVar("Jobs", VideoQueue, ImageJobs)  # the open project's video or picture jobs
 
 
 class GameView(Protocol):
@@ -52,6 +61,17 @@ class GameView(Protocol):
     def grab_frame(self) -> QImage: ...
 
 
+# Told how "Fix what the playtester found" went: the fix's outcome (None when it did not
+# run) and each finding replayed on the new version.
+FixDone = Callable[[Outcome | None, list[FixCheck]], object]
+
+
+class FindingsFixer(Protocol):
+    """The Chat panel, which runs `studio.operations.agent_runs.fix_findings` for others."""
+
+    def fix_findings(self, version_id: int, findings: Sequence[Finding], done: FixDone) -> bool: ...
+
+
 class ProjectSession(QObject):
     project_changed = Signal(object)  # Project | None
     versions_changed = Signal()  # the tree gained or lost a version
@@ -62,6 +82,8 @@ class ProjectSession(QObject):
     errors_changed = Signal(int)  # how many errors the game playing has reported
     video_job_changed = Signal(object)  # a VideoJob of `video_queue` changed
     video_queue_started = Signal()  # the queue drives its jobs now (resumed ones too)
+    image_job_changed = Signal(object)  # a VideoJob (kind "image") of `image_jobs` changed
+    image_jobs_started = Signal()  # the picture jobs run now (resumed ones too)
     # A pane asks Chat for a change: (button text, request). Chat shows the button and sends
     # the request when it is pressed; with no button text it sends at once.
     chat_request = Signal(str, str)
@@ -74,10 +96,14 @@ class ProjectSession(QObject):
         self.host = host
         self.state = Session()
         self.preview: GameView | None = None  # the Preview registers itself
+        self.findings_fixer: FindingsFixer | None = None  # the Chat panel registers itself
         self.video_overrides: dict[str, dict[str, Any]] = {}  # kept by the providers
         self.video_providers = HostVideoProviders(host, overrides=self.video_overrides)
         self.video_queue: VideoQueue | None = None  # the open project's
-        self._tasks = Tasks()  # closed queues shutting down their providers
+        self.image_overrides: dict[str, dict[str, Any]] = {}  # kept by the providers
+        self.image_providers = HostImageProviders(host, overrides=self.image_overrides)
+        self.image_jobs: ImageJobs | None = None  # the open project's
+        self._tasks = Tasks()  # closed queues and jobs shutting down their providers
 
     @property
     def project(self) -> Project | None:
@@ -97,8 +123,12 @@ class ProjectSession(QObject):
         self.video_queue = VideoQueue(
             project, self.video_providers, on_change=self.video_job_changed.emit
         )
+        self.image_jobs = ImageJobs(
+            project, self.image_providers, on_change=self.image_job_changed.emit
+        )
         # Resume jobs once the event loop runs (at start-up it is not running yet).
         QTimer.singleShot(0, self, self._start_video_queue)
+        QTimer.singleShot(0, self, self._start_image_jobs)
         self.project_changed.emit(project)
         if self.shown is not None:
             self.version_shown.emit(self.shown)
@@ -107,6 +137,7 @@ class ProjectSession(QObject):
         project = self.state.detach()
         if project is not None:
             self._close_video_queue()  # jobs stay in the project: they resume with it
+            self._close_image_jobs()
             self.project_changed.emit(None)  # panes let go of it before it closes
             project.close()
 
@@ -118,31 +149,51 @@ class ProjectSession(QObject):
 
     def refresh_video_providers(self) -> None:
         """Plugins or settings changed: providers are built anew at their next use, and jobs
-        that waited for their provider's plugin run again."""
+        that waited for their provider's plugin run again (the picture jobs' too)."""
+        if self.image_jobs is not None:
+            self.image_jobs.forget_providers()
         if self.video_queue is not None:
             self.video_queue.forget_providers()
             QTimer.singleShot(0, self, self._start_video_queue)
 
     def _start_video_queue(self) -> None:
-        queue = self.video_queue
-        if queue is None or queue.closed:
-            return
-        try:
-            asyncio.get_running_loop()
-        except RuntimeError:
-            log.warning("no asyncio loop runs on Qt's: video jobs wait until one does")
-            return
-        queue.start()
-        self.video_queue_started.emit()
+        queue = _startable(self.video_queue, "video jobs")
+        if queue is not None:
+            queue.start()
+            self.video_queue_started.emit()
 
     def _close_video_queue(self) -> None:
         queue, self.video_queue = self.video_queue, None
-        if queue is None:
+        self._close_jobs(queue)
+
+    def _close_jobs(self, jobs: VideoQueue | ImageJobs | None) -> None:
+        """Stop driving `jobs` now (the project closes right after; its jobs stay in it and
+        resume with it), and close their providers when a loop runs."""
+        if jobs is None:
             return
-        queue.close_now()  # the project closes right after
-        with contextlib.suppress(RuntimeError):
+        jobs.close_now()
+        with contextlib.suppress(RuntimeError):  # no loop: nothing ran, nothing to wait for
             asyncio.get_running_loop()
-            self._tasks.start(queue.aclose())
+            self._tasks.start(jobs.aclose())
+
+    def fix_findings(self, version_id: int, findings: Sequence[Finding], done: FixDone) -> bool:
+        """Ask Chat to fix what the AI playtester found when it played `version_id` (the fix
+        builds on that version; its findings are replayed on the new one, then `done`).
+        False when Chat cannot take it now (it is busy, or there is none): nothing started."""
+        fixer = self.findings_fixer
+        return fixer is not None and fixer.fix_findings(version_id, findings, done)
+
+    # -- the picture jobs ------------------------------------------------------------------
+
+    def _start_image_jobs(self) -> None:
+        jobs = _startable(self.image_jobs, "picture jobs")
+        if jobs is not None:
+            jobs.start()
+            self.image_jobs_started.emit()
+
+    def _close_image_jobs(self) -> None:
+        jobs, self.image_jobs = self.image_jobs, None
+        self._close_jobs(jobs)
 
     def show_version(self, version_id: int) -> None:
         """Preview any version; building on it later moves the head there."""
@@ -188,3 +239,15 @@ class ProjectSession(QObject):
             self.add_version(version)
             self.status.emit(f"Forked version {version_id} as version {version.id}")
         return version
+
+
+def _startable(jobs: Jobs | None, what: str) -> Jobs | None:
+    """`jobs` when they can start (not closed, and an asyncio loop runs on Qt's)."""
+    if jobs is None or jobs.closed:
+        return None
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        log.warning("no asyncio loop runs on Qt's: %s wait until one does", what)
+        return None
+    return jobs

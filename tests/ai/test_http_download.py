@@ -1,16 +1,19 @@
 """`stream_to_file` against a real HTTP server on 127.0.0.1: a whole file (with and without
-Content-Length, through a redirect, with the headers given), a download cut off halfway
-(nothing left behind, an older file kept), and each HTTP failure as its error kind."""
+Content-Length, through a redirect, with the headers given), headers never following a
+redirect to another origin, the file written off the event loop's thread, a download cut
+off halfway (nothing left behind, an older file kept), and each HTTP failure as its kind."""
 
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from studio.ai.http_download import stream_to_file
+from studio.ai.http_download import key_for, stream_to_file
 from studio.ai.services import ServiceError
 from studio.ai.video_provider import VideoError
 from studio.testing.servers.base import LocalHandler, LocalServer
@@ -39,14 +42,23 @@ class _Handler(LocalHandler):
             self._send(BODY[: len(BODY) // 2], length=len(BODY))
             self.close_connection = True
         elif path == "/moved":
-            self.send_response(302)
-            self.send_header("Location", "/clip.mp4")
-            self.send_header("Content-Length", "0")
-            self.end_headers()
+            self._redirect("/clip.mp4")
+        elif path == "/elsewhere":  # to the other server: another port, another origin
+            self._redirect(self.owner.other.url("/clip.mp4"))
+        elif path == "/round-trip":  # there and back again
+            self._redirect(self.owner.other.url("/back"))
+        elif path == "/back":
+            self._redirect(self.owner.other.url("/clip.mp4"))
         elif path.startswith("/status/"):
             self._send_json(int(path.rsplit("/", 1)[1]), {"error": {"message": "no"}})
         else:
             self._send_json(404, {"error": {"message": "unknown"}})
+
+    def _redirect(self, location: str) -> None:
+        self.send_response(302)
+        self.send_header("Location", location)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
 
     def _send(self, data: bytes, *, length: int) -> None:
         self.send_response(200)
@@ -60,6 +72,7 @@ class FileServer(LocalServer):
     def __init__(self) -> None:
         super().__init__(_Handler)
         self.seen: list[dict[str, str]] = []
+        self.other: FileServer = self  # where /elsewhere and /back lead
 
     def url(self, path: str) -> str:
         return f"http://127.0.0.1:{self.port}{path}"
@@ -82,6 +95,77 @@ async def test_the_whole_file_arrives(server: FileServer, tmp_path: Path, path: 
     assert got == dest and dest.read_bytes() == BODY
     assert leftovers(dest.parent) == ["clip.mp4"]  # no temporary file left
     assert server.seen[-1]["authorization"] == "Bearer k"
+
+
+@pytest.fixture
+def two() -> Iterator[tuple[FileServer, FileServer]]:
+    with FileServer() as first, FileServer() as second:
+        first.other, second.other = second, first
+        yield first, second
+
+
+async def test_headers_given_never_follow_a_redirect_to_another_origin(
+    two: tuple[FileServer, FileServer], tmp_path: Path
+) -> None:
+    first, second = two
+    key = {"x-goog-api-key": "AIza-secret", "Authorization": "Bearer k"}
+    await stream_to_file(first.url("/elsewhere"), tmp_path / "a.mp4", headers=key)
+    assert (tmp_path / "a.mp4").read_bytes() == BODY
+    assert first.seen[-1]["x-goog-api-key"] == "AIza-secret"
+    assert "x-goog-api-key" not in second.seen[-1] and "authorization" not in second.seen[-1]
+
+    # Once it has left, not even a redirect back to the first origin gets it.
+    await stream_to_file(first.url("/round-trip"), tmp_path / "b.mp4", headers=key)
+    asked, came_back = first.seen[-2:]
+    assert asked["x-goog-api-key"] == "AIza-secret" and "x-goog-api-key" not in came_back
+    assert "x-goog-api-key" not in second.seen[-1]
+
+
+def test_a_key_goes_to_the_apis_own_https_origin_and_the_configured_one() -> None:
+    key = {"x-goog-api-key": "k"}
+    api, mine = "https://generativelanguage.googleapis.com/", "http://127.0.0.1:8080/v1"
+    assert key_for("https://generativelanguage.googleapis.com/v1/files/a", key, api) == key
+    assert key_for("https://generativelanguage.googleapis.com:443/f", key, api) == key
+    assert key_for("http://generativelanguage.googleapis.com/f", key, api) == {}  # not http
+    assert key_for("https://storage.googleapis.com/f", key, api) == {}
+    assert key_for("https://generativelanguage.googleapis.com.evil.test/f", key, api) == {}
+    assert key_for("http://127.0.0.1:8080/download/x", key, api, mine) == key
+    assert key_for("http://127.0.0.1:8081/download/x", key, api, mine) == {}
+
+
+async def test_the_file_is_written_and_synced_off_the_event_loops_thread(
+    server: FileServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    threads: list[str] = []
+    real_fsync, real_fdopen = os.fsync, os.fdopen
+
+    class Recording:
+        def __init__(self, file: Any) -> None:
+            self.file = file
+
+        def write(self, data: bytes) -> int:
+            threads.append(threading.current_thread().name)
+            return self.file.write(data)
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(self.file, name)
+
+        def __enter__(self) -> Recording:
+            return self
+
+        def __exit__(self, *exc: object) -> None:
+            self.file.close()
+
+    def fsync(fd: int) -> None:
+        threads.append(threading.current_thread().name)
+        real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    monkeypatch.setattr(os, "fdopen", lambda *a, **k: Recording(real_fdopen(*a, **k)))
+    await stream_to_file(server.url("/clip.mp4"), tmp_path / "clip.mp4")
+    assert (tmp_path / "clip.mp4").read_bytes() == BODY
+    assert len(threads) >= 5  # four chunks and the sync
+    assert threading.main_thread().name not in threads
 
 
 async def test_a_download_cut_off_halfway_leaves_nothing(

@@ -133,3 +133,22 @@ async def test_the_sdk_deprecation_warning_never_reaches_the_person(
     await made.aclose()
     assert (tmp_path / "fox.mp4").read_bytes() == server.clip
     assert [str(w.message) for w in seen if issubclass(w.category, DeprecationWarning)] == []
+
+
+def test_the_warning_filter_goes_in_once_and_is_not_put_in_again_on_each_call() -> None:
+    from studio.ai.video_openai import _quiet_sora_warning
+
+    def warn() -> None:  # one place: its "default" warning is shown once, then remembered
+        warnings.warn("something to say once", UserWarning, stacklevel=1)
+
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("default")
+        _quiet_sora_warning()
+        filters = list(warnings.filters)
+        warn()
+        warn()
+        _quiet_sora_warning()  # what each call of the provider does
+        warn()
+        assert warnings.filters == filters
+    # Changing the filter list again would have made every module forget what it showed.
+    assert [str(w.message) for w in seen] == ["something to say once"]

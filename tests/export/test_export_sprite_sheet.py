@@ -32,12 +32,15 @@ async def make_game(project: Project, images: ImageServer, chat: ChatServer) -> 
         project,
         lambda _name: OpenAIImageProvider(base_url=images.base_url, api_key=images.api_key),
     )
-    job = jobs.request(
-        "openai", PictureRequest("a fox running", kind="sprite_sheet", frames=FRAMES)
-    )
-    job = await jobs.wait(job.id)
-    assert job.status == "completed", job.error
-    sheet = await asyncio.to_thread(jobs.keep, job.id, job.result[0])
+    try:
+        job = await jobs.request(
+            "openai", PictureRequest("a fox running", kind="sprite_sheet", frames=FRAMES)
+        )
+        job = await jobs.wait(job.id)
+        assert job.status == "completed", job.error
+        sheet = await asyncio.to_thread(jobs.keep, job.id, job.result[0])
+    finally:
+        await jobs.aclose()  # and the provider it read the sizes from
     assert sheet.layout is not None and sheet.layout.frames == FRAMES
     chat.script(Scripted.text(answer(sheet_game(sheet.name, sheet.layout))))
     provider = OpenAIChatProvider(base_url=chat.base_url, api_key=TEST_API_KEY, timeout=10)

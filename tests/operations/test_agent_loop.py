@@ -12,9 +12,10 @@ from dataclasses import replace
 import pytest
 
 from studio.ai.chat_provider import OpenAIChatProvider
+from studio.ai.tool_calls import IMAGE_TOKENS
 from studio.operations.agent_playtest import AgentPlaytest
 from studio.operations.agent_report import Budget
-from studio.sandbox.game_moments import Change, Moment, PageText, Replay
+from studio.sandbox.game_moments import Change, GameStopped, Moment, PageText, Replay
 from studio.sandbox.input_script import Action, InputScript
 from studio.scoring.suite import Price
 from studio.testing.servers.chat import TEST_API_KEY, ChatServer, Scripted
@@ -233,6 +234,116 @@ async def test_a_model_that_repeats_itself_is_stopped(studio_chat_server, provid
     report = await agent(provider).run()
     assert report.stop == "looping" and report.turns == 4
     assert "called state 4 times in a row and nothing changed" in report.stop_words
+
+
+@pytest.mark.parametrize(
+    "call", [press(["Space"]), Call("wait", {"ms": 500})], ids=["press", "wait"]
+)
+async def test_a_model_that_repeats_an_action_that_changes_nothing_is_stopped(
+    studio_chat_server, provider, call
+) -> None:
+    # Each answer says a later game time; nothing else changes (Space is broken here).
+    studio_chat_server.script(*[Scripted.calls(call) for _ in range(8)])
+    report = await agent(provider, SimGame(broken_space=True)).run()
+    assert report.stop == "looping" and report.turns == 4
+    assert f"called {call.name} 4 times in a row and nothing changed" in report.stop_words
+    assert report.steps[-1].game_time == 2.0  # the clock did move on
+
+
+async def test_an_action_that_changes_something_is_not_a_loop(studio_chat_server, provider) -> None:
+    studio_chat_server.script(*[Scripted.calls(press(["Space"])) for _ in range(6)], FINISH)
+    report = await agent(provider, SimGame()).run()  # the score goes up each time
+    assert report.stop == "finished" and report.turns == 7
+
+
+class FreezingGame(SimGame):
+    """Stops answering once it has taken `lasts` actions, as a frozen page does: reading
+    its state raises GameStopped (the sandbox's session does the same)."""
+
+    def __init__(self, lasts: int) -> None:
+        super().__init__()
+        self.lasts = lasts
+
+    async def moment(self) -> Moment:
+        if self.performed >= self.lasts:
+            raise GameStopped("the game did not answer in 10 s")
+        return await super().moment()
+
+
+async def test_a_game_that_stops_answering_ends_the_run_and_keeps_what_was_found(
+    studio_chat_server, provider
+) -> None:
+    studio_chat_server.script(
+        Scripted.calls(press(["ArrowLeft"]), report_call(None, "too_hard")),
+        Scripted.calls(Call("state", {}), press(["Space"])),
+        FINISH,
+    )
+
+    async def replay(script: InputScript) -> Replay:  # the replay freezes the same way
+        played = await replayer(broken_space=False)(script)
+        played.stopped = "the game did not answer in 10 s" if script.actions else None
+        return played
+
+    game = FreezingGame(lasts=1)
+    run = AgentPlaytest(provider, "test-model", game, replay, budget=Budget(steps=9))
+    report = await run.run()
+    assert report.stop == "game" and report.stop_detail == "the game did not answer in 10 s"
+    assert [s.tool for s in report.steps] == ["press", "report", "state"]
+    assert report.steps[-1].result == "the game did not answer in 10 s"
+    assert [(f.kind, f.by, f.confirmed) for f in report.findings] == [
+        ("crash", "studio", True),  # the error it logged
+        ("too_hard", "model", True),
+        ("stuck", "studio", True),  # and that it stopped answering
+    ]
+    assert len(studio_chat_server.chat_requests) == 2 and game.performed == 1  # Space not run
+    assert report.script[1]["key"] == "ArrowLeft"
+
+
+async def test_without_usage_the_prompt_is_counted_by_its_text_and_a_flat_figure_a_picture(
+    studio_chat_server, provider
+) -> None:
+    class BigPicture(SimGame):
+        def look(self) -> bytes:
+            return b"\xff\xd8" + bytes(range(256)) * 400  # 100 KB: 137,000 base64 characters
+
+    studio_chat_server.script(
+        Scripted.calls(Call("look", {}), usage=None),
+        Scripted.calls(Call("state", {}), usage=None),
+        FINISH,
+    )
+    run = agent(provider, BigPicture(), vision=True)
+    report = await run.run()
+    sent = studio_chat_server.chat_requests[1].body["messages"]
+    assert any(isinstance(m["content"], list) for m in sent)  # the picture went
+    # the first two prompts; the third turn's usage came from the server (12)
+    assert IMAGE_TOKENS < report.tokens_in - 12 < 2 * 1000 + IMAGE_TOKENS
+
+
+async def test_stop_cancels_the_replays_at_the_end(studio_chat_server, provider) -> None:
+    replays: list[InputScript] = []
+
+    async def replay_forever(script: InputScript) -> Replay:
+        replays.append(script)
+        await asyncio.Event().wait()  # a replay that takes its time
+        raise AssertionError("not reached")
+
+    studio_chat_server.script(
+        Scripted.calls(press(["Space"]), report_call(None, "too_hard")),
+        Scripted.calls(report_call(None, "too_easy")),
+        FINISH,
+    )
+    run = AgentPlaytest(provider, "test-model", SimGame(), replay_forever, budget=Budget(steps=9))
+    task = asyncio.ensure_future(run.run())
+    while not replays:
+        await asyncio.sleep(0.01)
+    run.stop()
+    report = await asyncio.wait_for(task, 3)
+    assert len(replays) == 1  # the second finding was not replayed at all
+    assert report.stop == "finished"  # how the play ended; the replays were cut short
+    assert [(f.kind, f.confirmed, f.replay) for f in report.findings] == [
+        ("too_hard", None, "not replayed (stopped by you)"),
+        ("too_easy", None, "not replayed (stopped by you)"),
+    ]
 
 
 async def test_a_model_that_never_uses_the_tools(studio_chat_server, provider) -> None:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -37,22 +38,37 @@ def project(tmp_path: Path) -> Iterator[Project]:
     project.close()
 
 
-def jobs_for(project: Project, server: ImageServer, **options) -> ImageJobs:
-    def providers(name: str) -> OpenAIImageProvider:
-        return OpenAIImageProvider(
-            name=name, base_url=server.base_url, api_key=server.api_key, max_retries=0, **options
-        )
+@pytest.fixture
+async def jobs_for() -> AsyncIterator[Callable[..., ImageJobs]]:
+    """`jobs_for(project, server, **options)`: picture jobs through the server, closed (and
+    the providers they kept) when the test ends."""
+    made: list[ImageJobs] = []
 
-    return ImageJobs(project, providers, retry=FAST)
+    def build(project: Project, server: ImageServer, **options: Any) -> ImageJobs:
+        def providers(name: str) -> OpenAIImageProvider:
+            return OpenAIImageProvider(
+                name=name,
+                base_url=server.base_url,
+                api_key=server.api_key,
+                max_retries=0,
+                **options,
+            )
+
+        made.append(ImageJobs(project, providers, retry=FAST))
+        return made[-1]
+
+    yield build
+    for jobs in made:
+        await jobs.aclose()
 
 
 async def run_one(jobs: ImageJobs, request: PictureRequest) -> VideoJob:
-    job = jobs.request("openai", request)
+    job = await jobs.request("openai", request)
     await asyncio.wait_for(jobs.run(), 30)
     return jobs.project.job(job.id)
 
 
-async def test_a_picture_with_the_projects_style(project, server) -> None:
+async def test_a_picture_with_the_projects_style(project, server, jobs_for) -> None:
     set_picture_style(project, PictureStyle("watercolour", (48, 48), "pico-8"))
     jobs = jobs_for(project, server)
     job = await run_one(jobs, PictureRequest("a knight with a red cape", kind="character"))
@@ -72,7 +88,7 @@ async def test_a_picture_with_the_projects_style(project, server) -> None:
     assert jobs.candidates(job.id) == job.result
 
 
-async def test_each_kind_asks_for_what_a_game_needs(project, server) -> None:
+async def test_each_kind_asks_for_what_a_game_needs(project, server, jobs_for) -> None:
     jobs = jobs_for(project, server)
     sheet = await run_one(jobs, PictureRequest("a fox running", kind="sprite sheet", frames=6))
     background = await run_one(jobs, PictureRequest("a forest", kind="background"))
@@ -84,7 +100,7 @@ async def test_each_kind_asks_for_what_a_game_needs(project, server) -> None:
     assert background.params["transparent"] is False
 
 
-async def test_a_batch_larger_than_a_request_is_several_requests(project, server) -> None:
+async def test_a_batch_larger_than_a_request_is_several_requests(project, server, jobs_for) -> None:
     jobs = jobs_for(project, server, model="dall-e-3")  # one picture per request
     job = await run_one(jobs, PictureRequest("a gem", kind="item", count=3))
     assert job.status == "completed" and len(job.result) == 3
@@ -95,20 +111,28 @@ async def test_a_batch_larger_than_a_request_is_several_requests(project, server
     assert "background" not in server.pictures_asked()[0].fields
 
 
-async def test_a_job_cut_short_goes_on_after_a_restart(tmp_path, server) -> None:
-    server.delay = 0.05
+async def test_a_job_cut_short_goes_on_after_a_restart(tmp_path, server, jobs_for) -> None:
     project = Project.create(tmp_path / "game")
     jobs = jobs_for(project, server, model="dall-e-3")
     got_one = asyncio.Event()
-    jobs.subscribe(lambda job: job.result and got_one.set())
-    job = jobs.request("openai", PictureRequest("a gem", kind="item", count=3))
-    await asyncio.wait_for(got_one.wait(), 30)
-    await jobs.aclose()  # Studio quits with the job half done
+
+    def hold_after_the_first(job: VideoJob) -> None:
+        if job.result and not got_one.is_set():
+            server.hold.set()  # the next picture is "still being made" when Studio quits
+            got_one.set()
+
+    jobs.subscribe(hold_after_the_first)
+    try:
+        job = await jobs.request("openai", PictureRequest("a gem", kind="item", count=3))
+        await asyncio.wait_for(got_one.wait(), 30)
+        await jobs.aclose()  # Studio quits with the job half done
+    finally:
+        server.hold.clear()
     project.close()
 
     with Project.open(tmp_path / "game") as again:
         stored = again.job(job.id)
-        assert stored.status == "running" and 1 <= len(stored.result) < 3
+        assert stored.status == "running" and len(stored.result) == 1
         resumed = jobs_for(again, server, model="dall-e-3")
         await asyncio.wait_for(resumed.run(), 30)
         done = again.job(job.id)
@@ -118,7 +142,7 @@ async def test_a_job_cut_short_goes_on_after_a_restart(tmp_path, server) -> None
         assert made in (3, 4)  # a request in flight when Studio quit is asked again
 
 
-async def test_rate_limits_wait_as_the_service_says(project, server) -> None:
+async def test_rate_limits_wait_as_the_service_says(project, server, jobs_for) -> None:
     server.rate_limited, server.retry_after = 2, "0.05"
     jobs = jobs_for(project, server)
     seen: list[str] = []
@@ -129,7 +153,7 @@ async def test_rate_limits_wait_as_the_service_says(project, server) -> None:
     assert any("Too many requests" in line and "Trying again in 0 s" in line for line in seen)
 
 
-async def test_a_refused_prompt_fails_at_once_with_the_reason(project, server) -> None:
+async def test_a_refused_prompt_fails_at_once_with_the_reason(project, server, jobs_for) -> None:
     jobs = jobs_for(project, server)
     job = await run_one(jobs, PictureRequest("a violent fight"))
     assert job.status == "failed" and "rejected by the safety system" in job.error
@@ -137,13 +161,13 @@ async def test_a_refused_prompt_fails_at_once_with_the_reason(project, server) -
     assert "cost_usd" not in job.params  # nothing was made: nothing spent
 
 
-async def test_a_size_the_model_does_not_make_fails_clearly(project, server) -> None:
+async def test_a_size_the_model_does_not_make_fails_clearly(project, server, jobs_for) -> None:
     job = await run_one(jobs_for(project, server), PictureRequest("a coin", size="1000x1000"))
     assert job.status == "failed" and "does not make that size" in job.error
     assert describe(job).startswith("failed: The model gpt-image-1.5 does not make that size")
 
 
-async def test_too_many_rate_limits_fail_the_job(project, server) -> None:
+async def test_too_many_rate_limits_fail_the_job(project, server, jobs_for) -> None:
     server.rate_limited, server.retry_after = 10, "0"
     job = await run_one(jobs_for(project, server), PictureRequest("a coin"))
     assert job.status == "failed" and "Too many requests" in job.error
@@ -155,7 +179,7 @@ async def test_too_many_rate_limits_fail_the_job(project, server) -> None:
     assert project.job(job.id).status == "completed"
 
 
-async def test_an_edit_keeps_its_pictures_in_the_project(project, server) -> None:
+async def test_an_edit_keeps_its_pictures_in_the_project(project, server, jobs_for) -> None:
     from PIL import Image
 
     from studio.testing.servers.image_paint import png_bytes
@@ -175,28 +199,42 @@ async def test_an_edit_keeps_its_pictures_in_the_project(project, server) -> Non
     assert fields["mask"]["data"] == mask
 
 
-async def test_cancel_stops_a_job_and_keeps_what_came(project, server) -> None:
-    server.delay = 0.3
-    jobs = jobs_for(project, server)
-    job = jobs.request("openai", PictureRequest("a coin"))
-    await asyncio.sleep(0.05)
-    cancelled = await jobs.cancel(job.id)
-    assert cancelled.status == "cancelled" and cancelled.result == []
+async def test_cancel_stops_a_job_and_keeps_what_came(project, server, jobs_for) -> None:
+    jobs = jobs_for(project, server, model="dall-e-3")  # one picture per request
+    first = asyncio.Event()
+
+    def hold_after_the_first(job: VideoJob) -> None:
+        if job.result and not first.is_set():
+            server.hold.set()  # the next request waits (set before it is sent)
+            first.set()
+
+    jobs.subscribe(hold_after_the_first)
+    try:
+        job = await jobs.request("openai", PictureRequest("a gem", kind="item", count=2))
+        await asyncio.wait_for(first.wait(), 30)
+        while len(server.pictures_asked()) < 2:  # the second picture is being made
+            await asyncio.sleep(0.01)
+        cancelled = await jobs.cancel(job.id)
+    finally:
+        server.hold.clear()
+    assert cancelled.status == "cancelled" and len(cancelled.result) == 1
+    assert jobs.candidates(job.id) == cancelled.result  # the picture that came is kept
+    assert project.blobs.read(cancelled.result[0]).startswith(b"\x89PNG")
     await jobs.aclose()
 
 
-async def test_unknown_kinds_and_empty_prompts_are_refused(project, server) -> None:
+async def test_unknown_kinds_and_empty_prompts_are_refused(project, server, jobs_for) -> None:
     from studio.errors import StudioError
 
     jobs = jobs_for(project, server)
     with pytest.raises(StudioError, match="No picture kind 'portrait'"):
-        jobs.request("openai", PictureRequest("a coin", kind="portrait"))
+        await jobs.request("openai", PictureRequest("a coin", kind="portrait"))
     with pytest.raises(StudioError, match="prompt is empty"):
-        jobs.request("openai", PictureRequest("  "))
+        await jobs.request("openai", PictureRequest("  "))
     assert project.jobs(kind=None) == []
 
 
-async def test_discarded_and_kept_pictures_leave_the_candidates(project, server) -> None:
+async def test_discarded_and_kept_pictures_leave_the_candidates(project, server, jobs_for) -> None:
     jobs = jobs_for(project, server)
     job = await run_one(jobs, PictureRequest("a coin", count=3))
     first, second, third = job.result
@@ -211,7 +249,7 @@ def _colours(image) -> set[tuple[int, int, int]]:
     return {rgba[:3] for _count, rgba in colours if rgba[3] == 255}
 
 
-async def test_a_kept_sheet_is_sliced_into_its_frames(project, server) -> None:
+async def test_a_kept_sheet_is_sliced_into_its_frames(project, server, jobs_for) -> None:
     from studio.media.pictures.images import open_picture
     from studio.media.pictures.sheets import split_frames
     from studio.testing.servers.image_paint import frame_colour
@@ -232,7 +270,9 @@ async def test_a_kept_sheet_is_sliced_into_its_frames(project, server) -> None:
     assert project.job(job.id).params["kept"] == {job.result[0]: sheet.name}
 
 
-async def test_a_kept_character_becomes_a_sprite_of_the_projects_size(project, server) -> None:
+async def test_a_kept_character_becomes_a_sprite_of_the_projects_size(
+    project, server, jobs_for
+) -> None:
     jobs = jobs_for(project, server)  # the default style: pixel art, 32x32 sprites
     job = await run_one(jobs, PictureRequest("a knight", kind="character", count=2))
     first = jobs.keep(job.id, job.result[0])
@@ -241,7 +281,9 @@ async def test_a_kept_character_becomes_a_sprite_of_the_projects_size(project, s
     assert (first.width, first.height) == (32, 32) and first.anchor == (16, 32)
 
 
-async def test_a_kept_background_repeats_and_a_painted_item_is_cut_out(project, server) -> None:
+async def test_a_kept_background_repeats_and_a_painted_item_is_cut_out(
+    project, server, jobs_for
+) -> None:
     from studio.media.pictures.images import open_picture
     from studio.media.pictures.tiles import check_seams
 
@@ -275,3 +317,123 @@ def test_prices_follow_the_model_a_provider_uses_by_default(project) -> None:
     assert jobs.price("priced", None, "1024x1024", 3) == 0.06
     assert jobs.price("priced", "slow-1", "1024x1024", 1) == 0.1
     assert jobs.price("priced", "other", "1024x1024", 1) is None
+
+
+async def test_providers_read_for_the_forms_are_kept_per_name_and_closed_with_the_jobs(
+    project,
+) -> None:
+    from studio.ai.image_provider import ImageCapabilities
+
+    made: list[object] = []
+    closed: list[object] = []
+
+    class Reader:  # what a form reads: capabilities and prices (no I/O)
+        capabilities = ImageCapabilities()
+
+        def __init__(self, name: str) -> None:
+            self.name = name
+            made.append(self)
+
+        async def aclose(self) -> None:
+            closed.append(self)
+
+    jobs = ImageJobs(project, Reader)
+    for _ in range(3):  # what the Images tab does as the person changes size and count
+        jobs.capabilities("one")
+        jobs.price("one", None, "1024x1024", 2)
+        jobs.provider("one")
+    jobs.capabilities("two")
+    assert [p.name for p in made] == ["one", "two"] and closed == []
+    jobs.forget_providers()  # plugins or settings changed
+    jobs.capabilities("one")
+    assert [p.name for p in made] == ["one", "two", "one"] and closed == []
+    await jobs.aclose()
+    assert sorted(map(id, closed)) == sorted(map(id, made))  # each closed, once
+
+
+async def test_pictures_go_in_and_out_of_the_store_off_the_event_loops_thread(
+    project, server, monkeypatch, jobs_for
+) -> None:
+    import threading
+
+    from PIL import Image
+
+    from studio.testing.servers.image_paint import png_bytes
+
+    threads: dict[str, set[str]] = {"put": set(), "read": set()}
+    blobs = project.blobs
+    real_put, real_read = blobs.put, blobs.read
+
+    def put(data: bytes) -> str:
+        threads["put"].add(threading.current_thread().name)
+        return real_put(data)
+
+    def read(sha: str) -> bytes:
+        threads["read"].add(threading.current_thread().name)
+        return real_read(sha)
+
+    monkeypatch.setattr(blobs, "put", put)
+    monkeypatch.setattr(blobs, "read", read)
+    photo = png_bytes(Image.new("RGBA", (32, 32), (200, 150, 120, 255)))
+    jobs = jobs_for(project, server)
+    job = await run_one(jobs, PictureRequest("as a hero", inputs=(photo,), raw_prompt=True))
+    assert job.status == "completed"
+    loop_thread = threading.current_thread().name
+    assert threads["put"] and loop_thread not in threads["put"]  # the photo and the result
+    assert threads["read"] and loop_thread not in threads["read"]  # the photo, sent
+
+
+async def test_test_connection_says_it_in_one_line_and_closes_its_provider(project, server) -> None:
+    closed: list[str] = []
+
+    def providers(name: str) -> OpenAIImageProvider:
+        key = server.api_key if name == "openai" else "sk-wrong-SECRET-1234"
+        provider = OpenAIImageProvider(name=name, base_url=server.base_url, api_key=key)
+        real = provider.aclose
+
+        async def aclose() -> None:
+            closed.append(name)
+            await real()
+
+        provider.aclose = aclose
+        return provider
+
+    jobs = ImageJobs(project, providers)
+    works = await jobs.check("openai")
+    assert works.verdict == "works" and works.line.startswith("Works")
+    refused = await jobs.check("wrong")
+    assert refused.verdict == "key_refused" and refused.line.startswith("Key refused:")
+    assert "sk-wrong" not in refused.line
+    assert closed == ["openai", "wrong"]  # each test's provider closed after it
+
+
+async def test_a_photo_goes_only_where_the_person_was_told(project, server) -> None:
+    """The hero dialog says where the photo goes; if the provider's address changed since
+    (Settings edited), the job sends nothing and says so."""
+    from PIL import Image
+
+    from studio.ai.services import destination_of
+    from studio.errors import StudioError
+    from studio.operations.hero_service import hero_from_service
+    from studio.testing.servers.image_paint import png_bytes
+
+    address = {"base_url": server.base_url}
+
+    def providers(name: str) -> OpenAIImageProvider:
+        return OpenAIImageProvider(name=name, api_key=server.api_key, **address)
+
+    jobs = ImageJobs(project, providers, retry=FAST)
+    said = destination_of(jobs.provider("openai"))
+    assert said == server.base_url.split("//")[1].split("/")[0]  # 127.0.0.1:port
+    photo = png_bytes(Image.new("RGBA", (64, 64), (200, 150, 120, 255)))
+    address["base_url"] = "http://192.168.1.20:8080/v1"  # settings changed meanwhile
+    with pytest.raises(StudioError, match=r"Nothing was sent: openai now sends pictures to "):
+        await hero_from_service(jobs, "openai", photo, destination=said)
+    assert server.requests == []  # the photo stayed here
+    (job,) = project.jobs(kind="image")
+    assert job.status == "failed" and "192.168.1.20:8080" in job.error and said in job.error
+
+    address["base_url"] = server.base_url  # where the person was told: it goes
+    hero = await hero_from_service(jobs, "openai", photo, destination=said)
+    assert hero.name == "hero.png" and len(server.pictures_asked()) == 1
+    await jobs.aclose()

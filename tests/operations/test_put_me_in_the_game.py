@@ -15,6 +15,7 @@ from PIL import Image
 from studio.ai.chat_provider import OpenAIChatProvider
 from studio.core.pictures import PictureStyle, picture, set_picture_style
 from studio.core.store import Project
+from studio.errors import StudioError
 from studio.media.errors import PictureError
 from studio.media.pictures.palettes import parse_palette
 from studio.media.pictures.pixel import content_box
@@ -182,3 +183,48 @@ def test_pictures_taken_in_by_kind_and_style(project: Project) -> None:
     assert project.blobs.read(project.asset("sky.jpg").blob) == backdrop
     assert "Let it scroll" in use_picture_request(sky)
     assert "8 frames: animate it" in use_picture_request(walk, "for the cat that walks")
+
+
+def test_every_service_says_where_the_photo_goes(tmp_path, monkeypatch) -> None:
+    """Every image and video provider Studio ships names where what it is given goes (the
+    hero dialog says it before a photo leaves the machine); ComfyUI its server's address."""
+    from studio.ai.services import build_provider, destination_of
+    from studio.operations.hero_service import destination
+    from studio.plugins.control import load_host
+
+    monkeypatch.setenv("STUDIO_CONFIG_DIR", str(tmp_path / "config"))
+    host = load_host()
+    seen = {
+        (kind, registration.name): destination_of(
+            build_provider(host, kind, registration.name, {}, StudioError)
+        )
+        for kind in ("image_providers", "video_providers")
+        for registration in host.registrations(kind)
+    }
+    assert seen == {
+        ("image_providers", "openai"): "api.openai.com",
+        ("image_providers", "gemini-image"): "generativelanguage.googleapis.com",
+        ("image_providers", "fal-images"): "fal.ai",
+        ("image_providers", "replicate-images"): "api.replicate.com",
+        ("image_providers", "runway-images"): "api.dev.runwayml.com",
+        ("image_providers", "luma-images"): "api.lumalabs.ai",
+        ("image_providers", "comfyui-images"): "127.0.0.1:8188",
+        ("video_providers", "openai"): "api.openai.com",
+        ("video_providers", "veo"): "aiplatform.googleapis.com",
+        ("video_providers", "fal"): "fal.ai",
+        ("video_providers", "replicate"): "api.replicate.com",
+        ("video_providers", "runway"): "api.dev.runwayml.com",
+        ("video_providers", "luma"): "api.lumalabs.ai",
+        ("video_providers", "comfyui"): "127.0.0.1:8188",
+        ("video_providers", "title-cards"): "this computer",
+    }
+    lan = build_provider(
+        host,
+        "image_providers",
+        "comfyui-images",
+        {"base_url": "http://192.168.1.20:8188/"},
+        StudioError,
+    )
+    assert destination(lan, "comfyui-images") == (
+        "Your photo will be sent to comfyui-images (192.168.1.20:8188) to be drawn as your hero."
+    )

@@ -81,10 +81,9 @@ def across_restart(tmp_path: Path) -> Restart:
         queue = VideoQueue(project, lambda _name: make_provider(), poll=FAST)
         job = queue.generate(name, prompt, **request)
         queue.start()
-        for _ in range(500):
-            if project.job(job.id).status == "running":
-                break
-            await asyncio.sleep(0.01)
+        async with asyncio.timeout(60):  # a condition, not a count of sleeps: under load too
+            while project.job(job.id).status != "running":
+                await asyncio.sleep(0.01)
         remote_id = project.job(job.id).remote_id
         project.close()  # Studio goes away while the service is still working
         await queue.aclose()

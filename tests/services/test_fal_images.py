@@ -121,9 +121,37 @@ async def test_a_slow_request_is_cancelled_on_fal(make: Make, server: FalServer)
 async def test_a_cancelled_generate_cancels_on_fal(make: Make, server: FalServer) -> None:
     server.hold.set()
     task = asyncio.ensure_future(make().generate(ImageRequest("a castle")))
-    while not server.jobs:
+    while not server.jobs:  # submitted (its answer may still be on the way: see below)
         await asyncio.sleep(0.01)
     task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert server.only().cancelled
+
+
+async def test_a_generate_cancelled_before_fal_answered_the_submit_cancels_there(
+    make: Make, server: FalServer
+) -> None:
+    """Cancelled after fal queued the request but before its answer (the request id) came
+    back: the request is still cancelled on fal once the id arrives."""
+    server.hold.set()
+    provider = make()
+    real_call = provider.fal.call
+    submitted, answer_arrives = asyncio.Event(), asyncio.Event()
+
+    async def slow_answer(action: str, target: str, work: Any) -> Any:
+        result = await real_call(action, target, work)
+        if action == "submit":
+            submitted.set()
+            await answer_arrives.wait()  # the answer is still on its way to Studio
+        return result
+
+    provider.fal.call = slow_answer  # type: ignore[method-assign]
+    task = asyncio.ensure_future(provider.generate(ImageRequest("a castle")))
+    await asyncio.wait_for(submitted.wait(), 30)
+    assert server.jobs and not server.calls("GET")  # queued on fal, never polled
+    task.cancel()
+    answer_arrives.set()
     with pytest.raises(asyncio.CancelledError):
         await task
     assert server.only().cancelled

@@ -20,6 +20,7 @@ from studio.core.store import Project
 from studio.media import probe
 from studio.operations.video_queue import VideoQueue
 from studio.testing.pictures import png
+from studio.testing.servers.media import MediaHandler, MediaServer
 from studio.testing.servers.veo import GoogleServer
 from studio.testing.servers.video import server_clip
 from tests.services.conftest import FAST, GOOGLE_KEY, finish
@@ -379,6 +380,31 @@ async def test_download_cut_off_halfway_leaves_nothing(
     assert clip.read_bytes() == server.clip and list(tmp_path.iterdir()) == [clip]
 
 
+async def test_the_key_goes_to_googles_address_only_never_on_across_a_redirect(
+    make: MakeProvider, server: GoogleServer, tmp_path: Path
+) -> None:
+    with MediaServer(MediaHandler) as storage:  # another origin: it records what it gets
+        url = storage.publish("clip.mp4", server.clip, "video/mp4")
+        server.clip_urls, server.redirect_downloads = True, url
+        provider = make()
+        remote_id = await provider.submit(VideoRequest("a cat"))
+        await finish(provider, remote_id)
+        clip = await provider.download(remote_id, "video", tmp_path / "clip.mp4")
+        assert clip.read_bytes() == server.clip
+        (asked,) = server.calls(".mp4")  # the configured address: the key goes there
+        assert asked.path.startswith("/download/") and asked.headers["x-goog-api-key"]
+        (redirected,) = storage.calls("GET", "/files/")
+        assert "x-goog-api-key" not in redirected.headers  # but not on to the storage
+
+        server.clip_url, server.redirect_downloads = url, None  # a URL naming another host
+        remote_id = await provider.submit(VideoRequest("a dog"))
+        await finish(provider, remote_id)
+        await provider.download(remote_id, "video", tmp_path / "dog.mp4")
+        direct = storage.calls("GET", "/files/")[-1]
+        assert len(storage.calls("GET")) == 2 and "x-goog-api-key" not in direct.headers
+    assert all(GOOGLE_KEY not in str(r.headers) for r in storage.requests)
+
+
 async def test_unknown_job(make: MakeProvider) -> None:
     name = "projects/1/locations/us-central1/publishers/google/models/veo-3.1-generate-001"
     name += "/operations/nope"
@@ -531,8 +557,25 @@ async def test_cancel_through_the_queue(server: GoogleServer, studio_project: Pr
     queue.start()
     await until(lambda: studio_project.job(job.id).status == "running")
     cancelled = await queue.cancel(job.id)
-    polls = len(server.calls(":fetchPredictOperation"))
-    await asyncio.sleep(0.1)
-    await queue.aclose()
     assert cancelled.status == "cancelled"
-    assert len(server.calls(":fetchPredictOperation")) == polls  # no longer asked about
+    cancelled_op = cancelled.remote_id
+
+    def polls(operation: str | None) -> int:
+        return sum(
+            1
+            for call in server.calls(":fetchPredictOperation")
+            if call.body.get("operationName") == operation
+        )
+
+    # Another job goes on being polled; the cancelled one is no longer asked about. Counted
+    # by the other job's polls, not by time: its first poll comes after the cancel (a poll
+    # of the cancelled one in flight then is counted by the time of its second).
+    other = queue.generate("veo", "a dog")
+    await until(lambda: bool(studio_project.job(other.id).remote_id))
+    other_op = studio_project.job(other.id).remote_id
+    await until(lambda: polls(other_op) >= 2)
+    before = polls(cancelled_op)
+    assert cancelled_op and before >= 1  # it was polled while it ran
+    await until(lambda: polls(other_op) >= 5)
+    await queue.aclose()
+    assert polls(cancelled_op) == before

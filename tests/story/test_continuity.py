@@ -61,6 +61,9 @@ def test_a_choice_is_kept_with_the_job_and_said_in_words() -> None:
     assert Continuity.from_params(params["continuity"]) == choice
     assert describe(params) == "starts on the last frame of shore; ends on the first frame of lamp"
     assert describe({}) == "" and Continuity.from_params({"method": "magic"}) == Continuity()
+    # The Video pane's Continue with a model that only takes reference pictures.
+    reference = {"continuity": Continuity("reference", "boat.mp4").as_params()}
+    assert describe(reference) == "has the last frame of boat.mp4 as a reference picture"
 
 
 def story_with_mara(make_story_project):

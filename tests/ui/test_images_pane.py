@@ -8,7 +8,6 @@ Each test runs one scenario as a coroutine on a qasync loop over the running QAp
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -72,6 +71,7 @@ def test_generate_keep_and_throw_away(
         form.count_spin.setValue(3)
         assert form.price.text() == "≈ $0.10"
         qtbot.mouseClick(form.generate_button, Qt.MouseButton.LeftButton)
+        await until(lambda: len(project.jobs(kind="image")) == 1, what="the job")
         (job,) = project.jobs(kind="image")
         assert project.jobs() == []  # not a video job: the Video pane lists none of it
         await until(lambda: pane.results.count() == 3, what="three new pictures")
@@ -129,7 +129,7 @@ def test_the_style_is_kept_in_the_project_and_sent(
 
         form.prompt.setPlainText("a gold coin")
         form.kind_box.setCurrentIndex(form.kind_box.findData("item"))
-        job = form.generate()
+        job = await form.generate()
         await until(lambda: project.job(job.id).status == "completed")
         assert "watercolour" in server.pictures_asked()[0].fields["prompt"]
         await close(window)
@@ -175,10 +175,14 @@ def test_failures_show_plainly_and_retry(
         project = open_project(window, probe_project)
         form = pane.form
         qtbot.mouseClick(form.generate_button, Qt.MouseButton.LeftButton)
-        assert pane.work.error.text() == "The prompt is empty: say what the picture should show."
+        await until(
+            lambda: (
+                pane.work.error.text() == "The prompt is empty: say what the picture should show."
+            )
+        )
 
         form.prompt.setPlainText("a violent battle")
-        job = form.generate()
+        job = await form.generate()
         await until(lambda: project.job(job.id).status == "failed")
         row = pane.job_list.row_for(job.id)
         assert row is not None and row.status.text().startswith(
@@ -187,17 +191,20 @@ def test_failures_show_plainly_and_retry(
         assert row.button.text() == "Retry"
 
         await form.test_connection()  # Test: one cheap call with the key
-        assert pane.work.note.text() == "openai works."
+        assert pane.work.note.text() == (
+            "openai: Works: the service answered and accepted the request."
+        )
         assert server.requests[-1].path == "/v1/models/gpt-image-1.5"
         window.images.overrides["openai"]["api_key"] = "sk-wrong-SECRET-1234"
-        await asyncio.wait([form.test_connection()])  # fails: the pane says why
+        await form.test_connection()  # the pane says why, in Test connection's words
+        assert pane.work.error.text().startswith("openai: Key refused:")
         assert "refused the API key" in pane.work.error.text()
         assert "sk-wrong" not in pane.work.error.text()
         window.images.overrides["openai"]["api_key"] = KEY
 
         server.rate_limited, server.retry_after = 1, "0.1"
         form.prompt.setPlainText("a coin")
-        job = form.generate()
+        job = await form.generate()
         await until(lambda: project.job(job.id).status == "completed", what="after the wait")
         assert len(server.pictures_asked()) == 3  # the refusal, the 429, the picture
         await close(window)
@@ -218,7 +225,7 @@ def test_a_sheet_animates_and_pictures_go_to_chat(
         form.kind_box.setCurrentIndex(form.kind_box.findData("sprite_sheet"))
         form.frames_spin.setValue(4)
         form.prompt.setPlainText("a fox running")
-        job = form.generate()
+        job = await form.generate()
         await until(lambda: pane.results.count() == 1)
         pane.results.item(0).setSelected(True)
         await pane.keep_selected()
@@ -230,8 +237,11 @@ def test_a_sheet_animates_and_pictures_go_to_chat(
         assert view.timer.interval() == 125  # 8 frames a second
         view.fps_spin.setValue(20)
         assert view.timer.interval() == 50
-        seen = set()
-        await until(lambda: seen.add(view.frame) or len(seen) == 4, 5, "every frame shown")
+        # Each frame the timer shows (seen at each tick, not by sampling: a loaded machine
+        # polls slower than 20 fps and would skip frames).
+        seen = {view.frame}
+        view.timer.timeout.connect(lambda: seen.add(view.frame))
+        await until(lambda: len(seen) == 4, what="every frame shown")
         assert project.job(job.id).params["kept"]
 
         # Use as the player: a request for the code model, naming the picture.
@@ -247,6 +257,31 @@ def test_a_sheet_animates_and_pictures_go_to_chat(
         )
         data = pane.library.mimeData([pane.library.item(0)])
         assert data.text() == "assets/a-fox-running.png"
+        await close(window)
+
+    run_with_qt(scenario())
+
+
+def test_the_picture_jobs_are_the_sessions(
+    qtbot, window: MainWindow, probe_project: Path, server: ImageServer
+) -> None:
+    """The open project's picture jobs belong to the session (as its video jobs do): a job
+    asked for without the tab (the hero dialog does) shows in the tab; closing the project
+    stops them and lets their providers go."""
+    from studio.operations.image_jobs import PictureRequest
+
+    pane = window.images
+
+    async def scenario() -> None:
+        open_project(window, probe_project)
+        jobs = window.session.image_jobs
+        assert jobs is not None and pane.jobs is jobs and pane.form.jobs is jobs
+        job = await jobs.request("openai", PictureRequest("a silver coin", kind="item"))
+        await until(lambda: pane.job_list.row_for(job.id) is not None, what="the job's row")
+        await until(lambda: pane.results.count() == 1, what="its picture")
+        window.session.close()
+        assert window.session.image_jobs is None and pane.jobs is None and jobs.closed
+        assert pane.results.count() == 0
         await close(window)
 
     run_with_qt(scenario())

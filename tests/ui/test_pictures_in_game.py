@@ -151,7 +151,7 @@ def test_put_me_in_the_game_offline_and_use_as_the_player(
             assert not dialog.camera_button.isEnabled()
             assert dialog.camera_button.toolTip() == "No camera was found on this computer"
         assert not dialog.make_button.isEnabled()  # no photo yet
-        dialog.use_photo_file(photo)
+        await dialog.use_photo_file(photo)
         assert dialog.make_button.text() == "Make my hero"
         qtbot.mouseClick(dialog.make_button, Qt.MouseButton.LeftButton)
         await until(lambda: dialog.hero is not None, what="the hero")
@@ -193,9 +193,9 @@ def test_with_a_service_the_dialog_says_where_the_photo_goes_first(
 
     async def scenario() -> None:
         project = open_project(window, probe_project)
-        dialog = HeroDialog(window.session, pane.jobs, "openai", pane)
+        dialog = HeroDialog(window.session, "openai", pane)
         dialog.show()
-        dialog.use_photo_file(photo)
+        await dialog.use_photo_file(photo)
         dialog.service_radio.setChecked(True)
         host = images.base_url.split("//")[1].split("/")[0]
         assert dialog.destination.isVisible()

@@ -10,6 +10,7 @@ import asyncio
 import dataclasses
 from pathlib import Path
 
+from studio.core import assets
 from studio.core.records import VideoJob
 from studio.ui.video.video_jobs import JobRow
 from studio.ui.widgets.provider_combo import choose_name
@@ -133,6 +134,7 @@ def test_continue_extends_where_the_model_can_else_starts_on_the_last_frame(
         extension = pane.generate()
         assert extension.params["kind"] == "extend"
         assert extension.params["source_remote_id"] == project.job(source.id).remote_id
+        assert extension.params["continuity"] == {"method": "extend", "from": clip}
         assert form.continuation is None and pane.generate_button.text().startswith("Generate")
 
         # A model that cannot extend: the clip's last frame becomes the first frame.
@@ -141,6 +143,17 @@ def test_continue_extends_where_the_model_can_else_starts_on_the_last_frame(
         assert form.continuation is None
         assert form.first.text.text() == f"Last frame of {clip}"
         assert form.first.picture[:4] == b"\x89PNG"
+        pane.prompt.setPlainText("The boat reaches an island")
+        after = pane.generate()
+        assert after.params["continuity"] == {"method": "first_frame", "from": clip}
+        await until(lambda: project.job(after.id).status == "completed")
+        made = assets.clip(project, project.job(after.id).result[0])
+        assert made.meta["continuity"] == after.params["continuity"]  # the clip says it too
+        # The person put another first frame in place of the last one: no continuity said.
+        await pane.continue_from_last_frame(clip)
+        form.first.set(form.first.picture[:-1] + b"\x00", "my own picture")
+        pane.prompt.setPlainText("Somewhere else")
+        assert "continuity" not in pane.generate().params
         window.session.close()
         await pane.idle()
 

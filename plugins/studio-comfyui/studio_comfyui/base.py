@@ -8,8 +8,10 @@ import random
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, ClassVar
+from urllib.parse import urlsplit
 
 from studio.ai.services import ServiceError
+from studio_comfyui.client import http_url
 from studio_comfyui.jobs import ComfyJobs
 from studio_comfyui.templates import CUSTOM, load_template, template_names
 from studio_comfyui.workflow import Workflow, WorkflowError
@@ -63,6 +65,13 @@ class ComfyProvider:
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(name={self.name!r}, base_url={self.jobs.base_url!r})"
+
+    @property
+    def destination(self) -> str:
+        """The ComfyUI server prompts and pictures go to: its host and port (this computer's
+        or one on the person's network)."""
+        url = http_url(self.jobs.base_url)
+        return urlsplit(url).netloc or url
 
     def workflow(self, model: str | None, *, with_image: bool) -> Workflow:
         """The workflow `model` runs (its picture variant `with_image`, where it has one)."""

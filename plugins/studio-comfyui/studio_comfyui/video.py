@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from studio.ai.formats import parse_size
-from studio.ai.http_download import stream_to_file
+from studio.ai.http_download import key_for, stream_to_file
 from studio.ai.video_provider import (
     Variant,
     VideoCapabilities,
@@ -121,9 +121,9 @@ class ComfyVideoProvider(ComfyProvider):
                 "The workflow saved no video (only pictures): end it with a Save Video node.",
             )
         client = await self.jobs.connect()
-        return await stream_to_file(
-            client.view_url(videos[0]), Path(dest), headers=client.headers, error=VideoError
-        )
+        url = client.view_url(videos[0])
+        token = key_for(url, client.headers, client.base_url)  # not on to another origin
+        return await stream_to_file(url, Path(dest), headers=token, error=VideoError)
 
     async def cancel(self, remote_id: str) -> None:
         await self.jobs.cancel(remote_id)

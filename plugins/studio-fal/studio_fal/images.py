@@ -52,6 +52,11 @@ class FalImageProvider:
         self.fal = FalConnection(ImageError, **connection)
         self.capabilities = self.capabilities_for(None)
 
+    @property
+    def destination(self) -> str:
+        """Where what it is given (prompts, pictures) goes: the service's host."""
+        return self.fal.host
+
     def capabilities_for(self, model: str | None) -> ImageCapabilities:
         names = tuple(m.id for m in IMAGE_MODELS)
         if not image_model(self.model).known:
@@ -74,15 +79,12 @@ class FalImageProvider:
         )
         try:
             handle = await asyncio.shield(submitting)
-        except asyncio.CancelledError:
-            # Cancelled while fal takes the request: once it is taken, drop it there too.
-            with contextlib.suppress(Exception):
-                await self._drop(await submitting)
-            raise
-        try:
             await self._finish(endpoint, handle)
         except asyncio.CancelledError:
-            await self._drop(handle)
+            # Cancelled while its answer was on the way too: the request may be queued on
+            # fal already, so it is dropped as soon as its id is known.
+            with contextlib.suppress(Exception):
+                await self._drop(await submitting)
             raise
         result = await self.fal.call("result", endpoint, lambda c: handle.get())
         return await self._fetch(result, endpoint)

@@ -57,6 +57,11 @@ class FalVideoProvider:
         self._videos: dict[str, str] = {}  # remote id -> the video's URL on fal
         self.capabilities = self.capabilities_for(None)
 
+    @property
+    def destination(self) -> str:
+        """Where what it is given (prompts, pictures) goes: the service's host."""
+        return self.fal.host
+
     def __repr__(self) -> str:
         return f"FalVideoProvider(name={self.name!r}, host={self.fal.host!r})"
 

@@ -62,6 +62,11 @@ class LumaImageProvider:
             sizes=tuple(_ASPECT_OF), models=tuple(PRICES), max_count=4, prices=PRICES
         )
 
+    @property
+    def destination(self) -> str:
+        """Where what it is given (prompts, pictures) goes: the service's host."""
+        return self.connection.host
+
     def capabilities_for(self, model: str | None) -> ImageCapabilities:
         return self.capabilities
 

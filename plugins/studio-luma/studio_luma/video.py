@@ -95,6 +95,11 @@ class LumaVideoProvider:
         self.connection = LumaConnection(**connection)
         self.capabilities = capabilities_for(self.model)
 
+    @property
+    def destination(self) -> str:
+        """Where what it is given (prompts, pictures) goes: the service's host."""
+        return self.connection.host
+
     def __repr__(self) -> str:
         return f"LumaVideoProvider(name={self.name!r}, host={self.connection.host!r})"
 

@@ -65,6 +65,11 @@ class ReplicateImageProvider:
         self._prices = {n: ImagePrice({"": m.price}) for n, m in IMAGE_MODELS.items()}
         self.capabilities = self.capabilities_for(self.model)
 
+    @property
+    def destination(self) -> str:
+        """Where what it is given (prompts, pictures) goes: the service's host."""
+        return self.connection.host
+
     def capabilities_for(self, model: str | None = None) -> ImageCapabilities:
         return image_model(model or self.model).capabilities(self._models, self._prices)
 

@@ -89,6 +89,11 @@ class ReplicateVideoProvider:
         }
         self.capabilities = self.capabilities_for(self.model)
 
+    @property
+    def destination(self) -> str:
+        """Where what it is given (prompts, pictures) goes: the service's host."""
+        return self.connection.host
+
     def __repr__(self) -> str:
         return f"ReplicateVideoProvider(name={self.name!r}, host={self.connection.host!r})"
 

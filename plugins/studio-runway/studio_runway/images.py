@@ -61,6 +61,11 @@ class RunwayImageProvider:
         self.connection = RunwayConnection(key_name=key_name or "runway", **connection)
 
     @property
+    def destination(self) -> str:
+        """Where what it is given (prompts, pictures) goes: the service's host."""
+        return self.connection.host
+
+    @property
     def capabilities(self) -> ImageCapabilities:
         return self.capabilities_for(self.model)
 

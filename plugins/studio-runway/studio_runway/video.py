@@ -55,6 +55,11 @@ class RunwayVideoProvider:
         self.poll_interval = poll_interval
         self.connection = RunwayConnection(**connection)
 
+    @property
+    def destination(self) -> str:
+        """Where what it is given (prompts, pictures) goes: the service's host."""
+        return self.connection.host
+
     def __repr__(self) -> str:
         return f"RunwayVideoProvider(name={self.name!r}, host={self.connection.host!r})"
 

@@ -85,6 +85,8 @@ class _Job:
 class TitleCardsProvider:
     """Intro, outro and between-level cards from text, drawn with ffmpeg: no key, no network."""
 
+    destination = "this computer"  # nothing leaves it
+
     def __init__(
         self,
         *,

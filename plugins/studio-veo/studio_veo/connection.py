@@ -126,6 +126,12 @@ class GoogleConnection:
         return self.base_url or f"https://{DEFAULT_HOSTS[self.platform]}/"
 
     @property
+    def key_origins(self) -> tuple[str, ...]:
+        """Where the key may go besides the SDK's own calls (a result's URL): Google's API
+        over https, and the address the person configured."""
+        return tuple(o for o in (f"https://{DEFAULT_HOSTS[self.platform]}/", self.base_url) if o)
+
+    @property
     def host(self) -> str:
         if not self.base_url:
             return DEFAULT_HOSTS[self.platform]

@@ -61,6 +61,11 @@ class GeminiImageProvider:
         self.google = GoogleConnection(name=name, platform=platform, error=ImageError, **connection)
         self.base_url = self.google.address  # Settings shows it as the default address
 
+    @property
+    def destination(self) -> str:
+        """Where what it is given (prompts, pictures) goes: the service's host."""
+        return self.google.host
+
     def capabilities_for(self, model: str | None) -> ImageCapabilities:
         return image_capabilities(model or self.model)
 

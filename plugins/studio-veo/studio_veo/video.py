@@ -15,8 +15,10 @@ Calls, all through the SDK's async client (`client.aio`), never by hand:
   `raiMediaFilteredReasons` when Google's safety filters kept clips back.
 - On Agent Platform the clip comes inside the operation (the SDK's `files.download` is for
   the Gemini Developer API only), so `download` fetches the operation (or uses the one the
-  last poll brought) and writes its bytes whole, or nothing. A result given as an https
-  URL is streamed with `stream_to_file`; a `gs://` one needs Cloud Storage and is refused.
+  last poll brought) and writes its bytes whole, or nothing. A result given as an http(s)
+  URL is streamed with `stream_to_file`, with the key only when the URL is Google's API over
+  https or the configured address (and never on across a redirect to another origin); a
+  `gs://` one needs Cloud Storage and is refused.
 - `models.get(model)` for Settings' Test connection.
 
 There is no call that stops a Veo job: `cancel` only stops waiting. Extension sends the
@@ -32,7 +34,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from studio.ai.http_download import stream_to_file, write_whole
+from studio.ai.http_download import key_for, stream_to_file, write_whole
 from studio.ai.video_provider import (
     Variant,
     VideoCapabilities,
@@ -75,6 +77,11 @@ class VeoProvider:
         # Finished operations the last poll brought, clip bytes and all, for the download
         # that follows (after a restart `download` fetches the operation again).
         self._finished: dict[str, types.GenerateVideosOperation] = {}
+
+    @property
+    def destination(self) -> str:
+        """Where what it is given (prompts, pictures) goes: the service's host."""
+        return self.google.host
 
     def __repr__(self) -> str:
         return f"VeoProvider(name={self.name!r}, host={self.google.host!r})"
@@ -127,7 +134,8 @@ class VeoProvider:
         if video.video_bytes:
             await asyncio.to_thread(write_whole, dest, video.video_bytes)
         elif video.uri and video.uri.startswith(("https://", "http://")):
-            headers = {"x-goog-api-key": self.google.key} if self.google.key else {}
+            key = {"x-goog-api-key": self.google.key} if self.google.key else {}
+            headers = key_for(video.uri, key, *self.google.key_origins)  # not to any host
             await stream_to_file(video.uri, dest, headers=headers, error=VideoError)
         else:
             raise VideoError(

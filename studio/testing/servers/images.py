@@ -90,7 +90,8 @@ def _error(
 class ImageServer(MediaServer):
     """Start with `start()` (or `with`); `base_url` ends in `/v1`. Beside `MediaServer`'s
     scripted failures: `gone_models`, `quota_exhausted`, `fail_requests` (the next n answer
-    500) and `delay` (seconds each picture request takes)."""
+    500), `delay` (seconds each picture request takes) and `hold` (while it is set, picture
+    requests wait before they are answered)."""
 
     def __init__(self, *, api_key: str = "sk-test-image-key") -> None:
         super().__init__(_Handler, api_key=api_key)
@@ -316,6 +317,8 @@ class _Handler(MediaHandler):
             )
         if server.delay:
             time.sleep(server.delay)
+        while server.hold.is_set():  # the picture is "still being made"
+            time.sleep(0.01)
         data = []
         for i in range(count):
             if inputs:

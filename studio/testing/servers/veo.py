@@ -33,7 +33,10 @@ safety filters), `fail_words` (the job fails), `picture_filter_words`, `billing_
 `rate_limited` (the next n calls get 429 with RetryInfo `retry_delay`; `retry_after`, None
 by default, adds a Retry-After header), `fail_polls` (the next n polls get 503), `expire()`
 (finished operations are forgotten: 404), `cut_downloads` (finished operations, which carry
-the clip, are cut off halfway), `hold` (jobs stop progressing). Every request is recorded.
+the clip, are cut off halfway), `hold` (jobs stop progressing), `clip_urls` (finished clips
+are handed out as URLs: `gcsUri`, which the SDK reads as `Video.uri`, here an http URL as
+the Gemini API's file URIs are, optionally redirected to another server). Every request is
+recorded.
 """
 
 from __future__ import annotations
@@ -110,6 +113,7 @@ class VeoOperation:
     done: bool = False
     error: dict[str, Any] | None = None
     filtered: list[str] = field(default_factory=list)
+    clip_url: str | None = None  # the clip as a URL instead of inside the answer
 
     def as_json(self) -> dict[str, Any]:
         body: dict[str, Any] = {"name": self.name}
@@ -123,6 +127,9 @@ class VeoOperation:
         if self.filtered:
             response["raiMediaFilteredCount"] = int(self.parameters.get("sampleCount") or 1)
             response["raiMediaFilteredReasons"] = self.filtered
+        elif self.clip_url:
+            video = {"gcsUri": self.clip_url, "mimeType": "video/mp4"}  # read as Video.uri
+            response["videos"] = [video]
         else:
             video = {
                 "bytesBase64Encoded": base64.b64encode(self.clip).decode(),
@@ -156,6 +163,11 @@ class GoogleServer(MediaServer):
         self.retry_after = None  # also send this Retry-After header
         self.operations: dict[str, VeoOperation] = self.jobs
         self.forgotten: set[str] = set()
+        # Clips as URLs (`clip_urls`): at `clip_url` when set, else `GET /download/{id}.mp4`
+        # here, which wants the key and answers 302 to `redirect_downloads` when set.
+        self.clip_urls = False
+        self.clip_url: str | None = None
+        self.redirect_downloads: str | None = None
 
     @property
     def base_url(self) -> str:
@@ -176,6 +188,8 @@ class GoogleServer(MediaServer):
         if op.done or self.hold.is_set() or op.polls < self.steps:
             return
         op.done = True
+        if self.clip_urls:
+            op.clip_url = self.clip_url or f"{self.root}/download/{op.name.rsplit('/', 1)[-1]}.mp4"
         if any(word in op.prompt for word in self.fail_words):
             op.error = {"code": 13, "message": "Video generation failed due to an internal error."}
         elif any(word in op.prompt for word in self.filter_words):
@@ -218,6 +232,9 @@ class _Handler(LocalHandler):
         refused = self._refuse_key() or self._refuse_account()
         if refused:
             self._send_json(*refused)
+            return
+        if method == "GET" and path.startswith("/download/"):
+            self._download()
             return
         match = _PATH.match(path)
         if match is None:
@@ -351,11 +368,24 @@ class _Handler(LocalHandler):
                 return
             server._advance(op)
             answer = op.as_json()
-        if op.done and "response" in answer and server.cut_downloads:
+        if op.done and "response" in answer and server.cut_downloads and not op.clip_url:
             # The clip comes inside the finished operation: promise it all, send half.
             self.send_bytes(json.dumps(answer).encode(), "application/json", cut=True)
         else:
             self._send_json(200, answer)
+
+    def _download(self) -> None:
+        """A clip handed out as a URL. Google's own such URLs (the Gemini API's
+        `files/{id}:download?alt=media`) want the key and answer 302 to a signed URL on
+        Google's storage, another origin, as `redirect_downloads` does here."""
+        server = self.owner
+        if server.redirect_downloads:
+            self.send_response(302)
+            self.send_header("Location", server.redirect_downloads)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+        else:
+            self.send_bytes(server.clip, "video/mp4", cut=server.cut_downloads)
 
     def _model(self, model: str) -> None:
         if model not in VEO_MODELS and model not in IMAGE_MODELS:

@@ -45,6 +45,7 @@ from studio.qt.collector import install as gui_collector
 from studio.ui.code.change_bar import ChangeBar
 from studio.ui.code.chat_offers import OfferBar
 from studio.ui.code.draft_preview import DraftPreview
+from studio.ui.code.findings_fix import FindingsFix
 from studio.ui.code.generate_stream import ConversationView, StreamBatcher
 from studio.ui.code.model_status import ModelStatus, SetupLine
 from studio.ui.code.prompt_box import PromptBox
@@ -95,6 +96,7 @@ class ChatPanel(QWidget):
         session.project_changed.connect(self._project_changed)
         session.version_shown.connect(lambda _v: self._update_buttons())
         session.fix_requested.connect(self.fix)
+        self.findings_fix = FindingsFix(self)  # the AI playtester's fixes, asked by the Preview
         session.errors_changed.connect(lambda _n: self._update_buttons())
         session.prompt_suggested.connect(self.suggest)
         self.model_status.changed.connect(lambda _s: self.update_model_label())

@@ -14,10 +14,11 @@ The work is `studio.operations.pictures.make_hero` and
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtGui import QPixmap
+from PySide6.QtGui import QImage, QPixmap
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
@@ -33,7 +34,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from studio.ai.image_provider import ImageError, image_capabilities_of
+from studio.ai.image_provider import ImageError
+from studio.ai.services import destination_of
 from studio.core.pictures import Picture, picture_style
 from studio.errors import StudioError
 from studio.media.errors import MediaError
@@ -58,26 +60,27 @@ def _framed(label: QLabel) -> QLabel:
 
 
 class HeroDialog(QDialog):
-    """`HeroDialog(session, jobs, provider)`; `hero_made(name)` when the hero is stored."""
+    """`HeroDialog(session, provider)` for the session's open project (its picture jobs:
+    `session.image_jobs`); `hero_made(name)` when the hero is stored."""
 
     hero_made = Signal(str)
 
     def __init__(
-        self,
-        session: ProjectSession,
-        jobs: ImageJobs,
-        provider: str,
-        parent: QWidget | None = None,
+        self, session: ProjectSession, provider: str, parent: QWidget | None = None
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Put me in the game")
         self.session = session
-        self.jobs = jobs
+        if session.image_jobs is None:
+            raise StudioError("Open or create a project first.")
+        self.jobs: ImageJobs = session.image_jobs
         self.photo: bytes | None = None
         self.hero: Picture | None = None
         self.tasks = Tasks()
         self.task: asyncio.Future | None = None
-        style = picture_style(jobs.project)
+        self.reading: asyncio.Future | None = None  # a photo being read and decoded
+        self.said: str | None = None  # where the person is told the photo goes
+        style = picture_style(self.jobs.project)
         width, height = style.sprite_size
         self._build(width, height)
         names = [r.name for r in session.host.registrations("image_providers")]
@@ -162,24 +165,47 @@ class HeroDialog(QDialog):
         if path:
             self.use_photo_file(Path(path))
 
-    def use_photo_file(self, path: Path) -> None:
-        try:
-            self.set_photo(path.read_bytes(), path.name)
-        except OSError as exc:
-            self.status.setText(f"Cannot read {path.name}: {exc.strerror or exc}")
+    def use_photo_file(self, path: Path) -> asyncio.Future:
+        return self._read_photo(path.read_bytes, path.name)
 
     def _take(self) -> None:
         camera = CameraDialog(self)
         if camera.exec() and camera.photo is not None:
             self.set_photo(camera.photo, "the camera's photo")
 
-    def set_photo(self, data: bytes, label: str) -> None:
-        image = decode(data)
-        if image.isNull():
+    def set_photo(self, data: bytes, label: str) -> asyncio.Future:
+        return self._read_photo(lambda: data, label)
+
+    def _read_photo(self, read: Callable[[], bytes], label: str) -> asyncio.Future:
+        """Read and decode the photo on a worker thread (a 10 MB JPEG takes most of a
+        second), then show it."""
+
+        def load() -> tuple[bytes, QImage]:
+            data = read()
+            return data, fit(decode(data), PREVIEW)
+
+        if self.reading is not None:
+            self.reading.cancel()  # an older choice: this one wins
+        self.status.setText(f"Reading {label}…")
+        self.reading = self.tasks.start(
+            asyncio.to_thread(load), lambda task: self._photo_read(task, label)
+        )
+        return self.reading
+
+    def _photo_read(self, task: asyncio.Future, label: str) -> None:
+        if task.cancelled():
+            return
+        error = task.exception()
+        if error is not None:
+            why = error.strerror if isinstance(error, OSError) else None
+            self.status.setText(f"Cannot read {label}: {why or error}")
+            return
+        data, shown = task.result()
+        if shown.isNull():
             self.status.setText(f"{label} is not a picture Studio can read (use PNG or JPEG).")
             return
         self.photo = data
-        self.photo_view.setPixmap(QPixmap.fromImage(fit(image, PREVIEW)))
+        self.photo_view.setPixmap(QPixmap.fromImage(shown))
         self.photo_view.setToolTip(label)
         self.status.setText("")
         self._update()
@@ -190,7 +216,7 @@ class HeroDialog(QDialog):
         self.model_box.addItem("Default model", None)
         if name:
             try:
-                caps = image_capabilities_of(self.jobs.provider(name))
+                caps = self.jobs.capabilities(name)
             except (ImageError, StudioError) as exc:
                 self.status.setText(str(exc))
             else:
@@ -204,11 +230,15 @@ class HeroDialog(QDialog):
         self.model_box.setEnabled(service)
         name = self.provider_box.currentData() or ""
         self.destination.setVisible(service)
+        self.said = None
         if service and name:
             try:
-                self.destination.setText(hero_service.destination(self.jobs.provider(name), name))
+                provider = self.jobs.provider(name)
             except (ImageError, StudioError) as exc:
                 self.destination.setText(str(exc))
+            else:
+                self.said = destination_of(provider)
+                self.destination.setText(hero_service.destination(provider, name))
         busy = self.task is not None and not self.task.done()
         self.make_button.setEnabled(self.photo is not None and not busy)
         self.make_button.setText("Send the photo and make my hero" if service else "Make my hero")
@@ -223,14 +253,23 @@ class HeroDialog(QDialog):
             name, model = self.provider_box.currentData(), self.model_box.currentData()
             self.status.setText(f"Sending the photo to {name}; drawing your hero…")
             work = hero_service.hero_from_service(
-                self.jobs, name, photo, model=model, keep_photo=keep
+                self.jobs, name, photo, model=model, destination=self.said, keep_photo=keep
             )
         else:
             self.status.setText("Cutting you out and drawing your sprite…")
             work = asyncio.to_thread(make_hero, self.jobs.project, photo, keep_photo=keep)
-        self.task = self.tasks.start(work, self._made)
+        self.task = self.tasks.start(self._with_preview(work), self._made)
         self._update()
         return self.task
+
+    async def _with_preview(self, work: Awaitable[Picture]) -> tuple[Picture, QImage]:
+        """The hero, and its picture read and decoded on a worker thread."""
+        hero = await work
+        project = self.jobs.project
+        image = await asyncio.to_thread(
+            lambda: decode(project.blobs.read(project.asset(hero.name).blob))
+        )
+        return hero, image
 
     def _made(self, task: asyncio.Future) -> None:
         self._update()
@@ -241,11 +280,11 @@ class HeroDialog(QDialog):
         if exc is not None:
             known = isinstance(exc, StudioError | ImageError | MediaError)
             text = str(exc) if known else f"Unexpected error: {type(exc).__name__}: {exc}"
+            self.jobs.forget_providers()  # its settings may have changed: say where it goes now
+            self._update()
             self.status.setText(text)
             return
-        self.hero = task.result()
-        data = self.jobs.project.blobs.read(self.jobs.project.asset(self.hero.name).blob)
-        image = decode(data)
+        self.hero, image = task.result()
         self.result_view.setPixmap(QPixmap.fromImage(checkered(fit(image, PREVIEW - QSize(8, 8)))))
         self.status.setText(
             f"assets/{self.hero.name} is ready ({image.width()}×{image.height()}). Chat offers "

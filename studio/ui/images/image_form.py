@@ -25,8 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from studio.ai.image_provider import ImageCapabilities, ImageError, image_capabilities_of
-from studio.ai.image_sources import HostImageProviders
+from studio.ai.image_provider import ImageCapabilities, ImageError
 from studio.core.pictures import KINDS, LOOKS, PictureStyle
 from studio.core.records import VideoJob
 from studio.errors import StudioError
@@ -67,15 +66,12 @@ def _row(*items: QWidget | tuple[QWidget, int]) -> QHBoxLayout:
 
 
 class ImageForm(QWidget):
-    """`ImageForm(source, work)`; `jobs` is the open project's (None: no project)."""
+    """`ImageForm(work)`; `jobs` is the open project's (None: no project)."""
 
     style_edited = Signal(dict)  # the person changed the style: look, sprite_size, palette
 
-    def __init__(
-        self, source: HostImageProviders, work: PaneWork, parent: QWidget | None = None
-    ) -> None:
+    def __init__(self, work: PaneWork, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.source = source
         self.work = work
         self.jobs: ImageJobs | None = None
         self.inputs: list[tuple[str, bytes]] = []  # (label, picture) to start from
@@ -236,33 +232,24 @@ class ImageForm(QWidget):
         if not name or self.jobs is None:
             return DEFAULT_CAPS
         try:
-            return image_capabilities_of(self.source(name), model)
+            return self.jobs.capabilities(name, model)
         except (ImageError, StudioError) as exc:
             self.work.show_error(plain_message(exc))
             return DEFAULT_CAPS
 
     def test_connection(self) -> asyncio.Future | None:
-        """Ask the chosen provider for its one cheap authenticated call (`check`), where it
-        has one; say in the note line whether it works."""
+        """Test connection with the chosen provider (`ImageJobs.check`: one cheap
+        authenticated call, with a time limit); the verdict in one line."""
         name, jobs = self.provider_name(), self.jobs
         if not name or jobs is None:
             return None
-        try:
-            provider = jobs.provider(name)
-        except (ImageError, StudioError) as exc:
-            self.work.show_error(plain_message(exc))
-            return None
-        check = getattr(provider, "check", None)
-        if check is None:
-            self.work.show_note(f"{name} has no connection test; generate a picture to try it.")
-            return None
 
         async def test() -> None:
-            try:
-                await check()
-            finally:
-                await provider.aclose()
-            self.work.show_note(f"{name} works.")
+            result = await jobs.check(name)
+            if result.ok or result.verdict == "cannot_test":
+                self.work.show_note(f"{name}: {result.line}")
+            else:
+                self.work.show_error(f"{name}: {result.line}")
 
         return self.work.run(test(), doing=f"Testing {name}…")
 
@@ -386,19 +373,22 @@ class ImageForm(QWidget):
             mask=self.mask,
         )
 
-    def generate(self) -> VideoJob | None:
-        """Ask for pictures as the form says. Returns the job (or None, the error shown)."""
+    def generate(self) -> asyncio.Future | None:
+        """Ask for pictures as the form says (the pictures to start from are stored off the
+        GUI thread). Returns the work, whose result is the job (an error is shown)."""
         self.work.clear_error()
         if self.jobs is None:
             self.work.show_error("Open or create a project first.")
             return None
-        try:
-            job = self.jobs.request(self.provider_name(), self.request())
-        except (StudioError, ImageError) as exc:
-            self.work.show_error(plain_message(exc))
-            return None
-        self.clear_inputs()
-        return job
+        jobs, name, request = self.jobs, self.provider_name(), self.request()
+
+        async def ask() -> VideoJob:
+            job = await jobs.request(name, request)
+            if [data for _, data in self.inputs] == list(request.inputs):
+                self.clear_inputs()  # used (unless the person chose others meanwhile)
+            return job
+
+        return self.work.run(ask())
 
     def keyPressEvent(self, event) -> None:  # noqa: N802 (Qt API)
         if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and (

@@ -10,18 +10,18 @@ player and Delete.
 The tab holds no rule of the domain: picture jobs and keeping a picture are
 `studio.operations.image_jobs`, the library and the style `studio.core.pictures`, the
 requests to Chat `studio.operations.pictures.use_picture_request`.
-Providers are built by name from the plugin host and settings.json's `image_providers`,
-merged with `overrides[name]` (`studio.ai.image_sources`). A request to the code model
-goes to Chat through the session (`chat_request`).
+The picture jobs are the session's (`session.image_jobs`, made and closed with the
+project); their providers are built by name from the plugin host and settings.json's
+`image_providers`, merged with `session.image_overrides[name]` (`studio.ai.image_sources`).
+A request to the code model goes to Chat through the session (`chat_request`).
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 
-from PySide6.QtCore import QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -32,7 +32,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from studio.ai.image_sources import HostImageProviders
 from studio.core import pictures as library
 from studio.core.errors import NotFoundError
 from studio.core.records import VideoJob
@@ -47,7 +46,6 @@ from studio.ui.images.picture_view import PictureView
 from studio.ui.session import ProjectSession
 from studio.ui.video.video_jobs import JobList
 from studio.ui.video.video_work import PaneWork, plain_message
-from studio.ui.widgets.background import Tasks
 from studio.ui.widgets.provider_combo import follow_providers
 
 log = logging.getLogger(__name__)
@@ -70,11 +68,9 @@ class ImagesPane(QWidget):
     def __init__(self, session: ProjectSession, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.session = session
-        self.overrides: dict[str, dict] = {}  # provider options over settings.json
-        self.source = HostImageProviders(session.host, overrides=self.overrides)
-        self.jobs: ImageJobs | None = None
+        self.overrides = session.image_overrides  # provider options over settings.json
         self.work = PaneWork(session, self)
-        self.form = ImageForm(self.source, self.work)
+        self.form = ImageForm(self.work)
         self.job_list = JobList()
         self.results = PictureGrid(RESULT_THUMB)
         self.results.setObjectName("imageResults")
@@ -84,7 +80,6 @@ class ImagesPane(QWidget):
         self.library.setSelectionMode(PictureGrid.SelectionMode.SingleSelection)
         self.library.allow_dragging()
         self.view = PictureView()
-        self._closing = Tasks()  # closed projects' jobs shutting down
         self._build()
         self.form.style_edited.connect(self._style_edited)
         self.job_list.action.connect(self._job_action)
@@ -99,9 +94,11 @@ class ImagesPane(QWidget):
             session.host,
             kind="image_providers",
             prefer=("openai",),
-            on_refill=self.form.show_capabilities,
+            on_refill=self._providers_refilled,
         )
         session.project_changed.connect(self._project_changed)
+        session.image_job_changed.connect(self._job_changed)
+        session.image_jobs_started.connect(self.refresh_jobs)
         session.assets_changed.connect(self.refresh_library)
         self._project_changed(session.project)
 
@@ -171,10 +168,15 @@ class ImagesPane(QWidget):
     def project(self) -> Project | None:
         return self.session.project
 
+    @property
+    def jobs(self) -> ImageJobs | None:
+        """The open project's picture jobs (the session's)."""
+        return self.session.image_jobs
+
     async def idle(self) -> None:
         """Wait for the tab's own work (tests, closing)."""
         await self.work.tasks.wait_all()
-        await self._closing.wait_all()
+        await self.session.idle()
         await self.results.idle()
         await self.library.idle()
         await self.view.idle()
@@ -182,21 +184,12 @@ class ImagesPane(QWidget):
     # -- following the session -------------------------------------------------------------
 
     def _project_changed(self, project: Project | None) -> None:
-        old, self.jobs = self.jobs, None
-        if old is not None:
-            old.close_now()  # its jobs stay in the project and resume with it
-            with contextlib.suppress(RuntimeError):  # no loop: nothing ran, nothing to wait
-                asyncio.get_running_loop()
-                self._closing.start(old.aclose())
         self.work.clear_error()
         self.work.show_note("")
         self.form.prompt.clear()  # what was asked for the other project
         for grid in (self.results, self.library):
             grid.forget()
             grid.read = project.blobs.read if project is not None else None
-        if project is not None:
-            self.jobs = ImageJobs(project, self.source, on_change=self._job_changed)
-            QTimer.singleShot(0, self, self._start_jobs)
         self.form.set_jobs(
             self.jobs, library.picture_style(project) if project else library.PictureStyle()
         )
@@ -205,17 +198,11 @@ class ImagesPane(QWidget):
         self.refresh_results()
         self.refresh_library()
 
-    def _start_jobs(self) -> None:
-        jobs = self.jobs
-        if jobs is None or jobs.closed:
-            return
-        try:
-            asyncio.get_running_loop()
-        except RuntimeError:
-            log.warning("no asyncio loop runs on Qt's: picture jobs wait until one does")
-            return
-        jobs.start()
-        self.refresh_jobs()
+    def _providers_refilled(self) -> None:
+        """Plugins changed: providers are read anew, the form shows what they offer."""
+        if self.jobs is not None:
+            self.jobs.forget_providers()
+        self.form.show_capabilities()
 
     def _style_edited(self, changes: dict) -> None:
         project = self.project
@@ -389,7 +376,7 @@ class ImagesPane(QWidget):
 
         if self.project is None or self.jobs is None:
             return
-        dialog = HeroDialog(self.session, self.jobs, self.form.provider_name(), self)
+        dialog = HeroDialog(self.session, self.form.provider_name(), self)
         dialog.hero_made.connect(self._hero_made)
         dialog.open()
 

@@ -4,9 +4,9 @@ replayable here, and "Fix what the playtester found".
 
 The panel only shows and asks: the run is `studio.operations.agent_playtest` on a
 `studio.sandbox.game_session.GameSession` (the playtest sandbox, its view put on this
-panel's stage and paced to real time so a person can follow it); the fix goes to the Chat
-panel through the session, and the new version is confirmed by replaying the findings
-(`studio.operations.agent_runs.confirm_fix`).
+panel's stage and paced to real time so a person can follow it); the fix is asked of Chat
+through the session (`ProjectSession.fix_findings`: `studio.operations.agent_runs.fix_findings`
+on the version played, streamed in Chat), which replays the findings on the new version.
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ import asyncio
 import contextlib
 import logging
 import math
-from collections.abc import Awaitable
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
@@ -26,7 +25,6 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QPushButton,
-    QSpinBox,
     QSplitter,
     QTabWidget,
     QToolButton,
@@ -41,11 +39,13 @@ from studio.core.store import Project
 from studio.errors import StudioError
 from studio.operations.agent_playtest import AgentPlaytest
 from studio.operations.agent_report import DEFAULT_GOAL, AgentEvent, AgentReport, Budget
-from studio.operations.agent_runs import confirm_fix, run_and_keep
-from studio.operations.playtest_findings import Finding, findings_as_errors, judge
+from studio.operations.agent_runs import run_and_keep
+from studio.operations.outcomes import Outcome
+from studio.operations.playtest_findings import Finding, FixCheck, judge
 from studio.sandbox.game_session import GameSession, GameStopped, replay_script
 from studio.sandbox.input_script import InputScript
 from studio.scoring.prices import stored_prices
+from studio.ui.preview.agent_limits import AgentLimits
 from studio.ui.preview.preview_stage import GameStage
 from studio.ui.session import ProjectSession
 from studio.ui.widgets.background import Tasks
@@ -88,9 +88,7 @@ class AgentPanel(QWidget):
         self.project: Project | None = None
         self.version_id: int | None = None
         self.stage: GameStage | None = None
-        self._fixing: tuple[int, list[Finding]] | None = None  # (version, findings) sent to fix
         self._build()
-        session.version_shown.connect(self._version_shown)
         session.project_changed.connect(lambda _p: self.close_panel())
 
     def _build(self) -> None:
@@ -146,17 +144,13 @@ class AgentPanel(QWidget):
         self.goal.setPlaceholderText(f"Goal: {DEFAULT_GOAL}")
         self.goal.setToolTip("What the model should try, e.g. “reach the exit” or “score 3”")
         self.goal.returnPressed.connect(self.play_again)
-        self.step_limit = QSpinBox()
-        self.step_limit.setRange(1, 200)
-        self.step_limit.setValue(30)
-        self.step_limit.setPrefix("at most ")
-        self.step_limit.setSuffix(" steps")
+        self.limits = AgentLimits()
         self.again_button = QPushButton("Play again")
         self.again_button.clicked.connect(self.play_again)
         foot = QHBoxLayout()
         foot.setContentsMargins(6, 0, 6, 4)
         foot.addWidget(self.goal, 1)
-        foot.addWidget(self.step_limit)
+        foot.addWidget(self.limits)
         foot.addWidget(self.again_button)
 
         split = QSplitter(Qt.Orientation.Vertical)
@@ -211,7 +205,7 @@ class AgentPanel(QWidget):
         self.title.setText(f"AI playtest · v{version_id}")
         self._say("Starting the game…")
         goal = self.goal.text().strip()
-        self.tasks.start(self._run(project, version_id, goal, self.step_limit.value()), self._done)
+        self.tasks.start(self._run(project, version_id, goal, self.limits.values()), self._done)
         self._update_buttons()
         return True
 
@@ -225,20 +219,23 @@ class AgentPanel(QWidget):
             self._say("Stopping after this step…")
         elif self.running:
             self.tasks.cancel_all()
+        self._update_buttons()
 
     def close_panel(self) -> None:
         self.tasks.cancel_all()
         if self.agent is not None:
             self.agent.stop()
         self._close_game()
-        self._fixing = None
         self.hide()
         self.closed.emit()
 
-    async def _run(self, project: Project, version_id: int, goal: str, steps: int) -> AgentReport:
+    async def _run(
+        self, project: Project, version_id: int, goal: str, limits: dict[str, Any]
+    ) -> AgentReport:
         settings = Settings()
         config = provider_config(settings)
         model = config.effective_model
+        budget = Budget.limits(model, **limits, price=stored_prices(settings).get(model))
         provider = await asyncio.to_thread(make_code_provider, self.session.host, config)
         try:
             game = await self._open(GameSession(project, version_id, pace=True, parent=self))
@@ -248,7 +245,7 @@ class AgentPanel(QWidget):
                 game,
                 lambda script: replay_script(project, version_id, script),
                 goal=goal,
-                budget=Budget(steps=steps, price=stored_prices(settings).get(model)),
+                budget=budget,
                 vision=takes_images(model, config.vision),
                 temperature=config.temperature,
                 project=project.name,
@@ -362,7 +359,7 @@ class AgentPanel(QWidget):
     def _update_buttons(self) -> None:
         busy = self.running
         findings = self.report.findings if self.report is not None else []
-        self.stop_button.setEnabled(busy)
+        self.stop_button.setEnabled(busy and not (self.agent is not None and self.agent.stopping))
         self.again_button.setEnabled(not busy and self.version_id is not None)
         self.replay_button.setEnabled(not busy and 0 <= self.findings.currentRow() < len(findings))
         self.fix_button.setEnabled(not busy and bool(findings))
@@ -391,36 +388,34 @@ class AgentPanel(QWidget):
             error = task.exception()
             self._say(task.result() if error is None else f"Could not replay: {error}")
 
-    def fix(self) -> None:
-        """Send the findings to the Chat panel for a fix; the version it makes is confirmed
-        by replaying them (`_version_shown`)."""
-        if self.report is None or not self.report.findings or self.version_id is None:
-            return
-        self._fixing = (self.version_id, list(self.report.findings))
-        self.session.fix_requested.emit(findings_as_errors(self.report.findings))
-        self._say("Asked the code model to fix the findings; the new version will be replayed.")
-
-    def _version_shown(self, version_id: int) -> None:
-        project = self.session.project
-        if self._fixing is None or project is None or project is not self.project:
-            return
-        version = project.version(version_id)
-        played, findings = self._fixing
-        if version.kind != "fix" or version.parent != played:
-            return
-        self._fixing = None
-        work: Awaitable[Any] = confirm_fix(
-            project, version_id, findings, lambda script: replay_script(project, version_id, script)
+    def fix(self) -> bool:
+        """Ask Chat, through the session, to fix the findings on top of the version played;
+        Chat streams the fix and the findings are replayed on the new version."""
+        report, project = self.report, self.project
+        if report is None or not report.findings or self.version_id is None or project is None:
+            return False
+        played = self.version_id
+        accepted = self.session.fix_findings(
+            played,
+            report.findings,
+            lambda outcome, checks: self._fixed(project, played, outcome, checks),
         )
-        self._say(f"Replaying the findings on version {version_id}…")
-        self.tasks.start(work, lambda task: self._confirmed(task, version_id))
+        self._say(
+            "Asked the code model to fix the findings; the new version will be replayed."
+            if accepted
+            else "The code model is busy with another answer: try again when it is done."
+        )
+        return accepted
 
-    def _confirmed(self, task: asyncio.Future[Any], version_id: int) -> None:
-        self._update_buttons()
-        if task.cancelled() or task.exception() is not None:
-            self._say(f"Could not replay the findings on version {version_id}.")
+    def _fixed(
+        self, project: Project, played: int, outcome: Outcome | None, checks: list[FixCheck]
+    ) -> None:
+        if project is not self.project or played != self.version_id:
+            return  # the panel moved on meanwhile
+        if outcome is None or outcome.version is None:
+            self._say(f"No fixed version: {outcome.notice if outcome else 'stopped'}")
             return
-        checks = task.result()
+        version_id = outcome.version.id
         self.findings.clear()
         for check in checks:
             mark = {True: "✔", False: "✖", None: "•"}[check.fixed]

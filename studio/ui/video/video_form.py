@@ -9,14 +9,16 @@ Generate button says about what the clip costs ("Generate · about $1.60", from
 
 "Continue" on a clip uses the best the model offers (`clip_continuity.continue_method`):
 extending the clip on its service, starting on its last frame, or its last frame as a
-reference picture. Generate queues on the session's video queue, which checks the request
-again.
+reference picture. The clip made is kept with that choice (the job's `continuity`, as the
+story's clips are) while what Continue placed is still in the form. Generate queues on the
+session's video queue, which checks the request again.
 """
 
 from __future__ import annotations
 
 import asyncio
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, Qt
 from PySide6.QtGui import QImage
@@ -39,7 +41,12 @@ from studio.ai.video_provider import VideoCapabilities, VideoError, capabilities
 from studio.core import assets
 from studio.core.records import VideoJob
 from studio.errors import StudioError
-from studio.operations.clip_continuity import continue_method, extendable
+from studio.operations.clip_continuity import (
+    CONTINUITY,
+    Continuity,
+    continue_method,
+    extendable,
+)
 from studio.operations.video_costs import spend_line
 from studio.ui.session import ProjectSession
 from studio.ui.video.picture_slots import PictureSlot, ReferencePictures
@@ -82,6 +89,9 @@ class VideoForm(QWidget):
         self.work = work
         self.caps = DEFAULT_CAPS
         self.continuation: tuple[str, int] | None = None  # (clip, job) to extend
+        # How the next clip continues one (Continue): kept with its job while the last
+        # frame placed (first frame or reference) is still in the form.
+        self.continuing: tuple[Continuity, bytes | None] | None = None
 
         self.prompt = QPlainTextEdit()
         self.prompt.setPlaceholderText("Describe a clip: a neon city at night, camera flying…")
@@ -297,7 +307,12 @@ class VideoForm(QWidget):
             if self.continuation is not None:
                 if not prompt.strip():
                     raise StudioError("Say what happens next in the prompt.")
-                job = queue.extend(self.continuation[1], prompt, self.seconds_box.currentData())
+                job = queue.extend(
+                    self.continuation[1],
+                    prompt,
+                    self.seconds_box.currentData(),
+                    extra=self._continuity(),
+                )
             else:
                 job = queue.generate(
                     self.provider,
@@ -306,6 +321,7 @@ class VideoForm(QWidget):
                     image_name="reference.png",
                     last_frame=self.last.picture,
                     references=self.references.data,
+                    extra=self._continuity(),
                     **self.request(),
                 )
         except (StudioError, VideoError) as exc:
@@ -314,8 +330,22 @@ class VideoForm(QWidget):
         self.clear_reference()
         self.last.clear()
         self.references.clear()
+        self.continuing = None
         self.work.show_note("")
         return job
+
+    def _continuity(self) -> dict[str, Any] | None:
+        """The continuity the clip asked for has (`clip_continuity`, kept with its job):
+        Continue's choice, while what it placed in the form is still there."""
+        if self.continuing is None:
+            return None
+        choice, frame = self.continuing
+        placed = {
+            "extend": self.continuation is not None,
+            "first_frame": frame is not None and self.first.picture == frame,
+            "reference": frame is not None and frame in self.references.data,
+        }
+        return {CONTINUITY: choice.as_params()} if placed.get(choice.method or "") else None
 
     # -- continuing a clip -------------------------------------------------------------------
 
@@ -344,6 +374,7 @@ class VideoForm(QWidget):
         if method == "extend":
             assert job is not None
             self.continuation = (name, job.id)
+            self.continuing = (Continuity("extend", source=name), None)
             self.show_model()
             self.first.show_note(f"Continues {name} by extension on {job.provider}")
             self.work.show_note("Say what happens next and press Extend.")
@@ -353,9 +384,11 @@ class VideoForm(QWidget):
             png = await assets.last_frame_png(project, name)
             label = f"Last frame of {name}"
             if method == "first_frame":
-                self.first.set(png, label)
+                placed = self.first.set(png, label)
             else:
-                self.references.add(png, label)
+                placed = self.references.add(png, label)
+            if placed:
+                self.continuing = (Continuity(method, source=name), png)
             self.work.show_note("Describe what happens next and press Generate.")
 
         return self.work.run(work(), doing=f"Taking the last frame of {name}…")

@@ -361,7 +361,7 @@ class ClipBatch:
                 request["prompt"],
                 int(request["seconds"] or min(caps.extend_durations or caps.durations)),
                 keep_last=True,
-                extra=extra,
+                extra={**extra, "name": scene_id},  # the clip is named after its scene
             )
         return self.queue.generate(
             self.provider,

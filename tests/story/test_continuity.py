@@ -106,6 +106,8 @@ async def test_a_model_that_extends_extends_each_previous_clip(make_story_projec
     # ...and keeps only its own new second (the service hands back the whole clip).
     assert set((await durations(project, outcome)).values()) == {1.0}
     assert {s.scene: s.continuity for s in outcome.scenes}["lamp"] == "extends the clip of tower"
+    # Each clip is named after its scene, extensions too.
+    assert [s.clip for s in outcome.scenes] == [f"{s.scene}.webm" for s in outcome.scenes]
     # The costs: each clip its estimate, as the service reported none.
     assert sum(j.params["cost_usd"] for j in jobs.values()) == pytest.approx(3.6)
 

@@ -30,6 +30,7 @@ __all__ = [
     "PriceRow",
     "PriceSource",
     "clip_estimate",
+    "estimate_words",
     "money",
     "price_for",
     "price_from_cells",
@@ -150,6 +151,11 @@ def money(amount: float | None) -> str:
     if 0 < amount < 0.005:
         return "<$0.01"
     return f"${amount:,.2f}"
+
+
+def estimate_words(amount: float) -> str:
+    """An estimate as a person reads it: `about $1.60`, or `free` when nothing is paid."""
+    return "free" if amount == 0 else f"about {money(amount)}"
 
 
 def price_words(price: VideoPrice) -> str:

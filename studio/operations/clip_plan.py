@@ -17,7 +17,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from studio.ai.video_cost import money
+from studio.ai.video_cost import estimate_words
 from studio.ai.video_options import model_words, nearest
 from studio.ai.video_provider import (
     VideoCapabilities,
@@ -77,7 +77,7 @@ class PlannedClip:
         elif self.estimate is None:
             parts.append("price unknown")
         else:
-            parts.append(f"about {money(self.estimate)}")
+            parts.append(estimate_words(self.estimate))
         return f"{self.scene}: " + ", ".join(p for p in parts if p)
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -29,9 +29,8 @@ LAST = png(32, 32, (74, 182, 160))
 
 
 @pytest.fixture
-def server() -> Iterator[ComfyUIServer]:
-    with ComfyUIServer() as running:
-        yield running
+def server(comfyui_server: ComfyUIServer) -> ComfyUIServer:
+    return comfyui_server
 
 
 @pytest.fixture

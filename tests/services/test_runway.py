@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import base64
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -18,20 +18,17 @@ from studio.ai.image_provider import ImageError, ImageRequest, make_image_provid
 from studio.ai.video_provider import VideoError, VideoRequest, capabilities_of
 from studio.media import probe
 from studio.testing.servers.runway import RUNWAY_VERSION, RunwayServer
-from studio.testing.servers.video import server_clip
-from tests.services.conftest import finish
+from tests.services.conftest import RUNWAY_KEY, RUNWAY_PICTURE, finish
 
-KEY = "key_test-runway-SECRET-7c1f"
-PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(64))
+KEY, PNG = RUNWAY_KEY, RUNWAY_PICTURE
 JPEG = b"\xff\xd8\xff\xe0" + bytes(range(64, 128))
 
 Make = Callable[..., RunwayVideoProvider]
 
 
 @pytest.fixture
-def server() -> Iterator[RunwayServer]:
-    with RunwayServer(server_clip(), PNG, api_key=KEY) as server:
-        yield server
+def server(runway_server: RunwayServer) -> RunwayServer:
+    return runway_server
 
 
 def options(server: RunwayServer, **more: Any) -> dict[str, Any]:

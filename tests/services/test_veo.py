@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +21,6 @@ from studio.media import probe
 from studio.operations.video_queue import VideoQueue
 from studio.testing.pictures import png
 from studio.testing.servers.veo import GoogleServer
-from studio.testing.servers.video import server_clip
 from tests.services.conftest import FAST, GOOGLE_KEY, finish
 
 FIRST, LAST = png(64, 36, (200, 30, 30)), png(64, 36, (30, 200, 30))
@@ -29,9 +28,8 @@ MakeProvider = Callable[..., VeoProvider]
 
 
 @pytest.fixture
-def server() -> Iterator[GoogleServer]:
-    with GoogleServer(server_clip(), extended_clip=server_clip(2.0), api_key=GOOGLE_KEY) as server:
-        yield server
+def server(veo_server: GoogleServer) -> GoogleServer:
+    return veo_server
 
 
 @pytest.fixture

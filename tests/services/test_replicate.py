@@ -99,6 +99,16 @@ def test_the_default_model_is_listed_first_and_priced_as_itself(server) -> None:
     assert mine.capabilities.models[:2] == ("someone/new-video-model", "google/veo-3.1")
 
 
+async def test_a_clip_of_no_asked_length_costs_what_was_estimated(server, tmp_path: Path) -> None:
+    """Asked no length, Veo 3.1 Fast makes its 8 s: the estimate counts them as the
+    service's figure does."""
+    with Project.create(tmp_path / "game") as project:
+        job = await run_one(project, server, "a paper boat")
+    assert job.status == "completed", job.error
+    assert job.params["estimate_usd"] == pytest.approx(8 * 0.15)  # with sound
+    assert (job.params["cost_usd"], job.params["cost_from"]) == (pytest.approx(1.2), "service")
+
+
 # -- jobs end to end ----------------------------------------------------------------------
 
 

@@ -61,6 +61,25 @@ async def test_text_to_video_end_to_end(
     create = server.calls("POST", "/v1/text_to_video")[0]
     assert create.headers["authorization"] == f"Bearer {KEY}"
     assert create.headers["x-runway-version"] == RUNWAY_VERSION
+
+
+@pytest.mark.parametrize(
+    ("model", "seconds", "dollars"), [("gen4.5", 5, 0.60), ("veo3.1_fast", 8, 1.20)]
+)
+async def test_a_clip_of_no_asked_length_is_estimated_at_the_length_sent(
+    studio_plugin_host, studio_video_jobs, server: RunwayServer, model, seconds, dollars
+) -> None:
+    """Asked no length, Runway is sent 5 s (a model that makes no 5 s clip: its longest);
+    the estimate counts those seconds (Veo 3.1 Fast with sound: $0.15/s), not the
+    model's shortest."""
+    host = studio_plugin_host(studio_runway)
+    result = await studio_video_jobs.run(
+        "runway", "a cat", host=host, options=options(server), model=model
+    )
+    assert result.ok, result.job.error
+    (body,) = server.bodies("text_to_video")
+    assert body["duration"] == seconds
+    assert result.job.params["estimate_usd"] == pytest.approx(dollars)
     # The clip is in the library: the MP4 as downloaded and the WebM proxy made from it.
     assert result.clip is not None and result.clip.original
     assert result.path(result.clip.original).read_bytes() == server.clip

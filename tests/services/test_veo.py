@@ -481,6 +481,21 @@ async def test_clip_in_the_library(
     assert sent(server)[1]["durationSeconds"] == 4
 
 
+async def test_a_clip_of_no_asked_length_is_estimated_at_veos_eight_seconds(
+    server: GoogleServer, studio_project: Project
+) -> None:
+    """Asked no length, Veo makes 8 s: the estimate (and the cost recorded) count 8 s, not
+    the shortest 4 s the model could make."""
+    queue = veo_queue(studio_project, server)
+    job = queue.generate("veo", "a lighthouse at dusk", audio=False)
+    assert job.params["estimate_usd"] == pytest.approx(8 * 0.20)
+    await asyncio.wait_for(queue.run(), 30)
+    await queue.aclose()
+    done = studio_project.job(job.id)
+    assert done.status == "completed" and done.params["cost_usd"] == pytest.approx(8 * 0.20)
+    assert "durationSeconds" not in sent(server)[1]  # Veo's own default
+
+
 async def test_queue_rides_out_rate_limits_and_server_errors(
     server: GoogleServer, studio_project: Project
 ) -> None:

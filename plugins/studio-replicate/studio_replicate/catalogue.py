@@ -75,6 +75,7 @@ class VideoModel:
     def capabilities(self, models: tuple[str, ...], prices: Mapping[str, VideoPrice]):
         return VideoCapabilities(
             durations=self.durations,
+            default_seconds=self.default_seconds,
             sizes=self.sizes,
             aspect_ratios=self.aspect_ratios,
             resolutions=self.resolutions,

@@ -363,6 +363,8 @@ class ClipBatch:
                 keep_last=True,
                 extra={**extra, "name": scene_id},  # the clip is named after its scene
             )
+        if planned.continuity.method == "extend":
+            request["seconds"] = planned.seconds_anew  # made anew: not the length it adds
         return self.queue.generate(
             self.provider,
             request.pop("prompt"),

@@ -145,7 +145,7 @@ SERVICES = [
             {"first frame", "last frame", "references", "sound", "seed", "negative", "resolution"}
         ),
         "Generate · about $0.48",
-        ("--seconds", "8", "--no-audio"),
+        ("--no-audio",),  # no length asked: Veo's own 8 s (which its cast pictures need)
         "about $3.00",
         ("cast", "extend"),
     ),
@@ -193,7 +193,7 @@ SERVICES = [
         "gen4_turbo",
         frozenset({"first frame", "seed"}),
         "Generate · about $0.10",
-        ("--seconds", "5"),
+        (),  # no length asked: the 5 s Runway is sent
         "about $1.20",
         (None, "first_frame"),
         QUICK_POLLS,

@@ -153,7 +153,7 @@ SERVICES = [
         "fal",
         "fal_server",
         "FAL_KEY",
-        {"steps": 1, "queue_ahead": 0},
+        {"steps": 0, "queue_ahead": 0},
         ("--model", "fal-ai/veo3.1", "--seconds", "8", "--ref", "mara.png", "--audio"),
         "about $3.20",
         "fal-ai/kling-video/v2.6/pro",

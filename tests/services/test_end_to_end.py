@@ -1,6 +1,7 @@
 """Every video service end to end, each against its local server: `studio video` as a real
 process, the Video pane in the real main window up to the clip playing in the game's
-`<video>` in QtWebEngine, and story mode's Make clips (`studio clips`) for a two-scene story.
+`<video>` in QtWebEngine, and story mode's Make clips (`studio clips`) for a two-scene story,
+whose game then plays both clips in a headless playtest.
 The six service plugins and the built-in OpenAI-compatible /v1/videos gateway provider.
 
 Each server is scripted to finish a job in one or two polls (`Service.quick`), and providers
@@ -28,6 +29,7 @@ from studio.config.resources import resource_path
 from studio.core import assets
 from studio.core.store import Project
 from studio.media import probe
+from studio.sandbox.playtest import PlaytestReport, PlaytestRunner
 from studio.story.model import dump_story, parse_story
 from studio.testing.pictures import png
 from studio.ui.main_window import MainWindow
@@ -309,7 +311,7 @@ def test_studio_video_puts_the_clip_in_the_library(
 
 
 def test_studio_clips_makes_both_scenes_joined(
-    service: Service, server: Any, tmp_path: Path
+    service: Service, server: Any, tmp_path: Path, qtbot
 ) -> None:
     template = resource_path("templates", "story")
     with Project.create(tmp_path / "tale") as project:
@@ -344,6 +346,24 @@ def test_studio_clips_makes_both_scenes_joined(
         story = parse_story(project.blobs.read(head["story.json"]))
         assert [scene.clip for scene in story.scenes] == [clips["shore"], clips["tower"]]
         assert all(head[f"assets/{clips[s]}"] == project.asset(clips[s]).blob for s in clips)
+        # The story game plays them: shore's clip, then (the key "1" picks the choice)
+        # tower's to the end.
+        report = playtest(qtbot, project, [{"at": 1.6, "key": "1"}], seconds=3.5)
+    assert report.console_errors == [] and report.load_errors == [], report.summary()
+    samples = report.state_samples
+    assert any(s["scene"] == "shore" and s["mode"] == "video" and s["time"] > 0.3 for s in samples)
+    last = samples[-1]
+    assert (last["path"], last["mode"], last["ended"]) == (["shore", "tower"], "video", True)
+    assert last["time"] > 0.3, samples
+
+
+def playtest(qtbot, project: Project, inputs: list[dict], seconds: float) -> PlaytestReport:
+    """A headless playtest of the project's head in QtWebEngine (as `studio playtest`)."""
+    runner = PlaytestRunner(project, None, seconds=seconds, inputs=inputs, viewport=(640, 360))
+    with qtbot.waitSignal(runner.finished, timeout=60_000) as done:
+        runner.start()
+    runner.deleteLater()
+    return done.args[0]
 
 
 # -- the Video pane, up to the clip playing in the game ------------------------------------

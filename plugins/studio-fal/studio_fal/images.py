@@ -69,7 +69,17 @@ class FalImageProvider:
             ]
             arguments[model.inputs] = urls if model.inputs.endswith("s") else urls[0]
         arguments |= dict(request.options)
-        handle = await self.fal.call("submit", endpoint, lambda c: c.submit(endpoint, arguments))
+        submitting = asyncio.ensure_future(
+            self.fal.call("submit", endpoint, lambda c: c.submit(endpoint, arguments))
+        )
+        try:
+            handle = await asyncio.shield(submitting)
+        except asyncio.CancelledError:
+            # Stopped while fal takes the request: once it has, stop it there too (it would
+            # run, and be billed, with no one waiting for it).
+            with contextlib.suppress(Exception):
+                await self._drop(await submitting)
+            raise
         try:
             await self._finish(endpoint, handle)
         except asyncio.CancelledError:

@@ -62,7 +62,8 @@ class PlannedClip:
     """One scene's clip as planned: the request, the continuity it is meant to have (if
     the clips before it are made), and about what it costs (0 for a job reused). A clip
     planned as an extension has the length it adds; `seconds_anew` is its length should it
-    be made anew (the clip it extends failed)."""
+    be made anew (the clip it extends failed). `unasked` is the length the model makes when
+    none is asked (priced, and said, as such)."""
 
     scene: str
     request: Mapping[str, Any]
@@ -70,10 +71,12 @@ class PlannedClip:
     estimate: float | None = None
     reuse: VideoJob | None = None
     seconds_anew: int | None = None
+    unasked: int | None = None
 
     def words(self) -> str:
         """`shore: 8 s, starts on the last frame of tower, about $3.20`."""
-        parts = [f"{self.request['seconds']} s" if self.request.get("seconds") else ""]
+        seconds = self.request.get("seconds") or self.unasked
+        parts = [f"{seconds} s" if seconds else ""]
         parts.append(self.continuity.words())
         if self.reuse is not None:
             parts.append(f"job {self.reuse.id} made it already: nothing to pay")
@@ -302,7 +305,9 @@ async def plan_clips(
         finished = not scenes  # a scene named to be re-made wants a new clip
         reuse = reusable_job(jobs, scene_id, provider, request, library, finished=finished)
         estimate = 0.0 if reuse is not None else queue.estimate(provider, request)
-        plan.clips.append(PlannedClip(scene_id, request, choice, estimate, reuse, anew))
+        plan.clips.append(
+            PlannedClip(scene_id, request, choice, estimate, reuse, anew, caps.default_seconds)
+        )
     return plan
 
 

@@ -127,9 +127,11 @@ async def test_an_extension_is_planned_at_the_length_it_adds(make_story_project)
     clips of, not the length it would have added."""
     project = story_with_mara(make_story_project)
     service = Service()
-    caps = dataclasses.replace(RICH, extend_durations=(3,))
+    caps = dataclasses.replace(RICH, extend_durations=(3,), default_seconds=2)
     queue = VideoQueue(project, lambda _name: RefusingShore(service, caps=caps), poll=FAST)
     plan = await ClipBatch(project, queue, "local", continuity=True).plan()
+    # shore, of no asked length, is the 2 s the model makes then.
+    assert plan.clips[0].words().startswith("shore: 2 s, ")
     assert plan.clips[1].words() == "tower: 3 s, extends the clip of shore, about $1.80"
 
     batch = ClipBatch(

@@ -30,6 +30,7 @@ __all__ = [
     "PriceRow",
     "PriceSource",
     "clip_estimate",
+    "estimate_words",
     "money",
     "price_for",
     "price_from_cells",
@@ -133,12 +134,12 @@ def clip_estimate(
     overrides: Mapping[str, Mapping[str, VideoPrice]] | None = None,
 ) -> float | None:
     """About what one clip costs in US dollars; None when no price is known. An unset
-    length is the model's shortest, unset sound is the model's default (on when it makes
-    sound)."""
+    length is the one the model makes then (`default_seconds`, else its shortest), unset
+    sound is the model's default (on when it makes sound)."""
     found = price_for(provider, caps, model, overrides)
     if found is None:
         return None
-    length = seconds or (min(caps.durations) if caps.durations else 0)
+    length = seconds or caps.default_seconds or (min(caps.durations) if caps.durations else 0)
     sound = caps.audio if audio is None else audio
     return found[0].cost(float(length), audio=bool(sound), resolution=resolution or size)
 
@@ -150,6 +151,11 @@ def money(amount: float | None) -> str:
     if 0 < amount < 0.005:
         return "<$0.01"
     return f"${amount:,.2f}"
+
+
+def estimate_words(amount: float) -> str:
+    """An estimate as a person reads it: `about $1.60`, or `free` when nothing is paid."""
+    return "free" if amount == 0 else f"about {money(amount)}"
 
 
 def price_words(price: VideoPrice) -> str:

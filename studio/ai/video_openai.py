@@ -43,6 +43,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+import httpx2
+
 from studio.ai.errors import parse_retry_after, scrub
 from studio.ai.video_provider import (
     Variant,
@@ -346,6 +348,13 @@ class OpenAIVideoProvider:
                             f.write(chunk)
             except _openai().OpenAIError as exc:
                 raise self._map(exc, "download", remote_id) from None
+            except httpx2.HTTPError as exc:  # the body stopped coming (the package lets these by)
+                raise VideoError(
+                    "unreachable",
+                    self._clean(
+                        f"The download of {remote_id} from {self.host} was cut off: {_short(exc)}."
+                    ),
+                ) from None
             if tmp.stat().st_size == 0:
                 raise VideoError("server", f"The service sent an empty {variant} for {remote_id}.")
             os.replace(tmp, dest)

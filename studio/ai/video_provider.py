@@ -87,6 +87,9 @@ class VideoCapabilities:
     to the service."""
 
     durations: tuple[int, ...] = (4, 8, 12)
+    # The length the model makes when a request asks none (None: the shortest), which is
+    # what an estimate counts then.
+    default_seconds: int | None = None
     sizes: tuple[str, ...] = ("1280x720", "720x1280")
     aspect_ratios: tuple[str, ...] = ()  # "16:9", "9:16", "1:1", ...
     resolutions: tuple[str, ...] = ()  # "720p", "1080p", ...

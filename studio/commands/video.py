@@ -143,7 +143,7 @@ def cmd_video(args: argparse.Namespace) -> int:
     references = [read_picture(path, "--ref") or b"" for path in args.ref]
 
     async def run(project: Project) -> VideoJob:
-        from studio.ai.video_cost import money
+        from studio.ai.video_cost import estimate_words
 
         queue = make_queue(project, args, _reporter())
         try:
@@ -164,7 +164,7 @@ def cmd_video(args: argparse.Namespace) -> int:
                 seed=args.seed,
             )
             estimate = job.params.get("estimate_usd")
-            cost = f"about {money(estimate)}" if estimate is not None else "price unknown"
+            cost = estimate_words(estimate) if estimate is not None else "price unknown"
             print(f"job {job.id}: queued with {args.provider} ({cost})", flush=True)
             return await queue.wait(job.id)
         finally:

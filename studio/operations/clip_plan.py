@@ -17,7 +17,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from studio.ai.video_cost import money
+from studio.ai.video_cost import estimate_words
 from studio.ai.video_options import model_words, nearest
 from studio.ai.video_provider import (
     VideoCapabilities,
@@ -60,24 +60,30 @@ SCENE_TAG = "story_scene"  # the job parameter naming the scene a job makes a cl
 @dataclass(frozen=True)
 class PlannedClip:
     """One scene's clip as planned: the request, the continuity it is meant to have (if
-    the clips before it are made), and about what it costs (0 for a job reused)."""
+    the clips before it are made), and about what it costs (0 for a job reused). A clip
+    planned as an extension has the length it adds; `seconds_anew` is its length should it
+    be made anew (the clip it extends failed). `unasked` is the length the model makes when
+    none is asked (priced, and said, as such)."""
 
     scene: str
     request: Mapping[str, Any]
     continuity: Continuity = Continuity()
     estimate: float | None = None
     reuse: VideoJob | None = None
+    seconds_anew: int | None = None
+    unasked: int | None = None
 
     def words(self) -> str:
         """`shore: 8 s, starts on the last frame of tower, about $3.20`."""
-        parts = [f"{self.request['seconds']} s" if self.request.get("seconds") else ""]
+        seconds = self.request.get("seconds") or self.unasked
+        parts = [f"{seconds} s" if seconds else ""]
         parts.append(self.continuity.words())
         if self.reuse is not None:
             parts.append(f"job {self.reuse.id} made it already: nothing to pay")
         elif self.estimate is None:
             parts.append("price unknown")
         else:
-            parts.append(f"about {money(self.estimate)}")
+            parts.append(estimate_words(self.estimate))
         return f"{self.scene}: " + ", ".join(p for p in parts if p)
 
 
@@ -284,10 +290,14 @@ async def plan_clips(
                 next=_kept_next(story, scene_id, files, wanted),
             )
             choice = choose(caps, around)
-        lengths = caps.extend_durations if choice.method == "extend" else caps.durations
         asked = request["seconds"]
-        if strict and asked and lengths and asked not in lengths:
-            request["seconds"] = nearest(lengths, asked)
+        anew = _fitted(caps.durations, asked, strict)
+        lengths, request["seconds"] = caps.durations, anew
+        if choice.method == "extend":
+            # An extension adds a length the model extends by (the shortest, unasked).
+            lengths = caps.extend_durations or caps.durations
+            request["seconds"] = _fitted(lengths, asked, strict) or min(lengths, default=None)
+        if asked and request["seconds"] != asked:
             plan.notes.append(
                 f"scene {scene_id}: {request['seconds']} s rather than {asked} s "
                 f"({model_words(provider, model)} makes {', '.join(map(str, lengths))} s)"
@@ -295,5 +305,14 @@ async def plan_clips(
         finished = not scenes  # a scene named to be re-made wants a new clip
         reuse = reusable_job(jobs, scene_id, provider, request, library, finished=finished)
         estimate = 0.0 if reuse is not None else queue.estimate(provider, request)
-        plan.clips.append(PlannedClip(scene_id, request, choice, estimate, reuse))
+        plan.clips.append(
+            PlannedClip(scene_id, request, choice, estimate, reuse, anew, caps.default_seconds)
+        )
     return plan
+
+
+def _fitted(lengths: Sequence[int], asked: int | None, strict: bool) -> int | None:
+    """The asked length, or the nearest a model that is `strict` about lengths makes."""
+    if strict and asked and lengths and asked not in lengths:
+        return nearest(lengths, asked)
+    return asked

@@ -361,8 +361,10 @@ class ClipBatch:
                 request["prompt"],
                 int(request["seconds"] or min(caps.extend_durations or caps.durations)),
                 keep_last=True,
-                extra=extra,
+                extra={**extra, "name": scene_id},  # the clip is named after its scene
             )
+        if planned.continuity.method == "extend":
+            request["seconds"] = planned.seconds_anew  # made anew: not the length it adds
         return self.queue.generate(
             self.provider,
             request.pop("prompt"),

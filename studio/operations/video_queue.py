@@ -426,10 +426,7 @@ class VideoQueue:
                 job = self.project.job(job_id)
                 if job.status != "queued":
                     return
-                remote_id = await self._submit(provider, job)
-                job = await self._writer.commit(
-                    job_id, status="submitted", remote_id=remote_id, progress=0.0, error=None
-                )
+                job = await self._submitted(provider, job)
             elif job.status in ("submitted", "running"):
                 slots = self._slots_for(job.provider)
                 slots.take()
@@ -469,6 +466,22 @@ class VideoQueue:
     async def _fail(self, job_id: int, message: str) -> None:
         with contextlib.suppress(sqlite3.ProgrammingError, NotFoundError):
             await self._writer.commit(job_id, status="failed", error=message)
+
+    async def _submitted(self, provider: VideoProvider, job: VideoJob) -> VideoJob:
+        """Submit the job and keep its remote id. A job stopped (cancelled, or the queue
+        closed) while the service takes it still gets its id once the service answers:
+        `cancel` then drops it there and a reopened queue follows it, where it would have
+        run (and been billed) unseen, or been submitted twice."""
+        submitting = asyncio.ensure_future(self._submit(provider, job))
+        try:
+            remote_id = await asyncio.shield(submitting)
+        except asyncio.CancelledError:
+            with contextlib.suppress(Exception):  # refused, or the project closed meanwhile
+                self._update(job.id, status="submitted", remote_id=await submitting)
+            raise
+        return await self._writer.commit(
+            job.id, status="submitted", remote_id=remote_id, progress=0.0, error=None
+        )
 
     async def _submit(self, provider: VideoProvider, job: VideoJob) -> str:
         p = job.params

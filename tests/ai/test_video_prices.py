@@ -12,6 +12,7 @@ import pytest
 from studio.ai.service_check import check_connection
 from studio.ai.video_cost import (
     clip_estimate,
+    estimate_words,
     money,
     price_for,
     price_from_dict,
@@ -22,6 +23,7 @@ from studio.ai.video_cost import (
 from studio.ai.video_options import aspect_of, capability_words, nearest, request_problem
 from studio.ai.video_provider import VideoCapabilities, VideoError, VideoPrice, VideoRequest
 from studio.config.settings import Settings
+from studio.operations.clip_plan import PlannedClip
 from studio.operations.video_costs import Estimate
 from tests.ai.local_models import RICH
 
@@ -80,6 +82,10 @@ def test_money_and_a_batch_total_in_words() -> None:
     assert Estimate.of([0.0, 0.0]).free and Estimate.of([0.0]).words() == "free"
     assert Estimate.of([1.0, None, None]).words() == "about $1.00 + 2 clips of unknown price"
     assert Estimate.of([None]).words().startswith("price unknown")
+    # One clip's estimate, as `studio video`, the plan's lines and the pane say it.
+    assert (estimate_words(1.6), estimate_words(0.0)) == ("about $1.60", "free")
+    free = PlannedClip("shore", {"seconds": 2}, estimate=0.0)
+    assert free.words() == "shore: 2 s, free"  # a local ComfyUI's clip, not "about $0.00"
 
 
 def test_what_a_model_takes_in_words() -> None:

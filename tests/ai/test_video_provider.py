@@ -143,6 +143,54 @@ async def test_expired_download(make: MakeProvider, server: VideoServer, tmp_pat
     assert list(tmp_path.iterdir()) == []  # nothing half-written
 
 
+async def test_rate_limited_with_retry_after(make: MakeProvider, server: VideoServer) -> None:
+    server.rate_limited = 1
+    with pytest.raises(VideoError) as info:
+        await make().submit(VideoRequest("a cat"))
+    assert info.value.kind == "rate_limited" and info.value.transient
+    assert info.value.retry_after == 20  # from retry-after
+    assert str(info.value).startswith("Too many requests to 127.0.0.1")
+    assert "Rate limit reached" in str(info.value)
+
+
+async def test_a_passing_429_is_retried_by_the_openai_package(
+    make: MakeProvider, server: VideoServer
+) -> None:
+    server.rate_limited, server.retry_after = 1, 0.05  # the package waits as asked
+    remote_id = await make(max_retries=2).submit(VideoRequest("a cat"))
+    assert remote_id in server.videos and len(server.calls("POST")) == 2
+
+
+async def test_a_server_error_mid_poll_is_transient(
+    make: MakeProvider, server: VideoServer
+) -> None:
+    provider = make()
+    remote_id = await provider.submit(VideoRequest("a cat"))
+    server.fail_polls = 1
+    with pytest.raises(VideoError) as info:
+        await provider.poll(remote_id)
+    assert info.value.kind == "server" and info.value.transient
+    assert "(503)" in str(info.value) and "overloaded" in str(info.value)
+    assert (await finish(provider, remote_id)).status == "completed"  # and it goes on
+
+
+async def test_a_download_cut_off_halfway_leaves_nothing(
+    make: MakeProvider, server: VideoServer, tmp_path: Path
+) -> None:
+    provider = make()
+    remote_id = await provider.submit(VideoRequest("a cat"))
+    await finish(provider, remote_id)
+    server.cut_downloads = True
+    with pytest.raises(VideoError) as info:
+        await provider.download(remote_id, "video", tmp_path / "clip.mp4")
+    assert info.value.kind == "unreachable" and info.value.transient
+    assert "cut off" in str(info.value)
+    assert list(tmp_path.iterdir()) == []  # no clip, no partial file
+    server.cut_downloads = False
+    clip = await provider.download(remote_id, "video", tmp_path / "clip.mp4")
+    assert clip.read_bytes() == server.clip and list(tmp_path.iterdir()) == [clip]
+
+
 async def test_unknown_job(make: MakeProvider) -> None:
     with pytest.raises(VideoError) as info:
         await make().poll("video_9999")

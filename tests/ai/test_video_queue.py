@@ -143,6 +143,65 @@ async def test_cancel_a_running_job(project: Project, server: VideoServer) -> No
     assert retried.status == "queued" and retried.remote_id is None
 
 
+class HeldAnswers(OpenAIVideoProvider):
+    """Its submits reach the service, whose answer is held back until `answered` is set."""
+
+    def __init__(self, answered: asyncio.Event, **options) -> None:
+        super().__init__(**options)
+        self.answered = answered
+
+    async def submit(self, request):
+        remote_id = await super().submit(request)
+        await self.answered.wait()
+        return remote_id
+
+
+def held_queue(project: Project, server: VideoServer, answered: asyncio.Event) -> VideoQueue:
+    def providers(_name: str) -> OpenAIVideoProvider:
+        return HeldAnswers(answered, base_url=server.base_url, api_key=KEY, max_retries=0)
+
+    return VideoQueue(project, providers, poll=FAST)
+
+
+async def test_a_job_cancelled_while_the_service_takes_it_is_dropped_there(
+    project: Project, server: VideoServer
+) -> None:
+    answered = asyncio.Event()
+    queue = held_queue(project, server, answered)
+    job = queue.generate("openai", "a fox")
+    queue.start()
+    await wait_for(lambda: server.videos)  # the service has it; Studio has no answer yet
+    cancelling = asyncio.ensure_future(queue.cancel(job.id))
+    await asyncio.sleep(0.05)
+    answered.set()
+    cancelled = await cancelling
+    await queue.aclose()
+    (remote_id,) = server.videos.keys() | set(server.deleted)
+    assert (cancelled.status, cancelled.remote_id) == ("cancelled", remote_id)
+    assert server.deleted == [remote_id]  # not left to run, and be billed, unseen
+
+
+async def test_a_queue_closed_while_the_service_takes_a_job_follows_it_after(
+    tmp_path: Path, server: VideoServer
+) -> None:
+    answered = asyncio.Event()
+    with Project.create(tmp_path / "game") as project:
+        queue = held_queue(project, server, answered)
+        job = queue.generate("openai", "a fox")
+        queue.start()
+        await wait_for(lambda: server.videos)
+        queue.close_now()  # Studio closes while the service answers
+        answered.set()
+        await queue.aclose()
+        assert project.job(job.id).status == "submitted"
+    with Project.open(tmp_path / "game") as project:
+        queue = make_queue(project, server.base_url)
+        await queue.run()
+        await queue.aclose()
+        assert project.job(job.id).status == "completed"
+    assert len(server.calls("POST")) == 1  # followed, not submitted (and paid for) again
+
+
 async def test_cancel_a_queued_job_before_it_starts(project: Project, server: VideoServer) -> None:
     queue = make_queue(project, server.base_url)
     job = queue.generate("openai", "never mind")  # no loop was running a queue yet

@@ -1,6 +1,7 @@
 """Shared by the service tests: a quick polling policy, providers pointed at a local server
 and closed after each test, a job polled to its end, a job driven through Studio's real
-queue across a restart; the fal server, and the key the Google server takes."""
+queue across a restart; each service's local server (`<service>_server`) with the key it
+takes."""
 
 from __future__ import annotations
 
@@ -17,11 +18,21 @@ from studio.core import assets
 from studio.core.records import VideoJob
 from studio.core.store import Project
 from studio.operations.video_queue import PollPolicy, VideoQueue
+from studio.testing.servers.comfyui import ComfyUIServer
 from studio.testing.servers.fal import FalServer
+from studio.testing.servers.luma import LumaServer
+from studio.testing.servers.replicate import ReplicateServer
+from studio.testing.servers.runway import RunwayServer
+from studio.testing.servers.veo import GoogleServer
 from studio.testing.servers.video import server_clip
 
 FAST = PollPolicy(first=0.02, longest=0.05, max_suggested=0.5, max_transient=4)
 GOOGLE_KEY = "AIza-google-test-SECRET-7f3c"
+RUNWAY_KEY = "key_test-runway-SECRET-7c1f"
+LUMA_KEY = "luma-test-SECRET-0b7d"
+# The pictures the Runway and Luma servers hand back (their stills and image results).
+RUNWAY_PICTURE = b"\x89PNG\r\n\x1a\n" + bytes(range(64))
+LUMA_PICTURE = b"\x89PNG\r\n\x1a\n" + bytes(range(48))
 
 Restart = Callable[..., Awaitable[tuple[VideoJob, str, list[Any]]]]
 P = TypeVar("P", bound=VideoProvider)
@@ -47,9 +58,14 @@ def pointed(closing: Callable[[P], P]) -> Callable[..., Any]:
     `base_url` and `api_key`, unless `options` say otherwise), closed after the test."""
 
     def build(cls: type, server: Any, **options: Any) -> Any:
-        return closing(cls(**{"base_url": server.base_url, "api_key": server.api_key} | options))
+        return closing(cls(**pointing(server) | options))
 
     return build
+
+
+def pointing(server: Any) -> dict[str, Any]:
+    """The provider options that point a provider at a local server: its address and key."""
+    return {"base_url": server.base_url, "api_key": server.api_key}
 
 
 async def finish(provider: VideoProvider, remote_id: str) -> VideoStatus:
@@ -97,7 +113,40 @@ def across_restart(tmp_path: Path) -> Restart:
     return run
 
 
+# -- each service's local server --------------------------------------------------------
+
+
+@pytest.fixture
+def veo_server() -> Iterator[GoogleServer]:
+    with GoogleServer(server_clip(), extended_clip=server_clip(2.0), api_key=GOOGLE_KEY) as server:
+        yield server
+
+
 @pytest.fixture
 def fal_server() -> Iterator[FalServer]:
     with FalServer(server_clip()) as server:
+        yield server
+
+
+@pytest.fixture
+def replicate_server() -> Iterator[ReplicateServer]:
+    with ReplicateServer(server_clip()) as server:
+        yield server
+
+
+@pytest.fixture
+def runway_server() -> Iterator[RunwayServer]:
+    with RunwayServer(server_clip(), RUNWAY_PICTURE, api_key=RUNWAY_KEY) as server:
+        yield server
+
+
+@pytest.fixture
+def luma_server() -> Iterator[LumaServer]:
+    with LumaServer(server_clip(), LUMA_PICTURE, api_key=LUMA_KEY) as server:
+        yield server
+
+
+@pytest.fixture
+def comfyui_server() -> Iterator[ComfyUIServer]:
+    with ComfyUIServer() as server:
         yield server

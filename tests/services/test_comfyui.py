@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -16,7 +16,14 @@ from studio_comfyui.images import ComfyImageProvider
 from studio_comfyui.video import ComfyVideoProvider
 
 from studio.ai.image_provider import ImageError, ImageRequest
-from studio.ai.video_provider import VideoError, VideoRequest, VideoStatus, make_provider
+from studio.ai.video_cost import clip_estimate
+from studio.ai.video_provider import (
+    VideoError,
+    VideoPrice,
+    VideoRequest,
+    VideoStatus,
+    make_provider,
+)
 from studio.core import assets
 from studio.core.store import Project
 from studio.operations.video_queue import PollPolicy, VideoQueue
@@ -29,9 +36,8 @@ LAST = png(32, 32, (74, 182, 160))
 
 
 @pytest.fixture
-def server() -> Iterator[ComfyUIServer]:
-    with ComfyUIServer() as running:
-        yield running
+def server(comfyui_server: ComfyUIServer) -> ComfyUIServer:
+    return comfyui_server
 
 
 @pytest.fixture
@@ -91,7 +97,13 @@ def test_plugin_registers_both_providers(studio_plugin_host) -> None:
     assert info.state == "enabled", info.error
     video = make_provider(host, "comfyui", {"base_url": "http://127.0.0.1:9"})
     assert isinstance(video, ComfyVideoProvider)
-    assert video.capabilities.models == ("ltxv-2b-0.9.8", "wan2.2-i2v-14b", "wan2.2-ti2v-5b")
+    # The default first: a form's "Default model" and its estimate are that one, so the
+    # price a person set for it (electricity, a rented GPU) is the one counted.
+    assert video.capabilities.models == ("wan2.2-ti2v-5b", "ltxv-2b-0.9.8", "wan2.2-i2v-14b")
+    mine = {"comfyui": {"wan2.2-ti2v-5b": VideoPrice(per_second=0.01)}}
+    assert clip_estimate("comfyui", video.capabilities, seconds=4, overrides=mine) == pytest.approx(
+        0.04
+    )
     assert isinstance(host.get("image_providers", "comfyui-images")({}), ComfyImageProvider)
 
 

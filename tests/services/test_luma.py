@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -18,19 +18,16 @@ from studio.errors import StudioError
 from studio.media import probe
 from studio.operations.video_queue import VideoQueue
 from studio.testing.servers.luma import LumaServer
-from studio.testing.servers.video import server_clip
-from tests.services.conftest import FAST, finish
+from tests.services.conftest import FAST, LUMA_KEY, LUMA_PICTURE, finish
 
-KEY = "luma-test-SECRET-0b7d"
-PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(48))
+KEY, PNG = LUMA_KEY, LUMA_PICTURE
 
 Make = Callable[..., LumaVideoProvider]
 
 
 @pytest.fixture
-def server() -> Iterator[LumaServer]:
-    with LumaServer(server_clip(), PNG, api_key=KEY) as server:
-        yield server
+def server(luma_server: LumaServer) -> LumaServer:
+    return luma_server
 
 
 def options(server: LumaServer, **more: Any) -> dict[str, Any]:

@@ -5,7 +5,6 @@ ffmpeg for the clips that end in the library."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -16,6 +15,7 @@ from studio_replicate.video import ReplicateVideoProvider
 
 from studio.ai.image_provider import ImageError, ImageRequest, make_image_provider
 from studio.ai.services import ServiceError
+from studio.ai.video_cost import clip_estimate
 from studio.ai.video_provider import VideoError, VideoRequest, make_provider
 from studio.core import assets
 from studio.core.store import Project
@@ -23,7 +23,6 @@ from studio.media import probe
 from studio.operations.video_queue import VideoQueue
 from studio.testing.pictures import png
 from studio.testing.servers.replicate import TEST_TOKEN, ReplicateServer
-from studio.testing.servers.video import server_clip
 from tests.ai.test_video_queue import wait_for
 from tests.services.conftest import FAST, finish
 
@@ -32,9 +31,8 @@ BIG_PNG = b"\x89PNG\r\n\x1a\n" + bytes(300 * 1024)  # over the data-URL limit: u
 
 
 @pytest.fixture
-def server() -> Iterator[ReplicateServer]:
-    with ReplicateServer(server_clip()) as server:
-        yield server
+def server(replicate_server: ReplicateServer) -> ReplicateServer:
+    return replicate_server
 
 
 def provider(server: ReplicateServer, **options) -> ReplicateVideoProvider:
@@ -86,6 +84,29 @@ def test_capabilities_per_model_and_for_unknown_models(server) -> None:
     assert other.image_reference and other.seed and other.negative_prompt
     assert not other.last_frame and other.reference_images == 0
     assert "someone/new-video-model" not in other.prices  # no price known: none made up
+
+
+def test_the_default_model_is_listed_first_and_priced_as_itself(server) -> None:
+    """Estimates for "the default model" price the first model listed: Veo 3.1 Fast's
+    $0.10/s, not Veo 3.1's $0.20/s (the catalogue's first)."""
+    p = provider(server)
+    assert p.capabilities.models[0] == "google/veo-3.1-fast"
+    assert clip_estimate("replicate", p.capabilities, seconds=4, audio=False) == pytest.approx(0.4)
+    pinned = provider(server, model="kwaivgi/kling-v2.6:0123456789abcdef")
+    assert pinned.capabilities.models[0] == "kwaivgi/kling-v2.6"
+    assert pinned.capabilities.models.count("kwaivgi/kling-v2.6") == 1
+    mine = provider(server, model="someone/new-video-model")
+    assert mine.capabilities.models[:2] == ("someone/new-video-model", "google/veo-3.1")
+
+
+async def test_a_clip_of_no_asked_length_costs_what_was_estimated(server, tmp_path: Path) -> None:
+    """Asked no length, Veo 3.1 Fast makes its 8 s: the estimate counts them as the
+    service's figure does."""
+    with Project.create(tmp_path / "game") as project:
+        job = await run_one(project, server, "a paper boat")
+    assert job.status == "completed", job.error
+    assert job.params["estimate_usd"] == pytest.approx(8 * 0.15)  # with sound
+    assert (job.params["cost_usd"], job.params["cost_from"]) == (pytest.approx(1.2), "service")
 
 
 # -- jobs end to end ----------------------------------------------------------------------

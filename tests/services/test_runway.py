@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import base64
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -18,20 +18,17 @@ from studio.ai.image_provider import ImageError, ImageRequest, make_image_provid
 from studio.ai.video_provider import VideoError, VideoRequest, capabilities_of
 from studio.media import probe
 from studio.testing.servers.runway import RUNWAY_VERSION, RunwayServer
-from studio.testing.servers.video import server_clip
-from tests.services.conftest import finish
+from tests.services.conftest import RUNWAY_KEY, RUNWAY_PICTURE, finish
 
-KEY = "key_test-runway-SECRET-7c1f"
-PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(64))
+KEY, PNG = RUNWAY_KEY, RUNWAY_PICTURE
 JPEG = b"\xff\xd8\xff\xe0" + bytes(range(64, 128))
 
 Make = Callable[..., RunwayVideoProvider]
 
 
 @pytest.fixture
-def server() -> Iterator[RunwayServer]:
-    with RunwayServer(server_clip(), PNG, api_key=KEY) as server:
-        yield server
+def server(runway_server: RunwayServer) -> RunwayServer:
+    return runway_server
 
 
 def options(server: RunwayServer, **more: Any) -> dict[str, Any]:
@@ -64,6 +61,25 @@ async def test_text_to_video_end_to_end(
     create = server.calls("POST", "/v1/text_to_video")[0]
     assert create.headers["authorization"] == f"Bearer {KEY}"
     assert create.headers["x-runway-version"] == RUNWAY_VERSION
+
+
+@pytest.mark.parametrize(
+    ("model", "seconds", "dollars"), [("gen4.5", 5, 0.60), ("veo3.1_fast", 8, 1.20)]
+)
+async def test_a_clip_of_no_asked_length_is_estimated_at_the_length_sent(
+    studio_plugin_host, studio_video_jobs, server: RunwayServer, model, seconds, dollars
+) -> None:
+    """Asked no length, Runway is sent 5 s (a model that makes no 5 s clip: its longest);
+    the estimate counts those seconds (Veo 3.1 Fast with sound: $0.15/s), not the
+    model's shortest."""
+    host = studio_plugin_host(studio_runway)
+    result = await studio_video_jobs.run(
+        "runway", "a cat", host=host, options=options(server), model=model
+    )
+    assert result.ok, result.job.error
+    (body,) = server.bodies("text_to_video")
+    assert body["duration"] == seconds
+    assert result.job.params["estimate_usd"] == pytest.approx(dollars)
     # The clip is in the library: the MP4 as downloaded and the WebM proxy made from it.
     assert result.clip is not None and result.clip.original
     assert result.path(result.clip.original).read_bytes() == server.clip

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +22,6 @@ from studio.operations.video_queue import VideoQueue
 from studio.testing.pictures import png
 from studio.testing.servers.media import MediaHandler, MediaServer
 from studio.testing.servers.veo import GoogleServer
-from studio.testing.servers.video import server_clip
 from tests.services.conftest import FAST, GOOGLE_KEY, finish
 
 FIRST, LAST = png(64, 36, (200, 30, 30)), png(64, 36, (30, 200, 30))
@@ -30,9 +29,8 @@ MakeProvider = Callable[..., VeoProvider]
 
 
 @pytest.fixture
-def server() -> Iterator[GoogleServer]:
-    with GoogleServer(server_clip(), extended_clip=server_clip(2.0), api_key=GOOGLE_KEY) as server:
-        yield server
+def server(veo_server: GoogleServer) -> GoogleServer:
+    return veo_server
 
 
 @pytest.fixture
@@ -507,6 +505,21 @@ async def test_clip_in_the_library(
     assert result.clip.name.endswith(".webm") and proxy.video_codec == "vp9"
     assert result.project.blobs.read(result.project.asset(result.clip.original).blob) == server.clip
     assert sent(server)[1]["durationSeconds"] == 4
+
+
+async def test_a_clip_of_no_asked_length_is_estimated_at_veos_eight_seconds(
+    server: GoogleServer, studio_project: Project
+) -> None:
+    """Asked no length, Veo makes 8 s: the estimate (and the cost recorded) count 8 s, not
+    the shortest 4 s the model could make."""
+    queue = veo_queue(studio_project, server)
+    job = queue.generate("veo", "a lighthouse at dusk", audio=False)
+    assert job.params["estimate_usd"] == pytest.approx(8 * 0.20)
+    await asyncio.wait_for(queue.run(), 30)
+    await queue.aclose()
+    done = studio_project.job(job.id)
+    assert done.status == "completed" and done.params["cost_usd"] == pytest.approx(8 * 0.20)
+    assert "durationSeconds" not in sent(server)[1]  # Veo's own default
 
 
 async def test_queue_rides_out_rate_limits_and_server_errors(

@@ -67,7 +67,7 @@ def test_a_batch_that_costs_money_asks_once_and_jobs_show_the_spend(tmp_path: Pa
         assert made.returncode == 0, made.stderr
         assert made.stderr.count("[y/N]") == 1
         # The gateway's API extends clips: tower continues shore's clip on the service.
-        assert "plan: tower: extends the clip of shore, about $0.40" in made.stderr
+        assert "plan: tower: 4 s, extends the clip of shore, about $0.40" in made.stderr
         assert "scene tower: done (extends the clip of shore)" in made.stderr
         assert len(server.calls("POST")) == 2
         (extension,) = server.calls("POST", "/v1/videos/extensions")

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from studio.ai.video_provider import VideoCapabilities
+from studio.ai.video_provider import VideoCapabilities, VideoError, VideoRequest
 from studio.media import probe
 from studio.operations.clip_continuity import (
     Continuity,
@@ -23,7 +23,7 @@ from studio.operations.clip_continuity import (
 from studio.operations.story_clips import ClipBatch, make_clips
 from studio.operations.video_queue import PollPolicy, VideoQueue
 from studio.story.model import set_cast
-from tests.ai.local_models import RICH, Service, local_source
+from tests.ai.local_models import RICH, LocalModels, Service, local_source
 
 from .conftest import sample_story
 
@@ -109,8 +109,46 @@ async def test_a_model_that_extends_extends_each_previous_clip(make_story_projec
     # ...and keeps only its own new second (the service hands back the whole clip).
     assert set((await durations(project, outcome)).values()) == {1.0}
     assert {s.scene: s.continuity for s in outcome.scenes}["lamp"] == "extends the clip of tower"
+    # Each clip is named after its scene, extensions too.
+    assert [s.clip for s in outcome.scenes] == [f"{s.scene}.webm" for s in outcome.scenes]
     # The costs: each clip its estimate, as the service reported none.
     assert sum(j.params["cost_usd"] for j in jobs.values()) == pytest.approx(3.6)
+
+
+class RefusingShore(LocalModels):
+    """A service that refuses the first scene's prompt."""
+
+    async def submit(self, request: VideoRequest) -> str:
+        if "rocky shore" in request.prompt:
+            raise VideoError("rejected", "The prompt was refused by moderation.")
+        return await super().submit(request)
+
+
+async def test_an_extension_is_planned_at_the_length_it_adds(make_story_project) -> None:
+    """Unasked, an extension adds the model's shortest extension, which the plan prices;
+    should the clip it extends fail, the scene is made anew at a length the model makes
+    clips of, not the length it would have added."""
+    project = story_with_mara(make_story_project)
+    service = Service()
+    caps = dataclasses.replace(RICH, extend_durations=(3,), default_seconds=2)
+    queue = VideoQueue(project, lambda _name: RefusingShore(service, caps=caps), poll=FAST)
+    plan = await ClipBatch(project, queue, "local", continuity=True).plan()
+    # shore, of no asked length, is the 2 s the model makes then.
+    assert plan.clips[0].words().startswith("shore: 2 s, ")
+    assert plan.clips[1].words() == "tower: 3 s, extends the clip of shore, about $1.80"
+
+    batch = ClipBatch(
+        project, queue, "local", continuity=True, seconds=1, scenes=["shore", "tower"]
+    )
+    assert "scene tower: 3 s rather than 1 s (local makes 3 s)" in (await batch.plan()).notes
+    outcome = await batch.run()
+    await queue.aclose()
+    assert [(s.scene, s.status) for s in outcome.scenes] == [
+        ("shore", "failed"),
+        ("tower", "completed"),
+    ]
+    (tower,) = [j for j in project.jobs() if j.params["story_scene"] == "tower"]
+    assert (tower.params.get("kind", "generate"), tower.params["seconds"]) == ("generate", 1)
 
 
 async def test_without_extension_a_clip_starts_on_the_last_frame(make_story_project) -> None:

@@ -62,7 +62,7 @@ def test_make_clips_asks_once_and_the_cast_picture_goes_with_its_scenes(
         task = panel.make_clips()
         await until(lambda: panel.consent is not None)
         assert panel.consent.text() == "Make 6 clips with local: about $3.60?"
-        assert "tower: extends the clip of shore, about $0.60" in panel.consent.detailedText()
+        assert "tower: 1 s, extends the clip of shore, about $0.60" in panel.consent.detailedText()
         assert "Clip: extends the clip of shore" in panel.graph.nodes["tower"].toolTip()
         panel.consent.button(QMessageBox.StandardButton.No).click()
         await until(task.done)

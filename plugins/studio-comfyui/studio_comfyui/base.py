@@ -60,7 +60,9 @@ class ComfyProvider:
             poll_wait=poll_wait,
             error=self.error,
         )
-        self._models = template_names(self.kind) + ((CUSTOM,) if self.workflow_path else ())
+        names = template_names(self.kind) + ((CUSTOM,) if self.workflow_path else ())
+        # The default first: it is the model "the default model" means (estimates, forms).
+        self._models = (self.model, *(n for n in names if n != self.model))
         self._custom: Workflow | None = None
 
     def __repr__(self) -> str:

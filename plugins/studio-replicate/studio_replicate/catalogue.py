@@ -75,6 +75,7 @@ class VideoModel:
     def capabilities(self, models: tuple[str, ...], prices: Mapping[str, VideoPrice]):
         return VideoCapabilities(
             durations=self.durations,
+            default_seconds=self.default_seconds,
             sizes=self.sizes,
             aspect_ratios=self.aspect_ratios,
             resolutions=self.resolutions,
@@ -273,9 +274,10 @@ def base_name(model: str) -> str:
 
 
 def listed(model: str, known: Mapping[str, Any]) -> tuple[str, ...]:
-    """The models a form offers: the known ones, and `model` first if it is not one."""
-    names = tuple(known)
-    return names if base_name(model) in names else (model, *names)
+    """The models a form offers: `model`, the provider's default, first (an estimate for
+    "the default model" prices the first one listed), then the other known ones."""
+    first = base_name(model) if base_name(model) in known else model
+    return (first, *(name for name in known if name != first))
 
 
 def video_model(model: str) -> VideoModel:

@@ -52,6 +52,7 @@ def _model(
 ) -> RunwayModel:
     capabilities = VideoCapabilities(
         durations=durations,
+        default_seconds=5 if 5 in durations else durations[-1],  # sent when none is asked
         sizes=sizes,
         image_reference=True,
         last_frame=veo,  # promptImage position "last": the Veo models only

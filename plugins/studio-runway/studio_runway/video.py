@@ -105,7 +105,7 @@ class RunwayVideoProvider:
         }
         if prompt:
             body["prompt_text"] = prompt
-        seconds = request.seconds or (5 if 5 in caps.durations else caps.durations[-1])
+        seconds = request.seconds or caps.default_seconds
         if seconds not in caps.durations:
             raise VideoError(
                 "bad_request",

@@ -36,6 +36,7 @@ from studio.ai.video_provider import VideoCapabilities, VideoPrice
 
 __all__ = [
     "DEFAULT_IMAGE_MODEL",
+    "DEFAULT_SECONDS",
     "DEFAULT_VIDEO_MODEL",
     "IMAGE_MODELS",
     "IMAGE_SIZES",
@@ -47,6 +48,7 @@ __all__ = [
 ]
 
 DEFAULT_VIDEO_MODEL = "veo-3.1-generate-001"
+DEFAULT_SECONDS = 8  # Veo's own length when a request names none
 DEFAULT_IMAGE_MODEL = "gemini-3.1-flash-image"
 
 ASPECTS = ("16:9", "9:16")
@@ -131,7 +133,7 @@ def video_capabilities(model: str | None) -> VideoCapabilities:
     caps = VIDEO_MODELS.get(model or DEFAULT_VIDEO_MODEL, VIDEO_MODELS[DEFAULT_VIDEO_MODEL])
     prices = {name: entry.prices[""] for name, entry in VIDEO_MODELS.items()}
     prices[""] = caps.prices[""]
-    return replace(caps, models=tuple(VIDEO_MODELS), prices=prices)
+    return replace(caps, models=tuple(VIDEO_MODELS), prices=prices, default_seconds=DEFAULT_SECONDS)
 
 
 # Sizes in pixels of Gemini 3 image models by aspect ratio at "1K"; "2K" and "4K" double and

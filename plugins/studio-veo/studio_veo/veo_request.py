@@ -14,6 +14,7 @@ from typing import Any
 from studio.ai.formats import picture_mime
 from studio.ai.video_provider import VideoError, VideoRequest
 from studio_veo.models import (
+    DEFAULT_SECONDS,
     DEFAULT_VIDEO_MODEL,
     EIGHT_SECONDS_ONLY,
     RETIRED,
@@ -40,7 +41,6 @@ OPTIONS: dict[str, type] = {
     "resize_mode": str,  # how a first frame of another shape is fitted: "pad" or "crop"
 }
 MAX_VIDEOS = 4
-DEFAULT_SECONDS = 8  # Veo's own default length
 
 
 @dataclass(frozen=True, slots=True)

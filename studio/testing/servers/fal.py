@@ -117,7 +117,7 @@ class FalServer(MediaServer):
         super().__init__(_Handler, api_key=api_key)
         self.clip = clip
         self.picture = picture or png(8, 8, (40, 160, 90))
-        self.steps = steps  # polls from IN_PROGRESS to COMPLETED
+        self.steps = steps  # polls from IN_PROGRESS to COMPLETED (0: done when it starts)
         self.queue_ahead = queue_ahead  # requests ahead of a new one in the queue
         self.retry_after = 1
         self.quota_exhausted = False
@@ -163,11 +163,12 @@ class FalServer(MediaServer):
         if request.status == "IN_QUEUE":
             if request.position > 0:
                 request.position -= 1
-            else:
-                request.status = "IN_PROGRESS"
-                self._log(request, "Starting the model")
-            return
-        request.progress = min(100, request.progress + max(1, 100 // self.steps))
+                return
+            request.status = "IN_PROGRESS"
+            self._log(request, "Starting the model")
+            if self.steps:
+                return
+        request.progress = min(100, request.progress + max(1, 100 // (self.steps or 1)))
         self._log(request, f"Generating: {request.progress}%")
         if request.progress >= 100:
             self._finish(request)

@@ -6,9 +6,12 @@ Endpoints: `POST /v1/videos` (multipart, optional `input_reference` file), `GET 
 `GET /v1/videos/{id}/content?variant=video|thumbnail|spritesheet`, `DELETE /v1/videos/{id}`.
 
 Failures are scripted on the instance: `reject_words` (400 moderation_blocked),
-`quota_exhausted` (429 insufficient_quota), `fail_words` (the job runs and fails with an
-error payload), `expired` (404 on content), `hold` (jobs stop progressing), a wrong key
-(401). Every request is recorded, and the most jobs running at once is kept.
+`quota_exhausted` (429 insufficient_quota), `rate_limited` (the next n requests answer 429
+rate_limit_exceeded with `retry-after: retry_after`), `fail_words` (the job runs and fails
+with an error payload), `fail_polls` (the next n polls answer 503), `expired` (404 on
+content), `cut_downloads` (content stops halfway: the promised Content-Length is never
+reached), `hold` (jobs stop progressing), a wrong key (401). Every request is recorded, and
+the most jobs running at once is kept.
 
 Usage (or the `studio_video_server` fixture of `studio.testing.fixtures`)::
 
@@ -111,7 +114,10 @@ class VideoServer(LocalServer):
         self.reject_words: tuple[str, ...] = ("violent",)
         self.fail_words: tuple[str, ...] = ("[fail]",)
         self.quota_exhausted = False
+        self.rate_limited = 0  # the next n requests answer 429
+        self.retry_after = 20  # the seconds their retry-after header asks for
         self.expired = False
+        self.cut_downloads = False
         self.fail_polls = 0  # the next n polls answer 503
         self.hold = threading.Event()  # set: jobs stop progressing
         self.videos: dict[str, FakeVideo] = {}
@@ -170,13 +176,6 @@ def _error(message: str, code: str | None, kind: str = "invalid_request_error") 
 class _Handler(LocalHandler):
     owner: VideoServer
 
-    def _send_bytes(self, data: bytes, mime: str) -> None:
-        self.send_response(200)
-        self.send_header("Content-Type", mime)
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
     def _authorised(self) -> bool:
         if self.headers.get("Authorization") == f"Bearer {self.owner.api_key}":
             return True
@@ -199,6 +198,11 @@ class _Handler(LocalHandler):
         with server._lock:
             server.requests.append(Recorded(method, url.path, headers, fields))
         if not self._authorised():
+            return
+        if server.rate_limited > 0:
+            with server._lock:
+                server.rate_limited -= 1
+            self._too_many()
             return
         parts = url.path.rstrip("/").split("/")
         if parts[:3] != ["", "v1", "videos"]:
@@ -250,6 +254,23 @@ class _Handler(LocalHandler):
             )
             return True
         return False
+
+    def _too_many(self) -> None:
+        # OpenAI's rate-limit error (type "requests", code "rate_limit_exceeded") and the
+        # headers the `openai` package reads for its own retries (retry-after, in seconds;
+        # _base_client._parse_retry_after_header) besides the x-ratelimit-* ones it sends.
+        wait = self.owner.retry_after
+        message = (
+            "Rate limit reached for sora-2 in organization org-test on requests per min "
+            f"(RPM): Limit 5, Used 5, Requested 1. Please try again in {wait}s."
+        )
+        headers = {
+            "retry-after": str(wait),
+            "x-ratelimit-limit-requests": "5",
+            "x-ratelimit-remaining-requests": "0",
+            "x-ratelimit-reset-requests": f"{wait}s",
+        }
+        self._send_json(429, _error(message, "rate_limit_exceeded", "requests"), headers)
 
     def _create(self, fields: dict[str, Any]) -> None:
         prompt = str(fields.get("prompt") or "")
@@ -327,10 +348,11 @@ class _Handler(LocalHandler):
         if video.status != "completed":
             self._send_json(400, _error("Video is not ready yet.", "invalid_state"))
             return
+        cut = self.owner.cut_downloads
         if variant == "video":
-            self._send_bytes(self.owner.clip, "video/mp4")
+            self.send_bytes(self.owner.clip, "video/mp4", cut=cut)
         elif variant in ("thumbnail", "spritesheet"):
-            self._send_bytes(self.owner.thumbnail, "image/jpeg")
+            self.send_bytes(self.owner.thumbnail, "image/jpeg", cut=cut)
         else:
             self._send_json(400, _error(f"Unknown variant {variant}", "invalid_value"))
 

@@ -36,7 +36,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from studio.ai.video_cost import money
+from studio.ai.video_cost import estimate_words
 from studio.ai.video_provider import VideoCapabilities, VideoError, capabilities_of
 from studio.core import assets
 from studio.core.records import VideoJob
@@ -284,7 +284,7 @@ class VideoForm(QWidget):
             except (VideoError, StudioError):
                 estimate = None
             if estimate is not None:
-                text += " · free" if estimate == 0 else f" · about {money(estimate)}"
+                text += f" · {estimate_words(estimate)}"
         self.generate_button.setText(text)
 
     def show_spent(self) -> None:

@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from studio.ai.video_cost import money
+from studio.ai.video_cost import estimate_words, money
 from studio.core.records import VideoJob
 from studio.operations.clip_continuity import describe as continuity
 from studio.operations.video_queue import ACTIVE, describe
@@ -92,7 +92,7 @@ def _facts(job: VideoJob) -> tuple[str, str]:
     if cost is not None:
         paid = money(cost)
     elif estimate is not None and job.status in ACTIVE:
-        paid = f"about {money(estimate)}"
+        paid = estimate_words(estimate)
     else:
         paid = ""
     return paid, continuity(job.params)

@@ -53,6 +53,7 @@ def chromium_flags() -> str:
     Chromium's sandbox stays on, except as root where Chromium refuses to start with it.
     A game's JavaScript heap is bounded, so a runaway page dies (reported as a crash)
     instead of eating the machine's memory; WebRTC gets no UDP (it would reach any host).
+    On Linux without a GPU device, Chromium's GPU thread is not started.
     """
     flags = os.environ.get("QTWEBENGINE_CHROMIUM_FLAGS", "")
     if hasattr(os, "geteuid") and os.geteuid() == 0:
@@ -68,7 +69,22 @@ def chromium_flags() -> str:
         # WebRTC's STUN/TURN traffic passes neither the CSP nor the request guard: without
         # a proxy this policy leaves it no UDP at all.
         flags += " --force-webrtc-ip-handling-policy=disable_non_proxied_udp"
+    if "gpu" not in flags and not has_gpu_device():
+        # Without one, the GPU thread (in the app's own process with QtWebEngine) finds only
+        # software GL, where Chromium blocklists WebGL and composites in software anyway;
+        # not starting it keeps ~25 MiB out of the app (benchmarks/bench_memory.py).
+        flags += " --disable-gpu"
     return flags.strip()
+
+
+def has_gpu_device() -> bool:
+    """Whether a GPU may be there: on Linux, a DRM device node; elsewhere, assumed."""
+    if not sys.platform.startswith("linux"):
+        return True
+    try:
+        return any(os.scandir("/dev/dri"))
+    except OSError:
+        return False
 
 
 def prepare_environment() -> None:

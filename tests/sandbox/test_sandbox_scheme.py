@@ -10,6 +10,7 @@ import pytest
 from PySide6.QtCore import QUrl
 
 from studio.core.store import Project
+from studio.qt import startup as startup_module
 from studio.qt.startup import chromium_flags
 from studio.sandbox import profile as profile_module
 from studio.sandbox import scheme as scheme_module
@@ -269,3 +270,14 @@ def test_chromium_flags_cap_the_js_heap_and_keep_the_sandbox_unless_root(monkeyp
     assert "--force-webrtc-ip-handling-policy=disable_non_proxied_udp" in flags
     monkeypatch.setattr("os.geteuid", lambda: 0)
     assert "--no-sandbox" in chromium_flags()
+
+
+def test_the_gpu_thread_is_not_started_without_a_gpu_device(monkeypatch):
+    monkeypatch.delenv("QTWEBENGINE_CHROMIUM_FLAGS", raising=False)
+    monkeypatch.setattr(startup_module, "has_gpu_device", lambda: False)
+    assert "--disable-gpu" in chromium_flags().split()
+    monkeypatch.setattr(startup_module, "has_gpu_device", lambda: True)
+    assert "--disable-gpu" not in chromium_flags().split()
+    monkeypatch.setattr(startup_module, "has_gpu_device", lambda: False)
+    monkeypatch.setenv("QTWEBENGINE_CHROMIUM_FLAGS", "--ignore-gpu-blocklist")
+    assert "--disable-gpu" not in chromium_flags().split()  # the person chose their own

@@ -5,6 +5,15 @@
   view shows the game's marker colour (polled every 10 ms), and until the page reported its
   first paint (PerformanceObserver, through the runtime script). Versions alternate so
   each run is a real navigation; the median of the runs is shown.
+- The version swap against the floor, measured in the same run: a bare QtWebEngine swap (a
+  plain view of the same size, `setHtml` of the small game with no Studio in between, until
+  its first `requestAnimationFrame` callback is reported to Python) alternates with the
+  Preview's swap of the small game (`session.show_version()` until the page's first paint
+  is reported, which comes after the first rAF in the same frame). Printed as
+  `version swap: N.NNx the bare swap`. Both go through the same path (a console line), so
+  only what Studio adds differs; the machine's load weighs on both alike.
+- The large game's swap to a version already shown once in this session (runs after the
+  first two), apart from the first time each version is shown.
 - Memory: the renderer process's resident size (`/proc/<renderProcessPid>/status`, VmRSS)
   showing an idle page, and showing each starter template after 5 s of play.
 
@@ -77,6 +86,7 @@ Promise.all(names.map(src => new Promise(ok => {{ const i = new Image(); i.onloa
       im && g.drawImage(im, (k % 6) * 40, 300 + Math.floor(k / 6) * 30, 36, 26));
     requestAnimationFrame(f); }}
   requestAnimationFrame(f);
+  requestAnimationFrame(() => console.log('bare-raf'));
 }});
 </script></body></html>"""
     return files
@@ -97,6 +107,133 @@ def _bmp(rng: random.Random, w: int, h: int) -> bytes:
         + bytes(24)
     )
     return header + info + pixels
+
+
+BARE_PAGE = SMALL_PAGE.replace(
+    "requestAnimationFrame(f);\n</script>",
+    "requestAnimationFrame(f);\nrequestAnimationFrame(() => console.log('bare-raf'));\n</script>",
+)
+
+
+def bare_view(app, size):
+    """A plain QWebEngineView (its own default profile, no Studio) and a list that gets the
+    time each page's first rAF was reported."""
+    from PySide6.QtWebEngineCore import QWebEnginePage
+    from PySide6.QtWebEngineWidgets import QWebEngineView
+
+    reported: list[float] = []
+
+    class BarePage(QWebEnginePage):
+        def javaScriptConsoleMessage(self, level, message, line, source):  # noqa: N802
+            if message == "bare-raf":
+                reported.append(time.perf_counter())
+
+    view = QWebEngineView()
+    page = BarePage(view)
+    view.setPage(page)
+    view.resize(size)
+    view.show()
+    return view, reported
+
+
+def bare_swap(app, view, reported: list[float], marker: tuple[int, int, int]) -> float:
+    """Seconds from `setHtml` to the page's first rAF reported to Python."""
+    reported.clear()
+    start = time.perf_counter()
+    view.setHtml(BARE_PAGE % marker)
+    wait(app, 10.0, lambda: bool(reported))
+    return reported[0] - start if reported else float("nan")
+
+
+def watch_first_raf(page_class) -> list[float]:
+    """Times the Preview's pages report the bare page's first-rAF line, taken as it arrives
+    (before the page batches console lines every 25 ms), the same path the bare view uses."""
+    seen: list[float] = []
+    handle = page_class.javaScriptConsoleMessage
+
+    def hooked(self, level, message, line, source):
+        if message == "bare-raf":
+            seen.append(time.perf_counter())
+        return handle(self, level, message, line, source)
+
+    page_class.javaScriptConsoleMessage = hooked
+    return seen
+
+
+def version_swap(app, pane, session, version_id: int, rafs: list[float]) -> tuple[float, float]:
+    """Seconds from `show_version` to the game's first rAF and to its first paint, as
+    reported to Python."""
+    painted: list[float] = []
+
+    def seen(_seconds: float) -> None:
+        painted.append(time.perf_counter())
+
+    rafs.clear()
+    pane.first_frame.connect(seen)
+    start = time.perf_counter()
+    session.show_version(version_id)
+    wait(app, 10.0, lambda: bool(painted and rafs))
+    pane.first_frame.disconnect(seen)
+    nan = float("nan")
+    return (rafs[0] - start if rafs else nan), (painted[0] - start if painted else nan)
+
+
+def swap_ratio(app, pane, session, tmp: Path, runs: int, rafs: list[float]) -> None:
+    """The small game's version swap beside the bare swap, alternating, in this run: the
+    same page (the small game, which logs its first rAF), the same report path."""
+    from studio.core.store import Project
+
+    project = Project.create(tmp / "ratio")
+    a = project.commit({"index.html": BARE_PAGE % MARKERS[0]}, parent=None, kind="manual").id
+    b = project.commit({"index.html": BARE_PAGE % MARKERS[1]}, parent=a, kind="manual").id
+    session.open(project)
+    wait(app, 3.0, lambda: pane.state == "running")
+    view, reported = bare_view(app, pane.view.size())
+    wait(app, 0.5)
+    bare, to_raf, to_paint = [], [], []
+    for run in range(runs + 2):  # the first two warm both up and are not counted
+        b_time = bare_swap(app, view, reported, MARKERS[run % 2])
+        raf, paint = version_swap(app, pane, session, (a, b)[run % 2], rafs)
+        wait(app, 0.1)
+        if run >= 2:
+            bare.append(b_time)
+            to_raf.append(raf)
+            to_paint.append(paint)
+    ms = [statistics.median(x) * 1000 for x in (bare, to_raf, to_paint)]
+    print(
+        f"  small game, {runs} swaps each, alternating: bare QtWebEngine swap (setHtml -> first "
+        f"rAF) {ms[0]:.0f} ms median (min {min(bare) * 1000:.0f}); Preview swap (show_version "
+        f"-> first rAF) {ms[1]:.0f} ms (min {min(to_raf) * 1000:.0f}); -> first paint reported "
+        f"{ms[2]:.0f} ms (min {min(to_paint) * 1000:.0f})"
+    )
+    print(f"version swap: {ms[1] / ms[0]:.2f}x the bare swap")
+    print(f"version swap to the reported first paint: {ms[2] / ms[0]:.2f}x the bare swap")
+    view.close()
+    view.deleteLater()
+    session.close()
+
+
+def large_seen_before(app, pane, session, tmp: Path, runs: int, rafs: list[float]) -> None:
+    """The large game's swap to a version shown once already in this session."""
+    from studio.core.store import Project
+
+    project = Project.create(tmp / "large-seen")
+    a = project.commit(large_game(MARKERS[0]), parent=None, kind="manual").id
+    b = project.commit(large_game(MARKERS[1]), parent=a, kind="manual").id
+    rafs.clear()
+    session.open(project)  # shows b, its first time
+    wait(app, 10.0, lambda: bool(rafs))
+    first = version_swap(app, pane, session, a, rafs)
+    swaps = [version_swap(app, pane, session, (b, a)[run % 2], rafs) for run in range(runs)]
+    to_raf, to_paint = [s[0] for s in swaps], [s[1] for s in swaps]
+    print(
+        f"  large game, a version shown before in this session ({runs} swaps): to its first "
+        f"rAF {statistics.median(to_raf) * 1000:.0f} ms median (min {min(to_raf) * 1000:.0f}), "
+        f"to its first paint reported {statistics.median(to_paint) * 1000:.0f} ms (min "
+        f"{min(to_paint) * 1000:.0f}); its first time: {first[0] * 1000:.0f} / "
+        f"{first[1] * 1000:.0f} ms"
+    )
+    session.close()
 
 
 def rss_mib(pid: int) -> float | None:
@@ -173,6 +310,11 @@ def main() -> None:
     wait(app, 0.5)
 
     print(f"Preview benchmark ({args.runs} runs each, offscreen, software rendering)")
+    from studio.sandbox.page import SandboxPage
+
+    rafs = watch_first_raf(SandboxPage)
+    swap_ratio(app, pane, session, tmp, max(args.runs, 11), rafs)
+    large_seen_before(app, pane, session, tmp, max(args.runs, 11), rafs)
     for label, make in (("small game", small_game), ("large game", large_game)):
         project = Project.create(tmp / label.split()[0])
         files = make(MARKERS[0])

@@ -31,6 +31,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import httpx2
 
+from studio.ai.tls import http_client
 from studio.ai.tokens import count_tokens
 
 __all__ = [
@@ -263,7 +264,7 @@ async def server_tokens(
     if not is_local_url(base_url):
         return None
     root = _root(base_url)
-    async with httpx2.AsyncClient(headers=dict(headers or {})) as client:
+    async with await http_client(headers=dict(headers or {})) as client:
         for body in ({"content": text, "add_special": False}, {"model": model, "prompt": text}):
             answer = await _get_json(client, "POST", f"{root}/tokenize", json=body)
             if isinstance(answer, Mapping):
@@ -288,7 +289,7 @@ async def discover(
     if remembered is not None:
         return remembered
     own = client is None
-    client = client or httpx2.AsyncClient(headers=dict(headers or {}))
+    client = client or await http_client(headers=dict(headers or {}))
     try:
         probes = [_model_list(client, base, model)]
         if is_local_url(base):

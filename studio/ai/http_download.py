@@ -21,6 +21,7 @@ from typing import BinaryIO
 import httpx2
 
 from studio.ai.services import ServiceError
+from studio.ai.tls import http_client
 
 CHUNK = 1 << 20
 TIMEOUT = httpx2.Timeout(60.0, connect=15.0)
@@ -41,7 +42,7 @@ async def stream_to_file(
     dest = Path(dest)
     dest.parent.mkdir(parents=True, exist_ok=True)
     own = client is None
-    client = client or httpx2.AsyncClient(timeout=TIMEOUT)
+    client = client or await http_client(timeout=TIMEOUT)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".part", dir=dest.parent)
     tmp = Path(tmp_name)
     try:

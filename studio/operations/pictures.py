@@ -29,6 +29,7 @@ from studio.media.pictures.pixel import (
 )
 from studio.media.pictures.sheets import make_sheet, slice_sheet, split_frames
 from studio.media.pictures.tiles import check_seams
+from studio.operations.picture_requests import use_picture_request
 
 __all__ = [
     "HERO_NAME",
@@ -238,22 +239,3 @@ def import_picture(
         source=source,
         meta=meta,
     )
-
-
-_PURPOSES = {
-    "player": "as the player's character, in place of the shape that is drawn for it now",
-    "enemy": "for the enemies, in place of the shapes drawn for them now",
-    "background": "as the game's background, behind everything",
-}
-
-
-def use_picture_request(pic: Picture, purpose: str | None = None) -> str:
-    """The request that asks the code model to use a picture (Chat's "use as the player",
-    an asset's "Use in game…")."""
-    how = _PURPOSES.get(purpose or "", purpose or "in the game where it fits best")
-    extra = ""
-    if pic.layout:
-        extra = f" It is a sprite sheet of {pic.layout.frames} frames: animate it."
-    elif pic.kind == "background":
-        extra = " Let it scroll if the game scrolls."
-    return f"Use the picture {pic.url} {how}.{extra} Keep everything else as it is."

@@ -10,6 +10,13 @@ it is saved: its files are held in memory, and any file it lacks is served from 
 version it builds on, so its assets and untouched files resolve. It is never stored; it is
 served until dropped, from the same origin with the same headers as the versions.
 
+A version's own files never change, so they are sent cacheable ("immutable"): selecting a
+version shown before in this session is then served from Chromium's memory (the sandbox
+profiles are off the record: nothing reaches the disk), scripts compiled and images decoded
+already. Drafts and the asset library's files may change under the same URL and are sent
+`no-store`, as is every file of an origin that two copies of one project shared this
+session (a copied project keeps its origin, and its version 5 may differ).
+
 Range requests (media seeking) are answered by QtWebEngine itself: it reads the `Range`
 header, seeks the device given to `reply()` and answers `206` with `Content-Range`. So the
 handler always replies with the whole file; slicing it here would apply the range twice.
@@ -66,9 +73,10 @@ CONTENT_SECURITY_POLICY = "; ".join(
 RESPONSE_HEADERS = {
     "Content-Security-Policy": CONTENT_SECURITY_POLICY,
     "X-Content-Type-Options": "nosniff",
-    "Cache-Control": "no-store",
     "Accept-Ranges": "bytes",
 }
+CACHE_IMMUTABLE = "private, max-age=31536000, immutable"  # a version's own files
+CACHE_NEVER = "no-store"  # drafts, the asset library, an origin shared by two copies
 
 # Types that mimetypes gets wrong or does not know on some systems.
 _MIME_OVERRIDES = {
@@ -175,10 +183,14 @@ class ProjectSchemeHandler(QWebEngineUrlSchemeHandler):
         self._mounts: dict[str, int] = {}
         self._drafts: dict[tuple[str, str], Draft] = {}  # by (origin, key)
         self._made_drafts = 0
+        self._origin_paths: dict[str, str] = {}  # the project file each origin came from
+        self._shared_origins: set[str] = set()  # origins of two project copies: not cached
         self.served = 0  # responses given, for tests and benchmarks
 
     def mount(self, project: Project) -> str:
         origin = project_origin(project)
+        if self._origin_paths.setdefault(origin, str(project.path)) != str(project.path):
+            self._shared_origins.add(origin)
         self._projects[origin] = project
         self._mounts[origin] = self._mounts.get(origin, 0) + 1
         return origin
@@ -230,15 +242,21 @@ class ProjectSchemeHandler(QWebEngineUrlSchemeHandler):
             return
         origin, shown, path = split
         source = self._drafts.get((origin, shown)) if isinstance(shown, str) else shown
-        data = self._read(project, source, path) if source is not None else None
-        if data is None:
+        found = self._read(project, source, path) if source is not None else None
+        if found is None:
             job.fail(QWebEngineUrlRequestJob.Error.UrlNotFound)
             self.not_found.emit(url.toString())
             return
+        data, versioned = found
+        cacheable = versioned and isinstance(source, int) and origin not in self._shared_origins
+        headers = {
+            **RESPONSE_HEADERS,
+            "Cache-Control": CACHE_IMMUTABLE if cacheable else CACHE_NEVER,
+        }
         job.setAdditionalResponseHeaders(
             # PySide takes each value as a list (Qt's QMultiMap); a bare QByteArray would be
             # split into one header value per byte.
-            {QByteArray(k.encode()): [QByteArray(v.encode())] for k, v in RESPONSE_HEADERS.items()}
+            {QByteArray(k.encode()): [QByteArray(v.encode())] for k, v in headers.items()}
         )
         buffer = QBuffer(parent=job)
         buffer.setData(QByteArray(data))
@@ -247,14 +265,15 @@ class ProjectSchemeHandler(QWebEngineUrlSchemeHandler):
         job.reply(mime_type(path).encode(), buffer)
 
     @staticmethod
-    def _read(project: Project, source: int | Draft, path: str) -> bytes | None:
-        """A version's file (a draft's, else its base version's), else a library asset."""
+    def _read(project: Project, source: int | Draft, path: str) -> tuple[bytes, bool] | None:
+        """A version's file (a draft's, else its base version's), else a library asset; and
+        whether it is the version's own file (which never changes)."""
         version: int | None = source if isinstance(source, int) else source.base
         if isinstance(source, Draft) and path in source.files:
-            return source.files[path]
+            return source.files[path], False
         try:
             if version is not None:
-                return project.read_file(version, path)
+                return project.read_file(version, path), True
         except StudioError:
             pass
         except Exception as exc:  # noqa: BLE001 (a closed or damaged project must not crash Qt)
@@ -262,7 +281,8 @@ class ProjectSchemeHandler(QWebEngineUrlSchemeHandler):
             return None
         if path.startswith("assets/") and path.count("/") == 1:
             try:
-                return project.blobs.read(project.asset(path.removeprefix("assets/")).blob)
+                asset = project.asset(path.removeprefix("assets/"))
+                return project.blobs.read(asset.blob), False
             except StudioError:
                 return None
             except Exception as exc:  # noqa: BLE001

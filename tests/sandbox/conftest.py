@@ -34,6 +34,13 @@ def make_project(tmp_path: Path) -> Iterator[Callable[..., Project]]:
         projects.append(project)
         return project
 
+    def reopen(project: Project) -> Project:
+        """The same project opened again (after the session closed it)."""
+        again = Project.open(project.path)
+        projects.append(again)
+        return again
+
+    make.reopen = reopen  # type: ignore[attr-defined]
     yield make
     for project in projects:
         with contextlib.suppress(Exception):  # closed by the session already

@@ -4,10 +4,13 @@ a CSP on every response, and no reading across projects."""
 from __future__ import annotations
 
 import json
+import shutil
 
 import pytest
 from PySide6.QtCore import QUrl
 
+from studio.core.store import Project
+from studio.qt import startup as startup_module
 from studio.qt.startup import SANDBOX_NETWORK_SWITCHES, WEBRTC_POLICY, chromium_flags
 from studio.sandbox import profile as profile_module
 from studio.sandbox import scheme as scheme_module
@@ -27,6 +30,7 @@ async function probe(url, headers) {
     const b = new Uint8Array(await r.arrayBuffer());
     return {status: r.status, type: r.headers.get('content-type'),
             range: r.headers.get('content-range'), csp: r.headers.get('content-security-policy'),
+            cache: r.headers.get('cache-control'),
             length: b.length, first: b[0], last: b[b.length - 1]};
   } catch (e) { return {error: String(e)}; }
 }
@@ -92,6 +96,39 @@ def test_files_have_their_mime_types_and_a_csp(preview, probed):
         assert result["type"].split(";")[0] == mime, path
         assert "default-src 'self'" in result["csp"], path
         assert "connect-src 'self'" in result["csp"], path
+
+
+def test_only_a_versions_own_files_are_cacheable(preview, probed):
+    """A version's files never change: sent "immutable", so a version shown again comes from
+    Chromium's memory. The asset library's files and drafts may change under one URL."""
+    assert fetch(preview, "js/game.js")["cache"] == scheme_module.CACHE_IMMUTABLE
+    assert fetch(preview, "assets/clip.bin")["cache"] == scheme_module.CACHE_IMMUTABLE
+    probed.add_asset("fresh.bin", b"just added")
+    assert fetch(preview, "assets/fresh.bin")["cache"] == "no-store"
+    preview.entries.clear()
+    preview.pane.show_draft({"index.html": PROBE.encode()}, probed.head)
+    preview.wait_message("PROBE READY")
+    assert fetch(preview, "index.html")["cache"] == "no-store"
+    assert fetch(preview, "js/game.js")["cache"] == "no-store"  # the base version's, in a draft
+
+
+def test_a_copied_project_is_never_cached(preview, make_project, tmp_path):
+    """A copy keeps its origin and its version ids, and may commit other files under them:
+    once two copies used one origin this session, none of its files is cacheable."""
+    original = make_project("original", {"index.html": PROBE, "level.txt": "one"})
+    preview.open(original)
+    preview.wait_message("PROBE READY")
+    assert fetch(preview, "level.txt")["cache"] == scheme_module.CACHE_IMMUTABLE
+    shutil.copytree(original.path, tmp_path / "copy")
+    copy = Project.open(tmp_path / "copy")
+    try:
+        assert project_origin(copy) == project_origin(original)
+        preview.open(copy)
+        preview.wait_message("PROBE READY")
+        assert fetch(preview, "level.txt")["cache"] == "no-store"
+    finally:
+        preview.session.close()
+        copy.close()
 
 
 def test_missing_files_are_404_and_reported(preview, probed):
@@ -186,14 +223,22 @@ def test_a_missing_index_is_reported(preview, make_project):
     assert "index.html" in preview.pane.stage.overlay.text.text()
 
 
-@pytest.mark.parametrize("layers", ["all", "handler-only"])
+@pytest.mark.parametrize("layers", ["all", "handler-only", "handler-only, cached"])
 def test_a_game_cannot_read_another_projects_files(preview, make_project, monkeypatch, layers):
     """With the CSP and the request guard out of the way the scheme handler still refuses
-    a page of one origin reading another's files (and its control: same-origin works)."""
-    if layers == "handler-only":
+    a page of one origin reading another's files (and its control: same-origin works), also
+    when the other's files were shown in this page before (held in Chromium's cache)."""
+    if layers.startswith("handler-only"):
         monkeypatch.delitem(scheme_module.RESPONSE_HEADERS, "Content-Security-Policy")
         monkeypatch.setattr(profile_module, "allowed", lambda *args: True)
-    secret = make_project("secret", {"index.html": "x", "secret.txt": "top secret"})
+    secret = make_project("secret", {"index.html": PROBE, "secret.txt": "top secret"})
+    if layers.endswith("cached"):
+        preview.open(secret)
+        preview.wait_message("PROBE READY")
+        shown = fetch(preview, "secret.txt")
+        assert (shown["status"], shown["cache"]) == (200, scheme_module.CACHE_IMMUTABLE)
+        preview.session.close()  # closes it
+        secret = make_project.reopen(secret)
     preview.pane.handler.mount(secret)  # as if another pane showed it
     try:
         project = make_project("thief", {"index.html": PROBE})
@@ -240,3 +285,14 @@ def test_chromium_flags_keep_the_network_defence_whatever_the_environment_says(m
     assert "direct://" not in flags and "--no-proxy-server" not in flags
     assert "127.0.0.1" not in flags and "=default" not in flags
     assert flags.endswith(" ".join([*SANDBOX_NETWORK_SWITCHES, WEBRTC_POLICY]))
+
+
+def test_the_gpu_thread_is_not_started_without_a_gpu_device(monkeypatch):
+    monkeypatch.delenv("QTWEBENGINE_CHROMIUM_FLAGS", raising=False)
+    monkeypatch.setattr(startup_module, "has_gpu_device", lambda: False)
+    assert "--disable-gpu" in chromium_flags().split()
+    monkeypatch.setattr(startup_module, "has_gpu_device", lambda: True)
+    assert "--disable-gpu" not in chromium_flags().split()
+    monkeypatch.setattr(startup_module, "has_gpu_device", lambda: False)
+    monkeypatch.setenv("QTWEBENGINE_CHROMIUM_FLAGS", "--ignore-gpu-blocklist")
+    assert "--disable-gpu" not in chromium_flags().split()  # the person chose their own

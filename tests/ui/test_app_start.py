@@ -145,3 +145,57 @@ def test_real_start_up_shows_a_game_and_exits_cleanly(tmp_path, probe_template):
         time.sleep(0.1)
         left = [pid for pid in left if alive(pid, renderers[pid])]
     assert not left, f"QtWebEngineProcess left running after exit: {left}"
+
+
+# Which heavy libraries the first screen has loaded once the game plays, and then whether
+# writing a prompt loads the model client (off the GUI thread) before Generate is pressed.
+START_AND_WRITE = """
+import sys
+import studio.app as app_module
+from PySide6.QtCore import QTimer
+
+original = app_module.create_window
+HEAVY = ("openai", "cv2", "numpy", "PIL")
+
+def create_window(app, project):
+    window = original(app, project)
+
+    def loaded(ok):
+        print("AT START", [m for m in HEAVY if m in sys.modules], flush=True)
+        window.chat.prompt.setPlainText("make it faster")
+        poll.start()
+
+    def wait_for_client():
+        if "studio.ai.chat_provider" in sys.modules:
+            poll.stop()
+            print("WRITING LOADED openai", flush=True)
+            window.close()
+
+    poll = QTimer(window, interval=50)
+    poll.timeout.connect(wait_for_client)
+    window.preview.view.loadFinished.connect(loaded)
+    QTimer.singleShot(40_000, lambda: (print("TIMEOUT", flush=True), window.close()))
+    return window
+
+app_module.create_window = create_window
+sys.exit(app_module.run_app(__import__("pathlib").Path(sys.argv[1])))
+"""
+
+
+def test_the_first_screen_loads_no_model_client_or_picture_library(tmp_path, probe_template):
+    """Playing a game needs neither the `openai` client (~50 MiB) nor OpenCV, NumPy or
+    Pillow; writing a prompt loads the client, so the first Generate is not held up."""
+    with new_project(tmp_path / "game", probe_template) as project:
+        path = project.path
+    result = subprocess.run(
+        [sys.executable, "-c", START_AND_WRITE, str(path)],
+        cwd=ROOT,
+        env=app_env(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=90,
+    )
+    assert result.returncode == 0, f"exit {result.returncode}\n{result.stdout}\n{result.stderr}"
+    lines = result.stdout.splitlines()
+    assert "AT START []" in lines, result.stdout
+    assert "WRITING LOADED openai" in lines, result.stdout

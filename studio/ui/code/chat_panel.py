@@ -102,9 +102,16 @@ class ChatPanel(QWidget):
         self.model_status.changed.connect(lambda _s: self.update_model_label())
         self._project_changed(session.project)
         self.update_model_label()
-        # The `openai` package takes a second to import: do it early, off the GUI thread,
-        # so the first Generate does not freeze the window.
-        QTimer.singleShot(1500, warm_up)
+        # The `openai` package takes a second to import and holds ~50 MiB: import it off
+        # the GUI thread once a generation is likely (a prompt being written, errors to
+        # fix), so the first Generate does not freeze the window and a person who only
+        # plays does not pay for it.
+        self.prompt.textChanged.connect(self._prompt_written)
+        session.errors_changed.connect(lambda n: n > 0 and warm_up())
+
+    def _prompt_written(self) -> None:
+        if self.prompt.toPlainText().strip():
+            warm_up()
 
     # -- building -----------------------------------------------------------------------
 

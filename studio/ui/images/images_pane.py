@@ -9,7 +9,7 @@ player and Delete.
 
 The tab holds no rule of the domain: picture jobs and keeping a picture are
 `studio.operations.image_jobs`, the library and the style `studio.core.pictures`, the
-requests to Chat `studio.operations.pictures.use_picture_request`.
+requests to Chat `studio.operations.picture_requests.use_picture_request`.
 The picture jobs are the session's (`session.image_jobs`, made and closed with the
 project); their providers are built by name from the plugin host and settings.json's
 `image_providers`, merged with `session.image_overrides[name]` (`studio.ai.image_sources`).
@@ -39,7 +39,7 @@ from studio.core.store import Project
 from studio.errors import StudioError
 from studio.media.errors import MediaError
 from studio.operations.image_jobs import ImageJobs
-from studio.operations.pictures import use_picture_request
+from studio.operations.picture_requests import use_picture_request
 from studio.ui.images.image_form import ImageForm
 from studio.ui.images.picture_grid import Entry, PictureGrid
 from studio.ui.images.picture_view import PictureView

@@ -86,5 +86,9 @@ def run_app(project: Path | None) -> int:
         for task in pending:
             task.cancel()
         if pending:
+            # This runs the app's loop a second time, and its end emits aboutToQuit again:
+            # QtWebEngine tears itself down on the first and crashes on a second, so the
+            # app's signals stay blocked until it is over.
+            app.blockSignals(True)
             loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
     return 0

@@ -105,7 +105,8 @@ def chromium_flags() -> str:
     kept = []
     for token in _TOKEN.findall(flags):
         if token.strip('"').split("=", 1)[0] in _NETWORK_SWITCH_NAMES:
-            log.warning("ignored %s: games get no network", token)
+            if token not in (*SANDBOX_NETWORK_SWITCHES, WEBRTC_POLICY):  # ours, from before
+                log.warning("ignored %s: games get no network", token)
         else:
             kept.append(token)
     if "gpu" not in flags and not has_gpu_device():

@@ -112,13 +112,15 @@ def test_any_chunking_of_a_real_answer_reads_the_same(case):
 @settings(max_examples=examples(400))
 @given(chunked(mutated()))
 @example(("<edit path='a'>\n<<<<<<< SEARCH\nx\n=======\n", [16, 30]))
+@example(('<file path="index.html"></file>\n', []))  # an empty file (the long profile)
 def test_mutated_answers_parse_the_same_in_any_chunks_and_apply_or_fail_cleanly(case):
     text, cuts = case
     events = parse_in_chunks(text, cuts)
     assert events == whole(text)
     for event in events:
         if isinstance(event, FileComplete):
-            assert "\r" not in event.content and event.content.endswith("\n")
+            assert "\r" not in event.content
+            assert event.content == "" or event.content.endswith("\n")
         elif isinstance(event, EditBlock):
             for part in (event.search, event.replace):
                 assert part == "" or part.endswith("\n")

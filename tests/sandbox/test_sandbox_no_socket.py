@@ -61,8 +61,9 @@ def run_hostile_game(face: str, listener: CountingListener, tmp_path: Path, defe
 def test_a_hostile_game_opens_no_socket_and_looks_up_no_name(face, listener, tmp_path):
     messages, netlog = run_hostile_game(face, listener, tmp_path, defence=True)
     assert attempted(messages) >= set(KINDS), messages  # the game did try everything
-    assert listener.heard == [], listener.summary()
     counts, hosts = netlog_activity(netlog)
+    print(f"\n{face}, defended: {listener.summary()}; network log: {dict(counts)}")
+    assert listener.heard == [], listener.summary()
     assert not counts, (counts, hosts)
 
 
@@ -73,7 +74,8 @@ def test_without_the_defence_the_same_game_reaches_out(face, listener, tmp_path)
     the network log shows the names it looked up: the test above fails without the defence."""
     messages, netlog = run_hostile_game(face, listener, tmp_path, defence=False)
     assert attempted(messages) >= set(KINDS), messages
-    assert len(listener.heard) >= 4, listener.summary()
     counts, hosts = netlog_activity(netlog)
+    print(f"\n{face}, without the defence: {listener.summary()}; network log: {dict(counts)}")
+    assert len(listener.heard) >= 4, listener.summary()
     assert counts["HOST_RESOLVER_MANAGER_REQUEST"] > 0 and counts["TCP_CONNECT_ATTEMPT"] > 0
     assert any(DNS_HOST in host for host in hosts), hosts

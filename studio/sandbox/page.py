@@ -59,7 +59,8 @@ class SandboxPage(QWebEnginePage):
         self.fullScreenRequested.connect(lambda request: request.reject())
         self.loadingChanged.connect(self._loading_changed)
         self._load_reported = True
-        self.setBackgroundColor("#101318")
+        # No background colour of Studio's own: a page that sets none is white, as in a
+        # browser, so a game looks in the Preview as it will when shared.
 
     # -- loading -------------------------------------------------------------------------
 

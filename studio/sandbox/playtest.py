@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QEventLoop, QObject, QPoint, Qt, QTimer, QUrl, Signal
-from PySide6.QtGui import QImage, QPainter
+from PySide6.QtGui import QImage
 from PySide6.QtTest import QTest
 from PySide6.QtWebEngineCore import QWebEnginePage
 from PySide6.QtWebEngineWidgets import QWebEngineView
@@ -43,6 +43,7 @@ from PySide6.QtWebEngineWidgets import QWebEngineView
 from studio.core.store import Project
 from studio.errors import StudioError
 from studio.sandbox.console import ConsoleEntry
+from studio.sandbox.frames import frame_difference
 from studio.sandbox.page import SandboxPage
 from studio.sandbox.profile import sandbox_profile
 from studio.sandbox.report import PlaytestReport
@@ -142,42 +143,6 @@ def default_inputs(seconds: float) -> list[Step]:
         {"tap": [0.7, 0.7]},
     ]
     return [Step(s.at + start, s.key, s.hold, s.tap) for s in parse_inputs(plan)]
-
-
-# Per byte of a difference image: 1 when a channel moved visibly (more than 6 of 255).
-_VISIBLE = bytes(int(v > 6) for v in range(256))
-_COMPARE_SIZE = (200, 150)
-
-
-def frame_difference(a: QImage, b: QImage) -> float:
-    """Fraction of pixels that differ visibly between two frames (0.0 … 1.0): the frames are
-    scaled to 200 x 150 and a pixel counts when one of its channels moved by more than 6.
-
-    It runs on the GUI thread, so no Python loop over pixels: QPainter's Difference mode
-    makes |a - b| per channel, `bytes.translate` marks visible changes with 1, and the
-    three colour channels are OR-ed and counted as big integers (2 ms for 800 x 600, not 25).
-    """
-    if a.isNull() or b.isNull():
-        return 0.0 if a.isNull() and b.isNull() else 1.0
-    # Opaque premultiplied ARGB: composition modes work on it, and it equals RGB32.
-    fmt = QImage.Format.Format_ARGB32_Premultiplied
-    sa, sb = (
-        i.convertToFormat(QImage.Format.Format_RGB32)
-        .scaled(*_COMPARE_SIZE, mode=Qt.TransformationMode.SmoothTransformation)
-        .convertToFormat(fmt)
-        for i in (a, b)
-    )
-    if sa == sb:
-        return 0.0
-    painter = QPainter(sa)
-    painter.setCompositionMode(QPainter.CompositionMode.CompositionMode_Difference)
-    painter.drawImage(0, 0, sb)
-    painter.end()
-    marks = bytes(sa.constBits()).translate(_VISIBLE)  # B, G, R, A bytes of each pixel
-    changed = 0
-    for channel in range(3):  # not alpha: it is 255 in both
-        changed |= int.from_bytes(marks[channel::4], "little")
-    return changed.bit_count() / (_COMPARE_SIZE[0] * _COMPARE_SIZE[1])
 
 
 # A generator step yields what to wait for: a delay in seconds, or (predicate, timeout).

@@ -13,10 +13,10 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QImage, QPainter
 
 from studio.errors import StudioError
+from studio.sandbox.frames import frame_difference
 from studio.sandbox.playtest import (
     PlaytestReport,
     PlaytestRunner,
-    frame_difference,
     parse_inputs,
     playtest,
 )

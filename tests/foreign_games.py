@@ -203,7 +203,7 @@ addEventListener('keydown', (e) => {
 });
 addEventListener('keyup', (e) => { held[e.key] = false; });
 function frame(now) {
-  const dt = Math.min(0.05, last ? (now - last) / 1000 : 0);
+  const dt = Math.min(0.25, last ? (now - last) / 1000 : 0);  // time-based, even at 4 fps
   last = now;
   g.fillStyle = '#111';
   g.fillRect(0, 0, 800, 600);

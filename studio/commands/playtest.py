@@ -61,7 +61,8 @@ def cmd_playtest(args: argparse.Namespace) -> int:
 
 def _run(project, version_id, seconds, inputs, viewport, screenshot):
     from studio.qt.startup import run_headless
-    from studio.sandbox.playtest import parse_inputs, playtest
+    from studio.sandbox.inputs import parse_inputs
+    from studio.sandbox.playtest import playtest
 
     if inputs is not None:
         parse_inputs(inputs)  # refuse a bad file before starting Chromium

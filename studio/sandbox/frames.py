@@ -71,10 +71,12 @@ def frame_difference(a: QImage, b: QImage) -> float:
     return changed_pixels(a, b).bit_count() / PIXELS
 
 
-def grown(mask: int) -> int:
-    """`mask` with each marked pixel's four neighbours marked too (a pixel's worth of slack
-    for edges that land a pixel apart in two runs)."""
-    return mask | (mask << 8) | (mask >> 8) | (mask << ROW) | (mask >> ROW)
+def grown(mask: int, pixels: int = 1) -> int:
+    """`mask` with the neighbours of each marked pixel marked too, `pixels` deep (slack for
+    edges that land a pixel or two apart in two runs)."""
+    for _ in range(pixels):
+        mask |= (mask << 8) | (mask >> 8) | (mask << ROW) | (mask >> ROW)
+    return mask
 
 
 class PaintedFrames(QObject):
@@ -87,6 +89,7 @@ class PaintedFrames(QObject):
         self.view = view
         self.total = 0  # frames painted since this counter was made
         self._watched: QObject | None = None
+        self._grabbing = False
         self._since = (time.monotonic(), 0)
         self._timer = QTimer(self)
         self._timer.setInterval(1000)
@@ -96,18 +99,36 @@ class PaintedFrames(QObject):
 
     def _watch(self) -> None:
         """Follow the view's render widget: a new renderer may bring a new one."""
-        widget = self.view.focusProxy()
+        try:
+            widget = self.view.focusProxy()
+        except RuntimeError:  # the view is gone
+            self.stop()
+            return
         if widget is not self._watched:
-            if self._watched is not None:
-                self._watched.removeEventFilter(self)
+            self._unwatch()
             self._watched = widget
             if widget is not None:
                 widget.installEventFilter(self)
 
+    def _unwatch(self) -> None:
+        if self._watched is not None:
+            with contextlib.suppress(RuntimeError):  # the widget is gone already
+                self._watched.removeEventFilter(self)
+            self._watched = None
+
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt API)
-        if event.type() == QEvent.Type.Paint:
+        if event.type() == QEvent.Type.Paint and not self._grabbing:
             self.total += 1
         return False
+
+    def grab(self) -> QImage:
+        """The view's picture now. Grabbing paints the view once more; that paint is not a
+        frame of the game, so it is not counted."""
+        self._grabbing = True
+        try:
+            return self.view.grab().toImage()
+        finally:
+            self._grabbing = False
 
     def restart(self) -> None:
         """Start the next second's count now (a new page is loading)."""
@@ -123,7 +144,4 @@ class PaintedFrames(QObject):
 
     def stop(self) -> None:
         self._timer.stop()
-        if self._watched is not None:
-            with contextlib.suppress(RuntimeError):  # the view is gone already
-                self._watched.removeEventFilter(self)
-            self._watched = None
+        self._unwatch()

@@ -57,6 +57,7 @@ from studio.core.store import Project
 from studio.errors import StudioError
 from studio.operations.autofix import errors_once_loaded
 from studio.sandbox.console import ConsoleEntry
+from studio.sandbox.frames import PaintedFrames
 from studio.sandbox.page import SandboxPage
 from studio.sandbox.playtest import PlaytestReport, PlaytestRunner
 from studio.sandbox.profile import sandbox_profile
@@ -120,7 +121,8 @@ class PreviewPane(QWidget):
         layout.addWidget(self.splitter, 1)
 
         self.page.console_entries.connect(self.console.extend)
-        self.page.fps_reported.connect(self._fps)
+        self.frames = PaintedFrames(self.view, self)  # painted, whatever drives the game
+        self.frames.fps.connect(self._fps)
         self.page.first_paint.connect(self._painted)
         self.page.game_loaded.connect(self._game_loaded)
         self.page.titleChanged.connect(lambda _t: self._update_title())
@@ -182,7 +184,7 @@ class PreviewPane(QWidget):
         self.device_box.setMinimumContentsLength(7)
         self.fps_label = QLabel("– fps")
         self.fps_label.setObjectName("fpsMeter")
-        self.fps_label.setToolTip("Frames the game drew in the last second")
+        self.fps_label.setToolTip("Frames the page painted in the last second")
         self.fps_label.setMinimumWidth(48)
         self.fps_label.setStyleSheet("color: #98c379; font-family: monospace;")
         self.shot_button = self._tool("Screenshot", "Screenshot", sp.SP_DialogSaveButton)
@@ -278,6 +280,7 @@ class PreviewPane(QWidget):
         self._stop_reason = None
         self.fps = None
         self.fps_label.setText("– fps")
+        self.frames.restart()
         self.page.discard_console()  # lines of the page being replaced
         self.console.clear()
         self.stage.overlay.hide()
@@ -398,6 +401,8 @@ class PreviewPane(QWidget):
             )
 
     def _fps(self, value: float) -> None:
+        if self.state not in ("loading", "running"):
+            return
         self.fps = value
         self.fps_label.setText(f"{value:.0f} fps")
         self.fps_changed.emit(value)
@@ -489,7 +494,7 @@ class PreviewPane(QWidget):
 
     def grab_frame(self) -> QImage:
         """The game's picture now (the view's pixels, at its on-screen size)."""
-        return self.view.grab().toImage()
+        return self.frames.grab()
 
     def screenshot_png(self) -> bytes:
         data = QByteArray()

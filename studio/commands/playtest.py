@@ -12,14 +12,19 @@ from studio.errors import StudioError
 def add_commands(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "playtest",
-        help="play a version headlessly: loads, animates, reacts to input, no errors",
-        description="Load a version in the sandbox without a window, send keys and taps, and "
-        "report. Exit code 0 only when it loaded, animated and logged no errors.",
+        help="play a version headlessly: loads, animates or responds to input, no errors",
+        description="Load a version in the sandbox without a window and play it: without "
+        "--inputs, start it the usual ways (Enter, Space, a Play button, a click) and try "
+        "each control alone, judged against a twin of the game left alone. Exit code 0 only "
+        "when it loaded, animates by itself or responds to input, and logged no errors "
+        "(requests the sandbox blocked are a warning).",
     )
     p.add_argument("path", type=Path, help="the project")
     p.add_argument("--version", type=int, dest="version_id", help="version id (default: head)")
-    p.add_argument("--seconds", type=float, default=5.0, help="how long to play (default 5)")
-    p.add_argument("--inputs", type=Path, help="JSON list of steps (key, tap, wait)")
+    p.add_argument(
+        "--seconds", type=float, default=5.0, help="how long to play at least (default 5)"
+    )
+    p.add_argument("--inputs", type=Path, help="JSON list of steps (key, tap, drag, wait)")
     p.add_argument("--viewport", default="800x600", help="viewport WxH (default 800x600)")
     p.add_argument("--screenshot", type=Path, help="where to save the last frame (PNG)")
     p.add_argument("--json", action="store_true", help="print the report as JSON")

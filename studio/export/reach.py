@@ -7,11 +7,15 @@ already reached names it:
 - an HTML page: any attribute whose value names a project file (`src`, `href`, `srcset`,
   `poster`, `data-src` of a lazy loader, ...), its inline styles, and the string literals of
   its inline scripts;
-- a stylesheet: its `url(...)` and `@import`s;
+- a stylesheet: its `url(...)` and `@import`s, except the font formats no browser of today
+  picks when the same `@font-face` offers a WOFF, WOFF2, TTF or OTF (EOT, SVG fonts);
 - a script or a data file (JSON, XML, SVG, text): its string literals. A literal naming a
   file counts (from the page or from the file itself, as modules resolve); so does one with
   a `/` that starts file paths (`'sprites/hero_' + n + '.png'`, `` `levels/${n}.json` ``),
   which keeps every file a built name could mean.
+
+Links a page inside the single file's frame never loads are not followed: icons and
+start-up pictures for home screens, the web app manifest.
 
 What the analysis cannot see (a name put together from pieces without a `/`) is kept with
 patterns (`fnmatch` globs on project paths, `*` crossing folders: `levels/*`).
@@ -27,6 +31,7 @@ from fnmatch import fnmatchcase
 from studio.export.rewrite import (
     CSS_IMPORT_RULE,
     CSS_URL,
+    HOME_SCREEN_RELS,
     decode_text,
     resolve,
     scan,
@@ -39,6 +44,9 @@ TEXT_SUFFIXES = (
     ".js", ".mjs", ".cjs", ".json", ".xml", ".svg", ".txt", ".csv", ".tsv", ".tmx", ".tsx",
     ".tmj", ".tsj", ".atlas", ".fnt", ".plist", ".glsl", ".vert", ".frag", ".webmanifest",
 )  # fmt: skip
+_FONT_FACE = re.compile(r"@font-face\s*\{[^}]*\}", re.IGNORECASE)
+_MODERN_FONTS = (".woff2", ".woff", ".ttf", ".otf")
+_OLD_FONTS = (".eot", ".svg")
 # A quoted literal (no line breaks); a template literal's text before its first `${`.
 _LITERAL = re.compile(r"""(["'])((?:\\.|(?!\1)[^\\\r\n])*)\1|`([^`$\\]*)(?:\$\{|`)""")
 
@@ -76,6 +84,8 @@ def _html_references(path: str, files: dict[str, bytes], names: list[str]) -> se
     base = posixpath.dirname(path)
     found: set[str] = set()
     for tag in scan(text):
+        if tag.name == "link" and HOME_SCREEN_RELS & set((tag.get("rel") or "").lower().split()):
+            continue
         for key, value in tag.attrs:
             if not value:
                 continue
@@ -97,8 +107,21 @@ def _html_references(path: str, files: dict[str, bytes], names: list[str]) -> se
 
 
 def _css_references(css: str, base: str, files: dict[str, bytes]) -> set[str]:
-    urls = [m.group(2) for m in CSS_URL.finditer(css)]
-    urls += [m.group(4) for m in CSS_IMPORT_RULE.finditer(css) if m.group(4)]
+    found: set[str] = set()
+    for face in _FONT_FACE.finditer(css):
+        fonts = _urls(face.group(0), base, files)
+        modern = any(p.lower().endswith(_MODERN_FONTS) for p in fonts)
+        found |= {p for p in fonts if not (modern and p.lower().endswith(_OLD_FONTS))}
+    rest = _FONT_FACE.sub("", css)
+    imports = [m.group(4) for m in CSS_IMPORT_RULE.finditer(rest) if m.group(4)]
+    return found | _urls(rest, base, files) | _resolved(imports, base, files)
+
+
+def _urls(css: str, base: str, files: dict[str, bytes]) -> set[str]:
+    return _resolved([m.group(2) for m in CSS_URL.finditer(css)], base, files)
+
+
+def _resolved(urls: Iterable[str], base: str, files: dict[str, bytes]) -> set[str]:
     return {p for url in urls if (p := resolve(url, base, files)) is not None}
 
 

@@ -25,6 +25,21 @@ HREF_TAGS = {"link", "image", "use", "feimage"}
 MEDIA_TAGS = {"video", "audio"}
 JS_TYPES = {"", "text/javascript", "application/javascript", "module", "text/ecmascript"}
 
+# `<link rel=...>` for home screens and installed apps (icons, start-up pictures, the web
+# app manifest): a page in the single file's frame has no use for them, so that file drops
+# them and does not carry their files.
+HOME_SCREEN_RELS = frozenset(
+    {
+        "icon",
+        "shortcut",
+        "apple-touch-icon",
+        "apple-touch-icon-precomposed",
+        "apple-touch-startup-image",
+        "mask-icon",
+        "manifest",
+    }
+)
+
 _SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.\-]*:|^//")
 CSS_URL = re.compile(r"""url\(\s*(["']?)([^"')]*?)\1\s*\)""", re.IGNORECASE)
 # `@import url(x.css) conditions;` or `@import "x.css" conditions;`: the URL is group 2 or 4,
@@ -294,6 +309,8 @@ class HtmlRewrite:
             return None if new == css else (tag.raw_start, tag.raw_stop, new)
         if name == "link":
             rel = (tag.get("rel") or "").lower().split()
+            if self.inline and HOME_SCREEN_RELS & set(rel):
+                return (tag.start, tag.end, "")
             href = tag.get("href") or ""
             path = resolve(href, base_dir, self.files)
             if "stylesheet" in rel and path is not None and self.inline:

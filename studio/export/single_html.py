@@ -105,7 +105,9 @@ def build_single_html(bundle: GameBundle) -> str:
             entry["fallbackFor"] = mp4s[path]
         assets.append(entry)
     bundle.notes.extend(
-        f"index.html refers to {m}, which is not in the game" for m in rewrite.missing
+        f"index.html refers to {m}, which is not in the game"
+        for m in rewrite.missing
+        if m not in bundle.left_out  # an icon, an old font format: left out on purpose
     )
     if bundle.left_out:
         bundle.notes.append(left_out_note(bundle.left_out))

@@ -66,7 +66,7 @@ QUICK_INPUTS = [
     {"key": "Space"},
     {"tap": [0.5, 0.5]},
     {"key": "ArrowRight", "hold": 0.3},
-    {"key": "ArrowLeft", "hold": 0.3},
+    {"key": "ArrowDown", "hold": 0.2},  # not Left: that would take Right's move back
 ]
 
 STATE_JS = """(() => { try {
@@ -356,10 +356,17 @@ class PlaytestRunner(QObject):
             for a, b in zip(frames, frames[1:], strict=False)
         )
         if pre_input is not None and not self._dead:
-            report.input_changed_picture = frame_difference(pre_input[0], final) > 0.002
+            # Across all the inputs, or across one between two samples (Left may take back
+            # what Right did by the end).
+            report.input_changed_picture = frame_difference(pre_input[0], final) > 0.002 or any(
+                a[2] != b[2] and frame_difference(a[1], b[1]) > 0.002
+                for a, b in zip(frames, frames[1:], strict=False)
+            )
             if report.has_state_hook:
                 yield from self._eval(STATE_JS)
-                report.input_changed_state = _loads(pre_input[1]) != _loads(self._result)
+                report.input_changed_state = _loads(pre_input[1]) != _loads(self._result) or any(
+                    a[0] != b[0] and a[1] != b[1] for a, b in zip(states, states[1:], strict=False)
+                )
         report.state_samples = [s for _, s in states][:40]
 
     def _play_default(self) -> Iterator[Wait]:

@@ -56,6 +56,9 @@ BUTTONS_JS = """(() => {
   }
   return JSON.stringify(found.sort((a, b) => b[2] - a[2]));
 })()"""
+# Where the page is scrolled: Space and the arrows scroll a page taller than the view, which
+# changes the picture but starts nothing.
+SCROLL_JS = "JSON.stringify([scrollX, scrollY])"
 START_WORDS = ("play", "start", "begin", "new game", "go", "continue", "tap", "click", "press")
 
 Input = dict[str, Any]  # one step as an inputs file writes it
@@ -110,9 +113,12 @@ def play_default(player: Player) -> Iterator[Wait]:
     buttons = _buttons(player.result)
     for name, way in start_ways(buttons):
         t0 = player.clock()
+        yield from player.evaluate(SCROLL_JS)
+        scrolled = player.result
         yield from player.send(way)
         yield from player.observe(AFTER_START, samples=3)
-        if _started(player, t0):
+        yield from player.evaluate(SCROLL_JS)
+        if player.result == scrolled and _started(player, t0):
             outcome.started_with, outcome.start = name, way
             break
     yield from _start_again(player, outcome)

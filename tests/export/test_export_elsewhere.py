@@ -3,6 +3,7 @@ game reaches, and a page with no background looking in the Preview as in a brows
 
 from __future__ import annotations
 
+import json
 import re
 import zipfile
 from pathlib import Path
@@ -34,6 +35,15 @@ def slide(tmp_path: Path) -> Project:
     project.commit(slide_game(), parent=None, kind="import")
     yield project
     project.close()
+
+
+def game_document(single_file: str) -> str:
+    """The game's page inside an exported single file (it travels as JSON)."""
+    found = re.search(
+        r'<script type="application/json" id="studio-game">(.*?)</script>', single_file
+    )
+    assert found is not None
+    return json.loads(found.group(1))
 
 
 def encoded(files: dict[str, bytes | str]) -> dict[str, bytes]:
@@ -74,6 +84,37 @@ def test_names_built_at_run_time_are_reached_by_their_fixed_part():
         }
     )
     assert set(files) - reachable(files) == {"sprites/enemy.png", "img/unused.png", "tools/pack.py"}
+
+
+def test_home_screen_icons_and_old_font_formats_are_not_carried(tmp_path):
+    """A frame has no use for icons and app manifests, and no browser of today picks an EOT
+    or SVG font when the same @font-face offers a WOFF."""
+    files = {
+        "index.html": '<link rel="shortcut icon" href="favicon.ico">'
+        '<link rel="apple-touch-icon" href="meta/touch.png"><link rel="manifest" href="app.json">'
+        '<link rel="stylesheet" href="fonts.css"><p>hi</p>',
+        "fonts.css": '@font-face { font-family: A; src: url("a.eot");\n'
+        '  src: url("a.eot?#iefix") format("embedded-opentype"), url("a.svg#a") format("svg"),'
+        ' url("a.woff") format("woff"); }\n'
+        '@font-face { font-family: Old; src: url("old.eot"); }\n'
+        "body { background: url(bg.svg) }",
+        **dict.fromkeys(
+            ["favicon.ico", "meta/touch.png", "app.json", "a.eot", "a.svg", "a.woff"], "x"
+        ),
+        **dict.fromkeys(["old.eot", "bg.svg"], "x"),
+    }
+    reached = reachable(encoded(files))
+    assert reached == {"index.html", "fonts.css", "a.woff", "old.eot", "bg.svg"}
+    project = Project.create(tmp_path / "icons.studio")
+    project.commit(files, parent=None, kind="import")
+    result = run(SingleHtmlExporter().export(project, None, tmp_path / "icons.html"))
+    game = game_document((tmp_path / "icons.html").read_text())
+    assert "<link" not in game and "<style>@font-face" in game
+    assert not any(name in game for name in ("favicon.ico", "touch.png", "app.json"))
+    assert [n for n in result.notes if "refers to" in n] == []
+    assert result.notes[-1].startswith(
+        "left out 5 files the game does not reach: a.eot, a.svg, app.json, favicon.ico, meta"
+    )
 
 
 def test_imported_stylesheets_are_inlined_at_any_depth_with_their_own_urls():

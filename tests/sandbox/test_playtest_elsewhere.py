@@ -59,6 +59,15 @@ def test_a_tile_still_sliding_after_a_key_is_not_animation(qtbot, make_project):
     assert report.passed and report.to_dict()["kind"] == "responds", report.summary()
 
 
+def test_given_inputs_that_take_each_other_back_still_changed_the_game(qtbot, make_project):
+    """Right then Left slide a tile out and back: the end looks like the start, yet each
+    key changed the picture."""
+    project = make_project("slide", slide_game())
+    inputs = [{"at": 0.6, "key": "ArrowRight"}, {"at": 1.7, "key": "ArrowLeft"}]
+    report = play(qtbot, project, seconds=2.6, inputs=inputs)
+    assert report.input_changed_picture and report.passed, report.summary()
+
+
 def test_a_game_whose_own_code_fails_because_of_a_block_shows_that_failure(qtbot, make_project):
     project = make_project("brick", brick_game(uses_the_ad_script=True))
     report = play(qtbot, project, seconds=2.5, inputs=[{"at": 0.5, "key": "Enter"}])

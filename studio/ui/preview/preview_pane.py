@@ -31,19 +31,17 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, Qt, QUrl, Signal
-from PySide6.QtGui import QImage, QPixmap
+from PySide6.QtGui import QImage
 from PySide6.QtWebEngineCore import QWebEnginePage
 from PySide6.QtWebEngineWidgets import QWebEngineView
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
-    QDialogButtonBox,
     QFileDialog,
     QHBoxLayout,
     QInputDialog,
     QLabel,
     QMenu,
-    QPlainTextEdit,
     QSplitter,
     QStyle,
     QToolButton,
@@ -65,6 +63,7 @@ from studio.sandbox.scheme import Draft, draft_url, split_url, version_url
 from studio.sandbox.watchdog import Watchdog
 from studio.story.validate import as_errors, version_problems
 from studio.ui.preview.console_panel import ConsolePanel
+from studio.ui.preview.playtest_dialog import PlaytestDialog
 from studio.ui.preview.preview_stage import DEVICES, GameStage, device, parse_size
 from studio.ui.session import ProjectSession
 from studio.ui.widgets.elided_label import ElidedLabel
@@ -564,34 +563,7 @@ class PreviewPane(QWidget):
     def _show_report(self, report: PlaytestReport) -> None:
         if self._playtest_dialog is not None:
             self._playtest_dialog.close()
-        dialog = QDialog(self)
-        dialog.setWindowTitle(f"Playtest of version {report.version}")
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        text = QPlainTextEdit(report.summary())
-        text.setReadOnly(True)
-        layout = QVBoxLayout(dialog)
-        if report.screenshot:
-            picture = QLabel()
-            image = QImage(report.screenshot)
-            if not image.isNull():
-                picture.setPixmap(
-                    QPixmap.fromImage(
-                        image.scaled(
-                            320,
-                            240,
-                            Qt.AspectRatioMode.KeepAspectRatio,
-                            Qt.TransformationMode.SmoothTransformation,
-                        )
-                    )
-                )
-                picture.setAlignment(Qt.AlignmentFlag.AlignCenter)
-                layout.addWidget(picture)
-        layout.addWidget(text)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
-        buttons.rejected.connect(dialog.close)
-        layout.addWidget(buttons)
-        dialog.resize(460, 480)
-        dialog.setModal(False)
+        dialog = PlaytestDialog(report, self)
         dialog.show()
         self._playtest_dialog = dialog
         dialog.destroyed.connect(lambda *_: setattr(self, "_playtest_dialog", None))

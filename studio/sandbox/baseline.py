@@ -85,10 +85,10 @@ class Track:
     """The samples of one view, oldest first, and when it last got an input."""
 
     samples: list[Sample] = field(default_factory=list)
-    last_input: float = float("-inf")  # when its last input ended
+    last_input: float = float("-inf")  # when its last input ended (or its page loaded)
 
     def add(self, t: float, frame: QImage, state: Any = None) -> None:
-        self.samples.append(Sample(t, small_frame(frame), _loads(state)))
+        self.samples.append(Sample(t, small_frame(frame), parse_state(state)))
 
     def at(self, t: float, *, with_state: bool = False) -> Sample | None:
         """The last sample taken at or before `t` (the first one, for a `t` before all);
@@ -123,13 +123,15 @@ class Track:
         return paths
 
     def animates(self, since: float, until: float = float("inf")) -> bool:
-        """The picture changed between two neighbouring samples taken in [since, until],
-        both at least SETTLE after this view's last input."""
+        """The picture kept changing in [since, until]: between two pairs of neighbouring
+        samples, all taken at least SETTLE after this view's last input (or load). A tile's
+        slide or an intro's fade-in, over once settled, is no animation."""
         start = max(since, self.last_input + SETTLE)
-        return any(
+        changed = [
             a.t >= start and b.t <= until and changed_pixels(a.frame, b.frame)
             for a, b in zip(self.samples, self.samples[1:], strict=False)
-        )
+        ]
+        return sum(changed) >= 2
 
 
 @dataclass(frozen=True)
@@ -204,7 +206,8 @@ def _changed_paths(a: Any, b: Any, path: str = "") -> set[str]:
     return set() if a == b else {path or "."}
 
 
-def _loads(value: Any) -> Any:
+def parse_state(value: Any) -> Any:
+    """What `window.studio.state()` returned, as it arrives from the page (JSON text)."""
     if isinstance(value, str):
         try:
             return json.loads(value)

@@ -243,7 +243,7 @@ def console_entry(level: str, message: str, source: str, line: int) -> ConsoleEn
         elif _CSP_REFUSAL.match(message) or _CSP_FETCH.match(message):
             url = csp_refused_url(message)
             text = _blocked_words(message, url) if url else message
-            return ConsoleEntry("warning", text, url or "", kind="blocked")
+            return ConsoleEntry("warning", text, kind="blocked")  # the text names the URL
     return ConsoleEntry(level, message.rstrip(), relative_source(source), int(line or 0), kind=kind)
 
 

@@ -29,7 +29,6 @@ that has no asyncio loop can use `PlaytestRunner` and its `finished` signal, or
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import tempfile
 import time
@@ -43,7 +42,7 @@ from PySide6.QtWebEngineCore import QWebEnginePage
 from PySide6.QtWebEngineWidgets import QWebEngineView
 
 from studio.core.store import Project
-from studio.sandbox.baseline import SETTLE, Track, Twin, seed_random
+from studio.sandbox.baseline import SETTLE, Track, Twin, parse_state, seed_random
 from studio.sandbox.console import ConsoleEntry
 from studio.sandbox.frames import PaintedFrames, frame_difference
 from studio.sandbox.inputs import Step, parse_inputs, send_step
@@ -340,7 +339,7 @@ class PlaytestRunner(QObject):
                     hook_checked = True
                     if self._result is not None:
                         report.has_state_hook = True
-                        states.append((report.inputs_sent, _loads(self._result)))
+                        states.append((report.inputs_sent, parse_state(self._result)))
                 next_sample = elapsed + SAMPLE_EVERY
                 continue
             wake = min(next_sample, steps[0].at if steps else self.seconds, self.seconds)
@@ -364,7 +363,8 @@ class PlaytestRunner(QObject):
             )
             if report.has_state_hook:
                 yield from self._eval(STATE_JS)
-                report.input_changed_state = _loads(pre_input[1]) != _loads(self._result) or any(
+                before, after = parse_state(pre_input[1]), parse_state(self._result)
+                report.input_changed_state = before != after or any(
                     a[0] != b[0] and a[1] != b[1] for a, b in zip(states, states[1:], strict=False)
                 )
         report.state_samples = [s for _, s in states][:40]
@@ -450,6 +450,9 @@ class PlaytestRunner(QObject):
             ),
             LOAD_TIMEOUT,
         )
+        for track in (self.track, self.twin_track):
+            if track is not None:  # the game's intro after a load settles like an input's
+                track.last_input = self.clock()
         self._view.setFocus()
         yield 0.3
 
@@ -501,15 +504,6 @@ def _distinct(errors: list[dict], known: list[dict]) -> list[dict]:
 
 def _key(error: dict) -> tuple:
     return (error.get("kind"), error.get("message"), error.get("source"), error.get("line"))
-
-
-def _loads(value: Any) -> Any:
-    if isinstance(value, str):
-        try:
-            return json.loads(value)
-        except ValueError:
-            return value
-    return value
 
 
 async def playtest(

@@ -29,7 +29,7 @@ from studio.sandbox.baseline import SETTLE, Track, drifted, response
 
 LOOK = 0.8  # seconds watched before the first input
 AFTER_START = 0.5  # seconds watched after a way to start
-QUIET = 1.0  # seconds the started game is watched without input
+QUIET = 1.2  # seconds the started game is watched without input
 # After each control: its after-effects settle, then a quiet part that shows what the game
 # does on its own (at least three samples, however busy the machine is).
 QUIET_PART = 0.3

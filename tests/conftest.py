@@ -73,3 +73,13 @@ def gui_thread_collector():
     _collect_on_the_gui_thread()
     yield
     _collect_on_the_gui_thread()
+
+
+@pytest.fixture(autouse=True)
+def forget_context_windows():
+    """What servers said of their context windows is kept for the session (by URL): a test
+    whose server reuses an earlier one's port must not inherit it."""
+    from studio.ai.context_window import forget
+
+    forget()
+    yield

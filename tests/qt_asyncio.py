@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Awaitable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from typing import TypeVar
 
 import qasync
@@ -78,6 +78,16 @@ def wait_for(task: Awaitable[T], timeout: float = 240) -> T:
         future.cancel()
         raise TimeoutError(f"{future!r} did not finish in {timeout:g} s")
     return future.result()
+
+
+async def until(predicate: Callable[[], object], timeout: float = 30.0, what: str = "") -> None:
+    """Inside a scenario run by `run_with_qt`: wait (letting Qt and asyncio run) until
+    `predicate()` is true; AssertionError naming `what` after `timeout` seconds."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not predicate():
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"timed out waiting for {what or predicate}")
+        await asyncio.sleep(0.02)
 
 
 def run_with_qt(coro: Awaitable[T], timeout: float = 120) -> T:

@@ -332,6 +332,9 @@ async def _decide(
         open_paths = ", ".join(i.path for i in answer.incomplete)
         why = f"The answer ended inside an unfinished block ({open_paths})."
         return finish("cut_off", GenerationError("cut_off", why))
+    if not streamed.text.strip():
+        why = "The model's answer was empty: it sent no text at all."
+        return finish("error", GenerationError("empty", why))
     if not answer.blocks and not answer.malformed_edits:
         why = "The answer has no code: nothing to apply."
         return finish("no_code", GenerationError("no_code", why))

@@ -13,19 +13,23 @@ from urllib.parse import urlsplit
 
 import openai
 
+from studio.ai.context_window import (
+    ContextWindow,
+    discover,
+    learn,
+    parse_context_error,
+    server_tokens,
+)
 from studio.ai.errors import GenerationError, parse_retry_after, scrub
 from studio.ai.providers import ChatChunk, ChatDone, ChatMessage, TextDelta, Usage, WaitCallback
+from studio.ai.tool_calls import ToolCallAssembler, ToolTurn, turn_from_completion
 
 __all__ = ["DEFAULT_BASE_URL", "OpenAIChatProvider"]
 
 log = logging.getLogger(__name__)
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
-_CONTEXT_TEXT = re.compile(
-    r"context[ _-]?(?:length|window)|maximum context|too many tokens|prompt is too long"
-    r"|reduce the length|input is too long|exceeds? the (?:model's )?(?:max|limit)",
-    re.IGNORECASE,
-)
+PROBE_TIMEOUT = 10.0  # seconds the one-token question after an empty stream may take
 _UNSUPPORTED = re.compile(
     r"unsupported|unrecognized|unknown|not supported|not permitted|extra inputs|not allowed"
     r"|invalid",
@@ -130,6 +134,8 @@ class OpenAIChatProvider:
             error = self._map_mid_stream(err, model, got_text=ttft is not None)
         finally:
             await stream.close()
+        if error is None and ttft is None and finish is None:
+            error = await self._why_empty(messages, model)
         if error is not None:
             log.info("chat stream from %s failed: %s", self._host, error.message)
             raise error
@@ -143,16 +149,31 @@ class OpenAIChatProvider:
         max_tokens: int | None,
         on_wait: WaitCallback | None,
     ) -> Any:
-        params: dict[str, Any] = {
-            "model": model,
-            "messages": messages,
-            "stream": True,
-            "stream_options": {"include_usage": True},
-        }
+        params = self._request(messages, model, temperature, max_tokens)
+        return await self._create(params, model, on_wait)
+
+    @staticmethod
+    def _request(
+        messages: list[Any],
+        model: str,
+        temperature: float | None,
+        max_tokens: int | None,
+        *,
+        stream: bool = True,
+    ) -> dict[str, Any]:
+        params: dict[str, Any] = {"model": model, "messages": messages, "stream": stream}
+        if stream:
+            params["stream_options"] = {"include_usage": True}
         if temperature is not None:
             params["temperature"] = temperature
         if max_tokens is not None:
             params["max_tokens"] = max_tokens
+        return params
+
+    async def _create(
+        self, params: dict[str, Any], model: str, on_wait: WaitCallback | None
+    ) -> Any:
+        """Send a chat request: rate limits waited out, unsupported parameters dropped."""
         attempt = 0
         adjusted: set[str] = set()
         while True:
@@ -178,6 +199,91 @@ class OpenAIChatProvider:
             if on_wait is not None:
                 on_wait(wait)
             await asyncio.sleep(wait)
+
+    async def tool_turn(
+        self,
+        messages: list[dict[str, Any]],
+        *,
+        model: str,
+        tools: list[dict[str, Any]],
+        stream: bool = True,
+        temperature: float | None = None,
+        max_tokens: int | None = None,
+        on_wait: WaitCallback | None = None,
+    ) -> ToolTurn:
+        """One assistant turn that may call `tools`, streamed or not (`studio.ai.tool_calls`
+        says how calls arrive)."""
+        started = time.monotonic()
+        params = self._request(messages, model, temperature, max_tokens, stream=stream)
+        params["tools"] = tools
+        answer = await self._create(params, model, on_wait)
+        if not stream:
+            turn = turn_from_completion(answer)
+            turn.total_time = turn.ttft = time.monotonic() - started
+            return turn
+        turn, calls, text = ToolTurn(), ToolCallAssembler(), []
+        error: GenerationError | None = None
+        try:
+            async for chunk in answer:
+                if chunk.usage is not None:
+                    turn.usage = Usage(
+                        chunk.usage.prompt_tokens or 0, chunk.usage.completion_tokens or 0
+                    )
+                for choice in chunk.choices or ():
+                    delta = choice.delta
+                    if choice.index or delta is None:
+                        continue
+                    pieces = getattr(delta, "tool_calls", None)
+                    if (delta.content or pieces) and turn.ttft is None:
+                        turn.ttft = time.monotonic() - started
+                    if delta.content:
+                        text.append(delta.content)
+                    if pieces:
+                        calls.feed(pieces)
+                    if choice.finish_reason:
+                        turn.finish_reason = choice.finish_reason
+        except openai.OpenAIError as err:
+            error = self._map_mid_stream(err, model, got_text=turn.ttft is not None)
+        finally:
+            await answer.close()
+        if error is not None:
+            log.info("tool-calling stream from %s failed: %s", self._host, error.message)
+            raise error
+        turn.text, turn.calls = "".join(text), calls.calls()
+        turn.total_time = time.monotonic() - started
+        return turn
+
+    async def _why_empty(self, messages: list[ChatMessage], model: str) -> GenerationError:
+        """The stream ended with no text and no end: ask once more, without streaming and
+        for one token, because some servers (llama-cpp-python) only say why outside a
+        stream; one that refuses a request too long for its window does so at once."""
+        try:
+            await self._client.chat.completions.create(
+                model=model, messages=messages, max_tokens=1, stream=False, timeout=PROBE_TIMEOUT
+            )
+        except openai.OpenAIError as err:
+            error = self._map(err, model)
+            if error.kind == "context_too_long":
+                return error
+        return GenerationError(
+            "empty",
+            f"{self._host} ended the answer without sending any text or saying why. "
+            "Its own log says more; a request longer than the model's context window is "
+            "a common cause.",
+        )
+
+    @property
+    def _auth(self) -> dict[str, str]:
+        key = self._secrets[0]
+        return {"Authorization": f"Bearer {key}"} if key else {}
+
+    async def context_window(self, model: str) -> ContextWindow | None:
+        """What the server says `model`'s context window is (None: it does not say)."""
+        return await discover(self.base_url, model, headers=self._auth)
+
+    async def count_tokens(self, model: str, text: str) -> int | None:
+        """The tokens `model`'s server cuts `text` into, where it can say (None: it cannot)."""
+        return await server_tokens(self.base_url, model, text, headers=self._auth)
 
     def _rate_limit_wait(
         self, err: openai.RateLimitError, error: GenerationError, attempt: int
@@ -233,7 +339,10 @@ class OpenAIChatProvider:
             )
         if not isinstance(err, openai.APIStatusError):
             if isinstance(err, openai.APIError):
-                return GenerationError("server", f"{host} reported an error: {self._detail(err)}")
+                detail = self._detail(err)
+                if parse_context_error(detail):  # an error event inside the stream
+                    return self._too_long(model, detail)
+                return GenerationError("server", f"{host} reported an error: {detail}")
             return GenerationError("auth", f"Cannot use {host}: {self._detail(err)}")
         status, detail = err.status_code, self._detail(err)
         said = f" It said: {detail}" if detail else ""
@@ -247,12 +356,9 @@ class OpenAIChatProvider:
                 "unknown_model",
                 f"{what} was not found at {host} (404): check the model name and base URL.{said}",
             )
-        too_long = err.code == "context_length_exceeded" or bool(_CONTEXT_TEXT.search(detail))
-        if status == 413 or (status == 400 and too_long):
-            return GenerationError(
-                "context_too_long",
-                f"The request is longer than the model's context window.{said}",
-            )
+        too_long = err.code == "context_length_exceeded" or parse_context_error(detail)
+        if status == 413 or (status in (400, 500) and too_long):
+            return self._too_long(model, detail)
         if status == 429:
             headers = err.response.headers
             retry_after = parse_retry_after(
@@ -268,6 +374,24 @@ class OpenAIChatProvider:
         if status >= 500:
             return GenerationError("server", f"{host} had a server error ({status}).{said}")
         return GenerationError("bad_request", f"{host} rejected the request ({status}).{said}")
+
+    def _too_long(self, model: str | None, detail: str) -> GenerationError:
+        """A request longer than the model's context window, in the server's words; the
+        window it names is remembered for the next request."""
+        asked, window = parse_context_error(detail) or (None, None)
+        if window and model:
+            said = ContextWindow(window, f"what {self._host} said when it refused a request")
+            learn(self.base_url, model, window=said)
+        numbers = (
+            f" It needs about {asked:,} tokens; the window holds {window:,}."
+            if asked and window
+            else ""
+        )
+        return GenerationError(
+            "context_too_long",
+            f"The request is longer than the model's context window.{numbers} "
+            f"{self._host} said: {detail}",
+        )
 
     def _map_mid_stream(
         self, err: openai.OpenAIError, model: str, *, got_text: bool

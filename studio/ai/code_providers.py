@@ -10,8 +10,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from studio.ai.context import TokenBudget
 from studio.ai.providers import ChatProvider
+from studio.ai.vision import VISION_SETTINGS
 from studio.config import keys
 from studio.errors import StudioError
 
@@ -21,10 +21,7 @@ DEFAULT_PROVIDER = "openai"
 DEFAULT_MODEL = "gpt-4.1"
 
 
-DEFAULT_CONTEXT_WINDOW = 128_000
-
-
-DEFAULT_OUTPUT_TOKENS = 16_000
+LEGACY_DEFAULT_WINDOW = 128_000  # what every entry kept before Studio asked servers
 
 
 DEFAULT_TIMEOUT = 120.0
@@ -37,6 +34,15 @@ def _number(value: Any, kind: type, default: Any) -> Any:
         return kind(value)
     except (TypeError, ValueError):
         return default
+
+
+def _window_setting(value: Any) -> int | None:
+    """The context window a person set; None for "ask the server". Settings files written
+    before Studio asked kept 128,000 for every entry, which nobody chose: it reads as None."""
+    tokens = _number(value, int, 0) or 0
+    if tokens <= 0 or tokens == LEGACY_DEFAULT_WINDOW:
+        return None
+    return max(1_024, tokens)
 
 
 @dataclass
@@ -54,8 +60,9 @@ class ProviderConfig:
     model: str = ""
     temperature: float | None = None
     max_tokens: int | None = None
-    context_window: int = DEFAULT_CONTEXT_WINDOW
+    context_window: int | None = None  # None: ask the server (studio.ai.context_window)
     timeout: float = DEFAULT_TIMEOUT
+    vision: str = "auto"  # does the model take images: "auto" (by name), "yes" or "no"
 
     @classmethod
     def from_dict(cls, name: str, data: Mapping[str, Any]) -> ProviderConfig:
@@ -68,10 +75,9 @@ class ProviderConfig:
             model=str(data.get("model") or "").strip(),
             temperature=None if temperature is None else min(2.0, max(0.0, temperature)),
             max_tokens=max_tokens if max_tokens and max_tokens > 0 else None,
-            context_window=max(2_000, _number(data.get("context_window"), int, 0) or 0)
-            if data.get("context_window")
-            else DEFAULT_CONTEXT_WINDOW,
+            context_window=_window_setting(data.get("context_window")),
             timeout=max(5.0, _number(data.get("timeout"), float, DEFAULT_TIMEOUT)),
+            vision=vision if (vision := data.get("vision")) in VISION_SETTINGS else "auto",
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -84,15 +90,12 @@ class ProviderConfig:
             "max_tokens": self.max_tokens,
             "context_window": self.context_window,
             "timeout": self.timeout,
+            "vision": self.vision,
         }
 
     @property
     def effective_model(self) -> str:
         return self.model or DEFAULT_MODEL
-
-    def budget(self) -> TokenBudget:
-        reserved = min(self.max_tokens or DEFAULT_OUTPUT_TOKENS, self.context_window // 2)
-        return TokenBudget(context_window=self.context_window, reserved_output=reserved)
 
     def factory_options(self) -> dict[str, Any]:
         options: dict[str, Any] = {"name": self.name, "timeout": self.timeout}

@@ -2,26 +2,32 @@
 
 What goes in: the system prompt, the recent conversation, the project's current files,
 the asset manifest, and the new prompt (or the errors to fix, with the code around them).
-When it does not fit, the oldest conversation goes first, then large files are cut in the
-middle, keeping the lines around each error to fix; what was left out is listed in words
-for the UI to show.
+When it does not fit, what matters least goes first: the oldest conversation, then files
+the request does not touch (named, not shown), then the far parts of large files, keeping
+the lines around what the prompt names and around each error to fix. What was left out is
+listed in words for the person; a request that cannot fit even so says how many tokens it
+needs (`BuiltContext.fits`, `needed_tokens`) and is not sent.
 """
 
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from studio.ai.prompts import error_places, fix_prompt, system_prompt
 from studio.ai.providers import ChatMessage
 from studio.ai.stream_parser import parse_answer
+from studio.ai.tokens import count_tokens
 
 __all__ = [
     "BuiltContext",
     "TokenBudget",
+    "answer_room",
     "build_messages",
-    "estimate_tokens",
+    "plan_budget",
     "format_assets",
     "format_files",
 ]
@@ -33,25 +39,57 @@ MIN_CUT_LINES = 3  # a shorter run between kept lines stays (its marker would co
 MARKER_CHARS = 120  # about what a "lines left out" marker costs
 
 
-def estimate_tokens(text: str, chars_per_token: float = 4.0) -> int:
-    """A rough count that needs no tokenizer: about four characters a token."""
-    return math.ceil(len(text) / chars_per_token)
+ENTRY = "index.html"
+# A word of the prompt worth finding in the code: four characters or more ("the", "add" find
+# too many lines to keep), and not one that every request and every game has.
+_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]{3,}")
+_COMMON_WORDS = (
+    "make more less that this with from into when then than them they game code file please "
+    "should would could have give want like also just only some each what where there their "
+    "about after before while player players"
+)
+_COMMON = frozenset(_COMMON_WORDS.split())
+
+
+@lru_cache(maxsize=256)
+def _tokens(text: str, scale: float) -> int:
+    return count_tokens(text, scale)
 
 
 @dataclass(frozen=True, slots=True)
 class TokenBudget:
     context_window: int = 128_000
     reserved_output: int = 16_000  # room kept for the answer
-    chars_per_token: float = 4.0
+    scale: float = 1.0  # the server's tokens per token Studio counts (1: not measured)
 
     @property
     def available(self) -> int:
         return max(0, self.context_window - self.reserved_output)
 
     def cost(self, messages: Sequence[ChatMessage]) -> int:
-        return sum(
-            estimate_tokens(m["content"], self.chars_per_token) + MESSAGE_OVERHEAD for m in messages
-        )
+        return sum(_tokens(m["content"], self.scale) + MESSAGE_OVERHEAD for m in messages)
+
+
+MIN_ANSWER = 1_024  # tokens an answer gets at the least (a few edits)
+DEFAULT_ANSWER = 16_000  # what an answer may take when the window is large
+
+
+def plan_budget(
+    window: int, max_tokens: int | None, *, has_code: bool, scale: float = 1.0
+) -> TokenBudget:
+    """Room for the answer in a window of `window` tokens: `max_tokens` (or 16,000) when
+    the window is large; in a small one a quarter of it when the game exists (the answer
+    is edits), half when it is to be written whole."""
+    share = window // 4 if has_code else window // 2
+    reserved = min(max_tokens or DEFAULT_ANSWER, max(MIN_ANSWER, share))
+    return TokenBudget(context_window=window, reserved_output=reserved, scale=scale)
+
+
+def answer_room(window: int, prompt_tokens: int) -> int:
+    """The most an answer can ask for after a prompt of `prompt_tokens`, with a margin for
+    the difference between Studio's count and the server's."""
+    margin = max(128, window // 32)
+    return window - prompt_tokens - margin
 
 
 @dataclass(slots=True)
@@ -60,6 +98,8 @@ class BuiltContext:
     estimated_tokens: int
     left_out: list[str] = field(default_factory=list)  # e.g. "lines 120–480 of index.html"
     fits: bool = True
+    needed_tokens: int = 0  # the request with nothing left out, answer room included
+    scale: float = 1.0  # the budget's: what `estimated_tokens` was counted with
 
 
 def _size(n: float) -> str:
@@ -70,15 +110,37 @@ def _size(n: float) -> str:
     return f"{n:.1f} GB"  # pragma: no cover - unreachable
 
 
+_PICTURE_KINDS = {"sprite_sheet": "sprite sheet", "ui": "UI picture", "hero": "hero picture"}
+
+
+def _picture_extras(asset: Mapping[str, object]) -> list[str]:
+    """A sprite sheet's frames and grid, and the point a picture stands on."""
+    extras = []
+    layout = asset.get("layout")
+    if isinstance(layout, Mapping):
+        extras.append(
+            f"{asset.get('frames')} frames of {layout.get('frame_width')}×"
+            f"{layout.get('frame_height')} in {layout.get('columns')} columns × "
+            f"{layout.get('rows')} rows"
+        )
+    anchor = asset.get("anchor")
+    if isinstance(anchor, list | tuple) and len(anchor) == 2:
+        extras.append(f"feet at {anchor[0]},{anchor[1]}")
+    return extras
+
+
 def format_assets(assets: Sequence[Mapping[str, object]]) -> str:
-    """The manifest as lines the model can use: URL, kind, size, duration, dimensions."""
+    """The manifest as lines the model can use: URL, kind, dimensions, duration, file size;
+    a picture says its kind, a sheet its frames and grid, and where it stands (no file size:
+    the code has no use for it)."""
     lines = []
     for asset in assets:
         name = str(asset.get("name", "")).strip()
         if not name:
             continue
         url = name if name.startswith("assets/") else f"assets/{name}"
-        facts = [str(asset.get("kind") or "file")]
+        picture = str(asset.get("picture") or "")
+        facts = [_PICTURE_KINDS.get(picture, picture) or str(asset.get("kind") or "file")]
         width, height = asset.get("width"), asset.get("height")
         if width and height:
             facts.append(f"{width}×{height}")
@@ -86,7 +148,9 @@ def format_assets(assets: Sequence[Mapping[str, object]]) -> str:
         if isinstance(duration, int | float) and duration > 0:
             facts.append(f"{duration:.1f} s")
         size = asset.get("size")
-        if isinstance(size, int | float):
+        if picture:
+            facts += _picture_extras(asset)
+        elif isinstance(size, int | float):
             facts.append(_size(size))
         lines.append(f"- {url} ({', '.join(facts)})")
     return "\n".join(lines)
@@ -96,8 +160,10 @@ def _ordered(files: Mapping[str, str]) -> list[str]:
     return sorted(files, key=lambda p: (p != "index.html", p.count("/"), p))
 
 
-def format_files(files: Mapping[str, str]) -> str:
-    if not files:
+def format_files(files: Mapping[str, str], omitted: Mapping[str, str] = {}) -> str:  # noqa: B006
+    """The files as the model reads them; `omitted` files (left out to fit the context
+    window) are named with their size, so the model knows they exist and leaves them be."""
+    if not files and not omitted:
         return "The project has no files yet."
     parts = ["The project's files as they are now:"]
     for path in _ordered(files):
@@ -105,13 +171,22 @@ def format_files(files: Mapping[str, str]) -> str:
         if text and not text.endswith("\n"):
             text += "\n"
         parts.append(f'<current_file path="{path}">\n{text}</current_file>')
+    for path in _ordered(omitted):
+        lines = omitted[path].count("\n") + 1
+        parts.append(
+            f"({path}: {lines} lines, not shown to fit the context window; keep it as it is "
+            "and do not write it anew.)"
+        )
     return "\n\n".join(parts)
 
 
 def _project_message(
-    files: Mapping[str, str], assets: Sequence[Mapping[str, object]], request: str
+    files: Mapping[str, str],
+    assets: Sequence[Mapping[str, object]],
+    request: str,
+    omitted: Mapping[str, str],
 ) -> str:
-    parts = [format_files(files)]
+    parts = [format_files(files, omitted)]
     manifest = format_assets(assets)
     parts.append(
         f"Assets the game may use:\n{manifest}" if manifest else "The project has no assets."
@@ -184,6 +259,30 @@ def _cut_middle(
     return "\n".join(out), [(first + 1, last + 1) for first, last in spans]
 
 
+def _named_lines(text: str, words: set[str]) -> list[int]:
+    """1-based numbers of the lines of `text` that name one of `words`."""
+    if not words:
+        return []
+    return [
+        i + 1
+        for i, line in enumerate(text.split("\n"))
+        if any(w.lower() in words for w in _WORD.findall(line))
+    ]
+
+
+def _prompt_words(prompt: str) -> set[str]:
+    return {w.lower() for w in _WORD.findall(prompt)} - _COMMON
+
+
+def _touched(path: str, text: str, prompt: str, words: set[str], errors: set[str]) -> bool:
+    """Whether a request is about this file: its entry file, a file it names or an error
+    came from, or one whose code uses a word of the prompt."""
+    name = path.rsplit("/", 1)[-1]
+    if path == ENTRY or path in errors or name in prompt:
+        return True
+    return any(w.lower() in words for w in _WORD.findall(text))
+
+
 def build_messages(
     prompt: str,
     files: Mapping[str, str],
@@ -212,15 +311,25 @@ def build_messages(
         if text.strip()
     ]
     view = dict(files)
+    listed = list(assets)  # the asset list: library entries may go, the game's own stay
+    omitted: dict[str, str] = {}
     left_out: list[str] = []
 
     def assemble() -> list[ChatMessage]:
-        final: ChatMessage = {"role": "user", "content": _project_message(view, assets, request)}
+        final: ChatMessage = {
+            "role": "user",
+            "content": _project_message(view, listed, request, omitted),
+        }
         return [{"role": "system", "content": system_text}, *history, final]
 
     messages = assemble()
+    needed = budget.cost(messages) + budget.reserved_output
+
+    def over() -> int:
+        return budget.cost(messages) - budget.available
+
     dropped = 0
-    while budget.cost(messages) > budget.available and history:
+    while over() > 0 and history:
         # Whole exchanges go: a question without its answer only confuses.
         history.pop(0)
         dropped += 1
@@ -231,20 +340,55 @@ def build_messages(
     if dropped:
         left_out.append(f"{dropped} earlier message{'s' if dropped > 1 else ''} of the chat")
 
-    cut: set[str] = set()
-    while budget.cost(messages) > budget.available:
-        candidates = [p for p in view if p not in cut]
+    words = _prompt_words(prompt)
+    library = [
+        a
+        for a in listed
+        if a.get("library") and str(a.get("name", "")).lower() not in prompt.lower()
+    ]
+    if over() > 0 and library:
+        # Pictures and clips the game does not use yet: the prompt names the ones it wants.
+        listed = [a for a in listed if a not in library]
+        messages = assemble()
+        left_out.append(
+            f"{len(library)} asset{'s' if len(library) > 1 else ''} of the library "
+            "(not listed: the game does not use them)"
+        )
+
+    untouched = [  # small files cost little and help the model see the whole: they stay
+        p
+        for p in view
+        if view[p].count("\n") > MIN_KEPT_LINES
+        and not _touched(p, view[p], prompt, words, set(error_lines))
+    ]
+    for path in sorted(untouched, key=lambda p: -len(view[p])):
+        if over() <= 0:
+            break
+        omitted[path] = view.pop(path)
+        left_out.append(f"{path} (not shown: the request does not touch it)")
+        messages = assemble()
+
+    originals = dict(view)
+    done: set[str] = set()
+    while over() > 0:
+        candidates = [p for p in view if p not in done]
         if not candidates:
             break
         path = max(candidates, key=lambda p: len(view[p]))
-        excess = (budget.cost(messages) - budget.available) * budget.chars_per_token
-        view[path], spans = _cut_middle(view[path], math.ceil(excess), error_lines.get(path, ()))
-        cut.add(path)
+        done.add(path)
+        text = originals[path]
+        chars_per_token = len(text) / max(1, _tokens(text, budget.scale))
+        keep = [*error_lines.get(path, ()), *_named_lines(text, words)]
+        excess = over() * chars_per_token
+        for _ in range(4):  # the count of what stays is an estimate: cut more if it must
+            view[path], spans = _cut_middle(text, math.ceil(excess), keep)
+            messages = assemble()
+            if over() <= 0 or not spans:
+                break
+            excess += over() * chars_per_token * 1.2
         left_out += [f"lines {first}–{last} of {path}" for first, last in spans]
-        messages = assemble()
-
     tokens = budget.cost(messages)
     fits = tokens <= budget.available
     if not fits:
         left_out.append("nothing more could be left out: the request is still too long")
-    return BuiltContext(messages, tokens, left_out, fits)
+    return BuiltContext(messages, tokens, left_out, fits, needed, budget.scale)

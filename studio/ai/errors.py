@@ -21,6 +21,7 @@ ErrorKind = Literal[
     "connection",
     "cut_off",
     "no_code",
+    "empty",  # the server ended the answer without sending any text
 ]
 
 _MASK = "***"

@@ -1,5 +1,11 @@
 """The built-in video provider: the OpenAI Videos API (`client.videos`) at any base URL.
 
+OpenAI shut its own Videos API and the Sora models down on 2026-09-24; the provider is
+kept for gateways that still speak the API, and is named so in forms ("OpenAI-compatible
+/v1/videos (gateways)"). A service that answers that the endpoint is gone (HTTP 410, a 404
+for creating a video, or words such as "deprecated" or "shut down") gives a `VideoError`
+of kind "gone" that says what to pick instead.
+
 Endpoints used (through the `openai` client, never by hand):
 `POST /videos` (multipart; `input_reference` is the image file), `GET /videos/{id}`,
 `POST /videos/{id}/remix`, `POST /videos/extensions` (multipart, `video[id]`),
@@ -13,7 +19,9 @@ The API has no cancel call: `cancel` deletes the job on the service where it can
 failed jobs) and otherwise Studio just stops waiting for it.
 
 Calls go through `with_raw_response` / `with_streaming_response` so the headers are
-available; that also keeps the package's Sora deprecation warning out of our modules.
+available. The `openai` package marks every `client.videos` call deprecated; that warning
+is about OpenAI's own service, not the gateway, so it is silenced where the calls are made
+(`_quiet_sora_warning`).
 
 Making a provider is cheap and does no I/O (the UI makes one on the GUI thread to fill its
 form): the `openai` package (about a second to import), the API key (a keyring look-up can
@@ -29,6 +37,7 @@ import logging
 import os
 import re
 import secrets
+import warnings
 from collections.abc import Awaitable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -39,6 +48,7 @@ from studio.ai.video_provider import (
     Variant,
     VideoCapabilities,
     VideoError,
+    VideoPrice,
     VideoRequest,
     VideoStatus,
 )
@@ -59,8 +69,26 @@ log = logging.getLogger(__name__)
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
 ENV_KEY = "OPENAI_API_KEY"
 POLL_HEADER = "openai-poll-after-ms"
+LABEL = "OpenAI-compatible /v1/videos (gateways)"
+GONE = (
+    "The video service at {host} no longer offers the OpenAI /v1/videos API (OpenAI shut "
+    "it down on 2026-09-24): pick another video service in the Video pane (Google Veo, fal, "
+    "Replicate, Runway, Luma or your own ComfyUI), or a gateway that still speaks it."
+)
+# OpenAI's last public prices (platform.openai.com/docs/pricing, Video, 2025-10): sora-2
+# $0.10 a second at 720p; sora-2-pro $0.30 a second at 720p, $0.50 at 1024x1792 and
+# 1792x1024. A gateway charges its own: the person sets those in Settings › Video.
+_PRO_LARGE = {"1792x1024": 0.5 / 0.3, "1024x1792": 0.5 / 0.3}
+PRICES = {
+    "sora-2": VideoPrice(per_second=0.10),
+    "sora-2-pro": VideoPrice(per_second=0.30, resolution_factor=_PRO_LARGE),
+}
 
 _REJECTED = re.compile(r"moderation|safety|content[_ ]?polic|policy|blocked|refus", re.I)
+_GONE = re.compile(
+    r"deprecat|shut(?:ting)? ?down|discontinu|sunset|no longer (?:available|supported|offered)",
+    re.I,
+)
 _QUOTA = re.compile(r"quota|billing|credit", re.I)
 _MIME = {b"\x89PNG": "image/png", b"\xff\xd8\xff": "image/jpeg", b"RIFF": "image/webp"}
 
@@ -70,6 +98,16 @@ def _openai():
     import openai
 
     return openai
+
+
+def _quiet_sora_warning() -> None:
+    """Ignore the `openai` package's deprecation warning on `client.videos` calls: it is
+    about OpenAI's own (shut) service, and a person using a gateway cannot act on it.
+
+    A filter is put first in the list before each call rather than `catch_warnings` around
+    it: the warning is raised inside an awaited call, and `catch_warnings` is not safe for
+    tasks that interleave. Re-adding an identical filter only moves it to the front."""
+    warnings.filterwarnings("ignore", message="The Sora API", category=DeprecationWarning)
 
 
 def _warm_up(client: openai.AsyncOpenAI) -> None:
@@ -106,6 +144,7 @@ def capabilities(
         variants=("video", "thumbnail", "spritesheet"),
         remote_cancel=False,
         models=("sora-2", "sora-2-pro"),
+        prices=PRICES,
     )
 
 
@@ -134,6 +173,8 @@ class OpenAIVideoProvider:
     The key and the client are made by `connect()`, on a worker thread, before the first
     call; making the provider itself does no I/O.
     """
+
+    label = LABEL
 
     def __init__(
         self,
@@ -171,6 +212,11 @@ class OpenAIVideoProvider:
         if not parts.hostname:
             return scrub(self.base_url, self._secrets)
         return parts.hostname + (f":{parts.port}" if parts.port else "")
+
+    def capabilities_for(self, model: str | None = None) -> VideoCapabilities:
+        """Every model the API serves takes the same lengths and sizes (a gateway's, when
+        its options list them); prices differ by model (`capabilities.prices`)."""
+        return self.capabilities
 
     def _make_client(self) -> openai.AsyncOpenAI:
         """Import `openai`, look the key up and make the client (blocking: a worker thread)."""
@@ -272,6 +318,7 @@ class OpenAIVideoProvider:
         dest.parent.mkdir(parents=True, exist_ok=True)
         tmp = dest.with_name(f".{dest.name}.{secrets.token_hex(4)}.part")
         try:
+            _quiet_sora_warning()
             manager = client.videos.with_streaming_response.download_content(
                 remote_id, variant=variant, timeout=self.download_timeout
             )
@@ -297,6 +344,11 @@ class OpenAIVideoProvider:
             await self._call(client.videos.with_raw_response.delete(remote_id), "cancel")
         except VideoError as exc:
             log.info("could not delete %s on %s: %s", remote_id, self.host, exc)
+
+    async def check(self) -> None:
+        """Test connection: list one video (`GET /videos?limit=1`), which needs the key."""
+        client = await self.connect()
+        await self._call(client.videos.with_raw_response.list(limit=1), "check")
 
     async def remix(self, remote_id: str, prompt: str) -> str:
         client = await self.connect()
@@ -326,6 +378,7 @@ class OpenAIVideoProvider:
     # -- errors ---------------------------------------------------------------------------
 
     async def _call(self, request: Awaitable[Any], action: str, remote_id: str = "") -> Any:
+        _quiet_sora_warning()
         try:
             return await request
         except _openai().OpenAIError as exc:
@@ -358,6 +411,11 @@ class OpenAIVideoProvider:
         code = str(body.get("code") or exc.code or "")
         detail = str(body.get("message") or "").strip().rstrip(".") or _status_text(status)
         detail = self._clean(detail)
+        if status == 410 or _GONE.search(f"{code} {detail}"):
+            return VideoError("gone", GONE.format(host=host))
+        if status == 404 and action in ("submit", "check"):
+            # Creating or listing videos is not a job that expired: the endpoint is not there.
+            return VideoError("gone", GONE.format(host=host))
         if status == 401:
             hint = (
                 f"store a key for {self.name!r} or set {ENV_KEY}"

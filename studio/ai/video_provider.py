@@ -38,8 +38,10 @@ __all__ = [
     "VideoRequest",
     "VideoStatus",
     "capabilities_of",
+    "label_of",
     "make_provider",
     "provider_options",
+    "strict_capabilities",
 ]
 
 RemoteStatus = Literal["queued", "in_progress", "completed", "failed"]
@@ -57,7 +59,8 @@ class VideoError(ServiceError):
 class VideoPrice:
     """What a clip costs on a service, in US dollars: `per_clip` plus `per_second` times its
     length (`per_second_audio` instead when sound is made), times the factor of the
-    resolution asked for (`resolution_factor`, 1 when it is not listed)."""
+    resolution (or size, for services that take one) asked for (`resolution_factor`, 1 when
+    it is not listed)."""
 
     per_second: float = 0.0
     per_clip: float = 0.0
@@ -75,7 +78,13 @@ class VideoCapabilities:
     """What a provider (or one of its models) can do, for forms to offer only what works.
 
     A service that takes a size in pixels lists `sizes`; one that takes an aspect ratio and
-    a resolution lists `aspect_ratios` and `resolutions` (and no sizes)."""
+    a resolution lists `aspect_ratios` and `resolutions` (and no sizes).
+
+    From a provider with `capabilities_for` (plugin API 2) the lists are what the model
+    accepts: the queue refuses any other length, size, aspect ratio or resolution with a
+    clear sentence before anything is sent (`studio.ai.video_options`). From a provider
+    without it (API 1) lengths and sizes are what forms offer, and other values are left
+    to the service."""
 
     durations: tuple[int, ...] = (4, 8, 12)
     sizes: tuple[str, ...] = ("1280x720", "720x1280")
@@ -148,8 +157,10 @@ class VideoProvider(Protocol):
 
     Optional, found with `getattr` (plugins written for API 1 lack them):
     `capabilities_for(model) -> VideoCapabilities`, what one model can do (see
-    `capabilities_of`); and `async check() -> None`, one cheap authenticated call that
-    raises `VideoError` ("auth", "quota", "unreachable", ...) for Settings' Test connection.
+    `capabilities_of`); `async check() -> None`, one cheap authenticated call that
+    raises `VideoError` ("auth", "quota", "unreachable", ...) for Settings' Test connection
+    (see `studio.ai.service_check`); and `label: str`, the name people know the service by,
+    for forms and lists (see `label_of`).
     """
 
     name: str
@@ -184,6 +195,20 @@ def capabilities_of(provider: VideoProvider, model: str | None = None) -> VideoC
     """What `provider` can do with `model` (its default model when None)."""
     per_model = getattr(provider, "capabilities_for", None)
     return per_model(model) if callable(per_model) else provider.capabilities
+
+
+def strict_capabilities(provider: VideoProvider) -> bool:
+    """Whether `provider` describes each model exactly (`capabilities_for`, plugin API 2),
+    so that a length or size it does not list would be refused by the service."""
+    return callable(getattr(provider, "capabilities_for", None))
+
+
+def label_of(provider: Any, name: str | None = None) -> str:
+    """What forms call `provider`: its `label`, else its registered name."""
+    label = getattr(provider, "label", None)
+    if isinstance(label, str) and label.strip():
+        return label.strip()
+    return name or str(getattr(provider, "name", "") or "")
 
 
 VideoProviderFactory = Callable[[Mapping[str, Any]], VideoProvider]

@@ -17,7 +17,8 @@ import json
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from studio.ai.video_provider import VideoProvider, make_provider, provider_options
+from studio.ai.video_cost import price_overrides
+from studio.ai.video_provider import VideoPrice, VideoProvider, make_provider, provider_options
 
 __all__ = ["HostVideoProviders", "ProviderStamp"]
 
@@ -73,6 +74,10 @@ class HostVideoProviders:
 
     def __call__(self, name: str) -> VideoProvider:
         return make_provider(self.host, name, self.options(name))
+
+    def price_overrides(self) -> dict[str, dict[str, VideoPrice]]:
+        """The prices the person set in Settings › Video (`studio.ai.video_cost`)."""
+        return price_overrides(self._settings())
 
     async def stamp(self, name: str) -> ProviderStamp:
         registration = next((r for r in self.host.registrations(KIND) if r.name == name), None)

@@ -117,6 +117,8 @@ class Progress:
         if isinstance(event, ContextReady):
             for item in event.left_out:
                 self.line(f"left out of the request to fit the context: {item}")
+            if event.prompt_speed:  # a slow model read before: say how long it will take
+                self.line(event.waiting())
         elif isinstance(event, MessageText):
             if self.prose and event.text:
                 self.write(event.text)
@@ -202,7 +204,8 @@ def _check_args(args: argparse.Namespace) -> None:
         raise StudioError(f"the environment variable {args.api_key_env} is not set")
 
 
-def _provider(args: argparse.Namespace) -> tuple[Any, Any]:
+def provider_from_args(args: argparse.Namespace) -> tuple[Any, Any]:
+    """(config, provider) from --provider, --base-url, --model, --max-tokens, --api-key-env."""
     from studio.ai.code_providers import make_code_provider, provider_config
     from studio.commands.project import load_host
     from studio.config.settings import Settings
@@ -214,7 +217,7 @@ def _provider(args: argparse.Namespace) -> tuple[Any, Any]:
         changes["base_url"] = args.base_url
     if args.model:
         changes["model"] = args.model
-    if args.max_tokens:
+    if getattr(args, "max_tokens", None):
         changes["max_tokens"] = args.max_tokens
     config = dataclasses.replace(config, **changes)
     provider = make_code_provider(host, config, env_var=args.api_key_env)
@@ -253,7 +256,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
             if not errors:
                 print(f"version {base} reported no errors: nothing to fix", file=sys.stderr)
                 return 0
-        config, provider = _provider(args)
+        config, provider = provider_from_args(args)
         return asyncio.run(_generate(project, provider, config, args, base, errors))
 
 

@@ -4,6 +4,7 @@ studio new TALE --template story
 studio generate TALE "a ghost story in a lighthouse, three endings"
 studio story TALE                       # the scenes as a tree, and what is wrong
 studio clips TALE --provider title-cards --continuity
+studio clips TALE --provider veo --continuity --yes   # no question before paying
 """
 
 from __future__ import annotations
@@ -39,7 +40,8 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--continuity",
         action="store_true",
-        help="start each clip from the last frame of the previous scene's clip",
+        help="join each clip to the previous scene's with the best the model offers: extend "
+        "that clip, start on its last frame, send the cast's pictures, end on the next clip",
     )
     p.add_argument(
         "--scene",
@@ -50,9 +52,15 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--seconds", type=int, help="clip length for scenes that do not set one")
     p.add_argument("--size", help="WIDTHxHEIGHT, e.g. 1280x720")
+    p.add_argument("--aspect", help="aspect ratio, e.g. 16:9 (services that take one)")
+    p.add_argument("--resolution", help="resolution, e.g. 720p (services that take one)")
+    p.add_argument(
+        "--audio", action=argparse.BooleanOptionalAction, help="clips with sound, or silent"
+    )
     p.add_argument("--model", help="the video model")
     p.add_argument("--base-url", help="the service's API base URL")
     p.add_argument("--version", type=int, dest="version_id", help="version to read (head)")
+    p.add_argument("--yes", action="store_true", help="do not ask before a batch that costs money")
     p.set_defaults(handler=cmd_clips)
 
     p = sub.add_parser(
@@ -138,6 +146,9 @@ def cmd_clips(args: argparse.Namespace) -> int:
     # An absolute path: clips are handed to ffmpeg through links into the blob store.
     with Project.open(args.path.expanduser().absolute()) as project:
         outcome = asyncio.run(_clips(project, args))
+    if outcome is None:
+        print("stopped: nothing was queued", file=sys.stderr)
+        return 1
     for note in outcome.notes:
         print(note, file=sys.stderr)
     for item in outcome.failed:
@@ -159,28 +170,35 @@ def default_provider(settings: Any, base_url: str | None = None) -> str:
     return "openai" if keys.resolve_api_key(key_name, env_var=env_var) else "title-cards"
 
 
-async def _clips(project: Any, args: argparse.Namespace) -> Any:
-    from studio.ai.video_provider import make_provider, provider_options
-    from studio.commands.project import load_host
-    from studio.config.settings import Settings
-    from studio.operations.story_clips import make_clips
-    from studio.operations.video_queue import VideoQueue, describe
+def confirm(plan: Any, yes: bool) -> bool:
+    """Print what the batch makes and costs; ask once when it costs money (not with
+    `yes`). Without an answer (no terminal), refuse and say how to go ahead."""
+    for clip in plan.clips:
+        print(f"plan: {clip.words()}", file=sys.stderr)
+    print(f"plan: {plan.summary()}", file=sys.stderr, flush=True)
+    if yes or plan.new == 0 or plan.estimate.free:
+        return True
+    print(f"Make {plan.summary()}? [y/N] ", end="", file=sys.stderr, flush=True)
+    answer = sys.stdin.readline()
+    if not answer:
+        raise StudioError(f"{plan.summary()}: add --yes to go ahead without asking")
+    return answer.strip().lower() in ("y", "yes")
 
-    host = load_host()
-    settings = Settings()
+
+async def _clips(project: Any, args: argparse.Namespace) -> Any:
+    from studio.commands.video import make_queue
+    from studio.config.settings import Settings
+    from studio.operations.story_clips import ClipBatch
+    from studio.operations.video_queue import describe
+
     if args.provider is None:
-        args.provider = default_provider(settings, args.base_url)
+        args.provider = default_provider(Settings(), args.base_url)
         if args.provider == "title-cards":
             print(
                 "no OpenAI video key or base URL is set up: making title cards "
                 "(choose another with --provider)",
                 file=sys.stderr,
             )
-    flags = {"base_url": args.base_url, "model": args.model}
-
-    def providers(name: str) -> Any:
-        overrides = flags if name == args.provider else {}
-        return make_provider(host, name, provider_options(settings, name, overrides))
 
     shown: dict[str, str] = {}
 
@@ -189,6 +207,8 @@ async def _clips(project: Any, args: argparse.Namespace) -> Any:
             line = "waiting for the previous scene's clip"
         else:
             line = describe(project.job(item.job))
+        if item.continuity:
+            line += f" ({item.continuity})"
         if item.status == "failed" or shown.get(item.scene) == line:
             return  # failures are reported once, at the end
         shown[item.scene] = line
@@ -199,9 +219,9 @@ async def _clips(project: Any, args: argparse.Namespace) -> Any:
         names = ", ".join(f"{s}={c}" for s, c in version.meta["story_clips"].items())
         print(f"version {version.id}: {names}", flush=True)
 
-    queue = VideoQueue(project, providers)
+    queue = make_queue(project, args)
     try:
-        return await make_clips(
+        batch = ClipBatch(
             project,
             queue,
             args.provider,
@@ -210,9 +230,15 @@ async def _clips(project: Any, args: argparse.Namespace) -> Any:
             seconds=args.seconds,
             size=args.size,
             model=args.model,
+            aspect=args.aspect,
+            resolution=args.resolution,
+            audio=args.audio,
             version=args.version_id,
             on_progress=report,
             on_version=landed,
         )
+        if not confirm(await batch.plan(), args.yes):
+            return None
+        return await batch.run()
     finally:
         await queue.aclose()

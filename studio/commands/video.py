@@ -1,10 +1,9 @@
-"""Video commands: generate a clip, record gameplay, list assets and jobs, use a clip."""
+"""Video commands: generate a clip, record gameplay, list and resume video jobs."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import re
 from pathlib import Path
 from typing import Any
@@ -18,12 +17,37 @@ _IMAGE_TYPES = (b"\x89PNG", b"\xff\xd8\xff", b"RIFF")
 
 
 def add_commands(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("video", help="generate a video clip with an AI provider, into the assets")
+    p = sub.add_parser(
+        "video",
+        help="generate a video clip with an AI provider, into the assets",
+        description="Queue a clip with a video provider, wait for it and add it to the "
+        "project's clips. Options the model does not offer are refused before anything is "
+        "sent (`studio providers` lists what each model takes).",
+    )
     p.add_argument("path", type=Path, help="the project")
     p.add_argument("prompt", help="what the clip should show")
     p.add_argument("--seconds", type=int, help="length (e.g. 4, 8, 12)")
-    p.add_argument("--size", help="WIDTHxHEIGHT, e.g. 1280x720")
-    p.add_argument("--image", type=Path, help="a reference picture (PNG/JPEG) to start from")
+    p.add_argument("--size", help="WIDTHxHEIGHT, e.g. 1280x720 (services that take a size)")
+    p.add_argument("--aspect", help="aspect ratio, e.g. 16:9 (services that take one)")
+    p.add_argument("--resolution", help="resolution, e.g. 720p (services that take one)")
+    p.add_argument("--image", type=Path, help="a first frame (PNG/JPEG/WebP) to start from")
+    p.add_argument("--last-frame", type=Path, help="a picture (PNG/JPEG/WebP) to end on")
+    p.add_argument(
+        "--ref",
+        type=Path,
+        nargs="+",
+        action="extend",
+        default=[],
+        metavar="F",
+        help="reference pictures of characters or style (as many as the model takes)",
+    )
+    p.add_argument(
+        "--audio",
+        action=argparse.BooleanOptionalAction,
+        help="make sound (--no-audio: a silent clip), for models that make sound",
+    )
+    p.add_argument("--seed", type=int, help="a seed, for models that take one")
+    p.add_argument("--negative", metavar="TEXT", help="what the clip should not show")
     _provider_options(p)
     p.set_defaults(handler=cmd_video)
 
@@ -42,41 +66,37 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--keep", action="store_true", help="also keep the recording as a clip")
     p.set_defaults(handler=cmd_record)
 
-    p = sub.add_parser("assets", help="list a project's assets")
-    p.add_argument("path", type=Path)
-    p.add_argument("--json", action="store_true", help="the manifest the code model gets")
-    p.set_defaults(handler=cmd_assets)
-
-    p = sub.add_parser("use-asset", help="make a version whose game has assets/NAME")
-    p.add_argument("path", type=Path)
-    p.add_argument("name", help="an asset name (a clip is added as its WebM proxy)")
-    p.add_argument("--version", type=int, dest="version_id", help="version to add it to")
-    p.set_defaults(handler=cmd_use_asset)
-
 
 def _provider_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--provider", default="openai", help="video provider (default: openai)")
-    p.add_argument("--base-url", help="the service's API base URL")
+    p.add_argument(
+        "--provider",
+        default="openai",
+        help="video provider: openai (OpenAI-compatible /v1/videos gateways), title-cards, "
+        "or one a plugin adds such as veo, fal, replicate, runway, luma, comfyui "
+        "(default: openai; `studio providers` lists them)",
+    )
+    p.add_argument("--base-url", help="the service's API base URL (ComfyUI: its server)")
     p.add_argument("--model", help="the video model")
 
 
-def _queue(project: Project, args: argparse.Namespace, on_change) -> Any:
-    """A queue whose providers come from the plugin host, settings and the flags."""
-    from studio.ai.video_provider import make_provider, provider_options
+def make_queue(project: Project, args: argparse.Namespace, on_change=None) -> Any:
+    """A queue whose providers come from the plugin host, settings and the flags (which
+    apply to `args.provider`), with the prices set in Settings."""
+    from studio.ai.video_sources import HostVideoProviders
     from studio.commands.project import load_host
     from studio.config.settings import Settings
     from studio.operations.video_queue import VideoQueue
 
-    host = load_host()
     settings = Settings()
     flags = {"base_url": args.base_url, "model": args.model}
-
-    def providers(name: str):
-        overrides = flags if name == args.provider else {}
-        return make_provider(host, name, provider_options(settings, name, overrides))
-
-    if args.provider not in [r.name for r in host.registrations("video_providers")]:
-        providers(args.provider)  # raises the clear "no video provider named …" error
+    providers = HostVideoProviders(
+        load_host(), settings=lambda: settings, overrides={args.provider: flags}
+    )
+    if args.provider not in [r.name for r in providers.host.registrations("video_providers")]:
+        try:
+            providers(args.provider)  # the clear "no video provider named …" error
+        except _media_errors() as exc:
+            raise StudioError(str(exc)) from None
     return VideoQueue(project, providers, on_change=on_change)
 
 
@@ -102,20 +122,30 @@ def _media_errors() -> tuple[type[BaseException], ...]:
     return (VideoError, MediaError)
 
 
+def read_picture(path: Path | None, flag: str) -> bytes | None:
+    """The bytes of a picture given with `flag`; StudioError when it is none."""
+    if path is None:
+        return None
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise StudioError(f"cannot read {path} ({flag}): {exc.strerror or exc}") from None
+    if not data.startswith(_IMAGE_TYPES):
+        raise StudioError(f"{path} ({flag}) is not a PNG, JPEG or WebP picture")
+    return data
+
+
 def cmd_video(args: argparse.Namespace) -> int:
     if args.size and not _SIZE.match(args.size):
         raise StudioError(f"--size must look like 1280x720, not {args.size!r}")
-    image = None
-    if args.image is not None:
-        try:
-            image = args.image.read_bytes()
-        except OSError as exc:
-            raise StudioError(f"cannot read {args.image}: {exc.strerror or exc}") from None
-        if not image.startswith(_IMAGE_TYPES):
-            raise StudioError(f"{args.image} is not a PNG, JPEG or WebP picture")
+    image = read_picture(args.image, "--image")
+    last_frame = read_picture(args.last_frame, "--last-frame")
+    references = [read_picture(path, "--ref") or b"" for path in args.ref]
 
     async def run(project: Project) -> VideoJob:
-        queue = _queue(project, args, _reporter())
+        from studio.ai.video_cost import money
+
+        queue = make_queue(project, args, _reporter())
         try:
             job = queue.generate(
                 args.provider,
@@ -125,7 +155,17 @@ def cmd_video(args: argparse.Namespace) -> int:
                 model=args.model,
                 image=image,
                 image_name=args.image.name if args.image else "reference.png",
+                aspect=args.aspect,
+                resolution=args.resolution,
+                last_frame=last_frame,
+                references=references,
+                audio=args.audio,
+                negative_prompt=args.negative,
+                seed=args.seed,
             )
+            estimate = job.params.get("estimate_usd")
+            cost = f"about {money(estimate)}" if estimate is not None else "price unknown"
+            print(f"job {job.id}: queued with {args.provider} ({cost})", flush=True)
             return await queue.wait(job.id)
         finally:
             await queue.aclose()
@@ -138,7 +178,29 @@ def cmd_video(args: argparse.Namespace) -> int:
         if job.status != "completed":
             raise StudioError(job.error or f"the job ended {job.status}")
         _print_clip(project, job.result[0])
+        print(_cost_words(job))
     return 0
+
+
+def _job_cost(job: VideoJob) -> str:
+    """What a job cost, or `~$1.60` (its estimate) while it has not ended; "-" unknown."""
+    from studio.ai.video_cost import money
+
+    if job.params.get("cost_usd") is not None:
+        return money(job.params["cost_usd"])
+    estimate = job.params.get("estimate_usd")
+    return f"~{money(estimate)}" if estimate is not None and job.status != "failed" else "-"
+
+
+def _cost_words(job: VideoJob) -> str:
+    """`cost $1.60 (the service's figure)`, or that no price is known."""
+    from studio.ai.video_cost import money
+
+    cost = job.params.get("cost_usd")
+    if cost is None:
+        return "cost: no price known for this provider (set one in Settings › Video)"
+    source = {"service": "the service's figure", "estimate": "from the price list"}
+    return f"cost {money(cost)} ({source.get(job.params.get('cost_from'), 'recorded')})"
 
 
 def _print_clip(project: Project, name: str) -> None:
@@ -154,13 +216,15 @@ def _print_clip(project: Project, name: str) -> None:
 
 
 def cmd_jobs(args: argparse.Namespace) -> int:
+    from studio.operations.clip_continuity import describe as continuity
+    from studio.operations.video_costs import spend_line, spent_by_service
     from studio.operations.video_queue import ACTIVE, describe
 
     with Project.open(args.path) as project:
         if args.resume and project.jobs(ACTIVE):
 
             async def run() -> None:
-                queue = _queue(project, args, _reporter())
+                queue = make_queue(project, args, _reporter())
                 try:
                     await queue.run()
                 finally:
@@ -170,68 +234,16 @@ def cmd_jobs(args: argparse.Namespace) -> int:
                 asyncio.run(run())
             except _media_errors() as exc:
                 raise StudioError(str(exc)) from None
-        for job in project.jobs():
-            prompt = str(job.params.get("prompt", ""))[:50]
-            print(f"{job.id:>4}  {job.provider:<10} {describe(job):<40} {prompt}")
+        jobs = project.jobs()
+        for job in jobs:
+            prompt = (str(job.params.get("prompt") or "").splitlines() or [""])[0][:50]
+            paid = _job_cost(job)
+            line = f"{job.id:>4}  {job.provider:<10} {describe(job):<40} {paid:>7}  {prompt}"
+            joined = continuity(job.params)
+            print(line + (f" ({joined})" if joined else ""))
+        print(spend_line(spent_by_service(jobs)) or "Spent in this project: nothing yet")
         # After --resume, a job still open (the service stayed unreachable) is a failure.
         return 1 if args.resume and project.jobs(ACTIVE) else 0
-
-
-def _human_size(size: int) -> str:
-    value = float(size)
-    for unit in ("B", "KB", "MB", "GB"):
-        if value < 1024 or unit == "GB":
-            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1024
-    return f"{size} B"
-
-
-def cmd_assets(args: argparse.Namespace) -> int:
-    from studio.core.assets import asset_manifest, library_manifest
-
-    with Project.open(args.path) as project:
-        if args.json:
-            data = {
-                "game": asset_manifest(project) if project.head else [],
-                "library": library_manifest(project),
-            }
-            print(json.dumps(data, indent=2))
-            return 0
-        rows = project.assets()
-        if not rows:
-            print("no assets")
-            return 0
-        for a in rows:
-            m = a.meta
-            duration = f"{m['duration']:.1f} s" if m.get("duration") else ""
-            shape = f"{m['width']}x{m['height']}" if m.get("width") else ""
-            role = m.get("role")
-            if role == "proxy":
-                note = f"clip ({m.get('source', 'imported')})"
-                if m.get("prompt"):
-                    note += f": {str(m['prompt']).splitlines()[0][:40]}"
-            elif role in ("original", "thumbnail"):
-                note = f"{role} of {m.get('clip')}"
-            else:
-                note = role or ""
-            print(
-                f"{a.name:<32} {a.kind:<6} {_human_size(a.size):>9}  {duration:>7}  "
-                f"{shape:<10} {note}".rstrip()
-            )
-    return 0
-
-
-def cmd_use_asset(args: argparse.Namespace) -> int:
-    from studio.core.assets import use_in_game
-
-    with Project.open(args.path) as project:
-        before = project.head
-        version = use_in_game(project, args.name, version_id=args.version_id)
-        if version.id == before:
-            print(f"version {version.id} already has {args.name}")
-        else:
-            print(f"version {version.id}: {version.meta.get('label')}")
-    return 0
 
 
 def cmd_record(args: argparse.Namespace) -> int:

@@ -10,8 +10,10 @@ Their metadata (`Asset.meta`) links them: `role` is original / proxy / thumbnail
 the proxy, and the proxy carries `original`, `thumbnail`, `duration`, `width`, `height`, `fps`,
 `source` (generated / imported / recorded / trimmed) and, for generated clips, `prompt`, `job`.
 
+Pictures (and their kept source photos) are described in `studio.core.pictures`.
+
 `asset_manifest` lists what a game version can load by relative URL, in the shape the code
-model's context builder takes.
+model's context builder takes; pictures add their kind, frames, layout and anchor.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from typing import Any
 
 from studio.core.blobs import sha256_file
 from studio.core.errors import NotFoundError
+from studio.core.pictures import SOURCE_ROLE, picture_facts
 from studio.core.records import Asset, Version, guess_mime
 from studio.core.store import Project
 from studio.errors import StudioError
@@ -53,8 +56,8 @@ __all__ = [
 
 ASSET_DIR = "assets"
 VIDEO_SUFFIXES = {".mp4", ".m4v", ".mov", ".webm", ".mkv", ".avi", ".ogv"}
-# The internal parts of a clip, not offered to the code model on their own.
-_INTERNAL_ROLES = {"original", "thumbnail"}
+# The internal parts of a clip, and a picture's kept photo: not offered to the code model.
+_INTERNAL_ROLES = {"original", "thumbnail", SOURCE_ROLE}
 
 
 @dataclass(frozen=True)
@@ -292,7 +295,7 @@ def attach_used_assets(project: Project, files: dict[str, bytes | str], changed:
         return
     for asset in project.assets():
         path = f"{ASSET_DIR}/{asset.name}"
-        if path in files or asset.meta.get("role") in ("original", "thumbnail"):
+        if path in files or asset.meta.get("role") in _INTERNAL_ROLES:
             continue
         pattern = re.compile(re.escape(path) + r"(?![\w.-])")
         if any(pattern.search(text) for text in texts):  # type: ignore[arg-type]
@@ -311,6 +314,8 @@ def use_in_game(project: Project, name: str, *, version_id: int | None = None) -
     asset = project.asset(name)
     if asset.meta.get("role") in _INTERNAL_ROLES and asset.meta.get("clip"):
         asset = project.asset(asset.meta["clip"])  # a clip goes in as its WebM proxy
+    elif asset.meta.get("role") == SOURCE_ROLE and asset.meta.get("picture"):
+        asset = project.asset(asset.meta["picture"])  # a photo goes in as its picture
     base = project.resolve(version_id)
     hashes = project.file_hashes(base)
     path = f"{ASSET_DIR}/{asset.name}"
@@ -346,6 +351,7 @@ def _facts(asset: Asset) -> dict[str, Any]:
         "duration": m.get("duration"),
         "width": m.get("width"),
         "height": m.get("height"),
+        **picture_facts(asset),
     }
 
 

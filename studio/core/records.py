@@ -1,4 +1,4 @@
-"""What the project store hands out: versions, assets, messages and video jobs as frozen records,
+"""What the project store hands out: versions, assets, messages and jobs as frozen records,
 made from the database's rows (`studio.core.store` reads and writes the rows).
 """
 
@@ -74,6 +74,7 @@ class VideoJob:
     result: list[str]
     created: float
     updated: float
+    kind: str = "video"  # or "image": picture jobs share the table
 
 
 def asset_kind(mime: str) -> str:
@@ -123,4 +124,5 @@ def job_from_row(r: sqlite3.Row) -> VideoJob:
         result=json.loads(r["result"]),
         created=r["created"],
         updated=r["updated"],
+        kind=r["kind"],
     )

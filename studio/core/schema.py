@@ -6,7 +6,7 @@ import sqlite3
 
 from studio.core.errors import ProjectError
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 APP_ID = "studio-project"
 
 SCHEMA_V1 = """
@@ -63,8 +63,12 @@ CREATE TABLE video_jobs (
 );
 """
 
+# Format 2: jobs have a kind, so picture jobs share the table (and its persistence, errors
+# and costs) with video jobs; the rows of format 1 are all video jobs.
+JOB_KINDS_V2 = "ALTER TABLE video_jobs ADD COLUMN kind TEXT NOT NULL DEFAULT 'video'"
+
 # Each entry upgrades the database from the version before it to its index + 1.
-MIGRATIONS: list[str] = [SCHEMA_V1]
+MIGRATIONS: list[str] = [SCHEMA_V1, JOB_KINDS_V2]
 
 REQUIRED_TABLES = {"meta", "versions", "version_files", "assets", "messages", "video_jobs"}
 

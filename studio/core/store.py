@@ -428,15 +428,22 @@ class Project:
         rows = self._rows(sql + " LIMIT ?", (limit,)) if limit is not None else self._rows(sql)
         return [message_from_row(r) for r in reversed(rows)]
 
-    # -- video jobs ----------------------------------------------------------------------
+    # -- jobs (video clips and pictures) ---------------------------------------------------
 
-    def add_job(self, provider: str, params: Mapping[str, Any], status: str = "queued") -> VideoJob:
+    def add_job(
+        self,
+        provider: str,
+        params: Mapping[str, Any],
+        status: str = "queued",
+        *,
+        kind: str = "video",
+    ) -> VideoJob:
         now = time.time()
         with self._tx() as c:
             cur = c.execute(
-                "INSERT INTO video_jobs(provider, params, status, created, updated)"
-                " VALUES (?,?,?,?,?)",
-                (provider, json.dumps(dict(params)), status, now, now),
+                "INSERT INTO video_jobs(provider, params, status, created, updated, kind)"
+                " VALUES (?,?,?,?,?,?)",
+                (provider, json.dumps(dict(params)), status, now, now, kind),
             )
         return self.job(int(cur.lastrowid))
 
@@ -457,19 +464,23 @@ class Project:
     def job(self, job_id: int) -> VideoJob:
         rows = self._rows("SELECT * FROM video_jobs WHERE id = ?", (job_id,))
         if not rows:
-            raise NotFoundError(f"no video job {job_id}")
+            raise NotFoundError(f"no job {job_id}")
         return job_from_row(rows[0])
 
-    def jobs(self, statuses: Iterable[str] | None = None) -> list[VideoJob]:
-        if statuses is None:
-            rows = self._rows("SELECT * FROM video_jobs ORDER BY id")
-        else:
+    def jobs(
+        self, statuses: Iterable[str] | None = None, kind: str | None = "video"
+    ) -> list[VideoJob]:
+        """Jobs of `kind` ("video", "image"; None: all), of the given statuses, oldest first."""
+        where, args = [], []
+        if kind is not None:
+            where.append("kind = ?")
+            args.append(kind)
+        if statuses is not None:
             wanted = list(statuses)
-            marks = ",".join("?" * len(wanted))
-            rows = self._rows(
-                f"SELECT * FROM video_jobs WHERE status IN ({marks}) ORDER BY id", wanted
-            )
-        return [job_from_row(r) for r in rows]
+            where.append(f"status IN ({','.join('?' * len(wanted))})")
+            args.extend(wanted)
+        sql = "SELECT * FROM video_jobs" + (f" WHERE {' AND '.join(where)}" if where else "")
+        return [job_from_row(r) for r in self._rows(sql + " ORDER BY id", args)]
 
 
 @contextmanager

@@ -5,7 +5,7 @@ callback, and can be cancelled: cancelling the awaiting task kills ffmpeg and le
 partial output. Failures raise :class:`MediaError`, whose message is meant for a person.
 """
 
-from studio.media.errors import FFmpegNotFoundError, MediaError
+from studio.media.errors import FFmpegNotFoundError, MediaError, PictureError
 from studio.media.ffmpeg import ProgressCallback, ffmpeg_path, set_ffmpeg_path
 from studio.media.filters import MaxSize
 from studio.media.frames import ImageFormat, last_frame, thumbnail
@@ -19,6 +19,7 @@ __all__ = [
     "MaxSize",
     "MediaError",
     "MediaInfo",
+    "PictureError",
     "PreparedClip",
     "ProgressCallback",
     "concat",

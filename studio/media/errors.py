@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from studio.errors import StudioError
+
 
 class MediaError(Exception):
     """A media operation failed.
@@ -21,3 +23,8 @@ class MediaError(Exception):
 
 class FFmpegNotFoundError(MediaError):
     """The ffmpeg binary is missing or cannot be started."""
+
+
+class PictureError(MediaError, StudioError):
+    """A picture that cannot be read or used; the message is meant for a person (a
+    StudioError too: the faces show it as one line)."""

@@ -5,6 +5,7 @@ request reads.
 
 from __future__ import annotations
 
+import statistics
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -62,6 +63,21 @@ def conversation_for_model(messages: Sequence[Message]) -> list[tuple[str, str]]
                 continue
             pairs.append(("assistant", m.content))
     return pairs
+
+
+def prompt_speed(messages: Sequence[Message], model: str) -> float | None:
+    """Tokens per second `model` read prompts at in this conversation: the median of its last
+    answers whose prompt was long enough to measure (time to the first token is mostly
+    reading the prompt on a local machine). None when there is none yet."""
+    speeds = [
+        float(m.meta["tokens_in"]) / float(m.meta["ttft"])
+        for m in messages
+        if m.role == "assistant"
+        and m.meta.get("model") == model
+        and (m.meta.get("tokens_in") or 0) >= 1_000
+        and (m.meta.get("ttft") or 0) > 0
+    ]
+    return statistics.median(speeds[-5:]) if speeds else None
 
 
 def fix_request_text(errors: Sequence[Mapping[str, Any]], note: str = "") -> str:

@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import uuid
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -40,7 +39,21 @@ from studio.ai.answer import (
 from studio.ai.code_providers import (
     ProviderConfig,
 )
-from studio.ai.context import BuiltContext, TokenBudget, build_messages
+from studio.ai.context import (
+    DEFAULT_ANSWER,
+    MIN_ANSWER,
+    BuiltContext,
+    TokenBudget,
+    answer_room,
+    build_messages,
+    plan_budget,
+)
+from studio.ai.context_window import (
+    ContextWindow,
+    compare_counts,
+    resolve_scale,
+    resolve_window,
+)
 from studio.ai.paced import PacedProvider
 from studio.ai.providers import ChatProvider, Usage
 from studio.core.assets import ASSET_DIR, asset_manifest, attach_used_assets, library_manifest
@@ -53,16 +66,24 @@ from studio.operations.conversation import (
     conversation_for_model,
     discard_partial,
     pending_partial,
+    prompt_speed,
 )
-from studio.operations.outcomes import ContextReady, Outcome, describe_ok, describe_problem, plural
+from studio.operations.outcomes import (
+    ContextReady,
+    Outcome,
+    describe_ok,
+    describe_problem,
+    plural,
+    too_large,
+)
+from studio.operations.variations import Variations
 
-__all__ = ["ErrorCheck", "Generator", "VariationRun"]
+__all__ = ["ErrorCheck", "Generator"]
 
 
 log = logging.getLogger(__name__)
 
 MAX_MESSAGES = 20  # the slice of the conversation sent with a request
-MAX_VARIATIONS = 8
 
 ErrorCheck = Callable[[Version], Awaitable[Sequence[Mapping[str, Any]]]]
 
@@ -74,37 +95,21 @@ class _Prepared:
     built: BuiltContext
     left_out: list[str]
     user: Message
+    window: ContextWindow | None = None  # None: the budget was given, not planned
+    max_tokens: int | None = None  # what the answer may take
+    refusal: str | None = None  # why the request was not sent: it cannot fit the window
 
-
-@dataclass
-class VariationRun:
-    """N generations of one prompt running at once; cancel any one with `cancel(i)`."""
-
-    group: str
-    base: int | None
-    tasks: list[asyncio.Task[Outcome]]
-
-    def cancel(self, index: int) -> None:
-        self.tasks[index].cancel()
-
-    def cancel_all(self) -> None:
-        for task in self.tasks:
-            task.cancel()
-
-    async def wait(self) -> list[Outcome]:
-        """Every variation's outcome, in order (a task cancelled early reads "cancelled")."""
-        await asyncio.gather(*self.tasks, return_exceptions=True)
-        outcomes = []
-        for i, task in enumerate(self.tasks):
-            if task.cancelled():
-                outcomes.append(
-                    Outcome("generate", "cancelled", "Stopped before it began.", variation=i + 1)
-                )
-            elif task.exception() is not None:
-                raise task.exception()  # a bug, not a failed request: let it show
-            else:
-                outcomes.append(task.result())
-        return outcomes
+    def refused(self, kind: str, variation: int | None = None) -> Outcome | None:
+        if self.refusal is None:
+            return None
+        return Outcome(
+            kind,
+            "error",
+            self.refusal,
+            left_out=self.left_out,
+            error_kind="context_too_long",
+            variation=variation,
+        )
 
 
 def _uncancel() -> None:
@@ -155,7 +160,7 @@ def _text_files(files: Mapping[str, bytes]) -> dict[str, str]:
     return texts
 
 
-class Generator:
+class Generator(Variations):
     """Generations on one project with one provider and model (see the module doc)."""
 
     def __init__(
@@ -167,6 +172,7 @@ class Generator:
         temperature: float | None = None,
         max_tokens: int | None = None,
         budget: TokenBudget | None = None,
+        context_window: int | None = None,
         max_messages: int = MAX_MESSAGES,
         system_prompt: str | None = None,
     ) -> None:
@@ -176,7 +182,11 @@ class Generator:
         self.model = model
         self.temperature = temperature
         self.max_tokens = max_tokens
-        self.budget = budget or TokenBudget()
+        # A budget given is used as it is; otherwise it is planned from the model's context
+        # window: `context_window` (set in Settings), else what the server or the table says.
+        self.budget = budget
+        self.context_window = context_window
+        self._window: ContextWindow | None = None
         self.max_messages = max_messages
         # None: the story prompt for a story (studio.story.prompts), else the game prompt.
         self.system_prompt = system_prompt
@@ -196,7 +206,7 @@ class Generator:
             config.effective_model,
             temperature=config.temperature,
             max_tokens=config.max_tokens,
-            budget=config.budget(),
+            context_window=config.context_window,
             system_prompt=system_prompt,
         )
 
@@ -274,6 +284,8 @@ class Generator:
         except asyncio.CancelledError:
             _uncancel()
             return Outcome("continue", "cancelled", "Stopped before the model answered.")
+        if (refused := prepared.refused("continue")) is not None:
+            return refused
         prior = Usage(
             int(partial.meta.get("tokens_in") or 0), int(partial.meta.get("tokens_out") or 0)
         )
@@ -285,7 +297,7 @@ class Generator:
             partial.content,
             on_event=on_event,
             temperature=self.temperature,
-            max_tokens=self.max_tokens,
+            max_tokens=prepared.max_tokens,
         )
         outcome = await _to_the_end(
             self._conclude(
@@ -300,70 +312,10 @@ class Generator:
         """Drop the pending cut-off answer; it stays in the conversation to read."""
         return discard_partial(self.project)
 
-    def start_variations(
-        self,
-        prompt: str,
-        n: int = 3,
-        *,
-        base: int | None = None,
-        on_event_for: Callable[[int], EventCallback | None] | None = None,
-    ) -> VariationRun:
-        """Start `n` generations of one prompt at once (tasks on the running loop).
-
-        Each that succeeds becomes a version whose parent is the base, without moving the
-        head; `keep_variation` picks one. Cancelling one task leaves the others running."""
-        prompt = prompt.strip()
-        if not prompt:
-            raise StudioError("the prompt is empty: say what to make or change")
-        if not 1 <= n <= MAX_VARIATIONS:
-            raise StudioError(f"variations must be between 1 and {MAX_VARIATIONS}, not {n}")
-        group = uuid.uuid4().hex[:10]
-        request = Request("generate", prompt, self._base(base), group=group)
-        # One request, prepared once, shared: cancelling a variation must not cancel it.
-        prepared = asyncio.ensure_future(self._prepare(request, variations=n))
-        tasks = [
-            asyncio.ensure_future(
-                self._variation(request, prepared, i, on_event_for(i) if on_event_for else None)
-            )
-            for i in range(n)
-        ]
-        return VariationRun(group, request.base, tasks)
-
-    def keep_variation(self, version_id: int) -> Version:
-        """Make a variation the head (the others stay in History) and say so."""
-        version = self.project.version(version_id)
-        self.project.set_head(version_id)
-        self.project.add_message(
-            "status",
-            f"Kept variation {version.meta.get('variation', '?')} as version {version_id}.",
-            version=version_id,
-            meta={"kept": version_id, "group": version.meta.get("group"), "level": "ok"},
-        )
-        return version
-
     # -- the steps ----------------------------------------------------------------------
 
     def _base(self, base: int | None) -> int | None:
         return self.project.resolve(base) if base is not None else self.project.head
-
-    async def _variation(
-        self,
-        request: Request,
-        prepared: asyncio.Future[_Prepared],
-        index: int,
-        on_event: EventCallback | None,
-    ) -> Outcome:
-        ready = await asyncio.shield(prepared)
-        result = await run_generation(
-            self._stream,  # type: ignore[arg-type]
-            self.model,
-            ready.built.messages,
-            ready.texts,
-            on_event=on_event,
-            temperature=self.temperature,
-            max_tokens=self.max_tokens,
-        )
-        return await _to_the_end(self._conclude(request, ready, result, variation=index + 1))
 
     async def _run(self, request: Request, on_event: EventCallback | None) -> Outcome:
         try:
@@ -371,6 +323,18 @@ class Generator:
         except asyncio.CancelledError:
             _uncancel()
             return Outcome(request.kind, "cancelled", "Stopped before the model answered.")
+        return await self._answer(request, prepared, on_event)
+
+    async def _answer(
+        self,
+        request: Request,
+        prepared: _Prepared,
+        on_event: EventCallback | None,
+        variation: int | None = None,
+    ) -> Outcome:
+        """Send a prepared request (unless it cannot fit) and conclude with its answer."""
+        if (refused := prepared.refused(request.kind, variation)) is not None:
+            return refused
         result = await run_generation(
             self._stream,  # type: ignore[arg-type]
             self.model,
@@ -378,9 +342,9 @@ class Generator:
             prepared.texts,
             on_event=on_event,
             temperature=self.temperature,
-            max_tokens=self.max_tokens,
+            max_tokens=prepared.max_tokens,
         )
-        return await _to_the_end(self._conclude(request, prepared, result))
+        return await _to_the_end(self._conclude(request, prepared, result, variation=variation))
 
     async def _prepare(
         self,
@@ -412,6 +376,12 @@ class Generator:
             from studio.story.prompts import system_prompt_for
 
             system = system_prompt_for(files, await _io(self.project.get_meta, "template"))
+        window = budget = None
+        if self.budget is None:
+            window = await self._context_window()
+            largest = max(texts.values(), key=len, default="")
+            scale = await resolve_scale(self.provider, self.model, (system or "") + largest)
+            budget = plan_budget(window.tokens, self.max_tokens, has_code=bool(texts), scale=scale)
         built: BuiltContext = await asyncio.to_thread(
             build_messages,
             request.prompt,
@@ -420,7 +390,7 @@ class Generator:
             assets=assets,
             conversation=pairs,
             errors=request.errors,
-            budget=self.budget,
+            budget=budget or self.budget,
             max_messages=self.max_messages,
         )
         left_out += built.left_out
@@ -429,6 +399,25 @@ class Generator:
             if variations:
                 meta["variations"] = variations
             user = await _io(self.project.add_message, "user", request.display, meta=meta)
+        prepared = _Prepared(files, texts, built, left_out, user, window, self.max_tokens)
+        room = None
+        if window is not None and window.known:
+            # Never ask for more answer than the window leaves after the prompt; where the
+            # window is large and nothing was set, leave the answer's length to the service.
+            room = answer_room(window.tokens, built.estimated_tokens)
+            if self.max_tokens or room < DEFAULT_ANSWER:
+                prepared.max_tokens = min(self.max_tokens or room, room)
+        # Refused only against a window someone stated: a guessed one may be too small.
+        cannot_fit = not built.fits or (room is not None and room < MIN_ANSWER)
+        if window is not None and window.known and cannot_fit:
+            prepared.refusal = too_large(built.needed_tokens, window)
+            await _io(
+                self.project.add_message,
+                "status",
+                prepared.refusal,
+                meta={"level": "error", "error": "context_too_long", "about": user.id},
+            )
+            return prepared
         if left_out:
             await _io(
                 self.project.add_message,
@@ -437,14 +426,27 @@ class Generator:
                 meta={"left_out": left_out, "level": "warning", "about": user.id},
             )
         if on_event is not None:
-            on_event(ContextReady(tuple(left_out), built.estimated_tokens))  # type: ignore[arg-type]
-        return _Prepared(files, texts, built, left_out, user)
+            speed = prompt_speed(history, self.model)
+            ready = ContextReady(tuple(left_out), built.estimated_tokens, window, speed)
+            on_event(ready)  # type: ignore[arg-type]
+        return prepared
+
+    @property
+    def _base_url(self) -> str:
+        return str(getattr(self.provider, "base_url", "") or "")
+
+    async def _context_window(self) -> ContextWindow:
+        if self._window is None:
+            self._window = await resolve_window(self.provider, self.model, self.context_window)
+        return self._window
 
     def _manifest(self, base: int | None) -> list[dict[str, Any]]:
         """The version's assets, then library assets a new version may start using."""
         manifest = asset_manifest(self.project, base) if base is not None else []
         have = {a["name"] for a in manifest}
-        manifest += [a for a in library_manifest(self.project) if a["name"] not in have]
+        manifest += [
+            {**a, "library": True} for a in library_manifest(self.project) if a["name"] not in have
+        ]
         return manifest
 
     async def _conclude(
@@ -460,6 +462,18 @@ class Generator:
     ) -> Outcome:
         prior = prior or Usage()
         info = _info(self.provider, self.model, result, prior)
+        cut_by_server = None
+        if not result.retried:  # a retry's tokens are in the usage too: nothing to compare
+            cut_by_server = compare_counts(
+                self._base_url, self.model, prepared.built, result.usage.prompt_tokens
+            )
+        if cut_by_server:
+            await _io(
+                self.project.add_message,
+                "status",
+                cut_by_server,
+                meta={"level": "warning", "about": prepared.user.id},
+            )
         answer_meta: dict[str, Any] = {
             "status": result.status,
             "message": result.message,

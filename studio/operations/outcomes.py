@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from studio.ai.answer import (
     GenerationResult,
 )
+from studio.ai.context_window import ContextWindow
 from studio.core.records import Version
 
 # Where in the app a person fixes what made a request fail.
@@ -56,10 +57,36 @@ class Outcome:
 
 @dataclass(frozen=True)
 class ContextReady:
-    """Event: the request is built (before it is sent); `left_out` says what did not fit."""
+    """Event: the request is built (before it is sent); `left_out` says what did not fit.
+    `window` is the model's context window as Studio knows it; `prompt_speed` the tokens per
+    second this model read prompts at before (None: not measured yet)."""
 
     left_out: tuple[str, ...]
     estimated_tokens: int
+    window: ContextWindow | None = None
+    prompt_speed: float | None = None
+
+    def waiting(self) -> str:
+        """What the person reads while the model reads the request."""
+        text = f"Prompt of about {self.estimated_tokens:,} tokens"
+        if self.window is not None:
+            text += f" of a {self.window.tokens:,}-token window"
+        if self.prompt_speed:
+            seconds = self.estimated_tokens / self.prompt_speed
+            text += f": ~{seconds:,.0f} s at {self.prompt_speed:,.0f} tokens/s here"
+        return text + "…"
+
+
+def too_large(needed: int, window: ContextWindow) -> str:
+    """Why a request was not sent, and what the person can change."""
+    return (
+        f"This request needs about {needed:,} tokens with room for the answer, but the "
+        f"model's context window is {window.describe()}, even with everything that could be "
+        "left out left out. Nothing was sent. Give the model a larger context on its server "
+        "(llama.cpp: -c 16384; Ollama: num_ctx; LM Studio: the context length when loading) "
+        "or in Settings › Code model if the server allows more, pick a model with a larger "
+        "window, or make the game smaller."
+    )
 
 
 def plural(n: int, word: str) -> str:

@@ -3,11 +3,17 @@
     outcome = await make_clips(project, queue, "title-cards", continuity=True)
 
 Each scene's job gets `clip_prompt` (the scene with the story's style and cast). With
-`continuity`, a scene starts from the last frame of the previous scene's clip (the scene it
-is first reached from) as the reference picture, so its job waits for that clip when it is
-being made in the same batch. Jobs run in the project's video queue (stored, resumable,
-limited per provider) and become clips in the library as usual; each job is tagged with its
-scene (`params["story_scene"]`).
+`continuity`, each clip joins the previous scene's (the scene it is first reached from)
+with the best tool the model offers (`studio.operations.clip_continuity`: extending that
+clip, starting on its last frame, pictures of the cast, ending on the next clip's first
+frame), so its job waits for that clip when it is being made in the same batch; the choice
+is kept with the job. Jobs run in the project's video queue (stored, resumable, limited per
+provider) and become clips in the library as usual; each job is tagged with its scene
+(`params["story_scene"]`).
+
+Before anything is queued, `ClipBatch.plan()` says what will be made, how, and about what
+it costs (`ClipPlan.estimate`), so the app and `studio clips` can ask once before a batch
+that costs money; `run()` makes what the plan says.
 
 Clips land as they arrive: a new version on top of the head sets the scene's `clip` in
 story.json and carries its WebM file in `assets/` (clips that arrive while one is being
@@ -26,26 +32,45 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import shutil
-import tempfile
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
-from studio.ai.video_provider import VideoError
-from studio.core import assets
+from studio.ai.video_provider import VideoCapabilities, VideoError
 from studio.core.records import Version, VideoJob
 from studio.core.store import Project
 from studio.errors import StudioError
 from studio.media.errors import MediaError
+from studio.operations.clip_continuity import (
+    CONTINUITY,
+    Continuity,
+    Neighbours,
+    cast_pictures,
+    choose,
+    extendable,
+    frame_of_file,
+    named_cast,
+)
+from studio.operations.clip_plan import (
+    ACTIVE,
+    SCENE_TAG,
+    ClipPlan,
+    PlannedClip,
+    clip_sha,
+    job_of_clip,
+    plan_clips,
+    reusable_job,
+    scenes_needing_clips,
+    story_of,
+)
 from studio.story.model import ASSET_DIR, STORY_FILE, Story, load_story, parse_story, set_clips
-from studio.story.prompts import clip_prompt
 
 __all__ = [
     "ClipBatch",
+    "ClipPlan",
     "ClipsOutcome",
+    "PlannedClip",
     "SceneClip",
     "make_clips",
     "reusable_job",
@@ -55,8 +80,6 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-ACTIVE = ("queued", "submitted", "running", "downloading")
-SCENE_TAG = "story_scene"  # the job parameter naming the scene a job makes a clip for
 # One version at a time, also between a commit in a worker thread and one made by a batch
 # being stopped: each builds on the head the previous one left.
 _LANDING = threading.Lock()
@@ -74,6 +97,7 @@ class SceneClip:
     error: str | None = None
     reference: str | None = None  # the scene whose last frame it starts from
     reused: bool = False  # the job was there already (running or finished): nothing new paid
+    continuity: str = ""  # how the clip joins the others, in words (planned, then made)
 
     @property
     def done(self) -> bool:
@@ -104,54 +128,6 @@ ProgressCallback = Callable[[SceneClip], object]
 VersionCallback = Callable[[Version], object]
 
 
-def story_of(project: Project, version: int | None = None) -> tuple[int, Story]:
-    """(version id, story) of the given version or the head; StudioError without a story."""
-    vid = project.resolve(version)
-    try:
-        text = project.read_file(vid, STORY_FILE)
-    except StudioError:
-        raise StudioError(f"version {vid} of {project.name} has no story.json") from None
-    return vid, parse_story(text)
-
-
-def scenes_needing_clips(story: Story, files: Mapping[str, object]) -> list[str]:
-    """Scenes (start first, then as reached) whose clip is not set or not in the files.
-    Scenes without a prompt are left out: there is nothing to make."""
-    wanted = []
-    for scene_id in story.order():
-        scene = story.scene(scene_id)
-        if not scene.prompt.strip():
-            continue
-        if scene.clip_path is None or scene.clip_path not in files:
-            wanted.append(scene_id)
-    return list(dict.fromkeys(wanted))
-
-
-def reusable_job(
-    jobs: Sequence[VideoJob],
-    scene_id: str,
-    provider: str,
-    request: Mapping[str, Any],
-    library: set[str],
-    *,
-    finished: bool = True,
-) -> VideoJob | None:
-    """The newest job tagged with the scene, of the same provider and request (prompt,
-    seconds, size, model), that is still running, or (with `finished`) completed with its
-    clip still in the `library` (asset names)."""
-    for job in sorted(jobs, key=lambda j: j.id, reverse=True):
-        params = job.params
-        if params.get(SCENE_TAG) != scene_id or job.provider != provider:
-            continue
-        if any(params.get(k) != v for k, v in request.items()):
-            continue
-        if job.status in ACTIVE:
-            return job
-        if finished and job.status == "completed" and job.result and job.result[0] in library:
-            return job
-    return None
-
-
 class ClipBatch:
     """One run of Make clips (see the module doc): `await batch.run()`; `land_now()` when
     it is being stopped."""
@@ -167,6 +143,9 @@ class ClipBatch:
         seconds: int | None = None,
         size: str | None = None,
         model: str | None = None,
+        aspect: str | None = None,
+        resolution: str | None = None,
+        audio: bool | None = None,
         version: int | None = None,
         on_progress: ProgressCallback | None = None,
         on_version: VersionCallback | None = None,
@@ -177,7 +156,11 @@ class ClipBatch:
         unsaved edits then, so the version builds on them)."""
         self.project, self.queue, self.provider = project, queue, provider
         self.scenes, self.continuity = scenes, continuity
-        self.seconds, self.size, self.model, self.version = seconds, size, model, version
+        self.seconds, self.model, self.version = seconds, model, version
+        # The clip's shape and sound, as every scene's request carries them.
+        shape = {"size": size, "aspect": aspect, "resolution": resolution, "audio": audio}
+        self.shape = {k: v for k, v in shape.items() if v is not None}
+        self._plan: ClipPlan | None = None
         self.on_progress, self.on_version = on_progress, on_version
         self.before_landing = before_landing
         self.progress: dict[str, SceneClip] = {}
@@ -259,43 +242,41 @@ class ClipBatch:
             except Exception:  # a broken listener must not stop the batch
                 log.exception("clip progress listener failed")
 
+    # -- planning -------------------------------------------------------------------------
+
+    async def plan(self) -> ClipPlan:
+        """What `run()` will make, how, and about what it costs; queues nothing
+        (`studio.operations.clip_plan`)."""
+        if self._plan is None:
+            self._plan = await plan_clips(
+                self.project,
+                self.queue,
+                self.provider,
+                scenes=self.scenes,
+                continuity=self.continuity,
+                seconds=self.seconds,
+                model=self.model,
+                shape=self.shape,
+                version=self.version,
+            )
+        return self._plan
+
+    # -- running --------------------------------------------------------------------------
+
     async def run(self) -> ClipsOutcome:
-        project, queue, provider = self.project, self.queue, self.provider
-        try:
-            capabilities = queue.provider(provider).capabilities
-        except VideoError as exc:
-            raise StudioError(str(exc)) from None
-        base, story = await asyncio.to_thread(story_of, project, self.version)
-        files = await asyncio.to_thread(project.file_hashes, base)
-        notes = self.outcome.notes
-        if self.scenes:
-            targets = list(dict.fromkeys(self.scenes))
-            for scene_id in targets:
-                if not story.scene(scene_id).prompt.strip():
-                    raise StudioError(f"scene {scene_id!r} has no video prompt: write one first")
-        else:
-            targets = scenes_needing_clips(story, files)
-            skipped = [s.id for s in story.scenes if not s.prompt.strip()]
-            if skipped:
-                notes.append(f"no prompt, so no clip: {', '.join(skipped)}")
-        if not targets:
-            notes.append("every scene has its clip")
+        plan = await self.plan()
+        story, files, caps, queue = plan.story, plan.files, plan.caps, self.queue
+        self.outcome.notes.extend(plan.notes)
+        if not plan.clips:
+            self.outcome.notes.append("every scene has its clip")
             return self.outcome
 
-        continuity = self.continuity
-        if continuity and not capabilities.image_reference:
-            notes.append(
-                f"{provider} cannot start from a picture: clips are made without continuity"
-            )
-            continuity = False
-
-        jobs = await asyncio.to_thread(project.jobs)
-        library = {a.name for a in await asyncio.to_thread(project.assets)}
-        self.progress = {scene_id: SceneClip(scene_id) for scene_id in targets}
-        self.outcome.scenes = [self.progress[s] for s in targets]
+        self.progress = {
+            c.scene: SceneClip(c.scene, continuity=c.continuity.words()) for c in plan.clips
+        }
+        self.outcome.scenes = list(self.progress.values())
         by_job: dict[int, SceneClip] = {}
-        finished = {scene_id: asyncio.Event() for scene_id in targets}
-        parents = story.parents() if continuity else {}
+        finished = {c.scene: asyncio.Event() for c in plan.clips}
         listening = True
 
         def job_changed(job: VideoJob) -> None:
@@ -321,66 +302,31 @@ class ClipBatch:
                 item.error = item.error or "not finished yet: `studio jobs --resume` finishes it"
             self._tell(item)
 
-        async def one(scene_id: str) -> None:
-            item = self.progress[scene_id]
-            scene = story.scene(scene_id)
-            request = {
-                "prompt": clip_prompt(story, scene).strip(),
-                "seconds": scene.seconds or self.seconds,
-                "size": self.size,
-                "model": self.model,
-            }
+        async def one(planned: PlannedClip) -> None:
+            item = self.progress[planned.scene]
             try:
-                old = reusable_job(
-                    jobs, scene_id, provider, request, library, finished=not self.scenes
-                )
-                if old is not None:
+                if planned.reuse is not None:
                     item.reused = True
-                    if old.status in ACTIVE:
-                        queue.resume(old.id)  # driven already, or again after a restart
-                    await follow(item, old)
+                    if planned.reuse.status in ACTIVE:
+                        queue.resume(planned.reuse.id)  # driven already, or again after a restart
+                    await follow(item, planned.reuse)
                 else:
-                    await follow(item, await new_job(scene_id, item, request))
+                    job = await self._new_job(planned, item, story, files, caps, finished)
+                    await follow(item, job)
             except (StudioError, VideoError) as exc:  # e.g. the provider refused the request
                 item.status, item.error = "failed", str(exc)
                 self._tell(item)
             except Exception as exc:  # one scene's surprise must not stop the others
-                log.exception("the clip of scene %s failed", scene_id)
+                log.exception("the clip of scene %s failed", planned.scene)
                 item.status, item.error = "failed", f"{type(exc).__name__}: {exc}"
                 self._tell(item)
             finally:
-                finished[scene_id].set()
+                finished[planned.scene].set()
             if item.status == "completed" and item.clip:
                 await self._land()
 
-        async def new_job(scene_id: str, item: SceneClip, request: Mapping[str, Any]) -> VideoJob:
-            image = None
-            parent = parents.get(scene_id)
-            if parent is not None:
-                try:
-                    image = await _reference(project, story, parent, self.progress, finished, files)
-                except (StudioError, MediaError) as exc:  # made without it, and said so
-                    notes.append(
-                        f"scene {scene_id}: no last frame of {parent} to start from: {exc}"
-                    )
-                item.reference = parent if image else None
-            job = queue.generate(
-                provider,
-                request["prompt"],
-                seconds=request["seconds"],
-                size=self.size,
-                model=self.model,
-                image=image,
-                image_name=f"{parent}-last-frame.png" if image else "reference.png",
-                name=scene_id,
-            )
-            by_job[job.id] = item
-            return await asyncio.to_thread(
-                project.update_job, job.id, params={**job.params, SCENE_TAG: scene_id}
-            )
-
         try:
-            await asyncio.gather(*(one(scene_id) for scene_id in targets))
+            await asyncio.gather(*(one(planned) for planned in plan.clips))
         finally:
             listening = False
             unsubscribe = getattr(queue, "unsubscribe", None)
@@ -390,40 +336,115 @@ class ClipBatch:
             self.land_now()  # stopped partway: what arrived goes into the story now
         return self.outcome
 
+    async def _new_job(
+        self,
+        planned: PlannedClip,
+        item: SceneClip,
+        story: Story,
+        files: Mapping[str, str],
+        caps: VideoCapabilities,
+        finished: Mapping[str, asyncio.Event],
+    ) -> VideoJob:
+        """Queue the scene's job, joined to its neighbours as well as what there is now
+        allows (the previous clip may have failed meanwhile)."""
+        scene_id, request = planned.scene, dict(planned.request)
+        joined = _Joined(Continuity())
+        if self._plan is not None and self._plan.continuity:
+            joined = await self._join(planned, story, files, caps, finished)
+        choice = joined.choice
+        item.continuity = choice.words()
+        item.reference = choice.source if choice.method == "first_frame" else None
+        extra = {SCENE_TAG: scene_id, CONTINUITY: choice.as_params()}
+        if choice.method == "extend" and joined.source_job is not None:
+            return self.queue.extend(
+                joined.source_job,
+                request["prompt"],
+                int(request["seconds"] or min(caps.extend_durations or caps.durations)),
+                keep_last=True,
+                extra=extra,
+            )
+        return self.queue.generate(
+            self.provider,
+            request.pop("prompt"),
+            image=joined.first,
+            image_name=f"{choice.source}-last-frame.png" if joined.first else "reference.png",
+            last_frame=joined.last,
+            references=joined.references,
+            name=scene_id,
+            extra=extra,
+            **request,
+        )
+
+    async def _join(
+        self,
+        planned: PlannedClip,
+        story: Story,
+        files: Mapping[str, str],
+        caps: VideoCapabilities,
+        finished: Mapping[str, asyncio.Event],
+    ) -> _Joined:
+        """The continuity for a scene's clip now, with the pictures it needs."""
+        scene_id = planned.scene
+        notes = self.outcome.notes
+        parent = story.parents().get(scene_id)
+        previous, source_job = None, None
+        if parent in finished:  # made in this batch: wait for it
+            await finished[parent].wait()
+            made = self.progress[parent]
+            if made.status == "completed" and made.clip and made.job is not None:
+                previous, source_job = parent, await asyncio.to_thread(self.project.job, made.job)
+        elif clip_sha(story, parent, files):
+            previous = parent
+            source_job = await asyncio.to_thread(job_of_clip, self.project, story, parent, files)
+        around = Neighbours(
+            previous=previous,
+            previous_extendable=extendable(source_job, self.provider),
+            cast=named_cast(story, story.scene(scene_id), files),
+            next=planned.continuity.end,
+        )
+        choice = choose(caps, around)
+        joined = _Joined(choice, source_job=source_job.id if source_job else None)
+        try:
+            if choice.method == "first_frame" and previous is not None:
+                joined.first = await self._previous_frame(story, previous, files)
+            if choice.end:
+                sha = clip_sha(story, choice.end, files)
+                assert sha is not None
+                joined.last = await frame_of_file(
+                    self.project, sha, story.scene(choice.end).clip or "", last=False
+                )
+        except (StudioError, MediaError) as exc:  # made without it, and said so
+            notes.append(f"scene {scene_id}: made without continuity: {exc}")
+            return _Joined(Continuity())
+        if choice.cast:
+            joined.references = cast_pictures(self.project, story, choice.cast, files)
+        return joined
+
+    async def _previous_frame(self, story: Story, parent: str, files: Mapping[str, str]) -> bytes:
+        made = self.progress.get(parent)
+        if made is not None and made.clip:
+            from studio.core import assets
+
+            return await assets.last_frame_png(self.project, made.clip)
+        sha = clip_sha(story, parent, files)
+        assert sha is not None
+        return await frame_of_file(self.project, sha, story.scene(parent).clip or "", last=True)
+
+
+@dataclass
+class _Joined:
+    """A continuity choice with the pictures it sends."""
+
+    choice: Continuity
+    source_job: int | None = None  # the job whose clip is extended
+    first: bytes | None = None
+    last: bytes | None = None
+    references: list[bytes] = field(default_factory=list)
+
 
 async def make_clips(project: Project, queue: Any, provider: str, **options: Any) -> ClipsOutcome:
     """Make the clips (see the module doc and `ClipBatch` for the options)."""
     return await ClipBatch(project, queue, provider, **options).run()
-
-
-async def _reference(
-    project: Project,
-    story: Story,
-    parent: str,
-    progress: Mapping[str, SceneClip],
-    finished: Mapping[str, asyncio.Event],
-    files: Mapping[str, str],
-) -> bytes | None:
-    """The last frame of the parent scene's clip: the one being made now, else its own."""
-    if parent in finished:
-        await finished[parent].wait()
-        made = progress[parent]
-        if made.status != "completed" or not made.clip:
-            return None
-        return await assets.last_frame_png(project, made.clip)
-    path = story.scene(parent).clip_path
-    sha = files.get(path) if path else None
-    if sha is None:
-        return None
-    library = {a.blob: a.name for a in project.assets()}
-    if sha in library:
-        return await assets.last_frame_png(project, library[sha])
-    from studio.media import last_frame
-
-    with tempfile.TemporaryDirectory(prefix="studio-story-") as folder:
-        copy = Path(folder) / Path(path).name
-        await asyncio.to_thread(shutil.copyfile, project.blobs.path(sha), copy)
-        return await last_frame(copy, image_format="png")
 
 
 def _commit(project: Project, made: Mapping[str, str]) -> Version | None:

@@ -19,6 +19,13 @@ Providers are built once and kept, but not forever: given a `stamp` (see
 what it would be built from now, and a new one is built when that changed (its plugin was
 switched off and on, its settings or key were edited). Jobs already running keep theirs.
 
+A request is checked against what the model can do before it is queued
+(`studio.ai.video_options`), and kept whole with the job, its pictures in the blob store
+(`studio.operations.video_requests`), so a resumed job sends the same request. Each job
+keeps its estimated cost from the start and its cost once it ends
+(`studio.operations.video_costs`); a job that extends a clip for a story scene may keep
+only the new seconds of the result (`keep_last`).
+
 At most `limit` jobs per provider are on the service at once (jobs resumed after a restart
 count, but never wait: they are running there already). A job that fails, for whatever
 reason, is marked failed with one clear sentence; other jobs carry on. Losing the
@@ -32,20 +39,37 @@ import asyncio
 import contextlib
 import logging
 import sqlite3
-import tempfile
 import time
-from collections import deque
-from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
-from pathlib import Path
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from studio.ai.video_provider import VideoError, VideoProvider, VideoRequest, VideoStatus
+from studio.ai.video_options import extend_problem, model_words, request_problem
+from studio.ai.video_provider import (
+    VideoCapabilities,
+    VideoError,
+    VideoPrice,
+    VideoProvider,
+    VideoRequest,
+    VideoStatus,
+    capabilities_of,
+    strict_capabilities,
+)
 from studio.core import assets
 from studio.core.errors import NotFoundError
 from studio.core.records import VideoJob
 from studio.core.store import Project
 from studio.errors import StudioError
+from studio.operations.job_pacing import PollPolicy, Slots
+from studio.operations.kept_providers import KeptProviders, ProviderSource, ProviderStamp
+from studio.operations.video_costs import (
+    ESTIMATE,
+    job_estimate,
+    reported_cost,
+    spent_by_service,
+    with_cost,
+)
+from studio.operations.video_requests import params_of, request_of
+from studio.operations.video_results import store_result
 
 __all__ = ["ACTIVE", "FINISHED", "PollPolicy", "VideoQueue", "describe"]
 
@@ -54,82 +78,16 @@ log = logging.getLogger(__name__)
 ACTIVE = ("queued", "submitted", "running", "downloading")
 FINISHED = ("completed", "failed", "cancelled")
 
-ProviderSource = Callable[[str], VideoProvider]
-# What provider `name` would be built from now; compared with `==` to the last answer.
-ProviderStamp = Callable[[str], Awaitable[object]]
 JobListener = Callable[[VideoJob], None]
-
-
-@dataclass(frozen=True)
-class PollPolicy:
-    """How often to ask the service. A wait the service asks for wins, within bounds."""
-
-    first: float = 2.0  # seconds before the second poll when the service says nothing
-    factor: float = 1.5
-    longest: float = 20.0
-    min_suggested: float = 0.01
-    max_suggested: float = 60.0
-    # Consecutive transient errors (no connection, 5xx, 429) before a job waits for the
-    # next start; each waits as the service said, or backs off like a poll.
-    max_transient: int = 6
-
-    def next(self, interval: float) -> float:
-        return min(interval * self.factor, self.longest)
-
-    def suggested(self, seconds: float) -> float:
-        return min(max(seconds, self.min_suggested), self.max_suggested)
-
-
-class _Slots:
-    """A counting limit whose release needs no await (it runs in `finally` blocks)."""
-
-    def __init__(self, limit: int) -> None:
-        self.limit = max(1, limit)
-        self.used = 0
-        self._waiters: deque[asyncio.Future[None]] = deque()
-
-    async def acquire(self) -> None:
-        while self.used >= self.limit:
-            waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-            self._waiters.append(waiter)
-            try:
-                await waiter
-            except asyncio.CancelledError:
-                if waiter.done() and not waiter.cancelled():
-                    self._wake()  # woken, then cancelled: pass the turn on
-                raise
-            finally:
-                with contextlib.suppress(ValueError):
-                    self._waiters.remove(waiter)
-        self.used += 1
-
-    def take(self) -> None:
-        self.used += 1
-
-    def release(self) -> None:
-        self.used = max(0, self.used - 1)
-        self._wake()
-
-    def _wake(self) -> None:
-        while self._waiters:
-            waiter = self._waiters.popleft()
-            if not waiter.done():
-                waiter.set_result(None)
-                return
-
-
-_UNKNOWN = object()  # the stamp of a provider built without asking (equal to nothing)
-
-
-@dataclass
-class _Kept:
-    provider: VideoProvider
-    stamp: object = _UNKNOWN
+# The person's prices (Settings › Video), by provider and model.
+PriceOverrides = Callable[[], Mapping[str, Mapping[str, VideoPrice]]]
 
 
 class VideoQueue:
     """Runs a project's video jobs. `providers(name)` builds a provider (kept here);
-    `stamp` (default: `providers.stamp`, if it has one) says when to build it again."""
+    `stamp` (default: `providers.stamp`, if it has one) says when to build it again;
+    `prices` (default: `providers.price_overrides`, if it has one) gives the person's own
+    prices for estimates."""
 
     def __init__(
         self,
@@ -141,17 +99,16 @@ class VideoQueue:
         limits: Mapping[str, int] | None = None,
         poll: PollPolicy | None = None,
         on_change: JobListener | None = None,
+        prices: PriceOverrides | None = None,
     ) -> None:
         self.project = project
-        self._make_provider = providers
-        self._stamp: ProviderStamp | None = stamp or getattr(providers, "stamp", None)
-        self._providers: dict[str, _Kept] = {}
-        self._retired: list[VideoProvider] = []  # replaced, maybe still used by a job
+        self._kept = KeptProviders(providers, stamp or getattr(providers, "stamp", None))
+        self._prices: PriceOverrides | None = prices or getattr(providers, "price_overrides", None)
         self.limit = limit
         self.limits = dict(limits or {})
         self.poll = poll or PollPolicy()
         self._listeners: list[JobListener] = [on_change] if on_change else []
-        self._slots: dict[str, _Slots] = {}
+        self._slots: dict[str, Slots] = {}
         self._tasks: dict[int, asyncio.Task[None]] = {}
         self._cancelling: set[int] = set()
         self._media = asyncio.Semaphore(1)  # ffmpeg work: one clip at a time on small machines
@@ -194,42 +151,119 @@ class VideoQueue:
         image: bytes | None = None,
         image_name: str = "reference.png",
         name: str | None = None,
+        aspect: str | None = None,
+        resolution: str | None = None,
+        last_frame: bytes | None = None,
+        references: Sequence[bytes] = (),
+        audio: bool | None = None,
+        negative_prompt: str | None = None,
+        seed: int | None = None,
+        options: Mapping[str, Any] | None = None,
+        extra: Mapping[str, Any] | None = None,
     ) -> VideoJob:
-        """Queue a new clip (text-to-video, or image-to-video with `image`)."""
+        """Queue a new clip (text to video; with pictures: a first frame `image`, a
+        `last_frame`, `references`). A request the model would refuse raises StudioError
+        and queues nothing. `extra` is kept with the job as it is (e.g. the story scene)."""
         if not prompt.strip():
             raise StudioError("The prompt is empty: say what the clip should show.")
-        params: dict[str, Any] = {"kind": "generate", "prompt": prompt.strip()}
-        params |= {k: v for k, v in (("seconds", seconds), ("size", size), ("model", model)) if v}
+        request = VideoRequest(
+            prompt.strip(),
+            seconds=seconds,
+            size=size,
+            model=model,
+            image=image,
+            image_name=image_name,
+            aspect=aspect,
+            resolution=resolution,
+            last_frame=last_frame,
+            references=tuple(references),
+            audio=audio,
+            negative_prompt=negative_prompt,
+            seed=seed,
+            options=dict(options or {}),
+        )
+        source = self.provider(provider)
+        caps = capabilities_of(source, model)
+        strict = strict_capabilities(source)
+        problem = request_problem(caps, request, what=model_words(provider, model), strict=strict)
+        if problem:
+            raise StudioError(problem)
+        params = {**params_of(self.project.blobs, request), **dict(extra or {})}
         if name:
             params["name"] = name
-        if image:
-            if not self.provider(provider).capabilities.image_reference:
-                raise StudioError(f"The video provider {provider!r} cannot start from a picture.")
-            # The picture goes into the blob store, so a resumed job still has it.
-            params["image"] = self.project.blobs.put(image)
-            params["image_name"] = image_name
-        return self._add(provider, params)
+        return self._add(provider, self._estimated(provider, caps, params))
 
     def remix(self, source: str | int, prompt: str) -> VideoJob:
         """Queue a remix of a generated clip (by clip name or job id) with a new prompt."""
         job = self._source_job(source, "remix")
+        caps = self.capabilities(job.provider, job.params.get("model"))
+        if not caps.remix:
+            raise StudioError(f"{job.provider} cannot remix a clip.")
         params = {"kind": "remix", "prompt": prompt.strip(), "source_remote_id": job.remote_id}
         params |= {"source_job": job.id, **_carry(job.params)}
-        return self._add(job.provider, params)
+        return self._add(job.provider, self._estimated(job.provider, caps, params))
 
-    def extend(self, source: str | int, prompt: str, seconds: int) -> VideoJob:
-        """Queue an extension of a generated clip by `seconds`, directed by `prompt`."""
+    def extend(
+        self,
+        source: str | int,
+        prompt: str,
+        seconds: int,
+        *,
+        keep_last: bool = False,
+        extra: Mapping[str, Any] | None = None,
+    ) -> VideoJob:
+        """Queue an extension of a generated clip by `seconds`, directed by `prompt`. With
+        `keep_last`, the new clip is only the `seconds` added (services hand back the
+        whole clip, the source and its extension)."""
         job = self._source_job(source, "extend")
+        model = job.params.get("model")
+        provider = self.provider(job.provider)
+        caps = capabilities_of(provider, model)
+        what = model_words(job.provider, model)
+        strict = strict_capabilities(provider)
+        problem = extend_problem(caps, int(seconds), what=what, strict=strict)
+        if problem:
+            raise StudioError(problem)
         params = {
             "kind": "extend",
             "prompt": prompt.strip(),
             "seconds": int(seconds),
             "source_remote_id": job.remote_id,
             "source_job": job.id,
+            **{k: job.params[k] for k in _SHAPE if k in job.params},
+            **dict(extra or {}),
         }
-        if "size" in job.params:
-            params["size"] = job.params["size"]
-        return self._add(job.provider, params)
+        if keep_last:
+            params["keep_last"] = int(seconds)
+        return self._add(job.provider, self._estimated(job.provider, caps, params))
+
+    def capabilities(self, provider: str, model: str | None = None) -> VideoCapabilities:
+        """What `model` of `provider` can do (the provider is built if need be)."""
+        return capabilities_of(self.provider(provider), model)
+
+    def price_overrides(self) -> Mapping[str, Mapping[str, VideoPrice]]:
+        if self._prices is None:
+            return {}
+        try:
+            return self._prices()
+        except Exception:  # a damaged settings file must not stop a job
+            log.exception("could not read the prices set in Settings")
+            return {}
+
+    def estimate(self, provider: str, params: Mapping[str, Any]) -> float | None:
+        """About what a job of `provider` with `params` costs (None: no price known)."""
+        caps = self.capabilities(provider, params.get("model"))
+        return job_estimate(provider, caps, params, self.price_overrides())
+
+    def spent(self) -> dict[str, float]:
+        """What this project's jobs cost, by provider."""
+        return spent_by_service(self.project.jobs())
+
+    def _estimated(
+        self, provider: str, caps: VideoCapabilities, params: dict[str, Any]
+    ) -> dict[str, Any]:
+        estimate = job_estimate(provider, caps, params, self.price_overrides())
+        return {**params, ESTIMATE: estimate} if estimate is not None else params
 
     def _source_job(self, source: str | int, action: str) -> VideoJob:
         if isinstance(source, int):
@@ -346,11 +380,7 @@ class VideoQueue:
         tasks = list(self._tasks.values())
         if tasks:
             await asyncio.wait(tasks)
-        providers = [kept.provider for kept in self._providers.values()] + self._retired
-        self._providers, self._retired = {}, []
-        for provider in providers:
-            with contextlib.suppress(Exception):
-                await provider.aclose()
+        await self._kept.aclose()
 
     def close_now(self) -> None:
         """The synchronous part of closing, for a project that closes right after."""
@@ -362,51 +392,23 @@ class VideoQueue:
 
     def provider(self, name: str) -> VideoProvider:
         """The provider `name`, built at its first use and kept."""
-        kept = self._providers.get(name)
-        if kept is None:
-            kept = self._providers[name] = _Kept(self._build(name))
-        return kept.provider
+        return self._kept.get(name)
 
     async def current_provider(self, name: str) -> VideoProvider:
         """`provider(name)`, built anew first if what it is built from changed since."""
-        if self._stamp is None:
-            return self.provider(name)
-        try:
-            stamp = await self._stamp(name)
-        except Exception:  # cannot tell: keep what there is rather than fail the job
-            log.exception("could not check video provider %s for changes", name)
-            return self.provider(name)
-        kept = self._providers.get(name)
-        if kept is not None and kept.stamp == stamp:
-            return kept.provider
-        provider = self._build(name)
-        if kept is not None:
-            self._retired.append(kept.provider)
-        self._providers[name] = _Kept(provider, stamp)
-        return provider
+        return await self._kept.current(name)
 
     def forget_providers(self) -> None:
         """Build every provider anew at its next use (e.g. after plugins changed)."""
-        self._retired.extend(kept.provider for kept in self._providers.values())
-        self._providers.clear()
+        self._kept.forget()
 
-    def _build(self, name: str) -> VideoProvider:
-        try:
-            return self._make_provider(name)
-        except VideoError:
-            raise
-        except Exception as exc:  # e.g. a plugin that was disabled or failed
-            raise VideoError(
-                "unsupported", f"The video provider {name!r} is not available: {exc}"
-            ) from None
-
-    def _slots_for(self, name: str) -> _Slots:
+    def _slots_for(self, name: str) -> Slots:
         if name not in self._slots:
-            self._slots[name] = _Slots(self.limits.get(name, self.limit))
+            self._slots[name] = Slots(self.limits.get(name, self.limit))
         return self._slots[name]
 
     async def _drive(self, job_id: int) -> None:
-        slots: _Slots | None = None
+        slots: Slots | None = None
         try:
             job = self.project.job(job_id)
             try:
@@ -434,6 +436,9 @@ class VideoQueue:
                     return  # lost contact: stays running, resumes on the next start
                 slots.release()
                 slots = None
+                finished = _finished_params(job.params, status)
+                if finished is not None:
+                    job = self._update(job_id, params=finished)
                 if status.status == "failed":
                     self._update(job_id, status="failed", error=status.error or "The video failed.")
                     return
@@ -465,16 +470,7 @@ class VideoQueue:
             return await provider.remix(p["source_remote_id"], p["prompt"])
         if kind == "extend":
             return await provider.extend(p["source_remote_id"], p["prompt"], int(p["seconds"]))
-        image = self.project.blobs.read(p["image"]) if p.get("image") else None
-        request = VideoRequest(
-            prompt=p["prompt"],
-            seconds=p.get("seconds"),
-            size=p.get("size"),
-            model=p.get("model"),
-            image=image,
-            image_name=p.get("image_name", "reference.png"),
-        )
-        return await provider.submit(request)
+        return await provider.submit(request_of(self.project.blobs, p))
 
     async def _follow(self, provider: VideoProvider, job: VideoJob) -> VideoStatus | None:
         """Poll until the service says completed or failed; None after lost contact."""
@@ -515,54 +511,22 @@ class VideoQueue:
 
     async def _fetch(self, provider: VideoProvider, job: VideoJob) -> None:
         """Download the result and store it as a clip, then mark the job completed."""
-        assert job.remote_id is not None
-        p = job.params
-        stem = assets.slug(p.get("name") or p.get("prompt", ""), "clip")
-        with tempfile.TemporaryDirectory(prefix="studio-video-") as folder:
-            path = Path(folder) / f"{stem}.mp4"
-            await provider.download(job.remote_id, "video", path)
-            meta = {
-                "prompt": p.get("prompt"),
-                "job": job.id,
-                "provider": job.provider,
-                "remote_id": job.remote_id,
-            }
-            if p.get("kind") in ("remix", "extend"):
-                meta["from_job"] = p.get("source_job")
-            async with self._media:
-                try:
-                    clip = await assets.import_video(
-                        self.project,
-                        path,
-                        name=stem,
-                        source="generated",
-                        meta=meta,
-                        on_progress=lambda f: self._media_progress(job.id, f),
-                    )
-                except Exception as exc:
-                    from studio.media import MediaError
-
-                    if not isinstance(exc, MediaError):
-                        raise
-                    kept = await self._keep_download(path, stem, meta)
-                    raise StudioError(
-                        f"Downloaded, but the video cannot be used: {exc} "
-                        f"(the file is kept as {kept})."
-                    ) from None
+        clip = await store_result(
+            self.project,
+            provider,
+            job,
+            lock=self._media,
+            on_progress=lambda f: self._media_progress(job.id, f),
+        )
+        params = self.project.job(job.id).params
         self._update(
             job.id,
             status="completed",
             progress=1.0,
             error=None,
             result=[n for n in (clip.name, clip.original, clip.thumbnail) if n],
+            params=with_cost(params, None, made=True) or params,
         )
-
-    async def _keep_download(self, path: Path, stem: str, meta: dict[str, Any]) -> str:
-        name = self.project.unique_asset_name(f"{stem}-download.mp4")
-        await asyncio.to_thread(
-            self.project.add_asset, name, path, meta={**meta, "role": "download"}
-        )
-        return name
 
     def _media_progress(self, job_id: int, fraction: float) -> None:
         """Write preparation progress now and then (each write is an fsync)."""
@@ -575,9 +539,21 @@ class VideoQueue:
             self._update(job_id, progress=round(min(fraction, 0.99), 3))
 
 
+def _finished_params(params: Mapping[str, Any], status: VideoStatus) -> dict[str, Any] | None:
+    """The params with what the final status said: the cost the service reported, and
+    until when it keeps the result (an extension needs it); None when it said neither."""
+    out = with_cost(params, reported_cost(status), made=False) or dict(params)
+    if status.expires_at:
+        out["expires_at"] = status.expires_at
+    return out if out != params else None
+
+
+_SHAPE = ("size", "model", "aspect", "resolution")  # what an extension keeps of its source
+
+
 def _carry(params: Mapping[str, Any]) -> dict[str, Any]:
     """What a remix keeps from its source job (length and shape stay)."""
-    return {k: params[k] for k in ("seconds", "size", "model") if k in params}
+    return {k: params[k] for k in ("seconds", *_SHAPE, "audio") if k in params}
 
 
 def describe(job: VideoJob) -> str:

@@ -29,6 +29,7 @@ from PySide6.QtWebEngineCore import QWebEnginePage, QWebEngineScript, QWebEngine
 from PySide6.QtWebEngineWidgets import QWebEngineView
 
 from studio.core.store import Project
+from studio.sandbox.agent_page import seed_script
 from studio.sandbox.frames import PIXELS, changed_pixels, grown, small_frame
 from studio.sandbox.page import SandboxPage
 from studio.sandbox.profile import sandbox_profile
@@ -51,22 +52,12 @@ DRIFT = 0.005
 # only changes after that count as the game animating by itself.
 SETTLE = 0.35
 
-# Math.random from a fixed seed (mulberry32), set before the game's scripts run.
-SEEDED_RANDOM_JS = """(() => { let s = %d >>> 0;
-  Math.random = function random() {
-    s = (s + 0x6D2B79F5) >>> 0;
-    let t = Math.imul(s ^ (s >>> 15), s | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-})();"""
-
 
 def seed_random(page: QWebEnginePage, seed: int = SEED) -> None:
     """Give the page's games `Math.random()` from `seed` (this page only)."""
     script = QWebEngineScript()
     script.setName("studio-seeded-random")
-    script.setSourceCode(SEEDED_RANDOM_JS % seed)
+    script.setSourceCode(seed_script(seed))
     script.setInjectionPoint(QWebEngineScript.InjectionPoint.DocumentCreation)
     script.setWorldId(QWebEngineScript.ScriptWorldId.MainWorld)
     script.setRunsOnSubFrames(False)

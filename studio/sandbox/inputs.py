@@ -7,7 +7,10 @@ Inputs are a JSON list of steps, run in order:
      {"key": "Space", "hold": 0.5},            # right after the previous step
      {"wait": 0.5},                            # let half a second pass
      {"at": 2.0, "tap": [0.5, 0.5]},           # click/tap at a point, as fractions of the view
-     {"drag": [0.3, 0.5, 0.7, 0.5]}]           # press, move, release: from one point to another
+     {"drag": [[0.3, 0.5], [0.7, 0.5]], "hold": 0.3}]   # press, move along a path, release
+
+(A recorded input script of the AI playtester, `studio.sandbox.input_script`, writes drags
+the same way.)
 """
 
 from __future__ import annotations
@@ -25,8 +28,8 @@ from PySide6.QtWidgets import QApplication
 from studio.errors import StudioError
 
 DEFAULT_HOLD = 0.15
-DRAG_TIME = 0.3  # seconds a drag takes from press to release
-DRAG_MOVES = 8
+DRAG_TIME = 0.3  # seconds a drag takes from press to release, unless its step says
+DRAG_MOVES = 8  # moves along each leg of a drag's path
 
 KEYS: dict[str, Qt.Key] = {
     "ArrowUp": Qt.Key.Key_Up,
@@ -60,12 +63,12 @@ class Step:
     key: str | None = None
     hold: float = DEFAULT_HOLD
     tap: tuple[float, float] | None = None
-    drag: tuple[float, float, float, float] | None = None  # from (x, y) to (x, y)
+    drag: tuple[tuple[float, float], ...] = ()  # the points a drag passes, in order
 
     @property
     def length(self) -> float:
         """Seconds the step takes to send."""
-        return self.hold if self.key else DRAG_TIME if self.drag else 0.05
+        return self.hold if self.key or self.drag else 0.05
 
 
 def parse_inputs(steps: Sequence[dict[str, Any]]) -> list[Step]:
@@ -91,9 +94,12 @@ def parse_inputs(steps: Sequence[dict[str, Any]]) -> list[Step]:
                 out.append(Step(at, tap=(float(x), float(y))))
                 cursor = at + 0.1
             elif "drag" in raw:
-                x0, y0, x1, y1 = raw["drag"]
-                out.append(Step(at, drag=(float(x0), float(y0), float(x1), float(y1))))
-                cursor = at + DRAG_TIME + 0.1
+                path = tuple((float(x), float(y)) for x, y in raw["drag"])
+                if len(path) < 2:
+                    raise ValueError("a drag needs two points")
+                hold = float(raw.get("hold", DRAG_TIME))
+                out.append(Step(at, hold=hold, drag=path))
+                cursor = at + hold + 0.1
             else:
                 raise StudioError(f"playtest input step {i + 1} has no key, tap, drag or wait")
         except (TypeError, ValueError):
@@ -103,47 +109,56 @@ def parse_inputs(steps: Sequence[dict[str, Any]]) -> list[Step]:
 
 def send_step(step: Step, views: Iterable[QWebEngineView]) -> Iterator[float]:
     """Send `step` to every view at once; yields the seconds to wait between its events."""
-    targets = [(view.focusProxy() or view, view.width(), view.height()) for view in views]
-
-    def point(x: float, y: float, width: int, height: int) -> QPoint:
-        return QPoint(int(x * width), int(y * height))
-
+    views = list(views)
     if step.key is not None:
         key = qt_key(step.key)
-        for target, _w, _h in targets:
-            QTest.keyPress(target, key)
+        for view in views:
+            QTest.keyPress(view.focusProxy() or view, key)
         yield step.hold
-        for target, _w, _h in targets:
-            QTest.keyRelease(target, key)
+        for view in views:
+            QTest.keyRelease(view.focusProxy() or view, key)
         return
-    path = [step.tap] if step.tap is not None else []
-    if step.drag is not None:
-        x0, y0, x1, y1 = step.drag
-        path = [(x0 + (x1 - x0) * i / DRAG_MOVES, y0 + (y1 - y0) * i / DRAG_MOVES) for i in
-                range(DRAG_MOVES + 1)]  # fmt: skip
+    path = [step.tap] if step.tap is not None else _along(step.drag)
     if not path:
         return
-    left, none = Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
-    for target, w, h in targets:
-        QTest.mouseMove(target, point(*path[0], w, h))
-        QTest.mousePress(target, left, none, point(*path[0], w, h))
+    left, none = Qt.MouseButton.LeftButton, Qt.MouseButton.NoButton
+    for view in views:
+        mouse_event(view, QEvent.Type.MouseMove, *path[0], none)
+        mouse_event(view, QEvent.Type.MouseButtonPress, *path[0], left)
     for x, y in path[1:]:
-        yield DRAG_TIME / DRAG_MOVES
-        for target, w, h in targets:
-            _move_pressed(target, point(x, y, w, h))
+        yield step.hold / (len(path) - 1)
+        for view in views:
+            mouse_event(view, QEvent.Type.MouseMove, x, y, left)
     yield 0.05
-    for target, w, h in targets:
-        QTest.mouseRelease(target, left, none, point(*path[-1], w, h))
+    for view in views:
+        mouse_event(view, QEvent.Type.MouseButtonRelease, *path[-1], left)
 
 
-def _move_pressed(target: Any, at: QPoint) -> None:
-    """A mouse move with the left button held (QTest.mouseMove sends none held)."""
+def _along(path: Sequence[tuple[float, float]]) -> list[tuple[float, float]]:
+    """The points a drag's pointer passes: DRAG_MOVES steps along each leg of its path."""
+    out = list(path[:1])
+    for (x0, y0), (x1, y1) in zip(path, path[1:], strict=False):
+        out += [
+            (x0 + (x1 - x0) * i / DRAG_MOVES, y0 + (y1 - y0) * i / DRAG_MOVES)
+            for i in range(1, DRAG_MOVES + 1)
+        ]
+    return out
+
+
+def mouse_event(
+    view: QWebEngineView, kind: QEvent.Type, x: float, y: float, button: Qt.MouseButton
+) -> None:
+    """A mouse event at fractions (x, y) of the view, sent to its render widget; moves carry
+    the held button, as a real drag does (QTest.mouseMove sends none held)."""
+    target = view.focusProxy() or view
+    local = QPointF(x * view.width(), y * view.height())
+    held = button if kind != QEvent.Type.MouseButtonRelease else Qt.MouseButton.NoButton
     event = QMouseEvent(
-        QEvent.Type.MouseMove,
-        QPointF(at),
-        QPointF(target.mapToGlobal(at)),
-        Qt.MouseButton.NoButton,
-        Qt.MouseButton.LeftButton,
+        kind,
+        local,
+        QPointF(target.mapToGlobal(QPoint(round(local.x()), round(local.y())))),
+        button,
+        held,
         Qt.KeyboardModifier.NoModifier,
     )
     QApplication.sendEvent(target, event)

@@ -96,7 +96,7 @@ def controls(buttons: list[list[Any]]) -> list[tuple[str, Input]]:
         (arrow, {"key": arrow, "hold": ARROW_HOLD})
         for arrow in ("ArrowRight", "ArrowLeft", "ArrowUp", "ArrowDown")
     ]
-    out.append(("a drag across the middle", {"drag": [0.3, 0.5, 0.7, 0.5]}))
+    out.append(("a drag across the middle", {"drag": [[0.3, 0.5], [0.7, 0.5]]}))
     if buttons:
         x, y, _area, text = buttons[0]
         out.append((f"a click on the biggest button ({text or 'no text'})", {"tap": [x, y]}))

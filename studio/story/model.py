@@ -26,6 +26,7 @@ __all__ = [
     "dump_story",
     "load_story",
     "parse_story",
+    "set_cast",
     "set_clips",
     "update_scene",
 ]
@@ -50,6 +51,15 @@ class Choice:
 class Character:
     name: str
     description: str
+    picture: str | None = None  # a picture of them: a file name in assets/
+
+    @property
+    def picture_path(self) -> str | None:
+        return ASSET_DIR + self.picture if self.picture else None
+
+    def named_in(self, text: str) -> bool:
+        """Whether `text` (a scene's prompt) names this character."""
+        return bool(self.name) and self.name.lower() in text.lower()
 
 
 @dataclass(frozen=True)
@@ -110,7 +120,11 @@ class Story:
                 )
             )
         cast = tuple(
-            Character(_str(c.get("name")), _str(c.get("description")))
+            Character(
+                _str(c.get("name")),
+                _str(c.get("description")),
+                c["picture"] if isinstance(c.get("picture"), str) and c["picture"] else None,
+            )
             for c in data.get("cast") or []
             if isinstance(c, dict)
         )
@@ -259,3 +273,20 @@ def set_clips(text: str | bytes, clips: Mapping[str, str | None]) -> tuple[str, 
             continue
         done.append(scene_id)
     return dump_story(data), done
+
+
+def set_cast(text: str | bytes, cast: list[Character]) -> str:
+    """story.json with its cast replaced by `cast` (names, descriptions, pictures); an
+    empty cast removes the field."""
+    data = _data(text)
+    members = []
+    for member in cast:
+        entry: dict[str, Any] = {"name": member.name, "description": member.description}
+        if member.picture:
+            entry["picture"] = member.picture
+        members.append(entry)
+    if members:
+        data["cast"] = members
+    else:
+        data.pop("cast", None)
+    return dump_story(data)

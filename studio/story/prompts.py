@@ -51,7 +51,7 @@ def clip_prompt(story: Story, scene: Scene) -> str:
     lines = [scene.title.strip() or scene.id, scene.prompt.strip()]
     if story.style.strip():
         lines.append(f"Visual style: {story.style.strip()}")
-    named = [c for c in story.cast if c.name and c.name.lower() in scene.prompt.lower()]
+    named = [c for c in story.cast if c.named_in(scene.prompt)]
     cast = [
         f"{c.name} ({c.description.strip()})"
         for c in named or list(story.cast)

@@ -12,7 +12,8 @@ Kinds of problem (`Problem.kind`):
 - `unreachable`: no path of choices leads from the start to the scene;
 - `dead_end`: a scene with no choices that is not marked as an ending;
 - `no_prompt`: a scene with no video prompt (its clip cannot be made);
-- `missing_clip`: a scene names a clip that is not in the project's files.
+- `missing_clip`: a scene names a clip that is not in the project's files;
+- `missing_picture`: a cast member's picture is not in the project's files.
 
 `as_errors` gives them in the shape the Fix feature reads for runtime errors
 (message, source, line, kind), so a broken story is offered to the model like a crash.
@@ -42,6 +43,7 @@ KINDS = (
     "dead_end",
     "no_prompt",
     "missing_clip",
+    "missing_picture",
 )
 ERROR_KIND = "story"  # the `kind` of the error dicts offered to Fix
 
@@ -199,7 +201,25 @@ def check_story(text: str | bytes, files: Mapping[str, Any] | None = None) -> li
                     lines.get(("scenes", i, "clip")) or scene_line(i),
                 )
             )
+    if files is not None:
+        problems += _missing_pictures(story, files, lines)
     return problems
+
+
+def _missing_pictures(
+    story: Story, files: Mapping[str, Any], lines: Mapping[tuple, int]
+) -> list[Problem]:
+    return [
+        Problem(
+            "missing_picture",
+            f"cast member {member.name!r} has the picture assets/{member.picture}, which is "
+            "not in the project",
+            None,
+            _line(lines, ("cast", i, "picture")),
+        )
+        for i, member in enumerate(story.cast)
+        if member.picture_path and member.picture_path not in files
+    ]
 
 
 def _line(lines: Mapping[tuple, int], path: tuple) -> int | None:

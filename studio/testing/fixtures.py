@@ -16,6 +16,9 @@ Available in any test run where Studio is installed (or with `pytest -p studio.t
 - `studio_video_server`: an OpenAI Videos API server on 127.0.0.1
   (`studio.testing.servers.video.VideoServer`) serving a real 1-second MP4; give a video
   provider its `base_url` and `api_key`.
+- `studio_image_server`: an OpenAI Images API server on 127.0.0.1
+  (`studio.testing.servers.images.ImageServer`) drawing real PNGs; give an image provider
+  its `base_url` and `api_key`.
 
 Nothing here imports Qt, and nothing is imported before a fixture is used.
 """
@@ -41,12 +44,14 @@ if TYPE_CHECKING:
     from studio.core.store import Project
     from studio.plugins.host import PluginHost
     from studio.testing.servers.chat import ChatServer
+    from studio.testing.servers.images import ImageServer
     from studio.testing.servers.video import VideoServer
 
 __all__ = [
     "VideoJobResult",
     "VideoJobs",
     "studio_chat_server",
+    "studio_image_server",
     "studio_plugin_host",
     "studio_project",
     "studio_settings",
@@ -201,4 +206,14 @@ def studio_video_server() -> Iterator[VideoServer]:
     from studio.testing.servers.video import VideoServer, server_clip
 
     with VideoServer(server_clip()) as server:
+        yield server
+
+
+@pytest.fixture
+def studio_image_server() -> Iterator[ImageServer]:
+    """An OpenAI Images API server on 127.0.0.1 answering with real PNGs, stopped after the
+    test: see `studio.testing.servers.images` (scripted failures, recorded requests)."""
+    from studio.testing.servers.images import ImageServer
+
+    with ImageServer() as server:
         yield server

@@ -1,4 +1,5 @@
-"""The main window: Code, Preview and Video panes side by side, menus and toolbar."""
+"""The main window: Code, Preview and the media pane (Video and Images tabs) side by side,
+menus and toolbar."""
 
 from __future__ import annotations
 
@@ -9,7 +10,14 @@ from pathlib import Path
 
 from PySide6.QtCore import QByteArray, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
-from PySide6.QtWidgets import QFileDialog, QMainWindow, QMessageBox, QSplitter, QWidget
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QMainWindow,
+    QMessageBox,
+    QSplitter,
+    QTabWidget,
+    QWidget,
+)
 
 from studio import __version__
 from studio.config.settings import Settings
@@ -22,11 +30,13 @@ from studio.plugins.host import PluginHost
 from studio.ui.code.chat_panel import ChatPanel
 from studio.ui.code.code_pane import CodePane
 from studio.ui.dialogs.template_gallery import GalleryDialog
+from studio.ui.images.images_pane import ImagesPane
 from studio.ui.preview.preview_pane import PreviewPane
 from studio.ui.session import ProjectSession
 from studio.ui.video.video_pane import VideoPane
 
-PANES = ("code", "preview", "video")
+PANES = ("code", "preview", "video")  # "video": the media pane, Video and Images tabs
+PANE_TITLES = {"code": "Code", "preview": "Preview", "video": "Video && Images"}
 
 
 class MainWindow(QMainWindow):
@@ -39,12 +49,17 @@ class MainWindow(QMainWindow):
         self.code = CodePane(self.session)
         self.preview = PreviewPane(self.session)
         self.video = VideoPane(self.session)
+        self.images = ImagesPane(self.session)
+        self.media = QTabWidget()
+        self.media.setDocumentMode(True)
+        self.media.addTab(self.video, "Video")
+        self.media.addTab(self.images, "Images")
         self.chat = ChatPanel(self.session, self.code, settings)
         self.code.add_tab(self.chat, "Chat", first=True)
         self.code.splitter.setSizes([480, 420])  # the chat is where a person works most
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.setChildrenCollapsible(False)
-        for pane, name in zip((self.code, self.preview, self.video), PANES, strict=True):
+        for pane, name in zip((self.code, self.preview, self.media), PANES, strict=True):
             pane.setObjectName(f"{name}Pane")
             self.splitter.addWidget(pane)
         self.splitter.setSizes([520, 640, 340])
@@ -111,7 +126,7 @@ class MainWindow(QMainWindow):
         self._add_generate_actions(bar)
         self.view_menu = bar.addMenu("&View")
         for i, name in enumerate(PANES):
-            action = QAction(name.capitalize(), self, checkable=True, checked=True)
+            action = QAction(PANE_TITLES[name], self, checkable=True, checked=True)
             action.setShortcut(QKeySequence(f"Ctrl+{i + 1}"))
             action.toggled.connect(lambda on, n=name: self.set_pane_visible(n, on))
             self.view_menu.addAction(action)
@@ -175,7 +190,7 @@ class MainWindow(QMainWindow):
             self.chat.prompt.setFocus()
 
     def pane(self, name: str) -> QWidget:
-        return {"code": self.code, "preview": self.preview, "video": self.video}[name]
+        return {"code": self.code, "preview": self.preview, "video": self.media}[name]
 
     def set_pane_visible(self, name: str, visible: bool) -> None:
         self.pane(name).setVisible(visible)

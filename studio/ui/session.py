@@ -6,7 +6,8 @@ its signals. Which version a change builds on is the session's rule, not a pane'
 The open project's video job queue is the session's too (`video_queue`): the Video pane
 lists its jobs and the story panel's Make clips adds to it. Its providers are built by name
 from the plugin host and settings.json, merged with `video_overrides[name]`
-(`studio.ai.video_sources`).
+(`studio.ai.video_sources`). A pane asks Chat for a change to the game through
+`chat_request` (the Images tab's "Use as the player", "Use in game…").
 """
 
 from __future__ import annotations
@@ -61,6 +62,9 @@ class ProjectSession(QObject):
     errors_changed = Signal(int)  # how many errors the game playing has reported
     video_job_changed = Signal(object)  # a VideoJob of `video_queue` changed
     video_queue_started = Signal()  # the queue drives its jobs now (resumed ones too)
+    # A pane asks Chat for a change: (button text, request). Chat shows the button and sends
+    # the request when it is pressed; with no button text it sends at once.
+    chat_request = Signal(str, str)
 
     def __init__(self, host: PluginHost, parent: QObject | None = None) -> None:
         super().__init__(parent)

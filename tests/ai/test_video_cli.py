@@ -89,10 +89,13 @@ def test_video_waits_prints_progress_and_adds_the_clip(
     assert lines[0] == "job 1: waiting to start"
     assert "job 1: generating 50%" in lines
     assert any(line.startswith("job 1: preparing clip") for line in lines)
-    assert lines[-1] == (
+    # A gateway's own model has no price Studio knows: said before and after.
+    assert "job 1: queued with openai (price unknown)" in lines
+    assert lines[-2] == (
         "added clip a-paper-boat-on-a-river.webm (1.0 s, 256x144, "
         "original a-paper-boat-on-a-river.mp4, thumbnail a-paper-boat-on-a-river.jpg)"
     )
+    assert lines[-1].startswith("cost: no price known for this provider")
     create = server.calls("POST")[0]
     assert create.headers["authorization"] == f"Bearer {KEY}"
     assert create.fields["model"] == "gateway-video"
@@ -181,3 +184,29 @@ def test_bad_arguments_in_process(
     )
     assert main(["assets", str(project)]) == 0
     assert capsys.readouterr().out == "no assets\n"
+
+
+def test_options_the_model_does_not_take_are_refused_before_anything_is_sent(
+    env: dict[str, str], project: Path, server: VideoServer, tmp_path: Path
+) -> None:
+    picture = tmp_path / "mara.png"
+    picture.write_bytes(PNG)
+    base = ["video", str(project), "a cat", "--base-url", server.base_url, "--model", "sora-2"]
+    refused = {
+        ("--aspect", "16:9"): "takes a size in pixels (1280x720, 720x1280, 1792x1024 or "
+        "1024x1792), not an aspect ratio.",
+        ("--seconds", "5"): "makes clips of 4, 8 or 12 s, not 5 s.",
+        ("--ref", str(picture), str(picture)): "takes no reference pictures.",
+        ("--last-frame", str(picture)): "cannot end on a given picture (a last frame).",
+        ("--audio",): "makes no sound: turn audio off.",
+        ("--seed", "7"): "takes no seed.",
+        ("--negative", "blur"): "takes no negative prompt.",
+    }
+    for flags, words in refused.items():
+        assert one_error(studio(env, *base, *flags)) == f"openai (sora-2) {words}", flags
+    assert one_error(studio(env, *base, "--last-frame", str(tmp_path / "none.png"))).startswith(
+        f"cannot read {tmp_path / 'none.png'} (--last-frame)"
+    )
+    assert server.calls("POST") == []  # nothing was sent, nothing paid
+    with Project.open(project) as opened:
+        assert opened.jobs() == []

@@ -532,11 +532,12 @@ def test_open_project_from_a_newer_studio(tmp_path: Path) -> None:
 
 def test_older_format_is_migrated_in_place(tmp_path: Path, monkeypatch) -> None:
     folder = make_closed_project(tmp_path / "game")
-    monkeypatch.setattr(schema, "MIGRATIONS", [schema.SCHEMA_V1, "CREATE TABLE extra (x)"])
-    monkeypatch.setattr(schema, "FORMAT_VERSION", 2)
-    monkeypatch.setattr(store, "FORMAT_VERSION", 2)
+    current = schema.FORMAT_VERSION
+    monkeypatch.setattr(schema, "MIGRATIONS", [*schema.MIGRATIONS, "CREATE TABLE extra (x)"])
+    monkeypatch.setattr(schema, "FORMAT_VERSION", current + 1)
+    monkeypatch.setattr(store, "FORMAT_VERSION", current + 1)
     with Project.open(folder) as p:
-        assert p._conn.execute("PRAGMA user_version").fetchone()[0] == 2
+        assert p._conn.execute("PRAGMA user_version").fetchone()[0] == current + 1
         assert p._conn.execute("SELECT count(*) FROM extra").fetchone()[0] == 0
         assert len(p.versions()) == 3
     with Project.open(folder) as p:  # already migrated: opens as is
@@ -547,15 +548,16 @@ def test_failed_migration_leaves_the_old_database_as_it_was(tmp_path: Path, monk
     folder = make_closed_project(tmp_path / "game")
     # The second statement fails; the first must not survive on its own.
     broken = "CREATE TABLE extra (x); CREATE TABLE versions (y)"
-    monkeypatch.setattr(schema, "MIGRATIONS", [schema.SCHEMA_V1, broken])
-    monkeypatch.setattr(schema, "FORMAT_VERSION", 2)
-    monkeypatch.setattr(store, "FORMAT_VERSION", 2)
+    current = schema.FORMAT_VERSION
+    monkeypatch.setattr(schema, "MIGRATIONS", [*schema.MIGRATIONS, broken])
+    monkeypatch.setattr(schema, "FORMAT_VERSION", current + 1)
+    monkeypatch.setattr(store, "FORMAT_VERSION", current + 1)
     with pytest.raises(ProjectError):
         Project.open(folder)
     conn = sqlite3.connect(folder / DB_NAME)
     tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
     assert "extra" not in tables
-    assert conn.execute("PRAGMA user_version").fetchone()[0] == 1
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == current
     conn.close()
     monkeypatch.undo()
     with Project.open(folder) as p:

@@ -227,7 +227,8 @@ def test_the_provider_list_follows_plugins(qtbot):
     panel = StoryPanel(ProjectSession(host))
 
     def names() -> list[str]:
-        return [panel.provider_box.itemText(i) for i in range(panel.provider_box.count())]
+        # Registered names: the items show what people call each service.
+        return [panel.provider_box.itemData(i) for i in range(panel.provider_box.count())]
 
     assert "title-cards" in names() and panel.provider_box.currentText() == "title-cards"
     host.disable("title-cards")

@@ -121,8 +121,24 @@ def test_missing_clip_is_checked_against_the_files():
     assert check_files({"index.html": b"<p>a game</p>"}) == []
 
 
+def test_a_cast_picture_is_optional_named_in_assets_and_checked_against_the_files():
+    data = sample_story()
+    data["cast"][0]["picture"] = "mara.png"
+    text = dump_story(data)
+    assert check_story(text) == []  # the schema takes it
+    assert parse_story(text).cast[0].picture_path == "assets/mara.png"
+    [problem] = check_files({"story.json": text})
+    assert problem.kind == "missing_picture" and "'Mara'" in problem.message
+    assert '"picture": "mara.png"' in text.splitlines()[problem.line - 1]
+    assert check_files({"story.json": text, "assets/mara.png": b"png"}) == []
+    data["cast"][1]["picture"] = "../tom.gif"  # not a picture file name in assets/
+    [bad] = check_story(dump_story(data))
+    assert bad.kind == "schema" and bad.message.startswith("cast member 2 picture")
+
+
 def test_every_kind_is_covered_by_a_test_here():
     tested = {
+        "missing_picture",
         "dangling_choice",
         "unreachable",
         "dead_end",

@@ -33,15 +33,17 @@ from tests.ui.conftest import (
 TEMPLATES = ("runner", "breakout", "arena")
 
 
-def test_window_has_code_preview_and_video_panes(make_window):
+def test_window_has_code_preview_and_media_panes(make_window):
     window = make_window()
     panes = [window.splitter.widget(i) for i in range(window.splitter.count())]
-    assert panes == [window.code, window.preview, window.video]
-    for pane in panes:
+    assert panes == [window.code, window.preview, window.media]
+    tabs = [window.media.tabText(i) for i in range(window.media.count())]
+    assert tabs == ["Video", "Images"] and window.media.currentWidget() is window.video
+    for pane in (window.code, window.preview, window.video):
         assert pane.isVisible()
         assert pane.width() > 100, f"{pane.objectName()} is squeezed to {pane.width()} px"
     view_actions = [a.text() for a in window.view_menu.actions()]
-    assert view_actions == ["Code", "Preview", "Video"]
+    assert view_actions == ["Code", "Preview", "Video && Images"]
 
 
 def test_window_fits_a_small_laptop_screen_with_every_pane(make_window, qtbot):

@@ -161,8 +161,12 @@ def test_the_video_service_is_set_up_here_and_the_provider_uses_it(
     qtbot.addWidget(dialog)
     video = dialog.video
     dialog.tabs.setCurrentWidget(video)
-    names = [video.provider_box.itemText(i) for i in range(video.provider_box.count())]
-    assert names == ["openai"]  # title cards are made locally: no service to set up
+    # Every video provider has its row, installed service plugins (Veo, ...) too; each
+    # shows the name people know it by.
+    names = [video.provider_box.itemData(i) for i in range(video.provider_box.count())]
+    assert {"openai", "title-cards"} <= set(names)
+    video.choose("openai")
+    assert video.provider_box.currentText() == "OpenAI-compatible /v1/videos (gateways)"
     assert video.base_url.text() == "http://old:1/v1"
     video.base_url.setText(video_server.base_url)
     video.model.setEditText("gateway-video-1")

@@ -21,6 +21,7 @@ from studio.media import probe
 from studio.testing.clips import make_test_clip
 from studio.ui.main_window import MainWindow
 from studio.ui.video.video_pane import VideoPane
+from studio.ui.widgets.provider_combo import choose_name, chosen_name
 from tests.ai.video_server import VideoServer, server_clip
 from tests.qt_asyncio import run_with_qt
 from tests.ui.conftest import colour_count, grab, open_project
@@ -336,11 +337,11 @@ def test_providers_follow_plugins_and_the_model_goes_with_the_job(
     pane.overrides["title-cards"] = {"work_dir": str(tmp_path / "cards")}
 
     def names() -> list[str]:
-        return [pane.provider_box.itemText(i) for i in range(pane.provider_box.count())]
+        return combo_data(pane.provider_box)  # registered names (the items show labels)
 
     async def make_card(prompt: str, model: str | None) -> None:
         project = window.session.project
-        pane.provider_box.setCurrentText("title-cards")
+        choose_name(pane.provider_box, "title-cards")
         pane.model_box.setCurrentIndex(pane.model_box.findData(model))
         pane.seconds_box.setCurrentIndex(pane.seconds_box.findData(2))
         pane.size_box.setCurrentIndex(pane.size_box.findData("640x360"))
@@ -354,15 +355,15 @@ def test_providers_follow_plugins_and_the_model_goes_with_the_job(
     async def scenario() -> None:
         open_project(window, probe_project)
         assert {"openai", "plain", "title-cards"} <= set(names())
-        pane.provider_box.setCurrentText("plain")
+        choose_name(pane.provider_box, "plain")
         assert pane.model_box.isHidden() and combo_data(pane.model_box) == [None, "only-one"]
-        pane.provider_box.setCurrentText("title-cards")
+        choose_name(pane.provider_box, "title-cards")
         assert pane.model_box.isVisibleTo(pane)
         assert combo_data(pane.model_box) == [None, "intro", "level", "outro"]
         await make_card("Level 2", "level")
 
         host.disable("title-cards")
-        assert "title-cards" not in names() and pane.provider_box.currentText() != ""
+        assert "title-cards" not in names() and chosen_name(pane.provider_box) != ""
         host.enable("title-cards")
         assert "title-cards" in names()
         await make_card("Level 3", None)  # the provider's own default style

@@ -20,10 +20,6 @@ Usage (or the `studio_video_server` fixture of `studio.testing.fixtures`)::
 
 from __future__ import annotations
 
-import contextlib
-import email.parser
-import email.policy
-import json
 import tempfile
 import threading
 import time
@@ -181,30 +177,6 @@ class _Handler(LocalHandler):
         self.end_headers()
         self.wfile.write(data)
 
-    def _fields(self, body: bytes) -> dict[str, Any]:
-        kind = self.headers.get("Content-Type", "")
-        if kind.startswith("application/json"):
-            return json.loads(body or b"{}")
-        if not kind.startswith("multipart/form-data"):
-            return {}
-        message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(
-            f"Content-Type: {kind}\r\n\r\n".encode() + body
-        )
-        fields: dict[str, Any] = {}
-        for part in message.iter_parts():
-            name = part.get_param("name", header="content-disposition")
-            filename = part.get_filename()
-            payload = part.get_payload(decode=True) or b""
-            if filename is not None:
-                fields[name] = {
-                    "filename": filename,
-                    "content_type": part.get_content_type(),
-                    "data": payload,
-                }
-            else:
-                fields[name] = payload.decode()
-        return fields
-
     def _authorised(self) -> bool:
         if self.headers.get("Authorization") == f"Bearer {self.owner.api_key}":
             return True
@@ -253,20 +225,6 @@ class _Handler(LocalHandler):
                 self._content(rest[0], query.get("variant", "video"))
             else:
                 self._send_json(404, _error(f"No route for {method} {url.path}", "not_found"))
-
-    def _serve(self, method: str) -> None:
-        # The client may give up (a cancelled poll): then there is nothing to answer.
-        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
-            self._handle(method)
-
-    def do_GET(self) -> None:  # noqa: N802 (stdlib name)
-        self._serve("GET")
-
-    def do_POST(self) -> None:  # noqa: N802
-        self._serve("POST")
-
-    def do_DELETE(self) -> None:  # noqa: N802
-        self._serve("DELETE")
 
     # -- endpoints (called with the server's lock held) -----------------------------------
 

@@ -43,6 +43,7 @@ from studio.operations.conversation import discard_partial, fix_request_text, pe
 from studio.operations.generator import Generator
 from studio.operations.outcomes import Outcome
 from studio.qt.collector import install as gui_collector
+from studio.ui.code.chat_offers import OfferBar
 from studio.ui.code.draft_preview import DraftPreview
 from studio.ui.code.generate_stream import ConversationView, StreamBatcher
 from studio.ui.code.prompt_box import PromptBox
@@ -221,6 +222,8 @@ class ChatPanel(QWidget):
         layout.addLayout(header)
         layout.addWidget(self.conversation, 1)
         layout.addWidget(self.pending_bar)
+        self.offers = OfferBar(self.session, self)  # requests from other panes (pictures)
+        layout.addWidget(self.offers)
         prompt_row = QHBoxLayout()
         prompt_row.setContentsMargins(6, 0, 6, 0)
         prompt_row.addWidget(self.prompt)

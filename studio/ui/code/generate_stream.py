@@ -221,6 +221,7 @@ class StreamBatcher(QObject):
         self.lines = 0
         self.files_done: list[str] = []
         self.edits = 0
+        self.waiting = "Waiting for the model…"  # what the request is, once it is built
         self.busiest_flush = 0.0  # seconds: the longest single update, for the benchmark
 
     @property
@@ -259,9 +260,13 @@ class StreamBatcher(QObject):
             self._ops.append(
                 ["status", f"{event.blocks} edit(s) did not match: asking the model again…", "info"]
             )
-        elif isinstance(event, ContextReady) and event.left_out:
-            said = "; ".join(event.left_out)
-            self._ops.append(["status", f"Left out to fit the model's context: {said}.", "warning"])
+        elif isinstance(event, ContextReady):
+            self.waiting = event.waiting()
+            if event.left_out:
+                said = "; ".join(event.left_out)
+                self._ops.append(
+                    ["status", f"Left out to fit the model's context: {said}.", "warning"]
+                )
         if not self._timer.isActive():
             self._timer.start()
 
@@ -320,7 +325,7 @@ class StreamBatcher(QObject):
     def describe(self) -> str:
         elapsed = time.perf_counter() - self.started
         if self.first_text is None:
-            return f"Waiting for the model… {elapsed:.1f} s"
+            return f"{self.waiting} {elapsed:.1f} s"
         parts = []
         if self.path and self.path not in self.files_done:
             parts.append(f"Writing {self.path} · {self.lines:,} lines")

@@ -1,10 +1,13 @@
-"""The Chat panel's prompt box: Enter is a new line, Ctrl+Enter sends."""
+"""The Chat panel's prompt box: Enter is a new line, Ctrl+Enter sends; an asset dropped on
+it (a picture dragged from the Images tab) is named by its path, `assets/<name>`."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtCore import QEvent, QMimeData, Qt, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QPlainTextEdit, QWidget
+
+from studio.ui.widgets.asset_drag import asset_paths
 
 
 class PromptBox(QPlainTextEdit):
@@ -38,3 +41,16 @@ class PromptBox(QPlainTextEdit):
             self.submitted.emit()
             return
         super().keyPressEvent(event)
+
+    def canInsertFromMimeData(self, source: QMimeData) -> bool:  # noqa: N802 (Qt API)
+        return bool(asset_paths(source)) or super().canInsertFromMimeData(source)
+
+    def insertFromMimeData(self, source: QMimeData) -> None:  # noqa: N802 (Qt API)
+        paths = asset_paths(source)
+        if not paths:
+            super().insertFromMimeData(source)
+            return
+        cursor = self.textCursor()
+        before = self.toPlainText()[cursor.position() - 1 : cursor.position()]
+        space = " " if before and not before.isspace() else ""
+        cursor.insertText(space + " ".join(paths) + " ")

@@ -24,8 +24,9 @@ from PySide6.QtWidgets import (
 )
 
 from studio.core.records import Version
-from studio.operations.generator import Generator, VariationRun
+from studio.operations.generator import Generator
 from studio.operations.outcomes import Outcome
+from studio.operations.variations import VariationRun
 from studio.ui.code.editor import CodeEditor
 from studio.ui.code.generate_stream import ConversationView, StreamBatcher
 from studio.ui.session import ProjectSession

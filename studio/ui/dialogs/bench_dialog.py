@@ -335,7 +335,7 @@ class BenchDialog(QDialog):
             resume=self.resume.isChecked(),
             temperature=config.temperature,
             max_tokens=config.max_tokens,
-            budget=config.budget(),
+            context_window=config.context_window,
             # The table's, just saved, and those of models a resumed run had before.
             prices=stored_prices(self.settings),
             provider=config.name,

@@ -38,7 +38,6 @@ from PySide6.QtWidgets import (
 
 from studio.ai.chat_provider import DEFAULT_BASE_URL
 from studio.ai.code_providers import (
-    DEFAULT_CONTEXT_WINDOW,
     DEFAULT_MODEL,
     ProviderConfig,
     make_code_provider,
@@ -115,9 +114,19 @@ class SettingsDialog(QDialog):
         self.max_tokens.setSingleStep(1000)
         self.max_tokens.setSpecialValueText("the model's default")
         self.context_window = QSpinBox()
-        self.context_window.setRange(2_000, 10_000_000)
-        self.context_window.setSingleStep(8_000)
+        self.context_window.setRange(0, 10_000_000)
+        self.context_window.setSingleStep(4_096)
         self.context_window.setSuffix(" tokens")
+        # 0: Studio asks the server (studio.ai.context_window); a number overrides it.
+        self.context_window.setSpecialValueText("ask the server")
+        self.vision = QComboBox()  # for the AI playtester's screenshots
+        for label, value in (
+            ("Auto (by the model's name)", "auto"),
+            ("Yes: send screenshots", "yes"),
+            ("No: text only", "no"),
+        ):
+            self.vision.addItem(label, value)
+        self.vision.setToolTip("Whether the AI playtester sends this model screenshots")
 
         form = QFormLayout()
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
@@ -131,6 +140,7 @@ class SettingsDialog(QDialog):
         form.addRow("Temperature", self.temperature)
         form.addRow("Max output tokens", self.max_tokens)
         form.addRow("Context window", self.context_window)
+        form.addRow("Reads images", self.vision)
 
         code_tab = QWidget()
         code_layout = QVBoxLayout(code_tab)
@@ -190,7 +200,8 @@ class SettingsDialog(QDialog):
         self.model.setEditText(config.model)
         self.temperature.setValue(-0.1 if config.temperature is None else config.temperature)
         self.max_tokens.setValue(config.max_tokens or 0)
-        self.context_window.setValue(config.context_window or DEFAULT_CONTEXT_WINDOW)
+        self.context_window.setValue(config.context_window or 0)
+        self.vision.setCurrentIndex(max(0, self.vision.findData(config.vision)))
         self.remove_btn.setEnabled(name != "openai")
         self.models_note.setText("")
         self._update_key_note()
@@ -243,8 +254,9 @@ class SettingsDialog(QDialog):
             model=self.model.currentText().strip(),
             temperature=None if temperature < 0 else round(temperature, 2),
             max_tokens=self.max_tokens.value() or None,
-            context_window=self.context_window.value(),
+            context_window=self.context_window.value() or None,
             timeout=self._configs.get(name, ProviderConfig()).timeout,
+            vision=self.vision.currentData() or "auto",
         )
 
     # -- models -------------------------------------------------------------------------

@@ -1,10 +1,16 @@
-"""Settings › Video: the video services (base URL, default model, key) and the ffmpeg binary.
+"""Settings › Video: every video service (its base URL when it has one, default model, key,
+and Test connection), the price table, and the ffmpeg binary.
 
 A video provider's options are settings.json's `video_providers.<name>` (what the Video pane
 and `studio video` read); only `base_url` and `model` are edited here, other options (sizes,
 timeouts, `key_name`...) are kept as they are. The key is stored under the name the provider
-reads (`key_name`, else the provider's name), through the dialog's `PendingKeys`. The ffmpeg
-path is the `ffmpeg_path` setting; a new one must answer `-version` before it is saved.
+reads (`key_name`, else the provider's name), through the dialog's `PendingKeys`.
+
+Test connection makes the provider from what the form shows now (the typed key and base URL
+too) and runs its `check()` on a worker thread (`studio.ai.service_check`): the line under
+the button says works, key refused, no credit, cannot reach, gone, or that this provider
+cannot test. Prices: `studio.ui.dialogs.settings_prices`. The ffmpeg path is the
+`ffmpeg_path` setting; a new one must answer `-version` before it is saved.
 """
 
 from __future__ import annotations
@@ -29,28 +35,40 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from studio.ai.video_provider import make_provider
+from studio.ai.service_check import CheckResult, check_connection
+from studio.ai.video_provider import label_of, make_provider
 from studio.media.errors import MediaError
 from studio.media.ffmpeg import ENV_VAR, SETTING, ffmpeg_version
 from studio.ui.dialogs.settings_keys import PendingKeys
+from studio.ui.dialogs.settings_prices import PriceTable
+from studio.ui.widgets.background import ThreadJob
 
 EDITED = ("base_url", "model")  # the options this tab edits; the others are kept
+DEFAULT = "openai"  # the provider shown first
+
+
+_VERDICT_COLOURS = {"works": "#98c379", "cannot_test": "#9da5b4"}
 
 
 def video_services(host: Any, stored: dict[str, dict[str, Any]]) -> dict[str, Any]:
-    """Registered video providers that talk to a service at a base URL, by name: the
-    provider each makes with its stored options but no base URL (its default address).
-    Making one is quick and does no I/O (the provider contract)."""
+    """Every registered video provider, by name: the provider each makes with its stored
+    options but no base URL (its default address, for a provider that has one). Making one
+    is quick and does no I/O (the provider contract)."""
     services = {}
     for reg in host.registrations("video_providers"):
         options = {k: v for k, v in stored.get(reg.name, {}).items() if k != "base_url"}
         try:
-            provider = make_provider(host, reg.name, options)
+            services[reg.name] = make_provider(host, reg.name, options)
         except Exception:  # a broken plugin must not keep Settings from opening
             continue
-        if isinstance(getattr(provider, "base_url", None), str):
-            services[reg.name] = provider
     return services
+
+
+async def _check_and_close(provider: Any) -> CheckResult:
+    try:
+        return await check_connection(provider)
+    finally:
+        await provider.aclose()
 
 
 class VideoSettings(QWidget):
@@ -64,6 +82,7 @@ class VideoSettings(QWidget):
     ) -> None:
         super().__init__(parent)
         self.settings = settings
+        self.host = host
         self.pending = pending
         self._shares_key = shares_key
         stored = settings.get("video_providers")
@@ -79,29 +98,46 @@ class VideoSettings(QWidget):
         self._stored_ffmpeg = str(settings.get(SETTING) or "").strip()
         self._ffmpeg_ok: set[str] = set()
         self._ffmpeg_check: tuple[str, asyncio.Task] | None = None  # (path, its check)
+        self._tests: dict[str, ThreadJob] = {}  # Test connection running, by provider
+        self._tested: dict[str, CheckResult] = {}  # the last answer, by provider
 
         self.provider_box = QComboBox()
-        self.provider_box.addItems(sorted(self._services))
-        self.provider_box.currentTextChanged.connect(self._show_provider)
+        for name in sorted(self._services):
+            self.provider_box.addItem(label_of(self._services[name], name), name)
+        self.provider_box.currentIndexChanged.connect(
+            lambda _i: self._show_provider(self.provider_box.currentData())
+        )
         self.base_url = QLineEdit()
         self.model = QComboBox()
         self.model.setEditable(True)
         self.model.lineEdit().setPlaceholderText("the service's default")
         self.key, self.forget_btn, key_row = key_widgets(self._forget_key)
         self.key_note = NoteLabel()
+        self.test_button = QPushButton("Test connection")
+        self.test_button.setToolTip("One cheap call with the key and address above")
+        self.test_button.clicked.connect(self.test_connection)
+        self.test_note = NoteLabel()
+        test_row = QHBoxLayout()
+        test_row.addWidget(self.test_button)
+        test_row.addWidget(self.test_note, 1)
 
         services = QGroupBox("Video service")
-        form = QFormLayout(services)
+        self.form = form = QFormLayout(services)
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         form.addRow("Provider", self.provider_box)
         form.addRow("Base URL", self.base_url)
         form.addRow("Default model", self.model)
         form.addRow("API key", key_row)
         form.addRow(self.key_note)
+        form.addRow(test_row)
         if not self._services:
-            form.addRow(NoteLabel("No video provider that talks to a service is installed."))
-            for widget in (self.base_url, self.model, self.key, self.forget_btn):
+            form.addRow(NoteLabel("No video provider is installed."))
+            for widget in (self.base_url, self.model, self.key, self.forget_btn, self.test_button):
                 widget.setEnabled(False)
+
+        self.prices = PriceTable(host, settings)
+        prices_box = QGroupBox("Prices (US$; yours win over the built-in ones)")
+        QVBoxLayout(prices_box).addWidget(self.prices)
 
         self.ffmpeg = QLineEdit(self._stored_ffmpeg)
         self.ffmpeg.setPlaceholderText("the ffmpeg that comes with Studio (imageio-ffmpeg)")
@@ -122,10 +158,15 @@ class VideoSettings(QWidget):
 
         layout = QVBoxLayout(self)
         layout.addWidget(services)
+        layout.addWidget(prices_box, 1)
         layout.addWidget(ffmpeg_box)
-        layout.addStretch(1)
         if self._services:
-            self._show_provider(self.provider_box.currentText())
+            # The built-in provider first, as the Video pane chooses it; plugins' providers
+            # may sort before it by name.
+            self.provider_box.blockSignals(True)
+            self.provider_box.setCurrentIndex(max(0, self.provider_box.findData(DEFAULT)))
+            self.provider_box.blockSignals(False)
+            self._show_provider(self.provider_box.currentData())
 
     # -- video services ----------------------------------------------------------------
 
@@ -144,7 +185,7 @@ class VideoSettings(QWidget):
                     f"The base URL of {name!r} must start with http:// or https:// and name "
                     f"a host (for example http://127.0.0.1:8000/v1), not {url!r}."
                 )
-        return None
+        return self.prices.problem()
 
     def sync(self) -> None:
         """Keep what the form shows for the provider shown (Save or another provider)."""
@@ -161,14 +202,23 @@ class VideoSettings(QWidget):
         if self._shown is not None:
             self._show_provider(self._shown, keep=False)
 
+    def choose(self, name: str) -> None:
+        """Show the provider registered as `name`."""
+        index = self.provider_box.findData(name)
+        if index >= 0:
+            self.provider_box.setCurrentIndex(index)
+
     def _show_provider(self, name: str, *, keep: bool = True) -> None:
         if keep:
             self.sync()
         self._shown = name
         options = self._options[name]
         provider = self._services[name]
-        self.base_url.setText(str(options.get("base_url") or ""))
-        self.base_url.setPlaceholderText(provider.base_url)
+        default_url = getattr(provider, "base_url", None)
+        has_url = isinstance(default_url, str)
+        self.form.setRowVisible(self.base_url, has_url)
+        self.base_url.setText(str(options.get("base_url") or "") if has_url else "")
+        self.base_url.setPlaceholderText(default_url if has_url else "")
         self.model.clear()
         models = getattr(getattr(provider, "capabilities", None), "models", ()) or ()
         self.model.addItems(list(models))
@@ -176,6 +226,53 @@ class VideoSettings(QWidget):
         self._key_shown = self.pending.typed(self.key_name(name))
         self.key.setText(self._key_shown)
         self._update_key_note()
+        self._show_test(name)
+
+    # -- Test connection ---------------------------------------------------------------
+
+    def test_connection(self) -> ThreadJob | None:
+        """Check the service shown with what the form says now, on a worker thread."""
+        name = self._shown
+        if name is None or name in self._tests:
+            return self._tests.get(name or "")
+        self.sync()
+        options = {k: v for k, v in self._options[name].items() if v not in ("", None)}
+        typed = self.key.text().strip()
+        if typed:
+            options["api_key"] = typed
+        try:
+            provider = make_provider(self.host, name, options)
+        except Exception as exc:  # a plugin that cannot be made: said, not raised
+            self._tested[name] = CheckResult("failed", f"The provider cannot be made: {exc}")
+            self._show_test(name)
+            return None
+        job = ThreadJob(lambda _report: _check_and_close(provider), is_async=True)
+        job.succeeded.connect(lambda result: self._test_done(name, result))
+        job.failed.connect(lambda text: self._test_done(name, CheckResult("failed", text)))
+        self._tests[name] = job
+        self._show_test(name)
+        job.start()
+        return job
+
+    def _test_done(self, name: str, result: CheckResult) -> None:
+        self._tests.pop(name, None)
+        self._tested[name] = result
+        self._show_test(name)
+
+    def _show_test(self, name: str) -> None:
+        if name != self._shown:
+            return
+        testing = name in self._tests
+        self.test_button.setEnabled(not testing)
+        result = self._tested.get(name)
+        if testing:
+            text, colour = "Testing…", "#9da5b4"
+        elif result is None:
+            text, colour = "", "#9da5b4"
+        else:
+            text, colour = result.line, _VERDICT_COLOURS.get(result.verdict, "#e06c75")
+        self.test_note.setStyleSheet(f"color: {colour};")
+        self.test_note.setText(text)
 
     def _update_key_note(self) -> None:
         name = self.key_name(self._shown or "")
@@ -251,10 +348,13 @@ class VideoSettings(QWidget):
         ffmpeg = self.ffmpeg.text().strip()
         if ffmpeg != self._stored_ffmpeg:
             self.settings.set(SETTING, ffmpeg)
+        self.prices.save(self.settings)
 
     def stop(self) -> None:
         if self._ffmpeg_check is not None:
             self._ffmpeg_check[1].cancel()
+        for job in self._tests.values():
+            job.cancel()
 
 
 def key_widgets(forget: Callable[[], None]) -> tuple[QLineEdit, QPushButton, QHBoxLayout]:

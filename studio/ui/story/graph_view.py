@@ -69,6 +69,8 @@ class SceneNode(QGraphicsObject):
         tip = f"{scene.id}: {scene.title}\n{scene.text}".strip()
         if problems:
             tip += "\n\n" + "\n".join(f"⚠ {p}" for p in problems)
+        self._tip = tip
+        self.continuity = ""
         self.setToolTip(tip)
         self.hover = False
 
@@ -147,6 +149,11 @@ class SceneNode(QGraphicsObject):
     def set_progress(self, fraction: float | None, status: str = "") -> None:
         self.progress, self.status = fraction, status
         self.update()
+
+    def set_continuity(self, words: str) -> None:
+        """How the scene's clip joins the others (planned or made), in its tooltip."""
+        self.continuity = words
+        self.setToolTip(self._tip + (f"\n\nClip: {words}" if words else ""))
 
     def hoverEnterEvent(self, event) -> None:  # noqa: N802 (Qt API)
         self.hover = True

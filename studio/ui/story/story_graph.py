@@ -1,5 +1,6 @@
 """The story panel beside the editor of a story project: the scene graph
-(`studio.ui.story.graph_view`), the scene editor and Make clips.
+(`studio.ui.story.graph_view`), the scene editor, the cast editor
+(`studio.ui.story.cast_editor`) and Make clips.
 
 `StoryPanel` follows the session: it shows the story of the version on screen, and hides
 itself for projects without `story.json`. Clicking a scene opens its title, text and prompt
@@ -7,7 +8,10 @@ for editing; Apply commits a new version through the session (so the editor, the
 History follow). "Make clips" runs a `studio.operations.story_clips.ClipBatch` on the
 session's video queue (so the Video pane lists the jobs too) and shows each scene's progress
 on its node; each clip lands as a version as it arrives, so the Preview plays it in place of
-the title card. "Re-make clip" does it for one scene. Whatever the panel writes builds on
+the title card. "Re-make clip" does it for one scene. Before a batch starts, its plan says
+what it makes and about what it costs; a batch that costs money asks once (a question that
+does not block the event loop). Each node's tooltip says how its clip joins the others
+(continuity), planned or made. Whatever the panel writes builds on
 the editor's unsaved edits (saved first, as the Chat panel does), so nothing typed is lost.
 The panel holds no story logic: layout aside, everything is `studio.story`.
 """
@@ -26,6 +30,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QPlainTextEdit,
     QPushButton,
     QSplitter,
@@ -37,9 +42,10 @@ from studio.errors import StudioError
 from studio.story.model import STORY_FILE, Scene, Story, parse_story, update_scene
 from studio.story.validate import Problem, check_files
 from studio.ui.session import ProjectSession
+from studio.ui.story.cast_editor import CastEditor
 from studio.ui.story.graph_view import BAD, MUTED, StoryGraphView
 from studio.ui.widgets.background import Tasks
-from studio.ui.widgets.provider_combo import follow_providers
+from studio.ui.widgets.provider_combo import chosen_name, follow_providers, shrink_to_fit
 
 log = logging.getLogger(__name__)
 
@@ -155,6 +161,8 @@ class StoryPanel(QWidget):
         self._tasks = Tasks()
         self._batch: Any = None  # the ClipBatch running, if any
         self._node_progress: dict[str, tuple[float, str]] = {}  # kept across graph rebuilds
+        self._node_continuity: dict[str, str] = {}  # planned, while a batch runs
+        self.consent: QMessageBox | None = None  # the question before a batch that costs
         self.heading = QLabel()
         self.heading.setObjectName("storyHeading")
         self.heading.setTextFormat(Qt.TextFormat.RichText)
@@ -167,8 +175,12 @@ class StoryPanel(QWidget):
         self.provider_box.setToolTip("The video provider that makes the clips")
         self.continuity_box = QCheckBox("Continuity")
         self.continuity_box.setToolTip(
-            "Start each clip from the last frame of the previous scene's clip"
+            "Join each clip to the previous scene's with the best the model offers: extend "
+            "it, start on its last frame, send the cast's pictures, or end on the next clip"
         )
+        self.cast_btn = QPushButton("Cast…")
+        self.cast_btn.setCheckable(True)
+        self.cast_btn.setToolTip("The story's characters and their pictures")
         self.make_btn = QPushButton("Make clips")
         self.make_btn.setToolTip("Make a clip for every scene that has none")
         self.make_btn.clicked.connect(lambda: self.make_clips())
@@ -179,6 +191,11 @@ class StoryPanel(QWidget):
         self.editor = SceneEditor()
         self.editor.apply_requested.connect(self.apply_edit)
         self.editor.remake_requested.connect(lambda sid: self.make_clips([sid]))
+        self.cast = CastEditor(session)
+        self.cast.apply_requested.connect(self.apply_cast)
+        self.cast.refused.connect(self.status.setText)
+        self.cast.setVisible(False)
+        self.cast_btn.toggled.connect(self._cast_toggled)
         tools = QHBoxLayout()
         tools.setContentsMargins(6, 0, 6, 0)
         tools.addWidget(QLabel("Clips by"))
@@ -189,8 +206,10 @@ class StoryPanel(QWidget):
         self.splitter.setChildrenCollapsible(False)
         self.splitter.addWidget(self.graph)
         self.splitter.addWidget(self.editor)
+        self.splitter.addWidget(self.cast)
         self.splitter.setStretchFactor(0, 3)
         self.splitter.setStretchFactor(1, 2)
+        self.splitter.setStretchFactor(2, 2)
         self.heading.setContentsMargins(6, 4, 6, 0)
         self.problem_label.setContentsMargins(6, 0, 6, 0)
         self.hint.setContentsMargins(6, 0, 6, 0)
@@ -198,7 +217,12 @@ class StoryPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(4)
-        layout.addWidget(self.heading)
+        self.heading.setWordWrap(True)  # a long title must not widen the panel
+        head = QHBoxLayout()
+        head.setContentsMargins(0, 0, 6, 0)
+        head.addWidget(self.heading, 1)
+        head.addWidget(self.cast_btn)
+        layout.addLayout(head)
         layout.addLayout(tools)
         layout.addWidget(self.problem_label)
         layout.addWidget(self.splitter, 1)
@@ -208,6 +232,7 @@ class StoryPanel(QWidget):
         session.project_changed.connect(self._project_changed)
         # Plugins enabled or disabled add or take away video providers. Offline cards
         # first when nothing was chosen: they work without a key.
+        shrink_to_fit(self.provider_box, 6)
         follow_providers(self.provider_box, session.host, prefer=("title-cards",))
         self.hide()
 
@@ -238,6 +263,7 @@ class StoryPanel(QWidget):
         for scene_id, (fraction, status) in self._node_progress.items():
             if scene_id in self.graph.nodes:
                 self.graph.nodes[scene_id].set_progress(fraction, status)
+        self._show_cast_and_continuity(files)
         story = self.story
         if story is not None:
             self.heading.setText(
@@ -263,6 +289,55 @@ class StoryPanel(QWidget):
         if not self.isVisible():
             self.show()
             self._claim_space()
+
+    def _cast_toggled(self, shown: bool) -> None:
+        """Show the cast editor with room for a few characters (the graph gives it up)."""
+        self.cast.setVisible(shown)
+        if shown:
+            graph, editor, _cast = self.splitter.sizes()
+            total = graph + editor + _cast
+            cast = max(int(total * 0.55), 220)
+            self.splitter.setSizes([max(total - cast - editor, 80), editor, cast])
+
+    def _show_cast_and_continuity(self, files: dict[str, bytes]) -> None:
+        """The cast in its editor, and in each node's tooltip how its clip joins the
+        others: as made (the job that made it), or as planned while a batch runs."""
+        from studio.operations.clip_plan import scene_continuity
+
+        story, project = self.story, self.session.project
+        if story is None or project is None:
+            return
+        pictures = {
+            path.removeprefix("assets/"): data
+            for path, data in files.items()
+            if path.startswith("assets/")
+        }
+        if not self.cast.dirty:
+            self.cast.show_cast(story.cast, pictures)
+        hashes = project.file_hashes(self.session.shown) if self.session.shown else {}
+        made = scene_continuity(project, story, hashes)
+        for scene_id, node in self.graph.nodes.items():
+            node.set_continuity(self._node_continuity.get(scene_id) or made.get(scene_id, ""))
+
+    def apply_cast(self, cast: list) -> None:
+        """Commit the edited cast (pictures kept in the library and in assets/)."""
+        from studio.operations.story_cast import cast_files
+
+        project = self.session.project
+        self._save_edits_first()
+        files = self.session.files()
+        if project is None or STORY_FILE not in files:
+            return
+        try:
+            changed = cast_files(project, files, cast)
+        except StudioError as exc:
+            self.status.setText(str(exc))
+            return
+        self.cast.dirty = False  # the new version shows the cast as saved
+        version = self.session.save_edit(changed)
+        if version is not None:
+            self.session.assets_changed.emit()
+            self.status.setText(f"Cast saved as version {version.id}")
 
     def _claim_space(self) -> None:
         """Shown again in a splitter that had squeezed it to nothing: take half of it."""
@@ -314,7 +389,7 @@ class StoryPanel(QWidget):
         from studio.operations.story_clips import ClipBatch
 
         project, queue = self.session.project, self.session.video_queue
-        provider = self.provider_box.currentText()
+        provider = chosen_name(self.provider_box)
         if project is None or queue is None or self.story is None or not provider or self.busy():
             return None
         # The clips are made for the story as typed: the editor's edits and the scene
@@ -340,7 +415,44 @@ class StoryPanel(QWidget):
             on_version=self._clip_landed,
             before_landing=self._before_landing,
         )
-        return self._tasks.start(self._batch.run(), self._clips_done)
+        return self._tasks.start(self._plan_then_run(self._batch), self._clips_done)
+
+    async def _plan_then_run(self, batch: Any) -> Any:
+        """Plan the batch (what, how, about what cost), ask once if it costs money, run."""
+        plan = await batch.plan()
+        self._node_continuity = {c.scene: c.continuity.words() for c in plan.clips}
+        for scene_id, words in self._node_continuity.items():
+            if scene_id in self.graph.nodes:
+                self.graph.nodes[scene_id].set_continuity(words)
+        self.status.setText(f"Making {plan.summary()}")
+        if plan.new and not plan.estimate.free and not await self._agreed(plan):
+            return None
+        return await batch.run()
+
+    async def _agreed(self, plan: Any) -> bool:
+        """Ask whether to make the batch; the answer comes without a nested event loop."""
+        box = QMessageBox(
+            QMessageBox.Icon.Question,
+            "Make clips",
+            f"Make {plan.summary()}?",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            self,
+        )
+        box.setDefaultButton(QMessageBox.StandardButton.No)
+        box.setDetailedText("\n".join(c.words() for c in plan.clips))
+        answer: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+        box.finished.connect(
+            lambda result: (
+                answer.done() or answer.set_result(result == QMessageBox.StandardButton.Yes)
+            )
+        )
+        self.consent = box
+        box.open()
+        try:
+            return await answer
+        finally:
+            self.consent = None
+            box.deleteLater()
 
     def _before_landing(self) -> None:
         """A clip is about to land on the head: typing on it is saved first."""
@@ -363,9 +475,11 @@ class StoryPanel(QWidget):
     def _progress(self, item: Any) -> None:
         fraction = 1.0 if item.status == "completed" else item.progress
         self._node_progress[item.scene] = (fraction, item.status)
+        self._node_continuity[item.scene] = item.continuity
         node = self.graph.nodes.get(item.scene)
         if node is not None:
             node.set_progress(fraction, item.status)
+            node.set_continuity(item.continuity)
         self.status.setText(
             f"{item.scene}: {item.status.replace('_', ' ')}"
             + (f" {round(item.progress * 100)}%" if item.status == "running" else "")
@@ -374,10 +488,14 @@ class StoryPanel(QWidget):
     def _clips_done(self, task: asyncio.Future) -> None:
         self._batch = None
         self._node_progress.clear()
+        self._node_continuity.clear()
         self.make_btn.setEnabled(True)
         self.editor.remake_btn.setEnabled(self.editor.scene_id is not None)
         if task.cancelled():
             self.status.setText("Stopped making clips")
+            return
+        if task.exception() is None and task.result() is None:
+            self.status.setText("Nothing made: the batch was not started")
             return
         exc = task.exception()
         if exc is not None:

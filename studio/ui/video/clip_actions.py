@@ -44,8 +44,8 @@ EXTEND_TIP = "Make the clip longer"
 class ClipActions(QWidget):
     """The panel under the gallery; hidden while no clip is selected."""
 
-    # A clip's last frame to start the next clip from: (png, label, the clip's prompt).
-    continue_from = Signal(object, str, object)
+    # "Continue" on a clip (by name): the form continues it as the model best can.
+    continue_requested = Signal(str)
 
     def __init__(
         self,
@@ -108,7 +108,9 @@ class ClipActions(QWidget):
         self.extend_button.setToolTip(EXTEND_TIP)
         self.extend_button.clicked.connect(self._extend_clicked)
         self.continue_button = QPushButton("Continue")
-        self.continue_button.setToolTip("Start a new clip from this one's last frame")
+        self.continue_button.setToolTip(
+            "Continue this clip: extend it where the model can, else start from its last frame"
+        )
         self.continue_button.clicked.connect(self._continue_clicked)
         self.export_button = QPushButton("Export")
         menu = QMenu(self.export_button)
@@ -269,23 +271,10 @@ class ClipActions(QWidget):
         if ok and prompt.strip():
             self.extend(clip.name, prompt, int(seconds.split()[0]))
 
-    def continue_from_last_frame(self, name: str | None = None) -> asyncio.Future | None:
-        """Use the clip's last frame as the reference picture of the next clip."""
-        name = name or self.library.selected_name()
-        project = self.session.project
-        if name is None or project is None:
-            return None
-
-        async def work() -> None:
-            png = await assets.last_frame_png(project, name)
-            self.continue_from.emit(png, f"Last frame of {name}", assets.clip(project, name).prompt)
-            self.work.show_note("Describe what happens next and press Generate.")
-
-        return self.work.run(work(), doing=f"Taking the last frame of {name}…")
-
     def _continue_clicked(self) -> None:
-        if self._need_clip() is not None:
-            self.continue_from_last_frame()
+        clip = self._need_clip()
+        if clip is not None:
+            self.continue_requested.emit(clip.name)
 
     # -- media work ------------------------------------------------------------------------
 

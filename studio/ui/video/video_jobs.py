@@ -1,4 +1,5 @@
-"""The queue list of the Video pane: one row per job with progress and Cancel/Retry."""
+"""The queue list of the Video pane: one row per job with progress and Cancel/Retry, what it
+costs (about, until it ends) and how it joins other clips (story continuity)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from studio.ai.video_cost import money
 from studio.core.records import VideoJob
+from studio.operations.clip_continuity import describe as continuity
 from studio.operations.video_queue import ACTIVE, describe
 
 _KIND_WORDS = {"remix": "Remix: ", "extend": "Extend: "}
@@ -68,7 +71,7 @@ class JobRow(QWidget):
         self.title.setToolTip(str(job.params.get("prompt") or ""))
         self.bar.setValue(round(job.progress * 1000))
         self.bar.setVisible(job.status in ACTIVE)
-        self.status.setText(describe(job))
+        self.status.setText(" · ".join(p for p in (describe(job), *_facts(job)) if p))
         failed = job.status == "failed"
         self.status.setStyleSheet("color: #e06c75;" if failed else "color: #9da5b4;")
         if job.status in ACTIVE:
@@ -81,6 +84,18 @@ class JobRow(QWidget):
 
     def _clicked(self) -> None:
         self.action.emit(self._action, self.job_id)
+
+
+def _facts(job: VideoJob) -> tuple[str, str]:
+    """What the job costs (about, while it runs) and how it joins other clips."""
+    cost, estimate = job.params.get("cost_usd"), job.params.get("estimate_usd")
+    if cost is not None:
+        paid = money(cost)
+    elif estimate is not None and job.status in ACTIVE:
+        paid = f"about {money(estimate)}"
+    else:
+        paid = ""
+    return paid, continuity(job.params)
 
 
 class JobList(QListWidget):

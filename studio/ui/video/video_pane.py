@@ -17,6 +17,7 @@ before the next job uses them.
 
 from __future__ import annotations
 
+import asyncio
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
@@ -61,9 +62,15 @@ class VideoPane(QWidget):
         self.library.clips_changed.connect(self.clips_changed)
         self.library.chosen.connect(self._clip_chosen)
         self.library.activated.connect(self.clip_panel.player.toggle)
-        self.clip_panel.continue_from.connect(self.form.continue_from)
+        self.clip_panel.continue_requested.connect(self.form.continue_clip)
         self.jobs.action.connect(self._job_action)
-        follow_providers(self.form.provider_box, session.host, on_refill=self._providers_refilled)
+        # Plugins' providers sort before or after it by name; the default stays the built-in.
+        follow_providers(
+            self.form.provider_box,
+            session.host,
+            prefer=("openai",),
+            on_refill=self._providers_refilled,
+        )
         session.project_changed.connect(self._project_changed)
         session.assets_changed.connect(self.library.refresh_gallery)
         session.video_job_changed.connect(self._job_changed)
@@ -122,12 +129,16 @@ class VideoPane(QWidget):
         self.use_button = clip.use_button
         self.remix_button, self.extend_button = clip.remix_button, clip.extend_button
         self.use_in_game, self.remix, self.extend = clip.use_in_game, clip.remix, clip.extend
-        self.continue_from_last_frame = clip.continue_from_last_frame
         self.trim, self.export, self.delete_clip = clip.trim, clip.export, clip.delete_clip
         self.import_file, self.record = clip.import_file, self.recording.record
         self.record_button = self.recording.record_button
         self.record_seconds = self.recording.record_seconds
         self.record_bar = self.recording.record_bar
+
+    def continue_from_last_frame(self, name: str | None = None) -> asyncio.Future | None:
+        """Continue a clip (the selected one) as the chosen model best can."""
+        name = name or self.library.selected_name()
+        return self.form.continue_clip(name) if name else None
 
     @property
     def project(self) -> Project | None:
@@ -159,6 +170,8 @@ class VideoPane(QWidget):
             self.player.load(None)
         self.work.clear_error()
         self.form.clear_reference()
+        self.form.last.clear()
+        self.form.references.clear()
         self.library.forget_thumbs()
         self.form.show_capabilities()  # the new queue's providers
         self.refresh_jobs()

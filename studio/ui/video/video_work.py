@@ -19,7 +19,7 @@ from typing import Any
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QToolButton, QWidget
 
-from studio.ai.video_provider import VideoError
+from studio.ai.services import ServiceError
 from studio.errors import StudioError
 from studio.ui.session import ProjectSession
 from studio.ui.widgets.background import Tasks
@@ -34,7 +34,7 @@ def plain_message(exc: BaseException) -> str:
     """What a person reads: our errors say it already; anything else gets its type."""
     from studio.media import MediaError
 
-    if isinstance(exc, StudioError | VideoError | MediaError):
+    if isinstance(exc, StudioError | ServiceError | MediaError):
         return str(exc)
     if isinstance(exc, KeyError) and exc.args:
         return str(exc.args[0])

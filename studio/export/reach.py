@@ -27,6 +27,7 @@ import posixpath
 import re
 from collections.abc import Iterable, Sequence
 from fnmatch import fnmatchcase
+from urllib.parse import urlsplit
 
 from studio.export.rewrite import (
     CSS_IMPORT_RULE,
@@ -158,6 +159,53 @@ def _prefixed(literal: str, base: str, names: list[str]) -> set[str]:
     if prefix.startswith("..") or prefix in (".", "./", "/"):
         return set()
     return {name for name in names if name.startswith(prefix)}
+
+
+# What a page loads as it opens, from anywhere: `<a href>` and `<link rel=preconnect>` are not
+# loads, and home-screen links are never followed in the exports.
+_LOADS = {"script": "src", "img": "src", "iframe": "src", "audio": "src", "video": "src",
+          "source": "src", "embed": "src", "input": "src", "link": "href"}  # fmt: skip
+_LOADED_LINKS = {"stylesheet", "preload", "modulepreload"}
+
+
+def other_hosts(files: dict[str, bytes], reached: Iterable[str]) -> list[str]:
+    """The hosts other than the game's own that its reached pages and stylesheets load from
+    (ad and analytics scripts, web fonts, tracking pixels), first seen first: an export
+    plays offline, and its browser refuses them."""
+    urls: list[str] = []
+    for path in sorted(reached):
+        lower = path.lower()
+        if lower.endswith(HTML_SUFFIXES):
+            text = decode_text(files[path])
+            for tag in scan(text):
+                rels = set((tag.get("rel") or "").lower().split())
+                if tag.name == "link" and not rels & _LOADED_LINKS:
+                    continue
+                if tag.name in _LOADS:
+                    urls.append(tag.get(_LOADS[tag.name]) or "")
+                urls += _css_urls(tag.get("style") or "")
+                if tag.name == "style" and tag.raw_start is not None:
+                    urls += _css_urls(text[tag.raw_start : tag.raw_stop])
+        elif lower.endswith(CSS_SUFFIXES):
+            urls += _css_urls(decode_text(files[path]))
+    hosts = [
+        urlsplit(url.strip()).hostname or ""
+        for url in urls
+        if url.strip().lower().startswith(("http:", "https:", "//"))
+    ]
+    return list(dict.fromkeys(h for h in hosts if h))
+
+
+def _css_urls(css: str) -> list[str]:
+    imports = [m.group(4) for m in CSS_IMPORT_RULE.finditer(css) if m.group(4)]
+    return [m.group(2) for m in CSS_URL.finditer(css)] + imports
+
+
+def other_hosts_note(hosts: Sequence[str]) -> str:
+    return (
+        f"the game loads from {len(hosts)} other {'host' if len(hosts) == 1 else 'hosts'}, "
+        f"which the export does not reach (it plays offline): {', '.join(hosts)}"
+    )
 
 
 def left_out_note(left_out: Sequence[str], shown: int = 6) -> str:

@@ -25,6 +25,7 @@ from PySide6.QtWebEngineCore import (
 )
 
 from studio.sandbox.console import ConsoleEntry
+from studio.sandbox.report import event_line
 from studio.sandbox.runtime import PREFIX, parse_runtime_message
 from studio.sandbox.scheme import Shown, relative_source, split_url
 
@@ -125,7 +126,10 @@ class SandboxPage(QWebEnginePage):
                     type == QWebEnginePage.NavigationType.NavigationTypeReload
                     or url == self.url()  # location.reload() comes as another type
                 )
-                self.happened.emit("reload" if reload else "navigation", split[2])
+                kind = "reload" if reload else "navigation"
+                self.happened.emit(kind, split[2])
+                # said in the console too: in the Preview, a game starting over by itself
+                self._add(ConsoleEntry("log", event_line({"kind": kind, "detail": split[2]})))
             return True
         if not is_main_frame and url.scheme() in _SUBFRAME_SCHEMES:
             return True
@@ -235,7 +239,7 @@ def console_entry(level: str, message: str, source: str, line: int) -> ConsoleEn
     """A plain console line as an entry; Chromium's own error lines get their kind, and its
     lines about a request the Content-Security-Policy refused become a warning."""
     kind = "console"
-    if level == "error" and message[:1] in "UFR":
+    if level == "error" and message[:1] in "UFRLC":
         if message.startswith("Uncaught"):
             kind = "uncaught"
         elif message.startswith("Failed to load resource"):
@@ -249,25 +253,38 @@ def console_entry(level: str, message: str, source: str, line: int) -> ConsoleEn
 
 # Chromium's words for a request its Content-Security-Policy refused ("Refused to load the
 # script 'URL' because it violates ...", "Refused to connect to 'URL' ...", "Refused to frame
-# 'URL' ...", "Refused to load media from 'URL' ..."), and for a refused fetch() (a second
-# line about the same request).
+# 'URL' ...", "Refused to load media from 'URL' ..."; newer Chromium, 156: "Loading the script
+# 'URL' violates ...", "Connecting to 'URL' violates ..."), and for a refused fetch() (a
+# second line about the same request).
 _CSP_REFUSAL = re.compile(
-    r"^Refused to ([^']*?)'([^']+)' because it violates the following Content Security Policy",
+    r"^(?:Refused to ([^']*?)'([^']+)' because it|(Loading|Connecting|Framing|Creating)([^']*?)"
+    r"'([^']+)') violates the following Content Security Policy",
 )
 _CSP_FETCH = re.compile(r"^Fetch API cannot load .* Refused to connect because it violates the")
+_VERBS = {"Loading": "load", "Connecting": "connect", "Framing": "frame", "Creating": "create"}
+
+
+def _csp_refusal(message: str) -> tuple[str, str] | None:
+    """(what was refused, as "load the script", "connect to"...; its URL), in either wording."""
+    found = _CSP_REFUSAL.match(message)
+    if found is None:
+        return None
+    if found.group(2) is not None:
+        return found.group(1).strip(), found.group(2)
+    return (_VERBS[found.group(3)] + found.group(4)).strip(), found.group(5)
 
 
 def csp_refused_url(message: str) -> str | None:
     """The URL a Content-Security-Policy refusal names (None for the second line about a
     refused fetch)."""
-    found = _CSP_REFUSAL.match(message)
-    return found.group(2) if found else None
+    found = _csp_refusal(message)
+    return found[1] if found else None
 
 
 def _blocked_words(message: str, url: str) -> str:
     """`Studio blocked a script from https://…`: what was refused, in a person's words."""
-    found = _CSP_REFUSAL.match(message)
-    action = found.group(1).strip() if found else ""
+    found = _csp_refusal(message)
+    action = found[0] if found else ""
     if action.startswith("load the "):
         noun = action.removeprefix("load the ")
         what = f"{'an' if noun[:1] in 'aeiou' else 'a'} {noun} from"

@@ -124,7 +124,7 @@ class PlaytestReport:
             lines.append(_controls_line(self.controls))
         lines += [f"- {p}" for p in self.problems()]
         lines += [f"warning: {w}" for w in self.warnings()]
-        lines += [f"at {e['at']:.1f} s: {_event_line(e)}" for e in self.events]
+        lines += [f"at {e['at']:.1f} s: {event_line(e)}" for e in self.events]
         if self.screenshot:
             lines.append(f"screenshot: {self.screenshot}")
         return "\n".join(lines)
@@ -144,7 +144,8 @@ def _controls_line(controls: list[dict]) -> str:
     )
 
 
-def _event_line(event: dict) -> str:
+def event_line(event: dict) -> str:
+    """An event of the run in words (the report's lines, the Preview's console)."""
     kind, detail = event["kind"], event.get("detail", "")
     if kind in ("alert", "confirm", "prompt"):
         return f"{kind}({detail!r}), answered at once"

@@ -306,3 +306,42 @@ PLAIN_HTML = """<!DOCTYPE html>
   border-radius:60px;background:#2a6"></div>
 </body></html>
 """
+
+# -- a canvas game behind a Play button, away from the centre -----------------------------
+
+LAUNCH_HTML = """<!DOCTYPE html>
+<html><head><meta charset="utf-8"><title>Launch</title>
+<style>html, body { margin: 0; height: 100%; background: #0b1d33; overflow: hidden; }
+canvas { display: block; }
+#menu { position: absolute; left: 40px; bottom: 40px; }
+#menu button { font: 24px sans-serif; padding: 12px 40px; margin-right: 12px; }</style>
+</head><body>
+<canvas id="c" width="800" height="600"></canvas>
+<div id="menu"><button id="play">Play</button><button id="help">?</button></div>
+<script>
+// Nothing moves and no key counts until the Play button is clicked; then a rocket climbs
+// on its own and the arrows steer it.
+var g = document.getElementById('c').getContext('2d');
+var playing = false, x = 400, y = 560, held = {};
+document.getElementById('play').onclick = function () {
+  playing = true;
+  document.getElementById('menu').style.display = 'none';
+};
+addEventListener('keydown', function (e) { held[e.key] = true; });
+addEventListener('keyup', function (e) { held[e.key] = false; });
+function draw() {
+  g.fillStyle = '#0b1d33'; g.fillRect(0, 0, 800, 600);
+  if (playing) {
+    y = y < -20 ? 600 : y - 3;
+    if (held.ArrowLeft) x = Math.max(10, x - 6);
+    if (held.ArrowRight) x = Math.min(790, x + 6);
+  } else {
+    g.fillStyle = '#fff'; g.font = '48px sans-serif'; g.fillText('LAUNCH', 310, 200);
+  }
+  g.fillStyle = '#f84'; g.fillRect(x - 10, y - 20, 20, 40);
+  requestAnimationFrame(draw);
+}
+requestAnimationFrame(draw);
+</script>
+</body></html>
+"""

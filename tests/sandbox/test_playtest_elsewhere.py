@@ -16,7 +16,14 @@ from urllib.parse import urlsplit
 import pytest
 
 from studio.sandbox.playtest import PlaytestReport, PlaytestRunner
-from tests.foreign_games import AGAIN_HTML, BRICK_HOSTS, ORBIT_HTML, brick_game, slide_game
+from tests.foreign_games import (
+    AGAIN_HTML,
+    BRICK_HOSTS,
+    LAUNCH_HTML,
+    ORBIT_HTML,
+    brick_game,
+    slide_game,
+)
 
 
 def play(qtbot, project, **options) -> PlaytestReport:
@@ -123,3 +130,14 @@ def test_the_cli_starts_the_game_and_reports_blocked_requests_as_a_warning(make_
     assert not moves["ArrowUp"] and not moves["ArrowDown"], report["controls"]
     assert report["load_errors"] == [] and report["console_errors"] == []
     assert {urlsplit(u).hostname for u in report["blocked_requests"]} == set(BRICK_HOSTS)
+
+
+def test_a_game_behind_a_play_button_is_started_with_a_click_on_it(qtbot, make_project):
+    """The button sits in a corner, where no click at the centre reaches; keys do nothing
+    until it is clicked; then the game animates by itself."""
+    project = make_project("launch", {"index.html": LAUNCH_HTML})
+    report = play(qtbot, project)
+    assert report.passed, report.summary()
+    assert report.started_with == "a click on 'Play'", report.summary()
+    assert report.to_dict()["kind"] == "animates"
+    assert "started with: a click on 'Play'" in report.summary()

@@ -1,9 +1,9 @@
 """Playtests of games made elsewhere (issue 19): the verdict a game developer would give.
 
 A turn-based game that waits for a key responds to input and passes; a game behind a start
-screen is started first; each control is tried alone; blocked ads and analytics are a
-warning, not an error; a `setInterval` game has a frame rate; `alert`, `confirm` and a
-reload are events of the run.
+screen (Enter, or a Play button) is started first; each control is tried alone; blocked ads
+and analytics are a warning, not an error; a `setInterval` game has a frame rate; `alert`,
+`confirm`, a reload and a move to another of the game's pages are events of the run.
 """
 
 from __future__ import annotations
@@ -141,3 +141,21 @@ def test_a_game_behind_a_play_button_is_started_with_a_click_on_it(qtbot, make_p
     assert report.started_with == "a click on 'Play'", report.summary()
     assert report.to_dict()["kind"] == "animates"
     assert "started with: a click on 'Play'" in report.summary()
+
+
+def test_a_move_to_another_page_of_the_game_is_an_event(qtbot, make_project):
+    """A game whose title page sends the player on to its level page (as a link would)."""
+    title = (
+        "<body style='background:#222'><script>setTimeout(() => "
+        "{ location.href = 'levels/one.html?from=title'; }, 400)</script></body>"
+    )
+    level = (
+        "<canvas id=c width=200 height=100></canvas><script>let x = 0, g = c.getContext('2d');"
+        "setInterval(() => { g.fillStyle = '#000'; g.fillRect(0, 0, 200, 100);"
+        "g.fillStyle = '#0f0'; g.fillRect(x = (x + 4) % 200, 40, 20, 20); }, 40)</script>"
+    )
+    project = make_project("pages", {"index.html": title, "levels/one.html": level})
+    report = play(qtbot, project, seconds=2.5, inputs=[])
+    assert [(e["kind"], e["detail"]) for e in report.events] == [("navigation", "levels/one.html")]
+    assert report.passed and report.animated, report.summary()
+    assert "the game went to its page levels/one.html" in report.summary()

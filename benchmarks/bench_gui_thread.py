@@ -37,7 +37,7 @@ def main() -> None:
 
     prepare_environment()
     from studio.qt.collector import application
-    from studio.sandbox.playtest import frame_difference
+    from studio.sandbox.frames import frame_difference
     from tests.sandbox.frames import random_frame as frame
 
     app = application()

@@ -35,6 +35,14 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--out", type=Path, help="file to write (default: beside the project)")
     p.add_argument("--version", type=int, dest="version_id", help="version id (default: head)")
+    p.add_argument(
+        "--keep",
+        action="append",
+        default=[],
+        metavar="PATTERN",
+        help="html: also carry the files this glob names (levels/*), for names the game "
+        "builds in ways Studio cannot see (it carries only the files the game reaches)",
+    )
     p.add_argument("-q", "--quiet", action="store_true", help="print only the written path")
     p.set_defaults(handler=cmd_export)
 
@@ -66,14 +74,17 @@ def _export(args: argparse.Namespace, exporter: Exporter) -> int:
         if version is not None or exporter.name != "archive":
             version = project.resolve(version)
         out = args.out or project.path.parent / default_file_name(project, version, exporter)
-        size = exporter.estimate(project, version)
+        keep = {"keep": args.keep} if args.keep else {}
+        if keep and not getattr(exporter, "keeps", False):
+            raise StudioError(f"--keep applies to the single HTML file, not to {exporter.title}")
+        size = exporter.estimate(project, version, **keep)
         if not args.quiet:
             what = f"version {version}" if version is not None else "the whole project"
             print(f"exporting {what} as {exporter.title}: about {human_size(size)}")
             warning = size_warning(exporter, size)
             if warning:
                 print(f"warning: {warning}", file=sys.stderr)
-        result = asyncio.run(exporter.export(project, version, out))
+        result = asyncio.run(exporter.export(project, version, out, **keep))
     for note in result.notes:
         print(f"note: {note}", file=sys.stderr)
     print(result.path if args.quiet else f"wrote {result.path} ({human_size(result.size)})")

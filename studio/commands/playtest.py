@@ -21,19 +21,23 @@ from studio.errors import StudioError
 def add_commands(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "playtest",
-        help="play a version headlessly: loads, animates, reacts to input, no errors",
-        description="Load a version in the sandbox without a window, send keys and taps, and "
-        "report. Exit code 0 only when it loaded, animated and logged no errors. With --agent, "
-        "a model plays it through tools and reports the problems it found (exit 1 when it "
-        "found any).",
+        help="play a version headlessly: loads, animates or responds to input, no errors",
+        description="Load a version in the sandbox without a window and play it: without "
+        "--inputs, start it the usual ways (Enter, Space, a Play button, a click) and try "
+        "each control alone, judged against a twin of the game left alone. Exit code 0 only "
+        "when it loaded, animates by itself or responds to input, and logged no errors "
+        "(requests the sandbox blocked are a warning). With --agent, a model plays it "
+        "through tools and reports the problems it found (exit 1 when it found any).",
     )
     p.add_argument("path", type=Path, help="the project")
     p.add_argument("--version", type=int, dest="version_id", help="version id (default: head)")
-    p.add_argument("--seconds", type=float, default=5.0, help="how long to play (default 5)")
+    p.add_argument(
+        "--seconds", type=float, default=5.0, help="how long to play at least (default 5)"
+    )
     p.add_argument(
         "--inputs",
         type=Path,
-        help="JSON list of steps (key, tap, wait), a recorded input script, or a finding "
+        help="JSON list of steps (key, tap, drag, wait), a recorded input script, or a finding "
         "(replayed: exit 1 when its problem is still there)",
     )
     p.add_argument("--viewport", default="800x600", help="viewport WxH (default 800x600)")
@@ -110,7 +114,8 @@ def cmd_playtest(args: argparse.Namespace) -> int:
 
 def _run(project, version_id, seconds, inputs, viewport, screenshot):
     from studio.qt.startup import run_headless
-    from studio.sandbox.playtest import parse_inputs, playtest
+    from studio.sandbox.inputs import parse_inputs
+    from studio.sandbox.playtest import playtest
 
     if inputs is not None:
         parse_inputs(inputs)  # refuse a bad file before starting Chromium

@@ -235,14 +235,17 @@ class SelfTest:
 
     async def check_preview(self) -> str:
         """The game played in the sandbox with real input: loads, animates, no errors."""
-        from studio.sandbox.playtest import playtest
+        from studio.sandbox.playtest import QUICK_INPUTS, playtest
 
         preview = self.window.preview
         preview.set_paused(True)  # the hidden playtest gets the CPU (2 cores are common)
         try:
             # Its screenshot goes to the temporary folder, removed at the end.
             report = await playtest(
-                self.project, seconds=PLAYTEST_SECONDS, screenshot=self.workdir / "playtest.png"
+                self.project,
+                seconds=PLAYTEST_SECONDS,
+                inputs=QUICK_INPUTS,  # a quick burst: this checks the sandbox plays, no more
+                screenshot=self.workdir / "playtest.png",
             )
         finally:
             preview.set_paused(False)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import html
 import os
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,6 +19,7 @@ import platformdirs
 from studio.core.store import Project
 from studio.errors import StudioError
 from studio.export.base import ExportError, ProgressCallback
+from studio.export.reach import other_hosts, other_hosts_note, reachable
 
 ENTRY = "index.html"
 # Encoder settings of the fallbacks; part of the cache key.
@@ -42,6 +44,7 @@ class GameBundle:
     files: dict[str, bytes]  # the version's files, plus generated fallbacks
     fallbacks: dict[str, str] = field(default_factory=dict)  # webm path -> mp4 path
     notes: list[str] = field(default_factory=list)
+    left_out: list[str] = field(default_factory=list)  # files of the version not carried
 
 
 def cache_dir() -> Path:
@@ -100,16 +103,31 @@ async def load_bundle(
     version: int | None,
     *,
     fallbacks: bool = True,
+    reached_only: bool = False,
+    keep: Sequence[str] = (),
     on_progress: ProgressCallback | None = None,
 ) -> GameBundle:
-    """Read a version's files and make (or take from the cache) its videos' MP4 fallbacks."""
+    """Read a version's files and make (or take from the cache) its videos' MP4 fallbacks.
+
+    With `reached_only`, only the files the game reaches (`studio.export.reach`) and those
+    `keep` patterns name are taken; the others are listed in `left_out`. The notes name the
+    other hosts the game loads from (`studio.export.reach.other_hosts`)."""
     vid, hashes = version_hashes(project, version)
     files = {p: project.blobs.read(h) for p, h in sorted(hashes.items())}
+    carried = reachable(files, keep)
+    hosts = other_hosts(files, carried)
+    left_out: list[str] = []
+    if reached_only:
+        left_out = [p for p in files if p not in carried]
+        files = {p: data for p, data in files.items() if p in carried}
+        hashes = {p: h for p, h in hashes.items() if p in carried}
     bundle = GameBundle(
         version=vid,
         created=project.version(vid).created,
         title=game_title(project, files),
         files=files,
+        left_out=left_out,
+        notes=[other_hosts_note(hosts)] if hosts else [],
     )
     videos = webm_paths(hashes) if fallbacks else []
     for n, webm in enumerate(videos):

@@ -25,9 +25,32 @@ HREF_TAGS = {"link", "image", "use", "feimage"}
 MEDIA_TAGS = {"video", "audio"}
 JS_TYPES = {"", "text/javascript", "application/javascript", "module", "text/ecmascript"}
 
+# `<link rel=...>` for home screens and installed apps (icons, start-up pictures, the web
+# app manifest): a page in the single file's frame has no use for them, so that file drops
+# them and does not carry their files.
+HOME_SCREEN_RELS = frozenset(
+    {
+        "icon",
+        "shortcut",
+        "apple-touch-icon",
+        "apple-touch-icon-precomposed",
+        "apple-touch-startup-image",
+        "mask-icon",
+        "manifest",
+    }
+)
+
 _SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.\-]*:|^//")
-_CSS_URL = re.compile(r"""url\(\s*(["']?)([^"')]*?)\1\s*\)""", re.IGNORECASE)
-_CSS_IMPORT = re.compile(r"""@import\s+(["'])([^"']+)\1""", re.IGNORECASE)
+CSS_URL = re.compile(r"""url\(\s*(["']?)([^"')]*?)\1\s*\)""", re.IGNORECASE)
+# `@import url(x.css) conditions;` or `@import "x.css" conditions;`: the URL is group 2 or 4,
+# the conditions (layer, supports, media queries) group 5.
+CSS_IMPORT_RULE = re.compile(
+    r"""@import\s+(?:url\(\s*(["']?)([^"')]*?)\1\s*\)|(["'])([^"']*)\3)\s*([^;{}]*);?""",
+    re.IGNORECASE,
+)
+_CHARSET = re.compile(r"""^\ufeff?\s*@charset\s+["'][^"']*["']\s*;""", re.IGNORECASE)
+_IMPORT_LAYER = re.compile(r"layer(?:\(\s*([^)]*?)\s*\))?\s*", re.IGNORECASE)
+_IMPORT_SUPPORTS = re.compile(r"supports\(((?:[^()]|\([^()]*\))*)\)\s*", re.IGNORECASE)
 _END_SCRIPT = re.compile(r"</(script)", re.IGNORECASE)
 _END_STYLE = re.compile(r"</(style)", re.IGNORECASE)
 
@@ -55,18 +78,95 @@ def swap_suffix(url: str, old: str, new: str) -> str:
     return head + tail
 
 
-def rewrite_css(css: str, base_dir: str, files: dict[str, bytes], ref: Callable[[str], str]) -> str:
-    """Replace `url(...)` and `@import "..."` of project files with `ref(path)`."""
+def rewrite_css(
+    css: str,
+    base_dir: str,
+    files: dict[str, bytes],
+    ref: Callable[[str], str],
+    *,
+    inline_imports: bool = False,
+    missing: list[str] | None = None,
+    inlined: set[str] | None = None,
+    importing: tuple[str, ...] = (),
+) -> str:
+    """Replace `url(...)` and `@import` of project files with `ref(path)`.
+
+    With `inline_imports` (the single file) an `@import`ed stylesheet of the game is put in
+    place of its rule instead, wrapped in the rule's layer, supports and media conditions,
+    and its own URLs and imports rewritten from its folder, at any depth: a stylesheet
+    loaded from a blob URL could not resolve its relative URLs. An import that loops back
+    is dropped, as browsers do. Relative URLs naming no file are added to `missing`, the
+    stylesheets put in place to `inlined`."""
+    blocks: list[str] = []
+
+    def imported(match: re.Match[str]) -> str:
+        url = match.group(2) if match.group(4) is None else match.group(4)
+        path = resolve(url, base_dir, files)
+        if path is None:
+            _note_missing(url, base_dir, files, missing)
+            return match.group(0)
+        if not inline_imports:
+            return f'@import "{ref(path)}"{" " + match.group(5).strip() if match.group(5) else ""};'
+        if inlined is not None:
+            inlined.add(path)
+        if path in importing:
+            text = ""
+        else:
+            text = _CHARSET.sub("", decode_text(files[path]), count=1)
+            text = rewrite_css(
+                text,
+                posixpath.dirname(path),
+                files,
+                ref,
+                inline_imports=True,
+                missing=missing,
+                inlined=inlined,
+                importing=(*importing, path),
+            )
+        blocks.append(_wrap_import(f"/* {path} */\n{text}\n", match.group(5)))
+        return f"\0{len(blocks) - 1}\0"
 
     def url(match: re.Match[str]) -> str:
         path = resolve(match.group(2), base_dir, files)
-        return match.group(0) if path is None else f'url("{ref(path)}")'
+        if path is None:
+            _note_missing(match.group(2), base_dir, files, missing)
+            return match.group(0)
+        return f'url("{ref(path)}")'
 
-    def imp(match: re.Match[str]) -> str:
-        path = resolve(match.group(2), base_dir, files)
-        return match.group(0) if path is None else f'@import "{ref(path)}"'
+    out = CSS_URL.sub(url, CSS_IMPORT_RULE.sub(imported, css))
+    return re.sub(r"\0(\d+)\0", lambda m: blocks[int(m.group(1))], out)
 
-    return _CSS_IMPORT.sub(imp, _CSS_URL.sub(url, css))
+
+def _wrap_import(css: str, conditions: str | None) -> str:
+    """`css` inside the blocks an `@import`'s conditions stand for: layer, supports, media."""
+    rest = (conditions or "").strip()
+    layer = supports = None
+    if found := _IMPORT_LAYER.match(rest):
+        layer, rest = (found.group(1) or ""), rest[found.end() :]
+    if found := _IMPORT_SUPPORTS.match(rest):
+        supports, rest = found.group(1).strip(), rest[found.end() :]
+    if rest.strip():
+        css = f"@media {rest.strip()} {{\n{css}}}\n"
+    if supports is not None:
+        wrapped = supports if supports.startswith("(") else f"({supports})"
+        css = f"@supports {wrapped} {{\n{css}}}\n"
+    if layer is not None:
+        css = f"@layer {layer} {{\n{css}}}\n".replace("@layer  {", "@layer {")
+    return css
+
+
+def _note_missing(
+    url: str | None, base_dir: str, files: dict[str, bytes], missing: list[str] | None
+) -> None:
+    """Add the game path a relative URL names to `missing` when no file has it."""
+    text = (url or "").strip()
+    if missing is None or not text or _SCHEME.match(text) or text.startswith("#"):
+        return
+    if resolve(text, base_dir, files) is None:
+        path = unquote(re.split(r"[?#]", text, maxsplit=1)[0])
+        named = posixpath.normpath(posixpath.join(base_dir, path.lstrip("/")))
+        if named not in missing:
+            missing.append(named)
 
 
 def escape_script(js: str) -> str:
@@ -199,28 +299,22 @@ class HtmlRewrite:
     def _url(self, path: str, original: str) -> str:
         return original if self.ref is None else self.ref(path)
 
-    def _note_missing(self, value: str | None, base_dir: str) -> None:
-        text = (value or "").strip()
-        external = not text or _SCHEME.match(text) or text.startswith("#")
-        if not external and resolve(text, base_dir, self.files) is None:
-            self.missing.append(text)
-
     def _tag(self, text: str, tag: Tag, base_dir: str) -> tuple[int, int, str] | None:
         name = tag.name
         if name == "script":
             return self._script(text, tag, base_dir)
         if name == "style" and self.ref is not None and tag.raw_stop is not None:
             css = text[tag.raw_start : tag.raw_stop]
-            new = rewrite_css(css, base_dir, self.files, self.ref)
+            new = escape_style(self._css(css, base_dir))
             return None if new == css else (tag.raw_start, tag.raw_stop, new)
         if name == "link":
             rel = (tag.get("rel") or "").lower().split()
+            if self.inline and HOME_SCREEN_RELS & set(rel):
+                return (tag.start, tag.end, "")
             href = tag.get("href") or ""
             path = resolve(href, base_dir, self.files)
             if "stylesheet" in rel and path is not None and self.inline:
-                css = rewrite_css(
-                    decode_text(self.files[path]), posixpath.dirname(path), self.files, self.ref
-                )
+                css = self._css(decode_text(self.files[path]), posixpath.dirname(path))
                 self.inlined.add(path)
                 keep = [(k, v) for k, v in tag.attrs if k in ("media", "id", "title", "nonce")]
                 return (
@@ -234,6 +328,18 @@ class HtmlRewrite:
                 return media
         return self._attributes(tag, base_dir)
 
+    def _css(self, css: str, base_dir: str) -> str:
+        assert self.ref is not None
+        return rewrite_css(
+            css,
+            base_dir,
+            self.files,
+            self.ref,
+            inline_imports=self.inline,
+            missing=self.missing,
+            inlined=self.inlined,
+        )
+
     def _script(self, text: str, tag: Tag, base_dir: str) -> tuple[int, int, str] | None:
         kind = (tag.get("type") or "").strip().lower()
         src = tag.get("src")
@@ -241,7 +347,7 @@ class HtmlRewrite:
             return None
         path = resolve(src, base_dir, self.files)
         if path is None:
-            self._note_missing(src, base_dir)
+            _note_missing(src, base_dir, self.files, self.missing)
             return None
         if not self.inline or kind not in JS_TYPES or tag.raw_end is None:
             return self._attributes(tag, base_dir)
@@ -267,14 +373,14 @@ class HtmlRewrite:
             if value is not None and is_url:
                 path = resolve(value, base_dir, self.files)
                 if path is None:
-                    self._note_missing(value, base_dir)
+                    _note_missing(value, base_dir, self.files, self.missing)
                 elif self.ref is not None:
                     value, changed = self.ref(path), True
             elif value is not None and key == "srcset" and self.ref is not None:
                 new = self._srcset(value, base_dir)
                 value, changed = new, changed or new != value
             elif value is not None and key == "style" and self.ref is not None:
-                new = rewrite_css(value, base_dir, self.files, self.ref)
+                new = self._css(value, base_dir)
                 value, changed = new, changed or new != value
             attrs.append((key, value))
         if not changed:

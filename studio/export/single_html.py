@@ -2,9 +2,11 @@
 
 The file is a small shell page (title, mute, fullscreen, touch hints) with the game in an
 iframe built from `srcdoc`: the game keeps its own document, viewport and keyboard focus.
-Scripts and stylesheets are inlined into the game document; every other file travels as
-base64 and becomes a blob URL when the page starts (videos play far better from blob URLs
-than from data: URLs). WebM videos carry an MP4 fallback for browsers without VP9.
+Scripts and stylesheets are inlined into the game document (stylesheets they `@import`
+too); every other file travels as base64 and becomes a blob URL when the page starts (videos
+play far better from blob URLs than from data: URLs). WebM videos carry an MP4 fallback for
+browsers without VP9. Only the files the game reaches are carried (`studio.export.reach`),
+plus those `keep` patterns name; the result's notes list what was left out.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import base64
 import html
 import json
 import re
+from collections.abc import Sequence
 from pathlib import Path
 
 from studio import __version__
@@ -33,6 +36,7 @@ from studio.export.bundle import (
     load_bundle,
     version_hashes,
 )
+from studio.export.reach import left_out_note, reachable
 from studio.export.rewrite import HtmlRewrite, decode_text
 from studio.export.shell import (
     GAME_BOOTSTRAP,
@@ -101,8 +105,12 @@ def build_single_html(bundle: GameBundle) -> str:
             entry["fallbackFor"] = mp4s[path]
         assets.append(entry)
     bundle.notes.extend(
-        f"index.html refers to {m}, which is not in the game" for m in rewrite.missing
+        f"index.html refers to {m}, which is not in the game"
+        for m in rewrite.missing
+        if m not in bundle.left_out  # an icon, an old font format: left out on purpose
     )
+    if bundle.left_out:
+        bundle.notes.append(left_out_note(bundle.left_out))
     title = html.escape(bundle.title, quote=True)
     return fill(
         SHELL_HTML,
@@ -126,9 +134,12 @@ class SingleHtmlExporter:
     suffix = ".html"
     description = "One file that opens by double-click, offline, on desktop and phone."
     large_size = LARGE_SINGLE_FILE
+    keeps = True  # carries only what the game reaches; `keep` patterns add more
 
-    def estimate(self, project: Project, version: int | None) -> int:
+    def estimate(self, project: Project, version: int | None, keep: Sequence[str] = ()) -> int:
         _, hashes = version_hashes(project, version)
+        carried = reachable({p: project.blobs.read(h) for p, h in hashes.items()}, keep)
+        hashes = {p: h for p, h in hashes.items() if p in carried}
         total = SHELL_OVERHEAD
         for path, sha in hashes.items():
             size = project.blobs.size(sha)
@@ -143,9 +154,15 @@ class SingleHtmlExporter:
         version: int | None,
         out_path: Path,
         on_progress: ProgressCallback | None = None,
+        *,
+        keep: Sequence[str] = (),
     ) -> ExportResult:
+        """Write the file; `keep` (globs on game paths, `levels/*`) names files to carry
+        that the game reaches in ways the analysis cannot see."""
         progress = Progress(on_progress)
-        bundle = await load_bundle(project, version, on_progress=progress.part(0.0, 0.85))
+        bundle = await load_bundle(
+            project, version, reached_only=True, keep=keep, on_progress=progress.part(0.0, 0.85)
+        )
         text = await asyncio.to_thread(build_single_html, bundle)
         progress(0.9)
         data = text.encode("utf-8")

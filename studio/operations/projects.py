@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from pathlib import Path
+import os
+from collections.abc import Iterator, Mapping
+from pathlib import Path, PurePosixPath
 
 from studio.core.blobs import os_reason
 from studio.core.records import Version
@@ -34,7 +35,11 @@ def new_project(path: Path | str, template: Template | None = None) -> Project:
 
 
 def read_source(source: Path) -> dict[str, bytes]:
-    """An HTML file, or a folder with `index.html` at its root, as project files."""
+    """An HTML file, or a folder with `index.html` at its root, as project files.
+
+    One rule for links in both: a link that stays inside the folder (for a single file, the
+    folder it is in) is followed; one leading out of it, or to nothing, refuses the import
+    with a message naming it. Hidden files and folders (.git, .DS_Store) stay out."""
     source = source.expanduser()
     try:
         return _read_source(source)
@@ -43,28 +48,61 @@ def read_source(source: Path) -> dict[str, bytes]:
 
 
 def _read_source(source: Path) -> dict[str, bytes]:
-    if source.is_file():
+    if not source.exists() and not source.is_symlink():
+        raise StudioError(f"{source} does not exist")
+    if not source.is_dir():
         if source.suffix.lower() not in (".html", ".htm"):
             raise StudioError(f"{source} is not an HTML file or a folder with index.html")
-        return {"index.html": source.read_bytes()}
-    if not source.is_dir():
-        raise StudioError(f"{source} does not exist")
-    if not (source / "index.html").is_file():
+        target = _followed(source, source.name, source.parent.resolve(), source.parent)
+        if not target.is_file():
+            raise StudioError(f"{source} is not an HTML file or a folder with index.html")
+        return {"index.html": target.read_bytes()}
+    root = source.resolve()
+    if not (root / "index.html").exists() and not (root / "index.html").is_symlink():
         raise StudioError(f"{source} has no index.html at its root")
     files: dict[str, bytes] = {}
     total = 0
-    for path in sorted(source.rglob("*")):
-        rel = path.relative_to(source)
-        if any(part.startswith(".") for part in rel.parts) or path.is_symlink():
-            continue  # hidden files and links stay out: .git, .DS_Store, links outside
-        if path.is_file():
-            total += path.stat().st_size
-            if total > MAX_IMPORT_BYTES:
-                raise StudioError(f"{source} is larger than {MAX_IMPORT_BYTES >> 20} MiB")
-            files[rel.as_posix()] = path.read_bytes()
-    if "index.html" not in files:  # it was a link, and links stay out
-        raise StudioError(f"{source} has no index.html at its root (links are not imported)")
+    for rel, path in _walk(root, PurePosixPath(), root, source, frozenset({root})):
+        total += path.stat().st_size
+        if total > MAX_IMPORT_BYTES:
+            raise StudioError(f"{source} is larger than {MAX_IMPORT_BYTES >> 20} MiB")
+        files[rel] = path.read_bytes()
+    if "index.html" not in files:
+        raise StudioError(f"{source} has no index.html at its root")
     return files
+
+
+def _followed(path: Path, name: str, root: Path, shown_root: Path) -> Path:
+    """`path` itself, or where it links to when that is inside `root` (else refused)."""
+    if not path.is_symlink():
+        return path
+    target = path.resolve()
+    if not target.is_relative_to(root):
+        raise StudioError(
+            f"{name} is a link to {target}, outside {shown_root}: Studio follows links only "
+            "inside the folder it imports (copy the file in instead)"
+        )
+    if not target.exists():
+        raise StudioError(f"{name} in {shown_root} is a link to {target}, which does not exist")
+    return target
+
+
+def _walk(
+    folder: Path, rel: PurePosixPath, root: Path, shown_root: Path, reading: frozenset[Path]
+) -> Iterator[tuple[str, Path]]:
+    """(project path, file to read) for every file under `folder`, links followed inside
+    `root`; a link back to a folder being read is not entered again."""
+    for entry in sorted(os.scandir(folder), key=lambda e: e.name):
+        if entry.name.startswith("."):
+            continue  # hidden files and folders stay out: .git, .DS_Store
+        name = rel / entry.name
+        target = _followed(Path(entry.path), str(name), root, shown_root)
+        if target.is_dir():
+            real = target.resolve()
+            if real not in reading:
+                yield from _walk(target, name, root, shown_root, reading | {real})
+        elif target.is_file():
+            yield name.as_posix(), target
 
 
 def import_source(project: Project, source: Path) -> Version:

@@ -29,12 +29,11 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
-from PySide6.QtCore import QBuffer, QByteArray, QEvent, QIODevice, QObject, QPoint, QPointF, Qt
-from PySide6.QtGui import QImage, QMouseEvent
+from PySide6.QtCore import QBuffer, QByteArray, QEvent, QIODevice, QObject, Qt
+from PySide6.QtGui import QImage
 from PySide6.QtTest import QTest
 from PySide6.QtWebEngineCore import QWebEngineScript
 from PySide6.QtWebEngineWidgets import QWebEngineView
-from PySide6.QtWidgets import QApplication
 
 from studio.core.store import Project
 from studio.sandbox.agent_page import (
@@ -44,9 +43,11 @@ from studio.sandbox.agent_page import (
     clock_script,
     seed_script,
 )
+from studio.sandbox.frames import frame_difference
 from studio.sandbox.game_moments import Change, GameStopped, Moment, PageText, Replay
 from studio.sandbox.input_script import TAP_HOLD, TICK, Action, InputScript, ticks
-from studio.sandbox.playtest import LOAD_TIMEOUT, STATE_JS, PlaytestRunner, frame_difference, qt_key
+from studio.sandbox.inputs import mouse_event, qt_key
+from studio.sandbox.playtest import LOAD_TIMEOUT, STATE_JS, PlaytestRunner
 from studio.sandbox.scheme import version_url
 
 __all__ = ["GameSession", "GameStopped", "replay_script"]
@@ -312,18 +313,18 @@ class GameSession(PlaytestRunner):
         elif action.kind in ("tap", "drag"):
             path = action.path or (action.point or (0.5, 0.5),)
             (x, y), rest = path[0], path[1:]
-            self._mouse(QEvent.Type.MouseMove, x, y, Qt.MouseButton.NoButton)
-            self._mouse(QEvent.Type.MouseButtonPress, x, y, Qt.MouseButton.LeftButton)
+            mouse_event(self._view, QEvent.Type.MouseMove, x, y, Qt.MouseButton.NoButton)
+            mouse_event(self._view, QEvent.Type.MouseButtonPress, x, y, Qt.MouseButton.LeftButton)
             delivered = await self._received("pointerdown", 1, before=counts)
             if not rest:
                 await self.run_clock(TAP_HOLD)
             for x, y in rest:
                 await self.run_clock(action.hold / len(rest))
                 moves = await self._counts()
-                self._mouse(QEvent.Type.MouseMove, x, y, Qt.MouseButton.LeftButton)
+                mouse_event(self._view, QEvent.Type.MouseMove, x, y, Qt.MouseButton.LeftButton)
                 # Moves are merged per frame: each point of the path arrives before the next.
                 await self._received("pointermove", 1, before=moves)
-            self._mouse(QEvent.Type.MouseButtonRelease, x, y, Qt.MouseButton.LeftButton)
+            mouse_event(self._view, QEvent.Type.MouseButtonRelease, x, y, Qt.MouseButton.LeftButton)
             last = ("pointerup", 1)
         else:
             raise ValueError(f"unknown action {action.kind!r}")
@@ -346,22 +347,6 @@ class GameSession(PlaytestRunner):
         width, height = self.viewport
         point = (min(1.0, max(0.0, found["x"] / width)), min(1.0, max(0.0, found["y"] / height)))
         return replace(action, point=point, label=str(found.get("label") or "")[:200])
-
-    def _mouse(self, kind: QEvent.Type, x: float, y: float, button: Qt.MouseButton) -> None:
-        """A mouse event at fractions (x, y) of the view; moves carry the held button, as a
-        real drag does (QTest.mouseMove sends no buttons)."""
-        target = self._view.focusProxy() or self._view
-        local = QPointF(x * self._view.width(), y * self._view.height())
-        held = button if kind != QEvent.Type.MouseButtonRelease else Qt.MouseButton.NoButton
-        event = QMouseEvent(
-            kind,
-            local,
-            QPointF(target.mapToGlobal(QPoint(round(local.x()), round(local.y())))),
-            button,
-            held,
-            Qt.KeyboardModifier.NoModifier,
-        )
-        QApplication.sendEvent(target, event)
 
     async def _painted(self) -> None:
         """Wait until the picture shows what the game did (a game that draws little or

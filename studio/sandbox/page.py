@@ -4,7 +4,11 @@
 returns no window from `createWindow`, denies every permission request (camera,
 microphone, location, notifications, clipboard…), refuses file choosers, and answers
 `alert`/`confirm`/`prompt` at once (logged to the console, never a modal dialog that would
-block Studio). Console lines, uncaught errors and the runtime's reports arrive as signals.
+block Studio). Console lines, uncaught errors and the runtime's reports arrive as signals;
+so do the dialogs, reloads and moves between the game's own pages (`happened`), and the
+requests the Content-Security-Policy refused (`request_blocked`): a game made elsewhere
+asks for ad scripts, analytics and web fonts, which the sandbox blocks. That is a fact
+about the sandbox, shown as a warning, not an error of the game.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from PySide6.QtWebEngineCore import (
 )
 
 from studio.sandbox.console import ConsoleEntry
+from studio.sandbox.report import event_line
 from studio.sandbox.runtime import PREFIX, parse_runtime_message
 from studio.sandbox.scheme import Shown, relative_source, split_url
 
@@ -36,9 +41,12 @@ class SandboxPage(QWebEnginePage):
     # Console lines arrive in batches (every 25 ms at most), never one signal per line: a
     # page may log tens of thousands of lines a second.
     console_entries = Signal(list)  # [ConsoleEntry]
-    fps_reported = Signal(float)  # the game's frames in the last second
     first_paint = Signal(float)  # ms after navigation start, as the page measured it
     refused = Signal(str)  # what the page tried and was refused, in words
+    request_blocked = Signal(str)  # a URL the Content-Security-Policy refused
+    # (kind, detail): "alert", "confirm" or "prompt" with its message; "reload" or
+    # "navigation" with the game's page it goes to
+    happened = Signal(str, str)
     # Once per `load_game`: (ok, error text, Chromium's error code). A refused navigation
     # the game tried while loading ends Chromium's load as "stopped" under the refused URL;
     # the game's own page is there all the same, so that counts as loaded.
@@ -59,7 +67,8 @@ class SandboxPage(QWebEnginePage):
         self.fullScreenRequested.connect(lambda request: request.reject())
         self.loadingChanged.connect(self._loading_changed)
         self._load_reported = True
-        self.setBackgroundColor("#101318")
+        # No background colour of Studio's own: a page that sets none is white, as in a
+        # browser, so a game looks in the Preview as it will when shared.
 
     # -- loading -------------------------------------------------------------------------
 
@@ -112,7 +121,16 @@ class SandboxPage(QWebEnginePage):
             return True  # Studio's own empty page (setHtml)
         split = split_url(url)
         if split is not None and self._game is not None and split[:2] == self._game:
-            return True  # the game moving between its own pages, or reloading
+            if is_main_frame:  # the game moving between its own pages, or reloading
+                reload = (
+                    type == QWebEnginePage.NavigationType.NavigationTypeReload
+                    or url == self.url()  # location.reload() comes as another type
+                )
+                kind = "reload" if reload else "navigation"
+                self.happened.emit(kind, split[2])
+                # said in the console too: in the Preview, a game starting over by itself
+                self._add(ConsoleEntry("log", event_line({"kind": kind, "detail": split[2]})))
+            return True
         if not is_main_frame and url.scheme() in _SUBFRAME_SCHEMES:
             return True
         if not is_main_frame and split is not None and self._game and split[0] == self._game[0]:
@@ -151,6 +169,7 @@ class SandboxPage(QWebEnginePage):
         return False, ""
 
     def _dialog(self, kind: str, message: str) -> None:
+        self.happened.emit(kind, message)
         self._add(ConsoleEntry("warning", f"{kind}({message!r}) was answered without a dialog"))
 
     def _refuse(self, what: str) -> None:
@@ -180,15 +199,19 @@ class SandboxPage(QWebEnginePage):
 
     def javaScriptConsoleMessage(self, level, message: str, line: int, source: str) -> None:  # noqa: N802
         if not message.startswith(PREFIX):
-            self._add(console_entry(_LEVELS[level.value], message, source, line))
+            entry = console_entry(_LEVELS[level.value], message, source, line)
+            if entry.kind == "blocked":
+                url = csp_refused_url(message)
+                if url is None:
+                    return  # Chromium's second line about a refused fetch: said already
+                self.request_blocked.emit(url)
+            self._add(entry)
             return
         runtime = parse_runtime_message(message)
         if runtime is None:
             return
         data = runtime.data
-        if runtime.kind == "fps":
-            self.fps_reported.emit(float(data.get("v") or 0))
-        elif runtime.kind == "paint":
+        if runtime.kind == "paint":
             self.first_paint.emit(float(data.get("ms") or 0))
         elif runtime.kind in ("error", "rejection"):
             source, line_no, column = (
@@ -213,14 +236,65 @@ class SandboxPage(QWebEnginePage):
 
 
 def console_entry(level: str, message: str, source: str, line: int) -> ConsoleEntry:
-    """A plain console line as an entry; Chromium's own error lines get their kind."""
+    """A plain console line as an entry; Chromium's own error lines get their kind, and its
+    lines about a request the Content-Security-Policy refused become a warning."""
     kind = "console"
-    if level == "error" and message[:1] in "UF":
+    if level == "error" and message[:1] in "UFRLC":
         if message.startswith("Uncaught"):
             kind = "uncaught"
         elif message.startswith("Failed to load resource"):
             kind = "resource"
+        elif _CSP_REFUSAL.match(message) or _CSP_FETCH.match(message):
+            url = csp_refused_url(message)
+            text = _blocked_words(message, url) if url else message
+            return ConsoleEntry("warning", text, kind="blocked")  # the text names the URL
     return ConsoleEntry(level, message.rstrip(), relative_source(source), int(line or 0), kind=kind)
+
+
+# Chromium's words for a request its Content-Security-Policy refused ("Refused to load the
+# script 'URL' because it violates ...", "Refused to connect to 'URL' ...", "Refused to frame
+# 'URL' ...", "Refused to load media from 'URL' ..."; newer Chromium, 156: "Loading the script
+# 'URL' violates ...", "Connecting to 'URL' violates ..."), and for a refused fetch() (a
+# second line about the same request).
+_CSP_REFUSAL = re.compile(
+    r"^(?:Refused to ([^']*?)'([^']+)' because it|(Loading|Connecting|Framing|Creating)([^']*?)"
+    r"'([^']+)') violates the following Content Security Policy",
+)
+_CSP_FETCH = re.compile(r"^Fetch API cannot load .* Refused to connect because it violates the")
+_VERBS = {"Loading": "load", "Connecting": "connect", "Framing": "frame", "Creating": "create"}
+
+
+def _csp_refusal(message: str) -> tuple[str, str] | None:
+    """(what was refused, as "load the script", "connect to"...; its URL), in either wording."""
+    found = _CSP_REFUSAL.match(message)
+    if found is None:
+        return None
+    if found.group(2) is not None:
+        return found.group(1).strip(), found.group(2)
+    return (_VERBS[found.group(3)] + found.group(4)).strip(), found.group(5)
+
+
+def csp_refused_url(message: str) -> str | None:
+    """The URL a Content-Security-Policy refusal names (None for the second line about a
+    refused fetch)."""
+    found = _csp_refusal(message)
+    return found[1] if found else None
+
+
+def _blocked_words(message: str, url: str) -> str:
+    """`Studio blocked a script from https://…`: what was refused, in a person's words."""
+    found = _csp_refusal(message)
+    action = found[0] if found else ""
+    if action.startswith("load the "):
+        noun = action.removeprefix("load the ")
+        what = f"{'an' if noun[:1] in 'aeiou' else 'a'} {noun} from"
+    elif action == "connect to":
+        what = "a request to"
+    elif action == "frame":
+        what = "a frame from"
+    else:  # "load media from", "create a worker from"
+        what = action.removeprefix("load ").removeprefix("create ")
+    return f"Studio blocked {what} {url} (games play offline, without the network)"
 
 
 def _int(value) -> int:

@@ -4,47 +4,51 @@
 
 The game is loaded in the "playtest" sandbox profile (same protections as the Preview,
 separate storage), watched by the same watchdog, and sent real key and mouse events
-through the view's focus proxy: either the given steps or a default burst of Enter, Space,
-arrow keys, WASD and taps. Frames are grabbed every half second; `animated` means the
-picture changed between two samples with no input in between. When the game has the test
-hooks of the game contract (`window.studio.state()`), its state is sampled too.
+through the view's focus proxy (`studio.sandbox.inputs`, where the inputs format is).
+
+Without inputs, the default program plays (`studio.sandbox.program`): it tries the usual
+ways to start the game, then each control on its own, judged against a twin of the game
+that gets no input (`studio.sandbox.baseline`). The verdict follows what the game is: it
+animates by itself, it responds to input (a turn-based game waits for a key), or it is
+still (a failure). With inputs, they are sent as given and the game's picture is sampled
+every half second: it animates when the picture changed between two samples with no input
+in between, once an input's after-effects are over. When the game has the test hooks of
+the game contract (`window.studio.state()`), its state is sampled too. Frames are counted
+as the compositor paints them (`studio.sandbox.frames`), whatever drives the game.
+
+Blocked requests (ads, analytics, web fonts: the sandbox has no network), dialogs
+(`alert`, `confirm`), reloads and moves between the game's pages are reported as such, not
+as errors of the game.
 
 Needs a QApplication (created after `studio.app.prepare_environment()`), and, for the
 async API, an asyncio loop running on Qt's (qasync), as in the app and the CLI. Qt code
 that has no asyncio loop can use `PlaytestRunner` and its `finished` signal, or
 `run_playtest()` which spins a local event loop.
-
-Inputs are a JSON list of steps, run in order:
-
-    [{"at": 1.0, "key": "ArrowUp"},            # press (and hold 0.15 s) at 1 s after load
-     {"key": "Space", "hold": 0.5},            # right after the previous step
-     {"wait": 0.5},                            # let half a second pass
-     {"at": 2.0, "tap": [0.5, 0.5]}]           # click/tap at a point, as fractions of the view
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QEventLoop, QObject, QPoint, Qt, QTimer, QUrl, Signal
-from PySide6.QtGui import QImage, QPainter
-from PySide6.QtTest import QTest
+from PySide6.QtCore import QEventLoop, QObject, Qt, QTimer, QUrl, Signal
+from PySide6.QtGui import QImage
 from PySide6.QtWebEngineCore import QWebEnginePage
 from PySide6.QtWebEngineWidgets import QWebEngineView
 
 from studio.core.store import Project
-from studio.errors import StudioError
+from studio.sandbox.baseline import SETTLE, Track, Twin, parse_state, seed_random
 from studio.sandbox.console import ConsoleEntry
+from studio.sandbox.frames import PaintedFrames, frame_difference
+from studio.sandbox.inputs import Step, parse_inputs, send_step
 from studio.sandbox.page import SandboxPage
 from studio.sandbox.profile import sandbox_profile
+from studio.sandbox.program import Outcome, play_default
 from studio.sandbox.report import PlaytestReport
 from studio.sandbox.scheme import split_url, version_url
 from studio.sandbox.watchdog import Watchdog
@@ -53,131 +57,21 @@ from studio.story.validate import as_errors, version_problems
 log = logging.getLogger(__name__)
 
 LOAD_TIMEOUT = 20.0
-SAMPLE_EVERY = 0.5
-DEFAULT_HOLD = 0.15
+SAMPLE_EVERY = 0.5  # with given inputs
+OBSERVE_EVERY = 0.1  # in the default program, both views
+# A short burst for a fix: enough to start most games and reach their input code.
+QUICK_INPUTS = [
+    {"at": 0.8, "key": "Enter"},
+    {"key": "Space"},
+    {"tap": [0.5, 0.5]},
+    {"key": "ArrowRight", "hold": 0.3},
+    {"key": "ArrowDown", "hold": 0.2},  # not Left: that would take Right's move back
+]
 
 STATE_JS = """(() => { try {
   const s = window.studio;
   return s && typeof s.state === 'function' ? JSON.stringify(s.state()) : null;
 } catch (e) { return JSON.stringify({error: String(e)}); } })()"""
-
-KEYS: dict[str, Qt.Key] = {
-    "ArrowUp": Qt.Key.Key_Up,
-    "ArrowDown": Qt.Key.Key_Down,
-    "ArrowLeft": Qt.Key.Key_Left,
-    "ArrowRight": Qt.Key.Key_Right,
-    "Space": Qt.Key.Key_Space,
-    " ": Qt.Key.Key_Space,
-    "Enter": Qt.Key.Key_Return,
-    "Escape": Qt.Key.Key_Escape,
-    "Tab": Qt.Key.Key_Tab,
-    "Shift": Qt.Key.Key_Shift,
-    "Control": Qt.Key.Key_Control,
-    "Backspace": Qt.Key.Key_Backspace,
-}
-
-
-def qt_key(name: str) -> Qt.Key:
-    """A DOM key name (`ArrowUp`, `Space`, `KeyW`, `w`, `Digit1`, `1`) as a Qt key."""
-    if name in KEYS:
-        return KEYS[name]
-    letter = name.removeprefix("Key").removeprefix("Digit")
-    if len(letter) == 1 and letter.isalnum():
-        return getattr(Qt.Key, f"Key_{letter.upper()}")
-    raise StudioError(f"unknown key {name!r} in playtest inputs")
-
-
-@dataclass(frozen=True)
-class Step:
-    at: float  # seconds after the game loaded
-    key: str | None = None
-    hold: float = DEFAULT_HOLD
-    tap: tuple[float, float] | None = None
-
-
-def parse_inputs(steps: Sequence[dict[str, Any]]) -> list[Step]:
-    """Steps as given in an inputs file, with their times resolved."""
-    if not isinstance(steps, list | tuple):
-        raise StudioError("playtest inputs must be a JSON list of steps")
-    cursor, out = 0.0, []
-    for i, raw in enumerate(steps):
-        if not isinstance(raw, dict):
-            raise StudioError(f"playtest input step {i + 1} is not an object")
-        try:
-            if "wait" in raw:
-                cursor += float(raw["wait"])
-                continue
-            at = float(raw.get("at", cursor))
-            if "key" in raw:
-                qt_key(str(raw["key"]))  # refuse unknown keys now, not mid-game
-                hold = float(raw.get("hold", DEFAULT_HOLD))
-                out.append(Step(at, key=str(raw["key"]), hold=hold))
-                cursor = at + hold + 0.05
-            elif "tap" in raw or "click" in raw:
-                x, y = raw.get("tap", raw.get("click"))
-                out.append(Step(at, tap=(float(x), float(y))))
-                cursor = at + 0.1
-            else:
-                raise StudioError(f"playtest input step {i + 1} has no key, tap or wait")
-        except (TypeError, ValueError):
-            raise StudioError(f"playtest input step {i + 1} is malformed: {raw!r}") from None
-    return sorted(out, key=lambda s: s.at)
-
-
-def default_inputs(seconds: float) -> list[Step]:
-    """A burst that starts most games and moves in every direction, in the middle third."""
-    start = max(0.8, seconds * 0.3)
-    plan: list[dict[str, Any]] = [
-        {"tap": [0.5, 0.5]},
-        {"key": "Enter"},
-        {"key": "Space"},
-        {"key": "ArrowRight", "hold": 0.3},
-        {"key": "ArrowLeft", "hold": 0.3},
-        {"key": "ArrowUp", "hold": 0.2},
-        {"key": "ArrowDown", "hold": 0.2},
-        {"key": "KeyD", "hold": 0.2},
-        {"key": "KeyW", "hold": 0.2},
-        {"key": "Space"},
-        {"tap": [0.3, 0.7]},
-        {"tap": [0.7, 0.7]},
-    ]
-    return [Step(s.at + start, s.key, s.hold, s.tap) for s in parse_inputs(plan)]
-
-
-# Per byte of a difference image: 1 when a channel moved visibly (more than 6 of 255).
-_VISIBLE = bytes(int(v > 6) for v in range(256))
-_COMPARE_SIZE = (200, 150)
-
-
-def frame_difference(a: QImage, b: QImage) -> float:
-    """Fraction of pixels that differ visibly between two frames (0.0 … 1.0): the frames are
-    scaled to 200 x 150 and a pixel counts when one of its channels moved by more than 6.
-
-    It runs on the GUI thread, so no Python loop over pixels: QPainter's Difference mode
-    makes |a - b| per channel, `bytes.translate` marks visible changes with 1, and the
-    three colour channels are OR-ed and counted as big integers (2 ms for 800 x 600, not 25).
-    """
-    if a.isNull() or b.isNull():
-        return 0.0 if a.isNull() and b.isNull() else 1.0
-    # Opaque premultiplied ARGB: composition modes work on it, and it equals RGB32.
-    fmt = QImage.Format.Format_ARGB32_Premultiplied
-    sa, sb = (
-        i.convertToFormat(QImage.Format.Format_RGB32)
-        .scaled(*_COMPARE_SIZE, mode=Qt.TransformationMode.SmoothTransformation)
-        .convertToFormat(fmt)
-        for i in (a, b)
-    )
-    if sa == sb:
-        return 0.0
-    painter = QPainter(sa)
-    painter.setCompositionMode(QPainter.CompositionMode.CompositionMode_Difference)
-    painter.drawImage(0, 0, sb)
-    painter.end()
-    marks = bytes(sa.constBits()).translate(_VISIBLE)  # B, G, R, A bytes of each pixel
-    changed = 0
-    for channel in range(3):  # not alpha: it is 255 in both
-        changed |= int.from_bytes(marks[channel::4], "little")
-    return changed.bit_count() / (_COMPARE_SIZE[0] * _COMPARE_SIZE[1])
 
 
 # A generator step yields what to wait for: a delay in seconds, or (predicate, timeout).
@@ -205,7 +99,8 @@ class PlaytestRunner(QObject):
         self.project = project
         self.version_id = project.resolve(version_id)
         self.seconds = max(1.0, float(seconds))
-        self.steps = parse_inputs(inputs) if inputs is not None else default_inputs(self.seconds)
+        # None: the default program (`studio.sandbox.program`)
+        self.steps = parse_inputs(inputs) if inputs is not None else None
         self.viewport = viewport
         self.screenshot_path = Path(screenshot) if screenshot else None
         self.report = PlaytestReport(project=project.name, version=self.version_id)
@@ -213,8 +108,11 @@ class PlaytestRunner(QObject):
         self._view: QWebEngineView | None = None
         self._page: SandboxPage | None = None
         self._errors: list[ConsoleEntry] = []
-        self._fps: list[float] = []
+        self._frames: PaintedFrames | None = None
+        self._twin: Twin | None = None
+        self.track = Track()  # the played view's samples (default program)
         self._load_state: bool | None = None
+        self._loaded_at = 0.0
         self._dead = False
         self._done = False
         self._script: Iterator[Wait] | None = None
@@ -268,11 +166,19 @@ class PlaytestRunner(QObject):
         view.setPage(page)
         view.resize(*self.viewport)
         view.show()
+        self._frames = PaintedFrames(view, self)
         page.console_entries.connect(self._console)
-        page.fps_reported.connect(self._fps.append)
         page.game_loaded.connect(self._loaded)
         page.renderProcessTerminated.connect(self._terminated)
         page.refused.connect(lambda what: self.report.blocked.append(what))
+        page.request_blocked.connect(self._request_blocked)
+        page.happened.connect(self._happened)
+        if self.steps is None:  # the default program plays beside a twin left alone
+            seed_random(page)
+            self._twin = Twin(
+                self.project, self.version_id, self.viewport, self._watchdog_timeout, self
+            )
+            self.report.baseline = True
         profile.guard.blocked.connect(self._guard_blocked)
         profile.handler.not_found.connect(self._not_found)
         self.watchdog = Watchdog(page, timeout=self._watchdog_timeout)
@@ -287,7 +193,15 @@ class PlaytestRunner(QObject):
 
     def _guard_blocked(self, url: str, first_party: str) -> None:
         if QUrl(first_party).host() == self._origin:
-            self.report.blocked.append(f"request to {url}")
+            self._request_blocked(url)
+
+    def _request_blocked(self, url: str) -> None:
+        if url not in self.report.blocked_requests:
+            self.report.blocked_requests.append(url)
+
+    def _happened(self, kind: str, detail: str) -> None:
+        at = round(time.monotonic() - self._loaded_at, 2) if self._loaded_at else 0.0
+        self.report.events.append({"at": at, "kind": kind, "detail": detail})
 
     def _not_found(self, url: str) -> None:
         split = split_url(QUrl(url))
@@ -326,12 +240,13 @@ class PlaytestRunner(QObject):
 
     def grab(self) -> QImage:
         """The game's picture now (a null image when no game is loaded)."""
-        return self._view.grab().toImage() if self._view is not None else QImage()
+        return self._frames.grab() if self._view is not None else QImage()
 
-    def _eval(self, script: str) -> Iterator[Wait]:
-        """Run script in the page; the result lands in self._result (None on timeout)."""
+    def _eval(self, script: str, page: QWebEnginePage | None = None) -> Iterator[Wait]:
+        """Run script in the page (or another); the result lands in self._result (None on
+        timeout)."""
         box: list[Any] = []
-        self._page.runJavaScript(script, 0, box.append)
+        (page or self._page).runJavaScript(script, 0, box.append)
         yield (lambda: bool(box), 2.0)
         # JavaScript null and undefined arrive as "" (an empty QVariant)
         self._result = box[0] if box and box[0] != "" else None
@@ -340,6 +255,8 @@ class PlaytestRunner(QObject):
         report = self.report
         started = time.monotonic()
         self._page.load_game(version_url(self.project, self.version_id))
+        if self._twin is not None:
+            self._twin.load()
         yield (lambda: self._load_state is not None, LOAD_TIMEOUT)
         report.loaded = bool(self._load_state) and not self._dead
         if not report.loaded:
@@ -368,54 +285,18 @@ class PlaytestRunner(QObject):
         yield 0.3
         report.load_errors = [e.as_error() for e in self._errors]
         seen_errors = len(self._errors)
-
-        loaded_at = time.monotonic()
-        frames: list[tuple[float, QImage, int]] = []  # (time, frame, inputs sent before it)
-        states: list[tuple[int, Any]] = []
-        steps = list(self.steps)
-        next_sample = 0.0
-        pre_input: tuple[QImage, Any] | None = None
-        hook_checked = False
-        while not self._dead:
-            elapsed = time.monotonic() - loaded_at
-            if elapsed >= self.seconds:
-                break
-            if steps and steps[0].at <= elapsed:
-                if pre_input is None:
-                    yield from self._eval(STATE_JS)
-                    pre_input = (self.grab(), self._result)
-                step = steps.pop(0)
-                yield from self._send(step)
-                continue
-            if elapsed >= next_sample:
-                frames.append((elapsed, self.grab(), report.inputs_sent))
-                yield from self._eval(STATE_JS)
-                if self._result is not None or not hook_checked:
-                    hook_checked = True
-                    if self._result is not None:
-                        report.has_state_hook = True
-                        states.append((report.inputs_sent, _loads(self._result)))
-                next_sample = elapsed + SAMPLE_EVERY
-                continue
-            wake = min(next_sample, steps[0].at if steps else self.seconds, self.seconds)
-            yield max(0.0, wake - elapsed)
-
+        self._loaded_at = time.monotonic()
+        painted = self._frames.total
+        if self.steps is None:
+            yield from self._play_default()
+        else:
+            yield from self._play_steps()
         final = self.grab()
-        if not self._dead:
-            frames.append((time.monotonic() - loaded_at, final, report.inputs_sent))
-        report.animated = any(
-            a[2] == b[2] and frame_difference(a[1], b[1]) > 0
-            for a, b in zip(frames, frames[1:], strict=False)
-        )
-        if pre_input is not None and not self._dead:
-            report.input_changed_picture = frame_difference(pre_input[0], final) > 0.002
-            if report.has_state_hook:
-                yield from self._eval(STATE_JS)
-                report.input_changed_state = _loads(pre_input[1]) != _loads(self._result)
-        report.state_samples = [s for _, s in states][:40]
-        report.console_errors = [e.as_error() for e in self._errors[seen_errors:]]
-        if self._fps:
-            report.fps = round(sum(self._fps[1:] or self._fps) / len(self._fps[1:] or self._fps), 1)
+        played = time.monotonic() - self._loaded_at
+        if played > 0 and not self._dead:
+            report.fps = round((self._frames.total - painted) / played, 1)
+        errors = [e.as_error() for e in self._errors[seen_errors:]]
+        report.console_errors = _distinct(errors, report.load_errors)
         if not final.isNull() and not self._dead:
             # By default one file per project version, overwritten by the next playtest of it.
             path = self.screenshot_path or (
@@ -428,25 +309,161 @@ class PlaytestRunner(QObject):
                 report.screenshot = str(path)
         report.seconds = round(time.monotonic() - started, 2)
 
-    def _send(self, step: Step) -> Iterator[Wait]:
-        target = self._view.focusProxy() or self._view
+    def _play_steps(self) -> Iterator[Wait]:
+        """The given inputs, with the picture (and state) sampled every half second."""
+        report, loaded_at = self.report, self._loaded_at
+        # (time, frame, inputs sent before it, taken once the last input's effects were over)
+        frames: list[tuple[float, QImage, int, bool]] = []
+        states: list[tuple[int, Any]] = []
+        steps = list(self.steps)
+        next_sample = 0.0
+        settled = 0.0  # when the last input's after-effects are over
+        pre_input: tuple[QImage, Any] | None = None
+        hook_checked = False
+        while not self._dead:
+            elapsed = time.monotonic() - loaded_at
+            if elapsed >= self.seconds:
+                break
+            if steps and steps[0].at <= elapsed:
+                if pre_input is None:
+                    yield from self._eval(STATE_JS)
+                    pre_input = (self.grab(), self._result)
+                step = steps.pop(0)
+                yield from self._send(step)
+                settled = time.monotonic() - loaded_at + SETTLE
+                continue
+            if elapsed >= next_sample:
+                frames.append((elapsed, self.grab(), report.inputs_sent, elapsed >= settled))
+                yield from self._eval(STATE_JS)
+                if self._result is not None or not hook_checked:
+                    hook_checked = True
+                    if self._result is not None:
+                        report.has_state_hook = True
+                        states.append((report.inputs_sent, parse_state(self._result)))
+                next_sample = elapsed + SAMPLE_EVERY
+                continue
+            wake = min(next_sample, steps[0].at if steps else self.seconds, self.seconds)
+            yield max(0.0, wake - elapsed)
+
+        final = self.grab()
+        if not self._dead:
+            frames.append((time.monotonic() - loaded_at, final, report.inputs_sent, True))
+        # Animates: the picture changed between two samples with no input in between, the
+        # first taken once the last input's effects (a tile sliding) were over.
+        report.animated = any(
+            a[2] == b[2] and a[3] and frame_difference(a[1], b[1]) > 0
+            for a, b in zip(frames, frames[1:], strict=False)
+        )
+        if pre_input is not None and not self._dead:
+            # Across all the inputs, or across one between two samples (Left may take back
+            # what Right did by the end).
+            report.input_changed_picture = frame_difference(pre_input[0], final) > 0.002 or any(
+                a[2] != b[2] and frame_difference(a[1], b[1]) > 0.002
+                for a, b in zip(frames, frames[1:], strict=False)
+            )
+            if report.has_state_hook:
+                yield from self._eval(STATE_JS)
+                before, after = parse_state(pre_input[1]), parse_state(self._result)
+                report.input_changed_state = before != after or any(
+                    a[0] != b[0] and a[1] != b[1] for a, b in zip(states, states[1:], strict=False)
+                )
+        report.state_samples = [s for _, s in states][:40]
+
+    def _play_default(self) -> Iterator[Wait]:
+        """The default program beside the twin (see studio.sandbox.program)."""
+        report = self.report
+        outcome: Outcome = yield from play_default(self)
+        if self._dead:
+            return
+        report.started_with = outcome.started_with
+        report.controls = outcome.controls
+        twin = self.twin_track
+        if twin is None:  # the twin could not play: the game's own quiet stretch
+            report.baseline = False
+            report.animated = self.track.animates(outcome.quiet_from, outcome.controls_from)
+        else:
+            report.animated = twin.animates(outcome.quiet_from)
+        started = outcome.started_with is not None
+        report.input_changed_picture = started or any(c["picture"] for c in outcome.controls)
+        states = [s.state for s in self.track.samples if s.state is not None]
+        report.has_state_hook = bool(states)
+        if states:
+            report.input_changed_state = started or any(c["state"] for c in outcome.controls)
+            report.state_samples = states[:: max(1, len(states) // 40)][:40]
+
+    # -- what the default program calls (studio.sandbox.program.Player) ------------------
+
+    @property
+    def twin_track(self) -> Track | None:
+        """The twin's samples, while it plays."""
+        twin = self._twin
+        return twin.track if twin is not None and twin.ready else None
+
+    @property
+    def result(self) -> Any:
+        return self._result
+
+    def clock(self) -> float:
+        """Seconds since the game loaded."""
+        return time.monotonic() - self._loaded_at
+
+    def evaluate(self, script: str) -> Iterator[Wait]:
+        yield from self._eval(script)
+
+    def observe(self, seconds: float, samples: int = 1) -> Iterator[Wait]:
+        """Sample both views (picture and state) now and every OBSERVE_EVERY for `seconds`,
+        and at least `samples` times (a busy machine may answer slowly)."""
+        until = self.clock() + seconds
+        while not self._dead:
+            samples -= 1
+            t = self.clock()
+            twin = self._twin if self._twin is not None and self._twin.ready else None
+            tracks = [(self.track, self._page, self.grab())]
+            if twin is not None:
+                tracks.append((twin.track, twin.page, twin.grab()))
+            states: list[list[Any]] = [[] for _ in tracks]
+            for (_track, page, _frame), box in zip(tracks, states, strict=True):
+                page.runJavaScript(STATE_JS, 0, box.append)  # both at once
+            yield (lambda states=states: all(states), 2.0)
+            for (track, _page, frame), box in zip(tracks, states, strict=True):
+                track.add(t, frame, box[0] if box and box[0] != "" else None)
+            if t >= until and samples <= 0:
+                return
+            yield max(0.0, OBSERVE_EVERY - (self.clock() - t))
+
+    def send(self, step: dict[str, Any], *, twin: bool = False) -> Iterator[Wait]:
+        """Send one input (as an inputs file writes it) to the game, and to the twin too."""
+        (parsed,) = parse_inputs([step])
+        yield from self._send(parsed, twin=twin)
+
+    def restart(self) -> Iterator[Wait]:
+        """Load the game again in both views, and wait until both are ready."""
+        twin = self._twin if self._twin is not None and self._twin.alive else None
+        self._load_state = None
+        self._page.load_game(version_url(self.project, self.version_id))
+        if twin is not None:
+            twin.load()
+        yield (
+            lambda: (
+                self._load_state is not None
+                and (twin is None or twin.loaded is not None or not twin.alive)
+            ),
+            LOAD_TIMEOUT,
+        )
+        for track in (self.track, self.twin_track):
+            if track is not None:  # the game's intro after a load settles like an input's
+                track.last_input = self.clock()
+        self._view.setFocus()
+        yield 0.3
+
+    def _send(self, step: Step, *, twin: bool = False) -> Iterator[Wait]:
+        views = [self._view]
+        if twin and self._twin is not None and self._twin.ready:
+            views.append(self._twin.view)
+            self._twin.track.last_input = self.clock() + step.length
         self.report.inputs_sent += 1
-        if step.key is not None:
-            key = qt_key(step.key)
-            QTest.keyPress(target, key)
-            yield step.hold
-            QTest.keyRelease(target, key)
-        elif step.tap is not None:
-            w, h = self._view.width(), self._view.height()
-            point = QPoint(int(step.tap[0] * w), int(step.tap[1] * h))
-            QTest.mouseMove(target, point)
-            QTest.mousePress(
-                target, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, point
-            )
-            yield 0.05
-            QTest.mouseRelease(
-                target, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, point
-            )
+        self.track.last_input = self.clock() + step.length
+        yield from send_step(step, views)
 
     # -- ending --------------------------------------------------------------------------
 
@@ -458,6 +475,11 @@ class PlaytestRunner(QObject):
         self._script = None
         if self._dead and not self.report.hung:
             self.report.crashed = True
+        if self._twin is not None:
+            self._twin.close()
+            self._twin = None
+        if self._frames is not None:
+            self._frames.stop()
         if self._view is not None:
             self.watchdog.disarm()
             self._profile.guard.blocked.disconnect(self._guard_blocked)
@@ -469,13 +491,19 @@ class PlaytestRunner(QObject):
         self.finished.emit(self.report)
 
 
-def _loads(value: Any) -> Any:
-    if isinstance(value, str):
-        try:
-            return json.loads(value)
-        except ValueError:
-            return value
-    return value
+def _distinct(errors: list[dict], known: list[dict]) -> list[dict]:
+    """`errors` without repeats, nor those in `known` (a game loaded again says them twice)."""
+    seen = {_key(e) for e in known}
+    out = []
+    for error in errors:
+        if _key(error) not in seen:
+            seen.add(_key(error))
+            out.append(error)
+    return out
+
+
+def _key(error: dict) -> tuple:
+    return (error.get("kind"), error.get("message"), error.get("source"), error.get("line"))
 
 
 async def playtest(
@@ -535,5 +563,5 @@ class HeadlessPlayer:
         self.seconds = seconds
 
     async def play_for_errors(self, version_id: int) -> list[dict[str, Any]]:
-        report = await playtest(self.project, version_id, seconds=self.seconds)
+        report = await playtest(self.project, version_id, seconds=self.seconds, inputs=QUICK_INPUTS)
         return as_errors(version_problems(self.project, version_id)) + report.errors()

@@ -305,6 +305,7 @@ class HeadlessGame:
     def __init__(self, project: Project, version_id: int | None, size: tuple[int, int]) -> None:
         from PySide6.QtWebEngineWidgets import QWebEngineView
 
+        from studio.sandbox.frames import PaintedFrames
         from studio.sandbox.page import SandboxPage
         from studio.sandbox.profile import sandbox_profile
         from studio.sandbox.scheme import version_url
@@ -318,8 +319,7 @@ class HeadlessGame:
         self.view.setPage(self.page)
         self.view.resize(*size)
         self.view.show()
-        self.fps: list[float] = []
-        self.page.fps_reported.connect(self.fps.append)
+        self.frames = PaintedFrames(self.view, self.view)
         self._loaded: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
         self.page.loadFinished.connect(
             lambda ok: self._loaded.done() or self._loaded.set_result(bool(ok))
@@ -335,13 +335,14 @@ class HeadlessGame:
             raise StudioError("The game could not be loaded.")
         # The first frames: the page paints after load, and a recording should not start black.
         deadline = time.monotonic() + 5.0
-        while time.monotonic() < deadline and not self.fps:
+        while time.monotonic() < deadline and not self.frames.total:
             await asyncio.sleep(0.05)
 
     def grab(self) -> QImage:
         return self.view.grab().toImage()
 
     def close(self) -> None:
+        self.frames.stop()
         self.view.close()
         self.page.deleteLater()
         self.view.deleteLater()

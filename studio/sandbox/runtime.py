@@ -9,7 +9,6 @@ why), so it sees what the game sees:
   suppressed so each error arrives once;
 - `requestAnimationFrame`, timers, `performance.now` and Web Audio can be paused and
   resumed (the game's clock skips the pause, so its next frame is not one long step);
-- the game's frames are counted and the rate reported once a second;
 - the first paint is reported once, for the "time to first frame" measure;
 - `fetch` of a missing file answers 404 with an empty body (QtWebEngine alone would never
   end that body, and `await r.json()` would wait forever).
@@ -65,7 +64,7 @@ RUNTIME_JS = r"""
     };
   }
 
-  // ---- pause / resume and frame counting ------------------------------------------------
+  // ---- pause / resume -------------------------------------------------------------------
   let paused = false, pausedAt = 0, pausedTotal = 0;
   const perf = performance;
   const realNow = perf.now.bind(perf);
@@ -74,14 +73,13 @@ RUNTIME_JS = r"""
   const cAF = window.cancelAnimationFrame.bind(window);
   const nativeTimeout = window.setTimeout.bind(window);
   const nativeInterval = window.setInterval.bind(window);
-  let nextId = 1, frames = 0, lastStamp = -1;
+  let nextId = 1;
   const live = new Map();
   window.requestAnimationFrame = function requestAnimationFrame(cb) {
     const id = nextId++;
     const run = (stamp) => {
       if (paused) { live.set(id, rAF(run)); return; }
       live.delete(id);
-      if (stamp !== lastStamp) { frames++; lastStamp = stamp; }
       cb(stamp - pausedTotal);
     };
     live.set(id, rAF(run));
@@ -145,8 +143,6 @@ RUNTIME_JS = r"""
   };
   Object.defineProperty(window, '__studio', {value: Object.freeze(control)});
 
-  nativeInterval(() => { send({t: 'fps', v: frames}); frames = 0; }, 1000);
-
   let painted = false;
   try {
     new PerformanceObserver((list) => {
@@ -187,7 +183,7 @@ BOOTSTRAP_JS = (
 
 @dataclass(frozen=True)
 class RuntimeMessage:
-    """A message the runtime script sent: `kind` is error, rejection, fps or paint."""
+    """A message the runtime script sent: `kind` is error, rejection or paint."""
 
     kind: str
     data: dict[str, Any]

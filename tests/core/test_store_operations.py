@@ -196,10 +196,9 @@ def test_import_refuses_other_files_and_missing_sources(tmp_path: Path, project:
     assert project.versions() == []
 
 
-def test_import_a_folder_skips_hidden_files_and_links(tmp_path: Path, project: Project) -> None:
-    outside = tmp_path / "outside"
-    outside.mkdir()
-    (outside / "secret.txt").write_text("private")
+def test_import_a_folder_skips_hidden_files_and_follows_links_inside(
+    tmp_path: Path, project: Project
+) -> None:
     src = tmp_path / "site"
     (src / "js").mkdir(parents=True)
     (src / "assets").mkdir()
@@ -211,17 +210,54 @@ def test_import_a_folder_skips_hidden_files_and_links(tmp_path: Path, project: P
     (src / ".DS_Store").write_bytes(b"\0\0")
     (src / "assets" / ".hidden.png").write_bytes(b"h")
     (src / "empty").mkdir()
-    os.symlink(outside / "secret.txt", src / "linked.txt")
-    os.symlink(outside, src / "linked_dir", target_is_directory=True)
-    os.symlink(outside / "secret.txt", src / "assets" / "also_linked.txt")
+    os.symlink(src / "assets" / "ship.png", src / "assets" / "hero.png")  # a file inside
+    os.symlink("../js", src / "assets" / "scripts", target_is_directory=True)  # a folder inside
+    os.symlink(src, src / "js" / "loop", target_is_directory=True)  # back to the root: once
 
     v = import_source(project, src)
     assert project.files(v.id) == {
         "index.html": b"<script src='js/game.js'></script>",
         "js/game.js": b"loop();",
         "assets/ship.png": b"\x89PNG",
+        "assets/hero.png": b"\x89PNG",
+        "assets/scripts/game.js": b"loop();",
     }
     assert v.meta["label"] == "import of site"
+
+
+@pytest.mark.parametrize("link", ["linked.txt", "assets/also_linked.txt", "linked_dir"])
+def test_a_link_leading_out_of_the_folder_refuses_the_import(
+    tmp_path: Path, project: Project, link: str
+) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "secret.txt").write_text("private")
+    src = tmp_path / "site"
+    (src / "assets").mkdir(parents=True)
+    (src / "index.html").write_text("<h1>game</h1>")
+    target = outside if link == "linked_dir" else outside / "secret.txt"
+    os.symlink(target, src / link, target_is_directory=target.is_dir())
+    with pytest.raises(StudioError, match=f"{link} is a link to {target}, outside {src}"):
+        import_source(project, src)
+    assert project.versions() == []
+
+
+def test_one_file_follows_the_same_link_rule(tmp_path: Path, project: Project) -> None:
+    (tmp_path / "elsewhere.html").write_text("<h1>outside</h1>")
+    game = tmp_path / "game"
+    game.mkdir()
+    (game / "real.html").write_text("<h1>inside</h1>")
+    os.symlink(game / "real.html", game / "index.html")
+    assert read_source(game / "index.html") == {"index.html": b"<h1>inside</h1>"}
+    os.symlink(tmp_path / "elsewhere.html", game / "out.html")
+    with pytest.raises(
+        StudioError, match=f"out.html is a link to .*elsewhere.html, outside {game}"
+    ):
+        import_source(project, game / "out.html")
+    os.symlink(game / "gone.html", game / "broken.html")
+    with pytest.raises(StudioError, match="broken.html .* does not exist"):
+        import_source(project, game / "broken.html")
+    assert project.versions() == []
 
 
 def test_import_folder_without_index_html_is_refused(tmp_path: Path, project: Project) -> None:

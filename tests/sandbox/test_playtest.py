@@ -13,13 +13,9 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QImage, QPainter
 
 from studio.errors import StudioError
-from studio.sandbox.playtest import (
-    PlaytestReport,
-    PlaytestRunner,
-    frame_difference,
-    parse_inputs,
-    playtest,
-)
+from studio.sandbox.frames import frame_difference
+from studio.sandbox.inputs import parse_inputs
+from studio.sandbox.playtest import QUICK_INPUTS, PlaytestReport, PlaytestRunner, playtest
 from tests.gallery import REQUIRED_TEMPLATES, gallery_templates
 from tests.qt_asyncio import wait_for
 from tests.sandbox.frames import random_frame
@@ -136,8 +132,21 @@ def test_every_required_template_is_in_the_gallery():
 @pytest.mark.parametrize("template", TEMPLATES, ids=[t.name for t in TEMPLATES])
 def test_every_starter_template_passes_a_playtest(qtbot, make_project, template):
     project = make_project(template.name, template.files())
-    report = play(qtbot, project, seconds=4)
+    report = play(qtbot, project, seconds=4, inputs=QUICK_INPUTS)
     assert report.passed, report.summary()
+
+
+def test_the_default_program_starts_a_template_and_tells_its_controls_apart(qtbot, make_project):
+    """Breakout waits on its title for a key; then the arrows move the paddle (the ball
+    stuck to it), Up, Space and Enter launch the ball, and Down does nothing."""
+    (template,) = [t for t in TEMPLATES if t.name == "breakout"]
+    report = play(qtbot, make_project("breakout", template.files()))
+    summary = report.summary()
+    assert report.passed and report.animated and report.started_with == "Enter", summary
+    controls = {c["control"]: (c["picture"], c["state"]) for c in report.controls}
+    assert controls["ArrowRight"] == controls["ArrowLeft"] == (True, True), summary
+    assert controls["ArrowUp"] == controls["Space"] == controls["Enter"] == (True, True), summary
+    assert controls["ArrowDown"] == (False, False), summary
 
 
 def test_the_async_api_runs_on_qasync(qloop, make_project):
@@ -178,7 +187,9 @@ def test_the_cli_exit_code_follows_the_verdict(tmp_path, make_project):
     assert ok.returncode == 0, ok.stdout + ok.stderr
     report = json.loads(ok.stdout)
     assert report["passed"] and report["state_samples"][-1]["heard"] == ["ArrowLeft"]
-    failed = subprocess.run([*base, str(bad.path)], capture_output=True, text=True, timeout=120)
+    failed = subprocess.run(
+        [*base, str(bad.path), "--inputs", str(inputs)], capture_output=True, text=True, timeout=120
+    )
     assert failed.returncode == 1 and "FAILED" in failed.stdout
 
 

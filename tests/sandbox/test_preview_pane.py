@@ -141,11 +141,20 @@ def test_pause_freezes_the_game_and_resume_goes_on(preview, make_project, qtbot)
 
 
 def test_fps_meter_and_mute(preview, make_project, qtbot):
-    project = make_project("fps", {"index.html": COLOURED.format(title="f", colour="#000000")})
+    """The meter counts frames painted: none for a still page, whatever its script does."""
+    still = COLOURED.format(title="f", colour="#000000")
+    project = make_project("fps", {"index.html": still})
+    moving = still.replace(
+        "frames++;", "frames++; document.body.style.opacity = 0.5 + frames % 2 / 4;"
+    )
+    v2 = project.commit({"index.html": moving}, parent=project.head, kind="manual").id
     pane = preview.pane
-    preview.open(project)
-    with qtbot.waitSignal(pane.fps_changed, timeout=5000):
-        pass
+    preview.open(project, project.versions()[0].id)
+    for _ in range(2):
+        with qtbot.waitSignal(pane.fps_changed, timeout=5000):
+            pass
+    assert pane.fps == 0 and pane.fps_label.text() == "0 fps"
+    preview.show(v2)
     qtbot.waitUntil(lambda: (pane.fps or 0) > 5, timeout=5000)
     assert pane.fps_label.text().endswith("fps") and pane.fps_label.text() != "– fps"
     pane.mute_button.click()

@@ -105,6 +105,13 @@ class ExportDialog(QDialog):
         dest_row = QHBoxLayout()
         dest_row.addWidget(self.dest, 1)
         dest_row.addWidget(browse)
+        self.keep = QLineEdit(objectName="keep")
+        self.keep.setPlaceholderText("e.g. levels/*.json sounds/*")
+        self.keep.setToolTip(
+            "The single file carries only the files the game reaches. Name here (space-"
+            "separated patterns) any it loads in ways Studio cannot see."
+        )
+        self.keep.editingFinished.connect(self._changed)
         self.size = QLabel(objectName="size")
         self.warning = QLabel(wordWrap=True, objectName="warning")
         self.warning.setStyleSheet("color: #e0a030;")
@@ -119,6 +126,8 @@ class ExportDialog(QDialog):
         form.addRow("", self.description)
         form.addRow("Version", self.version)
         form.addRow("Save as", dest_row)
+        form.addRow("Also keep", self.keep)
+        self._form = form
         form.addRow("Size", self.size)
 
         self.progress = QProgressBar(objectName="progress")
@@ -168,6 +177,12 @@ class ExportDialog(QDialog):
         return self.exporters[self.format.currentIndex()]
 
     @property
+    def keep_options(self) -> dict[str, list[str]]:
+        """`keep=` for an exporter that carries only what the game reaches."""
+        patterns = self.keep.text().split()
+        return {"keep": patterns} if patterns and getattr(self.exporter, "keeps", False) else {}
+
+    @property
     def version_id(self) -> int | None:
         if self.exporter.name == "archive":
             return None  # the archive always holds every version
@@ -211,12 +226,13 @@ class ExportDialog(QDialog):
         exporter = self.exporter
         self.description.setText(getattr(exporter, "description", ""))
         self.version.setEnabled(exporter.name != "archive")
+        self._form.setRowVisible(self.keep, bool(getattr(exporter, "keeps", False)))
         if not self._dest_edited or not self.dest.text():
             folder = Path(self.dest.text()).parent if self.dest.text() else self.project.path.parent
             name = default_file_name(self.project, self.version_id, exporter)
             self.dest.setText(str(folder / name))
         try:
-            estimate = exporter.estimate(self.project, self.version_id)
+            estimate = exporter.estimate(self.project, self.version_id, **self.keep_options)
         except Exception as exc:  # a plugin's broken estimate among them: shown, not fatal
             self.size.setText("—")
             self.export_button.setEnabled(False)
@@ -264,7 +280,7 @@ class ExportDialog(QDialog):
         out = Path(text).expanduser()
         if out.exists() and not self.confirm_replace(out):
             return
-        exporter, version = self.exporter, self.version_id
+        exporter, version, keep = self.exporter, self.version_id, self.keep_options
         self._exporting = exporter  # the list may change meanwhile (a plugin switched off)
         project = self.project
         self.result = None
@@ -273,10 +289,10 @@ class ExportDialog(QDialog):
         self.progress.setValue(0)
         self.progress.show()
         self.status.setText(f"Exporting to {out}…")
-        for w in (self.export_button, self.format, self.version, self.dest):
+        for w in (self.export_button, self.format, self.version, self.dest, self.keep):
             w.setEnabled(False)
         job = ThreadJob(
-            lambda report: exporter.export(project, version, out, report),
+            lambda report: exporter.export(project, version, out, report, **keep),
             is_async=True,
             name="studio-export",
         )
@@ -300,7 +316,7 @@ class ExportDialog(QDialog):
     def _finish(self) -> None:
         self.job = None
         self.progress.hide()
-        for w in (self.format, self.version, self.dest):
+        for w in (self.format, self.version, self.dest, self.keep):
             w.setEnabled(True)
         self._changed()
 

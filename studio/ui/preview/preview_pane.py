@@ -31,19 +31,17 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, Qt, QUrl, Signal
-from PySide6.QtGui import QImage, QPixmap
+from PySide6.QtGui import QImage
 from PySide6.QtWebEngineCore import QWebEnginePage
 from PySide6.QtWebEngineWidgets import QWebEngineView
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
-    QDialogButtonBox,
     QFileDialog,
     QHBoxLayout,
     QInputDialog,
     QLabel,
     QMenu,
-    QPlainTextEdit,
     QSplitter,
     QToolButton,
     QVBoxLayout,
@@ -56,6 +54,7 @@ from studio.core.store import Project
 from studio.errors import StudioError
 from studio.operations.autofix import errors_once_loaded
 from studio.sandbox.console import ConsoleEntry
+from studio.sandbox.frames import PaintedFrames
 from studio.sandbox.page import SandboxPage
 from studio.sandbox.playtest import PlaytestReport, PlaytestRunner
 from studio.sandbox.profile import sandbox_profile
@@ -65,6 +64,7 @@ from studio.story.validate import as_errors, version_problems
 from studio.ui.icons import icon
 from studio.ui.preview.agent_panel import AgentPanel, agent_button
 from studio.ui.preview.console_panel import ConsolePanel
+from studio.ui.preview.playtest_dialog import PlaytestDialog
 from studio.ui.preview.preview_stage import DEVICES, GameStage, device, parse_size
 from studio.ui.session import ProjectSession
 from studio.ui.widgets.elided_label import ElidedLabel
@@ -122,7 +122,8 @@ class PreviewPane(QWidget):
         layout.addWidget(self.splitter, 1)
 
         self.page.console_entries.connect(self.console.extend)
-        self.page.fps_reported.connect(self._fps)
+        self.frames = PaintedFrames(self.view, self)  # painted, whatever drives the game
+        self.frames.fps.connect(self._fps)
         self.page.first_paint.connect(self._painted)
         self.page.game_loaded.connect(self._game_loaded)
         self.page.titleChanged.connect(lambda _t: self._update_title())
@@ -181,7 +182,7 @@ class PreviewPane(QWidget):
         self.device_box.setMinimumContentsLength(7)
         self.fps_label = QLabel("– fps")
         self.fps_label.setObjectName("fpsMeter")
-        self.fps_label.setToolTip("Frames the game drew in the last second")
+        self.fps_label.setToolTip("Frames the page painted in the last second")
         self.fps_label.setMinimumWidth(48)
         self.fps_label.setStyleSheet("color: #98c379; font-family: monospace;")
         self.shot_button = self._tool("Screenshot", "Screenshot", "screenshot")
@@ -279,6 +280,7 @@ class PreviewPane(QWidget):
         self._stop_reason = None
         self.fps = None
         self.fps_label.setText("– fps")
+        self.frames.restart()
         self.page.discard_console()  # lines of the page being replaced
         self.console.clear()
         self.stage.overlay.hide()
@@ -399,6 +401,8 @@ class PreviewPane(QWidget):
             )
 
     def _fps(self, value: float) -> None:
+        if self.state not in ("loading", "running"):
+            return
         self.fps = value
         self.fps_label.setText(f"{value:.0f} fps")
         self.fps_changed.emit(value)
@@ -485,7 +489,7 @@ class PreviewPane(QWidget):
 
     def grab_frame(self) -> QImage:
         """The game's picture now (the view's pixels, at its on-screen size)."""
-        return self.view.grab().toImage()
+        return self.frames.grab()
 
     def screenshot_png(self) -> bytes:
         data = QByteArray()
@@ -560,34 +564,7 @@ class PreviewPane(QWidget):
     def _show_report(self, report: PlaytestReport) -> None:
         if self._playtest_dialog is not None:
             self._playtest_dialog.close()
-        dialog = QDialog(self)
-        dialog.setWindowTitle(f"Playtest of version {report.version}")
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        text = QPlainTextEdit(report.summary())
-        text.setReadOnly(True)
-        layout = QVBoxLayout(dialog)
-        if report.screenshot:
-            picture = QLabel()
-            image = QImage(report.screenshot)
-            if not image.isNull():
-                picture.setPixmap(
-                    QPixmap.fromImage(
-                        image.scaled(
-                            320,
-                            240,
-                            Qt.AspectRatioMode.KeepAspectRatio,
-                            Qt.TransformationMode.SmoothTransformation,
-                        )
-                    )
-                )
-                picture.setAlignment(Qt.AlignmentFlag.AlignCenter)
-                layout.addWidget(picture)
-        layout.addWidget(text)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
-        buttons.rejected.connect(dialog.close)
-        layout.addWidget(buttons)
-        dialog.resize(460, 480)
-        dialog.setModal(False)
+        dialog = PlaytestDialog(report, self)
         dialog.show()
         self._playtest_dialog = dialog
         dialog.destroyed.connect(lambda *_: setattr(self, "_playtest_dialog", None))

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from studio.ai.providers import ChatProvider
+from studio.ai.vision import VISION_SETTINGS
 from studio.config import keys
 from studio.errors import StudioError
 
@@ -61,6 +62,7 @@ class ProviderConfig:
     max_tokens: int | None = None
     context_window: int | None = None  # None: ask the server (studio.ai.context_window)
     timeout: float = DEFAULT_TIMEOUT
+    vision: str = "auto"  # does the model take images: "auto" (by name), "yes" or "no"
 
     @classmethod
     def from_dict(cls, name: str, data: Mapping[str, Any]) -> ProviderConfig:
@@ -75,6 +77,7 @@ class ProviderConfig:
             max_tokens=max_tokens if max_tokens and max_tokens > 0 else None,
             context_window=_window_setting(data.get("context_window")),
             timeout=max(5.0, _number(data.get("timeout"), float, DEFAULT_TIMEOUT)),
+            vision=vision if (vision := data.get("vision")) in VISION_SETTINGS else "auto",
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -87,6 +90,7 @@ class ProviderConfig:
             "max_tokens": self.max_tokens,
             "context_window": self.context_window,
             "timeout": self.timeout,
+            "vision": self.vision,
         }
 
     @property

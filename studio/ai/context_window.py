@@ -41,6 +41,7 @@ __all__ = [
     "ContextWindow",
     "discover",
     "forget",
+    "is_local",
     "known_window",
     "learn",
     "learned",
@@ -161,7 +162,8 @@ def _root(base_url: str) -> str:
     return urlunsplit((parts.scheme, parts.netloc, path, "", ""))
 
 
-def _is_local(base_url: str) -> bool:
+def is_local(base_url: str) -> bool:
+    """A server on this computer or the local network (asked the local servers' ways)."""
     host = urlsplit(base_url).hostname or ""
     if host == "localhost" or host.endswith((".local", ".localhost", ".lan")):
         return True
@@ -257,7 +259,7 @@ async def server_tokens(
     """How many tokens the server at `base_url` cuts `text` into, where it can say: llama.cpp's
     `POST /tokenize {"content"}` → `tokens`, vLLM's `POST /tokenize {"model", "prompt"}` →
     `count`. Local servers only (a hosted one is not asked to count)."""
-    if not _is_local(base_url):
+    if not is_local(base_url):
         return None
     root = _root(base_url)
     async with httpx2.AsyncClient(headers=dict(headers or {})) as client:
@@ -288,7 +290,7 @@ async def discover(
     client = client or httpx2.AsyncClient(headers=dict(headers or {}))
     try:
         probes = [_model_list(client, base, model)]
-        if _is_local(base):
+        if is_local(base):
             root = _root(base)
             probes = [_llama_cpp(client, root, model), _ollama(client, root, model),
                       _lm_studio(client, root, model), *probes]  # fmt: skip
@@ -344,7 +346,7 @@ async def resolve_scale(provider: Any, model: str, sample: str) -> float:
         if counted:
             learn(base_url, model, scale=counted / max(1, count_tokens(sample)))
             return learned(base_url, model)[1] or 1.0
-    return LOCAL_SCALE if _is_local(base_url) else 1.0
+    return LOCAL_SCALE if is_local(base_url) else 1.0
 
 
 async def resolve_window(provider: Any, model: str, setting: int | None) -> ContextWindow:
@@ -362,7 +364,7 @@ async def resolve_window(provider: Any, model: str, setting: int | None) -> Cont
             found = None
         if found is not None:
             return found
-    guess = UNKNOWN_LOCAL if _is_local(str(getattr(provider, "base_url", ""))) else UNKNOWN_REMOTE
+    guess = UNKNOWN_LOCAL if is_local(str(getattr(provider, "base_url", ""))) else UNKNOWN_REMOTE
     return known_window(model) or ContextWindow(
         guess, "unknown: a safe guess; set it in Settings › Code model", known=False
     )

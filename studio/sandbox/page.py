@@ -38,6 +38,10 @@ class SandboxPage(QWebEnginePage):
     console_entries = Signal(list)  # [ConsoleEntry]
     fps_reported = Signal(float)  # the game's frames in the last second
     first_paint = Signal(float)  # ms after navigation start, as the page measured it
+    # The game's knobs as the runtime read them (a dict with `list`, `total`; untrusted:
+    # studio.ai.knobs.clean_knobs decides what is shown), when Studio asked.
+    params_reported = Signal(object)
+    param_frame = Signal(str, float)  # (token, ms): the first frame after a timed knob change
     refused = Signal(str)  # what the page tried and was refused, in words
     # Once per `load_game`: (ok, error text, Chromium's error code). A refused navigation
     # the game tried while loading ends Chromium's load as "stopped" under the refused URL;
@@ -190,6 +194,10 @@ class SandboxPage(QWebEnginePage):
             self.fps_reported.emit(float(data.get("v") or 0))
         elif runtime.kind == "paint":
             self.first_paint.emit(float(data.get("ms") or 0))
+        elif runtime.kind == "params":
+            self.params_reported.emit(data)
+        elif runtime.kind == "paramFrame":
+            self.param_frame.emit(str(data.get("token") or ""), _float(data.get("ms")))
         elif runtime.kind in ("error", "rejection"):
             source, line_no, column = (
                 str(data.get("source") or ""),
@@ -228,6 +236,13 @@ def _int(value) -> int:
         return int(value)
     except (TypeError, ValueError):
         return 0
+
+
+def _float(value) -> float:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return 0.0
 
 
 def _short(url: QUrl) -> str:

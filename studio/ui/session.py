@@ -65,6 +65,9 @@ class ProjectSession(QObject):
     # A pane asks Chat for a change: (button text, request). Chat shows the button and sends
     # the request when it is pressed; with no button text it sends at once.
     chat_request = Signal(str, str)
+    # The Preview offers Chat what the person showed: a picked element or region, a marked
+    # frame (a `studio.ai.attachments.Attachment`); it goes with the next prompt.
+    attachment_offered = Signal(object)
 
     def __init__(self, host: PluginHost, parent: QObject | None = None) -> None:
         super().__init__(parent)

@@ -14,10 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import gc
-import importlib
 import logging
-import threading
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
@@ -47,6 +44,8 @@ from studio.ui.code.chat_offers import OfferBar
 from studio.ui.code.draft_preview import DraftPreview
 from studio.ui.code.generate_stream import ConversationView, StreamBatcher
 from studio.ui.code.prompt_box import PromptBox
+from studio.ui.code.prompt_extras import PromptExtras
+from studio.ui.code.warm_up import warm_up
 from studio.ui.session import ProjectSession
 from studio.ui.widgets.background import Tasks
 from studio.ui.widgets.flow_layout import FlowLayout
@@ -54,29 +53,6 @@ from studio.ui.widgets.flow_layout import FlowLayout
 log = logging.getLogger(__name__)
 
 SHOWN_MESSAGES = 300  # of a long conversation, the newest are shown on opening
-
-_warmed = False
-
-
-def _warm_up() -> None:
-    global _warmed
-    if _warmed:
-        return
-    _warmed = True
-
-    collector = gui_collector()
-
-    def load() -> None:
-        with contextlib.suppress(Exception):  # it is only a head start
-            importlib.import_module("studio.ai.chat_provider")
-        # The app freezes what start-up made, so full garbage collections skip it (see
-        # studio.app.run_app); the client library is start-up too. Unfrozen, its ~100,000
-        # objects made every full collection 30-60 ms, a visible hitch mid-stream. The
-        # GUI thread does it: no collection may run on this one (studio/qt/collector.py).
-        if gc.get_freeze_count():  # only where the app chose that policy
-            collector.freeze_soon()
-
-    threading.Thread(target=load, name="studio-warm-up", daemon=True).start()
 
 
 def level_of(outcome: Outcome) -> str:
@@ -125,7 +101,7 @@ class ChatPanel(QWidget):
         self.update_model_label()
         # The `openai` package takes a second to import: do it early, off the GUI thread,
         # so the first Generate does not freeze the window.
-        QTimer.singleShot(1500, _warm_up)
+        QTimer.singleShot(1500, warm_up)
 
     # -- building -----------------------------------------------------------------------
 
@@ -224,10 +200,13 @@ class ChatPanel(QWidget):
         layout.addWidget(self.pending_bar)
         self.offers = OfferBar(self.session, self)  # requests from other panes (pictures)
         layout.addWidget(self.offers)
+        self.extras = PromptExtras(self)  # what goes with the prompt above it, the meter under
+        layout.addWidget(self.extras.tray)
         prompt_row = QHBoxLayout()
         prompt_row.setContentsMargins(6, 0, 6, 0)
         prompt_row.addWidget(self.prompt)
         layout.addLayout(prompt_row)
+        layout.addWidget(self.extras.meter)
         layout.addLayout(buttons)
 
     # -- state --------------------------------------------------------------------------
@@ -346,12 +325,15 @@ class ChatPanel(QWidget):
         self._save_edits_first()
         self.prompt.clear()
         self._sent_prompt = text
-        self.conversation.add_user(text)
+        shown = self.extras.take()
+        self.conversation.add_user(self.extras.display(text))
         check = self._check_for_errors if self.auto_fix_box.isChecked() else None
         base = self.session.shown
         self._start(
             self._with_generator(
-                lambda g: g.generate(text, base=base, on_event=self._on_event, check=check),
+                lambda g: g.generate(
+                    text, base=base, on_event=self._on_event, check=check, attachments=shown
+                ),
                 "generate",
             ),
             base,
@@ -494,8 +476,10 @@ class ChatPanel(QWidget):
 
     def _conclude(self, outcome: Outcome | None) -> None:
         nothing_came = outcome is not None and outcome.status == "cancelled" and not outcome.pending
+        nothing_came |= outcome is not None and outcome.error_kind == "text_only"
         if nothing_came and self._sent_prompt and not self.prompt.toPlainText().strip():
-            self.prompt.setPlainText(self._sent_prompt)  # stopped before any answer: not lost
+            self.prompt.setPlainText(self._sent_prompt)  # not sent, or no answer: not lost
+            self.extras.give_back()
         self._sent_prompt = ""
         shown = self._show(outcome)
         if self.code is not None and self.code.streaming:

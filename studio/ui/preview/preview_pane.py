@@ -64,6 +64,7 @@ from studio.sandbox.scheme import Draft, draft_url, split_url, version_url
 from studio.sandbox.watchdog import Watchdog
 from studio.story.validate import as_errors, version_problems
 from studio.ui.preview.console_panel import ConsolePanel
+from studio.ui.preview.point_tools import PointTools
 from studio.ui.preview.preview_stage import DEVICES, GameStage, device, parse_size
 from studio.ui.session import ProjectSession
 from studio.ui.widgets.elided_label import ElidedLabel
@@ -118,6 +119,10 @@ class PreviewPane(QWidget):
         layout.setSpacing(0)
         layout.addWidget(self.toolbar)
         layout.addWidget(self.splitter, 1)
+        self.point = PointTools(self)  # Pick, Annotate and Knobs
+        bar, at = self.toolbar.layout(), self.toolbar.layout().indexOf(self.fps_label)
+        for i, button in enumerate(self.point.buttons):
+            bar.insertWidget(at + i, button)
 
         self.page.console_entries.connect(self.console.extend)
         self.page.fps_reported.connect(self._fps)

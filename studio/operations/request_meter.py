@@ -87,11 +87,13 @@ class Measure:
         return None if self.price is None else self.price.cost(self.tokens, self.answer_tokens)
 
     def summary(self) -> str:
-        """ "About 3,120 tokens of a 128,000-token window · about $0.03"."""
-        text = f"About {self.tokens:,} tokens"
+        """ "3,120 of 128,000 tokens (2%) · about $0.03": the request against the window and
+        its price with an answer of the usual length."""
         if self.window is not None:
             share = self.tokens / max(1, self.window.tokens)
-            text += f" of a {self.window.tokens:,}-token window ({share:.0%})"
+            text = f"{self.tokens:,} of {self.window.tokens:,} tokens ({share:.0%})"
+        else:
+            text = f"About {self.tokens:,} tokens"
         cost = self.cost
         if cost is not None:
             text += f" · about {_money(cost)}" if cost else " · free"

@@ -15,6 +15,7 @@ Points are CSS pixels of the page's viewport (the widget's pixels over the zoom 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -23,6 +24,7 @@ from PySide6.QtWebEngineCore import QWebEnginePage, QWebEngineScript
 __all__ = ["PICK_WORLD", "ask_hover", "ask_pick", "ask_state", "hover_script", "pick_script"]
 
 PICK_WORLD = int(QWebEngineScript.ScriptWorldId.ApplicationWorld)
+MAX_ANSWER = 64_000  # characters of an answer read at most (its texts are cut in the page)
 
 _FIND = r"""
 const el = document.elementFromPoint(__X__, __Y__);
@@ -31,10 +33,14 @@ const label = (e) => e.tagName.toLowerCase() + (e.id ? '#' + e.id : '') +
 const box = (e) => { const r = e.getBoundingClientRect(); return [r.x, r.y, r.width, r.height]; };
 """
 
-_HOVER = "(() => {" + _FIND + "return el ? [...box(el), label(el), el.tagName] : null; })()"
+_HOVER = (
+    "JSON.stringify((() => {"
+    + _FIND
+    + "return el ? [...box(el), label(el), el.tagName] : null; })())"
+)
 
 _PICK = (
-    "(() => {"
+    "JSON.stringify((() => {"
     + _FIND
     + r"""
 if (!el) return null;
@@ -56,7 +62,7 @@ return {
   attrs + '>').slice(0, 400), box: box(el),
   viewport: [document.documentElement.clientWidth, document.documentElement.clientHeight],
 };
-})()"""
+})())"""
 )
 
 
@@ -72,15 +78,27 @@ def pick_script(x: float, y: float) -> str:
     return _at(_PICK, x, y)
 
 
+def _parsed(done: Callable[[Any], None]) -> Callable[[Any], None]:
+    """Results come back as JSON text: PySide6 hands a JavaScript array or object over as ''."""
+
+    def parse(text: Any) -> None:
+        try:
+            done(json.loads(text) if isinstance(text, str) and len(text) < MAX_ANSWER else None)
+        except ValueError:
+            done(None)
+
+    return parse
+
+
 def ask_hover(page: QWebEnginePage, x: float, y: float, done: Callable[[Any], None]) -> None:
     """`done([x, y, w, h, label, TAG] | None)`: the box of what is under (x, y)."""
-    page.runJavaScript(hover_script(x, y), PICK_WORLD, done)
+    page.runJavaScript(hover_script(x, y), PICK_WORLD, _parsed(done))
 
 
 def ask_pick(page: QWebEnginePage, x: float, y: float, done: Callable[[Any], None]) -> None:
     """`done(description | None)`: the element under (x, y) (`studio.operations.selections`
     checks every value of it)."""
-    page.runJavaScript(pick_script(x, y), PICK_WORLD, done)
+    page.runJavaScript(pick_script(x, y), PICK_WORLD, _parsed(done))
 
 
 def ask_state(page: QWebEnginePage, done: Callable[[str | None], None]) -> None:

@@ -169,13 +169,15 @@ RUNTIME_JS = r"""
           const total = names ? names.length : p.length;
           const list = [];
           for (let i = 0; i < Math.min(total, MAX_PARAMS); i++) {
-            const e = names ? p[names[i]] : p[i];
-            const ok = e && typeof e === 'object';
-            list.push({
-              name: clip(names ? names[i] : ok ? e.name : null, 80),
-              value: ok ? e.value : null, min: ok ? e.min : null, max: ok ? e.max : null,
-              step: ok ? e.step : null, label: ok ? clip(e.label, 200) : null,
-            });
+            try {  // one entry that throws costs only itself
+              const e = names ? p[names[i]] : p[i];
+              const ok = e && typeof e === 'object';
+              list.push({
+                name: clip(names ? names[i] : ok ? e.name : null, 80),
+                value: ok ? e.value : null, min: ok ? e.min : null, max: ok ? e.max : null,
+                step: ok ? e.step : null, label: ok ? clip(e.label, 200) : null,
+              });
+            } catch (err) { list.push({name: null}); }
           }
           report = {t: 'params', list, total};
         }

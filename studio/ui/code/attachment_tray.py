@@ -17,7 +17,7 @@ from studio.ui.widgets.flow_layout import FlowLayout
 PICTURE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".webp", ".gif", ".bmp"})
 MAX_FILE = 40 * 1024 * 1024  # bytes of a dropped picture file read at most
 MAX_ATTACHMENTS = 8
-KIND_MARKS = {"picture": "🖼", "annotation": "✎", "element": "⌖", "region": "▢"}
+THUMB = (48, 20)  # the largest a chip's picture is shown
 
 
 def pictures_in(data: QMimeData) -> list[tuple[str, bytes]]:
@@ -69,11 +69,15 @@ class Chip(QFrame):
                 icon = QLabel()
                 icon.setPixmap(
                     QPixmap.fromImage(
-                        thumb.scaledToHeight(20, Qt.TransformationMode.SmoothTransformation)
+                        thumb.scaled(
+                            *THUMB,
+                            Qt.AspectRatioMode.KeepAspectRatio,
+                            Qt.TransformationMode.SmoothTransformation,
+                        )
                     )
                 )
                 row.addWidget(icon)
-        text = QLabel(f"{KIND_MARKS.get(attachment.kind, '')} {attachment.label}".strip())
+        text = QLabel(attachment.label)
         text.setTextFormat(Qt.TextFormat.PlainText)  # a picked element's words are the page's
         text.setMaximumWidth(220)
         row.addWidget(text)

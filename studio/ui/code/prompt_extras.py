@@ -34,6 +34,7 @@ class PromptExtras(QObject):
             busy=lambda: panel.busy,
         )
         self.session.attachment_offered.connect(self.offer)
+        self.session.project_changed.connect(lambda _p: self.tray.take())  # another game
         panel.prompt.pictures_given.connect(self.add_pictures)
         panel.prompt.textChanged.connect(self.meter.schedule)
         self.tray.changed.connect(self.meter.schedule)

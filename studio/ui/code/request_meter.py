@@ -31,6 +31,7 @@ from studio.operations.request_meter import (
     tokens_and_cost,
 )
 from studio.ui.widgets.background import Tasks
+from studio.ui.widgets.elided_label import ElidedLabel
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +66,7 @@ class RequestMeter(QWidget):
         self.last: Measure | None = None
         self.timer = QTimer(self, singleShot=True, interval=DELAY_MS)
         self.timer.timeout.connect(self.measure_now)
-        self.line = QLabel("")
+        self.line = ElidedLabel("")  # narrow panes shorten it: the whole is in the tooltip
         self.line.setObjectName("meterLine")
         self.line.setStyleSheet("color: #9da5b4;")
         self.gauge = QProgressBar()
@@ -79,7 +80,7 @@ class RequestMeter(QWidget):
         self.warning.setTextFormat(Qt.TextFormat.PlainText)
         self.warning.setStyleSheet("color: #e5c07b;")
         self.warning.hide()
-        self.spend = QLabel("")
+        self.spend = ElidedLabel("")
         self.spend.setObjectName("meterSpend")
         self.spend.setStyleSheet("color: #7f8896;")
         row = QHBoxLayout()
@@ -208,6 +209,7 @@ class RequestMeter(QWidget):
         def show(task: asyncio.Future) -> None:
             if not task.cancelled() and task.exception() is None:
                 self.spend.setText(task.result())
+                self.spend.setToolTip(task.result())
 
         self._tasks.start(asyncio.to_thread(read), show)
 

@@ -111,7 +111,10 @@ class KnobsPanel(QFrame):
         super().__init__(parent)
         self.setObjectName("knobsPanel")
         self.setStyleSheet(
-            "QFrame#knobsPanel { background: #161a20; }QFrame#knobsPanel QLabel { color: #d7dae0; }"
+            "QFrame#knobsPanel { background: #161a20; }"
+            "QFrame#knobsPanel QLabel { color: #d7dae0; }"
+            "QPushButton#primaryButton:disabled { background: #2c313a; color: #5c6370;"
+            " border-color: #3a404b; }"
         )
         self.rows: list[KnobRow] = []
         self.title = QLabel("Knobs")
@@ -133,6 +136,7 @@ class KnobsPanel(QFrame):
         header.addWidget(self.reset_button)
         header.addWidget(self.keep_button)
         self.grid_host = QWidget()
+        self.grid_host.setStyleSheet("QLabel { color: #d7dae0; }")
         self.grid = QGridLayout(self.grid_host)
         self.grid.setContentsMargins(8, 2, 8, 6)
         self.grid.setHorizontalSpacing(8)

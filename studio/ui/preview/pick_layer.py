@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 
-from PySide6.QtCore import QPoint, QPointF, QRect, QRectF, Qt, Signal
+from PySide6.QtCore import QPoint, QPointF, QRect, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QKeyEvent, QMouseEvent, QPainter, QPen
 from PySide6.QtWidgets import QWidget
 
@@ -66,7 +66,9 @@ class PickLayer(QWidget):
         point = event.position().toPoint()
         self._pointer = point
         if self._press is not None and (point - self._press).manhattanLength() > DRAG:
-            self._drag = QRect(self._press, point).normalized()
+            corner = QPoint(min(point.x(), self._press.x()), min(point.y(), self._press.y()))
+            size = QSize(abs(point.x() - self._press.x()), abs(point.y() - self._press.y()))
+            self._drag = QRect(corner, size)
             self.update()
             return
         self._wanted = point

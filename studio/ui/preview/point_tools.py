@@ -21,6 +21,7 @@ import logging
 from typing import Any
 
 from PySide6.QtCore import QBuffer, QByteArray, QEvent, QIODevice, QObject, QRect, Qt, Signal
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -46,6 +47,7 @@ from studio.ui.code.diff_dialog import unified_html
 from studio.ui.preview.annotate_layer import AnnotateLayer
 from studio.ui.preview.knobs_panel import KnobsPanel
 from studio.ui.preview.pick_layer import PickLayer
+from studio.ui.preview.point_icons import annotate_icon, knobs_icon, pick_icon
 from studio.ui.widgets.background import Tasks
 
 log = logging.getLogger(__name__)
@@ -102,17 +104,22 @@ class PointTools(QObject):
         self.keep_dialog: KeepDialog | None = None
         self.pick_button = self._button(
             "Pick",
-            "Point at a part of the game: it goes with the next prompt (click an element, or "
-            "drag a box)",
+            "Pick: point at a part of the game; it goes with the next prompt (click an "
+            "element, or drag a box)",
+            pick_icon(),
         )
         self.pick_button.setCheckable(True)
         self.pick_button.toggled.connect(self._pick_toggled)
         self.annotate_button = self._button(
             "Annotate",
-            "Freeze the frame and draw on it: the marked picture goes with the next prompt",
+            "Annotate: freeze the frame and draw on it; the marked picture goes with the next "
+            "prompt",
+            annotate_icon(),
         )
         self.annotate_button.clicked.connect(self.start_annotate)
-        self.knobs_button = self._button("Knobs", "The values this game declares tunable")
+        self.knobs_button = self._button(
+            "Knobs", "Knobs: the values this game declares tunable", knobs_icon()
+        )
         self.knobs_button.setCheckable(True)
         self.knobs_button.toggled.connect(self._knobs_toggled)
         self.pick_layer = PickLayer(pane.view, pane.page, pane.stage)
@@ -135,10 +142,12 @@ class PointTools(QObject):
         self.offered.connect(self.session.attachment_offered)
         self._state(pane.state)
 
-    def _button(self, text: str, tip: str) -> QToolButton:
+    def _button(self, text: str, tip: str, icon: QIcon) -> QToolButton:
         button = QToolButton(self.pane)
         button.setText(text)
         button.setToolTip(tip)
+        button.setIcon(icon)
+        button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonIconOnly)
         button.setObjectName(f"{text.lower()}Button")
         return button
 
@@ -313,7 +322,17 @@ class PointTools(QObject):
 
     def _show_count(self) -> None:
         count = len(self.knobs.knobs)
-        self.knobs_button.setText(f"Knobs ({count})" if count else "Knobs")
+        self.knobs_button.setText(str(count) if count else "Knobs")
+        self.knobs_button.setToolButtonStyle(
+            Qt.ToolButtonStyle.ToolButtonTextBesideIcon
+            if count
+            else Qt.ToolButtonStyle.ToolButtonIconOnly
+        )
+        self.knobs_button.setToolTip(
+            f"Knobs: the {count} values this game declares tunable"
+            if count
+            else "Knobs: this game declares no values to tune (window.studio.params)"
+        )
         self.knobs_button.setEnabled(bool(count))
         self._knobs_toggled(self.knobs_button.isChecked())
         self.knobs_shown.emit(count)

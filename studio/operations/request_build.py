@@ -29,6 +29,7 @@ from studio.ai.context import (
 from studio.ai.context_window import ContextWindow, resolve_scale, resolve_window
 from studio.ai.providers import ChatProvider
 from studio.ai.vision import takes_images
+from studio.ai.vision_probe import server_reads_images
 from studio.core.assets import ASSET_DIR, asset_manifest, library_manifest
 from studio.core.records import Message
 from studio.core.store import Project
@@ -100,6 +101,7 @@ class RequestBuilder:
         self.system_prompt = system_prompt
         self.vision = vision  # Settings › Code model › Reads images: auto, yes or no
         self._window: ContextWindow | None = None
+        self._reads_images: tuple[bool, str] | None = None
 
     @classmethod
     def from_config(
@@ -125,8 +127,24 @@ class RequestBuilder:
             self._window = await resolve_window(self.provider, self.model, self.context_window)
         return self._window
 
-    def takes_images(self) -> bool:
-        return takes_images(self.model, self.vision)
+    async def reads_images(self) -> tuple[bool, str]:
+        """Whether the model takes pictures, and why Studio thinks so: the person's setting,
+        else the model's name, else what its server says (asked once)."""
+        if self._reads_images is None:
+            if self.vision in ("yes", "no"):
+                found = (self.vision == "yes", "set in Settings › Code model › Reads images")
+            elif takes_images(self.model):
+                found = (True, "known by its name")
+            else:
+                base_url = str(getattr(self.provider, "base_url", "") or "")
+                said = await server_reads_images(base_url, self.model) if base_url else None
+                found = (
+                    (said, "as its server says")
+                    if said is not None
+                    else (False, "neither its name nor its server says it reads images")
+                )
+            self._reads_images = found
+        return self._reads_images
 
     async def assemble(
         self,
@@ -164,7 +182,7 @@ class RequestBuilder:
             largest = max(texts.values(), key=len, default="")
             scale = await resolve_scale(self.provider, self.model, (system or "") + largest)
             budget = plan_budget(window.tokens, self.max_tokens, has_code=bool(texts), scale=scale)
-        pictures = self.takes_images()
+        pictures, why = await self.reads_images()
         built: BuiltContext = await asyncio.to_thread(
             build_messages,
             request.prompt,
@@ -185,7 +203,7 @@ class RequestBuilder:
         if not pictures and with_picture:
             needed = [a.label for a in with_picture if a.picture_is_the_point]
             if needed:
-                done.refusal, done.refusal_kind = self._text_only(needed), "text_only"
+                done.refusal, done.refusal_kind = self._text_only(needed, why), "text_only"
                 return done
             done.unsent = [a.label for a in with_picture]
         room = None
@@ -204,12 +222,9 @@ class RequestBuilder:
             )
         return done
 
-    def _text_only(self, labels: list[str]) -> str:
-        said = {"no": "it is set to read no images in Settings › Code model"}.get(
-            self.vision, "Studio does not know it to read images"
-        )
+    def _text_only(self, labels: list[str], why: str) -> str:
         return (
-            f"{self.model} takes text only ({said}), so the request with "
+            f"{self.model} takes text only ({why}), so the request with "
             f"{', '.join(labels)} was not sent. Remove the picture, choose a model that reads "
             "images, or set Settings › Code model › Reads images to Yes if this one does."
         )

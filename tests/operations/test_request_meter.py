@@ -165,3 +165,23 @@ def test_the_projects_spend_adds_up_its_answers() -> None:
     assert spend.summary() == (
         "This project: 3 answers, 1,500,020 tokens, about $6.00 (1 without a known price)"
     )
+
+
+@pytest.mark.parametrize("flavour", ["llama.cpp", "ollama", "lmstudio"])
+@pytest.mark.parametrize("vision", [True, False])
+async def test_on_auto_the_server_is_asked_whether_the_model_reads_images(
+    project, flavour, vision
+) -> None:
+    server = LocalModelServer(flavour, 32_768, vision=vision, ollama_num_ctx=32_768).start()
+    provider = create_openai_chat_provider({"base_url": server.base_url, "timeout": 10.0})
+    try:
+        builder = RequestBuilder.from_config(project, provider, config(vision="auto"))
+        sketch = picture_attachment(png(64, 64), "sketch.png")
+        before = await measure(builder, "like this", base=1, attachments=[sketch])
+    finally:
+        await provider.aclose()
+        server.stop()
+    if vision:
+        assert before.refusal is None and before.parts["pictures"] == 85 + 170
+    else:
+        assert before.refusal is not None and "(as its server says)" in before.refusal

@@ -46,6 +46,7 @@ class LocalModelServer(ChatServer):
         models: tuple[str, ...] = ("local-model",),
         token_scale: float = 1.2,
         ollama_num_ctx: int | None = None,
+        vision: bool | None = None,
     ) -> None:
         if flavour not in FLAVOURS:
             raise ValueError(f"flavour must be one of {FLAVOURS}")
@@ -56,6 +57,7 @@ class LocalModelServer(ChatServer):
         self.token_scale = token_scale
         # Ollama: num_ctx written in the model's parameters (None: Ollama's default).
         self.ollama_num_ctx = ollama_num_ctx
+        self.vision = vision  # whether the model reads images (None: the server does not say)
         self.prompt_tokens_seen: list[int] = []
 
     def count(self, messages: list[dict[str, Any]]) -> int:
@@ -114,7 +116,10 @@ class _LocalHandler(_Handler):
             # llama-server's GET /props: the loaded slot's settings, n_ctx among them.
             self._record(None)
             settings = {"n_ctx": owner.context, "temperature": 0.8, "n_predict": -1}
-            self._send_json(200, {"default_generation_settings": settings, "total_slots": 1})
+            props: dict[str, Any] = {"default_generation_settings": settings, "total_slots": 1}
+            if owner.vision is not None:  # README: "modalities": {"vision": false}
+                props["modalities"] = {"vision": owner.vision}
+            self._send_json(200, props)
             return
         if owner.flavour == "lmstudio" and path == "/api/v0/models":
             # LM Studio REST API v0: every downloaded model, with its state and contexts.
@@ -123,7 +128,7 @@ class _LocalHandler(_Handler):
                 {
                     "id": m,
                     "object": "model",
-                    "type": "llm",
+                    "type": "vlm" if owner.vision else "llm",
                     "publisher": "lmstudio-community",
                     "arch": "llama",
                     "compatibility_type": "gguf",
@@ -184,13 +189,16 @@ class _LocalHandler(_Handler):
         params = 'stop "<|eot_id|>"'
         if self.owner.ollama_num_ctx is not None:
             params = f"num_ctx {self.owner.ollama_num_ctx}\n{params}"
-        return {
+        show: dict[str, Any] = {
             "modelfile": "FROM local-model",
             "parameters": params,
             "template": "{{ .Prompt }}",
             "details": {"family": "llama", "parameter_size": "3.2B"},
             "model_info": {"general.architecture": "llama", "llama.context_length": 131_072},
         }
+        if self.owner.vision is not None:  # docs/api.md: "capabilities": ["completion", …]
+            show["capabilities"] = ["completion", *(["vision"] if self.owner.vision else [])]
+        return show
 
     # -- chat requests held to the window -------------------------------------------------
 

@@ -7,8 +7,9 @@
 - Slicing a 16-frame sprite sheet drawn with uneven gaps: on a clear background, and on a
   flat colour (cut out first).
 - The prompt-size cost of the asset list for 200 pictures (characters, sprite sheets,
-  backgrounds, tiles, items, UI) in Studio's own token estimate (four characters a token),
-  against the same list as plain images, and the system prompt's picture section.
+  backgrounds, tiles, items, UI) in Studio's own token count (studio.ai.tokens, close to
+  OpenAI's o200k tokenizer), against the same list as plain images, and the system
+  prompt's picture section.
 
 Wall time is the median of `--repeat` runs; CPU time is the process's user + system time
 of the same runs (OpenCV may use more than one core).

@@ -22,6 +22,7 @@ from studio.ai.context_window import (
 )
 from studio.ai.errors import GenerationError, parse_retry_after, scrub
 from studio.ai.providers import ChatChunk, ChatDone, ChatMessage, TextDelta, Usage, WaitCallback
+from studio.ai.tool_calls import ToolCallAssembler, ToolTurn, turn_from_completion
 
 __all__ = ["DEFAULT_BASE_URL", "OpenAIChatProvider"]
 
@@ -148,16 +149,31 @@ class OpenAIChatProvider:
         max_tokens: int | None,
         on_wait: WaitCallback | None,
     ) -> Any:
-        params: dict[str, Any] = {
-            "model": model,
-            "messages": messages,
-            "stream": True,
-            "stream_options": {"include_usage": True},
-        }
+        params = self._request(messages, model, temperature, max_tokens)
+        return await self._create(params, model, on_wait)
+
+    @staticmethod
+    def _request(
+        messages: list[Any],
+        model: str,
+        temperature: float | None,
+        max_tokens: int | None,
+        *,
+        stream: bool = True,
+    ) -> dict[str, Any]:
+        params: dict[str, Any] = {"model": model, "messages": messages, "stream": stream}
+        if stream:
+            params["stream_options"] = {"include_usage": True}
         if temperature is not None:
             params["temperature"] = temperature
         if max_tokens is not None:
             params["max_tokens"] = max_tokens
+        return params
+
+    async def _create(
+        self, params: dict[str, Any], model: str, on_wait: WaitCallback | None
+    ) -> Any:
+        """Send a chat request: rate limits waited out, unsupported parameters dropped."""
         attempt = 0
         adjusted: set[str] = set()
         while True:
@@ -183,6 +199,59 @@ class OpenAIChatProvider:
             if on_wait is not None:
                 on_wait(wait)
             await asyncio.sleep(wait)
+
+    async def tool_turn(
+        self,
+        messages: list[dict[str, Any]],
+        *,
+        model: str,
+        tools: list[dict[str, Any]],
+        stream: bool = True,
+        temperature: float | None = None,
+        max_tokens: int | None = None,
+        on_wait: WaitCallback | None = None,
+    ) -> ToolTurn:
+        """One assistant turn that may call `tools`, streamed or not (`studio.ai.tool_calls`
+        says how calls arrive)."""
+        started = time.monotonic()
+        params = self._request(messages, model, temperature, max_tokens, stream=stream)
+        params["tools"] = tools
+        answer = await self._create(params, model, on_wait)
+        if not stream:
+            turn = turn_from_completion(answer)
+            turn.total_time = turn.ttft = time.monotonic() - started
+            return turn
+        turn, calls, text = ToolTurn(), ToolCallAssembler(), []
+        error: GenerationError | None = None
+        try:
+            async for chunk in answer:
+                if chunk.usage is not None:
+                    turn.usage = Usage(
+                        chunk.usage.prompt_tokens or 0, chunk.usage.completion_tokens or 0
+                    )
+                for choice in chunk.choices or ():
+                    delta = choice.delta
+                    if choice.index or delta is None:
+                        continue
+                    pieces = getattr(delta, "tool_calls", None)
+                    if (delta.content or pieces) and turn.ttft is None:
+                        turn.ttft = time.monotonic() - started
+                    if delta.content:
+                        text.append(delta.content)
+                    if pieces:
+                        calls.feed(pieces)
+                    if choice.finish_reason:
+                        turn.finish_reason = choice.finish_reason
+        except openai.OpenAIError as err:
+            error = self._map_mid_stream(err, model, got_text=turn.ttft is not None)
+        finally:
+            await answer.close()
+        if error is not None:
+            log.info("tool-calling stream from %s failed: %s", self._host, error.message)
+            raise error
+        turn.text, turn.calls = "".join(text), calls.calls()
+        turn.total_time = time.monotonic() - started
+        return turn
 
     async def _why_empty(self, messages: list[ChatMessage], model: str) -> GenerationError:
         """The stream ended with no text and no end: ask once more, without streaming and

@@ -335,11 +335,12 @@ def build_messages(
         if text.strip()
     ]
     view = dict(files)
+    listed = list(assets)  # the asset list: library entries may go, the game's own stay
     omitted: dict[str, str] = {}
     left_out: list[str] = []
 
     def assemble() -> list[ChatMessage]:
-        text = "\n\n".join(_project_parts(view, assets, request, omitted))
+        text = "\n\n".join(_project_parts(view, listed, request, omitted))
         content: str | list[ContentPart] = (
             [{"type": "text", "text": text}, *images] if images else text
         )
@@ -368,6 +369,20 @@ def build_messages(
         left_out.append(f"{dropped} earlier message{'s' if dropped > 1 else ''} of the chat")
 
     words = _prompt_words(prompt)
+    library = [
+        a
+        for a in listed
+        if a.get("library") and str(a.get("name", "")).lower() not in prompt.lower()
+    ]
+    if over() > 0 and library:
+        # Pictures and clips the game does not use yet: the prompt names the ones it wants.
+        listed = [a for a in listed if a not in library]
+        messages = assemble()
+        left_out.append(
+            f"{len(library)} asset{'s' if len(library) > 1 else ''} of the library "
+            "(not listed: the game does not use them)"
+        )
+
     untouched = [  # small files cost little and help the model see the whole: they stay
         p
         for p in view
@@ -404,7 +419,7 @@ def build_messages(
     fits = tokens <= budget.available
     if not fits:
         left_out.append("nothing more could be left out: the request is still too long")
-    code, manifest, asked = _project_parts(view, assets, request, omitted)
+    code, manifest, asked = _project_parts(view, listed, request, omitted)
     parts = {
         "system": budget.cost(messages[:1]),
         "conversation": budget.cost(history),

@@ -3,11 +3,14 @@
 Services hand finished media out as URLs that often live minutes, so a provider fetches at
 once. The bytes go to a temporary file beside `dest`, renamed only when all of them came
 (as many as Content-Length said): a download cut off halfway leaves nothing behind. Whether
-the file is a playable video is checked after, when the queue imports it.
+the file is a playable video is checked after, when the queue imports it. A result that
+came inside an answer (base64 in JSON) is written the same way, whole or not at all
+(`write_whole`); a small one (a picture) is fetched into memory with `fetch_bytes`.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import tempfile
@@ -61,6 +64,36 @@ async def stream_to_file(
             tmp.unlink()
         if own:
             await client.aclose()
+
+
+async def fetch_bytes(
+    url: str,
+    *,
+    headers: Mapping[str, str] | None = None,
+    error: type[ServiceError] = ServiceError,
+) -> bytes:
+    """A small result (a picture) in memory, fetched and checked as `stream_to_file` does."""
+    with tempfile.TemporaryDirectory(prefix="studio-fetch-") as folder:
+        path = await stream_to_file(url, Path(folder) / "result", headers=headers, error=error)
+        return await asyncio.to_thread(path.read_bytes)
+
+
+def write_whole(dest: Path, data: bytes) -> Path:
+    """Write `data` to `dest` through a temporary file renamed at the end: whole or nothing
+    (blocking: call it on a worker thread)."""
+    dest = Path(dest)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".part", dir=dest.parent)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(tmp, dest)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+    return dest
 
 
 def _check_status(status: int, error: type[ServiceError]) -> None:

@@ -28,14 +28,13 @@ import base64
 import binascii
 import os
 import re
-import tempfile
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from studio.ai.http_download import stream_to_file
+from studio.ai import formats
+from studio.ai.http_download import fetch_bytes
 from studio.ai.image_openai_models import LEGACY_MODELS, MODELS, TODAYS_MODELS, model_info
 from studio.ai.image_provider import ImageCapabilities, ImageError, ImageRequest, ImageResult
 from studio.ai.sdk_client import SdkConnection, ServiceWords, error_detail, service_key
@@ -50,11 +49,6 @@ DEFAULT_MODEL = "gpt-image-1.5"  # known prices, transparency, edits that keep a
 ENV_KEY = "OPENAI_API_KEY"
 
 _GONE = re.compile(r"shut down|retired|deprecated|no longer (available|supported|offered)", re.I)
-_SIGNATURES = (
-    (b"\x89PNG\r\n\x1a\n", "image/png"),
-    (b"\xff\xd8\xff", "image/jpeg"),
-    (b"GIF8", "image/gif"),
-)
 # Inputs a request's `options` may carry that the SDK takes by name; others go in the body.
 _SDK_OPTIONS = frozenset(
     {"moderation", "input_fidelity", "output_format", "output_compression", "style", "user"}
@@ -132,15 +126,12 @@ def _environ_base_url() -> str | None:
 
 def picture_mime(data: bytes) -> str | None:
     """The type of a PNG, JPEG, GIF or WebP picture from its first bytes (None: not one)."""
-    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        return "image/webp"
-    return next((mime for sig, mime in _SIGNATURES if data.startswith(sig)), None)
+    return formats.picture_mime(data, gif=True)
 
 
 def _upload(data: bytes, stem: str) -> tuple[str, bytes, str]:
     mime = picture_mime(data) or "application/octet-stream"
-    suffix = {"image/jpeg": ".jpg", "image/webp": ".webp", "image/gif": ".gif"}.get(mime, ".png")
-    return (f"{stem}{suffix}", data, mime)
+    return (f"{stem}{formats.PICTURE_SUFFIX.get(mime, '.png')}", data, mime)
 
 
 class OpenAIImageProvider:
@@ -280,7 +271,7 @@ class OpenAIImageProvider:
                         "server", f"{self.host} sent a picture that is not valid base64."
                     ) from None
             elif item.url:
-                data = await self._fetch(item.url)
+                data = await fetch_bytes(item.url, error=ImageError)  # the link lives minutes
             else:
                 continue
             mime = picture_mime(data)
@@ -290,12 +281,6 @@ class OpenAIImageProvider:
         if not results:
             raise ImageError("failed", f"{self.host} answered without a picture; try again.")
         return results
-
-    async def _fetch(self, url: str) -> bytes:
-        """A result given as a URL: fetched at once (such links live minutes)."""
-        with tempfile.TemporaryDirectory(prefix="studio-image-") as folder:
-            path = await stream_to_file(url, Path(folder) / "picture", error=ImageError)
-            return path.read_bytes()
 
     # -- errors ---------------------------------------------------------------------------
 

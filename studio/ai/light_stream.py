@@ -34,10 +34,11 @@ class _Usage:
 
 
 class _Delta:
-    __slots__ = ("content",)
+    __slots__ = ("content", "tool_calls")
 
-    def __init__(self, content: str | None) -> None:
+    def __init__(self, content: str | None, tool_calls: Any = None) -> None:
         self.content = content
+        self.tool_calls = tool_calls if isinstance(tool_calls, list) else None  # plain dicts
 
 
 class _Choice:
@@ -46,7 +47,11 @@ class _Choice:
     def __init__(self, data: dict[str, Any]) -> None:
         self.index = data.get("index") or 0
         delta = data.get("delta")
-        self.delta = _Delta(delta.get("content")) if isinstance(delta, dict) else None
+        self.delta = (
+            _Delta(delta.get("content"), delta.get("tool_calls"))
+            if isinstance(delta, dict)
+            else None
+        )
         self.finish_reason = data.get("finish_reason")
 
 

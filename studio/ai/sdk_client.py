@@ -40,34 +40,62 @@ T = TypeVar("T")
 C = TypeVar("C")
 
 
-def service_key(name: str, explicit: str | None = None, env_var: str | None = None) -> str | None:
-    """The key to send to a service: given explicitly, else the one stored for `name` in
-    Studio's key store, else the service's own variable (`env_var`). Unlike the OpenAI
-    providers there is no fall-back to OPENAI_API_KEY: that key must never reach another
-    service. Blocking (the keyring): call it on a worker thread."""
+def service_key(
+    name: str | None,
+    explicit: str | None = None,
+    env_vars: str | Iterable[str] | None = None,
+    *,
+    named_env: str | None = None,
+) -> str | None:
+    """The key to send to a service: given explicitly; else the variable the person named
+    (`named_env`: a provider's `api_key_env` option); else the one stored for `name` in
+    Studio's key store; else the service's own variables (`env_vars`, in order). Unlike
+    the OpenAI providers there is no fall-back to OPENAI_API_KEY: that key must never reach
+    another service. Blocking (the keyring): call it on a worker thread."""
     if explicit:
         return explicit
-    from studio.config import keys
+    if named_env and os.environ.get(named_env, "").strip():
+        return os.environ[named_env].strip()
+    if name:
+        from studio.config import keys
 
-    stored = keys.get_api_key(name)
-    if stored:
-        return stored
-    value = os.environ.get(env_var, "").strip() if env_var else ""
-    return value or None
+        stored = keys.get_api_key(name)
+        if stored:
+            return stored
+    variables = [env_vars] if isinstance(env_vars, str) else list(env_vars or ())
+    return next((v for var in variables if (v := os.environ.get(var, "").strip())), None)
 
 
 class LazyClient(Generic[T]):
     """A client made by `make()` on a worker thread the first time `get()` is awaited.
 
     A failed `make` is tried again at the next `get`; a cancelled caller does not cancel
-    the others' client (the making is shielded)."""
+    the others' client (the making is shielded). A `make` that raises a ServiceError (no
+    key) passes it on; any other failure is `error("unsupported")` naming `service`, with
+    `secrets` scrubbed out. `aclose` closes the client with `close(client)`, else its own
+    `aclose()` or `close()`."""
 
-    def __init__(self, make: Callable[[], T], *, service: str, error: type[ServiceError]) -> None:
+    def __init__(
+        self,
+        make: Callable[[], T],
+        *,
+        service: str,
+        error: type[ServiceError],
+        close: Callable[[T], Awaitable[object]] | None = None,
+        secrets: Iterable[str | None] = (),
+    ) -> None:
         self._make = make
         self._service = service
         self._error = error
+        self._close = close
+        self._secrets = secrets
         self._client: T | None = None
         self._making: asyncio.Future[T] | None = None
+
+    @property
+    def ready(self) -> bool:
+        """Whether the client has been made."""
+        return self._client is not None
 
     async def get(self) -> T:
         if self._client is not None:
@@ -87,7 +115,7 @@ class LazyClient(Generic[T]):
         except Exception as exc:
             if self._making is making:
                 self._making = None  # the next call tries again
-            reason = short_reason(exc)
+            reason = scrub(short_reason(exc), self._secrets)
             raise self._error(
                 "unsupported", f"The {self._service} provider cannot start: {reason}."
             ) from None
@@ -100,7 +128,12 @@ class LazyClient(Generic[T]):
         if client is None and making is not None and not making.cancelled():
             with contextlib.suppress(Exception):  # it failed: nothing to close
                 client = await making
-        close = getattr(client, "close", None)
+        if client is None:
+            return
+        if self._close is not None:
+            await self._close(client)
+            return
+        close = getattr(client, "aclose", None) or getattr(client, "close", None)
         if close is not None:
             await close()
 
@@ -119,8 +152,9 @@ class ServiceWords:
 
 
 def error_detail(body: Any) -> str:
-    """The message in an error body: `{"error": "..."}` (Runway), `{"detail": "..."}`
-    (Luma, FastAPI), `{"error": {"message": ...}}` (OpenAI) or `{"message": ...}`."""
+    """The message in an error body: `{"error": "..."}` (Runway, ComfyUI), `{"detail": ...}`
+    (Luma, fal, FastAPI: a string, or a list of `{loc, msg}` said as "field: msg; ..."),
+    `{"error": {"message": ...}}` (OpenAI, ComfyUI) or `{"message": ...}`."""
     if isinstance(body, str):
         return body.strip()
     if not isinstance(body, Mapping):
@@ -130,12 +164,20 @@ def error_detail(body: Any) -> str:
         if isinstance(value, Mapping):
             value = value.get("message") or value.get("detail")
         if isinstance(value, list):  # FastAPI's validation errors
-            value = "; ".join(
-                str(v.get("msg", v)) if isinstance(v, Mapping) else str(v) for v in value
-            )
+            value = "; ".join(_validation_error(v) for v in value)
         if value:
             return str(value).strip()
     return ""
+
+
+def _validation_error(item: Any) -> str:
+    """One of FastAPI's `{loc, msg, type}` as "field: msg" (no field for the whole body)."""
+    if not isinstance(item, Mapping):
+        return str(item)
+    loc = item.get("loc") or []
+    where = str(loc[-1]) if loc else ""
+    msg = str(item.get("msg") or item.get("type") or "invalid").rstrip(".")
+    return f"{where}: {msg}" if where and where != "body" else msg
 
 
 def sdk_error(
@@ -221,7 +263,7 @@ class SdkConnection(Generic[C]):
         hint = f"store a {self.service} key for {self._key[0]!r} in Settings, or set {self.env_key}"
         self.words = ServiceWords(self.service, hint)
         self._client: LazyClient[C] = LazyClient(
-            self._connect, service=self.service, error=ServiceError
+            self._connect, service=self.service, error=ServiceError, secrets=self._secrets
         )
 
     def sdk(self) -> ModuleType:

@@ -59,6 +59,11 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--price-in", type=float, metavar="USD", help="price per 1M input tokens")
     p.add_argument("--price-out", type=float, metavar="USD", help="price per 1M output tokens")
     p.add_argument("--max-tokens", type=int, help="limit on each answer's length, in tokens")
+    p.add_argument(
+        "--agent-model",
+        metavar="M",
+        help="the model that plays agent checks (default: each model plays its own games)",
+    )
     p.add_argument("-q", "--quiet", action="store_true", help="no progress lines")
     p.set_defaults(handler=cmd_bench)
 
@@ -121,9 +126,12 @@ def cmd_bench(args: argparse.Namespace) -> int:
         temperature=config.temperature,
         max_tokens=config.max_tokens,
         context_window=config.context_window,
-        prices=prices_from(settings, models, args.price_in, args.price_out),
+        prices=prices_from(
+            settings, [*models, *filter(None, [args.agent_model])], args.price_in, args.price_out
+        ),
         provider=config.name,
         base_url=getattr(provider, "base_url", "") or config.base_url,
+        agent_model=args.agent_model,
     )
     out = OutDir(args.out or default_out(suite.name))
 

@@ -226,7 +226,8 @@ def _check_args(args: argparse.Namespace) -> None:
         raise StudioError(f"the environment variable {args.api_key_env} is not set")
 
 
-def _provider(args: argparse.Namespace) -> tuple[Any, Any]:
+def provider_from_args(args: argparse.Namespace) -> tuple[Any, Any]:
+    """(config, provider) from --provider, --base-url, --model, --max-tokens, --api-key-env."""
     from studio.ai.code_providers import make_code_provider, provider_config
     from studio.commands.project import load_host
     from studio.config.settings import Settings
@@ -238,7 +239,7 @@ def _provider(args: argparse.Namespace) -> tuple[Any, Any]:
         changes["base_url"] = args.base_url
     if args.model:
         changes["model"] = args.model
-    if args.max_tokens:
+    if getattr(args, "max_tokens", None):
         changes["max_tokens"] = args.max_tokens
     config = dataclasses.replace(config, **changes)
     provider = make_code_provider(host, config, env_var=args.api_key_env)
@@ -278,7 +279,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
                 print(f"version {base} reported no errors: nothing to fix", file=sys.stderr)
                 return 0
         attachments = _pictures(args.images)
-        config, provider = _provider(args)
+        config, provider = provider_from_args(args)
         return asyncio.run(_generate(project, provider, config, args, base, errors, attachments))
 
 

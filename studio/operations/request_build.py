@@ -233,5 +233,7 @@ class RequestBuilder:
         """The version's assets, then library assets a new version may start using."""
         manifest = asset_manifest(self.project, base) if base is not None else []
         have = {a["name"] for a in manifest}
-        manifest += [a for a in library_manifest(self.project) if a["name"] not in have]
+        manifest += [
+            {**a, "library": True} for a in library_manifest(self.project) if a["name"] not in have
+        ]
         return manifest

@@ -32,13 +32,19 @@ from typing import Any, Protocol
 
 from studio.ai.context import TokenBudget
 from studio.ai.providers import ChatProvider
+from studio.ai.vision import takes_images
 from studio.config.resources import resource_path
 from studio.core.store import Project
 from studio.core.templates import Template, load_template
 from studio.errors import StudioError
+from studio.operations.agent_checks import agent_verdict, goal_check
+from studio.operations.agent_playtest import AgentPlaytest, GameTools
+from studio.operations.agent_report import Budget
 from studio.operations.generator import Generator
 from studio.operations.outcomes import Outcome
 from studio.operations.projects import new_project, read_source
+from studio.sandbox.game_moments import Replay
+from studio.sandbox.input_script import InputScript
 from studio.scoring.checks import Check
 from studio.scoring.evaluate import CheckResult, evaluate_all, reaction
 from studio.scoring.observe import Observation
@@ -68,6 +74,14 @@ class Player(Protocol):
         self, project: Project, version_id: int, plan: Plan, shots: Path, name: str
     ) -> Observation: ...
 
+    async def open_game(
+        self, project: Project, version_id: int, viewport: tuple[int, int]
+    ) -> GameTools:
+        """A game held open for the AI playtester (agent checks); StudioError if it won't."""
+        ...
+
+    async def replay(self, project: Project, version_id: int, script: InputScript) -> Replay: ...
+
 
 @dataclass
 class BenchConfig:
@@ -85,6 +99,8 @@ class BenchConfig:
     prices: dict[str, Price] = field(default_factory=dict)
     provider: str = ""  # what the report says the models were reached through
     base_url: str = ""
+    agent_model: str | None = None  # who plays agent checks (None: the model under test)
+    agent_seconds: float = 300.0  # wall-clock limit of one agent check
 
 
 @dataclass
@@ -472,6 +488,7 @@ class Bench:
                 first_failed = index == 0
                 continue
             obs = player.played.get(final.id) or await self._play(project, final.id, plan, uid)
+            await self._agents(project, final.id, plan, obs, uid, model)
             record.version = final.id
             record.play = self._play_record(obs, plan)
             retried = outcome.result is not None and outcome.result.retried
@@ -481,6 +498,61 @@ class Bench:
                 *[c.to_dict() for c in evaluate_all(plan, obs, previous)],
             ]
             previous = obs
+
+    async def _agents(
+        self, project: Project, version: int, plan: Plan, obs: Observation, uid: str, model: str
+    ) -> None:
+        """Agent checks: the AI playtester tries each goal on the version."""
+        for index, check in enumerate(plan.checks):
+            if check.kind != "agent":
+                continue
+            if not obs.loaded or obs.hung or obs.crashed:
+                obs.agents[index] = {"passed": False, "detail": "the game did not run"}
+                continue
+            self._go_on()
+            self._emit("step", f"{uid}: the AI playtester tries “{check.goal}”", unit=uid)
+            name = f"{uid}-v{version}-agent{index + 1}"
+            obs.agents[index] = await self._agent(project, version, plan, check, name, model)
+
+    async def _agent(
+        self, project: Project, version: int, plan: Plan, check: Check, name: str, model: str
+    ) -> dict[str, Any]:
+        player_model = self.config.agent_model or model
+        prices = {**self.suite.prices, **self.config.prices}
+
+        def keep(turn: int, jpeg: bytes) -> str | None:
+            path = self.out.shots / f"{name}-{turn}.jpg"
+            path.write_bytes(jpeg)
+            return self.out.relative(path)
+
+        try:
+            game = await self.player.open_game(project, version, plan.viewport)
+        except StudioError as exc:
+            return {"passed": False, "detail": f"the game did not start: {exc}"}
+        try:
+            agent = AgentPlaytest(
+                self.provider,
+                player_model,
+                game,
+                lambda script: self.player.replay(project, version, script),
+                goal=check.goal,
+                budget=Budget(
+                    steps=check.agent_steps,
+                    seconds=self.config.agent_seconds,
+                    price=prices.get(player_model),
+                ),
+                vision=takes_images(player_model),
+                project=project.name,
+                version=version,
+                on_screenshot=keep,
+                goal_check=goal_check(check) if check.conditions else None,
+            )
+            report = await agent.run()
+        except StudioError as exc:
+            return {"passed": False, "detail": str(exc)}
+        finally:
+            game.close()
+        return agent_verdict(check, report)
 
     @staticmethod
     def _refuse_infra(outcome: Outcome) -> None:

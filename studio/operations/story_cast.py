@@ -13,14 +13,13 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from studio.ai.formats import PICTURE_SUFFIX, picture_mime
 from studio.core import assets
 from studio.core.store import Project
 from studio.errors import StudioError
 from studio.story.model import ASSET_DIR, STORY_FILE, Character, load_story, set_cast
 
-__all__ = ["CastEdit", "PICTURE_SUFFIX", "cast_files"]
-
-PICTURE_SUFFIX = {b"\x89PNG": ".png", b"\xff\xd8\xff": ".jpg", b"RIFF": ".webp"}
+__all__ = ["CastEdit", "cast_files"]
 
 
 @dataclass(frozen=True)
@@ -35,10 +34,10 @@ class CastEdit:
 
 
 def _suffix(data: bytes) -> str:
-    for signature, suffix in PICTURE_SUFFIX.items():
-        if data.startswith(signature):
-            return suffix
-    raise StudioError("A cast picture must be a PNG, JPEG or WebP picture.")
+    mime = picture_mime(data)
+    if mime is None:
+        raise StudioError("A cast picture must be a PNG, JPEG or WebP picture.")
+    return PICTURE_SUFFIX[mime]
 
 
 def cast_files(

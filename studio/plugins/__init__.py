@@ -1,6 +1,7 @@
 """Plugin host: hook specs, discovery, per-plugin registrations and states.
 
-Writing a plugin: see plugins/README.md. Switching plugins on and off, and listing them:
+Writing a plugin: see plugins/README.md. A provider factory imported only when a provider
+is made: `lazy_factory`. Switching plugins on and off, and listing them:
 `studio.plugins.control`. Fixtures for plugin authors' tests: `studio.testing.fixtures`.
 """
 
@@ -13,6 +14,7 @@ from studio.plugins.host import (
     PluginInfo,
     PluginState,
 )
+from studio.plugins.lazy import lazy_factory
 
 __all__ = [
     "API_VERSION",
@@ -22,4 +24,5 @@ __all__ = [
     "PluginInfo",
     "PluginState",
     "hookimpl",
+    "lazy_factory",
 ]

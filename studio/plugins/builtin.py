@@ -8,6 +8,7 @@ from studio.config.resources import resource_path
 from studio.core.templates import load_template
 from studio.errors import StudioError
 from studio.plugins.hookspecs import Register, hookimpl
+from studio.plugins.lazy import lazy_factory
 
 STUDIO_API = 2  # image providers
 log = logging.getLogger(__name__)
@@ -31,12 +32,7 @@ def register_templates(register: Register) -> None:
 def register_code_providers(register: Register) -> None:
     # Any OpenAI-compatible chat service (OpenAI, a gateway, a local server); the factory
     # is imported when it runs, so start-up does not pay for the `openai` package.
-    def openai_chat(options):
-        from studio.ai.code_providers import create_openai_chat_provider
-
-        return create_openai_chat_provider(options)
-
-    register("openai", openai_chat)
+    register("openai", lazy_factory("studio.ai.code_providers:create_openai_chat_provider"))
 
 
 @hookimpl
@@ -44,24 +40,14 @@ def register_video_providers(register: Register) -> None:
     # Making the provider is quick and does no I/O (the Video pane makes one when a project
     # opens): the `openai` package, the key and the client wait for its first call, and
     # are then made on a worker thread (`OpenAIVideoProvider.connect`).
-    def openai_videos(options):
-        from studio.ai.video_openai import create_provider
-
-        return create_provider(options)
-
-    register("openai", openai_videos)
+    register("openai", lazy_factory("studio.ai.video_openai:create_provider"))
 
 
 @hookimpl
 def register_image_providers(register: Register) -> None:
     # The OpenAI Images API at any base URL (OpenAI, a gateway, a local server); as for
     # video, making the provider does no I/O and imports no `openai`.
-    def openai_images(options):
-        from studio.ai.image_openai import create_provider
-
-        return create_provider(options)
-
-    register("openai", openai_images)
+    register("openai", lazy_factory("studio.ai.image_openai:create_provider"))
 
 
 @hookimpl

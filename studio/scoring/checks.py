@@ -36,6 +36,14 @@ The moment the value is read:
 of the check; else the start and the end of the playtest; with `compare = "previous"` (in a
 follow-up) the same moment in the previous step's game. An optional `label` names the check
 in the report. Nothing in a suite is ever run as code.
+
+An agent check asks the AI playtester (`studio.operations.agent_playtest`) to reach a goal
+with keys, taps and the page, so a suite measures playability, not just liveness:
+
+    { agent = "score at least 3", state = "score", min = 3 }   passes when the state
+                                        condition holds after one of its actions
+    { agent = "reach the exit", steps = 15 }   without a condition: when the model says
+                                        it reached the goal; steps: its turns (default 20)
 """
 
 from __future__ import annotations
@@ -46,6 +54,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from studio.errors import StudioError
+from studio.sandbox.input_script import valid_key
 
 __all__ = [
     "CHANGE_CONDITIONS",
@@ -89,29 +98,7 @@ DEFAULT_KEYS = ("Space", "Enter", "ArrowLeft", "ArrowRight", "ArrowUp", "ArrowDo
 DEFAULT_TAPS = ((0.5, 0.5), (0.3, 0.7), (0.7, 0.7))
 DEFAULT_PHONE = (390, 844)
 DEFAULT_HOLD = 0.15
-
-# The DOM key names the playtest can press (studio.sandbox.playtest.qt_key, kept Qt-free).
-_NAMED_KEYS = {
-    "ArrowUp",
-    "ArrowDown",
-    "ArrowLeft",
-    "ArrowRight",
-    "Space",
-    " ",
-    "Enter",
-    "Escape",
-    "Tab",
-    "Shift",
-    "Control",
-    "Backspace",
-}
-
-
-def valid_key(name: str) -> bool:
-    if name in _NAMED_KEYS:
-        return True
-    rest = name.removeprefix("Key").removeprefix("Digit")
-    return len(rest) == 1 and rest.isascii() and rest.isalnum()
+DEFAULT_AGENT_STEPS = 20
 
 
 @dataclass
@@ -129,6 +116,8 @@ class Check:
     at: str = "end"
     compare: str | None = None
     conditions: dict[str, Any] = field(default_factory=dict)
+    goal: str = ""  # an agent check's goal, in words for the model
+    agent_steps: int = 0  # an agent check's turns at most
 
     @property
     def trigger(self) -> str | None:
@@ -382,12 +371,32 @@ def state_label(check: Check) -> str:
     return f"{text} at {check.at}" if check.at == "start" else text
 
 
+def _agent(spec: Mapping[str, Any], where: str) -> Check:
+    goal = spec.get("agent")
+    if not isinstance(goal, str) or not goal.strip():
+        raise _fail(where, 'agent must be the goal in words, e.g. agent = "reach the exit"')
+    steps = spec.get("steps", DEFAULT_AGENT_STEPS)
+    if isinstance(steps, bool) or not isinstance(steps, int) or not 1 <= steps <= 200:
+        raise _fail(where, f"steps must be a whole number from 1 to 200, not {steps!r}")
+    condition = {k: v for k, v in spec.items() if k not in ("agent", "steps", "label")}
+    check = Check("agent", "", goal=goal.strip(), agent_steps=steps)
+    if condition:
+        read = _state(condition, where, followup=False)
+        if read.keys or read.taps or read.compares or read.at != "end":
+            raise _fail(where, "an agent's goal is a value condition (equals, min, max, ...)")
+        check.path, check.conditions = read.path, read.conditions
+    check.label = str(spec.get("label") or f"agent: {check.goal}")
+    return check
+
+
 def parse_check(spec: Any, where: str, *, followup: bool = False) -> Check:
     """One check from its TOML form (a name or a table)."""
     if isinstance(spec, str):
         return _generic(spec, {}, where)
     if not isinstance(spec, Mapping):
         raise _fail(where, f"a check is a name or a table, not {spec!r}")
+    if "agent" in spec:
+        return _agent(spec, where)
     if "check" in spec and "state" in spec:
         raise _fail(where, "a check has either check = NAME or state = PATH, not both")
     if "check" in spec:
@@ -396,7 +405,7 @@ def parse_check(spec: Any, where: str, *, followup: bool = False) -> Check:
         return _generic(spec["check"], spec, where)
     if "state" in spec:
         return _state(spec, where, followup=followup)
-    raise _fail(where, "a check table needs check = NAME or state = PATH")
+    raise _fail(where, "a check table needs check = NAME, state = PATH or agent = GOAL")
 
 
 def parse_checks(specs: Any, where: str, *, followup: bool = False) -> list[Check]:

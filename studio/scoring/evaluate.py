@@ -20,7 +20,7 @@ from studio.scoring.observe import (
 )
 from studio.scoring.plan import Plan, Segment
 
-__all__ = ["CheckResult", "Reaction", "evaluate", "evaluate_all", "reaction"]
+__all__ = ["CheckResult", "Reaction", "evaluate", "evaluate_all", "judge_state", "reaction"]
 
 SETTLE = 0.3  # seconds after an input before the game counts as left alone again
 PICTURE_MIN = 0.01  # share of the picture a reaction must change (without a state hook)
@@ -33,9 +33,13 @@ class CheckResult:
     label: str
     passed: bool
     detail: str
+    agent: dict[str, Any] | None = None  # an agent check's play: steps, screenshots, end
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        data = asdict(self)
+        if self.agent is None:
+            del data["agent"]
+        return data
 
 
 @dataclass
@@ -211,6 +215,13 @@ def _state_check(
         value = resolve(obs.state_at(check.at), path)
         before = resolve(obs.state_at("start"), path)
         after = resolve(obs.state_at("end"), path)
+    return judge_state(check, value, before, after)
+
+
+def judge_state(check: Check, value: Any, before: Any, after: Any) -> tuple[bool, str]:
+    """A state check's conditions on the values read (MISSING where absent): `value` for
+    value conditions, `before` and `after` for changes. (passed, what was seen)."""
+    path = check.path
     problems = []
     for name, expected in check.conditions.items():
         if name in ("changes", "increases", "decreases"):
@@ -284,6 +295,11 @@ def _generic(check: Check, index: int, plan: Plan, obs: Observation) -> tuple[bo
 def evaluate(
     check: Check, index: int, plan: Plan, obs: Observation, previous: Observation | None = None
 ) -> CheckResult:
+    if check.kind == "agent":
+        played = obs.agents.get(index)
+        if played is None:
+            return CheckResult(check.kind, check.label, False, "the agent did not play")
+        return CheckResult(check.kind, check.label, played["passed"], played["detail"], played)
     if check.kind == "state":
         passed, detail = _state_check(check, index, plan, obs, previous)
     else:

@@ -117,6 +117,7 @@ class Observation:
     phone: PhoneLayout | None = None
     screenshot: str | None = None
     thumbnail: str | None = None
+    agents: dict[int, dict[str, Any]] = field(default_factory=dict)  # agent checks' plays
 
     # -- the report ----------------------------------------------------------------------
 

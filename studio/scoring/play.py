@@ -24,6 +24,10 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QImage
 
 from studio.core.store import Project
+from studio.errors import StudioError
+from studio.sandbox.game_moments import Replay
+from studio.sandbox.game_session import GameSession, GameStopped, replay_script
+from studio.sandbox.input_script import InputScript
 from studio.sandbox.playtest import LOAD_TIMEOUT, PlaytestReport, PlaytestRunner, start_runner
 from studio.scoring.observe import PICTURE_SIZE, PROBE_JS, Observation, PhoneLayout, Sample
 from studio.scoring.plan import Plan
@@ -137,6 +141,25 @@ class QtPlayer:
             if plan.phone is not None:
                 obs.phone = await self._phone(project, version_id, plan.phone, shots, name)
         return obs
+
+    async def open_game(
+        self, project: Project, version_id: int, viewport: tuple[int, int]
+    ) -> GameSession:
+        """A game held open for the AI playtester (the bench's agent checks)."""
+        session = GameSession(
+            project, version_id, viewport=viewport, watchdog_timeout=self.watchdog_timeout
+        )
+        try:
+            await session.open()
+        except GameStopped as exc:
+            session.close()
+            raise StudioError(str(exc)) from None
+        return session
+
+    async def replay(self, project: Project, version_id: int, script: InputScript) -> Replay:
+        return await replay_script(
+            project, version_id, script, watchdog_timeout=self.watchdog_timeout
+        )
 
     async def _phone(
         self, project: Project, version_id: int, size: tuple[int, int], shots: Path, name: str

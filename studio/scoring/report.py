@@ -17,6 +17,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from studio.scoring.agent_html import agent_plays_html
 from studio.scoring.results import BenchRun, ModelSummary, OutDir, UnitResult
 from studio.scoring.suite import Price, Suite
 
@@ -514,7 +515,8 @@ def _unit_html(r: UnitResult, out: OutDir) -> str:
                 picture += f'<br><a class="meta" href="{_e(play.phone_screenshot)}">phone size</a>'
         rows.append(
             f'<tr><td><b>{_e(name)}</b><div class="prompt detail">{_e(prompt)}</div></td>'
-            f'<td class="detail">{gen}</td><td><ul class="checks">{checks}</ul></td>'
+            f'<td class="detail">{gen}</td><td><ul class="checks">{checks}</ul>'
+            f"{agent_plays_html(step.checks)}</td>"
             f"<td>{picture}</td></tr>"
         )
     lines.append(f'<table class="steps" width="100%">{"".join(rows)}</table>')

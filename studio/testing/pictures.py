@@ -1,6 +1,7 @@
 """Pictures made for tests and benchmarks, each with its truth: a figure on a textured,
 noisy background (a photo), a pen drawing on paper under uneven light, a character on a flat
-colour, sprite sheets with uneven gaps, and tiles that do or do not repeat.
+colour, sprite sheets with uneven gaps, and tiles that do or do not repeat; and `png`, a
+plain picture of one colour for requests and the local servers' answers.
 
 Every maker is seeded, so a picture is the same on every run. A scene is drawn as a
 foreground layer (colours and coverage, drawn at a finer scale and averaged down, so edges
@@ -11,6 +12,7 @@ a cut-out can be measured against them.
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -23,6 +25,7 @@ __all__ = [
     "character_on_flat",
     "drawing_on_paper",
     "figure_on_texture",
+    "png",
     "sprite_sheet",
     "tile",
 ]
@@ -119,16 +122,22 @@ def _compose(
 
 
 def figure_on_texture(size: tuple[int, int] = (480, 360), seed: int = 0) -> Scene:
-    """A photo: a person standing before a textured wall of leaves, stone and brick (whose
-    red is near the shirt's), with light that varies and camera noise."""
+    """A photo: a person standing before a textured wall of leaves and stone crossed by
+    courses of terracotta brick, with light that varies and camera noise. Like a real
+    wall, each material runs on past the picture's edges: a cut-out can learn the
+    background's colours from the border. (With brick as red as the shirt, GrabCut takes
+    some courses for the figure: colour is all it has to go on.)"""
     rng = np.random.default_rng(seed)
     width, height = size
     patches = _smooth_noise(rng, size, 6)
-    bricks = np.clip(_smooth_noise(rng, size, 5) * 2 - 1.2, 0, 1)[:, :, None]
+    rows = np.linspace(0.0, 1.0, height, dtype=np.float32)[:, None]
+    courses = np.sin(2 * np.pi * (float(rng.uniform(1.0, 2.0)) * rows + float(rng.uniform())))
+    wobble = 0.5 * (_smooth_noise(rng, size, 5) - 0.5)
+    bricks = np.clip((courses + wobble - 0.55) * 4, 0, 1)[:, :, None]
     grain = _smooth_noise(rng, size, max(8, width // 12))
     leaves = np.array([70, 110, 60], np.float32)
     stone = np.array([150, 140, 125], np.float32)
-    brick = np.array([150, 70, 55], np.float32)
+    brick = np.array([180, 110, 70], np.float32)
     mix = np.clip(patches * 1.6 - 0.3, 0, 1)[:, :, None]
     background = (leaves * mix + stone * (1 - mix)) * (1 - bricks) + brick * bricks
     background = background * (0.75 + 0.5 * grain[:, :, None])
@@ -332,3 +341,10 @@ def tile(size: tuple[int, int] = (64, 64), seed: int = 0, repeats: bool = True) 
     stone = np.array([170, 160, 140], np.float32)
     colours = grass * (1 - field[:, :, None]) + stone * field[:, :, None]
     return Image.fromarray((colours + 0.5).astype(np.uint8), "RGB")
+
+
+def png(width: int, height: int, rgb: RGB = (40, 120, 200)) -> bytes:
+    """A `width` x `height` PNG of one colour (another colour, other bytes)."""
+    out = io.BytesIO()
+    Image.new("RGB", (width, height), rgb).save(out, "PNG", compress_level=1)
+    return out.getvalue()

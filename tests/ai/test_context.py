@@ -200,3 +200,24 @@ def test_quoted_lines_stay_inside_the_file() -> None:
     assert "a.js, lines 1–2:\n1  one\n2> two\n" in text
     assert "line numbers and the > mark are not part of it" in text
     assert "The code where" not in fix_prompt([{"message": "x", "source": "a.js", "line": 9}])
+
+
+def test_library_assets_the_game_does_not_use_go_before_its_code() -> None:
+    """A small window: pictures of the library the game does not use are left out of the
+    list (the prompt can still name one), the game's own stay, and the code stays whole."""
+    own = {"name": "hero.png", "kind": "image", "mime": "image/png", "width": 32, "height": 32}
+    library = [
+        {"name": f"coin-{i}.png", "kind": "image", "mime": "image/png", "library": True}
+        for i in range(300)
+    ]
+    library.append({"name": "castle.png", "kind": "image", "mime": "image/png", "library": True})
+    game = {"index.html": "<canvas></canvas>\n" * 30}
+    budget = TokenBudget(context_window=3000, reserved_output=1000)
+    built = build_messages(
+        "put castle.png behind the level", game, system="S", assets=[own, *library], budget=budget
+    )
+    assert built.fits, built.left_out
+    final = built.messages[-1]["content"]
+    assert "assets/hero.png" in final and "assets/castle.png" in final
+    assert "coin-7.png" not in final
+    assert built.left_out == ["300 assets of the library (not listed: the game does not use them)"]

@@ -1,6 +1,6 @@
-"""Shared by the service tests: providers closed after each test, a job polled to its end,
-a job driven through Studio's real queue across a restart; and the fal server with
-providers pointed at it."""
+"""Shared by the service tests: a quick polling policy, providers pointed at a local server
+and closed after each test, a job polled to its end, a job driven through Studio's real
+queue across a restart; the fal server, and the key the Google server takes."""
 
 from __future__ import annotations
 
@@ -20,7 +20,8 @@ from studio.operations.video_queue import PollPolicy, VideoQueue
 from studio.testing.servers.fal import FalServer
 from studio.testing.servers.video import server_clip
 
-FAST = PollPolicy(first=0.02, longest=0.05, max_suggested=0.05, max_transient=3)
+FAST = PollPolicy(first=0.02, longest=0.05, max_suggested=0.5, max_transient=4)
+GOOGLE_KEY = "AIza-google-test-SECRET-7f3c"
 
 Restart = Callable[..., Awaitable[tuple[VideoJob, str, list[Any]]]]
 P = TypeVar("P", bound=VideoProvider)
@@ -38,6 +39,17 @@ async def closing() -> AsyncIterator[Callable[[P], P]]:
     yield keep
     for provider in made:
         await provider.aclose()
+
+
+@pytest.fixture
+def pointed(closing: Callable[[P], P]) -> Callable[..., Any]:
+    """`pointed(ProviderClass, server, **options)`: a provider pointed at a local server (its
+    `base_url` and `api_key`, unless `options` say otherwise), closed after the test."""
+
+    def build(cls: type, server: Any, **options: Any) -> Any:
+        return closing(cls(**{"base_url": server.base_url, "api_key": server.api_key} | options))
+
+    return build
 
 
 async def finish(provider: VideoProvider, remote_id: str) -> VideoStatus:
@@ -90,19 +102,3 @@ def across_restart(tmp_path: Path) -> Restart:
 def fal_server() -> Iterator[FalServer]:
     with FalServer(server_clip()) as server:
         yield server
-
-
-@pytest.fixture
-async def fal(fal_server: FalServer) -> AsyncIterator[Callable[..., Any]]:
-    """`fal(ProviderClass, **options)`: a provider pointed at `fal_server`, closed after."""
-    made: list[Any] = []
-
-    def build(cls: type, **options: Any) -> Any:
-        options.setdefault("base_url", fal_server.base_url)
-        options.setdefault("api_key", fal_server.api_key)
-        made.append(cls(**options))
-        return made[-1]
-
-    yield build
-    for provider in made:
-        await provider.aclose()

@@ -20,11 +20,12 @@ from studio.ai.video_provider import VideoError, VideoRequest, VideoStatus, make
 from studio.core import assets
 from studio.core.store import Project
 from studio.operations.video_queue import PollPolicy, VideoQueue
-from studio.testing.servers.comfyui import ComfyUIServer, png_bytes
+from studio.testing.pictures import png
+from studio.testing.servers.comfyui import ComfyUIServer
 
 FAST = PollPolicy(first=0.05, longest=0.3, max_suggested=0.5, max_transient=4)
-PICTURE = png_bytes(32, 32, 1)
-LAST = png_bytes(32, 32, 2)
+PICTURE = png(32, 32, (37, 91, 160))
+LAST = png(32, 32, (74, 182, 160))
 
 
 @pytest.fixture
@@ -137,7 +138,7 @@ async def test_image_to_video_uploads_the_first_frame(
 ) -> None:
     remote_id = await provider.submit(VideoRequest("the fox looks up", image=PICTURE, seconds=2))
     (upload,) = server.calls("POST", "/upload/image")
-    name, data = upload.body["image"]
+    name, data = upload.body["image"]["filename"], upload.body["image"]["data"]
     assert data == PICTURE and upload.body["type"] == "input"
     graph = posted(server)["prompt"]
     assert titled(graph, "studio:image")[0]["inputs"]["image"] == name
@@ -154,7 +155,7 @@ async def test_first_and_last_frame_with_wan_14b(
     remote_id = await provider.submit(request)
     graph = posted(server)["prompt"]
     uploads = {
-        call.body["image"][1]: call.body["image"][0]
+        call.body["image"]["data"]: call.body["image"]["filename"]
         for call in server.calls("POST", "/upload/image")
     }
     assert titled(graph, "studio:image")[0]["inputs"]["image"] == uploads[PICTURE]
@@ -282,7 +283,7 @@ async def test_out_of_credits_in_a_partner_node_is_quota(
 async def test_a_busy_server_says_when_to_come_back(
     server: ComfyUIServer, provider: ComfyVideoProvider
 ) -> None:
-    server.busy = 7
+    server.rate_limited, server.retry_after = 1, 7
     with pytest.raises(VideoError) as busy:
         await provider.submit(VideoRequest("a cat"))
     assert busy.value.kind == "rate_limited" and busy.value.retry_after == 7
@@ -290,13 +291,13 @@ async def test_a_busy_server_says_when_to_come_back(
 
 async def test_a_server_error_mid_poll_is_retried(server: ComfyUIServer, project: Project) -> None:
     server.websocket = False
-    server.fail_history = 2
+    server.fail_polls = 2
     queue = make_queue(project, server.base_url)
     job = queue.generate("comfyui", "a cat")
     await queue.run()
     await queue.aclose()
     assert project.job(job.id).status == "completed"
-    assert server.fail_history == 0  # both 500s were met and got past
+    assert server.fail_polls == 0  # both 500s were met and got past
 
 
 async def test_cancel_interrupts_the_running_job(server: ComfyUIServer, project: Project) -> None:
@@ -406,7 +407,7 @@ async def test_a_download_cut_off_leaves_nothing(
     server: ComfyUIServer, provider: ComfyVideoProvider, tmp_path: Path
 ) -> None:
     remote_id = await finished_job(provider)
-    server.cut_view = True
+    server.cut_downloads = True
     with pytest.raises(VideoError) as cut:
         await provider.download(remote_id, "video", tmp_path / "clip.mp4")
     assert cut.value.kind == "unreachable"
@@ -417,7 +418,7 @@ async def test_check_says_works_or_why_not(
     server: ComfyUIServer, provider: ComfyVideoProvider
 ) -> None:
     await provider.check()  # works
-    server.token = "s3cret"
+    server.api_key = "s3cret"
     with pytest.raises(VideoError) as refused:
         await provider.check()
     assert refused.value.kind == "auth"

@@ -13,7 +13,8 @@ from studio_comfyui.video import ComfyVideoProvider
 from studio_comfyui.workflow import Inputs, Workflow, WorkflowError
 
 from studio.ai.video_provider import VideoError, VideoRequest
-from studio.testing.servers.comfyui import ComfyUIServer, png_bytes
+from studio.testing.pictures import png
+from studio.testing.servers.comfyui import ComfyUIServer
 
 
 def own_workflow() -> dict:
@@ -68,7 +69,7 @@ async def test_a_custom_workflow_runs_and_offers_what_it_marks(tmp_path: Path) -
     with pytest.raises(
         VideoError, match='takes no first frame: mark a Load Image node "studio:image"'
     ):
-        await provider.submit(VideoRequest("a cat", image=png_bytes(8, 8)))
+        await provider.submit(VideoRequest("a cat", image=png(8, 8)))
     await provider.aclose()
     with ComfyUIServer() as server:
         provider = ComfyVideoProvider(base_url=server.base_url, workflow=str(path), poll_wait=0.1)

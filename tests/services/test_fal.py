@@ -19,12 +19,13 @@ from studio.ai.video_provider import VideoError, VideoProvider, VideoRequest, ca
 from studio.core import assets
 from studio.core.store import Project
 from studio.media import probe
-from studio.operations.video_queue import PollPolicy, VideoQueue
-from studio.testing.servers.fal import FalServer, png_bytes
+from studio.operations.video_queue import VideoQueue
+from studio.testing.pictures import png
+from studio.testing.servers.fal import FalServer
+from tests.services.conftest import FAST, finish
 
-FAST = PollPolicy(first=0.02, longest=0.05, max_suggested=0.5, max_transient=4)
-FIRST = png_bytes(16, 16, (200, 30, 30))
-LAST = png_bytes(16, 16, (30, 30, 200))
+FIRST = png(16, 16, (200, 30, 30))
+LAST = png(16, 16, (30, 30, 200))
 KLING = "fal-ai/kling-video/v2.5-turbo/pro"
 
 Make = Callable[..., FalVideoProvider]
@@ -36,8 +37,8 @@ def server(fal_server: FalServer) -> FalServer:
 
 
 @pytest.fixture
-def make(fal: Callable[..., Any]) -> Make:
-    return lambda **options: fal(FalVideoProvider, **options)
+def make(pointed: Callable[..., Any], server: FalServer) -> Make:
+    return lambda **options: pointed(FalVideoProvider, server, **options)
 
 
 @pytest.fixture
@@ -52,14 +53,6 @@ def queue_for(project: Project, provider: FalVideoProvider, **kwargs: Any) -> Vi
     return VideoQueue(project, lambda name: provider, **kwargs)
 
 
-async def finish(provider: FalVideoProvider, remote_id: str):
-    for _ in range(20):
-        status = await provider.poll(remote_id)
-        if status.done:
-            return status
-    raise AssertionError("the request never finished")
-
-
 # -- the plugin and what it offers -------------------------------------------------------
 
 
@@ -67,9 +60,9 @@ def test_plugin_registers_video_and_image_providers(studio_plugin_host) -> None:
     host = studio_plugin_host(studio_fal)
     assert host.plugins["studio_fal"].state == "enabled", host.plugins["studio_fal"].error
     provider = host.get("video_providers", "fal")({"key_name": "nobody", "timeout": 5})
-    assert isinstance(provider, VideoProvider) and provider.fal._client is None  # no I/O yet
+    assert isinstance(provider, VideoProvider) and not provider.fal._client.ready  # no I/O yet
     images = host.get("image_providers", "fal-images")({"model": "fal-ai/flux-1/schnell"})
-    assert images.capabilities.max_count == 4 and images.fal._client is None
+    assert images.capabilities.max_count == 4 and not images.fal._client.ready
 
 
 def test_capabilities_follow_the_model() -> None:
@@ -140,7 +133,7 @@ async def test_first_and_last_frame_use_each_models_names(make: Make, server: Fa
     await provider.submit(VideoRequest("turn around", seconds=10, image=FIRST, last_frame=LAST))
     kling = server.only()
     assert kling.images == {"image_url": [FIRST], "tail_image_url": [LAST]}
-    server.requests.clear()
+    server.jobs.clear()
     veo = VideoRequest(
         "turn around",
         model="fal-ai/veo3.1",
@@ -165,7 +158,7 @@ async def test_first_and_last_frame_use_each_models_names(make: Make, server: Fa
 async def test_reference_pictures_go_to_the_reference_endpoint(
     make: Make, server: FalServer
 ) -> None:
-    refs = tuple(png_bytes(8, 8, (n, n, n)) for n in (10, 20, 30))
+    refs = tuple(png(8, 8, (n, n, n)) for n in (10, 20, 30))
     provider = make(model="fal-ai/veo3.1")
     remote_id = await provider.submit(VideoRequest("the cast waves", references=refs))
     request = server.only()
@@ -190,7 +183,7 @@ async def test_what_a_model_cannot_do_is_refused_before_anything_is_sent(
         with pytest.raises(VideoError) as caught:
             await provider.submit(request)
         assert caught.value.kind == kind and words in str(caught.value)
-    assert server.calls_made == []
+    assert server.requests == []
 
 
 async def test_an_unknown_model_gets_the_common_inputs(make: Make, server: FalServer) -> None:
@@ -288,13 +281,13 @@ async def test_no_credit(make: Make, server: FalServer) -> None:
         assert "Exhausted balance" in str(caught.value) and "fal.ai/dashboard/billing" in str(
             caught.value
         )
-    assert server.requests == {}
+    assert server.jobs == {}
 
 
 async def test_a_passing_429_is_retried_by_fal_client(make: Make, server: FalServer) -> None:
-    server.rate_limit(2, retry_after=0.1)
+    server.rate_limited, server.retry_after = 2, 0.1
     await make().submit(VideoRequest("a fox"))
-    assert len(server.submits()) == 3 and len(server.requests) == 1
+    assert len(server.submits()) == 3 and len(server.jobs) == 1
 
 
 async def test_429_gives_retry_after_and_the_queue_waits(
@@ -302,7 +295,7 @@ async def test_429_gives_retry_after_and_the_queue_waits(
 ) -> None:
     provider = make()
     remote_id = await provider.submit(VideoRequest("a fox"))
-    server.rate_limit(1, retry_after=3)
+    server.rate_limited, server.retry_after = 1, 3
     with pytest.raises(VideoError) as caught:
         await provider.poll(remote_id)
     assert caught.value.kind == "rate_limited" and caught.value.retry_after == 3
@@ -313,7 +306,7 @@ async def test_429_gives_retry_after_and_the_queue_waits(
     queue.start()
     while studio_project.job(job.id).status != "running":
         await asyncio.sleep(0.01)
-    server.rate_limit(2, retry_after=0.2)  # the next polls
+    server.rate_limited, server.retry_after = 2, 0.2  # the next polls
     server.hold.clear()
     await asyncio.wait_for(queue.run(), 30)
     await queue.aclose()
@@ -416,7 +409,7 @@ async def test_no_key_anywhere(monkeypatch: pytest.MonkeyPatch, server: FalServe
     with pytest.raises(VideoError) as caught:
         await provider.submit(VideoRequest("a fox"))
     assert caught.value.kind == "auth" and "FAL_KEY" in str(caught.value)
-    assert server.calls_made == []
+    assert server.requests == []
 
 
 # -- Test connection ----------------------------------------------------------------------

@@ -10,22 +10,23 @@ import pytest
 from studio_fal.images import FalImageProvider
 
 from studio.ai.image_provider import ImageError, ImageProvider, ImageRequest
-from studio.testing.servers.fal import FalServer, png_bytes
+from studio.testing.pictures import png
+from studio.testing.servers.fal import FalServer
 
-PHOTO = png_bytes(12, 12, (250, 200, 10))
+PHOTO = png(12, 12, (250, 200, 10))
 Make = Callable[..., FalImageProvider]
 
 
 @pytest.fixture
 def server(fal_server: FalServer) -> FalServer:
-    fal_server.picture = png_bytes(6, 4, (1, 2, 3))
+    fal_server.picture = png(6, 4, (1, 2, 3))
     fal_server.queue_ahead, fal_server.steps = 0, 1  # pictures come quickly
     return fal_server
 
 
 @pytest.fixture
-def make(fal: Callable[..., Any]) -> Make:
-    return lambda **options: fal(FalImageProvider, **options)
+def make(pointed: Callable[..., Any], server: FalServer) -> Make:
+    return lambda **options: pointed(FalImageProvider, server, **options)
 
 
 def test_capabilities_and_prices() -> None:
@@ -56,7 +57,7 @@ async def test_flux_makes_pictures_of_the_size_asked(make: Make, server: FalServ
 
 
 async def test_gemini_image_edits_uploaded_pictures(make: Make, server: FalServer) -> None:
-    second = png_bytes(5, 5, (9, 9, 9))
+    second = png(5, 5, (9, 9, 9))
     banana = "google/nano-banana-2.1"
     request = ImageRequest("a hat on it", model=banana, size="720x1280", inputs=(PHOTO, second))
     (picture,) = await make().generate(request)
@@ -88,7 +89,7 @@ async def test_what_a_model_cannot_do_is_refused(make: Make, server: FalServer) 
         with pytest.raises(ImageError) as caught:
             await provider.generate(request)
         assert caught.value.kind == kind and words in str(caught.value)
-    assert server.calls_made == []
+    assert server.requests == []
 
 
 async def test_a_refused_prompt(make: Make, server: FalServer) -> None:
@@ -120,7 +121,7 @@ async def test_a_slow_request_is_cancelled_on_fal(make: Make, server: FalServer)
 async def test_a_cancelled_generate_cancels_on_fal(make: Make, server: FalServer) -> None:
     server.hold.set()
     task = asyncio.ensure_future(make().generate(ImageRequest("a castle")))
-    while not server.requests:
+    while not server.jobs:
         await asyncio.sleep(0.01)
     task.cancel()
     with pytest.raises(asyncio.CancelledError):

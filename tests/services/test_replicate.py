@@ -20,13 +20,14 @@ from studio.ai.video_provider import VideoError, VideoRequest, make_provider
 from studio.core import assets
 from studio.core.store import Project
 from studio.media import probe
-from studio.operations.video_queue import PollPolicy, VideoQueue
-from studio.testing.servers.replicate import TEST_TOKEN, ReplicateServer, server_picture
+from studio.operations.video_queue import VideoQueue
+from studio.testing.pictures import png
+from studio.testing.servers.replicate import TEST_TOKEN, ReplicateServer
 from studio.testing.servers.video import server_clip
 from tests.ai.test_video_queue import wait_for
+from tests.services.conftest import FAST, finish
 
-FAST = PollPolicy(first=0.02, longest=0.05, max_transient=3)
-PNG = server_picture()
+PNG = png(64, 36, (0x30, 0x80, 0xD0))
 BIG_PNG = b"\x89PNG\r\n\x1a\n" + bytes(300 * 1024)  # over the data-URL limit: uploaded
 
 
@@ -39,14 +40,6 @@ def server() -> Iterator[ReplicateServer]:
 def provider(server: ReplicateServer, **options) -> ReplicateVideoProvider:
     options = {"base_url": server.base_url, "api_key": TEST_TOKEN, "timeout": 5} | options
     return ReplicateVideoProvider(**options)
-
-
-async def finish(p: ReplicateVideoProvider, remote_id: str):
-    for _ in range(20):
-        status = await p.poll(remote_id)
-        if status.done:
-            return status
-    raise AssertionError("the prediction never finished")
 
 
 def make_queue(project: Project, server: ReplicateServer, **options) -> VideoQueue:

@@ -130,7 +130,7 @@ async def test_a_big_picture_goes_through_an_upload(make: Make, server: RunwaySe
         server.calls("POST", "/v1/uploads")[0],
         server.calls("POST", "/upload-bucket")[0],
     )
-    assert start.fields["type"] == "ephemeral" and start.fields["filename"].endswith(".png")
+    assert start.body["type"] == "ephemeral" and start.body["filename"].endswith(".png")
     assert "authorization" not in bucket.headers  # a presigned form, not the API
     (body,) = server.bodies("image_to_video")
     assert (

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import base64
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import studio_veo
@@ -17,41 +18,32 @@ from studio.config import keys
 from studio.core import assets
 from studio.core.store import Project
 from studio.media import probe
-from studio.operations.video_queue import PollPolicy, VideoQueue
-from studio.testing.servers.veo import GoogleServer, png
+from studio.operations.video_queue import VideoQueue
+from studio.testing.pictures import png
+from studio.testing.servers.veo import GoogleServer
 from studio.testing.servers.video import server_clip
-from tests.services.google_providers import KEY, providers
+from tests.services.conftest import FAST, GOOGLE_KEY, finish
 
-FAST = PollPolicy(first=0.02, longest=0.05, max_transient=3)
 FIRST, LAST = png(64, 36, (200, 30, 30)), png(64, 36, (30, 200, 30))
 MakeProvider = Callable[..., VeoProvider]
 
 
 @pytest.fixture
 def server() -> Iterator[GoogleServer]:
-    with GoogleServer(server_clip(), extended_clip=server_clip(2.0), api_key=KEY) as server:
+    with GoogleServer(server_clip(), extended_clip=server_clip(2.0), api_key=GOOGLE_KEY) as server:
         yield server
 
 
 @pytest.fixture
-async def make(server: GoogleServer) -> AsyncIterator[MakeProvider]:
-    async with providers(VeoProvider, server) as build:
-        yield build
+def make(pointed: Callable[..., Any], server: GoogleServer) -> MakeProvider:
+    return lambda **options: pointed(VeoProvider, server, **{"timeout": 10, **options})
 
 
 def veo_queue(project: Project, server: GoogleServer) -> VideoQueue:
     """A job queue whose Veo provider talks to `server`, polling quickly."""
     return VideoQueue(
-        project, lambda name: VeoProvider(base_url=server.base_url, api_key=KEY), poll=FAST
+        project, lambda name: VeoProvider(base_url=server.base_url, api_key=GOOGLE_KEY), poll=FAST
     )
-
-
-async def finish(provider: VeoProvider, remote_id: str):
-    for _ in range(10):
-        status = await provider.poll(remote_id)
-        if status.done:
-            return status
-    raise AssertionError("the job never finished")
 
 
 async def until(predicate: Callable[[], bool], timeout: float = 20.0) -> None:
@@ -98,7 +90,7 @@ async def test_text_to_video(make: MakeProvider, server: GoogleServer, tmp_path:
 
     (call,) = server.calls(":predictLongRunning")
     assert call.path == "/v1beta1/publishers/google/models/veo-3.1-generate-001:predictLongRunning"
-    assert call.headers["x-goog-api-key"] == KEY
+    assert call.headers["x-goog-api-key"] == GOOGLE_KEY
     instance, parameters = sent(server)
     assert instance == {"prompt": "a lighthouse at dusk"}
     assert parameters == {
@@ -225,7 +217,7 @@ async def test_what_the_model_cannot_do_is_refused_before_sending(
 
 
 async def test_capabilities_per_model_need_no_network() -> None:
-    provider = VeoProvider(base_url="http://127.0.0.1:9", api_key=KEY)  # nothing listens
+    provider = VeoProvider(base_url="http://127.0.0.1:9", api_key=GOOGLE_KEY)  # nothing listens
     veo = capabilities_of(provider)
     lite = capabilities_of(provider, "veo-3.1-lite-generate-001")
     assert veo.models == (
@@ -335,13 +327,13 @@ async def test_no_credit(make: MakeProvider, server: GoogleServer) -> None:
     )
 
 
-@pytest.mark.parametrize(("header", "wait"), [(None, 2.0), ("7", 7.0)])
+@pytest.mark.parametrize(("header", "wait"), [(None, 2.0), (7, 7.0)])
 async def test_rate_limited_with_the_wait_google_asks_for(
-    make: MakeProvider, server: GoogleServer, header: str | None, wait: float
+    make: MakeProvider, server: GoogleServer, header: float | None, wait: float
 ) -> None:
     provider = make()
     remote_id = await provider.submit(VideoRequest("a cat"))
-    server.rate_limit, server.retry_after = 1, header
+    server.rate_limited, server.retry_after = 1, header
     with pytest.raises(VideoError) as caught:
         await provider.poll(remote_id)
     assert caught.value.kind == "rate_limited" and caught.value.transient
@@ -376,12 +368,13 @@ async def test_download_cut_off_halfway_leaves_nothing(
 ) -> None:
     remote_id = await make().submit(VideoRequest("a cat"))
     server.steps = 1
-    server.cut_results = 1
+    server.cut_downloads = True
     provider = make()
     with pytest.raises(VideoError) as caught:
         await provider.download(remote_id, "video", tmp_path / "clip.mp4")
     assert caught.value.kind == "unreachable" and "cut off" in str(caught.value)
     assert list(tmp_path.iterdir()) == []  # no clip, no partial file
+    server.cut_downloads = False
     clip = await provider.download(remote_id, "video", tmp_path / "clip.mp4")
     assert clip.read_bytes() == server.clip and list(tmp_path.iterdir()) == [clip]
 
@@ -444,11 +437,11 @@ async def test_keys_come_from_the_key_store_never_from_openai(
         caught.value
     )
     assert server.requests == []
-    keys.set_api_key("veo", KEY)
+    keys.set_api_key("veo", GOOGLE_KEY)
     try:
         stored = VeoProvider(base_url=server.base_url)
         await stored.check()
-        assert server.requests[-1].headers["x-goog-api-key"] == KEY
+        assert server.requests[-1].headers["x-goog-api-key"] == GOOGLE_KEY
         await stored.aclose()
     finally:
         keys.delete_api_key("veo")
@@ -460,7 +453,9 @@ async def test_registered_through_the_plugin_host(
 ) -> None:
     host = studio_plugin_host(studio_veo)
     assert host.plugins["studio_veo"].state == "enabled", host.plugins["studio_veo"].error
-    provider = make_provider(host, "veo", {"base_url": server.base_url, "api_key": KEY, "x": 1})
+    provider = make_provider(
+        host, "veo", {"base_url": server.base_url, "api_key": GOOGLE_KEY, "x": 1}
+    )
     try:
         await finish(provider, await provider.submit(VideoRequest("a cat")))
     finally:
@@ -475,7 +470,11 @@ async def test_clip_in_the_library(
 ) -> None:
     host = studio_plugin_host(studio_veo)
     result = await studio_video_jobs.run(
-        "veo", "a cat", host=host, options={"base_url": server.base_url, "api_key": KEY}, seconds=4
+        "veo",
+        "a cat",
+        host=host,
+        options={"base_url": server.base_url, "api_key": GOOGLE_KEY},
+        seconds=4,
     )
     assert result.ok, result.job.error
     proxy = await probe(result.path(result.clip.name))
@@ -492,7 +491,7 @@ async def test_queue_rides_out_rate_limits_and_server_errors(
     queue.start()
     await until(lambda: studio_project.job(job.id).status == "submitted")
     # Polls meet a 429 (RetryInfo: wait 0.05 s) and a 503: both pass; the job carries on.
-    server.rate_limit, server.retry_delay, server.fail_polls = 1, "0.05s", 1
+    server.rate_limited, server.retry_delay, server.fail_polls = 1, "0.05s", 1
     await asyncio.wait_for(queue.run(), 30)
     await queue.aclose()
     done = studio_project.job(job.id)

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import base64
 import struct
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
 import studio_veo
@@ -17,8 +18,9 @@ from studio.ai.image_provider import (
     image_capabilities_of,
     make_image_provider,
 )
-from studio.testing.servers.veo import GoogleServer, png
-from tests.services.google_providers import KEY, providers
+from studio.testing.pictures import png
+from studio.testing.servers.veo import GoogleServer
+from tests.services.conftest import GOOGLE_KEY
 
 PHOTO = png(48, 48, (250, 200, 150))
 MakeProvider = Callable[..., GeminiImageProvider]
@@ -26,14 +28,13 @@ MakeProvider = Callable[..., GeminiImageProvider]
 
 @pytest.fixture
 def server() -> Iterator[GoogleServer]:
-    with GoogleServer(b"", api_key=KEY) as server:
+    with GoogleServer(b"", api_key=GOOGLE_KEY) as server:
         yield server
 
 
 @pytest.fixture
-async def make(server: GoogleServer) -> AsyncIterator[MakeProvider]:
-    async with providers(GeminiImageProvider, server) as build:
-        yield build
+def make(pointed: Callable[..., Any], server: GoogleServer) -> MakeProvider:
+    return lambda **options: pointed(GeminiImageProvider, server, **{"timeout": 10, **options})
 
 
 def png_size(data: bytes) -> tuple[int, int]:
@@ -51,7 +52,7 @@ async def test_pictures_from_a_prompt(make: MakeProvider, server: GoogleServer) 
 
     calls = server.calls(":generateContent")
     assert {c.path for c in calls} == {"/v1/models/gemini-3.1-flash-image:generateContent"}
-    assert {c.headers["x-goog-api-key"] for c in calls} == {KEY}
+    assert {c.headers["x-goog-api-key"] for c in calls} == {GOOGLE_KEY}
     configs = sorted((c.body["generationConfig"] for c in calls), key=lambda g: g["seed"])
     assert configs[0] == {
         "responseModalities": ["IMAGE"],
@@ -127,7 +128,7 @@ async def test_what_cannot_be_done_is_refused_before_sending(
 
 
 async def test_rate_limit_and_key(make: MakeProvider, server: GoogleServer) -> None:
-    server.rate_limit = 1
+    server.rate_limited = 1
     with pytest.raises(ImageError) as limited:
         await make().generate(ImageRequest("a cat"))
     assert limited.value.kind == "rate_limited" and limited.value.retry_after == 2.0
@@ -141,7 +142,7 @@ async def test_rate_limit_and_key(make: MakeProvider, server: GoogleServer) -> N
 
 
 def test_capabilities_and_prices() -> None:
-    provider = GeminiImageProvider(api_key=KEY)
+    provider = GeminiImageProvider(api_key=GOOGLE_KEY)
     caps = image_capabilities_of(provider)
     assert caps.models == ("gemini-3.1-flash-image", "gemini-3-pro-image")
     assert "1024x1024" in caps.sizes and caps.edit and caps.max_inputs == 14 and not caps.mask
@@ -154,7 +155,7 @@ def test_capabilities_and_prices() -> None:
 async def test_registered_through_the_plugin_host(server: GoogleServer, studio_plugin_host) -> None:
     host = studio_plugin_host(studio_veo)
     provider = make_image_provider(
-        host, "gemini-image", {"base_url": server.base_url, "api_key": KEY}
+        host, "gemini-image", {"base_url": server.base_url, "api_key": GOOGLE_KEY}
     )
     try:
         (result,) = await provider.generate(ImageRequest("a cat"))

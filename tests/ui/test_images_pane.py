@@ -66,7 +66,7 @@ def test_generate_keep_and_throw_away(
         project = open_project(window, probe_project)
         form = pane.form
         assert pane.empty.isVisible() and pane.results.count() == 0
-        assert form.provider_box.currentText() == "openai"
+        assert form.provider_box.currentData() == "openai"
         assert form.price.text() == "≈ $0.03"  # gpt-image-1.5, medium, 1024x1024
         form.prompt.setPlainText("a knight with a red cape")
         form.count_spin.setValue(3)

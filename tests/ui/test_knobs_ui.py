@@ -31,7 +31,7 @@ def test_sliders_change_the_running_game_and_keep_makes_a_version(
     project = open_template(qtbot, window, tmp_path, "breakout")
     tools = window.preview.point
     qtbot.waitUntil(lambda: len(knob_rows(window)) == 5, timeout=WAIT)
-    assert tools.knobs_button.text() == "5" and tools.knobs_button.isEnabled()
+    assert tools.knobs_button.text() == "Knobs (5)" and tools.knobs_button.isEnabled()
     assert "the 5 values this game declares" in tools.knobs_button.toolTip()
     tools.knobs_button.click()
     panel = tools.panel

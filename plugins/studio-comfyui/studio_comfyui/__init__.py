@@ -10,32 +10,18 @@ with `delete` for a job still waiting). No key: a ComfyUI answers anyone who can
 
 from __future__ import annotations
 
-from typing import Any
-
-from studio.plugins import hookimpl
+from studio.plugins import hookimpl, lazy_factory
 
 __version__ = "0.1.0"
 STUDIO_API = 2  # the plugin API this plugin is written for (see plugins/README.md)
 
 
-def create_video_provider(options: dict[str, Any]):
-    # Imported when a provider is made, so loading the plugin costs nothing at start-up.
-    from studio_comfyui.video import create_provider
-
-    return create_provider(options)
-
-
-def create_image_provider(options: dict[str, Any]):
-    from studio_comfyui.images import create_image_provider as create
-
-    return create(options)
-
-
 @hookimpl
 def register_video_providers(register) -> None:
-    register("comfyui", create_video_provider)
+    # Imported when a provider is made: loading the plugin costs nothing at start-up.
+    register("comfyui", lazy_factory("studio_comfyui.video:create_provider"))
 
 
 @hookimpl
 def register_image_providers(register) -> None:
-    register("comfyui-images", create_image_provider)
+    register("comfyui-images", lazy_factory("studio_comfyui.images:create_image_provider"))

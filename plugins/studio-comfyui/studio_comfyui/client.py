@@ -26,7 +26,6 @@ so a token (option `api_key`) is sent as `Authorization: Bearer`, and 401/403/42
 from __future__ import annotations
 
 import contextlib
-import re
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlencode, urlsplit
@@ -34,6 +33,8 @@ from urllib.parse import urlencode, urlsplit
 import httpx2
 
 from studio.ai.errors import parse_retry_after
+from studio.ai.formats import picture_mime
+from studio.ai.sdk_client import error_detail, short_reason
 from studio.ai.services import ServiceError
 
 __all__ = ["ComfyClient", "OutputFile", "describe_node_errors", "http_url"]
@@ -147,7 +148,7 @@ class ComfyClient:
 
     async def upload_image(self, data: bytes, name: str) -> str:
         """Put a picture into the server's input folder; the name a LoadImage takes."""
-        files = {"image": (name, data, _mime(data))}
+        files = {"image": (name, data, picture_mime(data) or "application/octet-stream")}
         fields = {"type": "input", "overwrite": "true"}
         response = await self._send("POST", "/upload/image", files=files, data=fields)
         self._raise_for(response, "take the picture")
@@ -184,9 +185,7 @@ class ComfyClient:
                 "unreachable", f"ComfyUI at {self.host} did not answer in time."
             ) from None
         except httpx2.HTTPError as exc:
-            reason = re.sub(
-                r"^\[Errno -?\d+\]\s*", "", str(exc).splitlines()[0] if str(exc) else ""
-            )
+            reason = short_reason(exc) if str(exc) else ""
             raise self.error(
                 "unreachable",
                 f"Cannot reach ComfyUI at {self.host}"
@@ -284,22 +283,11 @@ def _json(response: httpx2.Response) -> Any:
 
 
 def _detail(response: httpx2.Response) -> str:
+    """ ": <the server's reason>" for an error message, or "" when it gave none (a page of
+    HTML from a proxy is no reason)."""
     body = _json(response)
-    text = ""
-    if isinstance(body, Mapping):
-        error = body.get("error")
-        text = str(error.get("message") if isinstance(error, Mapping) else error or "")
-    elif response.text and len(response.text) < 200 and "<" not in response.text:
-        text = response.text
-    text = text.strip().rstrip(".")
+    if not isinstance(body, Mapping):
+        short = response.text and len(response.text) < 200 and "<" not in response.text
+        body = response.text if short else ""
+    text = error_detail(body).rstrip(".")
     return f": {text}" if text else ""
-
-
-def _mime(data: bytes) -> str:
-    if data.startswith(b"\x89PNG"):
-        return "image/png"
-    if data.startswith(b"\xff\xd8\xff"):
-        return "image/jpeg"
-    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        return "image/webp"
-    return "application/octet-stream"

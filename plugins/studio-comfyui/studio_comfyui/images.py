@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from studio.ai.formats import parse_size
 from studio.ai.image_provider import (
     ImageCapabilities,
     ImageError,
@@ -21,7 +22,7 @@ from studio.ai.image_provider import (
 )
 from studio_comfyui.base import ComfyProvider, new_seed, pick_options
 from studio_comfyui.templates import offer
-from studio_comfyui.workflow import Inputs, parse_size
+from studio_comfyui.workflow import Inputs
 
 __all__ = ["ComfyImageProvider", "create_image_provider"]
 

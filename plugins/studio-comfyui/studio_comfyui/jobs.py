@@ -16,6 +16,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
+from studio.ai.formats import PICTURE_SUFFIX, picture_mime
+from studio.ai.sdk_client import LazyClient, service_key
 from studio.ai.services import ServiceError, ServiceErrorKind
 from studio_comfyui.client import ComfyClient, OutputFile, media_files, node_name
 from studio_comfyui.progress import ProgressFeed, PromptEvents
@@ -71,23 +73,24 @@ class ComfyJobs:
         self.client_id = f"studio-{uuid.uuid4().hex}"
         self._token_args = (api_key, key_name)
         self._timeout = timeout
-        self._client: ComfyClient | None = None
+        self._client: LazyClient[ComfyClient] = LazyClient(
+            self._make_client, service="ComfyUI", error=error, secrets=[api_key]
+        )
         self._feeds: dict[str, ProgressFeed] = {}
         self._graphs: dict[str, Mapping[str, Any]] = {}
         self._seen: dict[str, int] = {}
 
-    async def connect(self) -> ComfyClient:
-        if self._client is None:
-            token, key_name = self._token_args
-            if not token and key_name:
-                from studio.config import keys
+    def _make_client(self) -> ComfyClient:
+        """The HTTP client, with the token given or stored for `key_name` (a plain ComfyUI
+        needs none). Blocking (the keyring): on a worker thread."""
+        token, key_name = self._token_args
+        token = service_key(key_name, token)
+        return ComfyClient(
+            self.base_url or "", token=token, timeout=self._timeout, error=self.error
+        )
 
-                token = await asyncio.to_thread(keys.get_api_key, key_name)
-            if self._client is None:
-                self._client = ComfyClient(
-                    self.base_url or "", token=token, timeout=self._timeout, error=self.error
-                )
-        return self._client
+    async def connect(self) -> ComfyClient:
+        return await self._client.get()
 
     def _feed(self, client: ComfyClient, client_id: str) -> ProgressFeed:
         feed = self._feeds.get(client_id)
@@ -100,9 +103,7 @@ class ComfyJobs:
         feeds, self._feeds = list(self._feeds.values()), {}
         for feed in feeds:
             await feed.aclose()
-        client, self._client = self._client, None
-        if client is not None:
-            await client.aclose()
+        await self._client.aclose()
 
     # -- submit -------------------------------------------------------------------------
 
@@ -263,7 +264,5 @@ def _failure(
 
 def _upload_name(data: bytes) -> str:
     """The same picture gets the same name, so ComfyUI keeps one copy of it."""
-    suffix = ".jpg" if data.startswith(b"\xff\xd8\xff") else ".png"
-    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        suffix = ".webp"
+    suffix = PICTURE_SUFFIX.get(picture_mime(data) or "", ".png")
     return f"studio-{hashlib.sha256(data).hexdigest()[:16]}{suffix}"

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from studio.ai.formats import parse_size
 from studio.ai.http_download import stream_to_file
 from studio.ai.video_provider import (
     Variant,
@@ -23,7 +24,7 @@ from studio.ai.video_provider import (
 from studio_comfyui.base import ComfyProvider, new_seed, pick_options
 from studio_comfyui.jobs import JobState
 from studio_comfyui.templates import CUSTOM, offer
-from studio_comfyui.workflow import Inputs, parse_size
+from studio_comfyui.workflow import Inputs
 
 __all__ = ["ComfyVideoProvider", "create_provider"]
 

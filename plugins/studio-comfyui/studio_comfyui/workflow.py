@@ -39,7 +39,6 @@ __all__ = [
     "Workflow",
     "WorkflowError",
     "missing_requirements",
-    "parse_size",
 ]
 
 PREFIX = "studio:"
@@ -317,15 +316,3 @@ def _set_first(inputs: dict[str, Any], names: tuple[str, ...], value: Any) -> No
 
 def _is_link(value: Any) -> bool:
     return isinstance(value, list) and len(value) == 2 and isinstance(value[1], int)
-
-
-def parse_size(size: str | None) -> tuple[int, int] | None:
-    """'1280x720' -> (1280, 720); None for anything else."""
-    if not size or "x" not in size:
-        return None
-    width, _, height = size.lower().partition("x")
-    try:
-        w, h = int(width), int(height)
-    except ValueError:
-        return None
-    return (w, h) if w > 0 and h > 0 else None

@@ -2,9 +2,10 @@
 
 Making a provider does no I/O (the UI makes one on its GUI thread): `fal_client` is
 imported, the key looked up (a keyring can take a second) and the client made on a worker
-thread at the first call. The key is sent as fal wants it, `Authorization: Key <key>`
-(fal_client/auth.py `AuthCredentials`). With `base_url` the client's requests go there
-instead of fal's hosts (`studio_fal.routing`); without it, it is fal-client as it ships.
+thread at the first call (`studio.ai.sdk_client.LazyClient`). The key is sent as fal wants
+it, `Authorization: Key <key>` (fal_client/auth.py `AuthCredentials`). With `base_url` the
+client's requests go there instead of fal's hosts (`studio_fal.routing`); without it, it is
+fal-client as it ships.
 
 Every call goes through `call`, which turns what fal-client raises into the provider's
 error class (`studio_fal.errors.map_error`).
@@ -18,13 +19,15 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlsplit
 
 from studio.ai.errors import scrub
+from studio.ai.formats import picture_mime
+from studio.ai.sdk_client import LazyClient, service_key
 from studio.ai.services import ServiceError
 from studio_fal.errors import map_error
 
 if TYPE_CHECKING:
     import fal_client
 
-__all__ = ["API_URL", "CONNECTION_OPTIONS", "ENV_KEY", "FalConnection", "mime_of"]
+__all__ = ["API_URL", "CONNECTION_OPTIONS", "ENV_KEY", "FalConnection"]
 
 T = TypeVar("T")
 
@@ -32,11 +35,6 @@ API_URL = "https://api.fal.ai"  # fal's Platform API (the billing call of `check
 ENV_KEY = "FAL_KEY"  # the variable fal's own tools read
 # The options a provider passes on to its connection.
 CONNECTION_OPTIONS = frozenset({"base_url", "api_key", "key_name", "api_key_env", "timeout"})
-_MIME = {b"\x89PNG": "image/png", b"\xff\xd8\xff": "image/jpeg", b"RIFF": "image/webp"}
-
-
-def mime_of(data: bytes) -> str:
-    return next((m for sig, m in _MIME.items() if data.startswith(sig)), "image/png")
 
 
 class FalConnection:
@@ -57,10 +55,11 @@ class FalConnection:
         self.key_name = key_name
         self.timeout = timeout
         self._api_key = api_key
-        self._api_key_env = api_key_env or ENV_KEY
+        self._api_key_env = api_key_env
         self._secrets: list[str | None] = [api_key]
-        self._client: fal_client.AsyncClient | None = None
-        self._lock: asyncio.Lock | None = None
+        self._client: LazyClient[fal_client.AsyncClient] = LazyClient(
+            self._make, service="fal", error=error, secrets=self._secrets
+        )
 
     @property
     def host(self) -> str:
@@ -79,17 +78,14 @@ class FalConnection:
     # -- the client -----------------------------------------------------------------------
 
     def _key(self) -> str:
-        """The key: given, else stored for `key_name`, else $FAL_KEY (blocking)."""
-        if self._api_key:
-            return self._api_key
-        from studio.config import keys
-
-        key = keys.resolve_api_key(self.key_name, env_var=self._api_key_env)
+        """The key: given, else the variable named by `api_key_env`, else stored for
+        `key_name`, else $FAL_KEY (blocking: the keyring)."""
+        key = service_key(self.key_name, self._api_key, ENV_KEY, named_env=self._api_key_env)
         if not key:
             raise self.error(
                 "auth",
                 f"No fal API key: store one for {self.key_name!r} in Settings › Video, "
-                f"or set {self._api_key_env}.",
+                f"or set {self._api_key_env or ENV_KEY}.",
             )
         self._secrets.append(key)
         return key
@@ -108,12 +104,7 @@ class FalConnection:
         return fal_client.AsyncClient(key=key, default_timeout=self.timeout)
 
     async def client(self) -> fal_client.AsyncClient:
-        if self._client is None:
-            self._lock = self._lock or asyncio.Lock()
-            async with self._lock:
-                if self._client is None:
-                    self._client = await asyncio.to_thread(self._make)
-        return self._client
+        return await self._client.get()
 
     async def call(
         self,
@@ -136,14 +127,11 @@ class FalConnection:
 
     async def upload(self, data: bytes, name: str) -> str:
         """A picture on fal's storage (the SDK's upload: CDN first, then storage); its URL."""
-        mime = mime_of(data)
+        mime = picture_mime(data) or "image/png"
         return await self.call("upload", name, lambda c: c.upload(data, mime, file_name=name))
 
     async def aclose(self) -> None:
-        client, self._client = self._client, None
-        close = getattr(client, "aclose", None)  # fal-client's own has none to call
-        if close is not None:
-            await close()
+        await self._client.aclose()  # fal-client's own has no close; the routed one has
 
     # -- Test connection --------------------------------------------------------------------
 

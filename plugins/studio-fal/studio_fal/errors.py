@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from studio.ai.errors import parse_retry_after, scrub
+from studio.ai.sdk_client import error_detail, short_reason
 from studio.ai.services import ServiceError
 
 __all__ = ["failure_kind", "failure_text", "map_error"]
@@ -25,18 +26,7 @@ _POLICY = "content_policy_violation"
 
 def _detail_text(detail: Any) -> str:
     """`detail` as words: a string as it is, a list of {loc, msg} as "field: msg; ..."."""
-    if isinstance(detail, list):
-        parts = []
-        for item in detail:
-            if not isinstance(item, dict):
-                parts.append(str(item))
-                continue
-            loc = item.get("loc") or []
-            where = str(loc[-1]) if loc else ""
-            msg = str(item.get("msg") or item.get("type") or "invalid").rstrip(".")
-            parts.append(f"{where}: {msg}" if where and where != "body" else msg)
-        return "; ".join(parts)
-    return str(detail or "").strip().rstrip(".")
+    return error_detail({"detail": detail}).rstrip(".")
 
 
 def _types(detail: Any, error_type: str | None) -> set[str]:
@@ -80,8 +70,7 @@ def map_error(
     if isinstance(exc, httpx.TimeoutException):
         return error("unreachable", f"fal at {host} did not answer in time.")
     if isinstance(exc, httpx.TransportError):
-        reason = scrub(str(exc).strip() or type(exc).__name__, secrets)
-        reason = re.sub(r"^\[Errno -?\d+\]\s*", "", reason.splitlines()[0])[:200]
+        reason = scrub(short_reason(exc), secrets)
         return error("unreachable", f"Cannot reach fal at {host}: {reason}.")
     if not isinstance(exc, FalClientHTTPError):
         text = scrub(str(exc) or type(exc).__name__, secrets)

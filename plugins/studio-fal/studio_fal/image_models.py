@@ -12,8 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from studio.ai.formats import nearest_aspect, parse_size
 from studio.ai.image_provider import ImageCapabilities, ImagePrice, ImageRequest
-from studio_fal.catalog import aspect_of, find_model, parse_size
+from studio_fal.catalog import find_model
 
 __all__ = ["DEFAULT_IMAGE_MODEL", "IMAGE_MODELS", "ImageModel", "image_model"]
 
@@ -78,7 +79,7 @@ class ImageModel:
                 width, height = parse_size(request.size) or (1024, 1024)
                 arguments["image_size"] = {"width": width, "height": height}
             else:
-                arguments["aspect_ratio"] = aspect_of(request.size, _ASPECTS) or "1:1"
+                arguments["aspect_ratio"] = nearest_aspect(request.size, _ASPECTS) or "1:1"
         return arguments
 
 

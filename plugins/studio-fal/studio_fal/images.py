@@ -11,12 +11,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import tempfile
 import time
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
+from studio.ai.formats import picture_mime
 from studio.ai.image_provider import (
     ImageCapabilities,
     ImageError,
@@ -24,7 +23,7 @@ from studio.ai.image_provider import (
     ImageRequest,
     ImageResult,
 )
-from studio_fal.connection import CONNECTION_OPTIONS, FalConnection, mime_of
+from studio_fal.connection import CONNECTION_OPTIONS, FalConnection
 from studio_fal.errors import failure_kind, failure_text
 from studio_fal.image_models import DEFAULT_IMAGE_MODEL, IMAGE_MODELS, ImageModel, image_model
 
@@ -127,14 +126,12 @@ class FalImageProvider:
         urls = [f.get("url") for f in files if isinstance(f, Mapping) and f.get("url")]
         if not urls:
             raise ImageError("failed", f"fal's answer from {endpoint} holds no picture.")
-        from studio.ai.http_download import stream_to_file  # imported by the connection
+        from studio.ai.http_download import fetch_bytes  # imported by the connection
 
         pictures = []
-        with tempfile.TemporaryDirectory(prefix="studio-fal-") as folder:
-            for n, url in enumerate(urls):
-                path = await stream_to_file(url, Path(folder) / f"{n}.img", error=ImageError)
-                data = await asyncio.to_thread(path.read_bytes)
-                pictures.append(ImageResult(data, mime_of(data)))
+        for url in urls:
+            data = await fetch_bytes(url, error=ImageError)
+            pictures.append(ImageResult(data, picture_mime(data) or "image/png"))
         return pictures
 
     async def check(self) -> None:

@@ -23,6 +23,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from studio.ai.formats import nearest_aspect, resolution_of
 from studio.ai.video_provider import (
     Variant,
     VideoCapabilities,
@@ -31,7 +32,6 @@ from studio.ai.video_provider import (
     VideoRequest,
     VideoStatus,
 )
-from studio_fal.catalog import aspect_of, parse_size
 from studio_fal.connection import CONNECTION_OPTIONS, FalConnection
 from studio_fal.errors import failure_text
 from studio_fal.video_models import DEFAULT_MODEL, MODELS, Route, VideoModel, video_model
@@ -215,12 +215,12 @@ def _shape(model: VideoModel, route: Route, request: VideoRequest) -> dict[str, 
                 f"{model.title} makes clips of {lengths} seconds, not {request.seconds}.",
             )
         shape[model.duration_field] = model.length(int(request.seconds))
-    aspect = request.aspect or aspect_of(request.size, model.aspect_ratios)
+    aspect = request.aspect or nearest_aspect(request.size, model.aspect_ratios)
     if aspect and route.aspect and model.aspect_ratios:
         if model.known and aspect not in model.aspect_ratios:
             raise VideoError("bad_request", f"{model.title} does not make {aspect} clips.")
         shape["aspect_ratio"] = aspect
-    resolution = request.resolution or _resolution_of(request.size, model.resolutions)
+    resolution = request.resolution or resolution_of(request.size, model.resolutions)
     if resolution:
         if model.known and resolution not in model.resolutions:
             raise VideoError("bad_request", f"{model.title} does not make {resolution} clips.")
@@ -231,15 +231,6 @@ def _shape(model: VideoModel, route: Route, request: VideoRequest) -> dict[str, 
         elif request.audio and model.known:
             raise VideoError("unsupported", f"{model.title} makes no sound.")
     return shape
-
-
-def _resolution_of(size: str | None, resolutions: tuple[str, ...]) -> str | None:
-    """ "720p" for a 1280x720 size, when the model offers it."""
-    shape = parse_size(size)
-    if shape is None:
-        return None
-    wanted = f"{min(shape)}p"
-    return next((r for r in resolutions if r.lower() == wanted), None)
 
 
 def _progress(logs: list[str]) -> float:

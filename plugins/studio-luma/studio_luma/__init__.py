@@ -10,32 +10,18 @@ through Luma's modify. Picture provider "luma-images": Photon.
 
 from __future__ import annotations
 
-from typing import Any
-
-from studio.plugins import hookimpl
+from studio.plugins import hookimpl, lazy_factory
 
 __version__ = "0.1.0"
 STUDIO_API = 2  # the plugin API this plugin is written for (see plugins/README.md)
 
 
-def create_video_provider(options: dict[str, Any]):
-    # Imported when a provider is made, so loading the plugin costs nothing at start-up.
-    from studio_luma.video import create_provider
-
-    return create_provider(options)
-
-
-def create_image_provider(options: dict[str, Any]):
-    from studio_luma.images import create_provider
-
-    return create_provider(options)
-
-
 @hookimpl
 def register_video_providers(register) -> None:
-    register("luma", create_video_provider)
+    # Imported when a provider is made: loading the plugin costs nothing at start-up.
+    register("luma", lazy_factory("studio_luma.video:create_provider"))
 
 
 @hookimpl
 def register_image_providers(register) -> None:
-    register("luma-images", create_image_provider)
+    register("luma-images", lazy_factory("studio_luma.images:create_provider"))

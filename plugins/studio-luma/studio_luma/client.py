@@ -63,15 +63,19 @@ class LumaConnection(SdkConnection["lumaai.AsyncLumaAI"]):
                 "quota", "The Luma account has no credit left: top it up in Luma's API console."
             )
 
-    async def fetch_asset(
-        self, generation_id: str, asset: str, dest: Path, *, error: type[ServiceError]
-    ) -> Path:
-        """Write a finished generation's `asset` ("video" or "image") to `dest`, whole or
-        not at all. The generation is fetched again first for its current link, and the
-        file fetched at once."""
+    async def asset_url(self, generation_id: str, asset: str, *, error: type[ServiceError]) -> str:
+        """The current link to a finished generation's `asset` ("video" or "image"): the
+        generation is fetched again for it. Fetch the file at once."""
         generation = await self.generation(generation_id, "download", error=error)
         url = getattr(generation.assets, asset, None) if generation.assets else None
         if generation.state != "completed" or not url:
             state = generation.state or "unknown"
             raise error("failed", f"Luma's generation {generation_id} has no {asset} ({state}).")
+        return str(url)
+
+    async def fetch_asset(
+        self, generation_id: str, asset: str, dest: Path, *, error: type[ServiceError]
+    ) -> Path:
+        """Write a finished generation's `asset` to `dest`, whole or not at all."""
+        url = await self.asset_url(generation_id, asset, error=error)
         return await stream_to_file(url, dest, error=error)

@@ -12,12 +12,12 @@ from photon-1 and $0.004 from photon-flash-1. Settings can override them.
 from __future__ import annotations
 
 import asyncio
-import tempfile
 import time
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
+from studio.ai.formats import picture_mime
+from studio.ai.http_download import fetch_bytes
 from studio.ai.image_provider import (
     ImageCapabilities,
     ImageError,
@@ -37,7 +37,6 @@ PRICES: Mapping[str, ImagePrice] = {
     "photon-flash-1": ImagePrice({"": 0.004}),
 }
 DEFAULT_MODEL = "photon-1"
-_MIME = {b"\x89PNG": "image/png", b"\xff\xd8\xff": "image/jpeg"}
 
 
 class LumaImageProvider:
@@ -115,12 +114,9 @@ class LumaImageProvider:
                     "unreachable", f"Luma did not finish the picture in {self.wait:.0f} s."
                 )
             await asyncio.sleep(self.poll_interval)
-        with tempfile.TemporaryDirectory(prefix="studio-luma-") as folder:
-            dest = Path(folder) / "picture"
-            path = await self.connection.fetch_asset(generation_id, "image", dest, error=ImageError)
-            data = await asyncio.to_thread(path.read_bytes)
-        mime = next((m for sig, m in _MIME.items() if data.startswith(sig)), "image/png")
-        return ImageResult(data, mime)
+        url = await self.connection.asset_url(generation_id, "image", error=ImageError)
+        data = await fetch_bytes(url, error=ImageError)
+        return ImageResult(data, picture_mime(data) or "image/png")
 
 
 _OPTIONS = {"name", "model", "poll_interval", "wait", *CONNECTION_OPTIONS}

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from math import gcd
 from typing import Any
 
 from studio.ai.image_provider import ImageCapabilities, ImagePrice
@@ -34,7 +33,6 @@ __all__ = [
     "VIDEO_MODELS",
     "ImageModel",
     "VideoModel",
-    "aspect_of",
     "base_name",
     "image_model",
     "listed",
@@ -371,24 +369,3 @@ DEFAULT_IMAGE_MODEL = "black-forest-labs/flux-schnell"
 def image_model(model: str) -> ImageModel:
     known = IMAGE_MODELS.get(base_name(model))
     return known if known is not None else ImageModel(model, 0.0, output_format=None)
-
-
-def aspect_of(size: str | None, choices: tuple[str, ...]) -> str | None:
-    """The aspect ratio among `choices` closest to a "WIDTHxHEIGHT" size (None: no size)."""
-    if not size or not choices:
-        return None
-    try:
-        width, height = (int(v) for v in size.lower().split("x"))
-    except ValueError:
-        return None
-    if width <= 0 or height <= 0:
-        return None
-    exact = f"{width // gcd(width, height)}:{height // gcd(width, height)}"
-    if exact in choices:
-        return exact
-
-    def ratio(choice: str) -> float:
-        w, h = choice.split(":")
-        return int(w) / int(h)
-
-    return min(choices, key=lambda c: abs(ratio(c) - width / height))

@@ -19,14 +19,15 @@ import contextvars
 import io
 import os
 import re
-import tempfile
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlsplit
 
 from studio.ai.errors import parse_retry_after, scrub
-from studio.ai.http_download import stream_to_file
+from studio.ai.formats import PICTURE_SUFFIX, picture_mime
+from studio.ai.http_download import fetch_bytes, stream_to_file, write_whole
+from studio.ai.sdk_client import LazyClient, service_key, short_reason
 from studio.ai.services import ServiceError
 
 if TYPE_CHECKING:
@@ -50,8 +51,6 @@ DATA_URL_LIMIT = 256 * 1024
 
 _REJECTED = re.compile(r"sensitive|nsfw|safety|moderat|content polic|flagged|E005", re.I)
 _THROTTLE_WAIT = re.compile(r"(?:in|~)\s*~?(\d+(?:\.\d+)?)\s*s", re.I)
-_MIME = {b"\x89PNG": ("image/png", "png"), b"\xff\xd8\xff": ("image/jpeg", "jpg")}
-_WEBP = ("image/webp", "webp")
 
 # The Retry-After of the last 429 seen by the running task (set by the response hook).
 _retry_after: contextvars.ContextVar[str | None] = contextvars.ContextVar(
@@ -88,11 +87,16 @@ class Connection:
         # People copy the documented base (…/v1); the SDK adds /v1 to every path itself.
         self.base_url = url[:-3] if url.endswith("/v1") else url
         self.timeout = timeout
-        self._key = (key_name or name, api_key, api_key_env or ENV_TOKEN)
+        self._key = (key_name or name, api_key, api_key_env)
         self._has_key = bool(api_key)
         self._secrets: list[str | None] = [api_key]
-        self._client: replicate.Client | None = None
-        self._lock = asyncio.Lock()
+        self._client: LazyClient[replicate.Client] = LazyClient(
+            self._make_client,
+            service=f"Replicate {name!r}",
+            error=error,
+            close=lambda client: client._async_client.aclose(),  # the SDK has no close
+            secrets=self._secrets,
+        )
 
     @property
     def host(self) -> str:
@@ -104,13 +108,7 @@ class Connection:
         import replicate
 
         name, explicit, env_var = self._key
-        # Not keys.resolve_api_key: it falls back to OPENAI_API_KEY, which must never be
-        # sent to another service.
-        token = explicit or (os.environ.get(env_var) or "").strip() or None
-        if not token:
-            from studio.config import keys
-
-            token = keys.get_api_key(name)
+        token = service_key(name, explicit, ENV_TOKEN, named_env=env_var)
         self._has_key = bool(token)
         self._secrets.append(token)
         client = replicate.Client(
@@ -120,28 +118,13 @@ class Connection:
             event_hooks={"response": [_note_retry_after]},
         )
         client._async_client  # noqa: B018 (builds the httpx client here, off the event loop)
-        self._client = client
         return client
 
     async def client(self) -> replicate.Client:
-        async with self._lock:  # made once, however many jobs ask at the same time
-            if self._client is None:
-                try:
-                    # Kept by the thread itself: a caller cancelled meanwhile loses nothing.
-                    await asyncio.to_thread(self._make_client)
-                except Exception as exc:
-                    reason = self.clean(str(exc).strip() or type(exc).__name__)
-                    raise self.error(
-                        "unsupported",
-                        f"The Replicate provider {self.name!r} cannot start: {reason}.",
-                    ) from None
-        assert self._client is not None
-        return self._client
+        return await self._client.get()
 
     async def aclose(self) -> None:
-        client, self._client = self._client, None
-        if client is not None:  # the SDK has no close of its own: its httpx client's
-            await client._async_client.aclose()
+        await self._client.aclose()
 
     async def call(
         self, request: Callable[[replicate.Client], Awaitable[T]], action: str, remote_id: str = ""
@@ -193,7 +176,7 @@ class Connection:
         if isinstance(exc, httpx.TimeoutException):
             return error("unreachable", f"Replicate at {host} did not answer in time.")
         if isinstance(exc, httpx.TransportError):
-            reason = re.sub(r"^\[Errno -?\d+\]\s*", "", str(exc).strip() or type(exc).__name__)
+            reason = short_reason(exc)
             return error("unreachable", self.clean(f"Cannot reach Replicate at {host}: {reason}."))
         if not isinstance(exc, ReplicateError):
             # A body the SDK could not read (not JSON, not a prediction): the service's fault.
@@ -204,7 +187,7 @@ class Connection:
             hint = (
                 "check the token"
                 if self._has_key
-                else f"store a token for {self._key[0]!r} or set {self._key[2]}"
+                else f"store a token for {self._key[0]!r} or set {self._key[2] or ENV_TOKEN}"
             )
             return error("auth", f"Replicate refused the API token (401): {hint}.")
         if status == 402:
@@ -245,9 +228,9 @@ class Connection:
             items = value if isinstance(value, list) else [value]
             files = []
             for i, data in enumerate(items):
-                mime, ext = next((m for sig, m in _MIME.items() if data.startswith(sig)), _WEBP)
+                suffix = PICTURE_SUFFIX[picture_mime(data) or "image/webp"]
                 buffer = io.BytesIO(data)
-                buffer.name = f"{key}-{i}.{ext}"  # the SDK guesses the type from the name
+                buffer.name = f"{key}-{i}{suffix}"  # the SDK guesses the type from the name
                 files.append(buffer)
                 total += len(data)
             encoded[key] = files if isinstance(value, list) else files[0]
@@ -256,24 +239,19 @@ class Connection:
     async def fetch(self, url: str, dest: Path) -> Path:
         """A result to `dest`, whole or not at all (Replicate's result URLs live an hour)."""
         if url.startswith("data:"):
-            try:
-                data = base64.b64decode(url.split(",", 1)[1], validate=True)
-            except (IndexError, ValueError):
-                raise self.error("server", "Replicate sent a result Studio cannot read.") from None
-            await asyncio.to_thread(_write_whole, dest, data)
-            return dest
+            return await asyncio.to_thread(write_whole, dest, self._data_url(url))
         return await stream_to_file(url, dest, error=self.error)
 
     async def fetch_bytes(self, url: str) -> bytes:
-        with tempfile.TemporaryDirectory(prefix="studio-replicate-") as folder:
-            path = await self.fetch(url, Path(folder) / "result")
-            return path.read_bytes()
+        if url.startswith("data:"):
+            return self._data_url(url)
+        return await fetch_bytes(url, error=self.error)
 
-
-def _write_whole(dest: Path, data: bytes) -> None:
-    tmp = dest.with_name(f".{dest.name}.part")
-    tmp.write_bytes(data)
-    tmp.replace(dest)
+    def _data_url(self, url: str) -> bytes:
+        try:
+            return base64.b64decode(url.split(",", 1)[1], validate=True)
+        except (IndexError, ValueError):
+            raise self.error("server", "Replicate sent a result Studio cannot read.") from None
 
 
 async def create_prediction(

@@ -10,6 +10,7 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
+from studio.ai.formats import nearest_aspect, picture_mime
 from studio.ai.image_provider import (
     ImageCapabilities,
     ImageError,
@@ -21,15 +22,12 @@ from studio_replicate.catalogue import (
     DEFAULT_IMAGE_MODEL,
     IMAGE_MODELS,
     ImageModel,
-    aspect_of,
     image_model,
     listed,
 )
 from studio_replicate.connection import Connection, failure_text, output_urls
 
 __all__ = ["ReplicateImageProvider", "create_image_provider"]
-
-_MIME = {b"\x89PNG": "image/png", b"\xff\xd8\xff": "image/jpeg", b"RIFF": "image/webp"}
 
 
 class ReplicateImageProvider:
@@ -87,7 +85,7 @@ class ReplicateImageProvider:
         results = []
         for url in urls[: max(1, request.count)]:
             data = await self.connection.fetch_bytes(url)
-            mime = next((m for sig, m in _MIME.items() if data.startswith(sig)), None)
+            mime = picture_mime(data)
             if mime is None:
                 raise ImageError("server", "Replicate sent something that is not a picture.")
             results.append(ImageResult(data, mime))
@@ -131,7 +129,7 @@ def _build_input(spec: ImageModel, request: ImageRequest) -> tuple[dict[str, Any
         what = "transparent backgrounds" if request.transparent else "masks"
         raise ImageError("unsupported", f"{model} on Replicate makes no {what}.")
     if request.size:
-        aspect = aspect_of(request.size, spec.aspect_ratios)
+        aspect = nearest_aspect(request.size, spec.aspect_ratios)
         if aspect is None:
             raise ImageError("bad_request", f"{request.size!r} is not a size (WIDTHxHEIGHT).")
         inputs["aspect_ratio"] = aspect

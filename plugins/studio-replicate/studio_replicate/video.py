@@ -25,6 +25,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from studio.ai.formats import nearest_aspect, resolution_of
 from studio.ai.video_provider import (
     Variant,
     VideoCapabilities,
@@ -37,7 +38,6 @@ from studio_replicate.catalogue import (
     DEFAULT_VIDEO_MODEL,
     VIDEO_MODELS,
     VideoModel,
-    aspect_of,
     listed,
     video_model,
 )
@@ -213,9 +213,8 @@ def build_input(spec: VideoModel, request: VideoRequest) -> tuple[dict[str, Any]
             )
         inputs[spec.size] = request.size.replace("x", "*")
     elif request.size:  # a size in pixels, for a model that takes a shape and a resolution
-        aspect = aspect or aspect_of(request.size, spec.aspect_ratios)
-        short = min(int(v) for v in request.size.lower().split("x"))
-        resolution = resolution or next((r for r in spec.resolutions if r == f"{short}p"), None)
+        aspect = aspect or nearest_aspect(request.size, spec.aspect_ratios)
+        resolution = resolution or resolution_of(request.size, spec.resolutions)
     if request.seconds:
         if spec.durations and request.seconds not in spec.durations and spec.duration:
             choices = ", ".join(str(d) for d in spec.durations)

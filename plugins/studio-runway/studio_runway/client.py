@@ -14,6 +14,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
+from studio.ai.formats import PICTURE_SUFFIX, picture_mime
 from studio.ai.http_download import stream_to_file
 from studio.ai.sdk_client import SdkConnection
 from studio.ai.services import ServiceError
@@ -27,7 +28,6 @@ __all__ = [
     "ENV_KEY",
     "RunwayConnection",
     "failure_text",
-    "picture_mime",
 ]
 
 DEFAULT_BASE_URL = "https://api.dev.runwayml.com"
@@ -38,9 +38,6 @@ MAX_INLINE_BYTES = 3_000_000
 # Runway asks clients not to expect a task to change more often than every five seconds
 # (API reference, "Get task detail"); the SDK's own waiting polls every 6 s.
 POLL_INTERVAL = 5.0
-
-_MIME = {b"\x89PNG": "image/png", b"\xff\xd8\xff": "image/jpeg", b"RIFF": "image/webp"}
-_SUFFIX = {"image/png": "png", "image/jpeg": "jpg", "image/webp": "webp"}
 
 # The options a `RunwayConnection` takes (the rest of a provider's are its own).
 CONNECTION_OPTIONS = frozenset(
@@ -54,11 +51,6 @@ CONNECTION_OPTIONS = frozenset(
         "max_inline_bytes",
     }
 )
-
-
-def picture_mime(data: bytes) -> str | None:
-    """The media type of PNG, JPEG or WebP bytes (the kinds Runway takes), else None."""
-    return next((mime for sig, mime in _MIME.items() if data.startswith(sig)), None)
 
 
 class RunwayConnection(SdkConnection["runwayml.AsyncRunwayML"]):
@@ -98,7 +90,7 @@ class RunwayConnection(SdkConnection["runwayml.AsyncRunwayML"]):
             raise error("bad_request", "Runway takes PNG, JPEG or WebP pictures; this is none.")
         if len(data) <= self.max_inline_bytes:
             return f"data:{mime};base64,{base64.b64encode(data).decode()}"
-        upload = (f"studio-picture.{_SUFFIX[mime]}", data, mime)
+        upload = (f"studio-picture{PICTURE_SUFFIX[mime]}", data, mime)
         uploaded = await self.call(
             lambda c: c.uploads.create_ephemeral(file=upload), "upload", error=error
         )
@@ -112,17 +104,21 @@ class RunwayConnection(SdkConnection["runwayml.AsyncRunwayML"]):
             lambda c: c.tasks.retrieve(remote_id), action, remote_id, error=error
         )
 
-    async def fetch_output(
-        self, remote_id: str, dest: Path, *, error: type[ServiceError] = ServiceError
-    ) -> Path:
-        """Write a finished task's first result to `dest`, whole or not at all.
-
-        The task is fetched again first: its URLs expire within 24-48 hours and a fresh GET
-        signs new ones (task_retrieve_response.py); the file is fetched at once."""
+    async def output_url(self, remote_id: str, *, error: type[ServiceError] = ServiceError) -> str:
+        """A finished task's first result, freshly signed: the task is fetched again, as its
+        URLs expire within 24-48 hours and a fresh GET signs new ones
+        (task_retrieve_response.py). Fetch the file at once."""
         task = await self.task(remote_id, "download", error=error)
         if task.status != "SUCCEEDED" or not getattr(task, "output", None):
             raise error("failed", f"Runway's task {remote_id} has no result ({task.status}).")
-        return await stream_to_file(task.output[0], dest, error=error)
+        return task.output[0]
+
+    async def fetch_output(
+        self, remote_id: str, dest: Path, *, error: type[ServiceError] = ServiceError
+    ) -> Path:
+        """Write a finished task's first result to `dest`, whole or not at all."""
+        url = await self.output_url(remote_id, error=error)
+        return await stream_to_file(url, dest, error=error)
 
 
 def failure_text(code: str | None, failure: str | None, thing: str = "clip") -> str:

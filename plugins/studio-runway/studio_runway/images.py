@@ -12,12 +12,12 @@ Prices (Runway's API pricing page, $0.01 a credit): gen4_image 5 credits at 720p
 from __future__ import annotations
 
 import asyncio
-import tempfile
 import time
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
+from studio.ai.formats import picture_mime
+from studio.ai.http_download import fetch_bytes
 from studio.ai.image_provider import (
     ImageCapabilities,
     ImageError,
@@ -25,7 +25,7 @@ from studio.ai.image_provider import (
     ImageRequest,
     ImageResult,
 )
-from studio_runway.client import CONNECTION_OPTIONS, RunwayConnection, failure_text, picture_mime
+from studio_runway.client import CONNECTION_OPTIONS, RunwayConnection, failure_text
 
 __all__ = ["RunwayImageProvider", "create_provider"]
 
@@ -136,11 +136,8 @@ class RunwayImageProvider:
                     "unreachable", f"Runway did not finish the picture in {self.wait:.0f} s."
                 )
             await asyncio.sleep(self.poll_interval)
-        with tempfile.TemporaryDirectory(prefix="studio-runway-") as folder:
-            path = await self.connection.fetch_output(
-                task_id, Path(folder) / "picture", error=ImageError
-            )
-            data = await asyncio.to_thread(path.read_bytes)
+        url = await self.connection.output_url(task_id, error=ImageError)
+        data = await fetch_bytes(url, error=ImageError)
         return ImageResult(data, picture_mime(data) or "image/png")
 
 

@@ -9,21 +9,13 @@ queue as the AI providers, so a person with no API key can use the whole video p
 
 from __future__ import annotations
 
-from typing import Any
-
-from studio.plugins import hookimpl
+from studio.plugins import hookimpl, lazy_factory
 
 __version__ = "0.1.0"
 STUDIO_API = 1  # the plugin API this plugin is written for (see plugins/README.md)
 
 
-def create_provider(options: dict[str, Any]):
-    # Imported when a provider is made, so loading the plugin costs nothing at start-up.
-    from studio_title_cards.provider import create_provider as create
-
-    return create(options)
-
-
 @hookimpl
 def register_video_providers(register) -> None:
-    register("title-cards", create_provider)
+    # Imported when a provider is made: loading the plugin costs nothing at start-up.
+    register("title-cards", lazy_factory("studio_title_cards.provider:create_provider"))

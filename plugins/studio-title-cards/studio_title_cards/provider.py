@@ -28,6 +28,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from studio.ai.formats import PICTURE_SUFFIX, picture_mime
 from studio.ai.video_provider import (
     Variant,
     VideoCapabilities,
@@ -62,7 +63,6 @@ OPTION_KEYS = frozenset(
 IGNORED_KEYS = frozenset({"api_key", "base_url", "model", "timeout", "max_retries"})
 KEEP_JOBS_FOR = 2 * 24 * 3600  # seconds a finished job folder is kept for a late download
 SPEC_FILE, VIDEO_FILE, ERROR_FILE = "card.json", "card.mp4", "error.txt"
-_IMAGE_SUFFIX = {b"\x89PNG": ".png", b"\xff\xd8\xff": ".jpg", b"RIFF": ".webp", b"GIF8": ".gif"}
 
 
 def default_work_dir() -> Path:
@@ -240,7 +240,8 @@ class TitleCardsProvider:
         try:
             folder.mkdir(parents=True)
             if image:
-                picture = folder / ("picture" + _IMAGE_SUFFIX.get(image[:4], ".png"))
+                suffix = PICTURE_SUFFIX.get(picture_mime(image, gif=True) or "", ".png")
+                picture = folder / ("picture" + suffix)
                 picture.write_bytes(image)
                 spec = dataclasses.replace(spec, image=str(picture))
             (folder / SPEC_FILE).write_text(json.dumps(spec.to_json()), encoding="utf-8")

@@ -11,31 +11,18 @@ at start-up. See `studio_veo.models` for which models exist today and why.
 
 from __future__ import annotations
 
-from typing import Any
-
-from studio.plugins import hookimpl
+from studio.plugins import hookimpl, lazy_factory
 
 __version__ = "0.1.0"
 STUDIO_API = 2  # image providers and per-model video capabilities (see plugins/README.md)
 
 
-def create_video_provider(options: dict[str, Any]):
-    from studio_veo.video import create_provider
-
-    return create_provider(options)
-
-
-def create_image_provider(options: dict[str, Any]):
-    from studio_veo.images import create_provider
-
-    return create_provider(options)
-
-
 @hookimpl
 def register_video_providers(register) -> None:
-    register("veo", create_video_provider)
+    # Imported when a provider is made: loading the plugin costs nothing at start-up.
+    register("veo", lazy_factory("studio_veo.video:create_provider"))
 
 
 @hookimpl
 def register_image_providers(register) -> None:
-    register("gemini-image", create_image_provider)
+    register("gemini-image", lazy_factory("studio_veo.images:create_provider"))

@@ -2,7 +2,8 @@
 
 Making a provider does no I/O (the UI makes one on its GUI thread): the SDK (over half a
 second to import), the key (a keyring look-up can take a second) and the client are made on
-a worker thread at the first call that needs them (`GoogleConnection.client`).
+a worker thread at the first call that needs them (`GoogleConnection.client`, a
+`studio.ai.sdk_client.LazyClient`).
 
 Two platforms, as the SDK names them: "agent-platform" (Gemini Enterprise Agent Platform,
 formerly Vertex AI: `Client(enterprise=True, ...)`, an Agent Platform API key or a Google
@@ -23,13 +24,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
 import re
 from collections.abc import Awaitable, Mapping
 from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import urlsplit
 
 from studio.ai.errors import parse_retry_after, scrub
+from studio.ai.sdk_client import LazyClient, service_key, short_reason
 from studio.ai.services import ServiceError
 
 if TYPE_CHECKING:
@@ -41,7 +42,6 @@ __all__ = [
     "GoogleConnection",
     "Platform",
     "known",
-    "mime_of",
 ]
 
 Platform = Literal["agent-platform", "gemini-api"]
@@ -72,12 +72,6 @@ REFUSED = re.compile(
     re.I,
 )
 _NO_CREDIT = re.compile(r"billing|credit|prepay|plan and|top.?up", re.I)
-_MIME = {b"\x89PNG": "image/png", b"\xff\xd8\xff": "image/jpeg", b"RIFF": "image/webp"}
-
-
-def mime_of(data: bytes) -> str | None:
-    """The picture's MIME type from its first bytes (PNG, JPEG, WebP), or None."""
-    return next((mime for sig, mime in _MIME.items() if data.startswith(sig)), None)
 
 
 def known(options: Mapping[str, Any], *own: str) -> dict[str, Any]:
@@ -122,8 +116,9 @@ class GoogleConnection:
         self._http = {"api_version": api_version, "timeout": int(timeout * 1000)}
         self.key: str | None = api_key
         self._secrets: list[str | None] = [api_key]
-        self._client: AsyncClient | None = None
-        self._connecting = asyncio.Lock()
+        self._client: LazyClient[AsyncClient] = LazyClient(
+            self._make_client, service=f"Google {name!r}", error=error, secrets=self._secrets
+        )
 
     @property
     def address(self) -> str:
@@ -139,26 +134,15 @@ class GoogleConnection:
 
     # -- the client -----------------------------------------------------------------------
 
-    def _resolve_key(self) -> str | None:
-        """The person's key: given, else the variable they named, else the one stored for
-        this provider, else the variables the SDK reads. (Not `keys.resolve_api_key`: that
-        falls back to OPENAI_API_KEY, which must never be sent to Google.)"""
-        name, explicit, env_var = self._key_args
-        if explicit:
-            return explicit
-        if env_var and os.environ.get(env_var):
-            return os.environ[env_var].strip()
-        from studio.config import keys
-
-        stored = keys.get_api_key(name)
-        return stored or next((os.environ[v] for v in ENV_KEYS if os.environ.get(v)), None)
-
     def _make_client(self) -> Any:
-        """Import the SDK, find the key and make the client (blocking: a worker thread)."""
+        """Import the SDK, find the key and make the client (blocking: a worker thread).
+        The key: given, else the variable the person named, else the one stored for this
+        provider, else the variables the SDK reads (never OPENAI_API_KEY)."""
         genai = _genai()
         from google.genai import types
 
-        key = self._resolve_key()
+        name, explicit, env_var = self._key_args
+        key = service_key(name, explicit, ENV_KEYS, named_env=env_var)
         self.key = key
         self._secrets.append(key)
         if not key and not (self.platform == "agent-platform" and self.project):
@@ -187,23 +171,10 @@ class GoogleConnection:
 
     async def client(self) -> AsyncClient:
         """The client, made on a worker thread by the first call (the others wait for it)."""
-        async with self._connecting:
-            if self._client is None:
-                try:
-                    self._client = await asyncio.to_thread(self._make_client)
-                except ServiceError:
-                    raise
-                except Exception as exc:  # the next call tries again
-                    reason = self.clean(str(exc).strip() or type(exc).__name__)
-                    raise self.error(
-                        "unsupported", f"The Google provider {self.name!r} cannot start: {reason}."
-                    ) from None
-        return self._client
+        return await self._client.get()
 
     async def aclose(self) -> None:
-        client, self._client = self._client, None
-        if client is not None:
-            await client.aclose()
+        await self._client.aclose()
 
     # -- errors ---------------------------------------------------------------------------
 
@@ -246,13 +217,13 @@ class GoogleConnection:
             return error("unreachable", f"The answer from {host} was cut off; try again.")
         if isinstance(exc, (httpx2.TransportError, OSError)):
             return error(
-                "unreachable", self.clean(f"Cannot reach Google at {host}: {_short(exc)}.")
+                "unreachable", self.clean(f"Cannot reach Google at {host}: {short_reason(exc)}.")
             )
         if type(exc).__module__.startswith("google.auth"):
-            return error("auth", self.clean(f"No usable Google credentials: {_short(exc)}."))
+            return error("auth", self.clean(f"No usable Google credentials: {short_reason(exc)}."))
         if isinstance(exc, ValueError):  # the SDK refused the request before sending it
             return error("bad_request", self.clean(f"Google's SDK refused the {action}: {exc}."))
-        return error("server", self.clean(f"The {action} at {host} failed: {_short(exc)}."))
+        return error("server", self.clean(f"The {action} at {host} failed: {short_reason(exc)}."))
 
     def _api_failure(self, exc: Any, action: str, subject: str) -> ServiceError:
         error, host = self.error, self.host
@@ -323,11 +294,6 @@ def _seconds(duration: Any) -> float | None:
     """A protobuf Duration in JSON ("2s", "1.500s") in seconds."""
     match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)s\s*", str(duration or ""))
     return float(match.group(1)) if match else None
-
-
-def _short(exc: BaseException) -> str:
-    text = str(exc).strip() or type(exc).__name__
-    return re.sub(r"^\[Errno -?\d+\]\s*", "", text.splitlines()[0])[:200]
 
 
 def _platforms() -> str:

@@ -19,8 +19,9 @@ import asyncio
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from studio.ai.formats import picture_mime
 from studio.ai.image_provider import ImageCapabilities, ImageError, ImageRequest, ImageResult
-from studio_veo.connection import GoogleConnection, Platform, known, mime_of
+from studio_veo.connection import GoogleConnection, Platform, known
 from studio_veo.models import (
     DEFAULT_IMAGE_MODEL,
     IMAGE_MODELS,
@@ -135,7 +136,7 @@ class GeminiImageProvider:
             image["aspect_ratio"], image["image_size"] = IMAGE_SIZES[request.size]
         pictures: list[tuple[bytes, str]] = []
         for data in request.inputs:
-            mime = mime_of(data)
+            mime = picture_mime(data)
             if mime is None:
                 raise ImageError("bad_request", "An input picture is not a PNG, JPEG or WebP.")
             pictures.append((data, mime))
@@ -157,7 +158,7 @@ def _picture(answer: types.GenerateContentResponse) -> ImageResult:
     for part in parts:
         blob = part.inline_data
         if blob is not None and blob.data:
-            mime = blob.mime_type or mime_of(blob.data) or "image/png"
+            mime = blob.mime_type or picture_mime(blob.data) or "image/png"
             return ImageResult(data=blob.data, mime=mime, revised_prompt=text or None)
     reason = _name(candidate.finish_reason) if candidate and candidate.finish_reason else ""
     if reason in REFUSALS:

@@ -11,8 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from studio.ai.formats import picture_mime
 from studio.ai.video_provider import VideoError, VideoRequest
-from studio_veo.connection import mime_of
 from studio_veo.models import (
     DEFAULT_VIDEO_MODEL,
     EIGHT_SECONDS_ONLY,
@@ -67,7 +67,7 @@ def check_model(model: str) -> None:
 
 
 def picture(data: bytes, what: str) -> Picture:
-    mime = mime_of(data)
+    mime = picture_mime(data)
     if mime is None:
         raise VideoError("bad_request", f"The {what} is not a PNG, JPEG or WebP picture.")
     return Picture(data, mime)

@@ -26,16 +26,13 @@ finished clip's bytes back as `source.video` (Veo 3.1 extends a 720p Veo clip by
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
-import os
 import re
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from studio.ai.http_download import stream_to_file
+from studio.ai.http_download import stream_to_file, write_whole
 from studio.ai.video_provider import (
     Variant,
     VideoCapabilities,
@@ -250,21 +247,6 @@ def _sdk_values(values: Mapping[str, Any], types: Any) -> dict[str, Any]:
         else:
             out[key] = value
     return out
-
-
-def write_whole(dest: Path, data: bytes) -> None:
-    """Write `data` to `dest` through a temporary file renamed at the end: whole or nothing."""
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".part", dir=dest.parent)
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(tmp, dest)
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
 
 
 def create_provider(options: Mapping[str, Any]) -> VeoProvider:

@@ -18,12 +18,13 @@ the client id that queued it: `execution_start`, `execution_cached`, `executing`
 changes. Save Video writes a real H.264 MP4 (`server_clip`), Save Image a real PNG, both
 served by `/view`.
 
-Scripted failures: `fail_nodes` (class -> exception message: the run fails there),
-`hold` (a sampler pauses after its first step until cleared), `fail_history` (the next n
-`/history/{id}` answer 500), `busy` (POST /prompt answers 429 with that Retry-After, as a
-proxy in front of a shared ComfyUI does), `token` (401 without `Authorization: Bearer`, as
-a login in front of ComfyUI does), `expired` (`/view` answers 404: outputs deleted),
-`cut_view` (`/view` stops halfway), `restart()` (stopped and started again on the same port,
+Scripted failures (`studio.testing.servers.media`): `fail_nodes` (class -> exception
+message: the run fails there), `hold` (a sampler pauses after its first step until
+cleared), `fail_polls` (the next n `/history/{id}` answer 500), `rate_limited` (the next n
+POST /prompt answer 429 with Retry-After `retry_after`, as a proxy in front of a shared
+ComfyUI does), `api_key` (401 without `Authorization: Bearer <api_key>`, as a login in
+front of ComfyUI does), `expired` (`/view` answers 404: outputs deleted), `cut_downloads`
+(`/view` stops halfway), `restart()` (stopped and started again on the same port,
 forgetting queue and history, as ComfyUI keeps them in memory), `nodes` / `models` (remove
 one to make a workflow need what the server lacks).
 """
@@ -32,47 +33,35 @@ from __future__ import annotations
 
 import contextlib
 import copy
-import email.parser
-import email.policy
 import json
 import socket
 import threading
 import time
 import uuid
-from dataclasses import dataclass
 from http.server import ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
-from studio.testing.servers.base import LocalHandler, LocalServer
+from studio.testing.pictures import png
+from studio.testing.servers.base import LocalHandler, Recorded
 from studio.testing.servers.comfyui_nodes import (
     DEFAULT_MODELS,
     NODES,
     SYSTEM_STATS,
     latent_shape,
     object_info,
-    png_bytes,
     run_order,
     validate_prompt,
 )
+from studio.testing.servers.media import MediaServer
 from studio.testing.servers.video import server_clip
 from studio.testing.servers.websocket import WebSocket, accept
 
-__all__ = ["ComfyUIServer", "Recorded", "png_bytes"]
+__all__ = ["ComfyUIServer", "Recorded"]
 
 SAMPLERS = {"KSampler", "KSamplerAdvanced", "SamplerCustom"}
 
 
-@dataclass
-class Recorded:
-    method: str
-    path: str
-    headers: dict[str, str]
-    body: Any = None
-    query: dict[str, str] | None = None
-
-
-class ComfyUIServer(LocalServer):
+class ComfyUIServer(MediaServer):
     """Start with `start()` (or `with`); `base_url` is `http://127.0.0.1:<port>`."""
 
     def __init__(self, clip: bytes | None = None, *, steps: int = 3) -> None:
@@ -82,17 +71,9 @@ class ComfyUIServer(LocalServer):
         self.nodes = dict(NODES)
         self.models = copy.deepcopy(DEFAULT_MODELS)
         self.fail_nodes: dict[str, str] = {}
-        self.hold = threading.Event()
-        self.fail_history = 0
-        self.busy: float | None = None
-        self.token: str | None = None
-        self.expired = False
-        self.cut_view = False
         self.websocket = True  # False: /ws answers 404, as through a proxy without WebSockets
-        self.requests: list[Recorded] = []
         self.interrupts = 0
-        self._lock = threading.RLock()
-        self._work = threading.Condition(self._lock)
+        self._work = threading.Condition(self.lock)
         self._reset()
         self._port = 0
 
@@ -145,16 +126,13 @@ class ComfyUIServer(LocalServer):
     def restart(self) -> None:
         """Stop, forget the queue and history (ComfyUI keeps them in memory), start again."""
         self.stop()
-        with self._lock:
+        with self.lock:
             self._reset()
         self.start()
 
     @property
     def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def calls(self, method: str, path: str) -> list[Recorded]:
-        return [r for r in self.requests if r.method == method and r.path == path]
+        return self.root
 
     # -- the queue (called with the lock held) -----------------------------------------
 
@@ -243,7 +221,7 @@ class ComfyUIServer(LocalServer):
         def add_message(event: str, data: dict[str, Any]) -> None:
             data = {**data, "timestamp": int(time.time() * 1000)}
             messages.append([event, data])
-            with self._lock:
+            with self.lock:
                 self._send(sid, event, data)
 
         add_message("execution_start", {"prompt_id": prompt_id})
@@ -252,7 +230,7 @@ class ComfyUIServer(LocalServer):
         executed: list[str] = []
         for node_id in run_order(prompt, to_run):
             kind = prompt[node_id]["class_type"]
-            with self._lock:
+            with self.lock:
                 self.last_node = node_id
                 self._send(
                     sid,
@@ -289,7 +267,7 @@ class ComfyUIServer(LocalServer):
             if self.nodes[kind].output_node:
                 ui = self._save(kind, prompt)
                 outputs[node_id] = ui
-                with self._lock:
+                with self.lock:
                     self._send(
                         sid,
                         "executed",
@@ -309,7 +287,7 @@ class ComfyUIServer(LocalServer):
         for step in range(1, self.steps + 1):
             if self._interrupt.is_set():
                 return False
-            with self._lock:
+            with self.lock:
                 self._send(
                     sid,
                     "progress",
@@ -325,15 +303,15 @@ class ComfyUIServer(LocalServer):
         width, height, batch = latent_shape(prompt)
         files = []
         for _ in range(1 if kind == "SaveVideo" else batch):
-            with self._lock:
+            with self.lock:
                 self._counter += 1
                 counter = self._counter
             if kind == "SaveVideo":
                 name, subfolder, data = f"studio_{counter:05}_.mp4", "video", self.clip
             else:
                 name, subfolder = f"studio_{counter:05}_.png", "studio"
-                data = png_bytes(width, height, counter)
-            with self._lock:
+                data = png(width, height, (counter * 37 % 256, counter * 91 % 256, 160))
+            with self.lock:
                 self.outputs[(subfolder, name)] = data
             files.append({"filename": name, "subfolder": subfolder, "type": "output"})
         return {"images": files, "animated": [kind == "SaveVideo"]}
@@ -342,25 +320,14 @@ class ComfyUIServer(LocalServer):
 class _Handler(LocalHandler):
     owner: ComfyUIServer
 
-    def _send_empty(self, status: int) -> None:
-        self.send_response(status)
-        self.send_header("Content-Length", "0")
-        self.end_headers()
-
-    def _record(self, method: str, path: str, body: Any, query: dict[str, str]) -> None:
-        headers = {k.lower(): v for k, v in self.headers.items()}
-        with self.owner._lock:
-            self.owner.requests.append(Recorded(method, path, headers, body, query))
-
-    def _route(self, method: str) -> None:
-        url = urlsplit(self.path)
-        path = url.path[len("/api") :] if url.path.startswith("/api/") else url.path
-        query = {k: v[0] for k, v in parse_qs(url.query).items()}
+    def _handle(self, method: str) -> None:
+        url_path = self.path.split("?", 1)[0]
+        path = url_path.removeprefix("/api") if url_path.startswith("/api/") else url_path
         raw = self._read_bytes() if method == "POST" else b""
-        body = self._body(raw)
-        self._record(method, path, body, query)
+        request = self.record(method, self._body(raw), path)  # ComfyUI serves /api/... too
+        query, body = request.query, request.body
         server = self.owner
-        if server.token and self.headers.get("Authorization") != f"Bearer {server.token}":
+        if server.api_key and self.headers.get("Authorization") != f"Bearer {server.api_key}":
             self._send_json(401, {"error": "Unauthorized"})
             return
         if method == "GET" and path == "/ws" and server.websocket:
@@ -377,112 +344,95 @@ class _Handler(LocalHandler):
         handler(self, path, query, body)
 
     def _body(self, raw: bytes) -> Any:
-        kind = self.headers.get("Content-Type", "")
-        if kind.startswith("multipart/form-data"):
-            message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(
-                f"Content-Type: {kind}\r\n\r\n".encode() + raw
-            )
-            fields: dict[str, Any] = {}
-            for part in message.iter_parts():
-                name = part.get_param("name", header="content-disposition")
-                payload = part.get_payload(decode=True) or b""
-                filename = part.get_filename()
-                fields[name] = (filename, payload) if filename is not None else payload.decode()
-            return fields
+        """Form fields (an upload), else JSON whatever the Content-Type (aiohttp's
+        `request.json()` does not look at it), else the bytes."""
+        if self.headers.get("Content-Type", "").startswith("multipart/form-data"):
+            return self._fields(raw)
         with contextlib.suppress(ValueError):
             return json.loads(raw) if raw else None
         return raw
-
-    def do_GET(self) -> None:  # noqa: N802 (stdlib name)
-        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
-            self._route("GET")
-
-    def do_POST(self) -> None:  # noqa: N802
-        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
-            self._route("POST")
 
     # -- routes -------------------------------------------------------------------------
 
     def _prompt_post(self, path: str, query: dict[str, str], body: Any) -> None:
         server = self.owner
-        if server.busy is not None:
-            headers = {"Retry-After": str(int(server.busy))}
-            self._send_json(429, {"error": "Too many prompts queued; try again later"}, headers)
+        if server.take("rate_limited"):
+            message = {"error": "Too many prompts queued; try again later"}
+            self._send_json(429, message, server.retry_after_header())
             return
         if not isinstance(body, dict):
             self._send_json(400, {"error": "invalid JSON", "node_errors": {}})
             return
-        with server._lock:
+        with server.lock:
             status, answer = server.queue_prompt(body)
         self._send_json(status, answer)
 
     def _prompt_get(self, path: str, query: dict[str, str], body: Any) -> None:
-        with self.owner._lock:
+        with self.owner.lock:
             self._send_json(200, {"exec_info": {"queue_remaining": self.owner.queue_remaining()}})
 
     def _queue_get(self, path: str, query: dict[str, str], body: Any) -> None:
         server = self.owner
-        with server._lock:
+        with server.lock:
             running = [server.running] if server.running else []
             self._send_json(200, {"queue_running": running, "queue_pending": list(server.pending)})
 
     def _queue_post(self, path: str, query: dict[str, str], body: Any) -> None:
         server = self.owner
         body = body if isinstance(body, dict) else {}
-        with server._lock:
+        with server.lock:
             if body.get("clear"):
                 server.pending.clear()
             for prompt_id in body.get("delete") or []:
                 server.pending = [item for item in server.pending if item[1] != prompt_id]
             server._broadcast_status()
-        self._send_empty(200)
+        self.send_empty(200)
 
     def _interrupt(self, path: str, query: dict[str, str], body: Any) -> None:
         """Newer servers interrupt only the prompt named, if it is the one running."""
         server = self.owner
         wanted = body.get("prompt_id") if isinstance(body, dict) else None
-        with server._lock:
+        with server.lock:
             if server.running and (not wanted or server.running[1] == wanted):
                 server._interrupt.set()
                 server.interrupts += 1
-        self._send_empty(200)
+        self.send_empty(200)
 
     def _history_all(self, path: str, query: dict[str, str], body: Any) -> None:
-        with self.owner._lock:
+        with self.owner.lock:
             self._send_json(200, dict(self.owner.history))
 
     def _history_one(self, path: str, query: dict[str, str], body: Any) -> None:
         server = self.owner
         prompt_id = path.rsplit("/", 1)[-1]
-        with server._lock:
-            if server.fail_history > 0:
-                server.fail_history -= 1
-                self._send_json(500, {"error": "Internal Server Error"})
-                return
+        if server.take("fail_polls"):
+            self._send_json(500, {"error": "Internal Server Error"})
+            return
+        with server.lock:
             entry = server.history.get(prompt_id)
             self._send_json(200, {prompt_id: entry} if entry else {})
 
     def _history_post(self, path: str, query: dict[str, str], body: Any) -> None:
         server = self.owner
         body = body if isinstance(body, dict) else {}
-        with server._lock:
+        with server.lock:
             if body.get("clear"):
                 server.history.clear()
             for prompt_id in body.get("delete") or []:
                 server.history.pop(prompt_id, None)
-        self._send_empty(200)
+        self.send_empty(200)
 
     def _upload(self, path: str, query: dict[str, str], body: Any) -> None:
         """`image_upload`: the file goes to the input folder; a name in use by other bytes
         gets " (1)" unless `overwrite`; the answer names where it went."""
         image = body.get("image") if isinstance(body, dict) else None
-        if not isinstance(image, tuple) or not image[0]:
-            self._send_empty(400)
+        if not isinstance(image, dict) or not image["filename"]:
+            self.send_empty(400)
             return
-        name, data = image
+        name, data = image["filename"], image["data"]
         subfolder = str(body.get("subfolder") or "")
         server = self.owner
-        with server._lock:
+        with server.lock:
             key = f"{subfolder}/{name}" if subfolder else name
             stem, dot, suffix = name.rpartition(".")
             count = 1
@@ -503,38 +453,27 @@ class _Handler(LocalHandler):
         if not name or name.startswith("/") or ".." in name or ".." in subfolder:
             self._send_json(400, {"error": "bad file name"})
             return
-        with server._lock:
+        with server.lock:
             if query.get("type", "output") == "input":
                 data = server.uploads.get(f"{subfolder}/{name}" if subfolder else name)
             else:
                 data = None if server.expired else server.outputs.get((subfolder, name))
-            cut = server.cut_view
         if data is None:
-            self._send_empty(404)
+            self.send_empty(404)
             return
         mime = "video/mp4" if name.endswith(".mp4") else "image/png"
-        self.send_response(200)
-        self.send_header("Content-Type", mime)
-        self.send_header("Content-Length", str(len(data)))
-        self.send_header("Content-Disposition", f'filename="{name}"')
-        self.end_headers()
-        if cut:
-            self.wfile.write(data[: len(data) // 2])
-            self.wfile.flush()
-            self.connection.shutdown(socket.SHUT_RDWR)
-            self.close_connection = True
-            return
-        self.wfile.write(data)
+        disposition = {"Content-Disposition": f'filename="{name}"'}
+        self.send_bytes(data, mime, cut=server.cut_downloads, headers=disposition)
 
     def _object_info(self, path: str, query: dict[str, str], body: Any) -> None:
         server = self.owner
-        with server._lock:
+        with server.lock:
             self._send_json(200, object_info(server.nodes, server.models, sorted(server.uploads)))
 
     def _object_info_one(self, path: str, query: dict[str, str], body: Any) -> None:
         server = self.owner
         name = path.rsplit("/", 1)[-1]
-        with server._lock:
+        with server.lock:
             nodes = {name: server.nodes[name]} if name in server.nodes else {}
             self._send_json(200, object_info(nodes, server.models, sorted(server.uploads)))
 
@@ -548,7 +487,7 @@ class _Handler(LocalHandler):
         if ws is None:
             return
         server = self.owner
-        with server._lock:
+        with server.lock:
             server.sockets[sid] = (ws, self.connection)
             server._send(
                 sid,
@@ -571,11 +510,11 @@ class _Handler(LocalHandler):
                 with contextlib.suppress(ValueError):
                     data = json.loads(payload) if opcode == 1 else None
                     if first and isinstance(data, dict) and data.get("type") == "feature_flags":
-                        with server._lock:
+                        with server.lock:
                             server._send(sid, "feature_flags", {"supports_preview_metadata": True})
                 first = False
         finally:
-            with server._lock:
+            with server.lock:
                 if server.sockets.get(sid, (None,))[0] is ws:
                     del server.sockets[sid]
 

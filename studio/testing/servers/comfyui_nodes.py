@@ -11,8 +11,6 @@ described: input names, types, combo choices and whether an input is optional.
 
 from __future__ import annotations
 
-import struct
-import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,7 +22,6 @@ __all__ = [
     "NodeClass",
     "latent_shape",
     "object_info",
-    "png_bytes",
     "run_order",
     "validate_prompt",
 ]
@@ -411,30 +408,6 @@ def latent_shape(prompt: dict[str, Any]) -> tuple[int, int, int]:
             batch = inputs.get("batch_size") if isinstance(inputs.get("batch_size"), int) else 1
             return min(inputs["width"], 128), min(inputs["height"], 128), max(1, min(batch, 4))
     return 64, 64, 1
-
-
-def png_bytes(width: int, height: int, seed: int = 0) -> bytes:
-    """A real RGB PNG (a gradient), made with the standard library."""
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        body = kind + data
-        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
-
-    rows = b"".join(
-        b"\x00"
-        + b"".join(
-            bytes((x * 255 // max(1, width - 1), y * 255 // max(1, height - 1), seed * 37 % 256))
-            for x in range(width)
-        )
-        for y in range(height)
-    )
-    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", header)
-        + chunk(b"IDAT", zlib.compress(rows))
-        + chunk(b"IEND", b"")
-    )
 
 
 # `GET /system_stats` of a ComfyUI on one NVIDIA GPU (server.py `system_stats`).

@@ -38,33 +38,30 @@ answers all of them on one port, told apart by path (`/storage/...`, `/files/...
 `/v1/account/...`, anything else is a model). Results and uploads are served from
 `/files/...` like fal's CDN, without a key.
 
-Failures are scripted on the instance: `reject_words` (the request completes with a
-content_policy_violation), `fail_words` (it completes with a runner error),
-`quota_exhausted` (403 locked account), `rate_limit(n, retry_after)` (the next n calls
-answer 429 with Retry-After), `fail_polls` (the next n status calls answer 503),
-`expired` (result files answer 404), `cut_downloads` (result files stop halfway),
-`fail_cdn_uploads` (the CDN refuses uploads, so the client falls back to storage),
-`hold` (requests stop moving), a wrong key (401).
+Failures are scripted on the instance (`studio.testing.servers.media`): `reject_words`
+(the request completes with a content_policy_violation), `fail_words` (it completes with a
+runner error), `quota_exhausted` (403 locked account), `rate_limited` (the next n calls
+with a key answer 429 with Retry-After `retry_after`), `fail_polls` (the next n status
+calls answer 503), `expired` (result files answer 404), `cut_downloads` (result files stop
+halfway), `fail_cdn_uploads` (the CDN refuses uploads, so the client falls back to
+storage), `hold` (requests stop moving), a wrong key (401). Its queue requests are `jobs`;
+every HTTP request is recorded in `requests`.
 """
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import json
 import re
-import socket
-import struct
-import threading
 import uuid
-import zlib
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
-from studio.testing.servers.base import LocalHandler, LocalServer
+from studio.testing.pictures import png
+from studio.testing.servers.base import LocalHandler, Recorded
+from studio.testing.servers.media import MediaServer
 
-__all__ = ["FalRequest", "FalServer", "Recorded", "png_bytes"]
+__all__ = ["FalRequest", "FalServer", "Recorded"]
 
 LOCKED = (
     "User is locked. Reason: Exhausted balance. Top up your balance at fal.ai/dashboard/billing."
@@ -105,15 +102,7 @@ class FalRequest:
     cancelled: bool = False
 
 
-@dataclass
-class Recorded:
-    method: str
-    path: str
-    headers: dict[str, str]
-    body: Any = None  # JSON, or the number of bytes of any other body
-
-
-class FalServer(LocalServer):
+class FalServer(MediaServer):
     """Start with `start()` (or `with`); point the provider's `base_url` at `base_url`."""
 
     def __init__(
@@ -125,51 +114,32 @@ class FalServer(LocalServer):
         queue_ahead: int = 1,
         picture: bytes | None = None,
     ) -> None:
-        super().__init__(_Handler)
+        super().__init__(_Handler, api_key=api_key)
         self.clip = clip
-        self.picture = picture or png_bytes(8, 8, (40, 160, 90))
-        self.api_key = api_key
+        self.picture = picture or png(8, 8, (40, 160, 90))
         self.steps = steps  # polls from IN_PROGRESS to COMPLETED
         self.queue_ahead = queue_ahead  # requests ahead of a new one in the queue
-        self.reject_words: tuple[str, ...] = ("violent",)
-        self.fail_words: tuple[str, ...] = ("[fail]",)
+        self.retry_after = 1
         self.quota_exhausted = False
-        self.fail_polls = 0
-        self.expired = False
-        self.cut_downloads = False
         self.fail_cdn_uploads = False
         self.balance = 25.0
         self.billing_scope = True  # False: the key may run models but not read billing
-        self.hold = threading.Event()
-        self.requests: dict[str, FalRequest] = {}
-        self.files: dict[str, tuple[bytes, str]] = {}  # path under /files -> (bytes, type)
-        self.calls_made: list[Recorded] = []
-        self._rate_limited = 0
-        self._retry_after = "1"
+        self.jobs: dict[str, FalRequest] = {}
         self._pending_uploads: dict[str, tuple[str, str]] = {}  # id -> (file path, type)
         self._cdn_token = uuid.uuid4().hex
-        self._lock = threading.Lock()
 
     @property
     def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return self.root
 
-    # -- scripting and inspection ----------------------------------------------------------
-
-    def rate_limit(self, count: int, retry_after: float = 1) -> None:
-        """The next `count` calls with a key answer 429 with `Retry-After: retry_after`."""
-        self._rate_limited = count
-        self._retry_after = f"{retry_after:g}"
-
-    def calls(self, method: str, prefix: str = "/") -> list[Recorded]:
-        return [c for c in self.calls_made if c.method == method and c.path.startswith(prefix)]
+    # -- inspection ------------------------------------------------------------------------
 
     def submits(self) -> list[Recorded]:
         """The requests that asked for a model to run (not uploads, not polls)."""
         return [c for c in self.calls("POST") if _is_model_path(c.path)]
 
     def only(self) -> FalRequest:
-        (request,) = self.requests.values()
+        (request,) = self.jobs.values()
         return request
 
     # -- the queue (called with the lock held) ---------------------------------------------
@@ -184,7 +154,7 @@ class FalServer(LocalServer):
             images=images,
             position=self.queue_ahead,
         )
-        self.requests[request.id] = request
+        self.jobs[request.id] = request
         return request
 
     def _advance(self, request: FalRequest) -> None:
@@ -234,9 +204,9 @@ class FalServer(LocalServer):
         return {"images": pictures, "seed": request.arguments.get("seed", 42), "prompt": ""}
 
     def _publish(self, path: str, data: bytes, mime: str) -> dict[str, Any]:
-        self.files[path] = (data, mime)
+        """A file on "fal's CDN" (`/files/<path>`), as fal's File object."""
         return {
-            "url": f"{self.base_url}/files/{path}",
+            "url": self.put_file(f"/files/{path}", data, mime),
             "content_type": mime,
             "file_name": path.rsplit("/", 1)[-1],
             "file_size": len(data),
@@ -262,23 +232,6 @@ class FalServer(LocalServer):
         return body
 
 
-def png_bytes(width: int, height: int, rgb: tuple[int, int, int]) -> bytes:
-    """A plain-coloured PNG, made with the standard library."""
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        body = kind + data
-        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
-
-    row = b"\0" + bytes(rgb) * width
-    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", header)
-        + chunk(b"IDAT", zlib.compress(row * height))
-        + chunk(b"IEND", b"")
-    )
-
-
 def _is_model_path(path: str) -> bool:
     first = path.strip("/").split("/")[0]
     return first not in ("storage", "files", "upload", "v1") and path.count("/") >= 2
@@ -294,52 +247,27 @@ def _detail(message: Any, error_type: str | None = None) -> dict[str, Any]:
 class _Handler(LocalHandler):
     owner: FalServer
 
-    # -- plumbing -------------------------------------------------------------------------
-
-    def setup(self) -> None:
-        super().setup()
-        # Headers and body go out as two writes: without this, Nagle's algorithm holds the
-        # body until the client's delayed ACK, some 40 ms on every call.
-        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-
-    def do_GET(self) -> None:  # noqa: N802 (stdlib name)
-        self._serve("GET")
-
-    def do_POST(self) -> None:  # noqa: N802
-        self._serve("POST")
-
-    def do_PUT(self) -> None:  # noqa: N802
-        self._serve("PUT")
-
-    def _serve(self, method: str) -> None:
-        # A client that gave up (a cancelled poll) needs no answer.
-        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
-            self._route(method)
-
     def _reply(self, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
         extra = {"x-fal-request-id": uuid.uuid4().hex}
         if isinstance(body, dict) and body.get("error_type"):
             extra["X-Fal-Error-Type"] = body["error_type"]
         self._send_json(status, body, {**extra, **(headers or {})})
 
-    def _route(self, method: str) -> None:
+    def _handle(self, method: str) -> None:
         server = self.owner
-        url = urlsplit(self.path)
-        query = {k: v[0] for k, v in parse_qs(url.query).items()}
         raw = self._read_bytes() if method in ("POST", "PUT") else b""
-        body: Any = len(raw)
+        body: Any = len(raw)  # JSON, or the number of bytes of any other body
         if self.headers.get("Content-Type", "").startswith("application/json"):
             try:
                 body = json.loads(raw or b"{}")
             except ValueError:
                 self._reply(400, _detail("The request body is not JSON."))
                 return
-        headers = {k.lower(): v for k, v in self.headers.items()}
-        with server._lock:
-            server.calls_made.append(Recorded(method, url.path, headers, body))
-            path = url.path
+        request = self.record(method, body)
+        path, query = request.path, request.query
+        with server.lock:
             if method == "GET" and path.startswith("/files/"):
-                self._file(path.removeprefix("/files/"))
+                self._file(path)
             elif method == "PUT" and path.startswith("/upload/"):
                 self._put_upload(path.removeprefix("/upload/"), raw)
             elif method == "POST" and path == "/files/upload":
@@ -361,11 +289,8 @@ class _Handler(LocalHandler):
         if self.headers.get("Authorization") != f"Key {server.api_key}":
             self._reply(401, _detail("No user found for Key ID and Secret"))
             return True
-        if server._rate_limited > 0:
-            server._rate_limited -= 1
-            self._reply(
-                429, _detail("Too many requests, slow down."), {"Retry-After": server._retry_after}
-            )
+        if server.take("rate_limited"):
+            self._reply(429, _detail("Too many requests, slow down."), server.retry_after_header())
             return True
         spends = method == "POST" and (_is_model_path(path) or path.startswith("/storage/"))
         if server.quota_exhausted and spends:
@@ -420,30 +345,17 @@ class _Handler(LocalHandler):
             self._reply(404, _detail("Unknown upload"))
             return
         path, mime = pending
-        self.owner.files[path] = (data, mime)
-        self.send_response(200)
-        self.send_header("Content-Length", "0")
-        self.end_headers()
+        self.owner.put_file(f"/files/{path}", data, mime)
+        self.send_empty(200)
 
     def _file(self, path: str) -> None:
         server = self.owner
         found = server.files.get(path)
-        if found is None or (server.expired and path.startswith("results/")):
+        result = path.startswith("/files/results/")  # uploads neither expire nor break
+        if found is None or (server.expired and result):
             self._reply(404, _detail("File not found"))
             return
-        data, mime = found
-        self.send_response(200)
-        self.send_header("Content-Type", mime)
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        if server.cut_downloads and path.startswith("results/"):
-            self.wfile.write(data[: len(data) // 2])
-            self.wfile.flush()
-            self.close_connection = True  # the client sees the body end early
-            with contextlib.suppress(OSError):
-                self.connection.shutdown(socket.SHUT_RDWR)
-            return
-        self.wfile.write(data)
+        self.send_bytes(*found, cut=server.cut_downloads and result)
 
     def _billing(self, query: dict[str, str]) -> None:
         server = self.owner
@@ -464,7 +376,7 @@ class _Handler(LocalHandler):
             self._submit("/".join(parts), body if isinstance(body, dict) else {})
             return
         if len(parts) >= 4 and parts[2] == "requests":
-            request = self.owner.requests.get(parts[3])
+            request = self.owner.jobs.get(parts[3])
             if request is None or request.app != "/".join(parts[:2]):
                 self._reply(404, _detail(f"Request {parts[3]} not found"))
             elif method == "GET" and parts[4:] == ["status"]:
@@ -498,8 +410,7 @@ class _Handler(LocalHandler):
             if value is None:
                 continue
             for url in value if isinstance(value, list) else [value]:
-                path = str(url).removeprefix(f"{self.owner.base_url}/files/")
-                found = self.owner.files.get(path)
+                found = self.owner.files.get(str(url).removeprefix(self.owner.root))
                 if found is None:
                     problems.append(
                         {
@@ -515,8 +426,7 @@ class _Handler(LocalHandler):
 
     def _status(self, request: FalRequest, logs: bool) -> None:
         server = self.owner
-        if server.fail_polls > 0:
-            server.fail_polls -= 1
+        if server.take("fail_polls"):
             self._reply(503, _detail("Service temporarily unavailable", "internal_server_error"))
             return
         server._advance(request)

@@ -190,8 +190,7 @@ class _Handler(MediaHandler):
 
     def _limits(self) -> None:
         server = self.owner  # (its rate limit is MediaHandler's, before any route)
-        if server.fail_requests > 0:
-            server.fail_requests -= 1
+        if server.take("fail_requests"):
             raise _error(
                 500,
                 "The server had an error while processing your request.",

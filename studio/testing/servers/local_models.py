@@ -29,7 +29,7 @@ from typing import Any
 from PIL import Image
 
 from studio.ai.tokens import count_tokens
-from studio.testing.servers.chat import ChatServer, Scripted, _Handler
+from studio.testing.servers.chat import ChatServer, Scripted, _Handler, completion_body
 
 __all__ = ["FLAVOURS", "LocalModelServer"]
 
@@ -311,23 +311,4 @@ class _LocalHandler(_Handler):
 
     def _whole(self, scripted: Scripted, body: dict[str, Any]) -> None:
         """A non-streamed completion (`stream` false)."""
-        prompt, completion = scripted.usage or (0, 0)
-        answer = {
-            "id": "chatcmpl-test",
-            "object": "chat.completion",
-            "created": 0,
-            "model": body.get("model", "local-model"),
-            "choices": [
-                {
-                    "index": 0,
-                    "message": {"role": "assistant", "content": "".join(scripted.chunks)},
-                    "finish_reason": scripted.finish_reason or "stop",
-                }
-            ],
-            "usage": {
-                "prompt_tokens": prompt,
-                "completion_tokens": completion,
-                "total_tokens": prompt + completion,
-            },
-        }
-        self._send_json(200, answer)
+        self._send_json(200, completion_body(scripted, body))

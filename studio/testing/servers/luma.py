@@ -96,7 +96,7 @@ class LumaServer(MediaServer):
     def bodies(self, path: str = "/generations") -> list[dict[str, Any]]:
         """The JSON bodies of the POSTs to `path` (under the base URL)."""
         full = f"/dream-machine/v1{path}"
-        return [r.fields for r in self.requests if r.method == "POST" and r.path == full]
+        return [r.body for r in self.requests if r.method == "POST" and r.path == full]
 
     def advance(self, generation: LumaGeneration) -> None:
         generation.polls += 1
@@ -145,7 +145,7 @@ class _Handler(MediaHandler):
             self.send_failure(404, "Not Found")
             return
         rest = parts[2:]
-        body = request.fields if isinstance(request.fields, dict) else {}
+        body = request.body if isinstance(request.body, dict) else {}
         if method == "GET" and rest == ["ping"]:
             self._send_json(200, {"message": "pong"})
         elif method == "GET" and rest == ["credits"]:

@@ -1,16 +1,21 @@
-"""What the local servers of media services share (Runway, Luma, ...): every request
-recorded, a Bearer key checked, results handed out as URLs on the same server, and failures
-scripted on the instance.
+"""What the local servers of media services share (fal, Replicate, Runway, Luma, Google,
+ComfyUI): failures scripted on the instance, result files served from the same server, and
+the jobs a service runs; `MediaHandler` adds the request flow of a plain Bearer-key API
+(Runway, Luma).
 
 Media services answer a finished job with links to files on their storage (Runway: signed
-CloudFront URLs that expire within 24-48 hours; Luma: its CDN). Here `publish()` puts bytes
-at `/files/<token>/<name>` on the same server; those URLs need no key, as on a CDN.
+CloudFront URLs that expire within 24-48 hours; Luma: its CDN; fal: its CDN; Replicate:
+replicate.delivery). Here `put_file()` serves bytes at a path of the same server, and
+`publish()` at `/files/<token>/<name>` with a signature in the query as on a CDN; those
+URLs need no key.
 
-Scripted failures: `rate_limited` (the next n API requests answer 429 with `Retry-After`),
-`fail_polls` (the next n polls answer 5xx), `expired` (result URLs answer 403 as an expired
-signed URL does), `cut_downloads` (a result stops halfway: the promised Content-Length is
-never reached), `reject_words` and `fail_words` (read by each service's server), and `hold`
-(jobs stop progressing).
+Scripted failures, the same names on every server (each server says which it honours and
+how its service words them): `rate_limited` (the next n API requests answer 429 with
+`Retry-After: retry_after`, none when it is None), `fail_polls` (the next n polls answer
+5xx), `expired` (results are gone), `cut_downloads` (a result stops halfway: the promised
+Content-Length is never reached), `reject_words` and `fail_words` (a prompt with one is
+refused by moderation / fails while running), and `hold` (jobs stop progressing). A handler
+uses one of the "next n" failures with `take("fail_polls")`.
 """
 
 from __future__ import annotations
@@ -18,66 +23,67 @@ from __future__ import annotations
 import secrets
 import threading
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
-from studio.testing.servers.base import LocalHandler, LocalServer
+from studio.testing.servers.base import LocalHandler, LocalServer, Recorded
 
 __all__ = ["MediaHandler", "MediaServer", "Recorded"]
 
 
-class Recorded:
-    """One request as the server saw it: method, path, query, lower-case headers, fields."""
-
-    def __init__(
-        self, method: str, path: str, query: dict[str, str], headers: dict[str, str], fields: Any
-    ) -> None:
-        self.method, self.path, self.query = method, path, query
-        self.headers, self.fields = headers, fields
-
-    def __repr__(self) -> str:
-        return f"Recorded({self.method} {self.path})"
-
-
 class MediaServer(LocalServer):
-    """A service's server: `api_key` is the key it accepts; `retry_after` is what its 429s
-    ask for."""
+    """A media service's server: `api_key` is the key it accepts (None: any); `lock` guards
+    its state (handlers take it while they change jobs)."""
 
-    def __init__(self, handler: type[MediaHandler], *, api_key: str) -> None:
+    def __init__(self, handler: type[LocalHandler], *, api_key: str | None = None) -> None:
         super().__init__(handler)
         self.api_key = api_key
-        self.requests: list[Recorded] = []
+        self.lock = threading.RLock()
         self.rate_limited = 0
-        self.retry_after = 7
+        self.retry_after: float | None = 7
         self.fail_polls = 0
         self.expired = False
         self.cut_downloads = False
         self.reject_words: tuple[str, ...] = ("violent",)
         self.fail_words: tuple[str, ...] = ("[fail]",)
         self.hold = threading.Event()
-        self.lock = threading.Lock()
-        self.files: dict[str, tuple[bytes, str]] = {}
+        self.files: dict[str, tuple[bytes, str]] = {}  # URL path -> (bytes, MIME type)
         self.jobs: dict[str, Any] = {}  # id -> the service's job (with `as_json()`)
         self.deleted: list[str] = []
+
+    def take(self, counter: str) -> bool:
+        """Use up one of the failures scripted as "the next n" in the attribute `counter`
+        (e.g. "fail_polls"); True when there was one left."""
+        with self.lock:
+            left = getattr(self, counter)
+            if left <= 0:
+                return False
+            setattr(self, counter, left - 1)
+            return True
+
+    def retry_after_header(self) -> dict[str, str]:
+        return {} if self.retry_after is None else {"Retry-After": str(self.retry_after)}
+
+    def calls(self, method: str, prefix: str = "/") -> list[Recorded]:
+        return [r for r in self.requests if r.method == method and r.path.startswith(prefix)]
+
+    def put_file(self, path: str, data: bytes, mime: str) -> str:
+        """Serve `data` at `path` on this server; its URL."""
+        self.files[path] = (data, mime)
+        return f"{self.root}{path}"
+
+    def publish(self, name: str, data: bytes, mime: str) -> str:
+        """Serve `data` at a new unguessable URL, signed as a CDN's; return the URL."""
+        url = self.put_file(f"/files/{secrets.token_hex(8)}/{name}", data, mime)
+        return f"{url}?Expires=86400&Signature={secrets.token_hex(6)}"
 
     def advance(self, job: Any) -> None:
         """Move a job on by one poll (called with the lock held)."""
         raise NotImplementedError
 
-    @property
-    def root(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def calls(self, method: str, prefix: str = "/") -> list[Recorded]:
-        return [r for r in self.requests if r.method == method and r.path.startswith(prefix)]
-
-    def publish(self, name: str, data: bytes, mime: str) -> str:
-        """Serve `data` at a new unguessable URL, as a CDN would; return the URL."""
-        path = f"/files/{secrets.token_hex(8)}/{name}"
-        self.files[path] = (data, mime)
-        return f"{self.root}{path}?Expires=86400&Signature={secrets.token_hex(6)}"
-
 
 class MediaHandler(LocalHandler):
+    """A Bearer-key API: every request recorded, result files served without a key, the key
+    checked, scripted 429s, then `route`."""
+
     owner: MediaServer
 
     # What the service says when it refuses a key, limits the rate, fails a poll.
@@ -104,30 +110,11 @@ class MediaHandler(LocalHandler):
 
     # -- shared ---------------------------------------------------------------------------
 
-    def send_bytes(self, data: bytes, mime: str, *, cut: bool = False) -> None:
-        """`data` with its full Content-Length; with `cut`, only the first half, then the
-        connection closes (a download cut off halfway)."""
-        self.send_response(200)
-        self.send_header("Content-Type", mime)
-        self.send_header("Content-Length", str(len(data)))
-        if cut:
-            self.send_header("Connection", "close")
-            self.close_connection = True
-        self.end_headers()
-        self.wfile.write(data[: len(data) // 2] if cut else data)
-        self.wfile.flush()
-
-    def send_empty(self, status: int = 204) -> None:
-        self.send_response(status)
-        self.send_header("Content-Length", "0")
-        self.end_headers()
-
     def answer_job(self, method: str, job_id: str, missing: str) -> None:
         """GET (the job, moved on one poll) or DELETE (gone for good: 204) a job;
         `missing` is the 404's message."""
         server = self.owner
-        if method == "GET" and server.fail_polls > 0:
-            server.fail_polls -= 1
+        if method == "GET" and server.take("fail_polls"):
             self.send_failure(*self.poll_failure)
             return
         job = server.jobs.get(job_id)
@@ -145,43 +132,30 @@ class MediaHandler(LocalHandler):
         found = self.owner.files.get(path)
         if found is None or self.owner.expired:
             # As CloudFront / S3 answer a signed URL past its time.
-            body = b"<Error><Code>AccessDenied</Code><Message>Request has expired</Message></Error>"
-            self.send_response(403)
-            self.send_header("Content-Type", "application/xml")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+            body = "<Error><Code>AccessDenied</Code><Message>Request has expired</Message></Error>"
+            self._send_json(403, body, content_type="application/xml")
             return
-        data, mime = found
-        self.send_bytes(data, mime, cut=self.owner.cut_downloads)
+        self.send_bytes(*found, cut=self.owner.cut_downloads)
 
     def _handle(self, method: str) -> None:
         server = self.owner
-        url = urlsplit(self.path)
         body = self._read_bytes() if method in ("POST", "PUT") else b""
         try:
             fields = self._fields(body)
         except ValueError:
             fields = {"__invalid__": body.decode(errors="replace")}
-        query = {k: v[0] for k, v in parse_qs(url.query).items()}
-        headers = {k.lower(): v for k, v in self.headers.items()}
-        request = Recorded(method, url.path, query, headers, fields)
-        with server.lock:
-            server.requests.append(request)
-        if url.path.startswith("/files/") and method in ("GET", "HEAD"):
-            self._file(url.path)
+        request = self.record(method, fields)
+        if request.path.startswith("/files/") and method == "GET":
+            self._file(request.path)
             return
         if self.open_route(request):
             return
         if self.headers.get("Authorization") != f"Bearer {server.api_key}":
             self.send_failure(401, self.unauthorised_message)
             return
+        if server.take("rate_limited"):
+            self.send_failure(429, self.too_many_message, server.retry_after_header())
+            return
         with server.lock:
-            if server.rate_limited > 0:
-                server.rate_limited -= 1
-                self.send_failure(
-                    429, self.too_many_message, {"Retry-After": str(server.retry_after)}
-                )
-                return
-            parts = [p for p in url.path.split("/") if p]
+            parts = [p for p in request.path.split("/") if p]
             self.route(method, parts, request)

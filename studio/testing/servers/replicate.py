@@ -31,10 +31,11 @@ lifecycle; .../predictions/rate-limits: the 429 body) and from the official Pyth
   for an unknown model, 422 "Input validation failed", 429 with `Retry-After` and the rate
   limit page's body `{"detail": "Request was throttled. Your rate limit resets in ~Ns."}`.
 
-Scripted failures (attributes): `reject_words` (the prediction fails with Replicate's
-sensitive-content error, E005), `fail_words` (fails with a model error), `no_credit` (402),
-`throttle_creates` / `throttle_polls` (the next n answer 429 with Retry-After
-`retry_after`, body `throttle_detail`), `fail_polls` (the next n polls answer
+Scripted failures (attributes, see `studio.testing.servers.media`): `reject_words` (the
+prediction fails with Replicate's sensitive-content error, E005), `fail_words` (fails with
+a model error), `no_credit` (402), `throttle_creates` / `throttle_polls` (the next n answer
+429 with Retry-After `retry_after`, body `throttle_detail`: the SDK retries a throttled GET
+itself, never a POST, so the two are scripted apart), `fail_polls` (the next n polls answer
 `fail_status`, 500 by default), `malformed_polls` (the next n answer 200 with an HTML
 page), `expired` (results gone), `cut_downloads` (a result is sent half, then the
 connection closes), `hold` (jobs stop progressing), `known_models` (others are 404).
@@ -44,15 +45,16 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from studio.testing.servers.base import LocalHandler, LocalServer
+from studio.testing.pictures import png
+from studio.testing.servers.base import LocalHandler, Recorded
+from studio.testing.servers.media import MediaServer
 
-__all__ = ["TEST_TOKEN", "FakePrediction", "Recorded", "ReplicateServer", "server_picture"]
+__all__ = ["TEST_TOKEN", "FakePrediction", "Recorded", "ReplicateServer"]
 
 TEST_TOKEN = "r8_test_replicate_token"
 SENSITIVE = (
@@ -87,7 +89,6 @@ class FakePrediction:
     started_at: str | None = None
     completed_at: str | None = None
     metrics: dict[str, float] = field(default_factory=dict)
-    files: dict[str, tuple[bytes, str]] = field(default_factory=dict)  # delivery name → data
 
     def as_json(self, root: str) -> dict[str, Any]:
         api = f"{root}/v1/predictions/{self.id}"
@@ -114,15 +115,7 @@ class FakePrediction:
         }
 
 
-@dataclass
-class Recorded:
-    method: str
-    path: str
-    headers: dict[str, str]
-    body: Any = None
-
-
-class ReplicateServer(LocalServer):
+class ReplicateServer(MediaServer):
     """Start with `start()` (or `with`); `base_url` is the API root the SDK takes (no
     `/v1`: the SDK adds it to every path)."""
 
@@ -135,38 +128,26 @@ class ReplicateServer(LocalServer):
         steps: int = 2,
         predict_time: float = 42.5,
     ) -> None:
-        super().__init__(_Handler)
+        super().__init__(_Handler, api_key=api_token)
         self.clip = clip
-        self.picture = picture or server_picture()
-        self.api_token = api_token
+        self.picture = picture or png(64, 36, (0x30, 0x80, 0xD0))
         self.steps = steps  # polls in "processing" before the result
         self.predict_time = predict_time
-        self.reject_words: tuple[str, ...] = ("violent",)
-        self.fail_words: tuple[str, ...] = ("[fail]",)
         self.known_models: set[str] | None = None  # None: any owner/name exists
         self.no_credit = False
         self.throttle_creates = 0
         self.throttle_polls = 0
         self.retry_after = 1
         self.throttle_detail: str | None = None  # None: "... resets in ~<retry_after>s."
-        self.fail_polls = 0
         self.fail_status = 500
         self.malformed_polls = 0  # the next n polls answer 200 with a page that is not JSON
-        self.expired = False
-        self.cut_downloads = False
-        self.hold = threading.Event()
-        self.predictions: dict[str, FakePrediction] = {}
+        self.predictions: dict[str, FakePrediction] = self.jobs
         self.uploads: dict[str, tuple[bytes, str, str]] = {}  # id → (data, name, mime)
-        self.requests: list[Recorded] = []
-        self._lock = threading.Lock()
         self._next = 1
 
     @property
     def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def calls(self, method: str, prefix: str = "/v1/") -> list[Recorded]:
-        return [r for r in self.requests if r.method == method and r.path.startswith(prefix)]
+        return self.root
 
     def created(self) -> list[FakePrediction]:
         return list(self.predictions.values())
@@ -203,15 +184,14 @@ class ReplicateServer(LocalServer):
             p.output = self._outputs(p)
 
     def _outputs(self, p: FakePrediction) -> Any:
-        root = self.base_url
+        """The prediction's output: URLs on "replicate.delivery" (`/delivery/<id>/...`)."""
         if not p.model.startswith(IMAGE_OWNERS) and "num_outputs" not in p.input:
-            p.files["output.mp4"] = (self.clip, "video/mp4")
-            return f"{root}/delivery/{p.id}/output.mp4"
+            return self.put_file(f"/delivery/{p.id}/output.mp4", self.clip, "video/mp4")
         count = int(p.input.get("num_outputs") or 1)
-        urls = []
-        for i in range(count):
-            p.files[f"out-{i}.png"] = (self.picture, "image/png")
-            urls.append(f"{root}/delivery/{p.id}/out-{i}.png")
+        urls = [
+            self.put_file(f"/delivery/{p.id}/out-{i}.png", self.picture, "image/png")
+            for i in range(count)
+        ]
         return urls if "num_outputs" in p.input else urls[0]
 
 
@@ -229,7 +209,7 @@ class _Handler(LocalHandler):
     def _authorised(self) -> bool:
         sent = self.headers.get("Authorization") or ""
         scheme, _, token = sent.partition(" ")
-        if scheme.lower() in ("bearer", "token") and token == self.owner.api_token:
+        if scheme.lower() in ("bearer", "token") and token == self.owner.api_key:
             return True
         self._send_problem(
             _problem(401, "Unauthenticated", "You did not pass a valid authentication token")
@@ -240,13 +220,10 @@ class _Handler(LocalHandler):
         server = self.owner
         path = urlsplit(self.path).path.rstrip("/")
         raw = self._read_bytes() if method == "POST" else b""
-        body = self._body(raw)
-        headers = {k.lower(): v for k, v in self.headers.items()}
-        with server._lock:
-            server.requests.append(Recorded(method, path, headers, body))
+        body = self.record(method, self._body(raw), path).body
         parts = [unquote(p) for p in path.split("/")[1:]]
         if parts[:1] == ["delivery"] and method == "GET":
-            self._deliver(parts[1:])
+            self._deliver(path)
             return
         if parts[:1] != ["v1"]:
             self._send_problem(_problem(404, "Not found", f"No route for {path}"))
@@ -254,7 +231,7 @@ class _Handler(LocalHandler):
         if not self._authorised():
             return
         rest = parts[1:]
-        with server._lock:
+        with server.lock:
             match (method, rest):
                 case ("GET", ["account"]):
                     self._send_json(200, _ACCOUNT)
@@ -325,8 +302,7 @@ class _Handler(LocalHandler):
         if known is not None and model not in known:
             self._send_problem(_problem(404, "Not found", f"Model not found: {model}"))
             return
-        if server.throttle_creates > 0:
-            server.throttle_creates -= 1
+        if server.take("throttle_creates"):
             self._throttled()
             return
         if server.no_credit:
@@ -379,30 +355,25 @@ class _Handler(LocalHandler):
         return None
 
     def _throttled(self) -> None:
-        wait = self.owner.retry_after
-        detail = self.owner.throttle_detail
-        detail = detail or f"Request was throttled. Your rate limit resets in ~{wait}s."
-        self._send_problem({"detail": detail, "status": 429}, {"Retry-After": str(wait)})
+        server = self.owner
+        detail = server.throttle_detail
+        detail = (
+            detail or f"Request was throttled. Your rate limit resets in ~{server.retry_after:g}s."
+        )
+        self._send_problem({"detail": detail, "status": 429}, server.retry_after_header())
 
     def _get(self, prediction_id: str) -> None:
         server = self.owner
-        if server.throttle_polls > 0:
-            server.throttle_polls -= 1
+        if server.take("throttle_polls"):
             self._throttled()
             return
-        if server.fail_polls > 0:
-            server.fail_polls -= 1
+        if server.take("fail_polls"):
             status = server.fail_status
             self._send_problem(_problem(status, "Internal server error", "Something went wrong."))
             return
-        if server.malformed_polls > 0:
-            server.malformed_polls -= 1
-            page = b"<html><body>502 Bad Gateway</body></html>"
-            self.send_response(200)
-            self.send_header("Content-Type", "text/html")
-            self.send_header("Content-Length", str(len(page)))
-            self.end_headers()
-            self.wfile.write(page)
+        if server.take("malformed_polls"):
+            page = "<html><body>502 Bad Gateway</body></html>"
+            self._send_json(200, page, content_type="text/html")
             return
         prediction = server.predictions.get(prediction_id)
         if prediction is None:
@@ -421,28 +392,13 @@ class _Handler(LocalHandler):
             prediction.status, prediction.completed_at = "canceled", _now()
         self._send_json(200, prediction.as_json(self.owner.base_url))
 
-    def _deliver(self, parts: list[str]) -> None:
+    def _deliver(self, path: str) -> None:
         server = self.owner
-        with server._lock:
-            prediction = server.predictions.get(parts[0]) if len(parts) == 2 else None
-            found = prediction.files.get(parts[1]) if prediction else None
-            gone, cut = server.expired, server.cut_downloads
-        if found is None or gone:
+        found = server.files.get(path)
+        if found is None or server.expired:
             self._send_problem(_problem(404, "Not found", "This file has expired."))
             return
-        data, mime = found
-        self.send_response(200)
-        self.send_header("Content-Type", mime)
-        self.send_header("Content-Length", str(len(data)))
-        if cut:  # the whole length promised, half sent, then the connection drops
-            self.send_header("Connection", "close")
-            self.end_headers()
-            self.wfile.write(data[: len(data) // 2])
-            self.wfile.flush()
-            self.close_connection = True
-            return
-        self.end_headers()
-        self.wfile.write(data)
+        self.send_bytes(*found, cut=server.cut_downloads)
 
 
 _ACCOUNT = {
@@ -451,29 +407,3 @@ _ACCOUNT = {
     "name": "Studio Test",
     "github_url": None,
 }
-
-_PICTURES: dict[tuple[int, int], bytes] = {}
-
-
-def server_picture(size: tuple[int, int] = (64, 36)) -> bytes:
-    """A small real PNG (one colour), made with the standard library."""
-    if size not in _PICTURES:
-        import struct
-        import zlib
-
-        width, height = size
-        row = b"\x00" + b"\x30\x80\xd0" * width
-        raw = zlib.compress(row * height)
-
-        def chunk(kind: bytes, data: bytes) -> bytes:
-            crc = zlib.crc32(kind + data) & 0xFFFFFFFF
-            return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", crc)
-
-        header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-        _PICTURES[size] = (
-            b"\x89PNG\r\n\x1a\n"
-            + chunk(b"IHDR", header)
-            + chunk(b"IDAT", raw)
-            + chunk(b"IEND", b"")
-        )
-    return _PICTURES[size]

@@ -136,7 +136,7 @@ class RunwayServer(MediaServer):
 
     def bodies(self, endpoint: str) -> list[dict[str, Any]]:
         """The JSON bodies sent to `POST /v1/<endpoint>`."""
-        return [r.fields for r in self.calls("POST", f"/v1/{endpoint}")]
+        return [r.body for r in self.calls("POST", f"/v1/{endpoint}")]
 
     def advance(self, task: RunwayTask) -> None:
         task.polls += 1
@@ -180,7 +180,7 @@ class _Handler(MediaHandler):
         # The presigned storage form of an upload: no key, answers 204 as storage does.
         if request.method != "POST" or request.path != "/upload-bucket":
             return False
-        fields = request.fields if isinstance(request.fields, dict) else {}
+        fields = request.body if isinstance(request.body, dict) else {}
         uri = self.owner._pending_uploads.pop(str(fields.get("key")), None)
         upload = fields.get("file")
         if uri is None or not isinstance(upload, dict):
@@ -198,7 +198,7 @@ class _Handler(MediaHandler):
             message = f"X-Runway-Version header must be set to a valid version ({RUNWAY_VERSION})."
             self.send_failure(400, message)
             return
-        body = request.fields if isinstance(request.fields, dict) else {}
+        body = request.body if isinstance(request.body, dict) else {}
         rest = parts[1:]
         if method == "POST" and rest in (
             ["image_to_video"],

@@ -27,30 +27,29 @@ Written from Google's public references and the SDK's source (google-genai 3.6.1
   switched off is 403 PERMISSION_DENIED with ErrorInfo reason BILLING_DISABLED. Refused
   prompts use Agent Platform's Responsible AI wording with a support code.
 
-Failures are scripted on the instance: `reject_words` (400 at submit; a blocked prompt for
-pictures), `filter_words` (the clip is kept back by the safety filters), `fail_words` (the
-job fails), `picture_filter_words`, `billing_disabled`, `rate_limit` (the next n calls get
-429, `retry_after` adds a Retry-After header), `fail_polls` (the next n polls get 503),
-`expire()` (finished operations are forgotten: 404), `cut_results` (the next n finished
-operations are cut off halfway), `hold` (jobs stop progressing). Every request is recorded.
+Failures are scripted on the instance (`studio.testing.servers.media`): `reject_words`
+(400 at submit; a blocked prompt for pictures), `filter_words` (the clip is kept back by the
+safety filters), `fail_words` (the job fails), `picture_filter_words`, `billing_disabled`,
+`rate_limited` (the next n calls get 429 with RetryInfo `retry_delay`; `retry_after`, None
+by default, adds a Retry-After header), `fail_polls` (the next n polls get 503), `expire()`
+(finished operations are forgotten: 404), `cut_downloads` (finished operations, which carry
+the clip, are cut off halfway), `hold` (jobs stop progressing). Every request is recorded.
 """
 
 from __future__ import annotations
 
 import base64
-import contextlib
 import json
 import re
 import secrets
-import struct
-import threading
-import zlib
 from dataclasses import dataclass, field
 from typing import Any
 
-from studio.testing.servers.base import LocalHandler, LocalServer
+from studio.testing.pictures import png
+from studio.testing.servers.base import LocalHandler, Recorded
+from studio.testing.servers.media import MediaServer
 
-__all__ = ["PROJECT", "GoogleServer", "Recorded", "VeoOperation", "png"]
+__all__ = ["PROJECT", "GoogleServer", "Recorded", "VeoOperation"]
 
 PROJECT = "123456789012"  # the project number Google puts in operation names
 _RESPONSE_TYPE = "type.googleapis.com/cloud.ai.large_models.vision.GenerateVideoResponse"
@@ -134,15 +133,7 @@ class VeoOperation:
         return body
 
 
-@dataclass
-class Recorded:
-    method: str
-    path: str
-    headers: dict[str, str]
-    body: dict[str, Any]
-
-
-class GoogleServer(LocalServer):
+class GoogleServer(MediaServer):
     """Start with `start()` or `with`; point the SDK at `base_url` (its root: the SDK adds
     the API version) with `api_key`."""
 
@@ -154,40 +145,31 @@ class GoogleServer(LocalServer):
         api_key: str = "AIza-test-google-key",
         steps: int = 2,
     ) -> None:
-        super().__init__(_Handler)
+        super().__init__(_Handler, api_key=api_key)
         self.clip = clip
         self.extended_clip = extended_clip or clip
-        self.api_key = api_key
         self.steps = steps  # polls until a job is done
-        self.reject_words: tuple[str, ...] = ("violent",)
         self.filter_words: tuple[str, ...] = ("[filtered]",)
-        self.fail_words: tuple[str, ...] = ("[fail]",)
         self.picture_filter_words: tuple[str, ...] = ("[unsafe picture]",)
         self.billing_disabled = False
-        self.rate_limit = 0  # the next n calls answer 429
-        self.retry_delay = "2s"
-        self.retry_after: str | None = None  # also send this Retry-After header
-        self.fail_polls = 0  # the next n polls answer 503
-        self.cut_results = 0  # the next n finished operations are cut off halfway
-        self.hold = threading.Event()  # set: jobs stop progressing
-        self.operations: dict[str, VeoOperation] = {}
-        self.expired: set[str] = set()
-        self.requests: list[Recorded] = []
-        self._lock = threading.Lock()
+        self.retry_delay = "2s"  # RetryInfo's, in every 429
+        self.retry_after = None  # also send this Retry-After header
+        self.operations: dict[str, VeoOperation] = self.jobs
+        self.forgotten: set[str] = set()
 
     @property
     def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return self.root
 
     def calls(self, suffix: str) -> list[Recorded]:
-        """The recorded requests whose path ends with `suffix` (e.g. ":predictLongRunning")."""
-        with self._lock:
-            return [r for r in self.requests if r.path.endswith(suffix)]
+        """The recorded requests whose path ends with `suffix` (e.g. ":predictLongRunning"):
+        Google's calls are told apart by the verb at the end of the path."""
+        return [r for r in self.requests if r.path.endswith(suffix)]
 
     def expire(self) -> None:
         """Forget every finished operation, as Google does after a while."""
-        with self._lock:
-            self.expired |= {name for name, op in self.operations.items() if op.done}
+        with self.lock:
+            self.forgotten |= {name for name, op in self.operations.items() if op.done}
 
     def _advance(self, op: VeoOperation) -> None:
         op.polls += 1
@@ -224,29 +206,14 @@ _PATH = re.compile(
 class _Handler(LocalHandler):
     owner: GoogleServer
 
-    def do_GET(self) -> None:  # noqa: N802 (stdlib name)
-        self._serve("GET")
-
-    def do_POST(self) -> None:  # noqa: N802
-        self._serve("POST")
-
-    def _serve(self, method: str) -> None:
-        # The client may give up (a cancelled poll): then there is nothing to answer.
-        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
-            self._handle(method)
-
     def _handle(self, method: str) -> None:
-        server = self.owner
         raw = self._read_bytes() if method == "POST" else b""
         try:
             body = json.loads(raw or b"{}")
         except ValueError:
             self._send_json(*_invalid("Invalid JSON payload received."))
             return
-        path = self.path.split("?", 1)[0]
-        with server._lock:
-            headers = {k.lower(): v for k, v in self.headers.items()}
-            server.requests.append(Recorded(method, path, headers, body))
+        path = self.record(method, body).path
         body = _proto_names(body)
         refused = self._refuse_key() or self._refuse_account()
         if refused:
@@ -308,10 +275,8 @@ class _Handler(LocalHandler):
                 f"enable?project={PROJECT} then retry."
             )
             return 403, _status(403, "PERMISSION_DENIED", message, info)
-        with server._lock:
-            if server.rate_limit <= 0:
-                return None
-            server.rate_limit -= 1
+        if not server.take("rate_limited"):
+            return None
         retry = {"@type": _RPC + "RetryInfo", "retryDelay": server.retry_delay}
         message = (
             "Quota exceeded for aiplatform.googleapis.com/online_prediction_requests_per_base_"
@@ -321,8 +286,8 @@ class _Handler(LocalHandler):
 
     def _send_json(self, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
         extra = dict(headers or {})
-        if status == 429 and self.owner.retry_after:
-            extra["Retry-After"] = self.owner.retry_after
+        if status == 429:
+            extra |= self.owner.retry_after_header()
         super()._send_json(status, body, extra)
 
     # -- Veo ------------------------------------------------------------------------------
@@ -353,7 +318,7 @@ class _Handler(LocalHandler):
             f"/operations/{secrets.token_hex(8)}"
         )
         clip = server.extended_clip if "video" in instance else server.clip
-        with server._lock:
+        with server.lock:
             server.operations[name] = VeoOperation(name, model, prompt, params, instance, clip)
         return 200, {"name": name}
 
@@ -363,7 +328,7 @@ class _Handler(LocalHandler):
         if video is None:
             return None
         data = _decode(video.get("bytesBase64Encoded"))
-        with self.owner._lock:
+        with self.owner.lock:
             sources = [op for op in self.owner.operations.values() if op.done and op.clip == data]
         if not sources:
             return "The video to extend must be a video generated by Veo."
@@ -374,36 +339,23 @@ class _Handler(LocalHandler):
     def _fetch(self, body: dict[str, Any]) -> None:
         server = self.owner
         name = str(body.get("operationName") or "")
-        with server._lock:
-            if server.fail_polls > 0:
-                server.fail_polls -= 1
-                self._send_json(
-                    503, _status(503, "UNAVAILABLE", "The service is currently unavailable.")
-                )
-                return
+        if server.take("fail_polls"):
+            self._send_json(
+                503, _status(503, "UNAVAILABLE", "The service is currently unavailable.")
+            )
+            return
+        with server.lock:
             op = server.operations.get(name)
-            if op is None or name in server.expired:
+            if op is None or name in server.forgotten:
                 self._send_json(404, _status(404, "NOT_FOUND", f"Operation {name} not found."))
                 return
             server._advance(op)
             answer = op.as_json()
-            cut = op.done and "response" in answer and server.cut_results > 0
-            if cut:
-                server.cut_results -= 1
-        if cut:
-            self._send_cut(json.dumps(answer).encode())
+        if op.done and "response" in answer and server.cut_downloads:
+            # The clip comes inside the finished operation: promise it all, send half.
+            self.send_bytes(json.dumps(answer).encode(), "application/json", cut=True)
         else:
             self._send_json(200, answer)
-
-    def _send_cut(self, data: bytes) -> None:
-        """Promise the whole answer, send half of it, hang up."""
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data[: len(data) // 2])
-        self.wfile.flush()
-        self.close_connection = True
 
     def _model(self, model: str) -> None:
         if model not in VEO_MODELS and model not in IMAGE_MODELS:
@@ -532,19 +484,3 @@ def _bad_image(image: Any) -> bool:
         return True
     mime = _mime(_decode(image.get("bytesBase64Encoded")))
     return mime not in ("image/png", "image/jpeg") or image.get("mimeType") != mime
-
-
-def png(width: int, height: int, rgb: tuple[int, int, int] = (40, 120, 200)) -> bytes:
-    """A real PNG of one colour, made with the standard library."""
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return (
-            struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-        )
-
-    row = b"\x00" + bytes(rgb) * width
-    pixels = zlib.compress(row * height, 1)
-    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return (
-        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
-    )

@@ -38,6 +38,15 @@ log = logging.getLogger(__name__)
 DELAY_MS = 500
 
 
+def _loop_runs() -> bool:
+    """Whether asyncio runs on Qt's loop (always in the app; not in every test)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
+
+
 class RequestMeter(QWidget):
     """See the module doc. `measured(Measure)` after each measure."""
 
@@ -112,7 +121,7 @@ class RequestMeter(QWidget):
         self.schedule()
 
     def measure_now(self) -> asyncio.Future | None:
-        if self.session.project is None or self._busy():
+        if self.session.project is None or self._busy() or not _loop_runs():
             return None
         if self._running is not None and not self._running.done():
             self._again = True  # the newest prompt is measured when this one ends
@@ -182,7 +191,7 @@ class RequestMeter(QWidget):
 
     def refresh_spend(self) -> None:
         project = self.session.project
-        if project is None:
+        if project is None or not _loop_runs():
             self.spend.setText("")
             return
         config = provider_config(self.settings)

@@ -119,6 +119,18 @@ class SettingsDialog(QDialog):
         self.context_window.setSuffix(" tokens")
         # 0: Studio asks the server (studio.ai.context_window); a number overrides it.
         self.context_window.setSpecialValueText("ask the server")
+        self.vision = QComboBox()  # pictures with a prompt, the AI playtester's screenshots
+        for label, value in (
+            ("Auto (by the model's name)", "auto"),
+            ("Yes: send pictures", "yes"),
+            ("No: text only", "no"),
+        ):
+            self.vision.addItem(label, value)
+        self.vision.setToolTip(
+            "Whether this model reads pictures: those sent with a prompt (pasted, marked or "
+            "picked in the Preview) and the AI playtester's screenshots. Auto goes by the "
+            "model's name (for a prompt's pictures, then asks its server)"
+        )
 
         form = QFormLayout()
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
@@ -132,6 +144,7 @@ class SettingsDialog(QDialog):
         form.addRow("Temperature", self.temperature)
         form.addRow("Max output tokens", self.max_tokens)
         form.addRow("Context window", self.context_window)
+        form.addRow("Reads images", self.vision)
 
         code_tab = QWidget()
         code_layout = QVBoxLayout(code_tab)
@@ -192,6 +205,7 @@ class SettingsDialog(QDialog):
         self.temperature.setValue(-0.1 if config.temperature is None else config.temperature)
         self.max_tokens.setValue(config.max_tokens or 0)
         self.context_window.setValue(config.context_window or 0)
+        self.vision.setCurrentIndex(max(0, self.vision.findData(config.vision)))
         self.remove_btn.setEnabled(name != "openai")
         self.models_note.setText("")
         self._update_key_note()
@@ -246,6 +260,7 @@ class SettingsDialog(QDialog):
             max_tokens=self.max_tokens.value() or None,
             context_window=self.context_window.value() or None,
             timeout=self._configs.get(name, ProviderConfig()).timeout,
+            vision=self.vision.currentData() or "auto",
         )
 
     # -- models -------------------------------------------------------------------------

@@ -10,6 +10,10 @@ on it, and tuning it live.
   checked knobs show in `KnobsPanel`; moving one sets it in the running page; Keep these
   values shows the diff and makes a version (`studio.operations.knobs`).
 
+Their buttons sit in a strip under the game (`PointBar`, in the Preview's splitter), whose
+row wraps when the pane is narrow: the Preview's toolbar, and so the window's narrowest
+width, stays as it was.
+
 Building an attachment (pictures fitted for the model) runs off the GUI thread.
 """
 
@@ -20,11 +24,22 @@ import json
 import logging
 from typing import Any
 
-from PySide6.QtCore import QBuffer, QByteArray, QEvent, QIODevice, QObject, QRect, Qt, Signal
+from PySide6.QtCore import (
+    QBuffer,
+    QByteArray,
+    QEvent,
+    QIODevice,
+    QObject,
+    QRect,
+    Qt,
+    QTimer,
+    Signal,
+)
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
+    QFrame,
     QLabel,
     QTextBrowser,
     QToolButton,
@@ -49,6 +64,7 @@ from studio.ui.preview.knobs_panel import KnobsPanel
 from studio.ui.preview.pick_layer import PickLayer
 from studio.ui.preview.point_icons import annotate_icon, knobs_icon, pick_icon
 from studio.ui.widgets.background import Tasks
+from studio.ui.widgets.flow_layout import FlowLayout
 
 log = logging.getLogger(__name__)
 
@@ -86,6 +102,30 @@ class KeepDialog(QDialog):
         layout.addWidget(title)
         layout.addWidget(view, 1)
         layout.addWidget(self.buttons)
+
+
+class PointBar(QFrame):
+    """Under the game: Pick, Annotate and the Knobs switch, and the knobs when it is on."""
+
+    def __init__(self, buttons: list[QToolButton], panel: KnobsPanel) -> None:
+        super().__init__()
+        self.setObjectName("pointBar")
+        self.setStyleSheet("QFrame#pointBar { background: #1b1f26; }")
+        self.panel = panel
+        self.row = QWidget()
+        flow = FlowLayout(self.row)
+        flow.setContentsMargins(4, 2, 4, 2)
+        for button in buttons:
+            flow.addWidget(button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(self.row)
+        layout.addWidget(panel, 1)
+
+    def wanted_height(self) -> int:
+        row = self.row.heightForWidth(max(1, self.width())) or self.row.sizeHint().height()
+        return row + (self.panel.wanted_height() if self.panel.isVisibleTo(self) else 0)
 
 
 class PointTools(QObject):
@@ -132,7 +172,8 @@ class PointTools(QObject):
         self.panel.hide()
         self.panel.changed.connect(self.set_knob)
         self.panel.keep_requested.connect(self.ask_to_keep)
-        pane.splitter.insertWidget(1, self.panel)
+        self.bar = PointBar(self.buttons, self.panel)
+        pane.splitter.insertWidget(1, self.bar)
         pane.splitter.setStretchFactor(1, 0)
         pane.view.installEventFilter(self)
         pane.page.params_reported.connect(self._params)
@@ -141,13 +182,14 @@ class PointTools(QObject):
         pane.state_changed.connect(self._state)
         self.offered.connect(self.session.attachment_offered)
         self._state(pane.state)
+        QTimer.singleShot(0, self, self.fit_bar)
 
     def _button(self, text: str, tip: str, icon: QIcon) -> QToolButton:
         button = QToolButton(self.pane)
         button.setText(text)
         button.setToolTip(tip)
         button.setIcon(icon)
-        button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonIconOnly)
+        button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         button.setObjectName(f"{text.lower()}Button")
         return button
 
@@ -297,11 +339,10 @@ class PointTools(QObject):
             return
         self.ask_for_knobs()
         # A game may set window.studio after its first script (once its pictures load).
-        self._tasks.start(self._ask_again())
+        QTimer.singleShot(ASK_AGAIN_MS, self, self._ask_again)
 
-    async def _ask_again(self) -> None:
-        await asyncio.sleep(ASK_AGAIN_MS / 1000)
-        if not self.knobs.knobs:
+    def _ask_again(self) -> None:
+        if not self.knobs.knobs and self.pane.state == "running":
             self.ask_for_knobs()
 
     def ask_for_knobs(self) -> None:
@@ -322,12 +363,7 @@ class PointTools(QObject):
 
     def _show_count(self) -> None:
         count = len(self.knobs.knobs)
-        self.knobs_button.setText(str(count) if count else "Knobs")
-        self.knobs_button.setToolButtonStyle(
-            Qt.ToolButtonStyle.ToolButtonTextBesideIcon
-            if count
-            else Qt.ToolButtonStyle.ToolButtonIconOnly
-        )
+        self.knobs_button.setText(f"Knobs ({count})" if count else "Knobs")
         self.knobs_button.setToolTip(
             f"Knobs: the {count} values this game declares tunable"
             if count
@@ -339,16 +375,20 @@ class PointTools(QObject):
 
     def _knobs_toggled(self, on: bool) -> None:
         self.panel.setVisible(on and bool(self.knobs.knobs))
-        if on:
-            sizes = self.pane.splitter.sizes()
-            wanted = self.panel.wanted_height()
-            if len(sizes) == 3 and sizes[1] < wanted:
-                # The room comes from the console first, the game after.
-                from_console = min(wanted - sizes[1], max(0, sizes[2] - 80))
-                from_game = wanted - sizes[1] - from_console
-                self.pane.splitter.setSizes(
-                    [max(120, sizes[0] - from_game), wanted, sizes[2] - from_console]
-                )
+        self.fit_bar()
+
+    def fit_bar(self) -> None:
+        """Give the strip under the game the height it needs: taken from the console first
+        (then the game), given back to the game."""
+        sizes = self.pane.splitter.sizes()
+        if len(sizes) != 3 or not self.pane.isVisible():
+            return
+        more = self.bar.wanted_height() - sizes[1]
+        from_console = min(more, max(0, sizes[2] - 80)) if more > 0 else 0
+        from_game = more - from_console
+        self.pane.splitter.setSizes(
+            [max(120, sizes[0] - from_game), sizes[1] + more, sizes[2] - from_console]
+        )
 
     def set_knob(self, name: str, value: float | bool, token: str = "") -> None:
         """Set a knob in the running game (no reload)."""

@@ -63,6 +63,7 @@ from studio.sandbox.profile import sandbox_profile
 from studio.sandbox.scheme import Draft, draft_url, split_url, version_url
 from studio.sandbox.watchdog import Watchdog
 from studio.story.validate import as_errors, version_problems
+from studio.ui.preview.agent_panel import AgentPanel, agent_button
 from studio.ui.preview.console_panel import ConsolePanel
 from studio.ui.preview.point_tools import PointTools
 from studio.ui.preview.preview_stage import DEVICES, GameStage, device, parse_size
@@ -105,6 +106,7 @@ class PreviewPane(QWidget):
         self._shown_at = 0.0
         self._playtest: PlaytestRunner | None = None
         self._playtest_dialog: QDialog | None = None
+        self.agent: AgentPanel | None = None  # the AI playtest, once asked for
         self._build_toolbar()
 
         self.splitter = QSplitter(Qt.Orientation.Vertical)
@@ -119,10 +121,7 @@ class PreviewPane(QWidget):
         layout.setSpacing(0)
         layout.addWidget(self.toolbar)
         layout.addWidget(self.splitter, 1)
-        self.point = PointTools(self)  # Pick, Annotate and Knobs
-        bar, at = self.toolbar.layout(), self.toolbar.layout().indexOf(self.fps_label)
-        for i, button in enumerate(self.point.buttons):
-            bar.insertWidget(at + i, button)
+        self.point = PointTools(self)  # Pick, Annotate and Knobs, in a strip under the game
 
         self.page.console_entries.connect(self.console.extend)
         self.page.fps_reported.connect(self._fps)
@@ -200,6 +199,7 @@ class PreviewPane(QWidget):
         self.playtest_button.setText("Playtest")
         self.playtest_button.setToolTip("Play the shown version headlessly and report")
         self.playtest_button.clicked.connect(self.start_playtest)
+        self.agent_button = agent_button(self, self.start_agent_playtest)
         self.toolbar = QWidget(self)
         self.toolbar.setObjectName("previewToolbar")
         bar = QHBoxLayout(self.toolbar)
@@ -214,6 +214,7 @@ class PreviewPane(QWidget):
             self.fps_label,
             self.shot_button,
             self.playtest_button,
+            self.agent_button,
         ):
             bar.addWidget(w)
 
@@ -419,6 +420,7 @@ class PreviewPane(QWidget):
             w.setEnabled(running)
         self.reload_button.setEnabled(self.shown is not None)
         self.playtest_button.setEnabled(self.version_id is not None and self._playtest is None)
+        self.agent_button.setEnabled(self.version_id is not None)
         if state == "empty":
             self.stage.overlay.hide()
             self.stage.show_empty(EMPTY_TEXT)
@@ -534,6 +536,11 @@ class PreviewPane(QWidget):
                 self.session.status.emit(str(exc))
 
     # -- playtest ------------------------------------------------------------------------
+
+    def start_agent_playtest(self) -> AgentPanel | None:
+        """A model plays the shown version where the game was (`AgentPanel.play_in`)."""
+        self.agent = self.agent or AgentPanel(self.session, self)
+        return self.agent.play_in(self)
 
     def start_playtest(self, seconds: float = 5.0) -> PlaytestRunner | None:
         project = self.session.project

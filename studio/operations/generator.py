@@ -63,6 +63,7 @@ from studio.operations.outcomes import (
     describe_problem,
 )
 from studio.operations.request_build import Assembled, RequestBuilder
+from studio.operations.review import Review, hold_for_review
 from studio.operations.variations import Variations
 
 __all__ = ["ErrorCheck", "Generator"]
@@ -151,6 +152,7 @@ class Generator(Variations):
         self._stream = PacedProvider(provider)  # what the generations read from
         self.model = model
         self.temperature = temperature
+        self.review: Review | None = None  # set: answers wait for the person's review
         self.requests = requests or RequestBuilder(
             project,
             provider,
@@ -424,10 +426,24 @@ class Generator(Variations):
         if variation is not None:
             answer_meta["variation"] = variation
 
+        dropped: list[str] = []
+        if result.status == "ok" and self.review is not None and variation is None:
+            dropped = await hold_for_review(self.review, prepared.request.texts, result)
+            if dropped and not result.changed:
+                outcome.status = outcome.error_kind = answer_meta["status"] = "dropped"
+                outcome.notice = "You dropped every change of the answer: nothing was saved."
+                for role, text, meta in (
+                    ("assistant", result.text, answer_meta),
+                    ("status", outcome.notice, {"level": "warning", "about": prepared.user.id}),
+                ):
+                    await _io(self.project.add_message, role, text, meta=meta)
+                return outcome
         if result.status == "ok":
             version = await self._commit(request, prepared, result, info, continues, variation)
             outcome.version = version
             outcome.notice = describe_ok(result, version)
+            if dropped:
+                outcome.notice += f" Dropped after review: {', '.join(dropped)}."
             if variation is not None:
                 outcome.notice = f"Variation {variation}: {outcome.notice}"
             await _io(

@@ -58,7 +58,9 @@ SHOWN_MESSAGES = 300  # of a long conversation, the newest are shown on opening
 def level_of(outcome: Outcome) -> str:
     if outcome.ok:
         return "ok"
-    return "warning" if outcome.status in ("cut_off", "cancelled", "skipped") else "error"
+    return (
+        "warning" if outcome.status in ("cut_off", "cancelled", "skipped", "dropped") else "error"
+    )
 
 
 class ChatPanel(QWidget):
@@ -201,7 +203,9 @@ class ChatPanel(QWidget):
         self.offers = OfferBar(self.session, self)  # requests from other panes (pictures)
         layout.addWidget(self.offers)
         self.extras = PromptExtras(self)  # what goes with the prompt above it, the meter under
+        layout.addWidget(self.extras.review_bar)
         layout.addWidget(self.extras.tray)
+        buttons.addWidget(self.extras.review_box)
         prompt_row = QHBoxLayout()
         prompt_row.setContentsMargins(6, 0, 6, 0)
         prompt_row.addWidget(self.prompt)
@@ -285,7 +289,9 @@ class ChatPanel(QWidget):
         except StudioError as exc:
             raise StudioError(f"Cannot use {config.name}: {exc}") from None
         self._provider = provider
-        return Generator.from_config(project, provider, config)
+        generator = Generator.from_config(project, provider, config)
+        self.extras.prepare(generator)
+        return generator
 
     async def _with_generator(
         self, operation: Callable[[Generator], Awaitable[Outcome]], kind: str

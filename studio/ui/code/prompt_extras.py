@@ -1,6 +1,7 @@
 """What goes with a prompt besides its words, for the Chat panel: the tray of attachments
 above the prompt box (pictures dropped or pasted there, what the Preview's Pick and
-Annotate offered through the session) and the meter under it."""
+Annotate offered through the session), the meter under it, and the review of an answer
+before it is kept (the "review" switch; `ReviewBar`)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import asyncio
 from typing import Any
 
 from PySide6.QtCore import QObject
+from PySide6.QtWidgets import QCheckBox
 
 from studio.ai.attachments import Attachment
 from studio.errors import StudioError
@@ -15,6 +17,7 @@ from studio.operations.conversation import Request
 from studio.operations.selections import picture_attachment
 from studio.ui.code.attachment_tray import MAX_ATTACHMENTS, AttachmentTray
 from studio.ui.code.request_meter import RequestMeter
+from studio.ui.code.review_bar import ReviewBar
 from studio.ui.widgets.background import Tasks
 
 
@@ -26,6 +29,14 @@ class PromptExtras(QObject):
         self._tasks = Tasks()
         self._taken: list[Attachment] = []
         self.tray = AttachmentTray()
+        self.review_bar = ReviewBar(panel.session)
+        self.review_box = QCheckBox("review")
+        self.review_box.setToolTip(
+            "Hold each answer as a draft playing in the Preview, with its changes, until you "
+            "keep it (file by file) or drop it"
+        )
+        self.review_box.setChecked(bool(panel.settings.get("review_answers", False)))
+        self.review_box.toggled.connect(lambda on: panel.settings.set("review_answers", on))
         self.meter = RequestMeter(
             panel.session,
             panel.settings,
@@ -40,6 +51,11 @@ class PromptExtras(QObject):
         self.tray.changed.connect(self.meter.schedule)
         panel.finished.connect(self._answered)
         panel.settings_saved.connect(self.meter.reset)
+        panel.stop_btn.clicked.connect(self.review_bar.drop)
+
+    def prepare(self, generator: Any) -> None:
+        """A new generator: its answers wait for review when the switch is on."""
+        generator.review = self.review_bar.review if self.review_box.isChecked() else None
 
     def offer(self, attachment: Attachment) -> None:
         if not self.tray.add(attachment):

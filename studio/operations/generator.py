@@ -41,7 +41,6 @@ from studio.ai.attachments import Attachment
 from studio.ai.code_providers import (
     ProviderConfig,
 )
-from studio.ai.context import TokenBudget
 from studio.ai.context_window import compare_counts
 from studio.ai.paced import PacedProvider
 from studio.ai.providers import ChatProvider, Usage
@@ -70,8 +69,6 @@ __all__ = ["ErrorCheck", "Generator"]
 
 
 log = logging.getLogger(__name__)
-
-MAX_MESSAGES = 20  # the slice of the conversation sent with a request
 
 ErrorCheck = Callable[[Version], Awaitable[Sequence[Mapping[str, Any]]]]
 
@@ -139,31 +136,19 @@ class Generator(Variations):
         model: str,
         *,
         temperature: float | None = None,
-        max_tokens: int | None = None,
-        budget: TokenBudget | None = None,
-        context_window: int | None = None,
-        max_messages: int = MAX_MESSAGES,
-        system_prompt: str | None = None,
-        vision: str = "auto",
         requests: RequestBuilder | None = None,
+        **request_options: Any,
     ) -> None:
+        """`request_options` (max_tokens, budget, context_window, max_messages,
+        system_prompt, vision) say how requests are built (`RequestBuilder`), unless the
+        builder itself is given."""
         self.project = project
         self.provider = provider
         self._stream = PacedProvider(provider)  # what the generations read from
         self.model = model
         self.temperature = temperature
         self.review: Review | None = None  # set: answers wait for the person's review
-        self.requests = requests or RequestBuilder(
-            project,
-            provider,
-            model,
-            max_tokens=max_tokens,
-            budget=budget,
-            context_window=context_window,
-            max_messages=max_messages,
-            system_prompt=system_prompt,
-            vision=vision,
-        )
+        self.requests = requests or RequestBuilder(project, provider, model, **request_options)
 
     @classmethod
     def from_config(

@@ -36,7 +36,9 @@ from studio.core.store import Project
 from studio.operations.conversation import Request, conversation_for_model
 from studio.operations.outcomes import plural, too_large
 
-__all__ = ["Assembled", "RequestBuilder", "text_files"]
+__all__ = ["MAX_MESSAGES", "Assembled", "RequestBuilder", "text_files"]
+
+MAX_MESSAGES = 20  # the slice of the conversation sent with a request
 
 
 def text_files(files: Mapping[str, bytes]) -> dict[str, str]:
@@ -84,7 +86,7 @@ class RequestBuilder:
         max_tokens: int | None = None,
         budget: TokenBudget | None = None,
         context_window: int | None = None,
-        max_messages: int = 20,
+        max_messages: int = MAX_MESSAGES,
         system_prompt: str | None = None,
         vision: str = "auto",
     ) -> None:

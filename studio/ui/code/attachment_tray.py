@@ -6,13 +6,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QMimeData, Qt, Signal
+from PySide6.QtCore import QMimeData, Qt, Signal
 from PySide6.QtGui import QImage, QPixmap
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QToolButton, QWidget
 
 from studio.ai.attachments import Attachment
 from studio.ui.widgets.asset_drag import asset_paths
 from studio.ui.widgets.flow_layout import FlowLayout
+from studio.ui.widgets.png import png_of
 
 PICTURE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".webp", ".gif", ".bmp"})
 MAX_FILE = 40 * 1024 * 1024  # bytes of a dropped picture file read at most
@@ -39,11 +40,7 @@ def pictures_in(data: QMimeData) -> list[tuple[str, bytes]]:
     if not found and data.hasImage():
         image = data.imageData()
         if isinstance(image, QImage) and not image.isNull():
-            raw = QByteArray()
-            buffer = QBuffer(raw)
-            buffer.open(QIODevice.OpenModeFlag.WriteOnly)
-            image.save(buffer, "PNG")
-            found.append(("pasted picture", bytes(raw)))
+            found.append(("pasted picture", png_of(image)))
     return found
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import (
     QColor,
     QFont,
@@ -28,6 +28,8 @@ from PySide6.QtWidgets import (
     QToolButton,
     QWidget,
 )
+
+from studio.ui.widgets.png import png_of
 
 INK = QColor("#ff3b4f")
 HALO = QColor(0, 0, 0, 170)
@@ -227,11 +229,7 @@ class AnnotateLayer(QWidget):
         painter = QPainter(image)
         paint_marks(painter, self.marks, image.width() / max(1, self.width()))
         painter.end()
-        data = QByteArray()
-        buffer = QBuffer(data)
-        buffer.open(QIODevice.OpenModeFlag.WriteOnly)
-        image.save(buffer, "PNG")
-        return bytes(data)
+        return png_of(image)
 
     def attach(self) -> None:
         if self.marks:

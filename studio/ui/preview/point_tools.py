@@ -25,10 +25,7 @@ import logging
 from typing import Any
 
 from PySide6.QtCore import (
-    QBuffer,
-    QByteArray,
     QEvent,
-    QIODevice,
     QObject,
     QRect,
     Qt,
@@ -65,19 +62,12 @@ from studio.ui.preview.pick_layer import PickLayer
 from studio.ui.preview.point_icons import annotate_icon, knobs_icon, pick_icon
 from studio.ui.widgets.background import Tasks
 from studio.ui.widgets.flow_layout import FlowLayout
+from studio.ui.widgets.png import png_of
 
 log = logging.getLogger(__name__)
 
 CROP_MARGIN = 8  # pixels around a picked element's box in its crop
 ASK_AGAIN_MS = 1200  # a game that sets window.studio late is asked for its knobs again
-
-
-def _png(image) -> bytes:
-    data = QByteArray()
-    buffer = QBuffer(data)
-    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
-    image.save(buffer, "PNG")
-    return bytes(data)
 
 
 class KeepDialog(QDialog):
@@ -250,7 +240,7 @@ class PointTools(QObject):
         rect = rect.intersected(frame.rect())
         if rect.width() < 4 or rect.height() < 4:
             return None
-        return _png(frame.copy(rect))
+        return png_of(frame.copy(rect))
 
     def _picked(self, kind: str, data: Any) -> None:
         """The person picked something: its crop now (the game is paused), then its state."""

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QDialogButtonBox
 
 from studio.ai.knobs import MAX_KNOBS, declared_knobs
 from studio.ui.main_window import MainWindow
+from studio.ui.preview.knobs_panel import LABEL_WIDTH
 from tests.sandbox.conftest import wait_seconds
 from tests.ui.conftest import preview_version, run_js
 from tests.ui.point import open_game, open_template
@@ -105,16 +106,25 @@ def test_hostile_declarations_are_shown_safely_or_not_at_all(
     qtbot, make_window, qloop, tmp_path: Path
 ) -> None:
     window = make_window()
+    window.resize(1280, 800)
     open_game(qtbot, window, tmp_path, HOSTILE)
     tools = window.preview.point
     qtbot.waitUntil(lambda: len(knob_rows(window)) > 0, timeout=WAIT)
+    tools.knobs_button.click()
+    wait_seconds(qtbot, 0.3)
+    # Long labels and a long list of problems neither widen the Preview nor the window.
+    assert window.width() == 1280 and window.minimumSizeHint().width() <= 1280
     rows = knob_rows(window)
+    assert all(r.label.sizeHint().width() <= LABEL_WIDTH + 8 for r in rows)
     # The first 200 of 5,000 are read; 40 are shown; k0 (its range), k1 (its value) and k2
     # (its getter throws) are not.
     assert len(rows) == MAX_KNOBS and rows[0].knob.name == "k3"
     assert all(r.knob.name not in ("k0", "k1", "k2") for r in rows)
     label = rows[0].label
     assert label.textFormat() == Qt.TextFormat.PlainText and label.text().startswith("<b>bold</b>")
+    # Long: shortened, the whole in the tooltip, which shows the markup as words too.
+    assert label.text().endswith("…") and label.toolTip().startswith("<p>&lt;b&gt;bold")
+    assert label.toolTip().endswith("knob 3</p>")
     assert "more knobs not shown" in tools.panel.note.text()
     assert run_js(qtbot, window, "document.title") != "1"
     # A page whose declaration throws: no knobs, and the game plays on.

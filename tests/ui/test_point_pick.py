@@ -80,6 +80,8 @@ def test_pick_on_a_dom_game_selects_the_element_and_its_lines_reach_the_request(
     assert "text: “BLOOM”" in picked.note
     assert "made by:\nindex.html lines" in picked.note
     assert '<span class="b">BLOOM</span>' in picked.note  # the line that made it
+    (chip,) = window.chat.extras.tray._chips  # its tooltip shows the page's markup as words
+    assert '&lt;span class="b"&gt;BLOOM&lt;/span&gt;' in chip.toolTip()
     assert "the game's state then (window.studio.state()): {" in picked.note
     assert picked.picture is not None and picture_size(picked.picture.data)[0] > 20
     server.script(Scripted.text(ANSWER))

@@ -12,9 +12,11 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QToolButton, QWidget
 
 from studio.ai.attachments import Attachment
 from studio.ui.widgets.asset_drag import asset_paths
+from studio.ui.widgets.elided_label import plain_tooltip
 from studio.ui.widgets.flow_layout import FlowLayout
 from studio.ui.widgets.png import png_of
 
+TOOLTIP_CHARS = 1500
 PICTURE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".webp", ".gif", ".bmp"})
 MAX_FILE = 40 * 1024 * 1024  # bytes of a dropped picture file read at most
 MAX_ATTACHMENTS = 8
@@ -74,11 +76,13 @@ class Chip(QFrame):
                     )
                 )
                 row.addWidget(icon)
-        text = QLabel(attachment.label)
+        text = QLabel()
         text.setTextFormat(Qt.TextFormat.PlainText)  # a picked element's words are the page's
-        text.setMaximumWidth(220)
+        metrics = text.fontMetrics()
+        text.setText(metrics.elidedText(attachment.label, Qt.TextElideMode.ElideRight, 220))
         row.addWidget(text)
-        self.setToolTip(attachment.note or attachment.label)
+        # The page's words (markup shown as words), and not screens of them: a state can be long.
+        self.setToolTip(plain_tooltip((attachment.note or attachment.label)[:TOOLTIP_CHARS]))
         close = QToolButton(text="✕", toolTip="Do not send this")
         close.setObjectName("removeAttachment")
         close.clicked.connect(lambda: self.removed.emit(self.attachment))

@@ -22,14 +22,17 @@ from PySide6.QtWidgets import (
 )
 
 from studio.ai.knobs import Knob, Knobs
+from studio.ui.widgets.elided_label import ElidedLabel, plain_tooltip
 
 COLUMNS_AT = 560  # pixels of width from which knobs go in two columns
+LABEL_WIDTH = 180  # a label's most pixels: longer ones end in "…" (the whole in its tooltip)
 
 
 def _plain_label(text: str) -> QLabel:
-    label = QLabel(text)
+    label = QLabel()
     label.setTextFormat(Qt.TextFormat.PlainText)  # a label is the page's words, never markup
-    label.setToolTip(text)
+    label.setText(label.fontMetrics().elidedText(text, Qt.TextElideMode.ElideRight, LABEL_WIDTH))
+    label.setToolTip(plain_tooltip(text))
     return label
 
 
@@ -111,7 +114,8 @@ class KnobsPanel(QFrame):
         super().__init__(parent)
         self.setObjectName("knobsPanel")
         self.setStyleSheet(
-            "QFrame#knobsPanel { background: #161a20; }"
+            "QFrame#knobsPanel, QWidget#knobsGrid, QWidget#knobsViewport"
+            " { background: #161a20; }"
             "QFrame#knobsPanel QLabel { color: #d7dae0; }"
             "QPushButton#primaryButton:disabled { background: #2c313a; color: #5c6370;"
             " border-color: #3a404b; }"
@@ -119,9 +123,9 @@ class KnobsPanel(QFrame):
         self.rows: list[KnobRow] = []
         self.title = QLabel("Knobs")
         self.title.setStyleSheet("font-weight: bold;")
-        self.note = QLabel()
-        self.note.setTextFormat(Qt.TextFormat.PlainText)
+        self.note = ElidedLabel()  # the page's problems: long ones never widen the Preview
         self.note.setStyleSheet("color: #e5c07b;")
+        self.note.setContentsMargins(6, 0, 0, 0)
         self.reset_button = QPushButton("Reset")
         self.reset_button.setToolTip("Back to the values of the version shown")
         self.reset_button.clicked.connect(self.reset)
@@ -136,7 +140,7 @@ class KnobsPanel(QFrame):
         header.addWidget(self.reset_button)
         header.addWidget(self.keep_button)
         self.grid_host = QWidget()
-        self.grid_host.setStyleSheet("QLabel { color: #d7dae0; }")
+        self.grid_host.setObjectName("knobsGrid")
         self.grid = QGridLayout(self.grid_host)
         self.grid.setContentsMargins(8, 2, 8, 6)
         self.grid.setHorizontalSpacing(8)
@@ -146,6 +150,8 @@ class KnobsPanel(QFrame):
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         scroll.setWidget(self.grid_host)
+        # The rows sit on the strip's dark ground too (a scroll area paints its own, light).
+        scroll.viewport().setObjectName("knobsViewport")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(2)
@@ -169,7 +175,7 @@ class KnobsPanel(QFrame):
         self.rows = [KnobRow(k, self._moved) for k in knobs.knobs]
         self.title.setText(f"Knobs · {where}")
         self.note.setText("; ".join(knobs.problems[:2]))
-        self.note.setToolTip("\n".join(knobs.problems))
+        self.note.setToolTip(plain_tooltip("\n".join(knobs.problems)))
         self._columns = 0
         self._lay_out()
         self._update_buttons()

@@ -1,5 +1,5 @@
-"""Small drawn icons for the Preview's Pick, Annotate and Knobs buttons (the toolbar has no
-room for their words; the words are in their tooltips)."""
+"""Small drawn icons for the Preview's Pick, Annotate and Knobs buttons (the strip under the
+game), in a dark ink that reads on the light buttons."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QIcon, QPainter, QPen, QPixmap
 
 SIZE = 20
-INK = QColor("#c8ccd4")
+INK = QColor("#4b5263")
 
 
 def _icon(draw: Callable[[QPainter], None]) -> QIcon:
@@ -60,7 +60,7 @@ def knobs_icon() -> QIcon:
     def draw(p: QPainter) -> None:
         for y, x in ((5, 7), (10, 13), (15, 9)):
             p.drawLine(QPointF(2.5, y), QPointF(17.5, y))
-            p.setBrush(QColor("#2c313a"))
+            p.setBrush(QColor("#e6e8ec"))
             p.drawEllipse(QPointF(x, y), 2.2, 2.2)
 
     return _icon(draw)

@@ -72,9 +72,7 @@ def test_knobs_set_shows_the_diff_and_keep_makes_a_version(tmp_path: Path, runne
     assert "nothing written" in shown.stderr
     with Project.open(runner) as project:
         assert len(project.versions()) == 1
-    kept = run(
-        tmp_path, "knobs", runner, "--set", "gravity=1800", "--set", "doubleJump=off", "--keep"
-    )
+    kept = run(tmp_path, "knobs", runner, "--set", "gravity=1800", "doubleJump=off", "--keep")
     assert kept.returncode == 0, kept.stderr
     assert kept.stdout.strip() == "version 2"
     assert "Knobs: gravity 2300 → 1800, doubleJump true → false (on version 1)" in kept.stderr

@@ -23,11 +23,12 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--version", type=int, dest="version_id", help="version id (default: head)")
     p.add_argument(
         "--set",
-        action="append",
+        action="extend",
+        nargs="+",
         default=[],
         metavar="NAME=VALUE",
         dest="values",
-        help="a knob's new value (repeat for several)",
+        help="knobs' new values (several after one --set, or --set again)",
     )
     p.add_argument("--keep", action="store_true", help="write the values as a new version")
     p.set_defaults(handler=cmd_knobs)

@@ -69,10 +69,15 @@ def test_an_answer_waits_for_review_and_keeps_the_ticked_files(
 ) -> None:
     project = window.session.project
     bar = window.chat.extras.review_bar
+    window.resize(1280, 800)
     server.script(Scripted.text(ANSWER))
     send(qtbot, window, "change the title and the colour")
     qtbot.waitUntil(lambda: bar.waiting, timeout=WAIT)
     assert window.chat.busy and len(project.versions()) == 1
+    # On a small screen the bar gets its room (nothing drawn over its diff), and the window
+    # stays as wide as it was.
+    qtbot.waitUntil(lambda: bar.height() >= bar.minimumSizeHint().height(), timeout=WAIT)
+    assert window.width() == 1280 and bar.diff.height() >= bar.diff.minimumHeight()
     assert sorted(bar.boxes) == ["game.js", "index.html"]
     assert bar.boxes["game.js"].text() == "game.js (+1 −1)"
     # The answer plays as a draft; without game.js's change once it is unticked.

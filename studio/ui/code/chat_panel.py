@@ -18,7 +18,7 @@ import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QSize, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QFrame,
@@ -182,7 +182,7 @@ class ChatPanel(QWidget):
         )
         self.auto_fix_box.setChecked(bool(self.settings.get("auto_fix", False)))
         self.auto_fix_box.toggled.connect(lambda on: self.settings.set("auto_fix", on))
-        buttons = FlowLayout()  # wraps when the pane is narrow
+        self._buttons = buttons = FlowLayout()  # wraps when the pane is narrow
         buttons.setContentsMargins(6, 0, 6, 6)
         for w in (
             self.generate_btn,
@@ -212,6 +212,18 @@ class ChatPanel(QWidget):
         layout.addLayout(prompt_row)
         layout.addWidget(self.extras.meter)
         layout.addLayout(buttons)
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 (Qt API)
+        """Tall enough for the buttons' rows as they wrap at this width: the splitter above
+        asks only this, and would otherwise squeeze what shows over the prompt."""
+        hint = super().minimumSizeHint()
+        wrapped = self._buttons.heightForWidth(self.width()) - self._buttons.minimumSize().height()
+        return QSize(hint.width(), hint.height() + max(0, wrapped))
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt API)
+        super().resizeEvent(event)
+        if event.size().width() != event.oldSize().width():
+            self.updateGeometry()  # the buttons may wrap into more or fewer rows
 
     # -- state --------------------------------------------------------------------------
 

@@ -15,8 +15,8 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QFrame,
     QHBoxLayout,
-    QLabel,
     QPushButton,
+    QSizePolicy,
     QTextBrowser,
     QVBoxLayout,
     QWidget,
@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 
 from studio.core.diff import FileDiff
 from studio.ui.code.diff_dialog import unified_html
+from studio.ui.widgets.elided_label import ElidedLabel
 
 
 def _counts(old: str, new: str) -> str:
@@ -48,11 +49,14 @@ class ReviewBar(QFrame):
         self._waiting: asyncio.Future | None = None
         self._before: dict[str, str] = {}
         self._changed: dict[str, str] = {}
-        self.title = QLabel("Review the answer: it plays in the Preview. Keep the files you like.")
-        self.title.setWordWrap(True)
+        self.title = ElidedLabel("Review the answer")
+        self.title.setToolTip(
+            "The answer plays in the Preview as a draft: keep the files you like, or drop it"
+        )
         self.files_row = QHBoxLayout()
         self.boxes: dict[str, QCheckBox] = {}
         self.diff = QTextBrowser()
+        self.diff.setMinimumHeight(72)  # a few lines of diff to read, on a small screen too
         self.diff.setMaximumHeight(180)
         self.keep_button = QPushButton("Keep")
         self.keep_button.setObjectName("primaryButton")
@@ -61,15 +65,15 @@ class ReviewBar(QFrame):
         self.drop_button = QPushButton("Drop all")
         self.drop_button.setToolTip("Save nothing of this answer (it stays in the chat to read)")
         self.drop_button.clicked.connect(self.drop)
-        buttons = QHBoxLayout()
-        buttons.addLayout(self.files_row, 1)
+        buttons = QHBoxLayout()  # on the title's row: the bar takes little of a small screen
+        buttons.addWidget(self.title, 1)
         buttons.addWidget(self.keep_button)
         buttons.addWidget(self.drop_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 6, 8, 6)
-        layout.addWidget(self.title)
-        layout.addWidget(self.diff)
         layout.addLayout(buttons)
+        layout.addWidget(self.diff)
+        layout.addLayout(self.files_row)
         self.hide()
 
     @property
@@ -84,8 +88,14 @@ class ReviewBar(QFrame):
         for box in self.boxes.values():
             box.deleteLater()
         self.boxes = {}
+        box_metrics = self.fontMetrics()
         for path, text in changed.items():
-            box = QCheckBox(f"{path} ({_counts(before.get(path, ''), text)})")
+            words = f"{path} ({_counts(before.get(path, ''), text)})"
+            box = QCheckBox(box_metrics.elidedText(words, Qt.TextElideMode.ElideMiddle, 220))
+            box.setToolTip(words)
+            # Many files share the row, shortened, rather than widen the Chat pane.
+            box.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+            box.setMinimumWidth(48)
             box.setChecked(True)
             box.toggled.connect(self._chosen)
             self.files_row.addWidget(box)

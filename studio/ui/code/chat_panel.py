@@ -205,6 +205,7 @@ class ChatPanel(QWidget):
         self.extras = PromptExtras(self)  # what goes with the prompt above it, the meter under
         layout.addWidget(self.extras.review_bar)
         layout.addWidget(self.extras.tray)
+        self.extras.tray.changed.connect(self.updateGeometry)  # its chips may wrap
         buttons.addWidget(self.extras.review_box)
         prompt_row = QHBoxLayout()
         prompt_row.setContentsMargins(6, 0, 6, 0)
@@ -214,10 +215,14 @@ class ChatPanel(QWidget):
         layout.addLayout(buttons)
 
     def minimumSizeHint(self) -> QSize:  # noqa: N802 (Qt API)
-        """Tall enough for the buttons' rows as they wrap at this width: the splitter above
-        asks only this, and would otherwise squeeze what shows over the prompt."""
+        """Tall enough for the rows the buttons and the tray's chips wrap into at this width:
+        the splitter above asks only this, and would otherwise squeeze what shows over the
+        prompt."""
         hint = super().minimumSizeHint()
         wrapped = self._buttons.heightForWidth(self.width()) - self._buttons.minimumSize().height()
+        tray = self.extras.tray
+        if tray.isVisible():
+            wrapped += tray.heightForWidth(self.width()) - tray.minimumSizeHint().height()
         return QSize(hint.width(), hint.height() + max(0, wrapped))
 
     def resizeEvent(self, event) -> None:  # noqa: N802 (Qt API)

@@ -36,6 +36,7 @@ __all__ = [
     "chat_price",
     "measure",
     "project_spend",
+    "spend_line",
     "tokens_and_cost",
 ]
 
@@ -220,3 +221,18 @@ def tokens_and_cost(tokens_in: int, tokens_out: int, price: Price | None) -> str
     if price is not None:
         text += f" · about {_money(price.cost(tokens_in, tokens_out))}"
     return text
+
+
+def spend_line(messages: Sequence[Message], price_of: Callable[[str], Price | None]) -> str:
+    """Chat's line under the meter: the last answer's tokens and cost, then the project's."""
+    answers = [m for m in messages if m.role == "assistant" and m.meta.get("tokens_in")]
+    words = []
+    if answers:
+        meta = answers[-1].meta
+        price = price_of(str(meta.get("model") or ""))
+        tokens = int(meta.get("tokens_in") or 0), int(meta.get("tokens_out") or 0)
+        words.append("Last answer: " + tokens_and_cost(*tokens, price))
+        if price is None:
+            words[-1] += " (no price known)"
+    words.append(project_spend(messages, price_of).summary())
+    return " · ".join(words)

@@ -19,7 +19,7 @@ from studio.core.records import Message
 from studio.core.store import Project
 from studio.operations.generator import Generator
 from studio.operations.request_build import RequestBuilder
-from studio.operations.request_meter import chat_price, measure, project_spend
+from studio.operations.request_meter import chat_price, measure, project_spend, spend_line
 from studio.operations.selections import picture_attachment, region_attachment
 from studio.scoring.suite import Price
 from studio.testing.servers.chat import Scripted
@@ -165,6 +165,14 @@ def test_the_projects_spend_adds_up_its_answers() -> None:
     assert spend.summary() == (
         "This project: 3 answers, 1,500,020 tokens, about $6.00 (1 without a known price)"
     )
+    assert spend_line([answer("a", 10, 0), answer("b", 5, 5)], prices.get) == (
+        "Last answer: 5 in + 5 out tokens (no price known) · "
+        "This project: 2 answers, 20 tokens, about $0.0000 (1 without a known price)"
+    )
+    assert spend_line([answer("a", 1_000, 100)], prices.get).startswith(
+        "Last answer: 1,000 in + 100 out tokens · about $0.0028 · This project: 1 answer"
+    )
+    assert spend_line([], prices.get) == "No answers yet in this project"
 
 
 @pytest.mark.parametrize("flavour", ["llama.cpp", "ollama", "lmstudio"])

@@ -22,14 +22,7 @@ from studio.ai.code_providers import make_code_provider, provider_config
 from studio.core.store import Project
 from studio.errors import StudioError
 from studio.operations.request_build import RequestBuilder
-from studio.operations.request_meter import (
-    Measure,
-    answer_cost,
-    chat_price,
-    measure,
-    project_spend,
-    tokens_and_cost,
-)
+from studio.operations.request_meter import Measure, chat_price, measure, spend_line
 from studio.ui.widgets.background import Tasks
 from studio.ui.widgets.elided_label import ElidedLabel
 
@@ -197,23 +190,9 @@ class RequestMeter(QWidget):
         config = provider_config(self.settings)
 
         def read() -> str:
-            messages = project.messages()
-
-            def price_of(model: str):
-                return chat_price(self.settings, model, config.base_url)[0]
-
-            answers = [m for m in messages if m.role == "assistant" and m.meta.get("tokens_in")]
-            words = []
-            if answers:
-                last = answers[-1]
-                price = price_of(str(last.meta.get("model") or ""))
-                tokens_in = int(last.meta.get("tokens_in") or 0)
-                tokens_out = int(last.meta.get("tokens_out") or 0)
-                words.append("Last answer: " + tokens_and_cost(tokens_in, tokens_out, price))
-                if answer_cost(last, price_of) is None and price is None:
-                    words[-1] += " (no price known)"
-            words.append(project_spend(messages, price_of).summary())
-            return " · ".join(words)
+            return spend_line(
+                project.messages(), lambda m: chat_price(self.settings, m, config.base_url)[0]
+            )
 
         def show(task: asyncio.Future) -> None:
             if not task.cancelled() and task.exception() is None:

@@ -7,6 +7,12 @@ the request does not touch (named, not shown), then the far parts of large files
 the lines around what the prompt names and around each error to fix. What was left out is
 listed in words for the person; a request that cannot fit even so says how many tokens it
 needs (`BuiltContext.fits`, `needed_tokens`) and is not sent.
+
+What the person showed with the prompt (`studio.ai.attachments`: pictures, a marked frame,
+what they pointed at) is described in the request, and its pictures follow the text as image
+parts of the last message when the model takes pictures. `BuiltContext.parts` says what each
+part of the request costs (system, conversation, code, assets, request, pictures): the
+meter before sending shows it.
 """
 
 from __future__ import annotations
@@ -17,8 +23,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from studio.ai.attachments import Attachment, attachment_request, image_parts, part_tokens
 from studio.ai.prompts import error_places, fix_prompt, system_prompt
-from studio.ai.providers import ChatMessage
+from studio.ai.providers import ChatMessage, ContentPart
 from studio.ai.stream_parser import parse_answer
 from studio.ai.tokens import count_tokens
 from studio.words import plural
@@ -68,7 +75,13 @@ class TokenBudget:
         return max(0, self.context_window - self.reserved_output)
 
     def cost(self, messages: Sequence[ChatMessage]) -> int:
-        return sum(_tokens(m["content"], self.scale) + MESSAGE_OVERHEAD for m in messages)
+        return sum(self.content_cost(m["content"]) + MESSAGE_OVERHEAD for m in messages)
+
+    def content_cost(self, content: str | Sequence[ContentPart]) -> int:
+        """Text counted (times the model's scale); pictures by the tile rule, unscaled."""
+        if isinstance(content, str):
+            return _tokens(content, self.scale)
+        return sum(part_tokens(p, lambda text: _tokens(text, self.scale)) for p in content)
 
 
 MIN_ANSWER = 1_024  # tokens an answer gets at the least (a few edits)
@@ -101,6 +114,11 @@ class BuiltContext:
     fits: bool = True
     needed_tokens: int = 0  # the request with nothing left out, answer room included
     scale: float = 1.0  # the budget's: what `estimated_tokens` was counted with
+    # Tokens by part: system, conversation, code, assets, request, pictures (see PARTS).
+    parts: dict[str, int] = field(default_factory=dict)
+
+
+PARTS = ("system", "conversation", "code", "assets", "request", "pictures")
 
 
 def _size(n: float) -> str:
@@ -181,19 +199,19 @@ def format_files(files: Mapping[str, str], omitted: Mapping[str, str] = {}) -> s
     return "\n\n".join(parts)
 
 
-def _project_message(
+def _project_parts(
     files: Mapping[str, str],
     assets: Sequence[Mapping[str, object]],
     request: str,
     omitted: Mapping[str, str],
-) -> str:
-    parts = [format_files(files, omitted)]
+) -> tuple[str, str, str]:
+    """The last message's three texts: the code, the asset manifest, the request."""
     manifest = format_assets(assets)
-    parts.append(
-        f"Assets the game may use:\n{manifest}" if manifest else "The project has no assets."
+    return (
+        format_files(files, omitted),
+        f"Assets the game may use:\n{manifest}" if manifest else "The project has no assets.",
+        f"Request:\n{request.strip()}",
     )
-    parts.append(f"Request:\n{request.strip()}")
-    return "\n\n".join(parts)
 
 
 def _compact(role: str, text: str) -> str:
@@ -294,15 +312,21 @@ def build_messages(
     errors: Sequence[Mapping[str, object]] | None = None,
     budget: TokenBudget | None = None,
     max_messages: int = 20,
+    attachments: Sequence[Attachment] = (),
+    pictures: bool = True,
 ) -> BuiltContext:
     """Messages for a generation (or, with `errors`, a fix) that fit `budget`.
 
     `conversation` is (role, text) pairs, oldest first; only the last `max_messages` are
-    considered. For a fix, `prompt` is an optional note from the person.
+    considered. For a fix, `prompt` is an optional note from the person. `attachments` are
+    described in the request; their pictures are sent only with `pictures` (the model takes
+    them), never cut to fit.
     """
     budget = budget or TokenBudget()
     system_text = system if system is not None else system_prompt()
     request = fix_prompt(errors, note=prompt, files=files) if errors is not None else prompt
+    request = attachment_request(request, attachments, with_pictures=pictures)
+    images = image_parts(attachments) if pictures else []
     error_lines: dict[str, list[int]] = {}
     for path, line in error_places(errors or (), files):
         error_lines.setdefault(path, []).append(line)
@@ -317,11 +341,15 @@ def build_messages(
     left_out: list[str] = []
 
     def assemble() -> list[ChatMessage]:
-        final: ChatMessage = {
-            "role": "user",
-            "content": _project_message(view, listed, request, omitted),
-        }
-        return [{"role": "system", "content": system_text}, *history, final]
+        text = "\n\n".join(_project_parts(view, listed, request, omitted))
+        content: str | list[ContentPart] = (
+            [{"type": "text", "text": text}, *images] if images else text
+        )
+        return [
+            {"role": "system", "content": system_text},
+            *history,
+            {"role": "user", "content": content},
+        ]
 
     messages = assemble()
     needed = budget.cost(messages) + budget.reserved_output
@@ -392,4 +420,13 @@ def build_messages(
     fits = tokens <= budget.available
     if not fits:
         left_out.append("nothing more could be left out: the request is still too long")
-    return BuiltContext(messages, tokens, left_out, fits, needed, budget.scale)
+    code, manifest, asked = _project_parts(view, listed, request, omitted)
+    parts = {
+        "system": budget.cost(messages[:1]),
+        "conversation": budget.cost(history),
+        "code": _tokens(code, budget.scale),
+        "assets": _tokens(manifest, budget.scale),
+        "request": _tokens(asked, budget.scale) + MESSAGE_OVERHEAD,
+        "pictures": budget.content_cost(images),
+    }
+    return BuiltContext(messages, tokens, left_out, fits, needed, budget.scale, parts)

@@ -42,6 +42,7 @@ __all__ = [
     "ContextWindow",
     "discover",
     "forget",
+    "get_json",
     "is_local_url",
     "known_window",
     "learn",
@@ -49,6 +50,7 @@ __all__ = [
     "parse_context_error",
     "resolve_scale",
     "resolve_window",
+    "server_root",
     "server_tokens",
 ]
 
@@ -156,7 +158,7 @@ def parse_context_error(text: str) -> tuple[int | None, int | None] | None:
     return (None, None) if _CONTEXT_WORDS.search(text) else None
 
 
-def _root(base_url: str) -> str:
+def server_root(base_url: str) -> str:
     """The server's root: `http://host:port/v1` → `http://host:port`."""
     parts = urlsplit(base_url.rstrip("/"))
     path = re.sub(r"/v1$", "", parts.path)
@@ -176,7 +178,8 @@ def is_local_url(base_url: str) -> bool:
     return address.is_loopback or address.is_private or address.is_link_local
 
 
-async def _get_json(client: httpx2.AsyncClient, method: str, url: str, **kw: Any) -> Any:
+async def get_json(client: httpx2.AsyncClient, method: str, url: str, **kw: Any) -> Any:
+    """A probe's JSON answer, or None (any failure: the server just does not say)."""
     try:
         response = await client.request(method, url, timeout=PROBE_TIMEOUT, **kw)
         if response.status_code != 200:
@@ -191,7 +194,7 @@ def _positive(value: Any) -> int | None:
 
 
 async def _llama_cpp(client: httpx2.AsyncClient, root: str, model: str) -> ContextWindow | None:
-    props = await _get_json(client, "GET", f"{root}/props")
+    props = await get_json(client, "GET", f"{root}/props")
     if not isinstance(props, Mapping):
         return None
     settings = props.get("default_generation_settings")
@@ -201,7 +204,7 @@ async def _llama_cpp(client: httpx2.AsyncClient, root: str, model: str) -> Conte
 
 
 async def _ollama(client: httpx2.AsyncClient, root: str, model: str) -> ContextWindow | None:
-    show = await _get_json(client, "POST", f"{root}/api/show", json={"model": model})
+    show = await get_json(client, "POST", f"{root}/api/show", json={"model": model})
     if not isinstance(show, Mapping) or "model_info" not in show:
         return None
     info = show.get("model_info") or {}
@@ -216,7 +219,7 @@ async def _ollama(client: httpx2.AsyncClient, root: str, model: str) -> ContextW
 
 
 async def _lm_studio(client: httpx2.AsyncClient, root: str, model: str) -> ContextWindow | None:
-    listing = await _get_json(client, "GET", f"{root}/api/v1/models")
+    listing = await get_json(client, "GET", f"{root}/api/v1/models")
     for entry in (listing or {}).get("models", []) if isinstance(listing, Mapping) else []:
         if isinstance(entry, Mapping) and model in (entry.get("key"), entry.get("id")):
             for instance in entry.get("loaded_instances") or []:
@@ -229,7 +232,7 @@ async def _lm_studio(client: httpx2.AsyncClient, root: str, model: str) -> Conte
             size = _positive(entry.get("max_context_length"))
             if size:
                 return ContextWindow(size, "LM Studio (the model's maximum context length)")
-    listing = await _get_json(client, "GET", f"{root}/api/v0/models")
+    listing = await get_json(client, "GET", f"{root}/api/v0/models")
     for entry in (listing or {}).get("data", []) if isinstance(listing, Mapping) else []:
         if isinstance(entry, Mapping) and entry.get("id") == model:
             loaded = _positive(entry.get("loaded_context_length"))
@@ -242,7 +245,7 @@ async def _lm_studio(client: httpx2.AsyncClient, root: str, model: str) -> Conte
 
 
 async def _model_list(client: httpx2.AsyncClient, base: str, model: str) -> ContextWindow | None:
-    listing = await _get_json(client, "GET", f"{base}/models")
+    listing = await get_json(client, "GET", f"{base}/models")
     for entry in (listing or {}).get("data", []) if isinstance(listing, Mapping) else []:
         if isinstance(entry, Mapping) and entry.get("id") == model:
             for field, what in (
@@ -263,10 +266,10 @@ async def server_tokens(
     `count`. Local servers only (a hosted one is not asked to count)."""
     if not is_local_url(base_url):
         return None
-    root = _root(base_url)
+    root = server_root(base_url)
     async with await http_client(headers=dict(headers or {})) as client:
         for body in ({"content": text, "add_special": False}, {"model": model, "prompt": text}):
-            answer = await _get_json(client, "POST", f"{root}/tokenize", json=body)
+            answer = await get_json(client, "POST", f"{root}/tokenize", json=body)
             if isinstance(answer, Mapping):
                 count = _positive(answer.get("count"))
                 tokens = answer.get("tokens")
@@ -293,7 +296,7 @@ async def discover(
     try:
         probes = [_model_list(client, base, model)]
         if is_local_url(base):
-            root = _root(base)
+            root = server_root(base)
             probes = [_llama_cpp(client, root, model), _ollama(client, root, model),
                       _lm_studio(client, root, model), *probes]  # fmt: skip
         for found in await asyncio.gather(*probes):

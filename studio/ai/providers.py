@@ -4,22 +4,51 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
-from typing import Literal, Protocol, TypedDict, runtime_checkable
+from typing import Literal, NotRequired, Protocol, TypedDict, runtime_checkable
 
 __all__ = [
     "ChatChunk",
     "ChatDone",
     "ChatMessage",
     "ChatProvider",
+    "ContentPart",
     "TextDelta",
     "Usage",
     "WaitCallback",
+    "message_text",
 ]
+
+
+class TextPart(TypedDict):
+    type: Literal["text"]
+    text: str
+
+
+class ImageURL(TypedDict):
+    url: str  # a `data:image/png;base64,...` URL: Studio never sends a picture's address
+    detail: NotRequired[Literal["low", "high", "auto"]]
+
+
+class ImagePart(TypedDict):
+    type: Literal["image_url"]
+    image_url: ImageURL
+
+
+# The chat completions API's content array: a user message may carry pictures beside text.
+ContentPart = TextPart | ImagePart
 
 
 class ChatMessage(TypedDict):
     role: Literal["system", "user", "assistant"]
-    content: str
+    content: str | list[ContentPart]
+
+
+def message_text(message: ChatMessage) -> str:
+    """The words of a message, whether its content is text or an array of parts."""
+    content = message["content"]
+    if isinstance(content, str):
+        return content
+    return "\n".join(p["text"] for p in content if p.get("type") == "text")  # type: ignore[typeddict-item]
 
 
 @dataclass(frozen=True, slots=True)

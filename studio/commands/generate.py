@@ -70,6 +70,16 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--discard", action="store_true", help="drop the answer that was cut off")
     p.add_argument("--version", type=int, dest="version_id", help="version to build on (head)")
+    p.add_argument(
+        "--image",
+        action="append",
+        default=[],
+        type=Path,
+        metavar="F",
+        dest="images",
+        help="a picture to send with the prompt (a sketch, a screenshot to imitate); repeat "
+        "for several. The model must take images (Settings › Code model › Reads images)",
+    )
     p.add_argument("-q", "--quiet", action="store_true", help="print only the version ids")
     p.set_defaults(handler=cmd_generate)
 
@@ -82,10 +92,13 @@ class Progress:
 
     REFRESH = 0.25  # seconds between updates of the line counter on a terminal
 
-    def __init__(self, out: TextIO, *, prose: bool = True, prefix: str = "") -> None:
+    def __init__(
+        self, out: TextIO, *, prose: bool = True, prefix: str = "", price: Any = None
+    ) -> None:
         self.out = out
         self.prose = prose
         self.prefix = prefix
+        self.price = price  # the model's price per 1M tokens: a request that costs is said
         self.tty = out.isatty()
         self.at_line_start = True
         self.lines = 0
@@ -118,6 +131,13 @@ class Progress:
         if isinstance(event, ContextReady):
             for item in event.left_out:
                 self.line(f"left out of the request to fit the context: {item}")
+            if self.price is not None and self.price.input:
+                cost = self.price.cost(event.estimated_tokens, 0)
+                parts = ", ".join(f"{name} {n:,}" for name, n in event.parts if n)
+                self.line(
+                    f"sending about {event.estimated_tokens:,} tokens ({parts}): about "
+                    f"${cost:,.4f} before the answer"
+                )
             if event.prompt_speed:  # a slow model read before: say how long it will take
                 self.line(event.waiting())
         elif isinstance(event, MessageText):
@@ -201,6 +221,8 @@ def _check_args(args: argparse.Namespace) -> None:
         raise StudioError('say what to make or change: studio generate PATH "PROMPT"')
     if args.variations is not None and not 1 <= args.variations <= 8:
         raise StudioError("--variations must be between 1 and 8")
+    if args.images and any(modes):
+        raise StudioError("--image goes with a prompt, not with --fix, --continue or --variations")
     if args.api_key_env and not os.environ.get(args.api_key_env):
         raise StudioError(f"the environment variable {args.api_key_env} is not set")
 
@@ -257,27 +279,49 @@ def cmd_generate(args: argparse.Namespace) -> int:
             if not errors:
                 print(f"version {base} reported no errors: nothing to fix", file=sys.stderr)
                 return 0
+        attachments = _pictures(args.images)
         config, provider = provider_from_args(args)
-        return asyncio.run(_generate(project, provider, config, args, base, errors))
+        return asyncio.run(_generate(project, provider, config, args, base, errors, attachments))
+
+
+def _pictures(paths: list[Path]) -> list[Any]:
+    """The pictures given with --image, read and fitted for the model (a clear error for a
+    file that is missing or not a picture)."""
+    from studio.operations.selections import picture_file_attachment
+
+    return [picture_file_attachment(path) for path in paths]
 
 
 async def _generate(
-    project: Any, provider: Any, config: Any, args: argparse.Namespace, base: Any, errors: list
+    project: Any,
+    provider: Any,
+    config: Any,
+    args: argparse.Namespace,
+    base: Any,
+    errors: list,
+    attachments: list,
 ) -> int:
+    from studio.config.settings import Settings
     from studio.operations.generator import Generator
+    from studio.operations.request_meter import chat_price, tokens_and_cost
 
     generator = Generator.from_config(project, provider, config)
+    price, _source = chat_price(
+        Settings(), generator.model, str(getattr(provider, "base_url", "") or "")
+    )
     out = sys.stderr
     try:
         if args.variations is not None:
             return await _variations(generator, args, base, out)
-        progress: Callable[[Any], None] | None = None if args.quiet else Progress(out)
+        progress: Callable[[Any], None] | None = None if args.quiet else Progress(out, price=price)
         if args.continue_:
             outcome = await generator.continue_answer(on_event=progress)
         elif args.fix:
             outcome = await generator.fix(errors, note=args.prompt, base=base, on_event=progress)
         else:
-            outcome = await generator.generate(args.prompt, base=base, on_event=progress)
+            outcome = await generator.generate(
+                args.prompt, base=base, on_event=progress, attachments=attachments
+            )
         if isinstance(progress, Progress):
             progress.done()
     finally:
@@ -288,6 +332,9 @@ async def _generate(
         raise StudioError(outcome.notice + _hint(outcome.error_kind))
     if not args.quiet:
         print(outcome.notice, file=out)
+        info = outcome.version.info
+        if info is not None and (info.tokens_in or info.tokens_out):
+            print(tokens_and_cost(info.tokens_in or 0, info.tokens_out or 0, price), file=out)
     print(f"version {outcome.version.id}")
     return 0
 

@@ -6,10 +6,11 @@ request reads.
 from __future__ import annotations
 
 import statistics
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
+from studio.ai.attachments import Attachment
 from studio.ai.prompts import format_errors
 from studio.core.records import Message
 from studio.core.store import Project
@@ -104,19 +105,30 @@ class Request:
     errors: list[dict[str, Any]] | None = None
     auto_fix_of: int | None = None
     group: str | None = None
+    attachments: list[Attachment] = field(default_factory=list)  # what the person showed
 
     @property
     def display(self) -> str:
         if self.kind == "fix":
             return fix_request_text(self.errors or [], self.prompt)
+        if self.attachments:
+            return f"{self.prompt}\n[with {', '.join(a.label for a in self.attachments)}]"
         return self.prompt
 
     @property
     def title(self) -> str:
         return fix_title(self.errors or [], self.prompt) if self.kind == "fix" else self.prompt
 
-    def user_meta(self) -> dict[str, Any]:
+    def user_meta(self, put_blob: Callable[[bytes], str] | None = None) -> dict[str, Any]:
+        """What the conversation keeps of the request; `put_blob` stores the pictures that
+        went with it (a continuation sends them again)."""
         meta: dict[str, Any] = {"kind": self.kind, "base": self.base}
+        if self.attachments:
+            meta["prompt"] = self.prompt
+            meta["attachments"] = [
+                a.to_meta(put_blob(a.picture.data) if a.picture and put_blob else None)
+                for a in self.attachments
+            ]
         if self.errors is not None:
             meta["errors"] = self.errors
             meta["note"] = self.prompt
@@ -127,17 +139,27 @@ class Request:
         return meta
 
     @classmethod
-    def from_message(cls, message: Message) -> Request:
+    def from_message(
+        cls, message: Message, read_blob: Callable[[str], bytes] | None = None
+    ) -> Request:
         meta = message.meta
         kind = str(meta.get("kind") or "generate")
         errors = meta.get("errors")
         prompt = str(meta.get("note", "")) if kind == "fix" else message.content
+        stored = meta.get("attachments")
+        attachments = []
+        if isinstance(stored, list) and read_blob is not None:
+            prompt = str(meta.get("prompt", prompt))
+            attachments = [
+                Attachment.from_meta(a, read_blob) for a in stored if isinstance(a, dict)
+            ]
         return cls(
             kind=kind,
             prompt=prompt,
             base=meta.get("base"),
             errors=list(errors) if isinstance(errors, list) else None,
             auto_fix_of=meta.get("auto_fix_of"),
+            attachments=attachments,
         )
 
 

@@ -3,8 +3,9 @@
 A `Generator` works on one open project with one chat provider and model. For a prompt it
 
 1. takes the version built on (the shown one, or the head), its text files, the asset
-   manifest and a bounded slice of the conversation, and builds the request
-   (`studio.ai.context`), saying what was left out to make it fit;
+   manifest, a bounded slice of the conversation and what the person showed with the
+   prompt (pictures, what they pointed at), and builds the request
+   (`studio.operations.request_build`), saying what was left out to make it fit;
 2. streams the answer through `studio.ai.answer.run_generation`, passing its events on;
 3. commits a version only when the status is "ok", recording prompt, provider, model,
    token usage, time to first token and total time;
@@ -36,34 +37,20 @@ from studio.ai.answer import (
     continue_generation,
     run_generation,
 )
+from studio.ai.attachments import Attachment
 from studio.ai.code_providers import (
     ProviderConfig,
 )
-from studio.ai.context import (
-    DEFAULT_ANSWER,
-    MIN_ANSWER,
-    BuiltContext,
-    TokenBudget,
-    answer_room,
-    build_messages,
-    plan_budget,
-)
-from studio.ai.context_window import (
-    ContextWindow,
-    compare_counts,
-    resolve_scale,
-    resolve_window,
-)
+from studio.ai.context_window import compare_counts
 from studio.ai.paced import PacedProvider
 from studio.ai.providers import ChatProvider, Usage
-from studio.core.assets import ASSET_DIR, asset_manifest, attach_used_assets, library_manifest
+from studio.core.assets import attach_used_assets
 from studio.core.records import GenerationInfo, Message, Version
 from studio.core.store import Project
 from studio.errors import StudioError
 from studio.operations.conversation import (
     Request,
     clean_error,
-    conversation_for_model,
     discard_partial,
     pending_partial,
     prompt_speed,
@@ -73,41 +60,33 @@ from studio.operations.outcomes import (
     Outcome,
     describe_ok,
     describe_problem,
-    too_large,
 )
+from studio.operations.request_build import Assembled, RequestBuilder
+from studio.operations.review import Review, hold_for_review
 from studio.operations.variations import Variations
-from studio.words import plural
 
 __all__ = ["ErrorCheck", "Generator"]
 
 
 log = logging.getLogger(__name__)
 
-MAX_MESSAGES = 20  # the slice of the conversation sent with a request
-
 ErrorCheck = Callable[[Version], Awaitable[Sequence[Mapping[str, Any]]]]
 
 
 @dataclass
 class _Prepared:
-    files: dict[str, bytes]  # every file of the base version (assets too)
-    texts: dict[str, str]  # what the model sees
-    built: BuiltContext
-    left_out: list[str]
-    user: Message
-    window: ContextWindow | None = None  # None: the budget was given, not planned
-    max_tokens: int | None = None  # what the answer may take
-    refusal: str | None = None  # why the request was not sent: it cannot fit the window
+    request: Assembled  # the messages and what they are built from
+    user: Message  # the prompt as the conversation records it
 
     def refused(self, kind: str, variation: int | None = None) -> Outcome | None:
-        if self.refusal is None:
+        if self.request.refusal is None:
             return None
         return Outcome(
             kind,
             "error",
-            self.refusal,
-            left_out=self.left_out,
-            error_kind="context_too_long",
+            self.request.refusal,
+            left_out=self.request.left_out,
+            error_kind=self.request.refusal_kind,
             variation=variation,
         )
 
@@ -147,19 +126,6 @@ def _info(provider: ChatProvider, model: str, result: GenerationResult, prior: U
     )
 
 
-def _text_files(files: Mapping[str, bytes]) -> dict[str, str]:
-    """The files the model reads and writes: text outside `assets/`."""
-    texts = {}
-    for path, data in files.items():
-        if path.startswith(f"{ASSET_DIR}/"):
-            continue
-        try:
-            texts[path] = data.decode("utf-8")
-        except UnicodeDecodeError:
-            continue
-    return texts
-
-
 class Generator(Variations):
     """Generations on one project with one provider and model (see the module doc)."""
 
@@ -170,26 +136,19 @@ class Generator(Variations):
         model: str,
         *,
         temperature: float | None = None,
-        max_tokens: int | None = None,
-        budget: TokenBudget | None = None,
-        context_window: int | None = None,
-        max_messages: int = MAX_MESSAGES,
-        system_prompt: str | None = None,
+        requests: RequestBuilder | None = None,
+        **request_options: Any,
     ) -> None:
+        """`request_options` (max_tokens, budget, context_window, max_messages,
+        system_prompt, vision) say how requests are built (`RequestBuilder`), unless the
+        builder itself is given."""
         self.project = project
         self.provider = provider
         self._stream = PacedProvider(provider)  # what the generations read from
         self.model = model
         self.temperature = temperature
-        self.max_tokens = max_tokens
-        # A budget given is used as it is; otherwise it is planned from the model's context
-        # window: `context_window` (set in Settings), else what the server or the table says.
-        self.budget = budget
-        self.context_window = context_window
-        self._window: ContextWindow | None = None
-        self.max_messages = max_messages
-        # None: the story prompt for a story (studio.story.prompts), else the game prompt.
-        self.system_prompt = system_prompt
+        self.review: Review | None = None  # set: answers wait for the person's review
+        self.requests = requests or RequestBuilder(project, provider, model, **request_options)
 
     @classmethod
     def from_config(
@@ -200,15 +159,13 @@ class Generator(Variations):
         *,
         system_prompt: str | None = None,
     ) -> Generator:
-        return cls(
-            project,
-            provider,
-            config.effective_model,
-            temperature=config.temperature,
-            max_tokens=config.max_tokens,
-            context_window=config.context_window,
-            system_prompt=system_prompt,
+        requests = RequestBuilder.from_config(
+            project, provider, config, system_prompt=system_prompt
         )
+        return cls(
+            project, provider, config.effective_model, temperature=config.temperature,
+            requests=requests,
+        )  # fmt: skip
 
     # -- questions ----------------------------------------------------------------------
 
@@ -234,13 +191,14 @@ class Generator(Variations):
         base: int | None = None,
         on_event: EventCallback | None = None,
         check: ErrorCheck | None = None,
+        attachments: Sequence[Attachment] = (),
     ) -> Outcome:
-        """A person's prompt. With `check` (how to find a new version's errors), a version
-        with errors is fixed automatically, once."""
+        """A person's prompt, with what they showed (`attachments`). With `check` (how to
+        find a new version's errors), a version with errors is fixed automatically, once."""
         prompt = prompt.strip()
         if not prompt:
             raise StudioError("the prompt is empty: say what to make or change")
-        request = Request("generate", prompt, self._base(base))
+        request = Request("generate", prompt, self._base(base), attachments=list(attachments))
         outcome = await self._run(request, on_event)
         return await self._maybe_auto_fix(outcome, on_event, check)
 
@@ -278,7 +236,7 @@ class Generator(Variations):
         asked = next((m for m in messages if m.id == partial.meta.get("request")), None)
         if asked is None:
             raise StudioError("the prompt of the cut-off answer is not in the conversation")
-        request = Request.from_message(asked)
+        request = Request.from_message(asked, self.project.blobs.read)
         try:
             prepared = await self._prepare(request, user=asked, on_event=on_event)
         except asyncio.CancelledError:
@@ -292,12 +250,12 @@ class Generator(Variations):
         result = await continue_generation(
             self._stream,  # type: ignore[arg-type]
             self.model,
-            prepared.built.messages,
-            prepared.texts,
+            prepared.request.built.messages,
+            prepared.request.texts,
             partial.content,
             on_event=on_event,
             temperature=self.temperature,
-            max_tokens=prepared.max_tokens,
+            max_tokens=prepared.request.max_tokens,
         )
         outcome = await _to_the_end(
             self._conclude(
@@ -338,11 +296,11 @@ class Generator(Variations):
         result = await run_generation(
             self._stream,  # type: ignore[arg-type]
             self.model,
-            prepared.built.messages,
-            prepared.texts,
+            prepared.request.built.messages,
+            prepared.request.texts,
             on_event=on_event,
             temperature=self.temperature,
-            max_tokens=prepared.max_tokens,
+            max_tokens=prepared.request.max_tokens,
         )
         return await _to_the_end(self._conclude(request, prepared, result, variation=variation))
 
@@ -354,100 +312,52 @@ class Generator(Variations):
         variations: int | None = None,
         on_event: EventCallback | None = None,
     ) -> _Prepared:
-        """Read the base version, build the request, record the prompt (unless given)."""
-        files: dict[str, bytes] = (
-            await _io(self.project.files, request.base) if request.base is not None else {}
-        )
-        texts = _text_files(files)
-        assets = await _io(self._manifest, request.base)
-        history = await _io(self.project.messages)
-        if user is not None:
-            history = [m for m in history if m.id < user.id]
-        pairs = conversation_for_model(history)
-        left_out = []
-        if len(pairs) > self.max_messages:
-            older = len(pairs) - self.max_messages
-            left_out.append(
-                f"{plural(older, 'older chat message')} (only the last "
-                f"{self.max_messages} are sent)"
-            )
-        system = self.system_prompt
-        if system is None:
-            from studio.story.prompts import system_prompt_for
-
-            system = system_prompt_for(files, await _io(self.project.get_meta, "template"))
-        window = budget = None
-        if self.budget is None:
-            window = await self._context_window()
-            largest = max(texts.values(), key=len, default="")
-            scale = await resolve_scale(self.provider, self.model, (system or "") + largest)
-            budget = plan_budget(window.tokens, self.max_tokens, has_code=bool(texts), scale=scale)
-        built: BuiltContext = await asyncio.to_thread(
-            build_messages,
-            request.prompt,
-            texts,
-            system=system,
-            assets=assets,
-            conversation=pairs,
-            errors=request.errors,
-            budget=budget or self.budget,
-            max_messages=self.max_messages,
-        )
-        left_out += built.left_out
+        """Build the request (`studio.operations.request_build`), record the prompt (unless
+        given) and say what was left out, or why nothing is sent."""
+        before = user.id if user is not None else None
+        assembled = await self.requests.assemble(request, before=before)
         if user is None:
-            meta = request.user_meta()
+            meta = await _io(request.user_meta, self.project.blobs.put)
             if variations:
                 meta["variations"] = variations
             user = await _io(self.project.add_message, "user", request.display, meta=meta)
-        prepared = _Prepared(files, texts, built, left_out, user, window, self.max_tokens)
-        room = None
-        if window is not None and window.known:
-            # Never ask for more answer than the window leaves after the prompt; where the
-            # window is large and nothing was set, leave the answer's length to the service.
-            room = answer_room(window.tokens, built.estimated_tokens)
-            if self.max_tokens or room < DEFAULT_ANSWER:
-                prepared.max_tokens = min(self.max_tokens or room, room)
-        # Refused only against a window someone stated: a guessed one may be too small.
-        cannot_fit = not built.fits or (room is not None and room < MIN_ANSWER)
-        if window is not None and window.known and cannot_fit:
-            prepared.refusal = too_large(built.needed_tokens, window)
+        prepared = _Prepared(assembled, user)
+        notes = []
+        if assembled.refusal is not None:
             await _io(
                 self.project.add_message,
                 "status",
-                prepared.refusal,
-                meta={"level": "error", "error": "context_too_long", "about": user.id},
+                assembled.refusal,
+                meta={"level": "error", "error": assembled.refusal_kind, "about": user.id},
             )
             return prepared
-        if left_out:
+        if assembled.left_out:
+            notes.append("Left out to fit the model's context: " + "; ".join(assembled.left_out))
+        if assembled.unsent:
+            notes.append(
+                f"Not sent: the pictures of {', '.join(assembled.unsent)} "
+                f"({self.model} takes text only; their words went)"
+            )
+        if notes:
             await _io(
                 self.project.add_message,
                 "status",
-                "Left out to fit the model's context: " + "; ".join(left_out) + ".",
-                meta={"left_out": left_out, "level": "warning", "about": user.id},
+                ". ".join(notes) + ".",
+                meta={"left_out": assembled.left_out, "level": "warning", "about": user.id},
             )
         if on_event is not None:
-            speed = prompt_speed(history, self.model)
-            ready = ContextReady(tuple(left_out), built.estimated_tokens, window, speed)
+            speed = prompt_speed(assembled.history, self.model)
+            built = assembled.built
+            ready = ContextReady(
+                tuple(assembled.left_out), built.estimated_tokens, assembled.window, speed,
+                parts=tuple(built.parts.items()),
+            )  # fmt: skip
             on_event(ready)  # type: ignore[arg-type]
         return prepared
 
     @property
     def _base_url(self) -> str:
         return str(getattr(self.provider, "base_url", "") or "")
-
-    async def _context_window(self) -> ContextWindow:
-        if self._window is None:
-            self._window = await resolve_window(self.provider, self.model, self.context_window)
-        return self._window
-
-    def _manifest(self, base: int | None) -> list[dict[str, Any]]:
-        """The version's assets, then library assets a new version may start using."""
-        manifest = asset_manifest(self.project, base) if base is not None else []
-        have = {a["name"] for a in manifest}
-        manifest += [
-            {**a, "library": True} for a in library_manifest(self.project) if a["name"] not in have
-        ]
-        return manifest
 
     async def _conclude(
         self,
@@ -465,7 +375,7 @@ class Generator(Variations):
         cut_by_server = None
         if not result.retried:  # a retry's tokens are in the usage too: nothing to compare
             cut_by_server = compare_counts(
-                self._base_url, self.model, prepared.built, result.usage.prompt_tokens
+                self._base_url, self.model, prepared.request.built, result.usage.prompt_tokens
             )
         if cut_by_server:
             await _io(
@@ -494,17 +404,31 @@ class Generator(Variations):
             result.status,
             "",
             result=result,
-            left_out=prepared.left_out,
+            left_out=prepared.request.left_out,
             message=result.message,
             variation=variation,
         )
         if variation is not None:
             answer_meta["variation"] = variation
 
+        dropped: list[str] = []
+        if result.status == "ok" and self.review is not None and variation is None:
+            dropped = await hold_for_review(self.review, prepared.request.texts, result)
+            if dropped and not result.changed:
+                outcome.status = outcome.error_kind = answer_meta["status"] = "dropped"
+                outcome.notice = "You dropped every change of the answer: nothing was saved."
+                for role, text, meta in (
+                    ("assistant", result.text, answer_meta),
+                    ("status", outcome.notice, {"level": "warning", "about": prepared.user.id}),
+                ):
+                    await _io(self.project.add_message, role, text, meta=meta)
+                return outcome
         if result.status == "ok":
             version = await self._commit(request, prepared, result, info, continues, variation)
             outcome.version = version
             outcome.notice = describe_ok(result, version)
+            if dropped:
+                outcome.notice += f" Dropped after review: {', '.join(dropped)}."
             if variation is not None:
                 outcome.notice = f"Variation {variation}: {outcome.notice}"
             await _io(
@@ -554,7 +478,7 @@ class Generator(Variations):
         continues: int | None,
         variation: int | None,
     ) -> Version:
-        files: dict[str, bytes | str] = dict(prepared.files)
+        files: dict[str, bytes | str] = dict(prepared.request.files)
         assert result.files is not None
         files.update(result.files)
         meta: dict[str, Any] = {"changed": result.changed}
@@ -566,8 +490,8 @@ class Generator(Variations):
             meta["continued"] = True
         if request.group:
             meta.update(group=request.group, variation=variation)
-        if prepared.left_out:
-            meta["left_out"] = prepared.left_out
+        if prepared.request.left_out:
+            meta["left_out"] = prepared.request.left_out
 
         def commit() -> Version:
             attach_used_assets(self.project, files, result.changed)

@@ -68,12 +68,14 @@ class Outcome:
 class ContextReady:
     """Event: the request is built (before it is sent); `left_out` says what did not fit.
     `window` is the model's context window as Studio knows it; `prompt_speed` the tokens per
-    second this model read prompts at before (None: not measured yet)."""
+    second this model read prompts at before (None: not measured yet); `parts` the tokens of
+    each part of the request (`studio.ai.context.PARTS`)."""
 
     left_out: tuple[str, ...]
     estimated_tokens: int
     window: ContextWindow | None = None
     prompt_speed: float | None = None
+    parts: tuple[tuple[str, int], ...] = ()
 
     def waiting(self) -> str:
         """What the person reads while the model reads the request."""

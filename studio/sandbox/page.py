@@ -42,6 +42,10 @@ class SandboxPage(QWebEnginePage):
     # page may log tens of thousands of lines a second.
     console_entries = Signal(list)  # [ConsoleEntry]
     first_paint = Signal(float)  # ms after navigation start, as the page measured it
+    # The game's knobs as the runtime read them (a dict with `list`, `total`; untrusted:
+    # studio.ai.knobs.clean_knobs decides what is shown), when Studio asked.
+    params_reported = Signal(object)
+    param_frame = Signal(str, float)  # (token, ms): the first frame after a timed knob change
     refused = Signal(str)  # what the page tried and was refused, in words
     request_blocked = Signal(str)  # a URL the Content-Security-Policy refused
     # (kind, detail): "alert", "confirm" or "prompt" with its message; "reload" or
@@ -213,6 +217,10 @@ class SandboxPage(QWebEnginePage):
         data = runtime.data
         if runtime.kind == "paint":
             self.first_paint.emit(float(data.get("ms") or 0))
+        elif runtime.kind == "params":
+            self.params_reported.emit(data)
+        elif runtime.kind == "paramFrame":
+            self.param_frame.emit(str(data.get("token") or ""), _float(data.get("ms")))
         elif runtime.kind in ("error", "rejection"):
             source, line_no, column = (
                 str(data.get("source") or ""),
@@ -302,6 +310,13 @@ def _int(value) -> int:
         return int(value)
     except (TypeError, ValueError):
         return 0
+
+
+def _float(value) -> float:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return 0.0
 
 
 def _short(url: QUrl) -> str:

@@ -10,6 +10,9 @@ why), so it sees what the game sees:
 - `requestAnimationFrame`, timers, `performance.now` and Web Audio can be paused and
   resumed (the game's clock skips the pause, so its next frame is not one long step);
 - the first paint is reported once, for the "time to first frame" measure;
+- the game's knobs (`window.studio.params`) are reported when Studio asks, at most
+  MAX_PARAMS entries, and set one at a time (`setParam`), so the running game changes
+  without a reload; Studio checks every value again (`studio.ai.knobs.clean_knobs`);
 - `fetch` of a missing file answers 404 with an empty body (QtWebEngine alone would never
   end that body, and `await r.json()` would wait forever).
 
@@ -24,6 +27,7 @@ from dataclasses import dataclass
 from typing import Any
 
 PREFIX = "\u2063studio:"  # an invisible separator: games don't log it by accident
+MAX_PARAMS = 200  # knob entries a page reports at most (of thousands, Studio shows 40)
 
 RUNTIME_JS = r"""
 (() => {
@@ -73,13 +77,19 @@ RUNTIME_JS = r"""
   const cAF = window.cancelAnimationFrame.bind(window);
   const nativeTimeout = window.setTimeout.bind(window);
   const nativeInterval = window.setInterval.bind(window);
-  let nextId = 1;
+  let nextId = 1, lastStamp = -1;
+  let timedParam = null;  // {token, at}: the next frame after a timed setParam reports itself
   const live = new Map();
   window.requestAnimationFrame = function requestAnimationFrame(cb) {
     const id = nextId++;
     const run = (stamp) => {
       if (paused) { live.set(id, rAF(run)); return; }
       live.delete(id);
+      if (timedParam && stamp !== lastStamp) {
+        const {token, at} = timedParam; timedParam = null;
+        nativeTimeout(() => send({t: 'paramFrame', token, ms: realNow() - at}), 0);
+      }
+      lastStamp = stamp;
       cb(stamp - pausedTotal);
     };
     live.set(id, rAF(run));
@@ -113,6 +123,17 @@ RUNTIME_JS = r"""
   }
   let pausedMedia = [];
 
+  // ---- knobs ------------------------------------------------------------------------------
+  const MAX_PARAMS = __MAX_PARAMS__;
+  const knobSource = () => {
+    const s = window.studio;
+    const p = s && typeof s === 'object' ? s.params : null;
+    return p && typeof p === 'object' ? p : null;
+  };
+  const knobEntry = (p, name) =>
+    Array.isArray(p) ? p.find((e) => e && typeof e === 'object' && e.name === name) : p[name];
+  const clip = (v, n) => (typeof v === 'string' ? v.slice(0, n) : null);
+
   const control = {
     pause() {
       if (paused) return true;
@@ -134,6 +155,43 @@ RUNTIME_JS = r"""
       return false;
     },
     paused: () => paused,
+    params() {
+      // What the game declares, as plain values; Studio decides what of it is a knob.
+      let report;
+      try {
+        const p = knobSource();
+        if (!p) { report = {t: 'params', list: null}; }
+        else {
+          const names = Array.isArray(p) ? null : Object.keys(p);
+          const total = names ? names.length : p.length;
+          const list = [];
+          for (let i = 0; i < Math.min(total, MAX_PARAMS); i++) {
+            try {  // one entry that throws costs only itself
+              const e = names ? p[names[i]] : p[i];
+              const ok = e && typeof e === 'object';
+              list.push({
+                name: clip(names ? names[i] : ok ? e.name : null, 80),
+                value: ok ? e.value : null, min: ok ? e.min : null, max: ok ? e.max : null,
+                step: ok ? e.step : null, label: ok ? clip(e.label, 200) : null,
+              });
+            } catch (err) { list.push({name: null}); }
+          }
+          report = {t: 'params', list, total};
+        }
+      } catch (e) { report = {t: 'params', list: null, error: String(e).slice(0, 200)}; }
+      send(report);
+      return true;
+    },
+    setParam(name, value, token) {
+      try {
+        const p = knobSource();
+        const e = p && knobEntry(p, name);
+        if (!e || typeof e !== 'object') return false;
+        e.value = value;
+        if (token) timedParam = {token, at: realNow()};
+        return true;
+      } catch (err) { return false; }
+    },
     state() {
       const s = window.studio;
       if (!s || typeof s.state !== 'function') return null;
@@ -154,7 +212,7 @@ RUNTIME_JS = r"""
     }).observe({type: 'paint', buffered: true});
   } catch (e) {}
 })();
-""".replace("__PREFIX__", PREFIX)
+""".replace("__PREFIX__", PREFIX).replace("__MAX_PARAMS__", str(MAX_PARAMS))
 
 # The runtime runs as an inline script of the page, put there by this bootstrap (injected at
 # document creation): code of an injected script counts as cross-origin, and a promise made
@@ -183,7 +241,8 @@ BOOTSTRAP_JS = (
 
 @dataclass(frozen=True)
 class RuntimeMessage:
-    """A message the runtime script sent: `kind` is error, rejection or paint."""
+    """A message the runtime script sent: `kind` is error, rejection, paint, params (the
+    game's knobs) or paramFrame (the first frame after a timed knob change)."""
 
     kind: str
     data: dict[str, Any]

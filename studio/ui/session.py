@@ -90,6 +90,9 @@ class ProjectSession(QObject):
     # A pane suggests a request for the person to send or change ("Use in game" on a clip):
     # it fills Chat's prompt box.
     prompt_suggested = Signal(str)
+    # The Preview offers Chat what the person showed: a picked element or region, a marked
+    # frame (a `studio.ai.attachments.Attachment`); it goes with the next prompt.
+    attachment_offered = Signal(object)
 
     def __init__(self, host: PluginHost, parent: QObject | None = None) -> None:
         super().__init__(parent)

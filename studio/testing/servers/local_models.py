@@ -15,12 +15,18 @@ server does (each behaviour is cited where it is written):
 The server counts a request's tokens with Studio's own estimate times `token_scale` (1.2
 by default: a tokenizer with a smaller vocabulary than the one Studio's count follows), plus
 four tokens a message for the chat template, so a client that trusted its own count alone
-would overshoot.
+would overshoot. An image part counts by OpenAI's published tile rule, from the picture's
+own size (`image_part_tokens`).
 """
 
 from __future__ import annotations
 
+import base64
+import io
+import math
 from typing import Any
+
+from PIL import Image
 
 from studio.ai.tokens import count_tokens
 from studio.testing.servers.chat import ChatServer, Scripted, _Handler, completion_body
@@ -40,6 +46,7 @@ class LocalModelServer(ChatServer):
         models: tuple[str, ...] = ("local-model",),
         token_scale: float = 1.2,
         ollama_num_ctx: int | None = None,
+        vision: bool | None = None,
     ) -> None:
         if flavour not in FLAVOURS:
             raise ValueError(f"flavour must be one of {FLAVOURS}")
@@ -50,13 +57,43 @@ class LocalModelServer(ChatServer):
         self.token_scale = token_scale
         # Ollama: num_ctx written in the model's parameters (None: Ollama's default).
         self.ollama_num_ctx = ollama_num_ctx
+        self.vision = vision  # whether the model reads images (None: the server does not say)
         self.prompt_tokens_seen: list[int] = []
 
     def count(self, messages: list[dict[str, Any]]) -> int:
+        return sum(self._content(m.get("content", "")) + TEMPLATE_TOKENS for m in messages)
+
+    def _content(self, content: Any) -> int:
+        if not isinstance(content, list):  # text, or an array of parts (text and images)
+            return count_tokens(str(content), self.token_scale)
         return sum(
-            count_tokens(str(m.get("content", "")), self.token_scale) + TEMPLATE_TOKENS
-            for m in messages
+            image_part_tokens(p)
+            if p.get("type") == "image_url"
+            else count_tokens(str(p.get("text", "")), self.token_scale)
+            for p in content
+            if isinstance(p, dict)
         )
+
+
+def image_part_tokens(part: dict[str, Any]) -> int:
+    """An image part as OpenAI's published rule counts it (platform.openai.com/docs/guides/
+    images-vision, "Calculating costs", for the tile-based gpt-4o and gpt-4.1 models): at
+    detail "low", 85 tokens; otherwise the picture is scaled to fit within 2048×2048, then so
+    that its shortest side is 768 px (never enlarged), and costs 85 tokens plus 170 for each
+    512 px tile. The size is read from the picture itself, as a server would."""
+    image = part.get("image_url") or {}
+    if image.get("detail") == "low":
+        return 85
+    head, _, payload = str(image.get("url", "")).partition(",")
+    if not (head.startswith("data:image/") and head.endswith(";base64")):
+        raise ValueError("the test servers take data: URLs only")
+    with Image.open(io.BytesIO(base64.b64decode(payload))) as picture:
+        width, height = picture.size
+    scale = min(1.0, 2048 / max(width, height))
+    width, height = width * scale, height * scale
+    scale = min(1.0, 768 / min(width, height))
+    width, height = width * scale, height * scale
+    return 85 + 170 * math.ceil(width / 512) * math.ceil(height / 512)
 
 
 def _maximum_context(prompt: int, window: int, max_tokens: Any) -> str:
@@ -79,7 +116,10 @@ class _LocalHandler(_Handler):
             # llama-server's GET /props: the loaded slot's settings, n_ctx among them.
             self._record(None)
             settings = {"n_ctx": owner.context, "temperature": 0.8, "n_predict": -1}
-            self._send_json(200, {"default_generation_settings": settings, "total_slots": 1})
+            props: dict[str, Any] = {"default_generation_settings": settings, "total_slots": 1}
+            if owner.vision is not None:  # README: "modalities": {"vision": false}
+                props["modalities"] = {"vision": owner.vision}
+            self._send_json(200, props)
             return
         if owner.flavour == "lmstudio" and path == "/api/v0/models":
             # LM Studio REST API v0: every downloaded model, with its state and contexts.
@@ -88,7 +128,7 @@ class _LocalHandler(_Handler):
                 {
                     "id": m,
                     "object": "model",
-                    "type": "llm",
+                    "type": "vlm" if owner.vision else "llm",
                     "publisher": "lmstudio-community",
                     "arch": "llama",
                     "compatibility_type": "gguf",
@@ -164,13 +204,16 @@ class _LocalHandler(_Handler):
         params = 'stop "<|eot_id|>"'
         if self.owner.ollama_num_ctx is not None:
             params = f"num_ctx {self.owner.ollama_num_ctx}\n{params}"
-        return {
+        show: dict[str, Any] = {
             "modelfile": "FROM local-model",
             "parameters": params,
             "template": "{{ .Prompt }}",
             "details": {"family": "llama", "parameter_size": "3.2B"},
             "model_info": {"general.architecture": "llama", "llama.context_length": 131_072},
         }
+        if self.owner.vision is not None:  # docs/api.md: "capabilities": ["completion", …]
+            show["capabilities"] = ["completion", *(["vision"] if self.owner.vision else [])]
+        return show
 
     # -- chat requests held to the window -------------------------------------------------
 

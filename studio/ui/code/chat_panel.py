@@ -18,7 +18,7 @@ import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QTextCursor
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -49,6 +49,7 @@ from studio.ui.code.findings_fix import FindingsFix
 from studio.ui.code.generate_stream import ConversationView, StreamBatcher
 from studio.ui.code.model_status import ModelStatus, SetupLine
 from studio.ui.code.prompt_box import PromptBox
+from studio.ui.code.prompt_extras import PromptExtras
 from studio.ui.code.warm_up import warm_up
 from studio.ui.session import ProjectSession
 from studio.ui.widgets.background import Tasks
@@ -183,7 +184,7 @@ class ChatPanel(QWidget):
         )
         self.auto_fix_box.setChecked(self.settings.value("auto_fix", bool, False))
         self.auto_fix_box.toggled.connect(lambda on: self.settings.set("auto_fix", on))
-        buttons = FlowLayout()  # wraps when the pane is narrow
+        self._buttons = buttons = FlowLayout()  # wraps when the pane is narrow
         buttons.setContentsMargins(6, 0, 6, 6)
         for w in (
             self.generate_btn,
@@ -208,11 +209,33 @@ class ChatPanel(QWidget):
         layout.addWidget(self.setup_line)
         self.change_bar = ChangeBar(self.session)  # "Changing v1 (not the newest, v4)…"
         layout.addWidget(self.change_bar)
+        self.extras = PromptExtras(self)  # what goes with the prompt above it, the meter under
+        layout.addWidget(self.extras.review_bar)
+        layout.addWidget(self.extras.tray)
+        self.extras.tray.changed.connect(self.updateGeometry)  # its chips may wrap
+        buttons.addWidget(self.extras.review_box)
         prompt_row = QHBoxLayout()
         prompt_row.setContentsMargins(6, 0, 6, 0)
         prompt_row.addWidget(self.prompt)
         layout.addLayout(prompt_row)
+        layout.addWidget(self.extras.meter)
         layout.addLayout(buttons)
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 (Qt API)
+        """Tall enough for the rows the buttons and the tray's chips wrap into at this width:
+        the splitter above asks only this, and would otherwise squeeze what shows over the
+        prompt."""
+        hint = super().minimumSizeHint()
+        wrapped = self._buttons.heightForWidth(self.width()) - self._buttons.minimumSize().height()
+        tray = self.extras.tray
+        if tray.isVisible():
+            wrapped += tray.heightForWidth(self.width()) - tray.minimumSizeHint().height()
+        return QSize(hint.width(), hint.height() + max(0, wrapped))
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt API)
+        super().resizeEvent(event)
+        if event.size().width() != event.oldSize().width():
+            self.updateGeometry()  # the buttons may wrap into more or fewer rows
 
     # -- state --------------------------------------------------------------------------
 
@@ -295,7 +318,9 @@ class ChatPanel(QWidget):
         except StudioError as exc:
             raise StudioError(f"Cannot use {config.name}: {exc}") from None
         self._provider = provider
-        return Generator.from_config(project, provider, config)
+        generator = Generator.from_config(project, provider, config)
+        self.extras.prepare(generator)
+        return generator
 
     async def _with_generator(
         self, operation: Callable[[Generator], Awaitable[Outcome]], kind: str
@@ -339,12 +364,15 @@ class ChatPanel(QWidget):
         self._save_edits_first()
         self.prompt.clear()
         self._sent_prompt = text
-        self.conversation.add_user(text)
+        shown = self.extras.take()
+        self.conversation.add_user(self.extras.display(text))
         check = self._check_for_errors if self.auto_fix_box.isChecked() else None
         base = self.session.shown
         self._start(
             self._with_generator(
-                lambda g: g.generate(text, base=base, on_event=self._on_event, check=check),
+                lambda g: g.generate(
+                    text, base=base, on_event=self._on_event, check=check, attachments=shown
+                ),
                 "generate",
             ),
             base,
@@ -493,6 +521,7 @@ class ChatPanel(QWidget):
             self._failed_prompt = self._sent_prompt
             self.prompt.setPlainText(self._sent_prompt)
             self.prompt.moveCursor(QTextCursor.MoveOperation.End)
+            self.extras.give_back()
         self._sent_prompt = ""
         shown = self._show(outcome)
         if self.code is not None and self.code.streaming:

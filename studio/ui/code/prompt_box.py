@@ -1,5 +1,6 @@
 """The Chat panel's prompt box: Enter is a new line, Ctrl+Enter sends; an asset dropped on
-it (a picture dragged from the Images tab) is named by its path, `assets/<name>`."""
+it (a picture dragged from the Images tab) is named by its path, `assets/<name>`; a picture
+file dropped or a picture pasted goes with the prompt (`pictures_given`)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from PySide6.QtCore import QEvent, QMimeData, Qt, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QPlainTextEdit, QWidget
 
+from studio.ui.code.attachment_tray import pictures_in
 from studio.ui.widgets.asset_drag import asset_paths
 
 
@@ -14,6 +16,7 @@ class PromptBox(QPlainTextEdit):
     """The prompt: Enter is a new line, Ctrl+Enter sends."""
 
     submitted = Signal()
+    pictures_given = Signal(list)  # [(name, bytes)] dropped or pasted
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -43,9 +46,15 @@ class PromptBox(QPlainTextEdit):
         super().keyPressEvent(event)
 
     def canInsertFromMimeData(self, source: QMimeData) -> bool:  # noqa: N802 (Qt API)
-        return bool(asset_paths(source)) or super().canInsertFromMimeData(source)
+        if asset_paths(source) or source.hasImage() or source.hasUrls():
+            return True
+        return super().canInsertFromMimeData(source)
 
     def insertFromMimeData(self, source: QMimeData) -> None:  # noqa: N802 (Qt API)
+        pictures = pictures_in(source)
+        if pictures:
+            self.pictures_given.emit(pictures)
+            return
         paths = asset_paths(source)
         if not paths:
             super().insertFromMimeData(source)

@@ -123,14 +123,18 @@ class SettingsDialog(QDialog):
         self.context_window.setSuffix(" tokens")
         # 0: Studio asks the server (studio.ai.context_window); a number overrides it.
         self.context_window.setSpecialValueText("ask the server")
-        self.vision = QComboBox()  # for the AI playtester's screenshots
+        self.vision = QComboBox()  # pictures with a prompt, the AI playtester's screenshots
         for label, value in (
             ("Auto (by the model's name)", "auto"),
-            ("Yes: send screenshots", "yes"),
+            ("Yes: send pictures", "yes"),
             ("No: text only", "no"),
         ):
             self.vision.addItem(label, value)
-        self.vision.setToolTip("Whether the AI playtester sends this model screenshots")
+        self.vision.setToolTip(
+            "Whether this model reads pictures: those sent with a prompt (pasted, marked or "
+            "picked in the Preview) and the AI playtester's screenshots. Auto goes by the "
+            "model's name (for a prompt's pictures, then asks its server)"
+        )
         self.tester = ConnectionTest(
             NoteLabel(), "One real request with the address, key and model above"
         )

@@ -6,9 +6,11 @@ photo comes back as PNG bytes, and nothing is kept or sent anywhere by this dial
 
 from __future__ import annotations
 
-from PySide6.QtCore import QBuffer, QByteArray, QIODevice, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QVBoxLayout, QWidget
+
+from studio.ui.widgets.png import png_of
 
 __all__ = ["CameraDialog", "has_camera", "png_of"]
 
@@ -18,14 +20,6 @@ def has_camera() -> bool:
     from PySide6.QtMultimedia import QMediaDevices
 
     return bool(QMediaDevices.videoInputs())
-
-
-def png_of(image: QImage) -> bytes:
-    data = QByteArray()
-    buffer = QBuffer(data)
-    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
-    image.save(buffer, "PNG")
-    return bytes(data)
 
 
 class CameraDialog(QDialog):

@@ -65,6 +65,7 @@ from studio.ui.icons import icon
 from studio.ui.preview.agent_panel import AgentPanel, agent_button
 from studio.ui.preview.console_panel import ConsolePanel
 from studio.ui.preview.playtest_dialog import PlaytestDialog
+from studio.ui.preview.point_tools import PointTools
 from studio.ui.preview.preview_stage import DEVICES, GameStage, device, parse_size
 from studio.ui.session import ProjectSession
 from studio.ui.widgets.elided_label import ElidedLabel
@@ -120,6 +121,7 @@ class PreviewPane(QWidget):
         layout.setSpacing(0)
         layout.addWidget(self.toolbar)
         layout.addWidget(self.splitter, 1)
+        self.point = PointTools(self)  # Pick, Annotate and Knobs, in a strip under the game
 
         self.page.console_entries.connect(self.console.extend)
         self.frames = PaintedFrames(self.view, self)  # painted, whatever drives the game

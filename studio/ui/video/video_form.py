@@ -20,7 +20,7 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QBuffer, QByteArray, QIODevice, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -51,19 +51,12 @@ from studio.operations.video_costs import spend_line
 from studio.ui.session import ProjectSession
 from studio.ui.video.picture_slots import PictureSlot, ReferencePictures
 from studio.ui.video.video_work import PaneWork, plain_message
+from studio.ui.widgets.png import png_of
 from studio.ui.widgets.provider_combo import chosen_name, shrink_to_fit
 
 DEFAULT_CAPS = VideoCapabilities()
 REFERENCE_SIDE = 1280  # a Preview frame sent as a reference is scaled to fit this
 NO_SEED = -1
-
-
-def _png(image: QImage) -> bytes:
-    data = QByteArray()
-    buffer = QBuffer(data)
-    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
-    image.save(buffer, "PNG")
-    return bytes(data)
 
 
 def _fill(box: QComboBox, values: tuple, unit: str = "") -> None:
@@ -423,4 +416,4 @@ class VideoForm(QWidget):
                 Qt.TransformationMode.SmoothTransformation,
             )
         version = getattr(preview, "version_id", None)
-        self.first.set(_png(image), f"Preview frame (v{version})" if version else "Preview")
+        self.first.set(png_of(image), f"Preview frame (v{version})" if version else "Preview")

@@ -1,11 +1,19 @@
 """A one-line label that shortens its text with "…" when narrow instead of setting the
-minimum width of its pane; the whole text stays in text() and shows as the tooltip."""
+minimum width of its pane; the whole text stays in text() and shows as the tooltip. And
+`plain_tooltip`, for a tooltip made of words that are not ours (a game page's)."""
 
 from __future__ import annotations
 
+from PySide6 import QtGui
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QPainter, QPaintEvent
 from PySide6.QtWidgets import QLabel, QSizePolicy, QWidget
+
+
+def plain_tooltip(text: str) -> str:
+    """`text` as a tooltip shows it, word for word: Qt renders a tooltip that looks like
+    markup as rich text, so a page's "<b>…</b>" or "<img …>" would be drawn, not read."""
+    return QtGui.Qt.convertFromPlainText(text, Qt.WhiteSpaceMode.WhiteSpaceNormal)
 
 
 class ElidedLabel(QLabel):

@@ -26,6 +26,7 @@ from studio.testing.servers.local_models import LocalModelServer
 from studio.ui.code.diff_dialog import CompareDialog
 from studio.ui.dialogs.settings_dialog import SettingsDialog
 from studio.ui.main_window import MainWindow
+from tests.qt_asyncio import wait_for
 from tests.ui.conftest import PROBE_GAME, open_project, preview_version, wait_for_js
 
 BUILD_WAIT = 30_000
@@ -83,8 +84,9 @@ def test_a_sentence_on_the_start_screen_becomes_a_game_by_the_local_server(
     QTest.keyClicks(window.start.sentence, "a platformer where a cat jumps on clouds")
     QTest.keyClick(window.start.sentence, Qt.Key.Key_Return)
 
+    qtbot.waitUntil(lambda: window.session.project is not None)  # made off the GUI thread
     project = window.session.project
-    assert project is not None and project.path == projects_dir / "platformer-where-a-cat.studio"
+    assert project.path == projects_dir / "platformer-where-a-cat.studio"
     assert window.stack.currentWidget() is window.splitter
     with qtbot.waitSignal(window.chat.finished, timeout=BUILD_WAIT) as done:
         pass
@@ -279,7 +281,7 @@ def test_the_window_fits_a_1280_by_800_screen(make_window, qtbot, tmp_path, stor
     window.resize(1280, 800 - 40)  # a 1280×800 screen less the title bar
     host = window.session.host
     template = next(t for t in host.templates() if t.name == ("story" if story else "runner"))
-    window.create_project(tmp_path / "fits", template)
+    wait_for(window.create_project(tmp_path / "fits", template))
     qtbot.waitUntil(lambda: window.width() <= 1280)
     assert window.minimumSizeHint().width() <= 1280
     assert not window.media_pane.is_open  # nothing made yet: a bar, not a third of the width

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from studio.core.diff import FileDiff
-from studio.ui.code.diff_dialog import unified_html
+from studio.ui.code.diff_html import unified_html
 from studio.ui.widgets.elided_label import ElidedLabel
 
 

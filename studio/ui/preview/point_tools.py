@@ -55,7 +55,7 @@ from studio.operations.selections import (
     region_attachment,
 )
 from studio.sandbox.pick import ask_state
-from studio.ui.code.diff_dialog import unified_html
+from studio.ui.code.diff_html import unified_html
 from studio.ui.preview.annotate_layer import AnnotateLayer
 from studio.ui.preview.knobs_panel import KnobsPanel
 from studio.ui.preview.pick_layer import PickLayer

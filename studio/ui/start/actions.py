@@ -4,6 +4,7 @@ of `MainWindow` (it uses the window's projects: `create_project`, `open_path`,
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from pathlib import Path
 from typing import Any
@@ -60,7 +61,7 @@ class StartActions:
         if self.session.project is not None:
             self.stack.setCurrentWidget(self.splitter)
 
-    def start_from_sentence(self, sentence: str) -> Project | None:
+    def start_from_sentence(self, sentence: str) -> asyncio.Future | None:
         """The start screen's box: a project named after the sentence (the story template
         for a story), opened, and the sentence sent to the code model."""
         if self.chat.model_status.ready is False:
@@ -72,14 +73,19 @@ class StartActions:
             template = next(
                 (t for t in self.session.host.templates() if t.name == plan.template), None
             )
-        project = self.create_project(self._new_path(plan.name), template)
-        if project is not None:
-            self.start.sentence.clear()
-            self.chat.prompt.setPlainText(plan.request)
-            self.chat.generate()
-        return project
+        made = self.create_project(self._new_path(plan.name), template)
 
-    def create_from_template(self, name: str) -> Project | None:
+        async def send() -> Project | None:  # once the project is made (off the GUI thread)
+            project = await made
+            if project is not None:
+                self.start.sentence.clear()
+                self.chat.prompt.setPlainText(plan.request)
+                self.chat.generate()
+            return project
+
+        return asyncio.ensure_future(send())
+
+    def create_from_template(self, name: str) -> asyncio.Future | None:
         template = next((t for t in self.session.host.templates() if t.name == name), None)
         if template is None:
             return None
@@ -102,5 +108,12 @@ class StartActions:
             source = QFileDialog.getOpenFileName(
                 self, "Import an HTML file", "", "HTML (*.html *.htm)"
             )[0]
-        if source and self.create_project(self._new_path(Path(source).stem), None):
-            self.import_path(Path(source))
+        if not source:
+            return
+        made = self.create_project(self._new_path(Path(source).stem), None)
+
+        async def fill() -> None:  # once the project is made (off the GUI thread)
+            if await made is not None:
+                self.import_path(Path(source))
+
+        asyncio.ensure_future(fill())

@@ -181,7 +181,7 @@ class PreviewPane(QWidget):
         self.device_box.setSizeAdjustPolicy(
             QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
         )
-        self.device_box.setMinimumContentsLength(7)
+        self.device_box.setMinimumContentsLength(6)  # the window must fit 1,100 px
         self.fps_label = QLabel("– fps")
         self.fps_label.setObjectName("fpsMeter")
         self.fps_label.setToolTip("Frames the page painted in the last second")

@@ -20,7 +20,6 @@ from typing import Any
 
 from studio.ai.attachments import Attachment, Picture
 from studio.errors import StudioError
-from studio.media.pictures.for_model import picture_for_model
 
 __all__ = [
     "STATE_CHARS",
@@ -42,6 +41,9 @@ _CLASS = re.compile(r"^[A-Za-z_-][\w-]{0,40}$")
 
 
 def _picture(data: bytes, name: str) -> Picture:
+    # Pillow and NumPy load with the first picture: the Chat panel imports this module at start.
+    from studio.media.pictures.for_model import picture_for_model
+
     fitted = picture_for_model(data, name)
     return Picture(fitted.data, fitted.mime, fitted.width, fitted.height)
 

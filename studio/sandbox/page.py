@@ -71,6 +71,7 @@ class SandboxPage(QWebEnginePage):
         self.fullScreenRequested.connect(lambda request: request.reject())
         self.loadingChanged.connect(self._loading_changed)
         self._load_reported = True
+        self._retried = False
         # No background colour of Studio's own: a page that sets none is white, as in a
         # browser, so a game looks in the Preview as it will when shared.
 
@@ -84,6 +85,7 @@ class SandboxPage(QWebEnginePage):
         self._game = (split[0], split[1])
         self._expected = QUrl(url)
         self._load_reported = False
+        self._retried = False
         self.setUrl(url)
 
     def clear(self, html: str = "") -> None:
@@ -103,6 +105,13 @@ class SandboxPage(QWebEnginePage):
             if status == kinds.LoadSucceededStatus:
                 self._report_load(True, "", 0)
             elif status == kinds.LoadFailedStatus:
+                if info.errorCode() == 0 and not info.errorString() and not self._retried:
+                    # No error at all: the load was dropped while a killed renderer was being
+                    # replaced (seen on a loaded machine after a hang). Once more, not failed.
+                    self._retried = True
+                    self._expected = QUrl(info.url())  # Studio's own load, not the game's
+                    self.setUrl(info.url())
+                    return
                 self._report_load(False, info.errorString(), info.errorCode())
             return  # stopped: a newer load replaced this one
         here = split_url(self.url())

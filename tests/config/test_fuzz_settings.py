@@ -112,10 +112,12 @@ def test_any_settings_file_is_read_into_values_of_the_right_kind(raw):
             assert isinstance(config, ProviderConfig)
             assert isinstance(config.base_url, str) and isinstance(config.model, str)
             assert isinstance(config.timeout, float) and 5 <= config.timeout < math.inf
-            assert isinstance(config.context_window, int) and config.context_window >= 2000
+            window = config.context_window  # None: the server is asked
+            assert window is None or (isinstance(window, int) and window >= 2000)
             assert config.temperature is None or 0 <= config.temperature <= 2
             assert config.max_tokens is None or config.max_tokens > 0
-            config.budget()  # what a generation sizes its request with
+            config.factory_options()  # what a generation builds its provider with
+            assert ProviderConfig.from_dict(config.name, config.to_dict()) == config
         chosen = provider_config(store)
         assert chosen.name in [c.name for c in configs]
         for name, price in stored_prices(store).items():

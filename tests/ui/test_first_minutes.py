@@ -274,7 +274,7 @@ def all_buttons_inside(window: MainWindow) -> None:
 
 
 @pytest.mark.parametrize("story", [False, True])
-def test_the_window_fits_a_1280_by_800_screen(make_window, qtbot, tmp_path, story):
+def test_the_window_fits_a_1280_by_800_screen(make_window, qloop, qtbot, tmp_path, story):
     window = make_window()
     window.fit_to_screen()  # the test screen is 1920×1080: the first size is 1500×900
     assert (window.width(), window.height()) == (1500, 900)

@@ -457,7 +457,8 @@ def test_settings_dialog_lists_models_and_keeps_the_key_out_of_settings(
     dialog.temperature.setValue(0.4)
     dialog.max_tokens.setValue(4000)
     dialog.key.setText(API_KEY)
-    dialog.accept()
+    with qtbot.waitSignal(dialog.accepted):  # once the keys are written, off the GUI thread
+        dialog.accept()
     config = provider_config(window.settings)
     assert (config.model, config.temperature, config.max_tokens) == ("other-model", 0.4, 4000)
     assert keys.get_api_key("openai") == API_KEY

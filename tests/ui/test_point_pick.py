@@ -91,7 +91,9 @@ def test_pick_on_a_dom_game_selects_the_element_and_its_lines_reach_the_request(
     text = prompt_text(sent)
     assert "make this bigger\n\nWith this request the person showed:" in text
     assert '<span class="b">BLOOM</span>' in text and "(Picture 1 shows it.)" in text
-    assert tray(window) == []  # it went with that prompt
+    # The answer made no code, so the prompt is back for Retry, and the picked element with it.
+    assert window.chat.prompt.toPlainText() == "make this bigger"
+    assert [a.label for a in tray(window)] == ["span.b"]
 
 
 def test_pick_on_a_canvas_game_sends_the_crop_and_the_state(

@@ -90,6 +90,9 @@ class Measure:
     def summary(self) -> str:
         """ "3,120 of 128,000 tokens (2%) · about $0.03": the request against the window and
         its price with an answer of the usual length."""
+        if self.refusal:
+            # A count of what would be sent would mislead: nothing is (the warning says why).
+            return "This request would not be sent, as it is:"
         if self.window is not None:
             share = self.tokens / max(1, self.window.tokens)
             text = f"{self.tokens:,} of {self.window.tokens:,} tokens ({share:.0%})"

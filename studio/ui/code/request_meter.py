@@ -15,8 +15,8 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QVBoxLayout, QWidget
+from PySide6.QtCore import QTimer, Signal
+from PySide6.QtWidgets import QHBoxLayout, QProgressBar, QVBoxLayout, QWidget
 
 from studio.ai.code_providers import make_code_provider, provider_config
 from studio.core.store import Project
@@ -76,10 +76,10 @@ class RequestMeter(QWidget):
         self.gauge.setTextVisible(False)
         self.gauge.setFixedHeight(4)
         self.gauge.setRange(0, 1000)
-        self.warning = QLabel("")
+        # One line too: wrapped, a long warning was squeezed into the prompt's rows and cut
+        # off at the top and bottom. The whole is in the tooltip, and in Chat when sent.
+        self.warning = ElidedLabel("")
         self.warning.setObjectName("meterWarning")
-        self.warning.setWordWrap(True)
-        self.warning.setTextFormat(Qt.TextFormat.PlainText)
         self.warning.setStyleSheet("color: #e5c07b;")
         self.warning.hide()
         self.spend = ElidedLabel("")
@@ -169,7 +169,7 @@ class RequestMeter(QWidget):
             f"{m.breakdown()}\n{m.price_words()}"
             + (f"\nWindow: {m.window.describe()}" if m.window else "")
         )
-        share = m.tokens / m.window.tokens if m.window else 0.0
+        share = 1.0 if m.refusal else m.tokens / m.window.tokens if m.window else 0.0
         self.gauge.setValue(min(1000, round(share * 1000)))
         colour = "#e06c75" if share > 0.9 else "#e5c07b" if share > 0.6 else "#61afef"
         self.gauge.setStyleSheet(f"QProgressBar::chunk {{ background: {colour}; }}")

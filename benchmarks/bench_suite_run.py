@@ -15,7 +15,7 @@ user messages. So every game loads and plays, no game does what its prompt asked
 checks fail: the point is the time the runner takes and that its verdicts stay the same.
 One kind of verdict depends on the moment even in serial runs: "reacts to taps" of the
 `runner` game (a tap jumps, and what else changes then depends on where the run is), so
-compare runs on the other verdicts, and expect one to three of those to differ.
+compare runs on the other verdicts (up to three of those differed between two runs).
 
 The bench runs in a child process (this script run with `--child`) whose process tree is
 read from /proc four times a second, so that QtWebEngine's processes are counted in the CPU

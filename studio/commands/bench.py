@@ -56,9 +56,9 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--playtest-jobs",
         type=int,
-        default=1,
         metavar="N",
-        help="games played at once (default 1; each takes a CPU core)",
+        help="games played at once (default: as many as --jobs; a playtest mostly waits on "
+        "its input plan's clock, using a fraction of a core)",
     )
     p.add_argument("--resume", action="store_true", help="go on with the run in --out")
     p.add_argument("--task", dest="tasks", action="append", metavar="ID", help="only this task")
@@ -91,7 +91,7 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
 def _check_args(args: argparse.Namespace) -> None:
     if args.repeat < 1:
         raise StudioError("--repeat must be at least 1")
-    if args.jobs < 1 or args.playtest_jobs < 1:
+    if args.jobs < 1 or (args.playtest_jobs is not None and args.playtest_jobs < 1):
         raise StudioError("--jobs and --playtest-jobs must be at least 1")
     if args.resume and args.out is None:
         raise StudioError("--resume needs --out DIR: the run to go on with")
@@ -238,7 +238,7 @@ def _run_on_qt(suite, out, provider, config, template, args) -> Any:
                 suite,
                 out,
                 provider,
-                QtPlayer(jobs=args.playtest_jobs),
+                QtPlayer(jobs=args.playtest_jobs or args.jobs),
                 config,
                 templates=template,
                 on_event=_progress(args.quiet),

@@ -131,7 +131,9 @@ class BenchDialog(QDialog):
         self.jobs.setValue(int(settings.get("bench_jobs") or 2))
         self.playtest_jobs = QSpinBox()
         self.playtest_jobs.setRange(1, 4)
-        self.playtest_jobs.setValue(1)
+        # As `studio bench`: as many games play at once as units run (the runner waits on
+        # the games' clocks, not on the processor: benchmarks/bench_suite_run.py).
+        self.playtest_jobs.setValue(min(4, self.jobs.value()))
         numbers = QHBoxLayout()
         for label, box in (
             ("Repeat", self.repeat),

@@ -121,6 +121,8 @@ def _check_entries(zf: zipfile.ZipFile) -> _Entries:
         seen.add(info.filename)
         if kind == "dir":
             continue
+        if info.header_offset < 0:  # the end record lies about where the directory starts
+            raise ArchiveError(f"refused: the archive is damaged (entry {info.filename!r})")
         limit = {"manifest": MAX_MANIFEST, "db": MAX_DB, "blob": MAX_BLOB}[kind]
         if info.file_size > limit:
             raise ArchiveError(

@@ -182,6 +182,7 @@ class PlaytestRunner(QObject):
         profile.guard.blocked.connect(self._guard_blocked)
         profile.handler.not_found.connect(self._not_found)
         self.watchdog = Watchdog(page, timeout=self._watchdog_timeout)
+        self._frames.fps.connect(self.watchdog.frames_painted)
         self.watchdog.hung.connect(self._hung)
         self.watchdog.memory_exceeded.connect(self._memory)
         self._view, self._page = view, page

@@ -117,10 +117,8 @@ class Watchdog(QObject):
         page.loadFinished.connect(lambda _ok: self._load_finished())
         page.renderProcessPidChanged.connect(lambda _pid: self._new_renderer())
         page.renderProcessTerminated.connect(lambda *_: self.disarm())
-        # A SandboxPage's reports of frames (console lines are not: a loop can print them).
-        frames = getattr(page, "fps_reported", None)
-        if frames is not None:
-            frames.connect(lambda fps: self._shown_a_frame() if fps > 0 else self.alive())
+        # Frames are signs of life too (console lines are not: a loop can print them): the
+        # view's painted frames come through `frames_painted`, the first paint from the page.
         first_paint = getattr(page, "first_paint", None)
         if first_paint is not None:
             first_paint.connect(lambda *_: self._shown_a_frame())
@@ -144,6 +142,14 @@ class Watchdog(QObject):
     def _load_finished(self) -> None:
         self._loaded = True
         self.alive()
+
+    def frames_painted(self, fps: float) -> None:
+        """The view's painted frames per second (`studio.sandbox.frames.PaintedFrames`): a
+        frame that reached the screen is a sign of life; none is no news. Not the end of
+        the start: the blank page paints before the game's first frame (the first paint's
+        report says that)."""
+        if fps > 0:
+            self.alive()
 
     def _shown_a_frame(self) -> None:
         self._started = True

@@ -169,6 +169,18 @@ def test_mutated_archives_are_imported_whole_or_refused_with_nothing_written(
     assert list(sandboxes.iterdir()) == []  # and nothing beside the sandbox either
 
 
+def test_a_central_directory_said_to_start_further_on_is_refused(valid_archive, sandboxes):
+    """Found by the fuzzing in CI: an end record that puts the central directory 64 KiB
+    further on makes zipfile place every entry before the file's start (OSError EINVAL)."""
+    data = bytearray(valid_archive)
+    end = data.rfind(b"PK\x05\x06")
+    start = struct.unpack_from("<L", data, end + 16)[0]
+    struct.pack_into("<L", data, end + 16, start + 0x10000)
+    result, left = import_in_a_sandbox(sandboxes, bytes(data))
+    assert isinstance(result, StudioError) and "damaged" in str(result), result
+    assert left == ["game.studioproj"]
+
+
 def test_the_valid_archive_does_import(valid_archive, sandboxes):
     """The control: unmutated, the archive imports (so refusals above are the mutations')."""
     result, left = import_in_a_sandbox(sandboxes, valid_archive)

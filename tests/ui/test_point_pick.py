@@ -100,6 +100,9 @@ def test_pick_on_a_canvas_game_sends_the_crop_and_the_state(
     qtbot, window: MainWindow, server: ChatServer, tmp_path: Path
 ) -> None:
     open_template(qtbot, window, tmp_path, "runner")
+    # The crop is the game's frame: wait until frames reach the screen (a busy machine may
+    # still show the blank page).
+    qtbot.waitUntil(lambda: (window.preview.fps or 0) > 0, timeout=WAIT)
     tools = window.preview.point
     tools.start_pick()
     layer = tools.pick_layer

@@ -126,6 +126,7 @@ class PreviewPane(QWidget):
         self.page.console_entries.connect(self.console.extend)
         self.frames = PaintedFrames(self.view, self)  # painted, whatever drives the game
         self.frames.fps.connect(self._fps)
+        self.frames.fps.connect(self.watchdog.frames_painted)
         self.page.first_paint.connect(self._painted)
         self.page.game_loaded.connect(self._game_loaded)
         self.page.titleChanged.connect(lambda _t: self._update_title())

@@ -362,13 +362,19 @@ class SelfTest:
 
     # -- ending --------------------------------------------------------------------------
 
-    def close(self) -> None:
+    async def close(self) -> None:
         from PySide6.QtCore import QCoreApplication, QEvent
 
         if self.window is not None:
             self.window.close()  # saves layout and settings (in the temporary folder)
             self.window.deleteLater()
             self.window = None
+        # The project's job queues close in tasks of their own: they finish on the loop
+        # first, since a task cannot take a step inside this one's processEvents below.
+        this = asyncio.current_task()
+        closing = [t for t in asyncio.all_tasks() if t is not this and not t.done()]
+        if closing:
+            await asyncio.wait(closing, timeout=5)
         # Pages and views go before the profiles they use (Qt warns otherwise).
         for _ in range(3):
             QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
@@ -444,7 +450,7 @@ def _run_in_qt(workdir: Path, out: Callable[[str], None]) -> list[Result]:
         try:
             await test.run()
         finally:
-            test.close()
+            await test.close()
 
     run_headless(run)
     return test.results

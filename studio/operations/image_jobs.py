@@ -35,7 +35,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import sqlite3
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -49,11 +48,11 @@ from studio.ai.image_provider import (
 )
 from studio.ai.service_check import CheckResult, check_connection
 from studio.ai.services import destination_of
-from studio.core.errors import NotFoundError
 from studio.core.pictures import KINDS, Picture, image_prompt, picture_style
 from studio.core.records import VideoJob
 from studio.core.store import Project
 from studio.errors import StudioError
+from studio.operations.job_runner import JobListener, JobRunner
 from studio.operations.kept_providers import KeptProviders
 
 __all__ = [
@@ -75,7 +74,6 @@ ESTIMATE, COST, COST_FROM = "estimate_usd", "cost_usd", "cost_from"
 ACTIVE = ("queued", "running")
 
 ProviderSource = Callable[[str], ImageProvider]
-JobListener = Callable[[VideoJob], None]
 
 # What to ask for when the person does not say, by kind: a size (the model's shapes: wide
 # for a row of frames and for scenery) and whether the background should be see-through.
@@ -187,11 +185,17 @@ def _check_destination(job: VideoJob, provider: ImageProvider) -> None:
         )
 
 
-class ImageJobs:
+class ImageJobs(JobRunner):
     """Runs a project's picture jobs. `providers(name)` builds a provider for one job; it is
     closed when the job ends, so a job always uses the settings and plugins of the moment
     it starts. To read what a provider offers (sizes, prices, where it sends pictures) one
-    provider per name is kept (`provider`), until `forget_providers` or `aclose`."""
+    provider per name is kept (`provider`), until `forget_providers` or `aclose`. A retried
+    job keeps the pictures that came and asks for the rest."""
+
+    kind = KIND
+    active = ACTIVE
+    what = "picture job"
+    failures = (ImageError, StudioError)
 
     def __init__(
         self,
@@ -201,35 +205,11 @@ class ImageJobs:
         retry: RetryPolicy | None = None,
         on_change: JobListener | None = None,
     ) -> None:
-        self.project = project
-        self._make_provider = providers
+        super().__init__(project, on_change)
         self._kept = KeptProviders(providers, error=ImageError, what="image")
         self.retry_policy = retry or RetryPolicy()
-        self._listeners: list[JobListener] = [on_change] if on_change else []
-        self._tasks: dict[int, asyncio.Task[None]] = {}
-        self.closed = False
-
-    # -- listening -----------------------------------------------------------------------
-
-    def subscribe(self, listener: JobListener) -> None:
-        self._listeners.append(listener)
-
-    def _emit(self, job: VideoJob) -> None:
-        for listener in list(self._listeners):
-            try:
-                listener(job)
-            except Exception:  # a broken listener must not stop the jobs
-                log.exception("image job listener failed")
-
-    def _update(self, job_id: int, **fields: Any) -> VideoJob:
-        job = self.project.update_job(job_id, **fields)
-        self._emit(job)
-        return job
 
     # -- asking --------------------------------------------------------------------------
-
-    def jobs(self) -> list[VideoJob]:
-        return self.project.jobs(kind=KIND)
 
     def provider(self, name: str) -> ImageProvider:
         """Provider `name`, kept to read what it offers (closed with the jobs: do not close
@@ -271,10 +251,7 @@ class ImageJobs:
         # Pictures go into the blob store, so a job resumed after a restart still has them.
         if wanted.inputs or wanted.mask is not None:
             params |= await asyncio.to_thread(self._store_inputs, wanted)
-        job = self.project.add_job(provider, params, kind=KIND)
-        self._emit(job)
-        self._spawn_if_running(job.id)
-        return job
+        return self._add(provider, params)
 
     def _store_inputs(self, wanted: PictureRequest) -> dict[str, Any]:
         put = self.project.blobs.put
@@ -331,86 +308,23 @@ class ImageJobs:
         }
         return params | {k: v for k, v in optional.items() if v}
 
-    def resume(self, job_id: int) -> None:
-        """Drive an active job that is not running now (it stopped after a failure)."""
-        self._spawn_if_running(job_id)
-
-    def retry(self, job_id: int) -> VideoJob:
-        """Ask again for what a failed or cancelled job still lacks."""
-        job = self.project.job(job_id)
-        if job.status not in ("failed", "cancelled"):
-            raise StudioError(f"Job {job_id} is {job.status}; only failed or cancelled jobs retry.")
-        job = self._update(job_id, status="queued", error=None)
-        self._spawn_if_running(job_id)
-        return job
-
-    # -- running -------------------------------------------------------------------------
-
-    def start(self) -> None:
-        """Drive every active picture job (resuming after a restart). Needs a running loop."""
-        if self.closed:
-            raise StudioError("The picture jobs are closed.")
-        for job in self.project.jobs(ACTIVE, kind=KIND):
-            self._spawn(job.id)
-
-    async def run(self) -> None:
-        """Start, then return when no job is running any more."""
-        self.start()
-        while self._tasks:
-            await asyncio.wait(list(self._tasks.values()))
-
-    async def wait(self, job_id: int) -> VideoJob:
-        task = self._tasks.get(job_id)
-        if task is not None:
-            await asyncio.wait([task])
-        return self.project.job(job_id)
-
-    def running(self) -> list[int]:
-        return sorted(self._tasks)
-
-    def _spawn_if_running(self, job_id: int) -> None:
-        try:
-            asyncio.get_running_loop()
-        except RuntimeError:
-            return  # no loop: `start()` or `run()` picks the job up
-        if not self.closed:
-            self._spawn(job_id)
-
-    def _spawn(self, job_id: int) -> None:
-        if job_id in self._tasks:
-            return
-        task = asyncio.ensure_future(self._drive(job_id))
-        self._tasks[job_id] = task
-        task.add_done_callback(lambda _t, i=job_id: self._tasks.pop(i, None))
-
     async def cancel(self, job_id: int) -> VideoJob:
         """Stop a job; the pictures that came already stay."""
-        task = self._tasks.get(job_id)
-        if task is not None:
-            task.cancel()
-            await asyncio.wait([task])
+        await self._stop_task(job_id)
         job = self.project.job(job_id)
         if job.status in ACTIVE:
-            job = self._update(job_id, status="cancelled", error=None)
+            job = await self._writer.commit(job_id, status="cancelled", error=None)
         return job
 
     async def aclose(self) -> None:
         """Stop driving jobs (they stay in the project and resume with it); close the
         providers kept to read."""
-        self.close_now()
-        tasks = list(self._tasks.values())
-        if tasks:
-            await asyncio.wait(tasks)
+        await super().aclose()
         await self._kept.aclose()
-
-    def close_now(self) -> None:
-        self.closed = True
-        for task in list(self._tasks.values()):
-            task.cancel()
 
     # -- one job -------------------------------------------------------------------------
 
-    async def _drive(self, job_id: int) -> None:
+    async def _run_job(self, job_id: int) -> None:
         provider: ImageProvider | None = None
         try:
             job = self.project.job(job_id)
@@ -421,29 +335,16 @@ class ImageJobs:
             params = dict(job.params)
             if not params.get("model") and default_model(provider):
                 params["served_model"] = default_model(provider)  # what the provider used
-            job = self._update(job_id, status="running", error=None, params=params)
+            job = await self._writer.commit(job_id, status="running", error=None, params=params)
             while len(job.result) < int(job.params["count"]):
                 wanted = min(int(job.params["count"]) - len(job.result), max(1, caps.max_count))
                 pictures = await self._ask(provider, job, wanted)
                 job = await self._add_pictures(job, caps, pictures)
-            self._update(job_id, status="completed", progress=1.0, error=None)
-        except asyncio.CancelledError:
-            raise  # cancel() marks the job; closing leaves it to resume
-        except sqlite3.ProgrammingError:
-            log.info("project closed while picture job %s ran; it resumes with the project", job_id)
-        except (ImageError, StudioError) as exc:
-            self._fail(job_id, str(exc))
-        except Exception as exc:  # never let one job's surprise stop the others
-            log.exception("picture job %s failed", job_id)
-            self._fail(job_id, f"Unexpected error: {type(exc).__name__}: {exc}")
+            await self._writer.commit(job_id, status="completed", progress=1.0, error=None)
         finally:
             if provider is not None:
                 with contextlib.suppress(Exception):
                     await provider.aclose()
-
-    def _fail(self, job_id: int, message: str) -> None:
-        with contextlib.suppress(sqlite3.ProgrammingError, NotFoundError):
-            self._update(job_id, status="failed", error=message)
 
     def _image_request(self, job: VideoJob, count: int) -> ImageRequest:
         """The request for `count` more pictures (reads the blob store: a worker thread)."""
@@ -471,11 +372,13 @@ class ImageJobs:
                 if not exc.transient or attempt >= self.retry_policy.attempts:
                     raise
                 wait = self.retry_policy.wait(attempt, exc.retry_after)
-                self._update(job.id, error=f"{exc.message} Trying again in {wait:.0f} s…")
+                await self._writer.commit(
+                    job.id, error=f"{exc.message} Trying again in {wait:.0f} s…"
+                )
                 await asyncio.sleep(wait)
                 continue
             if attempt:
-                self._update(job.id, error=None)
+                await self._writer.commit(job.id, error=None)
             return pictures
 
     async def _add_pictures(
@@ -496,7 +399,7 @@ class ImageJobs:
         revised = [p.revised_prompt for p in pictures if getattr(p, "revised_prompt", None)]
         if revised:
             params["revised_prompt"] = revised[-1]
-        return self._update(
+        return await self._writer.commit(
             job.id, result=result, params=params, progress=round(len(result) / count, 3)
         )
 
@@ -549,8 +452,3 @@ class ImageJobs:
         job = self.project.job(job_id)
         kept = {**job.params.get("kept", {}), sha: asset}
         return self._update(job_id, params={**job.params, "kept": kept})
-
-    def dismiss(self, job_id: int) -> VideoJob:
-        """Hide a finished job from the list (the row stays in the database)."""
-        job = self.project.job(job_id)
-        return self._update(job_id, params={**job.params, "dismissed": True})

@@ -1,7 +1,7 @@
-"""Writing video jobs' state off the event loop's thread.
+"""Writing jobs' state off the event loop's thread.
 
-Each write to the project database ends in an fsync; the loop of a job queue is the GUI
-thread in the app. So a queue's job changes are written on one thread of their own, in the
+Each write to the project database ends in an fsync; the loop of a job runner is the GUI
+thread in the app. So a runner's job changes are written on one thread of their own, in the
 order they were made, and whoever listens hears of each on the loop, once it is written.
 """
 
@@ -23,7 +23,8 @@ class JobWriter:
     def __init__(self, project: Project, written: Callable[[VideoJob], None]) -> None:
         self.project = project
         self._written = written
-        self._thread = ThreadPoolExecutor(1, thread_name_prefix="studio-video-jobs")
+        self._thread = ThreadPoolExecutor(1, thread_name_prefix="studio-jobs")
+        self._closed = False
 
     async def commit(self, job_id: int, **fields: Any) -> VideoJob:
         """`Project.update_job`, on the writer's thread; the job as written."""
@@ -41,6 +42,9 @@ class JobWriter:
         )
 
     async def aclose(self) -> None:
-        """Once what was asked is written, stop the thread."""
+        """Once what was asked is written, stop the thread (closing again does nothing)."""
+        if self._closed:
+            return
+        self._closed = True
         await asyncio.get_running_loop().run_in_executor(self._thread, lambda: None)
         self._thread.shutdown(wait=False)

@@ -38,7 +38,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import sqlite3
 import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -55,12 +54,11 @@ from studio.ai.video_provider import (
     strict_capabilities,
 )
 from studio.core import assets
-from studio.core.errors import NotFoundError
 from studio.core.records import VideoJob
 from studio.core.store import Project
 from studio.errors import StudioError
 from studio.operations.job_pacing import PollPolicy, Slots
-from studio.operations.job_writer import JobWriter
+from studio.operations.job_runner import JobListener, JobRunner
 from studio.operations.kept_providers import KeptProviders, ProviderSource, ProviderStamp
 from studio.operations.video_costs import (
     ESTIMATE,
@@ -79,16 +77,21 @@ log = logging.getLogger(__name__)
 ACTIVE = ("queued", "submitted", "running", "downloading")
 FINISHED = ("completed", "failed", "cancelled")
 
-JobListener = Callable[[VideoJob], None]
 # The person's prices (Settings › Video), by provider and model.
 PriceOverrides = Callable[[], Mapping[str, Mapping[str, VideoPrice]]]
 
 
-class VideoQueue:
+class VideoQueue(JobRunner):
     """Runs a project's video jobs. `providers(name)` builds a provider (kept here);
     `stamp` (default: `providers.stamp`, if it has one) says when to build it again;
     `prices` (default: `providers.price_overrides`, if it has one) gives the person's own
     prices for estimates."""
+
+    kind = "video"
+    active = ACTIVE
+    what = "video job"
+    failures = (VideoError, StudioError)
+    retry_resets = {"remote_id": None, "progress": 0.0}  # from the start: submitted anew
 
     def __init__(
         self,
@@ -102,45 +105,17 @@ class VideoQueue:
         on_change: JobListener | None = None,
         prices: PriceOverrides | None = None,
     ) -> None:
-        self.project = project
+        super().__init__(project, on_change)
         self._kept = KeptProviders(providers, stamp or getattr(providers, "stamp", None))
         self._prices: PriceOverrides | None = prices or getattr(providers, "price_overrides", None)
         self.limit = limit
         self.limits = dict(limits or {})
         self.poll = poll or PollPolicy()
-        self._listeners: list[JobListener] = [on_change] if on_change else []
         self._slots: dict[str, Slots] = {}
-        self._writer = JobWriter(project, self._emit)  # job changes: written off the loop
-        self._tasks: dict[int, asyncio.Task[None]] = {}
-        self._cancelling: set[int] = set()
         self._media = asyncio.Semaphore(1)  # ffmpeg work: one clip at a time on small machines
         self._progress_written: dict[int, tuple[float, float]] = {}
-        self.closed = False
-
-    # -- listening -----------------------------------------------------------------------
-
-    def subscribe(self, listener: JobListener) -> None:
-        self._listeners.append(listener)
-
-    def _emit(self, job: VideoJob) -> None:
-        for listener in list(self._listeners):
-            try:
-                listener(job)
-            except Exception:  # a broken listener must not stop the queue
-                log.exception("video job listener failed")
-
-    def _update(self, job_id: int, **fields: Any) -> VideoJob:
-        job = self.project.update_job(job_id, **fields)
-        self._emit(job)
-        return job
 
     # -- adding jobs ---------------------------------------------------------------------
-
-    def jobs(self) -> list[VideoJob]:
-        return self.project.jobs()
-
-    def active(self) -> list[VideoJob]:
-        return self.project.jobs(ACTIVE)
 
     def generate(
         self,
@@ -282,95 +257,16 @@ class VideoQueue:
             raise StudioError(f"Job {job.id} has no finished video to {action}.")
         return job
 
-    def _add(self, provider: str, params: dict[str, Any]) -> VideoJob:
-        job = self.project.add_job(provider, params)
-        self._emit(job)
-        self._spawn_if_running(job.id)
-        return job
-
-    def retry(self, job_id: int) -> VideoJob:
-        """Run a failed or cancelled job again from the start (same parameters)."""
-        job = self.project.job(job_id)
-        if job.status not in ("failed", "cancelled"):
-            raise StudioError(f"Job {job_id} is {job.status}; only failed or cancelled jobs retry.")
-        job = self._update(job_id, status="queued", remote_id=None, progress=0.0, error=None)
-        self._spawn_if_running(job_id)
-        return job
-
-    def resume(self, job_id: int) -> None:
-        """Start driving an active job that is not running now (e.g. after lost contact)."""
-        self._spawn_if_running(job_id)
-
-    def dismiss(self, job_id: int) -> VideoJob:
-        """Hide a finished job from the queue list (the row stays in the database)."""
-        job = self.project.job(job_id)
-        return self._update(job_id, params={**job.params, "dismissed": True})
-
-    # -- running -------------------------------------------------------------------------
-
-    def start(self) -> None:
-        """Drive every active job (resuming after a restart). Needs a running event loop."""
-        if self.closed:
-            raise StudioError("The video queue is closed.")
-        for job in self.project.jobs(ACTIVE):
-            self._spawn(job.id)
-
-    async def run(self) -> None:
-        """Start, then return when no job is active or running any more."""
-        self.start()
-        while self._tasks:
-            await asyncio.wait(list(self._tasks.values()))
-
-    async def wait(self, job_id: int) -> VideoJob:
-        task = self._tasks.get(job_id)
-        if task is not None:
-            await asyncio.wait([task])
-        return self.project.job(job_id)
-
-    def running(self) -> list[int]:
-        return sorted(self._tasks)
-
-    def _spawn_if_running(self, job_id: int) -> None:
-        try:
-            asyncio.get_running_loop()
-        except RuntimeError:
-            return  # no loop: `start()` or `run()` will pick the job up
-        if not self.closed:
-            self._spawn(job_id)
-
-    def _spawn(self, job_id: int) -> None:
-        if job_id in self._tasks:
-            return
-        task = asyncio.ensure_future(self._drive(job_id))
-        self._tasks[job_id] = task
-        task.add_done_callback(lambda _t, i=job_id: self._task_done(i))
-
-    def _task_done(self, job_id: int) -> None:
-        self._tasks.pop(job_id, None)
-        if self.closed:
-            return
-        # Tell listeners once more: the job is no longer driven (e.g. waiting after lost
-        # contact, which a list shows as "Resume" rather than "Cancel").
-        with contextlib.suppress(sqlite3.ProgrammingError, NotFoundError):
-            self._emit(self.project.job(job_id))
-
     async def cancel(self, job_id: int) -> VideoJob:
         """Stop a job: it is marked cancelled and the service is asked to drop it."""
         job = self.project.job(job_id)
         if job.status not in ACTIVE:
             return job
-        self._cancelling.add(job_id)
-        try:
-            task = self._tasks.get(job_id)
-            if task is not None:
-                task.cancel()
-                await asyncio.wait([task])
-            job = self.project.job(job_id)
-            if job.status not in ACTIVE:
-                return job  # it finished before the cancel arrived
-            job = await self._writer.commit(job_id, status="cancelled", error=None)
-        finally:
-            self._cancelling.discard(job_id)
+        await self._stop_task(job_id)
+        job = self.project.job(job_id)
+        if job.status not in ACTIVE:
+            return job  # it finished before the cancel arrived
+        job = await self._writer.commit(job_id, status="cancelled", error=None)
         if job.remote_id:
             with contextlib.suppress(VideoError, StudioError):
                 await self.provider(job.provider).cancel(job.remote_id)
@@ -378,18 +274,8 @@ class VideoQueue:
 
     async def aclose(self) -> None:
         """Stop driving jobs, leaving them in the database to resume; close providers."""
-        self.close_now()
-        tasks = list(self._tasks.values())
-        if tasks:
-            await asyncio.wait(tasks)
-        await self._writer.aclose()
+        await super().aclose()
         await self._kept.aclose()
-
-    def close_now(self) -> None:
-        """The synchronous part of closing, for a project that closes right after."""
-        self.closed = True
-        for task in list(self._tasks.values()):
-            task.cancel()
 
     # -- one job -------------------------------------------------------------------------
 
@@ -410,7 +296,7 @@ class VideoQueue:
             self._slots[name] = Slots(self.limits.get(name, self.limit))
         return self._slots[name]
 
-    async def _drive(self, job_id: int) -> None:
+    async def _run_job(self, job_id: int) -> None:
         slots: Slots | None = None
         try:
             job = self.project.job(job_id)
@@ -449,23 +335,10 @@ class VideoQueue:
                 )
             if job.status == "downloading":
                 await self._fetch(provider, job)
-        except asyncio.CancelledError:
-            raise  # cancel() marks the job; closing leaves it to resume
-        except sqlite3.ProgrammingError:
-            log.info("project closed while job %s ran; it resumes when the project opens", job_id)
-        except (VideoError, StudioError) as exc:
-            await self._fail(job_id, str(exc))
-        except Exception as exc:  # never let one job's surprise stop the others
-            log.exception("video job %s failed", job_id)
-            await self._fail(job_id, f"Unexpected error: {type(exc).__name__}: {exc}")
         finally:
             if slots is not None:
                 slots.release()
             self._progress_written.pop(job_id, None)
-
-    async def _fail(self, job_id: int, message: str) -> None:
-        with contextlib.suppress(sqlite3.ProgrammingError, NotFoundError):
-            await self._writer.commit(job_id, status="failed", error=message)
 
     async def _submitted(self, provider: VideoProvider, job: VideoJob) -> VideoJob:
         """Submit the job and keep its remote id. A job stopped (cancelled, or the queue

@@ -31,6 +31,7 @@ from studio.ai.video_sources import HostVideoProviders
 from studio.core.records import Version
 from studio.core.store import Project
 from studio.operations.image_jobs import ImageJobs
+from studio.operations.job_runner import JobRunner
 from studio.operations.outcomes import Outcome
 from studio.operations.playtest_findings import Finding, FixCheck
 from studio.operations.session import Session
@@ -39,7 +40,7 @@ from studio.plugins.host import PluginHost
 from studio.ui.widgets.background import Tasks
 
 log = logging.getLogger(__name__)
-Jobs = TypeVar("Jobs", VideoQueue, ImageJobs)  # the open project's video or picture jobs
+Jobs = TypeVar("Jobs", bound=JobRunner)  # the open project's video or picture jobs
 
 
 class GameView(Protocol):
@@ -160,7 +161,7 @@ class ProjectSession(QObject):
             QTimer.singleShot(0, self, self._start_video_queue)
 
     def _start_video_queue(self) -> None:
-        queue = _startable(self.video_queue, "video jobs")
+        queue = _startable(self.video_queue)
         if queue is not None:
             queue.start()
             self.video_queue_started.emit()
@@ -169,7 +170,7 @@ class ProjectSession(QObject):
         queue, self.video_queue = self.video_queue, None
         self._close_jobs(queue)
 
-    def _close_jobs(self, jobs: VideoQueue | ImageJobs | None) -> None:
+    def _close_jobs(self, jobs: JobRunner | None) -> None:
         """Stop driving `jobs` now (the project closes right after; its jobs stay in it and
         resume with it), and close their providers when a loop runs."""
         if jobs is None:
@@ -189,7 +190,7 @@ class ProjectSession(QObject):
     # -- the picture jobs ------------------------------------------------------------------
 
     def _start_image_jobs(self) -> None:
-        jobs = _startable(self.image_jobs, "picture jobs")
+        jobs = _startable(self.image_jobs)
         if jobs is not None:
             jobs.start()
             self.image_jobs_started.emit()
@@ -244,13 +245,13 @@ class ProjectSession(QObject):
         return version
 
 
-def _startable(jobs: Jobs | None, what: str) -> Jobs | None:
+def _startable(jobs: Jobs | None) -> Jobs | None:
     """`jobs` when they can start (not closed, and an asyncio loop runs on Qt's)."""
     if jobs is None or jobs.closed:
         return None
     try:
         asyncio.get_running_loop()
     except RuntimeError:
-        log.warning("no asyncio loop runs on Qt's: %s wait until one does", what)
+        log.warning("no asyncio loop runs on Qt's: %ss wait until one does", jobs.what)
         return None
     return jobs

@@ -14,21 +14,15 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
-from collections.abc import Callable, Mapping
 from typing import Any
 
+from studio.ai.provider_sources import HostProviders
 from studio.ai.video_cost import price_overrides
-from studio.ai.video_provider import VideoPrice, VideoProvider, make_provider, provider_options
+from studio.ai.video_provider import VideoPrice, VideoProvider, make_provider
 
 __all__ = ["HostVideoProviders", "ProviderStamp"]
 
-KIND = "video_providers"
-
-
-def _settings() -> Any:
-    from studio.config.settings import Settings
-
-    return Settings()  # read again each time: the Settings dialog writes the file
+SECTION = "video_providers"
 
 
 class ProviderStamp:
@@ -54,23 +48,10 @@ def _digest(value: Any) -> str:
     return hashlib.sha256(text.encode()).hexdigest()  # no secret kept in memory as text
 
 
-class HostVideoProviders:
+class HostVideoProviders(HostProviders):
     """`source(name)` builds provider `name`; `await source.stamp(name)` for the queue."""
 
-    def __init__(
-        self,
-        host: Any,
-        *,
-        settings: Callable[[], Any] = _settings,
-        overrides: Mapping[str, Mapping[str, Any]] | None = None,
-    ) -> None:
-        self.host = host
-        self._settings = settings
-        # Kept by reference: a caller may change its overrides later (the pane's do).
-        self.overrides = overrides if overrides is not None else {}
-
-    def options(self, name: str) -> dict[str, Any]:
-        return provider_options(self._settings(), name, self.overrides.get(name))
+    section = SECTION
 
     def __call__(self, name: str) -> VideoProvider:
         return make_provider(self.host, name, self.options(name))
@@ -80,7 +61,7 @@ class HostVideoProviders:
         return price_overrides(self._settings())
 
     async def stamp(self, name: str) -> ProviderStamp:
-        registration = next((r for r in self.host.registrations(KIND) if r.name == name), None)
+        registration = next((r for r in self.host.registrations(SECTION) if r.name == name), None)
         # Settings file and key store (a keyring can take a second): on a worker thread.
         options, key = await asyncio.to_thread(self._options_and_key, name)
         return ProviderStamp(registration, options, key)

@@ -15,6 +15,7 @@ __all__ = [
     "TextDelta",
     "Usage",
     "WaitCallback",
+    "close_provider",
     "message_text",
 ]
 
@@ -104,3 +105,11 @@ class ChatProvider(Protocol):
     ) -> AsyncIterator[ChatChunk]: ...
 
     async def list_models(self) -> list[str]: ...
+
+
+async def close_provider(provider: object) -> None:
+    """Close a code model provider (its connections), where it has an `aclose`: the
+    protocol does not ask plugins' providers for one."""
+    aclose = getattr(provider, "aclose", None)
+    if aclose is not None:
+        await aclose()

@@ -226,6 +226,7 @@ def _progress(quiet: bool):
 
 def _run_on_qt(suite, out, provider, config, template, args) -> Any:
     """Qt (for the playtests) with one asyncio loop on it, as `studio playtest` does."""
+    from studio.ai.providers import close_provider
     from studio.operations.scoring_run import Bench
     from studio.qt.startup import run_headless
     from studio.scoring.play import QtPlayer
@@ -247,9 +248,7 @@ def _run_on_qt(suite, out, provider, config, template, args) -> Any:
         try:
             return await bench[0].run()
         finally:
-            aclose = getattr(provider, "aclose", None)
-            if aclose is not None:
-                await aclose()
+            await close_provider(provider)
 
     try:
         return run_headless(main)

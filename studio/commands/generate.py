@@ -301,6 +301,7 @@ async def _generate(
     errors: list,
     attachments: list,
 ) -> int:
+    from studio.ai.providers import close_provider
     from studio.config.settings import Settings
     from studio.operations.generator import Generator
     from studio.operations.request_meter import chat_price, tokens_and_cost
@@ -325,9 +326,7 @@ async def _generate(
         if isinstance(progress, Progress):
             progress.done()
     finally:
-        aclose = getattr(provider, "aclose", None)
-        if aclose is not None:
-            await aclose()
+        await close_provider(provider)
     if not outcome.ok:
         raise StudioError(outcome.notice + _hint(outcome.error_kind))
     if not args.quiet:

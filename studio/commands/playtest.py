@@ -258,14 +258,14 @@ def _agent(
 
 
 async def _play(project, version_id, viewport, args, provider, config, budget, vision) -> tuple:
+    from studio.ai.providers import close_provider
+
     try:
         return await _play_and_fix(
             project, version_id, viewport, args, provider, config, budget, vision
         )
     finally:  # also when the game does not start
-        aclose = getattr(provider, "aclose", None)
-        if aclose is not None:
-            await aclose()
+        await close_provider(provider)
 
 
 async def _play_and_fix(

@@ -14,6 +14,7 @@ from typing import Any
 
 from studio.ai.code_providers import ProviderConfig, make_code_provider
 from studio.ai.errors import GenerationError
+from studio.ai.providers import close_provider
 from studio.ai.service_check import CheckResult
 from studio.errors import StudioError
 from studio.operations.model_setup import missing_key
@@ -86,6 +87,4 @@ async def check_code_model(
     except Exception as exc:  # a plugin provider's bug: said, not raised into the dialog
         return CheckResult("failed", f"The test itself failed: {type(exc).__name__}: {exc}")
     finally:
-        aclose = getattr(provider, "aclose", None)
-        if aclose is not None:
-            await aclose()
+        await close_provider(provider)

@@ -19,6 +19,7 @@ from studio.ai.code_providers import DEFAULT_MODEL, make_code_provider, provider
 from studio.ai.context_window import ContextWindow, resolve_window
 from studio.ai.image_provider import image_capabilities_of, make_image_provider
 from studio.ai.model_discovery import LocalServer
+from studio.ai.providers import close_provider
 from studio.ai.video_cost import price_for, price_overrides, price_words, usd
 from studio.ai.video_openai import DEFAULT_BASE_URL  # OpenAI's, as code providers use it
 from studio.ai.video_options import capability_words
@@ -71,9 +72,7 @@ async def code_windows(host: Any, settings: Any) -> dict[str, ContextWindow]:
                 provider, config.effective_model, config.context_window
             )
         finally:
-            aclose = getattr(provider, "aclose", None)
-            if aclose is not None:
-                await aclose()
+            await close_provider(provider)
     return windows
 
 

@@ -203,6 +203,20 @@ def test_a_text_only_model_gets_a_clear_message_and_no_request(
     assert window.chat.prompt.toPlainText() == "like this" and len(tray(window)) == 1
 
 
+def test_the_meter_closes_its_provider_when_the_project_closes(
+    qtbot, window: MainWindow, tmp_path: Path
+) -> None:
+    open_template(qtbot, window, tmp_path, "runner")
+    meter = window.chat.extras.meter
+    window.chat.prompt.setPlainText("make the player faster")
+    qtbot.waitUntil(lambda: meter.last is not None, timeout=WAIT)
+    client = meter._provider._client  # the openai client it measured with: one connection pool
+    assert not client.is_closed()
+    window.session.close()
+    qtbot.waitUntil(client.is_closed, timeout=WAIT)
+    assert meter.last is None and meter.line.text() == ""
+
+
 HOSTILE = """<!DOCTYPE html><html><head><title>Liar</title>
 <style>body { margin: 0; background: #223; color: #fff; font: 20px sans-serif; }
 #real { position: absolute; left: 40px; top: 40px; width: 200px; height: 80px; background: #a33; }

@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
 )
 
 from studio.ai.code_providers import ProviderConfig, make_code_provider, provider_config
+from studio.ai.providers import close_provider
 from studio.ai.stream_parser import parse_answer
 from studio.core.records import Message, Version
 from studio.core.store import Project
@@ -563,10 +564,9 @@ class ChatPanel(QWidget):
 
     def _close_provider(self) -> None:
         provider, self._provider = self._provider, None
-        aclose = getattr(provider, "aclose", None)
-        if aclose is not None:
+        if provider is not None:
             with contextlib.suppress(RuntimeError):  # no loop running (closing the app)
-                self._tasks.start(aclose())
+                self._tasks.start(close_provider(provider))
 
     async def _check_for_errors(self, version: Version) -> list[dict]:
         """Auto-fix: play the new version in the Preview for a moment and read its errors."""

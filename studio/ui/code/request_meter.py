@@ -19,6 +19,7 @@ from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import QHBoxLayout, QProgressBar, QVBoxLayout, QWidget
 
 from studio.ai.code_providers import make_code_provider, provider_config
+from studio.ai.providers import close_provider
 from studio.core.store import Project
 from studio.errors import StudioError
 from studio.operations.request_build import RequestBuilder
@@ -29,6 +30,11 @@ from studio.ui.widgets.elided_label import ElidedLabel
 log = logging.getLogger(__name__)
 
 DELAY_MS = 500
+
+
+async def _close_quietly(provider: Any) -> None:
+    with contextlib.suppress(Exception):  # a plugin's provider failing to close
+        await close_provider(provider)
 
 
 def _loop_runs() -> bool:
@@ -104,8 +110,14 @@ class RequestMeter(QWidget):
         self.timer.start()
 
     def reset(self) -> None:
-        """Another project or code model: measure with a new builder."""
+        """Another project or code model (or none: the project closed): a measure on its
+        way is no news, the provider measured with is closed, the next builder is new."""
+        self._tasks.cancel_all()
+        self._again = False
         self._builder, self._key = None, None
+        provider, self._provider = self._provider, None
+        if provider is not None and _loop_runs():
+            self._tasks.start(_close_quietly(provider))
         self.last = None
         self.line.setText("")
         self.warning.hide()
@@ -128,7 +140,8 @@ class RequestMeter(QWidget):
         config = provider_config(self.settings)
         key = (id(project), config.name, repr(config.to_dict()))
         if self._builder is None or self._key != key:
-            await self._close_provider()
+            provider, self._provider = self._provider, None
+            await _close_quietly(provider)
             self._provider = await asyncio.to_thread(make_code_provider, self.session.host, config)
             self._builder = RequestBuilder.from_config(project, self._provider, config)
             self._key = key
@@ -200,14 +213,3 @@ class RequestMeter(QWidget):
                 self.spend.setToolTip(task.result())
 
         self._tasks.start(asyncio.to_thread(read), show)
-
-    async def _close_provider(self) -> None:
-        provider, self._provider = self._provider, None
-        aclose = getattr(provider, "aclose", None)
-        if aclose is not None:
-            with contextlib.suppress(Exception):
-                await aclose()
-
-    async def aclose(self) -> None:
-        self._tasks.cancel_all()
-        await self._close_provider()

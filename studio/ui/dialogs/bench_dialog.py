@@ -43,6 +43,7 @@ from PySide6.QtWidgets import (
 )
 
 from studio.ai.code_providers import make_code_provider, provider_config, provider_configs
+from studio.ai.providers import close_provider
 from studio.config.settings import config_dir
 from studio.errors import StudioError
 from studio.scoring.prices import parse_price, save_prices, stored_prices
@@ -377,10 +378,9 @@ class BenchDialog(QDialog):
 
     def _done(self, task: asyncio.Task) -> None:
         provider, self._provider = self._provider, None
-        aclose = getattr(provider, "aclose", None)
-        if aclose is not None:
-            with contextlib.suppress(RuntimeError):
-                asyncio.ensure_future(aclose())
+        if provider is not None:
+            with contextlib.suppress(RuntimeError):  # no loop running (closing the app)
+                asyncio.ensure_future(close_provider(provider))
         if task.cancelled():
             if self.bench is not None:
                 # What finished is on disk: report it.

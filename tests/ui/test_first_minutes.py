@@ -174,6 +174,7 @@ def test_each_set_up_error_has_its_own_message(
     assert "No API key for “hosted”" in missing and "models.example.invalid" in missing
     assert not window.chat.model_status.setup.ready  # the line above the prompt says so too
     assert window.chat.setup_line.isVisible()
+    assert "No API key" not in window.statusBar().currentMessage()  # and not a third time
 
     local = ProviderConfig("local", base_url=chat_server.base_url, model="test-model", timeout=5)
     chat_server.script(Scripted.fail(401, "Incorrect API key provided: sk-wrong"))

@@ -557,7 +557,8 @@ class ChatPanel(QWidget):
             made = o.version if o.ok else None  # "view changes" compares with its parent
             version = made.id if made is not None and made.parent is not None else None
             self.conversation.add_status(o.notice_with_hint, o.level, version)
-            self.session.status.emit(o.notice)
+            if o.error_kind != "missing_key":  # the set-up line above the prompt says it
+                self.session.status.emit(o.notice)
         if newest is not None and newest.id == self.session.shown:
             return None  # already shown (an auto-fix that made nothing)
         return newest

@@ -231,21 +231,26 @@ class CountingListener:
         while not self._stop.is_set():
             try:
                 if sock.type == socket.SOCK_DGRAM:
-                    data = sock.recv(2048)
+                    self._count(label, sock.recv(2048))
                 else:
-                    conn, _ = sock.accept()
-                    with conn:
-                        conn.settimeout(0.5)
-                        try:
-                            data = conn.recv(4096)
-                        except OSError:
-                            data = b""
-                        with contextlib.suppress(OSError):
-                            conn.sendall(ANSWER)
+                    self._answer(label, sock.accept()[0])
             except (TimeoutError, OSError):
                 continue
-            with self._lock:
-                self.heard.append((label, data or b"(connected, nothing sent)"))
+
+    def _answer(self, label: str, conn: socket.socket) -> None:
+        with conn:
+            conn.settimeout(0.5)
+            try:
+                data = conn.recv(4096)
+            except OSError:
+                data = b""
+            self._count(label, data)  # before the answer: whoever got it may look at once
+            with contextlib.suppress(OSError):
+                conn.sendall(ANSWER)
+
+    def _count(self, label: str, data: bytes) -> None:
+        with self._lock:
+            self.heard.append((label, data or b"(connected, nothing sent)"))
 
     @property
     def origin(self) -> str:

@@ -156,7 +156,10 @@ class JobRunner(abc.ABC):
         await self._writer.aclose()
 
     def close_now(self) -> None:
-        """The synchronous part of closing, for a project that closes right after."""
+        """The synchronous part of closing. Once: cancelled again, a job that waits for an
+        answer it must keep (`VideoQueue._submitted`) would lose it."""
+        if self.closed:
+            return
         self.closed = True
         for task in list(self._tasks.values()):
             task.cancel()

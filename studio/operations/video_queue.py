@@ -114,6 +114,7 @@ class VideoQueue(JobRunner):
         self._slots: dict[str, Slots] = {}
         self._media = asyncio.Semaphore(1)  # ffmpeg work: one clip at a time on small machines
         self._progress_written: dict[int, tuple[float, float]] = {}
+        self._submitting: set[int] = set()  # jobs whose submit the service has not answered
 
     # -- adding jobs ---------------------------------------------------------------------
 
@@ -277,6 +278,12 @@ class VideoQueue(JobRunner):
         await super().aclose()
         await self._kept.aclose()
 
+    @property
+    def submitting(self) -> bool:
+        """A submit is on its way. Closing, its answer is still kept (see `_submitted`), if
+        the project stays open until the queue has closed."""
+        return bool(self._submitting)
+
     # -- one job -------------------------------------------------------------------------
 
     def provider(self, name: str) -> VideoProvider:
@@ -346,12 +353,15 @@ class VideoQueue(JobRunner):
         `cancel` then drops it there and a reopened queue follows it, where it would have
         run (and been billed) unseen, or been submitted twice."""
         submitting = asyncio.ensure_future(self._submit(provider, job))
+        self._submitting.add(job.id)
         try:
             remote_id = await asyncio.shield(submitting)
         except asyncio.CancelledError:
             with contextlib.suppress(Exception):  # refused, or the project closed meanwhile
                 self._update(job.id, status="submitted", remote_id=await submitting)
             raise
+        finally:
+            self._submitting.discard(job.id)
         return await self._writer.commit(
             job.id, status="submitted", remote_id=remote_id, progress=0.0, error=None
         )

@@ -17,7 +17,6 @@ the player", "Use in game…"), and for the fix of what the AI playtester found 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -139,10 +138,17 @@ class ProjectSession(QObject):
 
     def close(self) -> None:
         project = self.state.detach()
-        if project is not None:
-            self._close_video_queue()  # jobs stay in the project: they resume with it
-            self._close_image_jobs()
-            self.project_changed.emit(None)  # panes let go of it before it closes
+        if project is None:
+            return
+        submitting = self.video_queue is not None and self.video_queue.submitting
+        queue_closed = self._close_video_queue()  # jobs stay in the project: they resume
+        self._close_image_jobs()
+        self.project_changed.emit(None)  # panes let go of it before it closes
+        if submitting and queue_closed is not None:
+            # A clip's submit is on its way: the project closes once the service's answer
+            # is kept, or the clip would be submitted (and paid for) again at its next open.
+            queue_closed.add_done_callback(lambda _t: project.close())
+        else:
             project.close()
 
     async def idle(self) -> None:
@@ -166,19 +172,21 @@ class ProjectSession(QObject):
             queue.start()
             self.video_queue_started.emit()
 
-    def _close_video_queue(self) -> None:
+    def _close_video_queue(self) -> asyncio.Future | None:
         queue, self.video_queue = self.video_queue, None
-        self._close_jobs(queue)
+        return self._close_jobs(queue)
 
-    def _close_jobs(self, jobs: JobRunner | None) -> None:
-        """Stop driving `jobs` now (the project closes right after; its jobs stay in it and
-        resume with it), and close their providers when a loop runs."""
+    def _close_jobs(self, jobs: JobRunner | None) -> asyncio.Future | None:
+        """Stop driving `jobs` now (their jobs stay in the project and resume with it), and
+        when a loop runs, finish closing them (their providers too): the task doing it."""
         if jobs is None:
-            return
+            return None
         jobs.close_now()
-        with contextlib.suppress(RuntimeError):  # no loop: nothing ran, nothing to wait for
+        try:
             asyncio.get_running_loop()
-            self._tasks.start(jobs.aclose())
+        except RuntimeError:
+            return None  # no loop: nothing ran, nothing to wait for
+        return self._tasks.start(jobs.aclose())
 
     def fix_findings(self, version_id: int, findings: Sequence[Finding], done: FixDone) -> bool:
         """Ask Chat to fix what the AI playtester found when it played `version_id` (the fix

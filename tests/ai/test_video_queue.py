@@ -15,6 +15,7 @@ from studio.core.records import VideoJob
 from studio.core.store import Project
 from studio.media import probe
 from studio.operations.video_queue import PollPolicy, VideoQueue, describe
+from tests.ai.held_answers import HeldAnswers
 from tests.ai.video_server import VideoServer, server_clip
 
 pytestmark = pytest.mark.filterwarnings("ignore:The Sora API:DeprecationWarning")
@@ -141,19 +142,6 @@ async def test_cancel_a_running_job(project: Project, server: VideoServer) -> No
     assert [c.prompt for c in assets.clips(project)] == ["a short one"]
     retried = queue.retry(doomed.id)
     assert retried.status == "queued" and retried.remote_id is None
-
-
-class HeldAnswers(OpenAIVideoProvider):
-    """Its submits reach the service, whose answer is held back until `answered` is set."""
-
-    def __init__(self, answered: asyncio.Event, **options) -> None:
-        super().__init__(**options)
-        self.answered = answered
-
-    async def submit(self, request):
-        remote_id = await super().submit(request)
-        await self.answered.wait()
-        return remote_id
 
 
 def held_queue(project: Project, server: VideoServer, answered: asyncio.Event) -> VideoQueue:

@@ -107,6 +107,8 @@ class ProjectSession(QObject):
         self.image_providers = HostImageProviders(host, overrides=self.image_overrides)
         self.image_jobs: ImageJobs | None = None  # the open project's
         self._tasks = Tasks()  # closed queues and jobs shutting down their providers
+        # Closed projects kept open until their video queue has closed (see `close`).
+        self._held: dict[Path, asyncio.Future] = {}
 
     @property
     def project(self) -> Project | None:
@@ -147,9 +149,14 @@ class ProjectSession(QObject):
         if submitting and queue_closed is not None:
             # A clip's submit is on its way: the project closes once the service's answer
             # is kept, or the clip would be submitted (and paid for) again at its next open.
-            queue_closed.add_done_callback(lambda _t: project.close())
+            self._held[project.path] = queue_closed
+            queue_closed.add_done_callback(lambda _t: self._let_go(project))
         else:
             project.close()
+
+    def _let_go(self, project: Project) -> None:
+        self._held.pop(project.path, None)
+        project.close()
 
     async def idle(self) -> None:
         """Wait until closed queues have shut down (tests, closing)."""
@@ -168,9 +175,14 @@ class ProjectSession(QObject):
 
     def _start_video_queue(self) -> None:
         queue = _startable(self.video_queue)
-        if queue is not None:
-            queue.start()
-            self.video_queue_started.emit()
+        if queue is None:
+            return
+        held = self._held.get(queue.project.path)
+        if held is not None:  # opened again while its last close waits for a submit's answer
+            held.add_done_callback(lambda _t: QTimer.singleShot(0, self, self._start_video_queue))
+            return
+        queue.start()
+        self.video_queue_started.emit()
 
     def _close_video_queue(self) -> asyncio.Future | None:
         queue, self.video_queue = self.video_queue, None

@@ -58,6 +58,35 @@ def test_a_project_closed_while_a_clip_is_submitted_keeps_its_remote_id(
         assert len(server.calls("POST")) == 1
 
 
+def test_a_project_opened_again_at_once_follows_the_clip_its_close_waited_for(
+    qapp, tmp_path: Path
+) -> None:
+    with VideoServer(server_clip(), api_key=KEY) as server:
+
+        async def scenario() -> None:
+            answered = asyncio.Event()
+            session = ProjectSession(PluginHost())
+            session.video_providers = lambda _name: HeldAnswers(
+                answered, base_url=server.base_url, api_key=KEY, max_retries=0
+            )
+            session.open(Project.create(tmp_path / "game"))
+            assert session.video_queue is not None
+            job = session.video_queue.generate("openai", "a fox")
+            await until(lambda: server.videos)
+            session.close()
+            again = Project.open(tmp_path / "game")
+            session.open(again)  # before the service answered the first
+            await asyncio.sleep(0.2)
+            assert again.job(job.id).status == "queued"  # not started over meanwhile
+            answered.set()
+            await until(lambda: again.job(job.id).status == "running")  # followed
+            session.close()
+            await session.idle()
+
+        run_with_qt(scenario())
+        assert len(server.calls("POST")) == 1
+
+
 def test_a_project_closed_with_no_submit_on_its_way_closes_at_once(qapp, tmp_path: Path) -> None:
     async def scenario() -> None:
         session = ProjectSession(PluginHost())

@@ -150,12 +150,13 @@ class ProjectSession(QObject):
             # A clip's submit is on its way: the project closes once the service's answer
             # is kept, or the clip would be submitted (and paid for) again at its next open.
             self._held[project.path] = queue_closed
-            queue_closed.add_done_callback(lambda _t: self._let_go(project))
+            queue_closed.add_done_callback(lambda closed: self._let_go(project, closed))
         else:
             project.close()
 
-    def _let_go(self, project: Project) -> None:
-        self._held.pop(project.path, None)
+    def _let_go(self, project: Project, closed: asyncio.Future) -> None:
+        if self._held.get(project.path) is closed:
+            del self._held[project.path]
         project.close()
 
     async def idle(self) -> None:

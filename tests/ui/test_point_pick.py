@@ -203,17 +203,26 @@ def test_a_text_only_model_gets_a_clear_message_and_no_request(
     assert window.chat.prompt.toPlainText() == "like this" and len(tray(window)) == 1
 
 
-def test_the_meter_closes_its_provider_when_the_project_closes(
+def test_the_meter_closes_its_provider_when_the_project_changes_or_closes(
     qtbot, window: MainWindow, tmp_path: Path
 ) -> None:
-    open_template(qtbot, window, tmp_path, "runner")
     meter = window.chat.extras.meter
+
+    def measured_with():  # the openai client it measured with: one connection pool
+        qtbot.waitUntil(lambda: meter.last is not None, timeout=WAIT)
+        client = meter._provider._client
+        assert not client.is_closed()
+        return client
+
+    open_template(qtbot, window, tmp_path, "runner")
     window.chat.prompt.setPlainText("make the player faster")
-    qtbot.waitUntil(lambda: meter.last is not None, timeout=WAIT)
-    client = meter._provider._client  # the openai client it measured with: one connection pool
-    assert not client.is_closed()
+    first = measured_with()
+    open_template(qtbot, window, tmp_path, "breakout")  # closes one project, opens another
+    qtbot.waitUntil(first.is_closed, timeout=WAIT)
+    window.chat.prompt.setPlainText("make the ball faster")
+    second = measured_with()
     window.session.close()
-    qtbot.waitUntil(client.is_closed, timeout=WAIT)
+    qtbot.waitUntil(second.is_closed, timeout=WAIT)
     assert meter.last is None and meter.line.text() == ""
 
 

@@ -112,7 +112,8 @@ class RequestMeter(QWidget):
     def reset(self) -> None:
         """Another project or code model (or none: the project closed): a measure on its
         way is no news, the provider measured with is closed, the next builder is new."""
-        self._tasks.cancel_all()
+        if self._running is not None:
+            self._running.cancel()
         self._again = False
         self._builder, self._key = None, None
         provider, self._provider = self._provider, None

@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QObject, QTimer
 from PySide6.QtWidgets import QCheckBox
 
 from studio.ai.attachments import Attachment
@@ -19,6 +19,8 @@ from studio.ui.code.attachment_tray import MAX_ATTACHMENTS, AttachmentTray
 from studio.ui.code.request_meter import RequestMeter
 from studio.ui.code.review_bar import ReviewBar
 from studio.ui.widgets.background import Tasks
+
+EDITOR_LEAST = 120  # pixels the code editor keeps while an answer is reviewed
 
 
 class PromptExtras(QObject):
@@ -52,6 +54,43 @@ class PromptExtras(QObject):
         panel.finished.connect(self._answered)
         panel.settings_saved.connect(self.meter.reset)
         panel.stop_btn.clicked.connect(self.review_bar.drop)
+        # While reviewing: the splitter's sizes before, the sizes given, the conversation's
+        # highest height before.
+        self._room: tuple[list[int], list[int], int] | None = None
+        self.review_bar.reviewing.connect(self._make_room)
+
+    def _make_room(self, reviewing: bool) -> None:
+        """While an answer waits for review, its diff takes the room it wants from the
+        editor above, which shows the code before the answer anyway (at 1280x800 the diff
+        had room for three lines). The sizes come back after, unless the person moved them."""
+        splitter = self.panel.code.splitter
+        if reviewing:  # measured once the bar is laid out
+            QTimer.singleShot(0, self, self._take_room)
+        elif self._room is not None:
+            before, given, highest = self._room
+            self._room = None
+            self.panel.conversation.setMaximumHeight(highest)
+            if splitter.sizes() == given:
+                splitter.setSizes(before)
+
+    def _take_room(self) -> None:
+        bar, splitter = self.review_bar, self.panel.code.splitter
+        if not bar.waiting:
+            return
+        top, bottom = splitter.sizes()
+        # The Chat panel's height with everything else at its least and the bar at its best.
+        chat = self.panel
+        chat.layout().activate()  # the bar just shown counts in the hints
+        wanted = chat.minimumSizeHint().height() - bar.minimumSizeHint().height()
+        wanted += bar.sizeHint().height()
+        give = min(wanted - chat.height(), top - EDITOR_LEAST)
+        if give > 0:
+            # The room is the diff's: the conversation would share it, so it keeps its height.
+            conversation = self.panel.conversation
+            highest = conversation.maximumHeight()
+            conversation.setMaximumHeight(conversation.height())
+            splitter.setSizes([top - give, bottom + give])
+            self._room = ([top, bottom], splitter.sizes(), highest)
 
     def prepare(self, generator: Any) -> None:
         """A new generator: its answers wait for review when the switch is on."""

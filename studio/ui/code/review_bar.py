@@ -10,7 +10,7 @@ import difflib
 from collections.abc import Collection, Mapping
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QFrame,
@@ -38,6 +38,8 @@ def _counts(old: str, new: str) -> str:
 
 
 class ReviewBar(QFrame):
+    reviewing = Signal(bool)  # an answer waits for review (shown), or no longer (hidden)
+
     def __init__(self, session: Any, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("reviewBar")
@@ -102,11 +104,13 @@ class ReviewBar(QFrame):
             self.boxes[path] = box
         self._chosen()
         self.show()
+        self.reviewing.emit(True)
         self._waiting = asyncio.get_running_loop().create_future()
         try:
             return await self._waiting
         finally:
             self.hide()
+            self.reviewing.emit(False)
 
     def ticked(self) -> list[str]:
         return [path for path, box in self.boxes.items() if box.isChecked()]

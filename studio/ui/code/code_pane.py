@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QPushButton,
+    QSizePolicy,
     QSplitter,
     QTabWidget,
     QVBoxLayout,
@@ -108,6 +109,10 @@ class CodePane(QWidget):
         was = self.top_tabs.isTabVisible(0)
         self.top_tabs.setTabVisible(0, present)
         self.top_tabs.tabBar().setVisible(present)
+        # A hidden tab's page still counts in the tabs' least height: with no story, the
+        # Story panel's would keep the editor from giving way (to a review's diff).
+        policy = QSizePolicy.Policy.Preferred if present else QSizePolicy.Policy.Ignored
+        self.story.setSizePolicy(policy, policy)
         if present and not was:
             self.top_tabs.setCurrentIndex(0)
             self._story_room = True

@@ -7,9 +7,12 @@ macOS, as a file-open event: both open the project, or import the archive first.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import sys
 from pathlib import Path
+
+QUIT_WAIT = 15.0  # seconds, at quit, for the closed project's jobs to keep what they wait for
 
 
 def create_window(app, project: Path | None):
@@ -81,14 +84,24 @@ def run_app(project: Path | None) -> int:
     app.aboutToQuit.connect(closing.set)
     with loop:
         loop.run_until_complete(closing.wait())
-        # Let tasks that were cancelled on close finish their clean-up.
-        pending = [t for t in asyncio.all_tasks(loop) if not t.done()]
-        for task in pending:
-            task.cancel()
-        if pending:
-            # This runs the app's loop a second time, and its end emits aboutToQuit again:
-            # QtWebEngine tears itself down on the first and crashes on a second, so the
-            # app's signals stay blocked until it is over.
-            app.blockSignals(True)
-            loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+        finish_tasks(app, loop, window.session)
     return 0
+
+
+def finish_tasks(app, loop: asyncio.AbstractEventLoop, session) -> None:
+    """Once the app's loop has ended: the closed project's job runners finish closing first
+    (within QUIT_WAIT), so that a clip's submit answered meanwhile is kept, not sent (and
+    paid for) again at the next start; then the tasks still pending are cancelled and get
+    to finish their clean-up."""
+    if not session.closing and not any(not t.done() for t in asyncio.all_tasks(loop)):
+        return
+    # Running the loop again ends by emitting aboutToQuit again: QtWebEngine tears itself
+    # down on the first and crashes on a second, so the app's signals stay blocked.
+    app.blockSignals(True)
+    with contextlib.suppress(TimeoutError):
+        loop.run_until_complete(asyncio.wait_for(session.idle(), QUIT_WAIT))
+    pending = [t for t in asyncio.all_tasks(loop) if not t.done()]
+    for task in pending:
+        task.cancel()
+    if pending:
+        loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))

@@ -204,8 +204,9 @@ class ImageJobs(JobRunner):
         *,
         retry: RetryPolicy | None = None,
         on_change: JobListener | None = None,
+        after: asyncio.Future | None = None,
     ) -> None:
-        super().__init__(project, on_change)
+        super().__init__(project, on_change, after=after)
         self._kept = KeptProviders(providers, error=ImageError, what="image")
         self.retry_policy = retry or RetryPolicy()
 

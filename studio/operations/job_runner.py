@@ -3,10 +3,15 @@
 
 A job is a row of the project's jobs table, of the runner's `kind`. The runner drives each
 active job in an asyncio task of its own and tells its listeners of every change once it is
-written: changes made while a job runs go through a `JobWriter` (off the loop's thread, in
-order), the few a person makes (retry, dismiss) are written at once. Closing stops the
-tasks and leaves the jobs in the table, so the next `start()` drives them again. A job that
-fails, for whatever reason, is marked failed with one sentence; the others carry on.
+written: changes go through a `JobWriter` (off the loop's thread, in order), but for retry
+and dismiss, written at once (one write, for a caller that waits for the job). Closing
+stops the tasks and leaves the jobs in the table, so the next `start()` drives them again;
+a closed runner tells no one. A job that fails, for whatever reason, is marked failed with
+one sentence; the others carry on.
+
+A runner may be made while the project's last one still closes (the project opened again
+at once): given that closing as `after`, it drives and cancels jobs only once it is over,
+as the last one may still write what it was waiting for (a clip's remote id).
 """
 
 from __future__ import annotations
@@ -39,11 +44,18 @@ class JobRunner(abc.ABC):
     failures: ClassVar[tuple[type[Exception], ...]] = (StudioError,)  # said in one sentence
     retry_resets: ClassVar[Mapping[str, Any]] = {}  # what a retried job starts again from
 
-    def __init__(self, project: Project, on_change: JobListener | None = None) -> None:
+    def __init__(
+        self,
+        project: Project,
+        on_change: JobListener | None = None,
+        *,
+        after: asyncio.Future | None = None,
+    ) -> None:
         self.project = project
         self._listeners: list[JobListener] = [on_change] if on_change else []
         self._writer = JobWriter(project, self._emit)
         self._tasks: dict[int, asyncio.Task[None]] = {}
+        self._after = after  # the project's last runner closing (see the module doc)
         self.closed = False
 
     # -- listening -----------------------------------------------------------------------
@@ -85,7 +97,8 @@ class JobRunner(abc.ABC):
         return job
 
     def resume(self, job_id: int) -> None:
-        """Drive an active job that is not running now (it stopped after lost contact)."""
+        """Drive an active job that is not running now (it waited after lost contact, or
+        for its provider)."""
         self._spawn_if_running(job_id)
 
     def dismiss(self, job_id: int) -> VideoJob:
@@ -142,6 +155,7 @@ class JobRunner(abc.ABC):
             self._emit(self.project.job(job_id))
 
     async def _stop_task(self, job_id: int) -> None:
+        await self._after_last_close()
         task = self._tasks.get(job_id)
         if task is not None:
             task.cancel()
@@ -161,13 +175,19 @@ class JobRunner(abc.ABC):
         if self.closed:
             return
         self.closed = True
+        self._listeners.clear()  # they listen to the project open now, not to this one
         for task in list(self._tasks.values()):
             task.cancel()
 
     # -- one job -------------------------------------------------------------------------
 
+    async def _after_last_close(self) -> None:
+        if self._after is not None:
+            await asyncio.wait([self._after])
+
     async def _drive(self, job_id: int) -> None:
         try:
+            await self._after_last_close()
             await self._run_job(job_id)
         except asyncio.CancelledError:
             raise  # cancel() marks the job; closing leaves it to resume

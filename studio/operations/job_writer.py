@@ -27,9 +27,10 @@ class JobWriter:
         self._closed = False
 
     async def commit(self, job_id: int, **fields: Any) -> VideoJob:
-        """`Project.update_job`, on the writer's thread; the job as written."""
+        """`Project.update_job`, on the writer's thread; the job as written. A caller
+        cancelled meanwhile (its job stopped) does not take the write back with it."""
         write = functools.partial(self.project.update_job, job_id, **fields)
-        job = await asyncio.get_running_loop().run_in_executor(self._thread, write)
+        job = await asyncio.shield(asyncio.get_running_loop().run_in_executor(self._thread, write))
         self._written(job)
         return job
 

@@ -104,8 +104,9 @@ class VideoQueue(JobRunner):
         poll: PollPolicy | None = None,
         on_change: JobListener | None = None,
         prices: PriceOverrides | None = None,
+        after: asyncio.Future | None = None,
     ) -> None:
-        super().__init__(project, on_change)
+        super().__init__(project, on_change, after=after)
         self._kept = KeptProviders(providers, stamp or getattr(providers, "stamp", None))
         self._prices: PriceOverrides | None = prices or getattr(providers, "price_overrides", None)
         self.limit = limit
@@ -114,7 +115,6 @@ class VideoQueue(JobRunner):
         self._slots: dict[str, Slots] = {}
         self._media = asyncio.Semaphore(1)  # ffmpeg work: one clip at a time on small machines
         self._progress_written: dict[int, tuple[float, float]] = {}
-        self._submitting: set[int] = set()  # jobs whose submit the service has not answered
 
     # -- adding jobs ---------------------------------------------------------------------
 
@@ -278,12 +278,6 @@ class VideoQueue(JobRunner):
         await super().aclose()
         await self._kept.aclose()
 
-    @property
-    def submitting(self) -> bool:
-        """A submit is on its way. Closing, its answer is still kept (see `_submitted`), if
-        the project stays open until the queue has closed."""
-        return bool(self._submitting)
-
     # -- one job -------------------------------------------------------------------------
 
     def provider(self, name: str) -> VideoProvider:
@@ -353,15 +347,12 @@ class VideoQueue(JobRunner):
         `cancel` then drops it there and a reopened queue follows it, where it would have
         run (and been billed) unseen, or been submitted twice."""
         submitting = asyncio.ensure_future(self._submit(provider, job))
-        self._submitting.add(job.id)
         try:
             remote_id = await asyncio.shield(submitting)
         except asyncio.CancelledError:
             with contextlib.suppress(Exception):  # refused, or the project closed meanwhile
-                self._update(job.id, status="submitted", remote_id=await submitting)
+                self._update(job.id, status="submitted", remote_id=await _answer(submitting))
             raise
-        finally:
-            self._submitting.discard(job.id)
         return await self._writer.commit(
             job.id, status="submitted", remote_id=remote_id, progress=0.0, error=None
         )
@@ -445,6 +436,17 @@ class VideoQueue(JobRunner):
             return
         self._progress_written[job_id] = (fraction, now)
         self._writer.commit_later(job_id, progress=round(min(fraction, 0.99), 3))
+
+
+async def _answer(submitting: asyncio.Future[str]) -> str:
+    """The submit's answer, waited for whoever cancels the waiting again (Cancel, then the
+    project closes); only the submit itself cancelled (the app quitting) ends the wait."""
+    while True:
+        try:
+            return await asyncio.shield(submitting)
+        except asyncio.CancelledError:
+            if submitting.cancelled():
+                raise
 
 
 def _finished_params(params: Mapping[str, Any], status: VideoStatus) -> dict[str, Any] | None:

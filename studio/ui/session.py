@@ -107,7 +107,7 @@ class ProjectSession(QObject):
         self.image_providers = HostImageProviders(host, overrides=self.image_overrides)
         self.image_jobs: ImageJobs | None = None  # the open project's
         self._tasks = Tasks()  # closed queues and jobs shutting down their providers
-        # Closed projects kept open until their video queue has closed (see `close`).
+        # Closed projects kept open until their job runners have closed (see `close`).
         self._held: dict[Path, asyncio.Future] = {}
 
     @property
@@ -125,11 +125,12 @@ class ProjectSession(QObject):
     def open(self, project: Project) -> None:
         self.close()
         self.state.open(project)
+        after = self._held.get(_place(project))  # its last close is not over yet
         self.video_queue = VideoQueue(
-            project, self.video_providers, on_change=self.video_job_changed.emit
+            project, self.video_providers, on_change=self.video_job_changed.emit, after=after
         )
         self.image_jobs = ImageJobs(
-            project, self.image_providers, on_change=self.image_job_changed.emit
+            project, self.image_providers, on_change=self.image_job_changed.emit, after=after
         )
         # Resume jobs once the event loop runs (at start-up it is not running yet).
         QTimer.singleShot(0, self, self._start_video_queue)
@@ -142,25 +143,34 @@ class ProjectSession(QObject):
         project = self.state.detach()
         if project is None:
             return
-        submitting = self.video_queue is not None and self.video_queue.submitting
-        queue_closed = self._close_video_queue()  # jobs stay in the project: they resume
-        self._close_image_jobs()
+        runners = [r for r in (self.video_queue, self.image_jobs) if r is not None]
+        self.video_queue = self.image_jobs = None
+        driving = any(r.running() for r in runners)
+        # Their jobs stay in the project: they resume with it.
+        closing = [c for c in map(self._close_jobs, runners) if c is not None]
         self.project_changed.emit(None)  # panes let go of it before it closes
-        if submitting and queue_closed is not None:
-            # A clip's submit is on its way: the project closes once the service's answer
-            # is kept, or the clip would be submitted (and paid for) again at its next open.
-            self._held[project.path] = queue_closed
-            queue_closed.add_done_callback(lambda closed: self._let_go(project, closed))
+        if driving and closing:
+            # The project closes once the runners have written what they were waiting for:
+            # a clip's remote id (else it is submitted, and paid for, again at the next
+            # open), pictures that came.
+            held = asyncio.gather(*closing, return_exceptions=True)
+            self._held[_place(project)] = held
+            held.add_done_callback(lambda _h: self._let_go(project, held))
         else:
             project.close()
 
-    def _let_go(self, project: Project, closed: asyncio.Future) -> None:
-        if self._held.get(project.path) is closed:
-            del self._held[project.path]
+    def _let_go(self, project: Project, held: asyncio.Future) -> None:
+        if self._held.get(_place(project)) is held:
+            del self._held[_place(project)]
         project.close()
 
+    @property
+    def closing(self) -> bool:
+        """Job runners of a closed project are still shutting down."""
+        return bool(self._tasks)
+
     async def idle(self) -> None:
-        """Wait until closed queues have shut down (tests, closing)."""
+        """Wait until closed queues have shut down (tests, quitting)."""
         await self._tasks.wait_all()
 
     # -- the video queue -------------------------------------------------------------------
@@ -176,18 +186,9 @@ class ProjectSession(QObject):
 
     def _start_video_queue(self) -> None:
         queue = _startable(self.video_queue)
-        if queue is None:
-            return
-        held = self._held.get(queue.project.path)
-        if held is not None:  # opened again while its last close waits for a submit's answer
-            held.add_done_callback(lambda _t: QTimer.singleShot(0, self, self._start_video_queue))
-            return
-        queue.start()
-        self.video_queue_started.emit()
-
-    def _close_video_queue(self) -> asyncio.Future | None:
-        queue, self.video_queue = self.video_queue, None
-        return self._close_jobs(queue)
+        if queue is not None:
+            queue.start()
+            self.video_queue_started.emit()
 
     def _close_jobs(self, jobs: JobRunner | None) -> asyncio.Future | None:
         """Stop driving `jobs` now (their jobs stay in the project and resume with it), and
@@ -215,10 +216,6 @@ class ProjectSession(QObject):
         if jobs is not None:
             jobs.start()
             self.image_jobs_started.emit()
-
-    def _close_image_jobs(self) -> None:
-        jobs, self.image_jobs = self.image_jobs, None
-        self._close_jobs(jobs)
 
     def show_version(self, version_id: int) -> None:
         """Preview any version; building on it later moves the head there."""
@@ -264,6 +261,11 @@ class ProjectSession(QObject):
             self.add_version(version)
             self.status.emit(f"Forked version {version_id} as version {version.id}")
         return version
+
+
+def _place(project: Project) -> Path:
+    """Where a project is, whichever way its path was spelt."""
+    return project.path.resolve()
 
 
 def _startable(jobs: Jobs | None) -> Jobs | None:

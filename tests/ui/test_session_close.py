@@ -1,10 +1,13 @@
-"""Closing a project (another one opened, or the window closed) while a clip's submit is on
-its way: the session keeps the project open until the service's answer is kept, so the
-clip is followed when the project opens next, not submitted (and paid for) again."""
+"""Closing a project (another one opened, or the window closed) while its jobs run: the
+session keeps the project open until its job runners have written what they were waiting
+for. A clip whose submit was on its way is followed when the project opens next, not
+submitted (and paid for) again; a project opened again meanwhile drives and cancels its
+jobs only once that close is over. (Quitting the app waits for it too: `studio.app`.)"""
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -14,80 +17,108 @@ from studio.plugins.host import PluginHost
 from studio.ui.session import ProjectSession
 from tests.ai.held_answers import HeldAnswers
 from tests.ai.video_server import VideoServer, server_clip
-from tests.qt_asyncio import run_with_qt
+from tests.qt_asyncio import run_with_qt, until
 
 pytestmark = pytest.mark.filterwarnings("ignore:The Sora API:DeprecationWarning")
 
 KEY = "sk-test-session-close"
 
 
-async def until(predicate, timeout: float = 20.0) -> None:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not predicate():
-        assert asyncio.get_running_loop().time() < deadline, f"timed out: {predicate}"
-        await asyncio.sleep(0.02)
+@pytest.fixture
+def server() -> Iterator[VideoServer]:
+    with VideoServer(server_clip(), api_key=KEY) as server:
+        yield server
+
+
+def held_session(server: VideoServer, answered: asyncio.Event) -> ProjectSession:
+    """A session whose video submits reach `server` but get its answer only once
+    `answered` is set."""
+    session = ProjectSession(PluginHost())
+    session.video_providers = lambda _name: HeldAnswers(
+        answered, base_url=server.base_url, api_key=KEY, max_retries=0
+    )
+    return session
 
 
 def test_a_project_closed_while_a_clip_is_submitted_keeps_its_remote_id(
-    qapp, tmp_path: Path
+    qapp, tmp_path: Path, server: VideoServer
 ) -> None:
-    with VideoServer(server_clip(), api_key=KEY) as server:
+    async def scenario() -> None:
+        answered = asyncio.Event()
+        session = held_session(server, answered)
+        project = Project.create(tmp_path / "game")
+        session.open(project)
+        job = session.video_queue.generate("openai", "a fox")
+        await until(lambda: server.videos)  # the service has it; Studio has no answer yet
+        told: list[object] = []
+        session.video_job_changed.connect(told.append)
+        session.close()
+        assert not project.closed  # held open for the answer
+        answered.set()
+        await session.idle()
+        assert project.closed
+        assert told == []  # the answer of a closed project is no news to the panes
+        (remote_id,) = server.videos
+        with Project.open(tmp_path / "game") as again:
+            kept = again.job(job.id)
+            assert (kept.status, kept.remote_id) == ("submitted", remote_id)
 
-        async def scenario() -> None:
-            answered = asyncio.Event()
-            session = ProjectSession(PluginHost())
-            session.video_providers = lambda _name: HeldAnswers(
-                answered, base_url=server.base_url, api_key=KEY, max_retries=0
-            )
-            project = Project.create(tmp_path / "game")
-            session.open(project)
-            assert session.video_queue is not None
-            job = session.video_queue.generate("openai", "a fox")
-            await until(lambda: server.videos)  # the service has it; Studio has no answer yet
-            session.close()
-            assert not project.closed  # held open for the answer
-            answered.set()
-            await session.idle()
-            assert project.closed
-            (remote_id,) = server.videos
-            with Project.open(tmp_path / "game") as again:
-                kept = again.job(job.id)
-                assert (kept.status, kept.remote_id) == ("submitted", remote_id)
-
-        run_with_qt(scenario())
-        assert len(server.calls("POST")) == 1
+    run_with_qt(scenario())
+    assert len(server.calls("POST")) == 1
 
 
 def test_a_project_opened_again_at_once_follows_the_clip_its_close_waited_for(
-    qapp, tmp_path: Path
+    qapp, tmp_path: Path, server: VideoServer
 ) -> None:
-    with VideoServer(server_clip(), api_key=KEY) as server:
+    async def scenario() -> None:
+        answered = asyncio.Event()
+        session = held_session(server, answered)
+        session.open(Project.create(tmp_path / "game"))
+        job = session.video_queue.generate("openai", "a fox")
+        await until(lambda: server.videos)
+        session.close()
+        again = Project.open(tmp_path / "game")
+        session.open(again)  # before the service answered the first
+        await asyncio.sleep(0.3)
+        assert len(server.calls("POST")) == 1  # not submitted again meanwhile
+        server.hold.set()  # the clip stays in progress there: "running" here
+        answered.set()
+        await until(lambda: again.job(job.id).status == "running")  # followed
+        session.close()
+        await session.idle()
 
-        async def scenario() -> None:
-            answered = asyncio.Event()
-            session = ProjectSession(PluginHost())
-            session.video_providers = lambda _name: HeldAnswers(
-                answered, base_url=server.base_url, api_key=KEY, max_retries=0
-            )
-            session.open(Project.create(tmp_path / "game"))
-            assert session.video_queue is not None
-            job = session.video_queue.generate("openai", "a fox")
-            await until(lambda: server.videos)
-            session.close()
-            again = Project.open(tmp_path / "game")
-            session.open(again)  # before the service answered the first
-            await asyncio.sleep(0.2)
-            assert again.job(job.id).status == "queued"  # not started over meanwhile
-            answered.set()
-            await until(lambda: again.job(job.id).status == "running")  # followed
-            session.close()
-            await session.idle()
-
-        run_with_qt(scenario())
-        assert len(server.calls("POST")) == 1
+    run_with_qt(scenario())
+    assert len(server.calls("POST")) == 1
 
 
-def test_a_project_closed_with_no_submit_on_its_way_closes_at_once(qapp, tmp_path: Path) -> None:
+def test_a_clip_cancelled_in_the_project_opened_again_is_dropped_at_the_service(
+    qapp, tmp_path: Path, server: VideoServer
+) -> None:
+    async def scenario() -> None:
+        answered = asyncio.Event()
+        session = held_session(server, answered)
+        session.open(Project.create(tmp_path / "game"))
+        job = session.video_queue.generate("openai", "a fox")
+        await until(lambda: server.videos)
+        session.close()
+        session.open(Project.open(tmp_path / "game"))
+        cancelling = asyncio.ensure_future(session.video_queue.cancel(job.id))
+        await asyncio.sleep(0.1)
+        answered.set()  # the first close writes the remote id; then the cancel goes on
+        cancelled = await cancelling
+        (remote_id,) = server.videos.keys() | set(server.deleted)
+        assert (cancelled.status, cancelled.remote_id) == ("cancelled", remote_id)
+        assert server.deleted == [remote_id]  # not left to run, and be billed, unseen
+        await asyncio.sleep(0.3)
+        assert session.project.job(job.id).status == "cancelled"  # and it stays so
+        session.close()
+        await session.idle()
+
+    run_with_qt(scenario())
+    assert len(server.calls("POST")) == 1
+
+
+def test_a_project_with_no_job_running_closes_at_once(qapp, tmp_path: Path) -> None:
     async def scenario() -> None:
         session = ProjectSession(PluginHost())
         project = Project.create(tmp_path / "game")

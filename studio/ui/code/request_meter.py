@@ -142,7 +142,8 @@ class RequestMeter(QWidget):
         key = (id(project), config.name, repr(config.to_dict()))
         if self._builder is None or self._key != key:
             provider, self._provider = self._provider, None
-            await _close_quietly(provider)
+            if provider is not None:  # closed on its own: a reset cancels this measure
+                self._tasks.start(_close_quietly(provider))
             self._provider = await asyncio.to_thread(make_code_provider, self.session.host, config)
             self._builder = RequestBuilder.from_config(project, self._provider, config)
             self._key = key

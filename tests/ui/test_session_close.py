@@ -30,37 +30,45 @@ def server() -> Iterator[VideoServer]:
         yield server
 
 
-def held_session(server: VideoServer, answered: asyncio.Event) -> ProjectSession:
+class Held:
     """A session whose video submits reach `server` but get its answer only once
     `answered` is set."""
-    session = ProjectSession(PluginHost())
-    session.video_providers = lambda _name: HeldAnswers(
-        answered, base_url=server.base_url, api_key=KEY, max_retries=0
-    )
-    return session
+
+    def __init__(self, server: VideoServer) -> None:
+        self.server = server
+        self.answered = asyncio.Event()
+        self.session = ProjectSession(PluginHost())
+        self.session.video_providers = lambda _name: HeldAnswers(
+            self.answered, base_url=server.base_url, api_key=KEY, max_retries=0
+        )
+
+    async def submit_then_close(self, folder: Path) -> tuple[Project, int]:
+        """A new project closed while the service has its clip and Studio no answer yet;
+        the project and the clip's job."""
+        project = Project.create(folder)
+        self.session.open(project)
+        job = self.session.video_queue.generate("openai", "a fox")
+        await until(lambda: self.server.videos)
+        self.session.close()
+        return project, job.id
 
 
 def test_a_project_closed_while_a_clip_is_submitted_keeps_its_remote_id(
     qapp, tmp_path: Path, server: VideoServer
 ) -> None:
     async def scenario() -> None:
-        answered = asyncio.Event()
-        session = held_session(server, answered)
-        project = Project.create(tmp_path / "game")
-        session.open(project)
-        job = session.video_queue.generate("openai", "a fox")
-        await until(lambda: server.videos)  # the service has it; Studio has no answer yet
+        held = Held(server)
+        project, job_id = await held.submit_then_close(tmp_path / "game")
         told: list[object] = []
-        session.video_job_changed.connect(told.append)
-        session.close()
+        held.session.video_job_changed.connect(told.append)
         assert not project.closed  # held open for the answer
-        answered.set()
-        await session.idle()
+        held.answered.set()
+        await held.session.idle()
         assert project.closed
         assert told == []  # the answer of a closed project is no news to the panes
         (remote_id,) = server.videos
         with Project.open(tmp_path / "game") as again:
-            kept = again.job(job.id)
+            kept = again.job(job_id)
             assert (kept.status, kept.remote_id) == ("submitted", remote_id)
 
     run_with_qt(scenario())
@@ -71,21 +79,17 @@ def test_a_project_opened_again_at_once_follows_the_clip_its_close_waited_for(
     qapp, tmp_path: Path, server: VideoServer
 ) -> None:
     async def scenario() -> None:
-        answered = asyncio.Event()
-        session = held_session(server, answered)
-        session.open(Project.create(tmp_path / "game"))
-        job = session.video_queue.generate("openai", "a fox")
-        await until(lambda: server.videos)
-        session.close()
+        held = Held(server)
+        _project, job_id = await held.submit_then_close(tmp_path / "game")
         again = Project.open(tmp_path / "game")
-        session.open(again)  # before the service answered the first
+        held.session.open(again)  # before the service answered the first
         await asyncio.sleep(0.3)
         assert len(server.calls("POST")) == 1  # not submitted again meanwhile
         server.hold.set()  # the clip stays in progress there: "running" here
-        answered.set()
-        await until(lambda: again.job(job.id).status == "running")  # followed
-        session.close()
-        await session.idle()
+        held.answered.set()
+        await until(lambda: again.job(job_id).status == "running")  # followed
+        held.session.close()
+        await held.session.idle()
 
     run_with_qt(scenario())
     assert len(server.calls("POST")) == 1
@@ -95,22 +99,19 @@ def test_a_clip_cancelled_in_the_project_opened_again_is_dropped_at_the_service(
     qapp, tmp_path: Path, server: VideoServer
 ) -> None:
     async def scenario() -> None:
-        answered = asyncio.Event()
-        session = held_session(server, answered)
-        session.open(Project.create(tmp_path / "game"))
-        job = session.video_queue.generate("openai", "a fox")
-        await until(lambda: server.videos)
-        session.close()
+        held = Held(server)
+        _project, job_id = await held.submit_then_close(tmp_path / "game")
+        session = held.session
         session.open(Project.open(tmp_path / "game"))
-        cancelling = asyncio.ensure_future(session.video_queue.cancel(job.id))
+        cancelling = asyncio.ensure_future(session.video_queue.cancel(job_id))
         await asyncio.sleep(0.1)
-        answered.set()  # the first close writes the remote id; then the cancel goes on
+        held.answered.set()  # the first close writes the remote id; then the cancel goes on
         cancelled = await cancelling
         (remote_id,) = server.videos.keys() | set(server.deleted)
         assert (cancelled.status, cancelled.remote_id) == ("cancelled", remote_id)
         assert server.deleted == [remote_id]  # not left to run, and be billed, unseen
         await asyncio.sleep(0.3)
-        assert session.project.job(job.id).status == "cancelled"  # and it stays so
+        assert session.project.job(job_id).status == "cancelled"  # and it stays so
         session.close()
         await session.idle()
 

@@ -93,7 +93,7 @@ def finish_tasks(app, loop: asyncio.AbstractEventLoop, session) -> None:
     (within QUIT_WAIT), so that a clip's submit answered meanwhile is kept, not sent (and
     paid for) again at the next start; then the tasks still pending are cancelled and get
     to finish their clean-up."""
-    if not session.closing and not any(not t.done() for t in asyncio.all_tasks(loop)):
+    if all(task.done() for task in asyncio.all_tasks(loop)):
         return
     # Running the loop again ends by emitting aboutToQuit again: QtWebEngine tears itself
     # down on the first and crashes on a second, so the app's signals stay blocked.

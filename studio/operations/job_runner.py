@@ -3,15 +3,16 @@
 
 A job is a row of the project's jobs table, of the runner's `kind`. The runner drives each
 active job in an asyncio task of its own and tells its listeners of every change once it is
-written: changes go through a `JobWriter` (off the loop's thread, in order), but for retry
-and dismiss, written at once (one write, for a caller that waits for the job). Closing
-stops the tasks and leaves the jobs in the table, so the next `start()` drives them again;
-a closed runner tells no one. A job that fails, for whatever reason, is marked failed with
-one sentence; the others carry on.
+written. Changes made as jobs run go through a `JobWriter` (off the loop's thread, in
+order); the few a person makes by a click that waits for the job (retry, dismiss, keeping a
+picture) are written at once. Closing stops the tasks and leaves the jobs in the table, so
+the next `start()` drives them again; a closed runner tells no one. A job that fails, for
+whatever reason, is marked failed with one sentence; the others carry on.
 
 A runner may be made while the project's last one still closes (the project opened again
 at once): given that closing as `after`, it drives and cancels jobs only once it is over,
-as the last one may still write what it was waiting for (a clip's remote id).
+as the last one may still write what it was waiting for (a clip's remote id); and it is
+closed itself only once that one is.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ import asyncio
 import contextlib
 import logging
 import sqlite3
-from collections.abc import Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from typing import Any, ClassVar
 
 from studio.core.errors import NotFoundError
@@ -56,6 +57,7 @@ class JobRunner(abc.ABC):
         self._writer = JobWriter(project, self._emit)
         self._tasks: dict[int, asyncio.Task[None]] = {}
         self._after = after  # the project's last runner closing (see the module doc)
+        self._cancels: set[asyncio.Future[None]] = set()  # cancels under way
         self.closed = False
 
     # -- listening -----------------------------------------------------------------------
@@ -154,24 +156,43 @@ class JobRunner(abc.ABC):
         with contextlib.suppress(sqlite3.ProgrammingError, NotFoundError):
             self._emit(self.project.job(job_id))
 
+    @property
+    def busy(self) -> bool:
+        """Jobs are driven, or cancelled: closing now, they still have things to write."""
+        return bool(self._tasks or self._cancels)
+
+    @contextlib.asynccontextmanager
+    async def _cancelling(self) -> AsyncIterator[None]:
+        """A cancel under way (it writes, and may tell the service): closing waits for it."""
+        under_way: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._cancels.add(under_way)
+        try:
+            yield
+        finally:
+            self._cancels.discard(under_way)
+            under_way.set_result(None)
+
     async def _stop_task(self, job_id: int) -> None:
+        """Stop driving job `job_id`; once this returns, all it wrote is written."""
         await self._after_last_close()
         task = self._tasks.get(job_id)
         if task is not None:
             task.cancel()
             await asyncio.wait([task])
+        await self._writer.flush()
 
     async def aclose(self) -> None:
-        """Stop driving jobs, leaving them in the database to resume; finish writing."""
+        """Stop driving jobs, leaving them in the database to resume; finish cancels and
+        writing. Over only once the project's last runner has closed too."""
         self.close_now()
-        tasks = list(self._tasks.values())
-        if tasks:
-            await asyncio.wait(tasks)
+        pending = [*self._tasks.values(), *self._cancels]
+        if pending:
+            await asyncio.wait(pending)
         await self._writer.aclose()
+        await self._after_last_close()
 
     def close_now(self) -> None:
-        """The synchronous part of closing. Once: cancelled again, a job that waits for an
-        answer it must keep (`VideoQueue._submitted`) would lose it."""
+        """The synchronous part of closing."""
         if self.closed:
             return
         self.closed = True

@@ -42,10 +42,15 @@ class JobWriter:
             lambda f: self._written(f.result()) if not f.cancelled() and not f.exception() else None
         )
 
+    async def flush(self) -> None:
+        """Return once what was asked so far is written."""
+        if not self._closed:
+            await asyncio.get_running_loop().run_in_executor(self._thread, lambda: None)
+
     async def aclose(self) -> None:
         """Once what was asked is written, stop the thread (closing again does nothing)."""
         if self._closed:
             return
+        await self.flush()
         self._closed = True
-        await asyncio.get_running_loop().run_in_executor(self._thread, lambda: None)
         self._thread.shutdown(wait=False)

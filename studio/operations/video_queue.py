@@ -263,15 +263,16 @@ class VideoQueue(JobRunner):
         job = self.project.job(job_id)
         if job.status not in ACTIVE:
             return job
-        await self._stop_task(job_id)
-        job = self.project.job(job_id)
-        if job.status not in ACTIVE:
-            return job  # it finished before the cancel arrived
-        job = await self._writer.commit(job_id, status="cancelled", error=None)
-        if job.remote_id:
-            with contextlib.suppress(VideoError, StudioError):
-                await self.provider(job.provider).cancel(job.remote_id)
-        return job
+        async with self._cancelling():
+            await self._stop_task(job_id)
+            job = self.project.job(job_id)
+            if job.status not in ACTIVE:
+                return job  # it finished before the cancel arrived
+            job = await self._writer.commit(job_id, status="cancelled", error=None)
+            if job.remote_id:
+                with contextlib.suppress(VideoError, StudioError):
+                    await self.provider(job.provider).cancel(job.remote_id)
+            return job
 
     async def aclose(self) -> None:
         """Stop driving jobs, leaving them in the database to resume; close providers."""

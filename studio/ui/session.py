@@ -145,29 +145,24 @@ class ProjectSession(QObject):
             return
         runners = [r for r in (self.video_queue, self.image_jobs) if r is not None]
         self.video_queue = self.image_jobs = None
-        driving = any(r.running() for r in runners)
+        busy = any(r.busy for r in runners)
         # Their jobs stay in the project: they resume with it.
         closing = [c for c in map(self._close_jobs, runners) if c is not None]
         self.project_changed.emit(None)  # panes let go of it before it closes
-        if driving and closing:
+        if busy and closing:
             # The project closes once the runners have written what they were waiting for:
             # a clip's remote id (else it is submitted, and paid for, again at the next
-            # open), pictures that came.
-            held = asyncio.gather(*closing, return_exceptions=True)
-            self._held[_place(project)] = held
-            held.add_done_callback(lambda _h: self._let_go(project, held))
+            # open), a cancel, pictures that came.
+            place, held = _place(project), asyncio.gather(*closing, return_exceptions=True)
+            self._held[place] = held
+            held.add_done_callback(lambda _h: self._let_go(place, project, held))
         else:
             project.close()
 
-    def _let_go(self, project: Project, held: asyncio.Future) -> None:
-        if self._held.get(_place(project)) is held:
-            del self._held[_place(project)]
+    def _let_go(self, place: Path, project: Project, held: asyncio.Future) -> None:
+        if self._held.get(place) is held:
+            del self._held[place]
         project.close()
-
-    @property
-    def closing(self) -> bool:
-        """Job runners of a closed project are still shutting down."""
-        return bool(self._tasks)
 
     async def idle(self) -> None:
         """Wait until closed queues have shut down (tests, quitting)."""
@@ -190,11 +185,9 @@ class ProjectSession(QObject):
             queue.start()
             self.video_queue_started.emit()
 
-    def _close_jobs(self, jobs: JobRunner | None) -> asyncio.Future | None:
+    def _close_jobs(self, jobs: JobRunner) -> asyncio.Future | None:
         """Stop driving `jobs` now (their jobs stay in the project and resume with it), and
         when a loop runs, finish closing them (their providers too): the task doing it."""
-        if jobs is None:
-            return None
         jobs.close_now()
         try:
             asyncio.get_running_loop()

@@ -119,6 +119,70 @@ def test_a_clip_cancelled_in_the_project_opened_again_is_dropped_at_the_service(
     assert len(server.calls("POST")) == 1
 
 
+def test_opening_and_closing_again_quickly_still_waits_for_the_first_answer(
+    qapp, tmp_path: Path, server: VideoServer
+) -> None:
+    async def scenario() -> None:
+        held = Held(server)
+        _project, job_id = await held.submit_then_close(tmp_path / "game")
+        session = held.session
+        session.open(Project.open(tmp_path / "game"))
+        await until(lambda: session.video_queue.running())  # waiting for the first close
+        session.close()  # nothing of this one's own was on its way
+        again = Project.open(tmp_path / "game")
+        session.open(again)
+        await asyncio.sleep(0.3)
+        assert len(server.calls("POST")) == 1  # the first answer is still waited for
+        server.hold.set()
+        held.answered.set()
+        await until(lambda: again.job(job_id).status == "running")  # followed
+        session.close()
+        await session.idle()
+
+    run_with_qt(scenario())
+    assert len(server.calls("POST")) == 1
+
+
+class SlowCancel(HeldAnswers):
+    """Answers its submits at once; tells the service of a cancel once `let_go` is set."""
+
+    def __init__(self, let_go: asyncio.Event, **options) -> None:
+        answered = asyncio.Event()
+        answered.set()
+        super().__init__(answered, **options)
+        self.let_go = let_go
+
+    async def cancel(self, remote_id: str) -> None:
+        await self.let_go.wait()
+        await super().cancel(remote_id)
+
+
+def test_a_project_closed_during_a_cancel_closes_once_the_service_is_told(
+    qapp, tmp_path: Path, server: VideoServer
+) -> None:
+    async def scenario() -> None:
+        let_go = asyncio.Event()
+        session = ProjectSession(PluginHost())
+        session.video_providers = lambda _name: SlowCancel(
+            let_go, base_url=server.base_url, api_key=KEY, max_retries=0
+        )
+        project = Project.create(tmp_path / "game")
+        session.open(project)
+        server.hold.set()  # the clip stays in progress there
+        job = session.video_queue.generate("openai", "a fox")
+        await until(lambda: project.job(job.id).status == "running")
+        cancelling = asyncio.ensure_future(session.video_queue.cancel(job.id))
+        await until(lambda: project.job(job.id).status == "cancelled")  # the service not told
+        session.close()
+        assert not project.closed
+        let_go.set()
+        cancelled = await cancelling
+        await session.idle()
+        assert project.closed and server.deleted == [cancelled.remote_id]
+
+    run_with_qt(scenario())
+
+
 def test_a_project_with_no_job_running_closes_at_once(qapp, tmp_path: Path) -> None:
     async def scenario() -> None:
         session = ProjectSession(PluginHost())

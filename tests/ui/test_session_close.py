@@ -52,6 +52,15 @@ class Held:
         self.session.close()
         return project, job.id
 
+    async def answer_and_follow(self, project: Project, job_id: int) -> None:
+        """The service answers; the queue of `project`, open again, follows the clip (it
+        stays in progress there: "running" here); then the project closes."""
+        self.server.hold.set()
+        self.answered.set()
+        await until(lambda: project.job(job_id).status == "running")
+        self.session.close()
+        await self.session.idle()
+
 
 def test_a_project_closed_while_a_clip_is_submitted_keeps_its_remote_id(
     qapp, tmp_path: Path, server: VideoServer
@@ -85,11 +94,7 @@ def test_a_project_opened_again_at_once_follows_the_clip_its_close_waited_for(
         held.session.open(again)  # before the service answered the first
         await asyncio.sleep(0.3)
         assert len(server.calls("POST")) == 1  # not submitted again meanwhile
-        server.hold.set()  # the clip stays in progress there: "running" here
-        held.answered.set()
-        await until(lambda: again.job(job_id).status == "running")  # followed
-        held.session.close()
-        await held.session.idle()
+        await held.answer_and_follow(again, job_id)
 
     run_with_qt(scenario())
     assert len(server.calls("POST")) == 1
@@ -133,11 +138,7 @@ def test_opening_and_closing_again_quickly_still_waits_for_the_first_answer(
         session.open(again)
         await asyncio.sleep(0.3)
         assert len(server.calls("POST")) == 1  # the first answer is still waited for
-        server.hold.set()
-        held.answered.set()
-        await until(lambda: again.job(job_id).status == "running")  # followed
-        session.close()
-        await session.idle()
+        await held.answer_and_follow(again, job_id)
 
     run_with_qt(scenario())
     assert len(server.calls("POST")) == 1

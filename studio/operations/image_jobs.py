@@ -309,15 +309,6 @@ class ImageJobs(JobRunner):
         }
         return params | {k: v for k, v in optional.items() if v}
 
-    async def cancel(self, job_id: int) -> VideoJob:
-        """Stop a job; the pictures that came already stay."""
-        async with self._cancelling():
-            await self._stop_task(job_id)
-            job = self.project.job(job_id)
-            if job.status in ACTIVE:
-                job = await self._writer.commit(job_id, status="cancelled", error=None)
-            return job
-
     async def aclose(self) -> None:
         """Stop driving jobs (they stay in the project and resume with it); close the
         providers kept to read."""

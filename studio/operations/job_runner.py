@@ -22,7 +22,7 @@ import asyncio
 import contextlib
 import logging
 import sqlite3
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, ClassVar
 
 from studio.core.errors import NotFoundError
@@ -156,21 +156,34 @@ class JobRunner(abc.ABC):
         with contextlib.suppress(sqlite3.ProgrammingError, NotFoundError):
             self._emit(self.project.job(job_id))
 
+    async def cancel(self, job_id: int) -> VideoJob:
+        """Stop a job and mark it cancelled (what it made so far stays)."""
+        job = self.project.job(job_id)
+        if job.status not in self.active:
+            return job
+        # Under way, it writes and may tell the service: closing waits for it (`busy`).
+        under_way: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._cancels.add(under_way)
+        try:
+            await self._stop_task(job_id)
+            job = self.project.job(job_id)
+            if job.status not in self.active:
+                return job  # it finished before the cancel arrived
+            job = await self._writer.commit(job_id, status="cancelled", error=None)
+            await self._cancelled(job)
+            return job
+        finally:
+            self._cancels.discard(under_way)
+            under_way.set_result(None)
+
+    async def _cancelled(self, job: VideoJob) -> None:
+        """A job was just marked cancelled: what else its kind does (pictures: nothing)."""
+        return None
+
     @property
     def busy(self) -> bool:
         """Jobs are driven, or cancelled: closing now, they still have things to write."""
         return bool(self._tasks or self._cancels)
-
-    @contextlib.asynccontextmanager
-    async def _cancelling(self) -> AsyncIterator[None]:
-        """A cancel under way (it writes, and may tell the service): closing waits for it."""
-        under_way: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._cancels.add(under_way)
-        try:
-            yield
-        finally:
-            self._cancels.discard(under_way)
-            under_way.set_result(None)
 
     async def _stop_task(self, job_id: int) -> None:
         """Stop driving job `job_id`; once this returns, all it wrote is written."""

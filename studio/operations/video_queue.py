@@ -258,21 +258,11 @@ class VideoQueue(JobRunner):
             raise StudioError(f"Job {job.id} has no finished video to {action}.")
         return job
 
-    async def cancel(self, job_id: int) -> VideoJob:
-        """Stop a job: it is marked cancelled and the service is asked to drop it."""
-        job = self.project.job(job_id)
-        if job.status not in ACTIVE:
-            return job
-        async with self._cancelling():
-            await self._stop_task(job_id)
-            job = self.project.job(job_id)
-            if job.status not in ACTIVE:
-                return job  # it finished before the cancel arrived
-            job = await self._writer.commit(job_id, status="cancelled", error=None)
-            if job.remote_id:
-                with contextlib.suppress(VideoError, StudioError):
-                    await self.provider(job.provider).cancel(job.remote_id)
-            return job
+    async def _cancelled(self, job: VideoJob) -> None:
+        """The service is asked to drop a cancelled job (best effort)."""
+        if job.remote_id:
+            with contextlib.suppress(VideoError, StudioError):
+                await self.provider(job.provider).cancel(job.remote_id)
 
     async def aclose(self) -> None:
         """Stop driving jobs, leaving them in the database to resume; close providers."""

@@ -23,7 +23,7 @@ from studio.ai.context_window import (
 )
 from studio.core.store import Project
 from studio.operations.generator import Generator
-from studio.operations.outcomes import ContextReady
+from studio.operations.outcomes import ContextReady, Outcome
 from studio.testing.servers.chat import Scripted
 from studio.testing.servers.local_models import LocalModelServer
 
@@ -161,32 +161,42 @@ async def test_a_guessed_window_never_refuses(servers, tmp_path) -> None:
 # -- what went wrong, in the server's words -------------------------------------------------
 
 
-async def test_llama_cpp_refusing_is_told_with_its_numbers_and_learned(servers, project) -> None:
-    server = serve("llama.cpp", 4096)
+async def ask_for_a_change(
+    servers: list[LocalModelServer],
+    project: Project,
+    flavour: str,
+    context: int,
+    *answers: Scripted,
+) -> tuple[LocalModelServer, Outcome]:
+    """A change asked of `flavour`'s server holding `context` tokens (answering `answers`
+    when given), by a person who said 32,000 in Settings; the server and the outcome."""
+    server = serve(flavour, context)
     servers.append(server)
+    if answers:
+        server.script(*answers)
     provider = provider_for(server)
-    # The person says 32,000 in Settings; the server holds 4,096.
     generator = Generator(project, provider, MODEL, context_window=32_000)
+    try:
+        return server, await generator.generate("make the jumpPower stronger")
+    finally:
+        await provider.aclose()
+
+
+async def test_llama_cpp_refusing_is_told_with_its_numbers_and_learned(servers, project) -> None:
     before = project.versions()
-    outcome = await generator.generate("make the jumpPower stronger")
+    server, outcome = await ask_for_a_change(servers, project, "llama.cpp", 4096)
     assert outcome.error_kind == "context_too_long"
     assert "exceeds the available context size (4096 tokens)" in outcome.notice
     assert "the window holds 4,096" in outcome.notice and "no code" not in outcome.notice
     assert project.versions() == before
     window, _ = learned(server.base_url, MODEL)
     assert window is not None and window.tokens == 4096
-    await provider.aclose()
 
 
 async def test_llama_cpp_python_ending_the_stream_empty_is_explained(servers, project) -> None:
     """llama-cpp-python starts the stream, then fails inside it and sends nothing: Studio
     asks once more without streaming, where the server says why."""
-    server = serve("llama-cpp-python", 4096)
-    servers.append(server)
-    provider = provider_for(server)
-    generator = Generator(project, provider, MODEL, context_window=32_000)
-    outcome = await generator.generate("make the jumpPower stronger")
-    await provider.aclose()
+    server, outcome = await ask_for_a_change(servers, project, "llama-cpp-python", 4096)
     assert outcome.error_kind == "context_too_long", outcome.notice
     assert "maximum context length is 4096 tokens" in outcome.notice
     assert [r.body.get("stream") for r in server.chat_requests] == [True, False]
@@ -195,23 +205,13 @@ async def test_llama_cpp_python_ending_the_stream_empty_is_explained(servers, pr
 
 
 async def test_an_error_event_inside_the_stream_is_told(servers, project) -> None:
-    server = serve("lmstudio", 4096)
-    servers.append(server)
-    provider = provider_for(server)
-    generator = Generator(project, provider, MODEL, context_window=32_000)
-    outcome = await generator.generate("make the jumpPower stronger")
-    await provider.aclose()
+    _server, outcome = await ask_for_a_change(servers, project, "lmstudio", 4096)
     assert outcome.error_kind == "context_too_long", outcome.notice
     assert "loaded with context length of only 4096 tokens" in outcome.notice
 
 
 async def test_vllm_refusing_is_told(servers, project) -> None:
-    server = serve("vllm", 4096)
-    servers.append(server)
-    provider = provider_for(server)
-    generator = Generator(project, provider, MODEL, context_window=32_000)
-    outcome = await generator.generate("make the jumpPower stronger")
-    await provider.aclose()
+    _server, outcome = await ask_for_a_change(servers, project, "vllm", 4096)
     assert outcome.error_kind == "context_too_long"
     assert "This model's maximum context length is 4096 tokens" in outcome.notice
 
@@ -232,13 +232,7 @@ async def test_a_stream_with_no_content_at_all_gets_its_own_message(servers, tmp
 async def test_ollama_cutting_the_request_silently_is_noticed(servers, project) -> None:
     """Ollama cuts a prompt longer than num_ctx and answers anyway: the tokens it reports
     tell, and the person is warned that the model did not see all of the game."""
-    server = serve("ollama", 100_000)
-    servers.append(server)
-    server.script(Scripted.text(EDIT))
-    provider = provider_for(server)
-    generator = Generator(project, provider, MODEL, context_window=32_000)
-    await generator.generate("make the jumpPower stronger")
-    await provider.aclose()
+    await ask_for_a_change(servers, project, "ollama", 100_000, Scripted.text(EDIT))
     warned = [m.content for m in project.messages() if m.role == "status"]
     assert any("read only 4,096 tokens" in w for w in warned), warned
 
